@@ -1,0 +1,215 @@
+// StorageBackend: the provider-agnostic interface every store implements.
+//
+// The interface has object-store semantics, not filesystem semantics: stateless
+// calls, whole-object atomic writes, flat keys with '/' as a convention. The
+// local filesystem, memory, S3, Azure Blob and Google Drive all fit below it;
+// the transfer layer and the sync engine only ever talk to this interface and
+// read Capabilities instead of asking which provider they have.
+//
+// Threading: every method may be called concurrently from several threads on
+// the same backend object. A MultipartUpload may receive parts concurrently
+// when Capabilities::multipart.parallel is true, else strictly in order.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "cloudsync/cancel.hpp"
+#include "cloudsync/export.hpp"
+#include "cloudsync/io.hpp"
+#include "cloudsync/path.hpp"
+#include "cloudsync/status.hpp"
+#include "cloudsync/types.hpp"
+
+namespace cloudsync {
+
+/// What a backend can do. The engine consults this; it never special-cases a
+/// provider by name.
+struct Capabilities {
+  /// Granularity of the mtimes the store keeps; zero when it keeps none (then
+  /// comparisons fall back to size and hashes).
+  std::chrono::nanoseconds mtime_precision{0};
+  /// Hash kinds reported in ObjectMeta::hashes for ordinary objects.
+  HashKinds hashes = 0;
+  /// put() honours PutMode::Create atomically (If-None-Match: *).
+  bool conditional_create = false;
+  /// put() honours PutMode::Update atomically (If-Match: etag).
+  bool conditional_update = false;
+  /// "a.txt" and "A.txt" are different objects.
+  bool case_sensitive = true;
+  /// Two objects in one folder may share a name (Google Drive).
+  bool duplicate_names = false;
+  /// get() honours GetOptions::range.
+  bool ranged_get = true;
+  /// Longest key the store accepts, in UTF-8 bytes (0 = no documented limit).
+  uint32_t max_key_bytes = 0;
+  /// Most keys remove_many() sends in one request (1 = one by one).
+  uint32_t max_batch_delete = 1;
+
+  struct Multipart {
+    bool supported = false;
+    bool parallel = true;            ///< parts may be uploaded concurrently
+    bool equal_parts = true;         ///< all parts but the last must be the same size
+    uint64_t min_part_size = 0;      ///< except the last part
+    uint64_t max_part_size = 0;
+    uint64_t part_size_multiple = 1; ///< e.g. 256 KiB for Drive
+    uint32_t max_parts = 0;
+    uint64_t default_part_size = 0;
+    /// Objects at least this large are uploaded in parts.
+    uint64_t threshold = 0;
+  } multipart;
+};
+
+/// Per-call context. Extended by appending fields.
+struct OpContext {
+  const CancelToken* cancel = nullptr;
+  bool cancelled() const noexcept { return cancel != nullptr && cancel->is_cancelled(); }
+};
+
+struct ByteRange {
+  uint64_t offset = 0;
+  std::optional<uint64_t> length;  ///< to the end when absent
+};
+
+struct GetOptions {
+  std::optional<ByteRange> range;
+  /// Fail with PreconditionFailed unless the object still has this etag. Used
+  /// to resume a download without mixing two versions of an object.
+  std::string if_match;
+};
+
+enum class PutMode {
+  Overwrite,  ///< unconditional
+  Create,     ///< fail with AlreadyExists if the key exists
+  Update,     ///< fail with PreconditionFailed unless the current etag == if_match
+};
+
+struct PutOptions {
+  PutMode mode = PutMode::Overwrite;
+  std::string if_match;              ///< etag for PutMode::Update
+  std::optional<TimePoint> mtime;    ///< the file's mtime, kept where the store allows
+  std::string content_type;
+  /// Hashes of the content the caller already computed; backends use them
+  /// (Content-MD5, checksums, metadata) instead of hashing the data again.
+  HashSet known_hashes;
+  std::map<std::string, std::string> metadata;
+  /// Total size, when the source cannot tell (resumable/multipart uploads).
+  std::optional<uint64_t> size;
+};
+
+struct ListOptions {
+  /// Raw key prefix. "data/" lists inside folder data; "data" also matches
+  /// "data2/x" (callers wanting folder semantics append the '/').
+  std::string prefix;
+  /// false: one level only; deeper keys are rolled up into common_prefixes.
+  bool recursive = true;
+  std::string page_token;  ///< from the previous ListPage; empty to start
+  uint32_t max_keys = 0;   ///< 0 = the backend's default page size
+};
+
+struct ListPage {
+  std::vector<ObjectMeta> objects;
+  std::vector<std::string> common_prefixes;  ///< "dir/" entries when !recursive
+  std::string next_page_token;               ///< empty when this was the last page
+};
+
+struct PartInfo {
+  uint32_t number = 0;  ///< 1-based
+  uint64_t size = 0;
+  std::string etag;
+};
+
+/// An upload in parts; finished by complete() or abort(). Destroying an
+/// unfinished upload aborts it on a best-effort basis.
+class CLOUDSYNC_API MultipartUpload {
+ public:
+  virtual ~MultipartUpload() = default;
+  virtual Result<PartInfo> upload_part(uint32_t part_number, ByteSource& data, const OpContext& ctx) = 0;
+  /// Commits the parts (in part-number order) atomically.
+  virtual Result<ObjectMeta> complete(std::vector<PartInfo> parts, const OpContext& ctx) = 0;
+  virtual Status abort(const OpContext& ctx) = 0;
+};
+
+class CLOUDSYNC_API StorageBackend {
+ public:
+  virtual ~StorageBackend() = default;
+
+  /// URL scheme: "file", "mem", "s3", "az", "gdrive".
+  virtual std::string scheme() const = 0;
+  /// Where this backend points, as a URL without credentials.
+  virtual std::string describe() const = 0;
+  virtual const Capabilities& capabilities() const = 0;
+
+  /// Metadata of one object; NotFound if absent.
+  virtual Result<ObjectMeta> head(const Path& path, const OpContext& ctx) = 0;
+
+  /// Streams an object (or a range of it) into `sink` and returns its metadata.
+  /// On failure the sink may have received a prefix of the data; the caller can
+  /// resume with a range and if_match = the etag.
+  virtual Result<ObjectMeta> get(const Path& path, const GetOptions& options, ByteSink& sink,
+                                 const OpContext& ctx) = 0;
+
+  /// Writes a whole object atomically: readers see the old or the new content,
+  /// never a mix or a prefix.
+  virtual Result<ObjectMeta> put(const Path& path, ByteSource& data, const PutOptions& options,
+                                 const OpContext& ctx) = 0;
+
+  /// Starts an upload in parts. Unsupported unless capabilities().multipart.supported.
+  virtual Result<std::unique_ptr<MultipartUpload>> start_multipart(const Path& path,
+                                                                   const PutOptions& options,
+                                                                   const OpContext& ctx);
+
+  /// One page of a listing. Order within and across pages is unspecified.
+  virtual Result<ListPage> list_page(const ListOptions& options, const OpContext& ctx) = 0;
+
+  /// Deletes objects; one Status per path, in order. A path that does not exist
+  /// counts as deleted. The outer Result fails only if nothing could be tried.
+  virtual Result<std::vector<Status>> remove_many(std::span<const Path> paths, const OpContext& ctx) = 0;
+
+  /// For backends that store objects as plain local files: the file behind a
+  /// path, so transfers can read and write it directly. Others return nullopt.
+  virtual std::optional<std::filesystem::path> local_file(const Path& path) const;
+
+  // Conveniences built on the methods above.
+
+  /// Deletes one object (absent counts as deleted).
+  Status remove(const Path& path, const OpContext& ctx);
+  /// Visits every entry of a listing across all pages; stops at the first error
+  /// returned by the backend or by `visit`.
+  Status list(ListOptions options, const std::function<Status(const ObjectMeta&)>& visit,
+              const OpContext& ctx);
+  /// Collects a whole listing (small listings and tests only).
+  Result<std::vector<ObjectMeta>> list_all(ListOptions options, const OpContext& ctx);
+  /// Reads a whole object into memory (small objects and tests only).
+  Result<std::string> read_all(const Path& path, const OpContext& ctx);
+  /// Writes a whole object from memory.
+  Result<ObjectMeta> write_all(const Path& path, std::string_view data, const PutOptions& options,
+                               const OpContext& ctx);
+};
+
+/// Options for opening a backend from a URL: string keys such as "region",
+/// "endpoint", "access_key_id", as documented per backend. Unknown keys are an
+/// error so that typos do not silently change behaviour.
+using BackendOptions = std::map<std::string, std::string>;
+
+/// Opens the backend a URL names:
+///   file:///abs/dir, /abs/dir, ./rel/dir  the local filesystem (a directory as a bucket)
+///   mem://name[/prefix]                   a process-wide named in-memory store
+/// A path after the bucket/container/folder scopes the backend to that prefix.
+CLOUDSYNC_API Result<std::shared_ptr<StorageBackend>> open_backend(std::string_view url,
+                                                                  const BackendOptions& options = {});
+
+/// A backend that shows only the keys under `prefix` of `inner`, with the
+/// prefix removed (keys under "a/b" of inner appear as keys of this backend).
+CLOUDSYNC_API std::shared_ptr<StorageBackend> make_prefixed_backend(std::shared_ptr<StorageBackend> inner,
+                                                                    Path prefix);
+
+}  // namespace cloudsync

@@ -1,0 +1,26 @@
+// The local filesystem as a backend: a directory acting as a bucket.
+//
+// Keys map to files below the root; folders appear and disappear with the files
+// in them. Writes are atomic (temporary file, fsync, rename), symbolic links are
+// never followed, and the library's own temporaries are invisible to listings.
+// This is the embedded default: no account, no network.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+
+#include "cloudsync/backend.hpp"
+#include "cloudsync/export.hpp"
+
+namespace cloudsync {
+
+struct LocalBackendOptions {
+  /// fsync files and folders on every write (turn off only for scratch data).
+  bool fsync = true;
+};
+
+/// Opens `root` (created on the first write if missing). URL: file:///abs/path.
+CLOUDSYNC_API Result<std::shared_ptr<StorageBackend>> make_local_backend(const std::filesystem::path& root,
+                                                                        LocalBackendOptions options = {});
+
+}  // namespace cloudsync

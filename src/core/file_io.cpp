@@ -1,0 +1,210 @@
+#include "core/file_io.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+
+#include "core/error.hpp"
+#include "core/hash.hpp"
+#include "core/time.hpp"
+
+namespace cloudsync {
+
+namespace fs = std::filesystem;
+
+namespace {
+constexpr std::string_view kPartialMarker = ".cloudsync-";
+constexpr std::string_view kPartialSuffix = ".partial";
+
+timespec to_timespec(TimePoint t) {
+  int64_t ns = to_unix_nanos(t);
+  timespec ts{};
+  ts.tv_sec = static_cast<time_t>(ns / 1'000'000'000);
+  ts.tv_nsec = static_cast<long>(ns % 1'000'000'000);
+  if (ts.tv_nsec < 0) {
+    ts.tv_nsec += 1'000'000'000;
+    ts.tv_sec -= 1;
+  }
+  return ts;
+}
+}  // namespace
+
+UniqueFd::~UniqueFd() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+UniqueFd& UniqueFd::operator=(UniqueFd&& o) noexcept {
+  if (this != &o) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = o.release();
+  }
+  return *this;
+}
+
+bool is_partial_file_name(std::string_view name) {
+  return name.size() > kPartialSuffix.size() && name.front() == '.' &&
+         name.substr(name.size() - kPartialSuffix.size()) == kPartialSuffix &&
+         name.find(kPartialMarker) != std::string_view::npos;
+}
+
+Result<UniqueFd> open_dir_below(const fs::path& root, const Path& rel, bool create) {
+  if (create) {
+    std::error_code ec;
+    fs::create_directories(root, ec);
+    if (ec) return errno_error(ec.value(), "create directory", root);
+  }
+  UniqueFd dir(::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!dir) return errno_error(errno, "open directory", root);
+  fs::path sofar = root;
+  for (std::string_view seg : rel.segments()) {
+    std::string name(seg);
+    sofar /= name;
+    int fd = ::openat(dir.get(), name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT && create) {
+      if (::mkdirat(dir.get(), name.c_str(), 0777) != 0 && errno != EEXIST) {
+        return errno_error(errno, "create directory", sofar);
+      }
+      fd = ::openat(dir.get(), name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    }
+    if (fd < 0) {
+      int err = errno;
+      struct stat st{};
+      if (::fstatat(dir.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
+        if (S_ISLNK(st.st_mode)) {
+          return make_error(ErrorCode::PermissionDenied, "refusing to follow the symbolic link '{}'", sofar.string());
+        }
+        if (!S_ISDIR(st.st_mode)) {
+          return make_error(ErrorCode::Conflict, "'{}' is a file, but a folder of that name is needed",
+                            sofar.string());
+        }
+      }
+      return errno_error(err, "open directory", sofar);
+    }
+    dir = UniqueFd(fd);
+  }
+  return dir;
+}
+
+Result<FileInfo> stat_file_below(const fs::path& root, const Path& rel) {
+  CLOUDSYNC_ASSIGN_OR_RETURN(UniqueFd dir, open_dir_below(root, rel.parent(), false));
+  struct stat st{};
+  std::string name(rel.name());
+  if (::fstatat(dir.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+    return errno_error(errno, "stat", root / rel.str());
+  }
+  if (S_ISDIR(st.st_mode)) return make_error(ErrorCode::Conflict, "'{}' is a folder", (root / rel.str()).string());
+  if (!S_ISREG(st.st_mode)) {
+    return make_error(ErrorCode::Unsupported, "'{}' is not a regular file", (root / rel.str()).string());
+  }
+  FileInfo info;
+  info.size = static_cast<uint64_t>(st.st_size);
+  info.mtime = from_unix_nanos(static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec);
+  info.inode = st.st_ino;
+  info.device = st.st_dev;
+  return info;
+}
+
+// ---- FileSource --------------------------------------------------------------
+
+Result<std::unique_ptr<FileSource>> FileSource::open(const fs::path& file, uint64_t offset,
+                                                     std::optional<uint64_t> length) {
+  UniqueFd fd(::open(file.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+  if (!fd) return errno_error(errno, "open", file);
+  struct stat st{};
+  if (::fstat(fd.get(), &st) != 0) return errno_error(errno, "stat", file);
+  if (!S_ISREG(st.st_mode)) return make_error(ErrorCode::Unsupported, "'{}' is not a regular file", file.string());
+  auto size = static_cast<uint64_t>(st.st_size);
+  if (offset > size) return make_error(ErrorCode::InvalidArgument, "offset beyond the end of '{}'", file.string());
+  uint64_t len = length ? std::min(*length, size - offset) : size - offset;
+  return std::unique_ptr<FileSource>(new FileSource(std::move(fd), file, offset, len));
+}
+
+Result<size_t> FileSource::read(std::span<char> buf) {
+  uint64_t remaining = length_ - pos_;
+  if (remaining == 0 || buf.empty()) return size_t{0};
+  size_t want = static_cast<size_t>(std::min<uint64_t>(buf.size(), remaining));
+  for (;;) {
+    ssize_t n = ::pread(fd_.get(), buf.data(), want, static_cast<off_t>(offset_ + pos_));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return errno_error(errno, "read", file_);
+    if (n == 0) return make_error(ErrorCode::Integrity, "'{}' shrank while it was being read", file_.string());
+    pos_ += static_cast<uint64_t>(n);
+    return static_cast<size_t>(n);
+  }
+}
+
+// ---- AtomicFileWriter ---------------------------------------------------------
+
+Status rename_in_dir(int dir_fd, const std::string& from, const std::string& to, bool no_replace) {
+  unsigned flags = no_replace ? RENAME_NOREPLACE : 0;
+  if (::renameat2(dir_fd, from.c_str(), dir_fd, to.c_str(), flags) == 0) return Status::OK();
+  int err = errno;
+  if (err == EEXIST) return make_error(ErrorCode::AlreadyExists, "'{}' already exists", to);
+  if (err == EISDIR || err == ENOTEMPTY) {
+    return make_error(ErrorCode::Conflict, "'{}' is a folder, but a file of that name is needed", to);
+  }
+  return errno_error(err, "rename to", to);
+}
+
+Result<std::unique_ptr<AtomicFileWriter>> AtomicFileWriter::create(const fs::path& root, const Path& rel,
+                                                                   Options options) {
+  if (rel.is_root()) return make_error(ErrorCode::InvalidArgument, "cannot write the root as a file");
+  std::unique_ptr<AtomicFileWriter> w(new AtomicFileWriter());
+  CLOUDSYNC_ASSIGN_OR_RETURN(w->dir_, open_dir_below(root, rel.parent(), true));
+  w->final_name_ = std::string(rel.name());
+  w->target_ = root / rel.str();
+  w->options_ = options;
+  // Keep the temporary's name short enough for NAME_MAX even for long targets.
+  std::string stem = w->final_name_.substr(0, 200);
+  for (int attempt = 0; attempt < 8; ++attempt) {
+    w->temp_name_ = fmt::format(".{}{}{}{}", stem, kPartialMarker, random_hex(6), kPartialSuffix);
+    int fd = ::openat(w->dir_.get(), w->temp_name_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                      0666);
+    if (fd >= 0) {
+      w->file_ = UniqueFd(fd);
+      return w;
+    }
+    if (errno != EEXIST) return errno_error(errno, "create temporary file in", w->target_.parent_path());
+  }
+  return make_error(ErrorCode::Internal, "could not create a temporary file next to '{}'", w->target_.string());
+}
+
+AtomicFileWriter::~AtomicFileWriter() { abort(); }
+
+Status AtomicFileWriter::write(std::string_view data) {
+  if (done_) return make_error(ErrorCode::Internal, "write after commit or abort");
+  while (!data.empty()) {
+    ssize_t n = ::write(file_.get(), data.data(), data.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return errno_error(errno, "write", target_);
+    data.remove_prefix(static_cast<size_t>(n));
+    written_ += static_cast<uint64_t>(n);
+  }
+  return Status::OK();
+}
+
+Status AtomicFileWriter::commit(std::optional<TimePoint> mtime) {
+  if (done_) return make_error(ErrorCode::Internal, "commit after commit or abort");
+  if (options_.fsync && ::fsync(file_.get()) != 0) return errno_error(errno, "fsync", target_);
+  if (mtime) {
+    timespec times[2] = {{0, UTIME_OMIT}, to_timespec(*mtime)};
+    if (::futimens(file_.get(), times) != 0) return errno_error(errno, "set modification time of", target_);
+  }
+  file_ = UniqueFd();
+  CLOUDSYNC_RETURN_IF_ERROR(rename_in_dir(dir_.get(), temp_name_, final_name_, options_.no_replace));
+  done_ = true;
+  if (options_.fsync) ::fsync(dir_.get());  // best effort: the rename is already visible
+  return Status::OK();
+}
+
+void AtomicFileWriter::abort() {
+  if (done_) return;
+  done_ = true;
+  file_ = UniqueFd();
+  if (dir_) ::unlinkat(dir_.get(), temp_name_.c_str(), 0);
+}
+
+}  // namespace cloudsync

@@ -1,0 +1,166 @@
+#include "core/time.hpp"
+
+#include <cctype>
+#include <cstdio>
+#include <ctime>
+
+#include "core/error.hpp"
+
+namespace cloudsync {
+namespace {
+
+constexpr const char* kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+
+std::tm to_tm(TimePoint t, int64_t& nanos_of_second) {
+  int64_t ns = to_unix_nanos(t);
+  int64_t secs = ns / 1'000'000'000;
+  nanos_of_second = ns % 1'000'000'000;
+  if (nanos_of_second < 0) {
+    nanos_of_second += 1'000'000'000;
+    --secs;
+  }
+  std::time_t tt = static_cast<std::time_t>(secs);
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  return tm;
+}
+
+TimePoint from_tm(std::tm& tm, int64_t nanos) {
+  int64_t secs = static_cast<int64_t>(timegm(&tm));
+  return from_unix_nanos(secs * 1'000'000'000 + nanos);
+}
+
+bool read_int(std::string_view& s, size_t digits, int& out) {
+  if (s.size() < digits) return false;
+  int v = 0;
+  for (size_t i = 0; i < digits; ++i) {
+    if (!std::isdigit(static_cast<unsigned char>(s[i]))) return false;
+    v = v * 10 + (s[i] - '0');
+  }
+  out = v;
+  s.remove_prefix(digits);
+  return true;
+}
+
+bool expect(std::string_view& s, char c) {
+  if (s.empty() || s.front() != c) return false;
+  s.remove_prefix(1);
+  return true;
+}
+
+}  // namespace
+
+TimePoint now_utc() {
+  return std::chrono::time_point_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now());
+}
+
+int64_t to_unix_nanos(TimePoint t) { return t.time_since_epoch().count(); }
+TimePoint from_unix_nanos(int64_t nanos) { return TimePoint(std::chrono::nanoseconds(nanos)); }
+
+std::string format_rfc3339(TimePoint t, int fraction_digits) {
+  int64_t nanos;
+  std::tm tm = to_tm(t, nanos);
+  std::string out = fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                                tm.tm_hour, tm.tm_min, tm.tm_sec);
+  if (fraction_digits > 0) {
+    std::string frac = fmt::format("{:09}", nanos);
+    out += "." + frac.substr(0, static_cast<size_t>(std::min(fraction_digits, 9)));
+  }
+  out += "Z";
+  return out;
+}
+
+Result<TimePoint> parse_rfc3339(std::string_view text) {
+  std::string_view s = text;
+  std::tm tm{};
+  int year, mon, day, hour, min, sec;
+  if (!read_int(s, 4, year) || !expect(s, '-') || !read_int(s, 2, mon) || !expect(s, '-') || !read_int(s, 2, day) ||
+      s.empty() || (s.front() != 'T' && s.front() != 't' && s.front() != ' ')) {
+    return make_error(ErrorCode::InvalidArgument, "not an RFC 3339 time: '{}'", text);
+  }
+  s.remove_prefix(1);
+  if (!read_int(s, 2, hour) || !expect(s, ':') || !read_int(s, 2, min) || !expect(s, ':') || !read_int(s, 2, sec)) {
+    return make_error(ErrorCode::InvalidArgument, "not an RFC 3339 time: '{}'", text);
+  }
+  int64_t nanos = 0;
+  if (!s.empty() && s.front() == '.') {
+    s.remove_prefix(1);
+    int64_t scale = 100'000'000;
+    size_t n = 0;
+    while (!s.empty() && std::isdigit(static_cast<unsigned char>(s.front()))) {
+      nanos += (s.front() - '0') * scale;
+      scale /= 10;
+      s.remove_prefix(1);
+      ++n;
+    }
+    if (n == 0) return make_error(ErrorCode::InvalidArgument, "not an RFC 3339 time: '{}'", text);
+  }
+  int64_t offset_secs = 0;
+  if (!s.empty() && (s.front() == 'Z' || s.front() == 'z')) {
+    s.remove_prefix(1);
+  } else if (!s.empty() && (s.front() == '+' || s.front() == '-')) {
+    int sign = s.front() == '-' ? -1 : 1;
+    s.remove_prefix(1);
+    int oh, om;
+    if (!read_int(s, 2, oh) || !expect(s, ':') || !read_int(s, 2, om)) {
+      return make_error(ErrorCode::InvalidArgument, "not an RFC 3339 time: '{}'", text);
+    }
+    offset_secs = sign * (oh * 3600 + om * 60);
+  } else {
+    return make_error(ErrorCode::InvalidArgument, "RFC 3339 time without a zone: '{}'", text);
+  }
+  if (!s.empty()) return make_error(ErrorCode::InvalidArgument, "not an RFC 3339 time: '{}'", text);
+  tm.tm_year = year - 1900;
+  tm.tm_mon = mon - 1;
+  tm.tm_mday = day;
+  tm.tm_hour = hour;
+  tm.tm_min = min;
+  tm.tm_sec = sec;
+  return from_tm(tm, nanos) - std::chrono::seconds(offset_secs);
+}
+
+std::string format_http_date(TimePoint t) {
+  int64_t nanos;
+  std::tm tm = to_tm(t, nanos);
+  return fmt::format("{}, {:02} {} {:04} {:02}:{:02}:{:02} GMT", kDays[tm.tm_wday], tm.tm_mday, kMonths[tm.tm_mon],
+                     tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+Result<TimePoint> parse_http_date(std::string_view text) {
+  std::string_view s = text;
+  size_t comma = s.find(", ");
+  if (comma == std::string_view::npos) return make_error(ErrorCode::InvalidArgument, "not an HTTP date: '{}'", text);
+  s.remove_prefix(comma + 2);
+  std::tm tm{};
+  int day, year, hour, min, sec;
+  if (!read_int(s, 2, day) || !expect(s, ' ') || s.size() < 4) {
+    return make_error(ErrorCode::InvalidArgument, "not an HTTP date: '{}'", text);
+  }
+  int mon = -1;
+  for (int i = 0; i < 12; ++i) {
+    if (s.substr(0, 3) == kMonths[i]) mon = i;
+  }
+  s.remove_prefix(3);
+  if (mon < 0 || !expect(s, ' ') || !read_int(s, 4, year) || !expect(s, ' ') || !read_int(s, 2, hour) ||
+      !expect(s, ':') || !read_int(s, 2, min) || !expect(s, ':') || !read_int(s, 2, sec)) {
+    return make_error(ErrorCode::InvalidArgument, "not an HTTP date: '{}'", text);
+  }
+  tm.tm_year = year - 1900;
+  tm.tm_mon = mon;
+  tm.tm_mday = day;
+  tm.tm_hour = hour;
+  tm.tm_min = min;
+  tm.tm_sec = sec;
+  return from_tm(tm, 0);
+}
+
+std::string format_iso8601_basic(TimePoint t) {
+  int64_t nanos;
+  std::tm tm = to_tm(t, nanos);
+  return fmt::format("{:04}{:02}{:02}T{:02}{:02}{:02}Z", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+                     tm.tm_min, tm.tm_sec);
+}
+
+}  // namespace cloudsync

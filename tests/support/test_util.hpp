@@ -1,0 +1,52 @@
+// Helpers shared by the test suites.
+#pragma once
+
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "cloudsync/status.hpp"
+
+namespace cloudsync::test {
+
+/// A fresh directory under the system temp dir, removed when the object dies.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+  std::filesystem::path operator/(const std::string& rel) const { return path_ / rel; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+void write_file(const std::filesystem::path& file, const std::string& content);
+std::string read_file(const std::filesystem::path& file);
+/// Deterministic pseudo-random bytes.
+std::string random_bytes(size_t n, uint32_t seed = 1);
+/// Every regular file below `root`, relative, sorted (including hidden ones).
+std::vector<std::string> list_tree(const std::filesystem::path& root);
+
+}  // namespace cloudsync::test
+
+/// REQUIRE that a Status/Result is OK, printing the error when it is not.
+#define REQUIRE_OK(expr)                                                         \
+  do {                                                                           \
+    ::cloudsync::Status require_ok_status_ = ::cloudsync::detail::status_of(expr); \
+    INFO(require_ok_status_.to_string());                                        \
+    REQUIRE(require_ok_status_.ok());                                            \
+  } while (0)
+
+/// REQUIRE that a Status/Result failed with the given ErrorCode.
+#define REQUIRE_CODE(expr, expected_code)                                        \
+  do {                                                                           \
+    ::cloudsync::Status require_code_status_ = ::cloudsync::detail::status_of(expr); \
+    INFO(require_code_status_.to_string());                                      \
+    REQUIRE(require_code_status_.code() == (expected_code));                     \
+  } while (0)

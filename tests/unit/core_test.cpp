@@ -1,0 +1,153 @@
+#include "cloudsync/log.hpp"
+#include "core/error.hpp"
+#include "core/error_table.hpp"
+#include "core/glob.hpp"
+#include "core/log.hpp"
+#include "core/redact.hpp"
+#include "core/time.hpp"
+#include "core/url.hpp"
+#include "support/test_util.hpp"
+
+#include <set>
+
+namespace cloudsync::test {
+
+TEST_CASE("error codes have unique names, C codes and exit statuses", "[core]") {
+  std::set<std::string_view> names;
+  std::set<int> c_codes, exits;
+  int expected = 0;
+  for (const auto& info : all_error_codes()) {
+    CHECK(static_cast<int>(info.code) == expected++);  // table in enum order
+    names.insert(info.name);
+    c_codes.insert(info.c_code);
+    exits.insert(info.exit_status);
+  }
+  CHECK(names.size() == all_error_codes().size());
+  CHECK(c_codes.size() == all_error_codes().size());
+  CHECK(exits.size() == all_error_codes().size());
+  CHECK(error_code_name(ErrorCode::NotFound) == "not_found");
+  CHECK(error_code_is_transient(ErrorCode::Throttled));
+  CHECK_FALSE(error_code_is_transient(ErrorCode::PermissionDenied));
+}
+
+TEST_CASE("Status and Result", "[core]") {
+  Status ok;
+  CHECK(ok.ok());
+  CHECK(ok.to_string() == "ok");
+  Status err(ErrorCode::NotFound, "no such thing");
+  CHECK_FALSE(err.ok());
+  CHECK(err.code() == ErrorCode::NotFound);
+  Status detailed = err.with_provider_details(404, "NoSuchKey", "REQ123").with_context("import a.csv");
+  CHECK(detailed.to_string() == "not_found: import a.csv: no such thing (HTTP 404, NoSuchKey, request id REQ123)");
+
+  Result<int> good(5);
+  REQUIRE(good.ok());
+  CHECK(*good == 5);
+  Result<int> bad(Status(ErrorCode::Timeout, "slow"));
+  CHECK(bad.status().code() == ErrorCode::Timeout);
+  CHECK(bad.value_or(7) == 7);
+  // An OK status cannot masquerade as a value.
+  Result<int> broken{Status::OK()};
+  CHECK(broken.status().code() == ErrorCode::Internal);
+}
+
+TEST_CASE("errno maps to error codes", "[core]") {
+  CHECK(error_code_from_errno(ENOENT) == ErrorCode::NotFound);
+  CHECK(error_code_from_errno(EACCES) == ErrorCode::PermissionDenied);
+  CHECK(error_code_from_errno(ENOSPC) == ErrorCode::LimitExceeded);
+  CHECK(errno_error(ENOENT, "open", "/x/y").message().find("/x/y") != std::string::npos);
+}
+
+TEST_CASE("redaction removes credentials from text", "[core][secrets]") {
+  CHECK(redact("https://h/b/k?X-Amz-Signature=abcdef0123&X-Amz-Credential=AKIA%2F2024&x=1") ==
+        "https://h/b/k?X-Amz-Signature=***&X-Amz-Credential=***&x=1");
+  CHECK(redact("https://acct.blob.core.windows.net/c/b?sv=2022-11-02&sig=Zm9vYmFy%3D&se=2024") ==
+        "https://acct.blob.core.windows.net/c/b?sv=2022-11-02&sig=***&se=2024");
+  CHECK(redact("Authorization: Bearer ya29.secret-token") == "Authorization: Bearer ***");
+  CHECK(redact("Authorization: SharedKey acct:c2lnbmF0dXJl") == "Authorization: SharedKey ***");
+  CHECK(redact(R"({"access_token": "tok123456", "expires_in": 3599})") ==
+        R"({"access_token": "***", "expires_in": 3599})");
+  CHECK(redact("grant_type=refresh_token&refresh_token=1//0gabc&client_secret=shh12345") ==
+        "grant_type=refresh_token&refresh_token=***&client_secret=***");
+  // Ordinary words are left alone.
+  CHECK(redact("the signatures did not match; nextPageToken=abc") == "the signatures did not match; nextPageToken=abc");
+  register_secret("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY");
+  CHECK(redact("secret is wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY!") == "secret is ***!");
+  // Status messages are scrubbed when built.
+  Status s(ErrorCode::Unauthenticated, "bad key wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY in request");
+  CHECK(s.message().find("EXAMPLEKEY") == std::string::npos);
+}
+
+TEST_CASE("log handler receives scrubbed messages at enabled levels", "[core][secrets]") {
+  std::vector<std::string> lines;
+  set_log_handler(LogLevel::Info, [&](LogLevel, std::string_view m) { lines.emplace_back(m); });
+  log(LogLevel::Debug, "hidden {}", 1);
+  log(LogLevel::Info, "GET https://x/?sig={}", "c2VjcmV0");
+  set_log_handler(LogLevel::Info, nullptr);
+  log(LogLevel::Error, "after removal");
+  REQUIRE(lines.size() == 1);
+  CHECK(lines[0] == "GET https://x/?sig=***");
+}
+
+TEST_CASE("glob patterns", "[core]") {
+  CHECK(glob_match("*.csv", "a.csv"));
+  CHECK_FALSE(glob_match("*.csv", "dir/a.csv"));
+  CHECK(glob_match("**/*.csv", "dir/a.csv"));
+  CHECK(glob_match("**/*.csv", "a.csv"));
+  CHECK(glob_match("data/**", "data/x/y.txt"));
+  CHECK(glob_match("data/202?/*.json", "data/2024/x.json"));
+  CHECK_FALSE(glob_match("data/202?/*.json", "data/2024/sub/x.json"));
+  CHECK(glob_match("[ab]*.txt", "b1.txt"));
+  CHECK_FALSE(glob_match("[!ab]*.txt", "b1.txt"));
+  CHECK(glob_match("literal\\*.txt", "literal*.txt"));
+  CHECK_FALSE(glob_match("literal\\*.txt", "literalX.txt"));
+  CHECK(glob_literal_prefix("data/2024/*.csv") == "data/2024/");
+  CHECK(glob_literal_prefix("*.csv").empty());
+  CHECK(glob_literal_prefix("da*ta/x").empty());
+}
+
+TEST_CASE("time formats round-trip", "[core]") {
+  TimePoint t = from_unix_nanos(1'704'067'200'123'456'789);  // 2024-01-01T00:00:00.123456789Z
+  CHECK(format_rfc3339(t) == "2024-01-01T00:00:00.123456789Z");
+  CHECK(format_rfc3339(t, 3) == "2024-01-01T00:00:00.123Z");
+  auto back = parse_rfc3339("2024-01-01T00:00:00.123456789Z");
+  REQUIRE_OK(back);
+  CHECK(*back == t);
+  auto offset = parse_rfc3339("2024-01-01T01:30:00+01:30");
+  REQUIRE_OK(offset);
+  CHECK(to_unix_nanos(*offset) == 1'704'067'200'000'000'000);
+  CHECK(format_http_date(t) == "Mon, 01 Jan 2024 00:00:00 GMT");
+  auto http = parse_http_date("Mon, 01 Jan 2024 00:00:00 GMT");
+  REQUIRE_OK(http);
+  CHECK(to_unix_nanos(*http) == 1'704'067'200'000'000'000);
+  CHECK(format_iso8601_basic(t) == "20240101T000000Z");
+  REQUIRE_CODE(parse_rfc3339("2024-01-01 garbage"), ErrorCode::InvalidArgument);
+  REQUIRE_CODE(parse_rfc3339("2024-01-01T00:00:00"), ErrorCode::InvalidArgument);
+}
+
+TEST_CASE("percent encoding and storage URLs", "[core]") {
+  CHECK(percent_encode("a b/c+d~") == "a%20b%2Fc%2Bd~");
+  CHECK(percent_encode("a b/c", "/") == "a%20b/c");
+  CHECK(*percent_decode("a%20b%2Bc") == "a b+c");
+  CHECK(*percent_decode("a+b", true) == "a b");
+  REQUIRE_CODE(percent_decode("bad%2"), ErrorCode::InvalidArgument);
+  REQUIRE_CODE(percent_decode("bad%zz"), ErrorCode::InvalidArgument);
+
+  auto s3 = parse_storage_url("s3://bucket/some/prefix/");
+  REQUIRE_OK(s3);
+  CHECK(s3->scheme == "s3");
+  CHECK(s3->root == "bucket");
+  CHECK(s3->path == "some/prefix");
+  auto file = parse_storage_url("file:///tmp/my%20dir");
+  REQUIRE_OK(file);
+  CHECK(file->scheme == "file");
+  CHECK(file->path == "/tmp/my dir");
+  auto plain = parse_storage_url("./relative/dir");
+  REQUIRE_OK(plain);
+  CHECK(plain->scheme == "file");
+  CHECK(plain->path == "./relative/dir");
+  REQUIRE_CODE(parse_storage_url("file://relative"), ErrorCode::InvalidArgument);
+  REQUIRE_CODE(parse_storage_url("s3:///nobucket"), ErrorCode::InvalidArgument);
+}
+
+}  // namespace cloudsync::test
