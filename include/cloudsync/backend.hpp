@@ -47,6 +47,8 @@ struct Capabilities {
   bool case_sensitive = true;
   /// Two objects in one folder may share a name (Google Drive).
   bool duplicate_names = false;
+  /// Keys are real paths: "a" cannot be a file while "a/b" exists (filesystems).
+  bool hierarchical = false;
   /// get() honours GetOptions::range.
   bool ranged_get = true;
   /// Longest key the store accepts, in UTF-8 bytes (0 = no documented limit).
@@ -174,9 +176,10 @@ class CLOUDSYNC_API StorageBackend {
   /// counts as deleted. The outer Result fails only if nothing could be tried.
   virtual Result<std::vector<Status>> remove_many(std::span<const Path> paths, const OpContext& ctx) = 0;
 
-  /// For backends that store objects as plain local files: the file behind a
-  /// path, so transfers can read and write it directly. Others return nullopt.
-  virtual std::optional<std::filesystem::path> local_file(const Path& path) const;
+  /// For backends that keep objects as plain files below a local folder: that
+  /// folder (the object at key k is the file root/k), so transfers can read and
+  /// write files directly, without following symlinks. Others return nullopt.
+  virtual std::optional<std::filesystem::path> local_root() const;
 
   // Conveniences built on the methods above.
 

@@ -11,7 +11,7 @@ Result<std::unique_ptr<MultipartUpload>> StorageBackend::start_multipart(const P
                     path.str());
 }
 
-std::optional<std::filesystem::path> StorageBackend::local_file(const Path&) const { return std::nullopt; }
+std::optional<std::filesystem::path> StorageBackend::local_root() const { return std::nullopt; }
 
 Status StorageBackend::remove(const Path& path, const OpContext& ctx) {
   CLOUDSYNC_ASSIGN_OR_RETURN(std::vector<Status> results, remove_many(std::span<const Path>(&path, 1), ctx));

@@ -78,8 +78,10 @@ class PrefixedBackend final : public StorageBackend {
     for (const Path& p : paths) full.push_back(prefix_.join(p));
     return inner_->remove_many(full, ctx);
   }
-  std::optional<std::filesystem::path> local_file(const Path& path) const override {
-    return inner_->local_file(prefix_.join(path));
+  std::optional<std::filesystem::path> local_root() const override {
+    auto root = inner_->local_root();
+    if (!root) return std::nullopt;
+    return *root / prefix_.str();
   }
 
  private:

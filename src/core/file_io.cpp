@@ -107,6 +107,10 @@ Result<FileInfo> stat_file_below(const fs::path& root, const Path& rel) {
   return info;
 }
 
+std::string local_file_etag(const FileInfo& info) {
+  return fmt::format("{:x}-{:x}-{:x}", info.size, to_unix_nanos(info.mtime), info.inode);
+}
+
 // ---- FileSource --------------------------------------------------------------
 
 Result<std::unique_ptr<FileSource>> FileSource::open(const fs::path& file, uint64_t offset,
@@ -134,6 +138,28 @@ Result<size_t> FileSource::read(std::span<char> buf) {
     pos_ += static_cast<uint64_t>(n);
     return static_cast<size_t>(n);
   }
+}
+
+Result<std::string> read_small_file(const fs::path& file, size_t max_bytes) {
+  CLOUDSYNC_ASSIGN_OR_RETURN(auto source, FileSource::open(file));
+  uint64_t size = *source->size();
+  if (size > max_bytes) return make_error(ErrorCode::LimitExceeded, "'{}' is larger than {} bytes", file.string(), max_bytes);
+  std::string text(static_cast<size_t>(size), '\0');
+  size_t off = 0;
+  while (off < text.size()) {
+    CLOUDSYNC_ASSIGN_OR_RETURN(size_t n, source->read(std::span<char>(text.data() + off, text.size() - off)));
+    if (n == 0) break;
+    off += n;
+  }
+  text.resize(off);
+  return text;
+}
+
+Status write_file_atomically(const fs::path& file, std::string_view content) {
+  CLOUDSYNC_ASSIGN_OR_RETURN(Path name, Path::parse(file.filename().string()));
+  CLOUDSYNC_ASSIGN_OR_RETURN(auto writer, AtomicFileWriter::create(file.parent_path(), name, {}));
+  CLOUDSYNC_RETURN_IF_ERROR(writer->write(content));
+  return writer->commit();
 }
 
 // ---- AtomicFileWriter ---------------------------------------------------------

@@ -54,6 +54,10 @@ struct FileInfo {
 };
 Result<FileInfo> stat_file_below(const std::filesystem::path& root, const Path& rel);
 
+/// The version token of a local file: changes whenever its content may have
+/// (size, mtime or inode, since atomic replacement creates a new inode).
+std::string local_file_etag(const FileInfo& info);
+
 /// Reads a file, or a window of it, with pread (so several readers can share
 /// nothing and a retry can rewind).
 class FileSource final : public ByteSource {
@@ -114,6 +118,11 @@ class AtomicFileWriter final : public ByteSink {
   uint64_t written_ = 0;
   bool done_ = false;
 };
+
+/// Reads a small file (state, configuration) whole; LimitExceeded above `max_bytes`.
+Result<std::string> read_small_file(const std::filesystem::path& file, size_t max_bytes = 256u << 20);
+/// Replaces `file` with `content` atomically (temporary, fsync, rename).
+Status write_file_atomically(const std::filesystem::path& file, std::string_view content);
 
 /// Renames `from` over `to` within one directory fd, optionally refusing to replace.
 Status rename_in_dir(int dir_fd, const std::string& from, const std::string& to, bool no_replace);

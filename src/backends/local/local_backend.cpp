@@ -26,17 +26,13 @@ constexpr size_t kIoChunk = 1 << 20;
 constexpr uint32_t kDefaultPageSize = 1000;
 constexpr size_t kNameMax = 255;
 
-std::string make_etag(const FileInfo& info) {
-  return fmt::format("{:x}-{:x}-{:x}", info.size, to_unix_nanos(info.mtime), info.inode);
-}
-
 ObjectMeta meta_from(std::string key, const FileInfo& info) {
   ObjectMeta meta;
   meta.key = std::move(key);
   meta.size = info.size;
   meta.mtime = info.mtime;
   meta.last_modified = info.mtime;
-  meta.etag = make_etag(info);
+  meta.etag = local_file_etag(info);
   return meta;
 }
 
@@ -114,6 +110,7 @@ class LocalBackend final : public StorageBackend, public std::enable_shared_from
     caps_.conditional_create = true;
     caps_.conditional_update = true;
     caps_.case_sensitive = probe_case_sensitive(root_);
+    caps_.hierarchical = true;
     caps_.ranged_get = true;
     caps_.max_batch_delete = 1000;
     caps_.multipart.supported = true;
@@ -268,7 +265,7 @@ class LocalBackend final : public StorageBackend, public std::enable_shared_from
     return results;
   }
 
-  std::optional<fs::path> local_file(const Path& path) const override { return root_ / path.str(); }
+  std::optional<fs::path> local_root() const override { return root_; }
 
  private:
   struct Walk {

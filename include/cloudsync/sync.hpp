@@ -1,0 +1,126 @@
+// One-way synchronisation between two backends, as a first-class plan.
+//
+// Planning lists both sides, matches names (Unicode NFC, case-folded when
+// either side is case-insensitive), compares what it finds (size, then mtime
+// within the stores' precision, then a shared hash) and, when a baseline from
+// the last sync is known, tells a change at the source from a change at the
+// destination: when both changed it reports a Conflict and never overwrites.
+// The Plan is a value: it can be inspected, serialised to JSON and applied.
+//
+// Applying goes through one code path for real runs and dry runs, with one
+// gate before every destructive step. Transfers run in parallel; deletions run
+// after all transfers and only if none of them failed, and never beyond the
+// max-delete guard.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cloudsync/backend.hpp"
+#include "cloudsync/export.hpp"
+#include "cloudsync/progress.hpp"
+
+namespace cloudsync {
+
+enum class ActionKind {
+  Add,       ///< copy a source object that the destination lacks
+  Update,    ///< overwrite the destination with the changed source object
+  Delete,    ///< remove a destination object that left the source (opt-in)
+  Conflict,  ///< both sides changed, or an unclear state: left alone, reported
+  Skip,      ///< cannot or must not be touched (invalid name, collision, pending change), reported
+};
+CLOUDSYNC_API std::string_view action_kind_name(ActionKind kind);
+
+struct PlanAction {
+  ActionKind kind = ActionKind::Skip;
+  std::string path;    ///< key relative to both roots
+  std::string reason;  ///< why, in words
+  ObjectMeta source;       ///< the source object as listed (absent for deletes)
+  ObjectMeta destination;  ///< the destination object as listed (absent for adds)
+  bool has_source = false;
+  bool has_destination = false;
+};
+
+struct Plan {
+  std::string source;       ///< where from (URL, no credentials)
+  std::string destination;  ///< where to
+  bool delete_extraneous = false;
+  std::vector<PlanAction> actions;    ///< in path order
+  std::vector<PlanAction> unchanged;  ///< pairs already in sync (not serialised one by one)
+  std::vector<std::string> warnings;
+
+  size_t count(ActionKind kind) const;
+  /// Bytes the adds and updates will move.
+  uint64_t bytes_to_transfer() const;
+};
+
+/// JSON: {"source","destination","delete_extraneous","summary":{...},"actions":[{"kind","path","reason","size",...}],"warnings"}.
+CLOUDSYNC_API std::string plan_to_json(const Plan& plan);
+
+/// Options for planning a tree sync between two backends.
+struct SyncOptions {
+  /// Also delete destination objects that are not at the source.
+  bool delete_extraneous = false;
+  /// Only these folders (segment-aware: "data" covers "data/x", not "data2/x"); empty = everything.
+  std::vector<std::string> folders;
+  /// Compare content hashes even when sizes and mtimes agree (slower, exact).
+  bool checksum = false;
+  /// Extra tolerance when comparing mtimes (added to the stores' precision).
+  std::chrono::nanoseconds modify_window{0};
+};
+
+struct ApplyOptions {
+  bool dry_run = false;
+  /// Files transferred in parallel.
+  uint32_t transfers = 8;
+  /// Refuse to apply a plan that deletes more than this many objects.
+  std::optional<uint64_t> max_delete;
+  /// Parts of one large object in flight at once.
+  uint32_t part_concurrency = 4;
+};
+
+enum class OutcomeKind { Done, DryRun, Failed, Conflict, Skipped };
+CLOUDSYNC_API std::string_view outcome_kind_name(OutcomeKind kind);
+
+struct ActionOutcome {
+  ActionKind action = ActionKind::Skip;
+  std::string path;
+  OutcomeKind outcome = OutcomeKind::Skipped;
+  std::string message;  ///< error or reason
+  ErrorCode error = ErrorCode::Ok;
+  uint64_t bytes = 0;
+};
+
+struct SyncReport {
+  bool dry_run = false;
+  std::vector<ActionOutcome> outcomes;
+  uint64_t bytes_transferred = 0;
+  uint64_t unchanged = 0;
+  /// Why deletions did not run, when they did not.
+  std::string deletes_skipped_reason;
+  double seconds = 0;
+
+  size_t count(OutcomeKind kind) const;
+  size_t count(ActionKind action, OutcomeKind kind) const;
+  /// The first failure, as a Status (OK when nothing failed).
+  Status first_error() const;
+};
+
+/// JSON: {"dry_run","summary":{...},"outcomes":[...],"bytes_transferred","deletes_skipped_reason","seconds"}.
+CLOUDSYNC_API std::string report_to_json(const SyncReport& report);
+
+/// Plans making `destination` look like `source` (rclone's copy, or sync with
+/// delete_extraneous). Without a baseline the source wins every difference.
+CLOUDSYNC_API Result<Plan> plan_sync(StorageBackend& source, StorageBackend& destination, const SyncOptions& options,
+                                     const CancelToken* cancel = nullptr);
+
+/// Applies a plan made by plan_sync between the same two backends.
+CLOUDSYNC_API Result<SyncReport> apply_plan(const Plan& plan, StorageBackend& source, StorageBackend& destination,
+                                            const ApplyOptions& options, const ProgressCallback& progress = {},
+                                            const CancelToken* cancel = nullptr);
+
+}  // namespace cloudsync

@@ -1,0 +1,31 @@
+// The workspace's persistent state: the registered integrations
+// (<state>/workspace.json) and the lock that keeps two processes from working
+// on one project at the same time.
+#pragma once
+
+#include <filesystem>
+#include <vector>
+
+#include "cloudsync/workspace.hpp"
+#include "core/file_io.hpp"
+
+namespace cloudsync {
+
+Result<std::vector<Integration>> load_integrations(const std::filesystem::path& file);
+Status save_integrations(const std::filesystem::path& file, const std::vector<Integration>& integrations);
+
+/// True for option names that carry credentials; they are never persisted.
+bool is_secret_option(std::string_view key);
+
+/// An exclusive advisory lock (flock) on a file, held while the object lives.
+class WorkspaceLock {
+ public:
+  /// Fails with Conflict when another process holds the lock.
+  static Result<WorkspaceLock> acquire(const std::filesystem::path& file);
+
+ private:
+  explicit WorkspaceLock(UniqueFd fd) : fd_(std::move(fd)) {}
+  UniqueFd fd_;
+};
+
+}  // namespace cloudsync

@@ -1,0 +1,217 @@
+#include "sync/executor.hpp"
+
+#include <chrono>
+#include <mutex>
+#include <set>
+
+#include "core/error.hpp"
+#include "core/log.hpp"
+#include "core/parallel.hpp"
+
+namespace cloudsync {
+
+namespace {
+
+// The single gate in front of every destructive step: in a dry run it records
+// what would have happened and says no.
+class Gate {
+ public:
+  explicit Gate(bool dry_run) : dry_run_(dry_run) {}
+  bool allow(ActionOutcome& outcome, std::string_view what) const {
+    if (!dry_run_) return true;
+    outcome.outcome = OutcomeKind::DryRun;
+    outcome.message = fmt::format("would {} (dry run)", what);
+    return false;
+  }
+
+ private:
+  bool dry_run_;
+};
+
+ActionOutcome outcome_for(const PlanAction& a) {
+  ActionOutcome o;
+  o.action = a.kind;
+  o.path = a.path;
+  o.message = a.reason;
+  o.outcome = a.kind == ActionKind::Conflict ? OutcomeKind::Conflict : OutcomeKind::Skipped;
+  return o;
+}
+
+Path key_of(const std::string& key) {
+  // Plans only carry actionable keys that passed Path validation.
+  auto p = Path::parse(key);
+  return p.ok() ? *p : Path();
+}
+
+}  // namespace
+
+Result<SyncReport> execute_plan(const Plan& plan, StorageBackend& source, StorageBackend& destination,
+                                const ApplyOptions& options, const TransferOptions& transfer_options,
+                                ProgressTracker& progress, const ExecuteHooks& hooks, const OpContext& ctx) {
+  auto started = std::chrono::steady_clock::now();
+  size_t deletes = plan.count(ActionKind::Delete);
+  if (options.max_delete && deletes > *options.max_delete) {
+    return make_error(ErrorCode::LimitExceeded,
+                      "the plan deletes {} objects, more than max_delete ({}); nothing was changed", deletes,
+                      *options.max_delete);
+  }
+  Gate gate(options.dry_run);
+  SyncReport report;
+  report.dry_run = options.dry_run;
+  report.unchanged = plan.unchanged.size();
+  report.outcomes.reserve(plan.actions.size());
+  std::vector<size_t> transfers, removals;
+  uint64_t total_bytes = 0;
+  for (size_t i = 0; i < plan.actions.size(); ++i) {
+    const PlanAction& a = plan.actions[i];
+    report.outcomes.push_back(outcome_for(a));
+    if (a.kind == ActionKind::Add || a.kind == ActionKind::Update) {
+      transfers.push_back(i);
+      total_bytes += a.source.size;
+    } else if (a.kind == ActionKind::Delete) {
+      removals.push_back(i);
+    }
+  }
+  progress.set_totals(transfers.size() + removals.size(), total_bytes);
+  progress.set_phase(ProgressEvent::Phase::Transferring);
+
+  std::mutex mutex;
+  std::atomic<size_t> failures{0};
+  parallel_for(transfers.size(), std::max<uint32_t>(options.transfers, 1), [&](size_t t) {
+    size_t i = transfers[t];
+    const PlanAction& a = plan.actions[i];
+    ActionOutcome& out = report.outcomes[i];
+    if (ctx.cancelled()) return;  // marked below
+    if (!gate.allow(out, a.kind == ActionKind::Add ? "copy" : "update")) {
+      out.bytes = a.source.size;
+      return;
+    }
+    DestinationExpectation expect;
+    expect.kind = a.kind == ActionKind::Add ? DestinationExpectation::Kind::Absent : DestinationExpectation::Kind::Unchanged;
+    expect.meta = a.destination;
+    const std::string& dst_key = a.has_destination ? a.destination.key : a.source.key;
+    auto r = transfer_object(source, key_of(a.source.key), a.source, destination, key_of(dst_key), expect,
+                             transfer_options, &progress, ctx);
+    std::lock_guard lock(mutex);
+    if (r.ok()) {
+      out.outcome = OutcomeKind::Done;
+      out.message.clear();
+      out.bytes = r->bytes;
+      report.bytes_transferred += r->bytes;
+      if (hooks.on_done) hooks.on_done(a, &r.value());
+    } else {
+      ++failures;
+      out.error = r.status().code();
+      out.outcome = out.error == ErrorCode::Conflict ? OutcomeKind::Conflict : OutcomeKind::Failed;
+      out.message = r.status().to_string();
+      log(LogLevel::Warn, "{} '{}' failed: {}", action_kind_name(a.kind), a.path, out.message);
+    }
+    progress.file_done(a.path);
+  }, ctx.cancel);
+  if (ctx.cancelled()) {
+    for (size_t i : transfers) {
+      ActionOutcome& out = report.outcomes[i];
+      if (out.outcome != OutcomeKind::Skipped) continue;  // attempted or dry run
+      out.outcome = OutcomeKind::Failed;
+      out.error = ErrorCode::Cancelled;
+      out.message = "cancelled before it started";
+      ++failures;
+    }
+  }
+
+  // Deletions come last and only after a clean run: a failed transfer or a
+  // cancellation may mean the source listing was not what it seemed.
+  if (!removals.empty()) {
+    if (failures > 0 || ctx.cancelled()) {
+      report.deletes_skipped_reason =
+          ctx.cancelled() ? "the operation was cancelled; nothing was deleted"
+                          : fmt::format("{} transfer(s) did not complete; nothing was deleted", failures.load());
+      for (size_t i : removals) report.outcomes[i].message = report.deletes_skipped_reason;
+    } else {
+      progress.set_phase(ProgressEvent::Phase::Deleting);
+      std::vector<Path> batch;
+      std::vector<size_t> batch_index;
+      uint32_t max_batch = std::max<uint32_t>(destination.capabilities().max_batch_delete, 1);
+      auto flush = [&] {
+        if (batch.empty()) return;
+        auto results = destination.remove_many(batch, ctx);
+        for (size_t k = 0; k < batch.size(); ++k) {
+          size_t i = batch_index[k];
+          ActionOutcome& out = report.outcomes[i];
+          Status s = results.ok() ? (*results)[k] : results.status();
+          if (s.ok()) {
+            out.outcome = OutcomeKind::Done;
+            out.message.clear();
+            if (hooks.on_done) hooks.on_done(plan.actions[i], nullptr);
+          } else {
+            out.outcome = OutcomeKind::Failed;
+            out.error = s.code();
+            out.message = s.to_string();
+          }
+          progress.file_done(plan.actions[i].path);
+        }
+        batch.clear();
+        batch_index.clear();
+      };
+      bool local = destination.local_root().has_value();
+      for (size_t i : removals) {
+        const PlanAction& a = plan.actions[i];
+        ActionOutcome& out = report.outcomes[i];
+        if (!gate.allow(out, "delete")) continue;
+        Path key = key_of(a.destination.key);
+        if (local) {
+          // A local file edited after planning is a change, not an extraneous file.
+          auto now = destination.head(key, ctx);
+          if (now.ok() && now->etag != a.destination.etag) {
+            out.outcome = OutcomeKind::Conflict;
+            out.message = "changed at the destination after planning; not deleted";
+            continue;
+          }
+        }
+        batch.push_back(key);
+        batch_index.push_back(i);
+        if (batch.size() >= max_batch) flush();
+      }
+      flush();
+    }
+  }
+  progress.finish();
+  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return report;
+}
+
+Result<std::vector<ObjectMeta>> list_folders(StorageBackend& backend, const std::vector<Path>& folders,
+                                             bool missing_is_empty, const OpContext& ctx) {
+  std::vector<ObjectMeta> out;
+  std::vector<std::string> prefixes;
+  if (folders.empty()) prefixes.emplace_back();
+  for (const Path& f : folders) prefixes.push_back(f.is_root() ? std::string() : f.str() + "/");
+  std::set<std::string> seen;
+  for (const std::string& prefix : prefixes) {
+    ListOptions opts;
+    opts.prefix = prefix;
+    Status s = backend.list(opts, [&](const ObjectMeta& m) {
+      if (seen.insert(m.key).second) out.push_back(m);
+      return Status::OK();
+    }, ctx);
+    if (!s.ok()) {
+      if (missing_is_empty && s.code() == ErrorCode::NotFound) continue;
+      return s.with_context(fmt::format("listing {}", backend.describe()));
+    }
+  }
+  return out;
+}
+
+std::function<Result<HashSet>(Side, const ObjectMeta&)> local_hasher(StorageBackend& source,
+                                                                     StorageBackend& destination,
+                                                                     const OpContext& ctx) {
+  auto src_root = source.local_root();
+  auto dst_root = destination.local_root();
+  return [src_root, dst_root, ctx](Side side, const ObjectMeta& meta) -> Result<HashSet> {
+    const auto& root = side == Side::Source ? src_root : dst_root;
+    if (!root) return Status(ErrorCode::Unsupported, "remote objects are not hashed locally");
+    return hash_local_file(*root / meta.key, HashKind::Md5 | HashKind::Sha256, ctx);
+  };
+}
+
+}  // namespace cloudsync

@@ -1,0 +1,35 @@
+// Applies a Plan: transfers in parallel, then deletions, each destructive step
+// behind the one dry-run gate.
+#pragma once
+
+#include <functional>
+
+#include "cloudsync/sync.hpp"
+#include "transfer/progress_tracker.hpp"
+#include "sync/planner.hpp"
+#include "transfer/transfer.hpp"
+
+namespace cloudsync {
+
+struct ExecuteHooks {
+  /// Called after each action succeeded (never in a dry run), one call at a
+  /// time. `transfer` is null for deletions.
+  std::function<void(const PlanAction& action, const TransferResult* transfer)> on_done;
+};
+
+Result<SyncReport> execute_plan(const Plan& plan, StorageBackend& source, StorageBackend& destination,
+                                const ApplyOptions& options, const TransferOptions& transfer_options,
+                                ProgressTracker& progress, const ExecuteHooks& hooks, const OpContext& ctx);
+
+/// Lists `folders` (segment-aware prefixes; empty = everything) of a backend.
+/// A destination whose root does not exist yet lists as empty; a missing
+/// source is an error.
+Result<std::vector<ObjectMeta>> list_folders(StorageBackend& backend, const std::vector<Path>& folders,
+                                             bool missing_is_empty, const OpContext& ctx);
+
+/// Lazily hashes objects of backends that keep plain local files.
+std::function<Result<HashSet>(Side, const ObjectMeta&)> local_hasher(StorageBackend& source,
+                                                                     StorageBackend& destination,
+                                                                     const OpContext& ctx);
+
+}  // namespace cloudsync

@@ -1,0 +1,61 @@
+// The sync planner: from two listings (and optionally the baseline of the last
+// sync) to a Plan. Pure apart from the lazy hashing callback, so every rule is
+// testable with in-memory listings.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cloudsync/backend.hpp"
+#include "cloudsync/sync.hpp"
+
+namespace cloudsync {
+
+/// What an object looked like when it was last synced.
+struct Fingerprint {
+  uint64_t size = 0;
+  std::string etag;
+  std::optional<TimePoint> mtime;
+  HashSet hashes;
+};
+
+/// Both sides of one path as they were after the last sync.
+struct BaselineEntry {
+  Fingerprint source;
+  Fingerprint destination;
+};
+using Baseline = std::map<std::string, BaselineEntry>;
+
+enum class Side { Source, Destination };
+
+struct PlanInput {
+  std::string source_name;
+  std::string destination_name;
+  std::vector<ObjectMeta> source;
+  std::vector<ObjectMeta> destination;
+  Capabilities source_caps;
+  Capabilities destination_caps;
+  /// With a baseline the plan is three-way: a change on one side only is told
+  /// apart from a change on both (a Conflict), and only paths in the baseline
+  /// can be extraneous. Without one, the source wins every difference.
+  const Baseline* baseline = nullptr;
+  bool delete_extraneous = false;
+  bool checksum = false;
+  std::chrono::nanoseconds modify_window{0};
+  /// Computes the hashes of an object when the comparison needs them and the
+  /// listing has none (local files). Optional.
+  std::function<Result<HashSet>(Side, const ObjectMeta&)> hash;
+};
+
+Result<Plan> compute_plan(const PlanInput& input);
+
+/// True when `now` is still the object recorded in `recorded` (same size and
+/// etag, or same content by a shared hash). `now_hashes` may be filled lazily.
+bool same_version(const Fingerprint& recorded, const ObjectMeta& now);
+
+Fingerprint fingerprint_of(const ObjectMeta& meta);
+
+}  // namespace cloudsync

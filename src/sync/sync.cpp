@@ -1,0 +1,114 @@
+// The public tree-sync entry points and the Plan/SyncReport value helpers.
+#include "cloudsync/sync.hpp"
+
+#include "core/error.hpp"
+#include "sync/executor.hpp"
+#include "sync/planner.hpp"
+
+namespace cloudsync {
+
+std::string_view action_kind_name(ActionKind kind) {
+  switch (kind) {
+    case ActionKind::Add: return "add";
+    case ActionKind::Update: return "update";
+    case ActionKind::Delete: return "delete";
+    case ActionKind::Conflict: return "conflict";
+    case ActionKind::Skip: return "skip";
+  }
+  return "unknown";
+}
+
+std::string_view outcome_kind_name(OutcomeKind kind) {
+  switch (kind) {
+    case OutcomeKind::Done: return "done";
+    case OutcomeKind::DryRun: return "dry_run";
+    case OutcomeKind::Failed: return "failed";
+    case OutcomeKind::Conflict: return "conflict";
+    case OutcomeKind::Skipped: return "skipped";
+  }
+  return "unknown";
+}
+
+size_t Plan::count(ActionKind kind) const {
+  size_t n = 0;
+  for (const PlanAction& a : actions) n += a.kind == kind;
+  return n;
+}
+
+uint64_t Plan::bytes_to_transfer() const {
+  uint64_t n = 0;
+  for (const PlanAction& a : actions) {
+    if (a.kind == ActionKind::Add || a.kind == ActionKind::Update) n += a.source.size;
+  }
+  return n;
+}
+
+size_t SyncReport::count(OutcomeKind kind) const {
+  size_t n = 0;
+  for (const ActionOutcome& o : outcomes) n += o.outcome == kind;
+  return n;
+}
+
+size_t SyncReport::count(ActionKind action, OutcomeKind kind) const {
+  size_t n = 0;
+  for (const ActionOutcome& o : outcomes) n += o.action == action && o.outcome == kind;
+  return n;
+}
+
+Status SyncReport::first_error() const {
+  for (const ActionOutcome& o : outcomes) {
+    if (o.outcome == OutcomeKind::Failed) {
+      return Status(o.error == ErrorCode::Ok ? ErrorCode::Internal : o.error, o.path + ": " + o.message);
+    }
+  }
+  return Status::OK();
+}
+
+namespace {
+Result<std::vector<Path>> parse_folders(const std::vector<std::string>& folders) {
+  std::vector<Path> out;
+  for (std::string f : folders) {
+    while (!f.empty() && f.back() == '/') f.pop_back();
+    CLOUDSYNC_ASSIGN_OR_RETURN(Path p, Path::parse(f));
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+}  // namespace
+
+Result<Plan> plan_sync(StorageBackend& source, StorageBackend& destination, const SyncOptions& options,
+                       const CancelToken* cancel) {
+  OpContext ctx{cancel};
+  CLOUDSYNC_ASSIGN_OR_RETURN(std::vector<Path> folders, parse_folders(options.folders));
+  PlanInput input;
+  input.source_name = source.describe();
+  input.destination_name = destination.describe();
+  CLOUDSYNC_ASSIGN_OR_RETURN(input.source, list_folders(source, folders, false, ctx));
+  CLOUDSYNC_ASSIGN_OR_RETURN(input.destination, list_folders(destination, folders, true, ctx));
+  input.source_caps = source.capabilities();
+  input.destination_caps = destination.capabilities();
+  input.delete_extraneous = options.delete_extraneous;
+  input.checksum = options.checksum;
+  input.modify_window = options.modify_window;
+  input.hash = local_hasher(source, destination, ctx);
+  return compute_plan(input);
+}
+
+Result<SyncReport> apply_plan(const Plan& plan, StorageBackend& source, StorageBackend& destination,
+                              const ApplyOptions& options, const ProgressCallback& progress,
+                              const CancelToken* cancel) {
+  if (plan.source != source.describe() || plan.destination != destination.describe()) {
+    return make_error(ErrorCode::InvalidArgument, "this plan was made for {} -> {}, not {} -> {}", plan.source,
+                      plan.destination, source.describe(), destination.describe());
+  }
+  // The operation's own token: the progress callback can cancel it, and it
+  // follows the caller's.
+  CancelToken token(cancel);
+  OpContext ctx{&token};
+  ProgressTracker tracker(progress, &token);
+  TransferOptions transfer;
+  transfer.part_concurrency = options.part_concurrency;
+  return execute_plan(plan, source, destination, options, transfer, tracker, {}, ctx);
+}
+
+}  // namespace cloudsync

@@ -1,0 +1,366 @@
+#include "transfer/transfer.hpp"
+
+#include <algorithm>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "core/error.hpp"
+#include "core/file_io.hpp"
+#include "core/hash.hpp"
+#include "core/log.hpp"
+#include "core/parallel.hpp"
+
+namespace cloudsync {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr size_t kReadChunk = 1 << 20;
+
+bool is_transient(ErrorCode code) { return error_code_is_transient(code); }
+
+// Tees a download into the file writer, the hasher and the progress tracker.
+class HashingSink final : public ByteSink {
+ public:
+  HashingSink(ByteSink& out, Hasher& hasher, ProgressTracker* progress, const std::string& label)
+      : out_(out), hasher_(hasher), progress_(progress), label_(label) {}
+  Status write(std::string_view data) override {
+    CLOUDSYNC_RETURN_IF_ERROR(out_.write(data));
+    hasher_.update(data);
+    written_ += data.size();
+    if (progress_ != nullptr) progress_->add_bytes(static_cast<int64_t>(data.size()), label_);
+    return Status::OK();
+  }
+  uint64_t written() const noexcept { return written_; }
+
+ private:
+  ByteSink& out_;
+  Hasher& hasher_;
+  ProgressTracker* progress_;
+  const std::string& label_;
+  uint64_t written_ = 0;
+};
+
+// Reports upload progress; on rewind (a retry) takes the counted bytes back.
+class ProgressSource final : public ByteSource {
+ public:
+  ProgressSource(ByteSource& in, ProgressTracker* progress, const std::string& label)
+      : in_(in), progress_(progress), label_(label) {}
+  Result<size_t> read(std::span<char> buf) override {
+    CLOUDSYNC_ASSIGN_OR_RETURN(size_t n, in_.read(buf));
+    counted_ += n;
+    if (progress_ != nullptr && n > 0) progress_->add_bytes(static_cast<int64_t>(n), label_);
+    return n;
+  }
+  std::optional<uint64_t> size() const override { return in_.size(); }
+  Status rewind() override {
+    CLOUDSYNC_RETURN_IF_ERROR(in_.rewind());
+    if (progress_ != nullptr && counted_ > 0) progress_->add_bytes(-static_cast<int64_t>(counted_), label_);
+    counted_ = 0;
+    return Status::OK();
+  }
+
+ private:
+  ByteSource& in_;
+  ProgressTracker* progress_;
+  const std::string& label_;
+  uint64_t counted_ = 0;
+};
+
+Status verify_hashes(const HashSet& vouched, const HashSet& computed, const Path& key) {
+  auto same = vouched.matches(computed);
+  if (same.has_value() && !*same) {
+    return make_error(ErrorCode::Integrity, "'{}' was corrupted in transfer: checksum mismatch", key.str());
+  }
+  return Status::OK();
+}
+
+// Conflict for a destination that no longer is what the plan saw.
+Status destination_changed(const Path& key, std::string_view why) {
+  return make_error(ErrorCode::Conflict, "'{}' changed at the destination since it was planned ({})", key.str(), why);
+}
+
+// Downloads into a local folder: temporary file, hash while streaming, resume
+// after transient failures, verify, fsync, check the expectation, rename.
+Result<TransferResult> download_to_local(StorageBackend& src, const Path& src_key, const ObjectMeta& src_meta,
+                                         const fs::path& root, const Path& dst_key,
+                                         const DestinationExpectation& expect, const TransferOptions& options,
+                                         ProgressTracker* progress, const OpContext& ctx) {
+  AtomicFileWriter::Options wopts;
+  wopts.fsync = options.fsync;
+  wopts.no_replace = expect.kind == DestinationExpectation::Kind::Absent;
+  CLOUDSYNC_ASSIGN_OR_RETURN(auto writer, AtomicFileWriter::create(root, dst_key, wopts));
+  Hasher hasher(options.hash_kinds);
+  const std::string& label = src_key.str();
+  HashingSink sink(*writer, hasher, progress, label);
+
+  GetOptions get;
+  get.if_match = src_meta.etag;
+  Result<ObjectMeta> got = Status(ErrorCode::Internal, "no attempt made");
+  for (uint32_t attempt = 0;; ++attempt) {
+    got = src.get(src_key, get, sink, ctx);
+    if (got.ok()) break;
+    ErrorCode code = got.status().code();
+    bool resumable = is_transient(code) && attempt < options.resume_attempts && !ctx.cancelled() &&
+                     (sink.written() == 0 || (src.capabilities().ranged_get && !src_meta.etag.empty()));
+    if (!resumable) {
+      if (code == ErrorCode::PreconditionFailed) {
+        return make_error(ErrorCode::Conflict, "'{}' changed at the source while it was being read", src_key.str());
+      }
+      return got.status();
+    }
+    log(LogLevel::Info, "resuming download of '{}' at byte {} after: {}", src_key.str(), sink.written(),
+        got.status().to_string());
+    if (sink.written() > 0) get.range = ByteRange{sink.written(), std::nullopt};
+    std::this_thread::sleep_for(std::chrono::milliseconds(100 * (attempt + 1)));
+  }
+  ObjectMeta meta = std::move(got).value();
+  uint64_t expected_size = src_meta.size;
+  if (sink.written() != expected_size || meta.size != expected_size) {
+    return make_error(ErrorCode::Integrity, "'{}' arrived with {} bytes, expected {}", src_key.str(), sink.written(),
+                      expected_size);
+  }
+  HashSet computed = hasher.finish();
+  HashSet vouched = meta.hashes;
+  vouched.merge(src_meta.hashes);
+  CLOUDSYNC_RETURN_IF_ERROR(verify_hashes(vouched, computed, src_key));
+
+  if (expect.kind == DestinationExpectation::Kind::Unchanged) {
+    auto now = stat_file_below(root, dst_key);
+    if (!now.ok()) return destination_changed(dst_key, "it disappeared");
+    if (now->size != expect.meta.size || !expect.meta.mtime || now->mtime != *expect.meta.mtime) {
+      return destination_changed(dst_key, "it was modified");
+    }
+  }
+  Status committed = writer->commit(src_meta.mtime ? src_meta.mtime : meta.mtime);
+  if (!committed.ok()) {
+    if (committed.code() == ErrorCode::AlreadyExists) return destination_changed(dst_key, "a file appeared");
+    return committed;
+  }
+  auto info = stat_file_below(root, dst_key);
+  if (!info.ok()) return info.status();
+  TransferResult result;
+  result.source = std::move(meta);
+  result.source.key = src_key.str();
+  result.destination.key = dst_key.str();
+  result.destination.size = info->size;
+  result.destination.mtime = info->mtime;
+  result.destination.etag = local_file_etag(*info);
+  result.destination.hashes = computed;
+  result.content_hashes = computed;
+  result.bytes = sink.written();
+  return result;
+}
+
+// Chooses the write mode that enforces the expectation on a remote store, or
+// checks it by reading when the store cannot enforce it.
+Result<PutOptions> put_options_for(StorageBackend& dst, const Path& dst_key, const DestinationExpectation& expect,
+                                   PutOptions put, const OpContext& ctx) {
+  const Capabilities& caps = dst.capabilities();
+  switch (expect.kind) {
+    case DestinationExpectation::Kind::Anything:
+      put.mode = PutMode::Overwrite;
+      break;
+    case DestinationExpectation::Kind::Absent:
+      if (caps.conditional_create) {
+        put.mode = PutMode::Create;
+      } else {
+        auto head = dst.head(dst_key, ctx);
+        if (head.ok()) return destination_changed(dst_key, "an object appeared");
+        if (head.status().code() != ErrorCode::NotFound) return head.status();
+        put.mode = PutMode::Overwrite;
+      }
+      break;
+    case DestinationExpectation::Kind::Unchanged:
+      if (caps.conditional_update && !expect.meta.etag.empty()) {
+        put.mode = PutMode::Update;
+        put.if_match = expect.meta.etag;
+      } else {
+        auto head = dst.head(dst_key, ctx);
+        if (!head.ok()) {
+          if (head.status().code() == ErrorCode::NotFound) return destination_changed(dst_key, "it disappeared");
+          return head.status();
+        }
+        if (head->etag != expect.meta.etag || head->size != expect.meta.size) {
+          return destination_changed(dst_key, "it was modified");
+        }
+        put.mode = PutMode::Overwrite;
+      }
+      break;
+  }
+  return put;
+}
+
+Status map_put_error(const Status& s, const Path& dst_key) {
+  if (s.code() == ErrorCode::AlreadyExists) return destination_changed(dst_key, "an object appeared");
+  if (s.code() == ErrorCode::PreconditionFailed) return destination_changed(dst_key, "it was modified");
+  return s;
+}
+
+Result<ObjectMeta> upload_in_parts(StorageBackend& dst, const Path& dst_key, const fs::path& file, uint64_t size,
+                                   const PutOptions& put, const TransferOptions& options, ProgressTracker* progress,
+                                   const std::string& label, const OpContext& ctx) {
+  const Capabilities& caps = dst.capabilities();
+  uint64_t part_size = choose_part_size(caps, size, options.part_size);
+  auto count = static_cast<uint32_t>(size == 0 ? 1 : (size + part_size - 1) / part_size);
+  CLOUDSYNC_ASSIGN_OR_RETURN(auto upload, dst.start_multipart(dst_key, put, ctx));
+  std::vector<PartInfo> parts(count);
+  std::mutex mutex;
+  Status first_error;
+  // Set on the first failed part (or a cancellation) so that the other parts stop early.
+  CancelToken stop(ctx.cancel);
+  OpContext part_ctx = ctx;
+  part_ctx.cancel = &stop;
+  auto job = [&](size_t i) {
+    if (stop.is_cancelled()) return;
+    Result<PartInfo> r = [&]() -> Result<PartInfo> {
+      uint64_t offset = i * part_size;
+      CLOUDSYNC_ASSIGN_OR_RETURN(auto source, FileSource::open(file, offset, std::min(part_size, size - offset)));
+      ProgressSource counted(*source, progress, label);
+      return upload->upload_part(static_cast<uint32_t>(i + 1), counted, part_ctx);
+    }();
+    std::lock_guard lock(mutex);
+    if (r.ok()) {
+      parts[i] = *r;
+    } else if (first_error.ok()) {
+      first_error = r.status();
+      stop.cancel();
+    }
+  };
+  parallel_for(count, caps.multipart.parallel ? std::max<uint32_t>(options.part_concurrency, 1) : 1, job, &stop);
+  if (first_error.ok() && ctx.cancelled()) first_error = Status(ErrorCode::Cancelled, "upload cancelled");
+  if (!first_error.ok()) {
+    Status aborted = upload->abort(OpContext{});
+    if (!aborted.ok()) log(LogLevel::Warn, "could not abort the upload of '{}': {}", dst_key.str(), aborted.to_string());
+    return first_error;
+  }
+  auto done = upload->complete(std::move(parts), ctx);
+  if (!done.ok()) {
+    (void)upload->abort(OpContext{});
+    return done.status();
+  }
+  return done;
+}
+
+// Uploads a local file: one streaming put, or parts above the backend's threshold.
+Result<TransferResult> upload_from_local(const fs::path& root, const Path& src_key, const ObjectMeta& src_meta,
+                                         StorageBackend& dst, const Path& dst_key,
+                                         const DestinationExpectation& expect, const TransferOptions& options,
+                                         ProgressTracker* progress, const OpContext& ctx) {
+  CLOUDSYNC_ASSIGN_OR_RETURN(FileInfo before, stat_file_below(root, src_key));
+  if (before.size != src_meta.size || (src_meta.mtime && before.mtime != *src_meta.mtime)) {
+    return make_error(ErrorCode::Conflict, "'{}' changed since it was planned; try again", src_key.str());
+  }
+  fs::path file = root / src_key.str();
+  // Hashes known from planning are reused; otherwise one pass computes them all
+  // (backends need them up front: Content-MD5, payload signatures, metadata).
+  HashSet hashes = src_meta.hashes;
+  if ((hashes.kinds() & options.hash_kinds) != options.hash_kinds) {
+    CLOUDSYNC_ASSIGN_OR_RETURN(hashes, hash_local_file(file, options.hash_kinds, ctx));
+  }
+  PutOptions put;
+  put.mtime = before.mtime;
+  put.size = before.size;
+  put.known_hashes = hashes;
+  CLOUDSYNC_ASSIGN_OR_RETURN(put, put_options_for(dst, dst_key, expect, std::move(put), ctx));
+
+  const Capabilities& caps = dst.capabilities();
+  const std::string& label = src_key.str();
+  Result<ObjectMeta> written = Status(ErrorCode::Internal, "unset");
+  if (caps.multipart.supported && before.size >= caps.multipart.threshold) {
+    written = upload_in_parts(dst, dst_key, file, before.size, put, options, progress, label, ctx);
+  } else {
+    CLOUDSYNC_ASSIGN_OR_RETURN(auto source, FileSource::open(file));
+    ProgressSource counted(*source, progress, label);
+    written = dst.put(dst_key, counted, put, ctx);
+  }
+  if (!written.ok()) return map_put_error(written.status(), dst_key);
+
+  CLOUDSYNC_ASSIGN_OR_RETURN(FileInfo after, stat_file_below(root, src_key));
+  if (after.size != before.size || after.mtime != before.mtime) {
+    return make_error(ErrorCode::Conflict, "'{}' changed while it was being uploaded; it will be sent again",
+                      src_key.str());
+  }
+  if (written->size != before.size) {
+    return make_error(ErrorCode::Integrity, "'{}' was stored with {} bytes, expected {}", dst_key.str(), written->size,
+                      before.size);
+  }
+  CLOUDSYNC_RETURN_IF_ERROR(verify_hashes(written->hashes, hashes, dst_key));
+  TransferResult result;
+  result.source = src_meta;
+  result.source.hashes = hashes;
+  result.destination = std::move(written).value();
+  result.destination.key = dst_key.str();
+  result.content_hashes = hashes;
+  result.bytes = before.size;
+  return result;
+}
+
+}  // namespace
+
+uint64_t choose_part_size(const Capabilities& caps, uint64_t size, uint64_t requested) {
+  const auto& mp = caps.multipart;
+  uint64_t part = requested ? requested : (mp.default_part_size ? mp.default_part_size : 8ull << 20);
+  part = std::max<uint64_t>(part, std::max<uint64_t>(mp.min_part_size, 1));
+  if (mp.max_parts > 0) {
+    uint64_t needed = (size + mp.max_parts - 1) / mp.max_parts;
+    part = std::max(part, needed);
+  }
+  uint64_t multiple = std::max<uint64_t>(mp.part_size_multiple, 1);
+  part = (part + multiple - 1) / multiple * multiple;
+  if (mp.max_part_size > 0) part = std::min(part, mp.max_part_size);
+  return part;
+}
+
+Result<HashSet> hash_local_file(const fs::path& file, HashKinds kinds, const OpContext& ctx) {
+  CLOUDSYNC_ASSIGN_OR_RETURN(auto source, FileSource::open(file));
+  Hasher hasher(kinds);
+  std::vector<char> buf(kReadChunk);
+  for (;;) {
+    if (ctx.cancelled()) return Status(ErrorCode::Cancelled, "hashing cancelled");
+    CLOUDSYNC_ASSIGN_OR_RETURN(size_t n, source->read(buf));
+    if (n == 0) break;
+    hasher.update(std::string_view(buf.data(), n));
+  }
+  return hasher.finish();
+}
+
+Result<TransferResult> transfer_object(StorageBackend& src, const Path& src_key, const ObjectMeta& src_meta,
+                                       StorageBackend& dst, const Path& dst_key, const DestinationExpectation& expect,
+                                       const TransferOptions& options, ProgressTracker* progress,
+                                       const OpContext& ctx) {
+  if (auto root = dst.local_root()) {
+    return download_to_local(src, src_key, src_meta, *root, dst_key, expect, options, progress, ctx);
+  }
+  if (auto root = src.local_root()) {
+    return upload_from_local(*root, src_key, src_meta, dst, dst_key, expect, options, progress, ctx);
+  }
+  // Remote to remote: spool through a private temporary folder.
+  fs::path spool_base = options.spool_dir.empty() ? fs::temp_directory_path() : options.spool_dir;
+  fs::path spool = spool_base / (".cloudsync-spool-" + random_hex(8));
+  std::error_code ec;
+  fs::create_directories(spool, ec);
+  if (ec) return errno_error(ec.value(), "create spool folder", spool);
+  struct Cleanup {
+    fs::path dir;
+    ~Cleanup() {
+      std::error_code ignored;
+      fs::remove_all(dir, ignored);
+    }
+  } cleanup{spool};
+  Path spooled = *Path::parse("object");
+  TransferOptions spool_options = options;
+  spool_options.fsync = false;  // scratch data
+  CLOUDSYNC_ASSIGN_OR_RETURN(TransferResult down, download_to_local(src, src_key, src_meta, spool, spooled, {},
+                                                                    spool_options, nullptr, ctx));
+  ObjectMeta local = down.destination;
+  local.hashes = down.content_hashes;
+  CLOUDSYNC_ASSIGN_OR_RETURN(TransferResult up, upload_from_local(spool, spooled, local, dst, dst_key, expect, options,
+                                                                  progress, ctx));
+  up.source = down.source;
+  return up;
+}
+
+}  // namespace cloudsync

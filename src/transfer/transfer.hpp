@@ -1,0 +1,63 @@
+// Moving one object between two backends, safely and with bounded memory.
+//
+// Downloads into a local folder go to a hidden temporary (AtomicFileWriter),
+// are hashed while they stream, resumed with a ranged read pinned to the etag
+// after a dropped connection, verified against the size and any hash the
+// source vouches for, fsynced and only then renamed into place. Uploads stream
+// from the file (in parallel parts above the backend's multipart threshold)
+// and never buffer a whole object. Copies between two remote stores spool
+// through a temporary file so that both halves can retry independently.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+
+#include "cloudsync/backend.hpp"
+#include "transfer/progress_tracker.hpp"
+
+namespace cloudsync {
+
+struct TransferOptions {
+  /// Parts of one object in flight at once (multipart uploads).
+  uint32_t part_concurrency = 4;
+  /// Part size for multipart uploads; 0 uses the backend's default. Grown as
+  /// needed to stay within the backend's part count limit.
+  uint64_t part_size = 0;
+  /// Hashes computed while the data streams (recorded in the manifest).
+  HashKinds hash_kinds = HashKind::Md5 | HashKind::Sha256;
+  /// Ranged resumptions of one download after transient errors.
+  uint32_t resume_attempts = 5;
+  bool fsync = true;
+  /// Where remote-to-remote copies spool; empty: the system temp folder.
+  std::filesystem::path spool_dir;
+};
+
+/// What must hold at the destination for the write to go ahead (conditional
+/// writes without a store-side precondition are checked just before commit).
+struct DestinationExpectation {
+  enum class Kind { Anything, Absent, Unchanged } kind = Kind::Anything;
+  ObjectMeta meta;  ///< for Unchanged: the destination as it was planned
+};
+
+struct TransferResult {
+  ObjectMeta source;       ///< the source object as read
+  ObjectMeta destination;  ///< the destination object as written
+  HashSet content_hashes;  ///< hashes of the bytes that moved
+  uint64_t bytes = 0;
+};
+
+/// Copies `src_key` of `src` to `dst_key` of `dst`. `src_meta` is the source
+/// object as listed (size, etag); a source that changed since is detected.
+/// `put` carries the destination write options (mtime, metadata, mode).
+Result<TransferResult> transfer_object(StorageBackend& src, const Path& src_key, const ObjectMeta& src_meta,
+                                       StorageBackend& dst, const Path& dst_key, const DestinationExpectation& expect,
+                                       const TransferOptions& options, ProgressTracker* progress, const OpContext& ctx);
+
+/// Hashes a local file in one streaming pass.
+Result<HashSet> hash_local_file(const std::filesystem::path& file, HashKinds kinds, const OpContext& ctx);
+
+/// The part size a multipart upload of `size` bytes should use on a backend.
+uint64_t choose_part_size(const Capabilities& caps, uint64_t size, uint64_t requested);
+
+}  // namespace cloudsync

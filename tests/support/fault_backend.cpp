@@ -1,0 +1,133 @@
+#include "support/fault_backend.hpp"
+
+namespace cloudsync::test {
+
+bool FaultBackend::take(int& times) {
+  if (times == 0) return false;
+  if (times > 0) --times;
+  return true;
+}
+
+void FaultBackend::inject_get(GetFault fault) {
+  std::lock_guard lock(mutex_);
+  get_faults_.push_back(std::move(fault));
+}
+
+void FaultBackend::fail_put(std::string key, ErrorCode code, int times) {
+  std::lock_guard lock(mutex_);
+  put_key_ = std::move(key);
+  put_code_ = code;
+  put_times_ = times;
+}
+
+void FaultBackend::fail_list(ErrorCode code, int times) {
+  std::lock_guard lock(mutex_);
+  list_code_ = code;
+  list_times_ = times;
+}
+
+void FaultBackend::fail_head(ErrorCode code, int times) {
+  std::lock_guard lock(mutex_);
+  head_code_ = code;
+  head_times_ = times;
+}
+
+Result<ObjectMeta> FaultBackend::head(const Path& path, const OpContext& ctx) {
+  ++heads;
+  {
+    std::lock_guard lock(mutex_);
+    if (take(head_times_)) return Status(head_code_, "injected head failure");
+  }
+  return inner_->head(path, ctx);
+}
+
+namespace {
+// Passes bytes through until a limit, then fails (or corrupts one byte).
+class FaultySink final : public ByteSink {
+ public:
+  FaultySink(ByteSink& out, uint64_t limit, ErrorCode code, bool corrupt)
+      : out_(out), limit_(limit), code_(code), corrupt_(corrupt) {}
+  Status write(std::string_view data) override {
+    if (corrupt_) {
+      std::string copy(data);
+      if (!done_ && written_ + copy.size() > limit_) {
+        copy[limit_ - written_] ^= 0x5a;
+        done_ = true;
+      }
+      written_ += copy.size();
+      return out_.write(copy);
+    }
+    if (written_ + data.size() > limit_) {
+      size_t keep = static_cast<size_t>(limit_ - written_);
+      if (keep > 0) {
+        Status s = out_.write(data.substr(0, keep));
+        if (!s.ok()) return s;
+      }
+      written_ += keep;
+      return Status(code_, "injected: connection dropped mid-body");
+    }
+    written_ += data.size();
+    return out_.write(data);
+  }
+
+ private:
+  ByteSink& out_;
+  uint64_t limit_;
+  ErrorCode code_;
+  bool corrupt_;
+  uint64_t written_ = 0;
+  bool done_ = false;
+};
+}  // namespace
+
+Result<ObjectMeta> FaultBackend::get(const Path& path, const GetOptions& options, ByteSink& sink,
+                                     const OpContext& ctx) {
+  ++gets;
+  std::optional<GetFault> fault;
+  {
+    std::lock_guard lock(mutex_);
+    for (GetFault& f : get_faults_) {
+      if ((f.key.empty() || f.key == path.str()) && take(f.times)) {
+        fault = f;
+        break;
+      }
+    }
+  }
+  if (!fault) return inner_->get(path, options, sink, ctx);
+  FaultySink faulty(sink, fault->after_bytes, fault->code, fault->corrupt);
+  return inner_->get(path, options, faulty, ctx);
+}
+
+Result<ObjectMeta> FaultBackend::put(const Path& path, ByteSource& data, const PutOptions& options,
+                                     const OpContext& ctx) {
+  ++puts;
+  {
+    std::lock_guard lock(mutex_);
+    if ((put_key_.empty() || put_key_ == path.str()) && take(put_times_)) {
+      return Status(put_code_, "injected put failure");
+    }
+  }
+  return inner_->put(path, data, options, ctx);
+}
+
+Result<std::unique_ptr<MultipartUpload>> FaultBackend::start_multipart(const Path& path, const PutOptions& options,
+                                                                       const OpContext& ctx) {
+  ++multiparts;
+  return inner_->start_multipart(path, options, ctx);
+}
+
+Result<ListPage> FaultBackend::list_page(const ListOptions& options, const OpContext& ctx) {
+  ++lists;
+  {
+    std::lock_guard lock(mutex_);
+    if (take(list_times_)) return Status(list_code_, "injected listing failure");
+  }
+  return inner_->list_page(options, ctx);
+}
+
+Result<std::vector<Status>> FaultBackend::remove_many(std::span<const Path> paths, const OpContext& ctx) {
+  deletes += static_cast<int>(paths.size());
+  return inner_->remove_many(paths, ctx);
+}
+
+}  // namespace cloudsync::test

@@ -1,0 +1,64 @@
+// A backend wrapper that counts calls and injects failures, so that tests can
+// prove what happens when a download drops half way, a checksum lies, a
+// listing fails or an upload is refused.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "cloudsync/backend.hpp"
+
+namespace cloudsync::test {
+
+class FaultBackend : public StorageBackend {
+ public:
+  explicit FaultBackend(std::shared_ptr<StorageBackend> inner) : inner_(std::move(inner)) {}
+
+  // Failures to inject (each applies `times` times; -1 = always).
+  struct GetFault {
+    std::string key;        ///< empty: any key
+    uint64_t after_bytes = 0;
+    ErrorCode code = ErrorCode::Network;
+    int times = 1;
+    bool corrupt = false;   ///< flip a byte instead of failing
+  };
+  void inject_get(GetFault fault);
+  void fail_put(std::string key, ErrorCode code, int times = 1);
+  void fail_list(ErrorCode code, int times = 1);
+  void fail_head(ErrorCode code, int times = 1);
+  /// Pretend to be another kind of store.
+  void override_capabilities(Capabilities caps) { caps_ = caps; }
+
+  std::atomic<int> gets{0}, puts{0}, heads{0}, lists{0}, deletes{0}, multiparts{0};
+
+  std::string scheme() const override { return inner_->scheme(); }
+  std::string describe() const override { return inner_->describe(); }
+  const Capabilities& capabilities() const override { return caps_ ? *caps_ : inner_->capabilities(); }
+  Result<ObjectMeta> head(const Path& path, const OpContext& ctx) override;
+  Result<ObjectMeta> get(const Path& path, const GetOptions& options, ByteSink& sink, const OpContext& ctx) override;
+  Result<ObjectMeta> put(const Path& path, ByteSource& data, const PutOptions& options, const OpContext& ctx) override;
+  Result<std::unique_ptr<MultipartUpload>> start_multipart(const Path& path, const PutOptions& options,
+                                                           const OpContext& ctx) override;
+  Result<ListPage> list_page(const ListOptions& options, const OpContext& ctx) override;
+  Result<std::vector<Status>> remove_many(std::span<const Path> paths, const OpContext& ctx) override;
+  std::optional<std::filesystem::path> local_root() const override { return inner_->local_root(); }
+
+ private:
+  bool take(int& times);
+  std::shared_ptr<StorageBackend> inner_;
+  std::optional<Capabilities> caps_;
+  std::mutex mutex_;
+  std::vector<GetFault> get_faults_;
+  std::string put_key_;
+  ErrorCode put_code_ = ErrorCode::Ok;
+  int put_times_ = 0;
+  ErrorCode list_code_ = ErrorCode::Ok;
+  int list_times_ = 0;
+  ErrorCode head_code_ = ErrorCode::Ok;
+  int head_times_ = 0;
+};
+
+}  // namespace cloudsync::test
