@@ -12,7 +12,10 @@ std::string percent_encode(std::string_view text, std::string_view keep) {
   out.reserve(text.size() * 3 / 2);
   for (char ch : text) {
     auto c = static_cast<unsigned char>(ch);
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~' || keep.find(ch) != std::string_view::npos) {
+    // ASCII only: std::isalnum would follow the host's locale and let Latin-1 bytes through.
+    bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+                      c == '.' || c == '_' || c == '~';
+    if (unreserved || keep.find(ch) != std::string_view::npos) {
       out.push_back(ch);
     } else {
       out.push_back('%');
