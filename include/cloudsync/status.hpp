@@ -46,6 +46,8 @@ enum class ErrorCode : int {
 CLOUDSYNC_API std::string_view error_code_name(ErrorCode code);
 /// True for the kinds a retry can cure (throttled, timeout, network).
 CLOUDSYNC_API bool error_code_is_transient(ErrorCode code);
+/// The exit status the cloudsync CLI uses for a kind (0 for Ok, 1 for Internal).
+CLOUDSYNC_API int error_code_exit_status(ErrorCode code);
 
 /// The outcome of an operation: OK, or an error with its details.
 /// Cheap to copy (an OK status holds no allocation; errors share their state).

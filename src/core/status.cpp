@@ -40,6 +40,7 @@ std::span<const ErrorCodeInfo> all_error_codes() { return kErrorTable; }
 
 std::string_view error_code_name(ErrorCode code) { return error_code_info(code).name; }
 bool error_code_is_transient(ErrorCode code) { return error_code_info(code).transient; }
+int error_code_exit_status(ErrorCode code) { return error_code_info(code).exit_status; }
 
 struct Status::State {
   ErrorCode code;
