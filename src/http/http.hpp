@@ -90,7 +90,9 @@ struct ClientOptions {
   bool verify_tls = true;
   std::string ca_bundle;  ///< PEM file; empty: the system store
   std::string ca_path;
-  /// Explicit proxy URL. Empty: libcurl reads HTTPS_PROXY / HTTP_PROXY / NO_PROXY.
+  /// Explicit proxy URL. Empty: libcurl reads https_proxy/HTTPS_PROXY, http_proxy
+  /// (lower case only, see "httpoxy"), ALL_PROXY and NO_PROXY. NO_PROXY applies
+  /// to an explicit proxy too.
   std::string proxy;
   std::string proxy_ca_bundle;
   std::string user_agent = "cloudsync";
@@ -102,8 +104,10 @@ struct ClientOptions {
 class Transport {
  public:
   virtual ~Transport() = default;
-  /// Fails only for transport errors (Network, Timeout, Cancelled); any HTTP
-  /// status is a successful Result. 2xx bodies go to `sink` when given.
+  /// Fails only for transport errors (Network, Timeout, Cancelled), an invalid
+  /// request (InvalidArgument), a 2xx body over max_buffered_body without a sink
+  /// (LimitExceeded), or the error of the body source or sink (returned as is);
+  /// any HTTP status is a successful Result. 2xx bodies go to `sink` when given.
   virtual Result<Response> send(const Request& request, ByteSink* sink, const OpContext& ctx) = 0;
 };
 
@@ -128,10 +132,14 @@ enum class Outcome {
 /// The shared retry loop. `attempt` builds, signs and sends one fresh request
 /// (so every attempt is re-signed with a fresh date) and returns the transport
 /// result; `classify` decides. Returns the last result. Retries stop early on
-/// cancellation, on a non-rewindable body, or when the policy is exhausted.
+/// cancellation (Cancelled), on a non-rewindable body, or when the policy is
+/// exhausted. `body` is the request body the attempts send, if any: the loop
+/// rewinds it before each retry and does not retry when it cannot be rewound.
+/// `what` names the request in the retry log lines ("PUT s3://b/k").
 Result<Response> send_with_retry(const RetryPolicy& policy, const OpContext& ctx,
                                  const std::function<Result<Response>(uint32_t attempt)>& attempt,
-                                 const std::function<Outcome(const Result<Response>&)>& classify);
+                                 const std::function<Outcome(const Result<Response>&)>& classify,
+                                 ByteSource* body = nullptr, std::string_view what = {});
 
 /// The default classification: transport errors Network/Timeout retry (the
 /// caller decides for non-idempotent requests), 408/429/500/502/503/504 retry,
