@@ -1,0 +1,355 @@
+/*
+ * cloudsync.h -- the C ABI of cloudsync, version 1.
+ *
+ * cloudsync connects an application's projects to cloud storage: it imports
+ * selected files from a storage integration (a local folder, S3, Azure Blob,
+ * Google Drive) into a project folder, exports new and changed files back,
+ * restores them when the project starts, and synchronises folders with a
+ * computed plan. This header is the whole C interface; anything not declared
+ * here is not part of the ABI.
+ *
+ * Conventions
+ * -----------
+ *  - Opaque handles (cloudsync_workspace, cloudsync_plan, cloudsync_cancel) are
+ *    created by *_open / *_new functions and released by *_close / *_free,
+ *    which accept NULL.
+ *  - Every function that can fail returns an int: CLOUDSYNC_OK (0) or a
+ *    negative cloudsync_status code. Codes are append-only and never reused.
+ *    The details of the last failure on the calling thread are available from
+ *    cloudsync_last_error().
+ *  - Options, requests and results cross the boundary as UTF-8 JSON documents.
+ *    Their schemas are documented next to each function. Unknown fields in
+ *    requests are an error (CLOUDSYNC_EINVAL) so that typos do not go unnoticed;
+ *    results may gain fields in later versions.
+ *  - Strings the library returns through `char **out` parameters are owned by
+ *    the caller and must be released with cloudsync_free() (never free()).
+ *  - No C++ exception ever crosses this interface.
+ *  - Thread safety: the library may be used from several threads. A workspace
+ *    handle may be shared; its operations run one at a time (a second process
+ *    working on the same project gets CLOUDSYNC_ECONFLICT). A plan handle must
+ *    not be used from two threads at once.
+ *  - Callbacks are called from library worker threads, one at a time; they must
+ *    not call back into cloudsync.
+ *  - Secrets (keys, tokens, signatures) never appear in error messages, log
+ *    lines or results.
+ */
+#ifndef CLOUDSYNC_H
+#define CLOUDSYNC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(_WIN32)
+#  if defined(CLOUDSYNC_STATIC)
+#    define CLOUDSYNC_EXTERN(type) extern type
+#  elif defined(CLOUDSYNC_BUILDING)
+#    define CLOUDSYNC_EXTERN(type) extern __declspec(dllexport) type
+#  else
+#    define CLOUDSYNC_EXTERN(type) extern __declspec(dllimport) type
+#  endif
+#elif defined(__GNUC__)
+#  define CLOUDSYNC_EXTERN(type) extern __attribute__((visibility("default"))) type
+#else
+#  define CLOUDSYNC_EXTERN(type) extern type
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---------------------------------------------------------------------------
+ * Versions
+ * ------------------------------------------------------------------------ */
+
+/** The ABI major version this header describes. */
+#define CLOUDSYNC_ABI_VERSION 1
+
+/** The library version, e.g. "1.0.0". Static storage; do not free. */
+CLOUDSYNC_EXTERN(const char *) cloudsync_version(void);
+/** major * 1000000 + minor * 1000 + patch; compare with CLOUDSYNC_VERSION_NUMBER. */
+CLOUDSYNC_EXTERN(int) cloudsync_version_number(void);
+/** The ABI major version of the loaded library; equals CLOUDSYNC_ABI_VERSION when compatible. */
+CLOUDSYNC_EXTERN(int) cloudsync_abi_version(void);
+
+/* ---------------------------------------------------------------------------
+ * Errors
+ * ------------------------------------------------------------------------ */
+
+/** Return codes. Append-only. */
+typedef enum cloudsync_status {
+  CLOUDSYNC_OK = 0,
+  CLOUDSYNC_ENOTFOUND = -1,     /**< object, folder, integration or file does not exist */
+  CLOUDSYNC_EEXISTS = -2,       /**< create-only write over an existing object; name taken */
+  CLOUDSYNC_EPRECONDITION = -3, /**< an expected version (If-Match) did not hold */
+  CLOUDSYNC_EPERM = -4,         /**< not allowed (includes a read-only integration) */
+  CLOUDSYNC_EAUTH = -5,         /**< credentials missing, wrong, expired or revoked */
+  CLOUDSYNC_EINVAL = -6,        /**< bad input: malformed JSON, hostile path, bad URL */
+  CLOUDSYNC_ELIMIT = -7,        /**< a limit: file count, file size, quota, max_delete */
+  CLOUDSYNC_ECONFLICT = -8,     /**< both sides changed; names collide; project busy */
+  CLOUDSYNC_EINTEGRITY = -9,    /**< size or checksum mismatch after a transfer */
+  CLOUDSYNC_ETHROTTLED = -10,   /**< rate limited by the provider */
+  CLOUDSYNC_ETIMEOUT = -11,     /**< connect or stall timeout */
+  CLOUDSYNC_ECANCELLED = -12,   /**< cancelled by a callback or a cancel token */
+  CLOUDSYNC_ENETWORK = -13,     /**< connection, DNS, TLS or truncated transfer */
+  CLOUDSYNC_EUNSUPPORTED = -14, /**< not supported by this backend or build */
+  CLOUDSYNC_EINTERNAL = -15     /**< a bug or an unexpected local failure */
+} cloudsync_status;
+
+/** Details of the last failure on the calling thread. */
+typedef struct cloudsync_error {
+  int code;                  /**< a cloudsync_status; CLOUDSYNC_OK when there was none */
+  const char *code_name;     /**< "not_found", "unauthenticated", ...; "ok" when none */
+  const char *message;       /**< UTF-8, never NULL ("" when none) */
+  int http_status;           /**< HTTP status of the failed remote call, or 0 */
+  const char *provider_code; /**< e.g. "NoSuchKey", "AuthorizationFailure", "invalid_grant"; "" when none */
+  const char *request_id;    /**< the provider's request id, for support; "" when none */
+} cloudsync_error;
+
+/**
+ * The last failure recorded on this thread. Never NULL. The struct and its
+ * strings belong to the library and stay valid until the next cloudsync call
+ * on this thread. Functions do not reset it on success: check return codes,
+ * not this.
+ */
+CLOUDSYNC_EXTERN(const cloudsync_error *) cloudsync_last_error(void);
+/** Resets this thread's last error to CLOUDSYNC_OK. */
+CLOUDSYNC_EXTERN(void) cloudsync_clear_error(void);
+
+/** Releases a string returned by the library. NULL is ignored. */
+CLOUDSYNC_EXTERN(void) cloudsync_free(void *ptr);
+
+/* ---------------------------------------------------------------------------
+ * Logging
+ * ------------------------------------------------------------------------ */
+
+/** Log levels. */
+#define CLOUDSYNC_LOG_ERROR 1
+#define CLOUDSYNC_LOG_WARN 2
+#define CLOUDSYNC_LOG_INFO 3
+#define CLOUDSYNC_LOG_DEBUG 4
+#define CLOUDSYNC_LOG_TRACE 5
+
+/** Receives one log line (UTF-8, scrubbed of secrets). Called from any thread. */
+typedef void (*cloudsync_log_fn)(int level, const char *message, void *user);
+
+/**
+ * Routes library log lines up to `max_level` to `fn` (process-wide). A NULL
+ * `fn` turns logging off. The library never writes to stdout or stderr.
+ */
+CLOUDSYNC_EXTERN(int) cloudsync_set_log_handler(int max_level, cloudsync_log_fn fn, void *user);
+
+/* ---------------------------------------------------------------------------
+ * Progress and cancellation
+ * ------------------------------------------------------------------------ */
+
+#define CLOUDSYNC_PHASE_PLANNING 0
+#define CLOUDSYNC_PHASE_TRANSFERRING 1
+#define CLOUDSYNC_PHASE_FILE_DONE 2
+#define CLOUDSYNC_PHASE_DELETING 3
+#define CLOUDSYNC_PHASE_FINISHED 4
+
+/** A progress snapshot. Fields may be appended; check struct_size before reading new ones. */
+typedef struct cloudsync_progress {
+  size_t struct_size;    /**< sizeof(cloudsync_progress) as the library knows it */
+  int phase;             /**< CLOUDSYNC_PHASE_* */
+  const char *path;      /**< the file this event is about, or "" */
+  uint64_t bytes_done;   /**< bytes moved so far in this operation */
+  uint64_t bytes_total;  /**< bytes the operation will move */
+  uint64_t files_done;
+  uint64_t files_total;
+} cloudsync_progress;
+
+/**
+ * Called with progress from worker threads, one call at a time, a few times a
+ * second and once per finished file. Return 0 to continue, anything else to
+ * cancel the operation (it then fails with CLOUDSYNC_ECANCELLED or reports the
+ * unfinished actions as cancelled). `progress` is valid only during the call.
+ */
+typedef int (*cloudsync_progress_fn)(const cloudsync_progress *progress, void *user);
+
+/** A cancellation token another thread can trigger while an operation runs. */
+typedef struct cloudsync_cancel cloudsync_cancel;
+CLOUDSYNC_EXTERN(int) cloudsync_cancel_new(cloudsync_cancel **out);
+/** Requests cancellation; safe from any thread, and more than once. */
+CLOUDSYNC_EXTERN(void) cloudsync_cancel_trigger(cloudsync_cancel *cancel);
+CLOUDSYNC_EXTERN(void) cloudsync_cancel_free(cloudsync_cancel *cancel);
+
+/* ---------------------------------------------------------------------------
+ * Workspaces: a project folder and its storage integrations
+ * ------------------------------------------------------------------------ */
+
+typedef struct cloudsync_workspace cloudsync_workspace;
+
+/**
+ * Opens (creating if needed) the project workspace rooted at `root`.
+ *
+ * options_json (may be NULL):
+ *   {
+ *     "max_files": 100,                  files from integrations per project
+ *     "max_file_size": 10000000000,      bytes per file
+ *     "transfers": 8,                    files transferred in parallel
+ *     "state_dir": "/path",              engine state; default <root>/.cloudsync
+ *     "credentials": {                   secrets per integration name, never stored
+ *       "<integration name>": { "<backend option>": "<value>", ... }
+ *     }
+ *   }
+ */
+CLOUDSYNC_EXTERN(int) cloudsync_workspace_open(const char *root, const char *options_json, cloudsync_workspace **out);
+CLOUDSYNC_EXTERN(void) cloudsync_workspace_close(cloudsync_workspace *ws);
+
+/**
+ * Sets (replaces) the secrets used to open one integration's backend, e.g.
+ * {"secret_access_key": "..."}; they are kept in memory only.
+ */
+CLOUDSYNC_EXTERN(int) cloudsync_workspace_set_credentials(cloudsync_workspace *ws, const char *integration,
+                                                          const char *options_json);
+
+/**
+ * Registers an integration. Its files will live in
+ * external-files/{type}/{sanitized name}/ below the root.
+ *
+ * spec_json:
+ *   {
+ *     "name": "Hex's Testing Bucket",    required, unique
+ *     "url": "s3://bucket/prefix",       required: file:///abs, mem://, s3://, az://, gdrive://
+ *     "type": "s3",                      optional folder type (default from the URL)
+ *     "writeback": false,                allow export / push
+ *     "selected_folders": ["images"],    folders sync covers (default: all)
+ *     "options": {"region": "eu-west-1"} non-secret backend options
+ *   }
+ * *out_json (may be NULL): the integration, as in cloudsync_integration_list.
+ * Fails with CLOUDSYNC_EEXISTS for a taken name, CLOUDSYNC_ECONFLICT when the
+ * folder would be another integration's, CLOUDSYNC_EINVAL for a secret in "options".
+ */
+CLOUDSYNC_EXTERN(int) cloudsync_integration_add(cloudsync_workspace *ws, const char *spec_json, char **out_json);
+
+/** Forgets an integration (and with delete_files != 0 also deletes its folder). */
+CLOUDSYNC_EXTERN(int) cloudsync_integration_remove(cloudsync_workspace *ws, const char *name, int delete_files);
+
+/**
+ * *out_json: {"integrations": [{"id", "name", "type", "url", "folder",
+ *             "writeback", "selected_folders", "options"}, ...]}
+ */
+CLOUDSYNC_EXTERN(int) cloudsync_integration_list(cloudsync_workspace *ws, char **out_json);
+
+/**
+ * Files the engine tracks for an integration.
+ * *out_json: {"files": [{"path", "origin" ("import"|"export"), "size", "remote_etag", "sha256"}, ...]}
+ */
+CLOUDSYNC_EXTERN(int) cloudsync_tracked_files(cloudsync_workspace *ws, const char *integration, char **out_json);
+
+/*
+ * Operation results
+ * -----------------
+ * The operations below return through *result_json:
+ *   {
+ *     "integration": "...", "operation": "import" | "export" | "restore" | "sync",
+ *     "plan": {
+ *       "source": "...", "destination": "...", "delete_extraneous": false,
+ *       "summary": {"add", "update", "delete", "conflict", "skip", "unchanged", "bytes_to_transfer"},
+ *       "actions": [{"kind": "add"|"update"|"delete"|"conflict"|"skip", "path", "reason", "size",
+ *                    "source": {"key","size","mtime","etag","version","id","md5","sha256","crc32c"},
+ *                    "destination": {...}}, ...],
+ *       "warnings": ["..."]
+ *     },
+ *     "report": {
+ *       "dry_run": false,
+ *       "summary": {"done", "dry_run", "failed", "conflict", "skipped", "unchanged"},
+ *       "bytes_transferred": 0, "seconds": 0.1, "deletes_skipped_reason": "...",
+ *       "outcomes": [{"action", "path", "outcome": "done"|"dry_run"|"failed"|"conflict"|"skipped",
+ *                     "message", "error", "bytes"}, ...]
+ *     }
+ *   }
+ * A dry run plans and reports through exactly the same path and changes nothing.
+ * Return value: CLOUDSYNC_OK when every action succeeded (conflicts and skips
+ * are reported outcomes, not failures); the code of the first failed action
+ * when some failed -- *result_json is filled in both cases. When the operation
+ * could not run at all (bad request, limit exceeded, listing failed), the error
+ * is returned and *result_json is NULL.
+ * `progress`, `user` and `cancel` may be NULL.
+ */
+
+/**
+ * Imports selected files. Limits (file count, file size) are checked before
+ * anything is transferred.
+ * request_json: {"selectors": ["data/", "a.csv", "*.json", "reports/2024-??.csv"], "dry_run": false}
+ *   A selector is a key, a folder (trailing '/' or a name with files below it;
+ *   folder boundaries respected) or a glob ('*' and '?' within one folder level,
+ *   "**" across levels).
+ */
+CLOUDSYNC_EXTERN(int) cloudsync_import(cloudsync_workspace *ws, const char *integration, const char *request_json,
+                                       cloudsync_progress_fn progress, void *user, cloudsync_cancel *cancel,
+                                       char **result_json);
+
+/**
+ * Exports new and changed files of the integration folder (writeback). A file
+ * changed remotely since it was imported is a conflict, never overwritten.
+ * CLOUDSYNC_EPERM on a read-only integration.
+ * request_json (may be NULL): {"paths": ["only/this.csv"], "dry_run": false}
+ */
+CLOUDSYNC_EXTERN(int) cloudsync_export(cloudsync_workspace *ws, const char *integration, const char *request_json,
+                                       cloudsync_progress_fn progress, void *user, cloudsync_cancel *cancel,
+                                       char **result_json);
+
+/**
+ * Brings back every tracked file of one integration, or of all of them when
+ * `integration` is NULL or "", downloading only what is missing or changed.
+ * request_json (may be NULL): {"dry_run": false}
+ * *result_json: {"results": [<operation result>, ...]}
+ */
+CLOUDSYNC_EXTERN(int) cloudsync_restore(cloudsync_workspace *ws, const char *integration, const char *request_json,
+                                        cloudsync_progress_fn progress, void *user, cloudsync_cancel *cancel,
+                                        char **result_json);
+
+/**
+ * Synchronises selected remote folders with the project.
+ * request_json (may be NULL):
+ *   {"direction": "pull" | "push", "folders": ["images"], "delete_extraneous": false,
+ *    "dry_run": false, "max_delete": 100}
+ * Deletions run after all transfers, only when none failed, never beyond max_delete.
+ */
+CLOUDSYNC_EXTERN(int) cloudsync_sync(cloudsync_workspace *ws, const char *integration, const char *request_json,
+                                     cloudsync_progress_fn progress, void *user, cloudsync_cancel *cancel,
+                                     char **result_json);
+
+/* ---------------------------------------------------------------------------
+ * Storage URLs: listing, and tree sync between any two backends
+ * ------------------------------------------------------------------------ */
+
+/**
+ * Lists a storage URL.
+ * options_json (may be NULL): {"recursive": true, "prefix": "", "options": {<backend options>}}
+ * *out_json: {"objects": [{"key","size","mtime","etag",...}], "folders": ["dir/", ...]}
+ */
+CLOUDSYNC_EXTERN(int) cloudsync_list(const char *url, const char *options_json, char **out_json);
+
+typedef struct cloudsync_plan cloudsync_plan;
+
+/**
+ * Plans making `destination_url` look like `source_url`.
+ * options_json (may be NULL):
+ *   {"delete_extraneous": false, "folders": [], "checksum": false,
+ *    "source_options": {<backend options>}, "destination_options": {<backend options>}}
+ */
+CLOUDSYNC_EXTERN(int) cloudsync_plan_sync(const char *source_url, const char *destination_url,
+                                          const char *options_json, cloudsync_plan **out);
+
+/** The plan as JSON (the "plan" schema above). */
+CLOUDSYNC_EXTERN(int) cloudsync_plan_json(const cloudsync_plan *plan, char **out_json);
+
+/**
+ * Applies a plan. options_json (may be NULL):
+ *   {"dry_run": false, "transfers": 8, "max_delete": 100}
+ * *report_json: the "report" schema above. Return value as for the operations.
+ */
+CLOUDSYNC_EXTERN(int) cloudsync_plan_apply(cloudsync_plan *plan, const char *options_json,
+                                           cloudsync_progress_fn progress, void *user, cloudsync_cancel *cancel,
+                                           char **report_json);
+
+CLOUDSYNC_EXTERN(void) cloudsync_plan_free(cloudsync_plan *plan);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CLOUDSYNC_H */
