@@ -18,9 +18,8 @@ namespace {
 
 // Ports at which the Azure SDKs address the account by path even on a named
 // host: the storage emulators' defaults and their usual neighbours.
-constexpr std::array<int, 20> kPathStylePorts = {10000, 10001, 10002, 10003, 10004, 10100, 10101,
-                                                 10102, 10103, 10104, 11000, 11001, 11002, 11003,
-                                                 11004, 11100, 11101, 11102, 11103, 11104};
+constexpr std::array<int, 20> kPathStylePorts = {10000, 10001, 10002, 10003, 10004, 10100, 10101, 10102, 10103, 10104,
+                                                 11000, 11001, 11002, 11003, 11004, 11100, 11101, 11102, 11103, 11104};
 
 std::string lower(std::string_view s) {
   std::string out(s);
@@ -61,11 +60,10 @@ struct BlobUrl {
 
 // `what` names the setting in messages. The URL itself is not repeated: users
 // paste SAS URLs into endpoint fields.
-Result<BlobUrl> split_blob_url(std::string_view text, std::string_view account_hint, std::string_view what,
-                               bool allow_query) {
+Result<BlobUrl> split_blob_url(std::string_view text, std::string_view account_hint, std::string_view what) {
   Result<http::Url> url = http::parse_url(trim(text));
   if (!url.ok()) return make_error(ErrorCode::InvalidArgument, "{} is not an absolute http(s) URL", what);
-  if (!allow_query && !url->query.empty()) {
+  if (!url->query.empty()) {
     return make_error(ErrorCode::InvalidArgument, "{} must not have a query; give a SAS separately", what);
   }
   BlobUrl out;
@@ -97,7 +95,7 @@ Result<BlobUrl> split_blob_url(std::string_view text, std::string_view account_h
     out.endpoint = base;
     out.rest = std::string(path);
     size_t blob = url->host.find(".blob.");
-    out.account = !account_hint.empty()          ? std::string(account_hint)
+    out.account = !account_hint.empty()       ? std::string(account_hint)
                   : blob != std::string::npos ? url->host.substr(0, url->host.find('.'))
                                               : std::string();
   }
@@ -110,7 +108,10 @@ Status check_account_name(std::string_view account, std::string_view what) {
            c == '.';
   });
   // Not echoed: a key pasted into the wrong field must not end up in a message.
-  if (!ok) return make_error(ErrorCode::InvalidArgument, "{} is not a valid storage account name (letters and digits)", what);
+  if (!ok) {
+    return make_error(ErrorCode::InvalidArgument,
+                      "{} is not a valid storage account name (letters, digits, '-', '_', '.')", what);
+  }
   return Status::OK();
 }
 
@@ -142,11 +143,11 @@ Result<AzureCredentials> from_fields(const Fields& f) {
   bool sas_url = f.sas.find("://") != std::string::npos;
   if (sas_url) {
     if (!f.endpoint.empty()) {
-      return make_error(ErrorCode::InvalidArgument, "{} gives both a SAS URL and an endpoint; the SAS URL names the "
-                        "endpoint already", f.source);
+      return make_error(ErrorCode::InvalidArgument,
+                        "{} gives both a SAS URL and an endpoint; the SAS URL names the endpoint already", f.source);
     }
     CLOUDSYNC_ASSIGN_OR_RETURN(AzureSasUrl parsed, parse_sas_url(f.sas));
-    CLOUDSYNC_ASSIGN_OR_RETURN(BlobUrl url, split_blob_url(parsed.resource_url, f.account, "the SAS URL", false));
+    CLOUDSYNC_ASSIGN_OR_RETURN(BlobUrl url, split_blob_url(parsed.resource_url, f.account, "the SAS URL"));
     out.sas = std::move(parsed.token);
     out.account = std::move(url.account);
     out.blob_endpoint = std::move(url.endpoint);
@@ -155,7 +156,7 @@ Result<AzureCredentials> from_fields(const Fields& f) {
     return out;
   }
   if (!f.endpoint.empty()) {
-    CLOUDSYNC_ASSIGN_OR_RETURN(BlobUrl url, split_blob_url(f.endpoint, f.account, "the blob endpoint", false));
+    CLOUDSYNC_ASSIGN_OR_RETURN(BlobUrl url, split_blob_url(f.endpoint, f.account, "the blob endpoint"));
     if (!url.rest.empty()) {
       return make_error(ErrorCode::InvalidArgument,
                         "the blob endpoint must be the service URL, without a container or blob path");
@@ -255,11 +256,21 @@ Result<AzureCredentials> parse_connection_string(std::string_view text) {
     return dev;
   }
 
-  static constexpr std::array<std::string_view, 14> kKnown = {
-      "defaultendpointsprotocol", "accountname",       "accountkey",      "sharedaccesssignature",
-      "blobendpoint",             "endpointsuffix",    "queueendpoint",   "tableendpoint",
-      "fileendpoint",             "blobsecondaryendpoint", "queuesecondaryendpoint", "tablesecondaryendpoint",
-      "filesecondaryendpoint",    "developmentstorageproxyuri"};
+  // Settings of other services (queues, tables, files) are valid but unused here.
+  static constexpr std::array<std::string_view, 14> kKnown = {"defaultendpointsprotocol",
+                                                              "accountname",
+                                                              "accountkey",
+                                                              "sharedaccesssignature",
+                                                              "blobendpoint",
+                                                              "endpointsuffix",
+                                                              "queueendpoint",
+                                                              "tableendpoint",
+                                                              "fileendpoint",
+                                                              "blobsecondaryendpoint",
+                                                              "queuesecondaryendpoint",
+                                                              "tablesecondaryendpoint",
+                                                              "filesecondaryendpoint",
+                                                              "developmentstorageproxyuri"};
   for (const auto& [key, value] : settings) {
     if (std::find(kKnown.begin(), kKnown.end(), key) == kKnown.end()) {
       log(LogLevel::Warn, "azure: ignoring the unknown connection string setting {}", spelled[key]);
@@ -278,7 +289,8 @@ Result<AzureCredentials> parse_connection_string(std::string_view text) {
   if (!blob_endpoint.empty()) {
     f.endpoint = blob_endpoint;
   } else {
-    std::string protocol = settings.count("defaultendpointsprotocol") ? lower(get("defaultendpointsprotocol")) : "https";
+    std::string protocol =
+        settings.count("defaultendpointsprotocol") ? lower(get("defaultendpointsprotocol")) : "https";
     if (protocol != "https" && protocol != "http") {
       return make_error(ErrorCode::InvalidArgument, "DefaultEndpointsProtocol must be https or http");
     }
@@ -306,8 +318,8 @@ EnvLookup process_environment() {
 }
 
 Result<AzureCredentials> resolve_azure_credentials(const AzureAuthSettings& settings, const EnvLookup& env) {
-  bool configured = !settings.connection_string.empty() || !settings.account.empty() ||
-                    !settings.account_key.empty() || !settings.sas.empty() || !settings.endpoint.empty();
+  bool configured = !settings.connection_string.empty() || !settings.account.empty() || !settings.account_key.empty() ||
+                    !settings.sas.empty() || !settings.endpoint.empty();
   if (configured) {
     if (!settings.connection_string.empty()) {
       register_secret(settings.account_key);
@@ -336,7 +348,10 @@ Result<AzureCredentials> resolve_azure_credentials(const AzureAuthSettings& sett
     if (!out.ok()) return out.status().with_context("AZURE_STORAGE_CONNECTION_STRING");
     return out;
   }
-  Fields f{var("AZURE_STORAGE_ACCOUNT"), var("AZURE_STORAGE_KEY"), var("AZURE_STORAGE_SAS_TOKEN"), {},
+  Fields f{var("AZURE_STORAGE_ACCOUNT"),
+           var("AZURE_STORAGE_KEY"),
+           var("AZURE_STORAGE_SAS_TOKEN"),
+           {},
            "the environment (AZURE_STORAGE_ACCOUNT, AZURE_STORAGE_KEY, AZURE_STORAGE_SAS_TOKEN)"};
   if (f.account.empty() && f.account_key.empty() && f.sas.empty()) {
     return make_error(ErrorCode::Unauthenticated,

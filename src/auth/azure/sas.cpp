@@ -25,7 +25,9 @@ Result<TimePoint> parse_sas_time(std::string_view name, std::string_view text) {
     full.insert(16, ":00");
   }
   Result<TimePoint> t = parse_rfc3339(full);
-  if (!t.ok()) return make_error(ErrorCode::InvalidArgument, "SAS token parameter {} is not a UTC time: '{}'", name, text);
+  if (!t.ok()) {
+    return make_error(ErrorCode::InvalidArgument, "SAS token parameter {} is not a UTC time: '{}'", name, text);
+  }
   return t;
 }
 
@@ -137,7 +139,9 @@ Result<AzureSasToken> parse_sas_token(std::string_view text) {
 Result<AzureSasUrl> parse_sas_url(std::string_view url) {
   Result<http::Url> parsed = http::parse_url(url);
   if (!parsed.ok()) return make_error(ErrorCode::InvalidArgument, "the SAS URL is not an absolute http(s) URL");
-  if (parsed->query.empty()) return make_error(ErrorCode::InvalidArgument, "the SAS URL has no token (nothing after '?')");
+  if (parsed->query.empty()) {
+    return make_error(ErrorCode::InvalidArgument, "the SAS URL has no token (nothing after '?')");
+  }
   AzureSasUrl out;
   CLOUDSYNC_ASSIGN_OR_RETURN(out.token, parse_sas_token(parsed->query));
   out.resource_url = parsed->scheme + "://" + parsed->authority() + parsed->path;
@@ -234,8 +238,8 @@ Result<GeneratedSas> generate_account_sas(const AzureSharedKeySigner& key, const
   GeneratedSas out;
   // The empty last field gives the trailing newline this version requires.
   out.string_to_sign = lines(std::array<std::string_view, 11>{key.account(), o.permissions, o.services,
-                                                              o.resource_types, starts, expires, o.ip_range,
-                                                              o.protocol, kAzureSasVersion, o.encryption_scope, ""});
+                                                              o.resource_types, starts, expires, o.ip_range, o.protocol,
+                                                              kAzureSasVersion, o.encryption_scope, ""});
   std::string sig = key.signature(out.string_to_sign);
   register_secret(sig);
   add_param(out.token, "sv", kAzureSasVersion);

@@ -20,13 +20,13 @@ inline constexpr std::string_view kAzureSasVersion = "2022-11-02";
 
 /// A user-supplied SAS token. Its signature (sig) is registered as a secret.
 struct AzureSasToken {
-  std::string query;            ///< the token as sent: encoded, without a leading '?'
-  std::string version;          ///< sv
-  std::string permissions;      ///< sp; empty when a stored access policy (si) supplies them
-  std::string resource;         ///< sr of a service SAS ("b", "c", "bs", "bv", "d"); empty for an account SAS
-  std::string services;         ///< ss of an account SAS ("b" for blob)
-  std::string resource_types;   ///< srt of an account SAS ("s", "c", "o")
-  std::string identifier;       ///< si, a stored access policy
+  std::string query;                     ///< the token as sent: encoded, without a leading '?'
+  std::string version;                   ///< sv
+  std::string permissions;               ///< sp; empty when a stored access policy (si) supplies them
+  std::string resource;                  ///< sr of a service SAS ("b", "c", "bs", "bv", "d"); empty for an account SAS
+  std::string services;                  ///< ss of an account SAS ("b" for blob)
+  std::string resource_types;            ///< srt of an account SAS ("s", "c", "o")
+  std::string identifier;                ///< si, a stored access policy
   std::optional<TimePoint> starts;       ///< st
   std::optional<TimePoint> expires;      ///< se; absent when the stored access policy supplies it
   std::optional<TimePoint> key_expires;  ///< ske, the user delegation key's expiry
@@ -84,9 +84,9 @@ Result<GeneratedSas> generate_blob_sas(const AzureSharedKeySigner& key, const Bl
 
 /// An account SAS signed with the account key.
 struct AccountSasOptions {
-  std::string services = "b";   ///< ss
-  std::string resource_types;   ///< srt, e.g. "sco"
-  std::string permissions;      ///< sp, e.g. "rwdlacup"
+  std::string services = "b";  ///< ss
+  std::string resource_types;  ///< srt, e.g. "sco"
+  std::string permissions;     ///< sp, e.g. "rwdlacup"
   std::optional<TimePoint> starts;
   TimePoint expires;
   std::string ip_range;

@@ -23,9 +23,8 @@ constexpr std::string_view kMinVersion = "2015-02-21";
 // Standard headers in string-to-sign order, after the verb. Content-Length and
 // Date are special-cased; they keep their slots here.
 constexpr std::string_view kStandardHeaders[] = {
-    "Content-Encoding", "Content-Language", "Content-Length",    "Content-MD5",
-    "Content-Type",     "Date",             "If-Modified-Since", "If-Match",
-    "If-None-Match",    "If-Unmodified-Since", "Range",
+    "Content-Encoding",  "Content-Language", "Content-Length", "Content-MD5",         "Content-Type", "Date",
+    "If-Modified-Since", "If-Match",         "If-None-Match",  "If-Unmodified-Since", "Range",
 };
 
 char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
@@ -43,8 +42,7 @@ std::string_view trim(std::string_view s) {
 }
 
 bool is_account_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
-         c == '.';
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
 }
 
 // The decoded key, or nullopt unless `text` is non-empty standard base64 (the
@@ -181,10 +179,12 @@ Status AzureSharedKeySigner::sign(http::Request& request, TimePoint now) const {
   std::optional<std::string_view> version = request.headers.get("x-ms-version");
   if (!version) return make_error(ErrorCode::InvalidArgument, "an Azure request must carry x-ms-version to be signed");
   std::string_view v = trim(*version);
-  if (!is_version_date(v)) return make_error(ErrorCode::InvalidArgument, "x-ms-version '{}' is not a YYYY-MM-DD date", v);
+  if (!is_version_date(v)) {
+    return make_error(ErrorCode::InvalidArgument, "x-ms-version '{}' is not a YYYY-MM-DD date", v);
+  }
   if (v < kMinVersion) {
-    return make_error(ErrorCode::InvalidArgument, "x-ms-version {} is older than {}, the oldest this signer supports", v,
-                      kMinVersion);
+    return make_error(ErrorCode::InvalidArgument, "x-ms-version {} is older than {}, the oldest this signer supports",
+                      v, kMinVersion);
   }
   request.headers.set("x-ms-date", format_http_date(now));
   request.headers.remove("Authorization");

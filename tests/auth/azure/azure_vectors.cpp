@@ -34,8 +34,8 @@ AzureVectors load() {
   v.account = field(azure["common"], "account");
   v.key = field(azure["common"], "accountKeyBase64");
   for (const auto& c : array(azure, "sharedKey").GetArray()) {
-    v.shared_key.push_back({field(c, "note"), field(c, "method"), field(c, "url"), field(c, "stringToSign"),
-                            field(c, "authorization")});
+    v.shared_key.push_back(
+        {field(c, "note"), field(c, "method"), field(c, "url"), field(c, "stringToSign"), field(c, "authorization")});
   }
   for (const auto& c : array(azure, "sharedKeyWrongOnPurpose").GetArray()) {
     v.wrong_on_purpose.push_back({field(c, "bug"), field(c, "stringToSign"), field(c, "signature")});

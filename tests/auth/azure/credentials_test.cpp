@@ -1,11 +1,12 @@
 // Azure credentials from connection strings, settings and the environment.
+#include "auth/azure/credentials.hpp"
+
 #include <cstdlib>
 #include <map>
 #include <mutex>
 #include <string>
 #include <vector>
 
-#include "auth/azure/credentials.hpp"
 #include "cloudsync/log.hpp"
 #include "support/test_util.hpp"
 
@@ -37,8 +38,8 @@ AzureCredentials parse_ok(const std::string& text) {
 }  // namespace
 
 TEST_CASE("portal connection strings with an account key", "[azure][credentials]") {
-  AzureCredentials c =
-      parse_ok("DefaultEndpointsProtocol=https;AccountName=myacct;AccountKey=" + kKey + ";EndpointSuffix=core.windows.net");
+  AzureCredentials c = parse_ok("DefaultEndpointsProtocol=https;AccountName=myacct;AccountKey=" + kKey +
+                                ";EndpointSuffix=core.windows.net");
   CHECK(c.account == "myacct");
   CHECK(c.blob_endpoint == "https://myacct.blob.core.windows.net");
   CHECK_FALSE(c.path_style);
@@ -73,7 +74,8 @@ TEST_CASE("Azurite connection strings are path-style", "[azure][credentials]") {
 
   // An emulator port on a named host, and an IP endpoint without the account
   // in its path (the account name fills it in).
-  c = parse_ok("AccountName=devstoreaccount1;AccountKey=" + kKey + ";BlobEndpoint=http://localhost:10000/devstoreaccount1/");
+  c = parse_ok("AccountName=devstoreaccount1;AccountKey=" + kKey +
+               ";BlobEndpoint=http://localhost:10000/devstoreaccount1/");
   CHECK(c.blob_endpoint == "http://localhost:10000/devstoreaccount1");
   CHECK(c.path_style);
   c = parse_ok("AccountName=stack1;AccountKey=" + kKey + ";BlobEndpoint=https://10.1.2.3");
@@ -86,7 +88,8 @@ TEST_CASE("SAS connection strings", "[azure][credentials]") {
   AzureCredentials c = parse_ok(
       "BlobEndpoint=https://myacct.blob.core.windows.net/;QueueEndpoint=https://myacct.queue.core.windows.net/;"
       "FileEndpoint=https://myacct.file.core.windows.net/;TableEndpoint=https://myacct.table.core.windows.net/;"
-      "SharedAccessSignature=" + kSasToken);
+      "SharedAccessSignature=" +
+      kSasToken);
   CHECK(c.account == "myacct");
   CHECK(c.blob_endpoint == "https://myacct.blob.core.windows.net");
   CHECK_FALSE(c.path_style);

@@ -1,10 +1,11 @@
 // The x-ms-* header order the Azure service uses (.NET en-US culture compare).
+#include "auth/azure/header_order.hpp"
+
 #include <algorithm>
 #include <random>
 #include <string>
 #include <vector>
 
-#include "auth/azure/header_order.hpp"
 #include "support/test_util.hpp"
 
 namespace cloudsync::test {

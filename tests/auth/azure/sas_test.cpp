@@ -1,8 +1,9 @@
 // SAS generation against the vectors, and parsing of user-supplied tokens.
+#include "auth/azure/sas.hpp"
+
 #include <string>
 
 #include "auth/azure/azure_vectors.hpp"
-#include "auth/azure/sas.hpp"
 #include "auth/azure/shared_key.hpp"
 #include "core/redact.hpp"
 #include "core/time.hpp"
@@ -186,9 +187,9 @@ TEST_CASE("SAS checks explain expiry and missing permissions", "[azure][sas]") {
 }
 
 TEST_CASE("SAS times accept date, minute and second precision", "[azure][sas]") {
-  Result<AzureSasToken> t =
-      parse_sas_token("sv=2022-11-02&st=2024-01-01T10:30Z&se=2024-01-02&ske=2024-01-01T23:59:59.5Z&skoid=x&sp=r&"
-                      "sr=c&sig=c2lnbmF0dXJlc2lnbmF0dXJl");
+  Result<AzureSasToken> t = parse_sas_token(
+      "sv=2022-11-02&st=2024-01-01T10:30Z&se=2024-01-02&ske=2024-01-01T23:59:59.5Z&skoid=x&sp=r&"
+      "sr=c&sig=c2lnbmF0dXJlc2lnbmF0dXJl");
   REQUIRE_OK(t);
   CHECK(t->starts == std::optional<TimePoint>(at("2024-01-01T10:30:00Z")));
   CHECK(t->expires == std::optional<TimePoint>(at("2024-01-02T00:00:00Z")));

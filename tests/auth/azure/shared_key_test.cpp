@@ -1,10 +1,11 @@
 // SharedKey signing against the generated vectors and the documented rules.
+#include "auth/azure/shared_key.hpp"
+
 #include <map>
 #include <string>
 #include <vector>
 
 #include "auth/azure/azure_vectors.hpp"
-#include "auth/azure/shared_key.hpp"
 #include "core/hash.hpp"
 #include "core/time.hpp"
 #include "support/test_util.hpp"
