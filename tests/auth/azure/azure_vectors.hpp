@@ -1,0 +1,28 @@
+// The "azure" section of tests/vectors/generated-signing-vectors.json.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace cloudsync::test {
+
+struct AzureSharedKeyVector {
+  std::string note, method, url, string_to_sign, authorization;
+};
+struct AzureWrongVector {
+  std::string bug, string_to_sign, signature;
+};
+struct AzureSasVector {
+  std::string note, string_to_sign, signature, token, sdk_token;  // sdk_token may be empty
+};
+struct AzureVectors {
+  std::string account, key;
+  std::vector<AzureSharedKeyVector> shared_key;
+  std::vector<AzureWrongVector> wrong_on_purpose;
+  std::vector<AzureSasVector> sas;
+};
+
+/// Loaded once; a missing or malformed file fails the calling test.
+const AzureVectors& azure_vectors();
+
+}  // namespace cloudsync::test
