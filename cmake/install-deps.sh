@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs everything cloudsync needs to build and test on Debian 12 / Ubuntu,
+# as root (or with sudo available). Idempotent; quiet when nothing is missing.
+#   cmake/install-deps.sh          build dependencies
+#   cmake/install-deps.sh --test   plus what the tests' peer servers need
+set -euo pipefail
+build=(build-essential cmake ninja-build pkg-config python3
+       libcurl4-openssl-dev libssl-dev rapidjson-dev libfmt-dev libpugixml-dev libcli11-dev catch2)
+test=(rclone s3cmd mitmproxy nodejs npm curl binutils)
+want=("${build[@]}")
+[ "${1:-}" = "--test" ] && want+=("${test[@]}")
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+done
+# npm may come from a nodesource build of nodejs rather than the npm package.
+if [ "${1:-}" = "--test" ] && command -v npm >/dev/null; then
+  missing=("${missing[@]/npm}")
+fi
+missing=($(printf '%s\n' "${missing[@]}" | sed '/^$/d'))
+if [ ${#missing[@]} -gt 0 ]; then
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
+  echo "installing: ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

@@ -1,0 +1,214 @@
+/* The C ABI from C: every workspace operation, errors, ownership, progress.
+ * Usage: cloudsync_capi_test BASE_DIR   (a fresh folder is made below it) */
+#define _DEFAULT_SOURCE  /* mkdtemp */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cloudsync.h"
+
+static int failures = 0;
+#define CHECK(cond)                                                          \
+  do {                                                                       \
+    if (!(cond)) {                                                           \
+      fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
+      ++failures;                                                            \
+    }                                                                        \
+  } while (0)
+#define CHECK_RC(call, expected)                                                                  \
+  do {                                                                                            \
+    int rc_ = (call);                                                                             \
+    if (rc_ != (expected)) {                                                                      \
+      fprintf(stderr, "%s:%d: %s returned %d (%s: %s), expected %d\n", __FILE__, __LINE__, #call, rc_, \
+              cloudsync_last_error()->code_name, cloudsync_last_error()->message, (expected));     \
+      ++failures;                                                                                 \
+    }                                                                                             \
+  } while (0)
+
+static void write_text(const char* path, const char* text) {
+  FILE* f = fopen(path, "wb");
+  if (!f) {
+    perror(path);
+    exit(2);
+  }
+  fputs(text, f);
+  fclose(f);
+}
+
+static char* read_text(const char* path) {
+  static char buf[4096];
+  FILE* f = fopen(path, "rb");
+  if (!f) return NULL;
+  size_t n = fread(buf, 1, sizeof buf - 1, f);
+  buf[n] = 0;
+  fclose(f);
+  return buf;
+}
+
+static int progress_calls = 0;
+static int on_progress(const cloudsync_progress* p, void* user) {
+  (void)user;
+  CHECK(p->struct_size >= sizeof(cloudsync_progress));
+  CHECK(p->path != NULL);
+  ++progress_calls;
+  return 0;
+}
+
+static int stop_at_once(const cloudsync_progress* p, void* user) {
+  (void)p;
+  (void)user;
+  return 1;
+}
+
+int main(int argc, char** argv) {
+  if (argc != 2) {
+    fprintf(stderr, "usage: %s BASE_DIR\n", argv[0]);
+    return 2;
+  }
+  char scratch[1024];
+  mkdir(argv[1], 0777);
+  snprintf(scratch, sizeof scratch, "%s/run-XXXXXX", argv[1]);
+  if (!mkdtemp(scratch)) {
+    perror(scratch);
+    return 2;
+  }
+  char bucket[1100], project[1100], path[2048], spec[4096];
+  snprintf(bucket, sizeof bucket, "%s/bucket", scratch);
+  snprintf(project, sizeof project, "%s/project", scratch);
+  mkdir(bucket, 0777);
+  snprintf(path, sizeof path, "%s/data", bucket);
+  mkdir(path, 0777);
+  snprintf(path, sizeof path, "%s/data/a.csv", bucket);
+  write_text(path, "x,y\n1,2\n");
+  snprintf(path, sizeof path, "%s/data/b.csv", bucket);
+  write_text(path, "b\n");
+
+  /* Versions. */
+  CHECK(cloudsync_abi_version() == CLOUDSYNC_ABI_VERSION);
+  CHECK(strncmp(cloudsync_version(), "1.", 2) == 0);
+  CHECK(cloudsync_version_number() >= 1000000);
+
+  /* Bad arguments are errors with a message, not crashes. */
+  cloudsync_workspace* ws = NULL;
+  CHECK_RC(cloudsync_workspace_open(NULL, NULL, &ws), CLOUDSYNC_EINVAL);
+  CHECK(strstr(cloudsync_last_error()->message, "root") != NULL);
+  CHECK(strcmp(cloudsync_last_error()->code_name, "invalid_argument") == 0);
+  CHECK_RC(cloudsync_workspace_open(project, "{\"max_filez\": 3}", &ws), CLOUDSYNC_EINVAL);
+  CHECK(strstr(cloudsync_last_error()->message, "max_filez") != NULL);
+  CHECK(ws == NULL);
+
+  CHECK_RC(cloudsync_workspace_open(project, "{\"max_files\": 10}", &ws), CLOUDSYNC_OK);
+  CHECK(ws != NULL);
+
+  snprintf(spec, sizeof spec, "{\"name\": \"Hex's Testing Bucket\", \"url\": \"file://%s\", \"writeback\": true}", bucket);
+  char* out = NULL;
+  CHECK_RC(cloudsync_integration_add(ws, spec, &out), CLOUDSYNC_OK);
+  CHECK(out && strstr(out, "\"folder\":\"external-files/local/hexs_testing_bucket\"") != NULL);
+  cloudsync_free(out);
+  CHECK_RC(cloudsync_integration_add(ws, spec, NULL), CLOUDSYNC_EEXISTS);
+
+  out = NULL;
+  CHECK_RC(cloudsync_integration_list(ws, &out), CLOUDSYNC_OK);
+  CHECK(out && strstr(out, "Hex's Testing Bucket") != NULL);
+  cloudsync_free(out);
+
+  /* Import with progress. */
+  char* result = NULL;
+  CHECK_RC(cloudsync_import(ws, "Hex's Testing Bucket", "{\"selectors\": [\"data/\"]}", on_progress, NULL, NULL, &result),
+           CLOUDSYNC_OK);
+  CHECK(result && strstr(result, "\"operation\":\"import\"") != NULL);
+  CHECK(result && strstr(result, "\"done\":2") != NULL);
+  cloudsync_free(result);
+  CHECK(progress_calls > 0);
+  snprintf(path, sizeof path, "%s/external-files/local/hexs_testing_bucket/data/a.csv", project);
+  CHECK(read_text(path) && strcmp(read_text(path), "x,y\n1,2\n") == 0);
+
+  /* Errors carry a code name and a message; the result pointer stays NULL. */
+  result = (char*)1;
+  CHECK_RC(cloudsync_import(ws, "Nope", "{\"selectors\": [\"x\"]}", NULL, NULL, NULL, &result), CLOUDSYNC_ENOTFOUND);
+  CHECK(result == NULL);
+  CHECK(strstr(cloudsync_last_error()->message, "Nope") != NULL);
+  CHECK_RC(cloudsync_import(ws, "Hex's Testing Bucket", "{\"selectors\": [\"../x\"]}", NULL, NULL, NULL, NULL),
+           CLOUDSYNC_EINVAL);
+
+  /* Export a change, after a dry run. */
+  write_text(path, "x,y\n1,2\n3,4\n");
+  result = NULL;
+  CHECK_RC(cloudsync_export(ws, "Hex's Testing Bucket", "{\"dry_run\": true}", NULL, NULL, NULL, &result), CLOUDSYNC_OK);
+  CHECK(result && strstr(result, "\"dry_run\":1") != NULL);
+  cloudsync_free(result);
+  snprintf(path, sizeof path, "%s/data/a.csv", bucket);
+  CHECK(strcmp(read_text(path), "x,y\n1,2\n") == 0);
+  CHECK_RC(cloudsync_export(ws, "Hex's Testing Bucket", NULL, NULL, NULL, NULL, NULL), CLOUDSYNC_OK);
+  CHECK(strcmp(read_text(path), "x,y\n1,2\n3,4\n") == 0);
+
+  /* Tracked files. */
+  out = NULL;
+  CHECK_RC(cloudsync_tracked_files(ws, "Hex's Testing Bucket", &out), CLOUDSYNC_OK);
+  CHECK(out && strstr(out, "data/b.csv") != NULL);
+  cloudsync_free(out);
+
+  /* Restore after the files are gone; a progress callback can cancel. */
+  snprintf(path, sizeof path, "%s/external-files/local/hexs_testing_bucket/data/b.csv", project);
+  remove(path);
+  CHECK_RC(cloudsync_restore(ws, NULL, NULL, stop_at_once, NULL, NULL, NULL), CLOUDSYNC_ECANCELLED);
+  result = NULL;
+  CHECK_RC(cloudsync_restore(ws, NULL, NULL, NULL, NULL, NULL, &result), CLOUDSYNC_OK);
+  CHECK(result && strstr(result, "\"results\":[") != NULL);
+  cloudsync_free(result);
+  CHECK(read_text(path) && strcmp(read_text(path), "b\n") == 0);
+
+  /* A cancel token triggered before the call. */
+  cloudsync_cancel* cancel = NULL;
+  CHECK_RC(cloudsync_cancel_new(&cancel), CLOUDSYNC_OK);
+  cloudsync_cancel_trigger(cancel);
+  remove(path);
+  CHECK(cloudsync_restore(ws, "Hex's Testing Bucket", NULL, NULL, NULL, cancel, NULL) == CLOUDSYNC_ECANCELLED);
+  cloudsync_cancel_free(cancel);
+
+  /* Sync with a dry run, then for real. */
+  result = NULL;
+  CHECK_RC(cloudsync_sync(ws, "Hex's Testing Bucket", "{\"dry_run\": true, \"delete_extraneous\": true}", NULL, NULL,
+                          NULL, &result),
+           CLOUDSYNC_OK);
+  CHECK(result && strstr(result, "\"kind\":\"add\"") != NULL);
+  cloudsync_free(result);
+  CHECK_RC(cloudsync_sync(ws, "Hex's Testing Bucket", "{\"direction\": \"sideways\"}", NULL, NULL, NULL, NULL),
+           CLOUDSYNC_EINVAL);
+  CHECK_RC(cloudsync_sync(ws, "Hex's Testing Bucket", NULL, NULL, NULL, NULL, NULL), CLOUDSYNC_OK);
+  CHECK(read_text(path) && strcmp(read_text(path), "b\n") == 0);
+
+  /* Listing and a tree-sync plan between two URLs. */
+  char url[2048], dest[2048];
+  snprintf(url, sizeof url, "file://%s", bucket);
+  snprintf(dest, sizeof dest, "%s/copy", scratch);
+  out = NULL;
+  CHECK_RC(cloudsync_list(url, "{\"recursive\": false, \"prefix\": \"data/\"}", &out), CLOUDSYNC_OK);
+  CHECK(out && strstr(out, "data/a.csv") != NULL);
+  cloudsync_free(out);
+  CHECK_RC(cloudsync_list("gopher://x/y", NULL, &out), CLOUDSYNC_EINVAL);
+  cloudsync_plan* plan = NULL;
+  CHECK_RC(cloudsync_plan_sync(url, dest, NULL, &plan), CLOUDSYNC_OK);
+  out = NULL;
+  CHECK_RC(cloudsync_plan_json(plan, &out), CLOUDSYNC_OK);
+  CHECK(out && strstr(out, "\"add\":2") != NULL);
+  cloudsync_free(out);
+  out = NULL;
+  CHECK_RC(cloudsync_plan_apply(plan, "{\"transfers\": 2}", NULL, NULL, NULL, &out), CLOUDSYNC_OK);
+  CHECK(out && strstr(out, "\"done\":2") != NULL);
+  cloudsync_free(out);
+  cloudsync_plan_free(plan);
+
+  cloudsync_integration_remove(ws, "Hex's Testing Bucket", 0);
+  cloudsync_workspace_close(ws);
+  cloudsync_workspace_close(NULL);
+  cloudsync_plan_free(NULL);
+  cloudsync_free(NULL);
+  cloudsync_clear_error();
+  CHECK(cloudsync_last_error()->code == CLOUDSYNC_OK);
+
+  if (failures) fprintf(stderr, "%d check(s) failed\n", failures);
+  else printf("C ABI test passed\n");
+  return failures ? 1 : 0;
+}
