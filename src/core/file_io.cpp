@@ -99,6 +99,10 @@ Result<FileInfo> stat_file_below(const fs::path& root, const Path& rel) {
   if (!S_ISREG(st.st_mode)) {
     return make_error(ErrorCode::Unsupported, "'{}' is not a regular file", (root / rel.str()).string());
   }
+  return file_info_from_stat(st);
+}
+
+FileInfo file_info_from_stat(const struct ::stat& st) {
   FileInfo info;
   info.size = static_cast<uint64_t>(st.st_size);
   info.mtime = from_unix_nanos(static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec);

@@ -10,6 +10,8 @@
 #include <string>
 #include <string_view>
 
+#include <sys/stat.h>
+
 #include "cloudsync/io.hpp"
 #include "cloudsync/path.hpp"
 #include "cloudsync/status.hpp"
@@ -53,6 +55,8 @@ struct FileInfo {
   uint64_t device = 0;
 };
 Result<FileInfo> stat_file_below(const std::filesystem::path& root, const Path& rel);
+/// The FileInfo of a stat result.
+FileInfo file_info_from_stat(const struct ::stat& st);
 
 /// The version token of a local file: changes whenever its content may have
 /// (size, mtime or inode, since atomic replacement creates a new inode).

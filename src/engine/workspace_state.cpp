@@ -72,6 +72,35 @@ Result<std::vector<Integration>> load_integrations(const fs::path& file) {
   return out;
 }
 
+void write_integration(JsonWriter& w, const Integration& i) {
+  w.StartObject();
+  w.Key("id");
+  json_write_string(w, i.id);
+  w.Key("name");
+  json_write_string(w, i.spec.name);
+  w.Key("type");
+  json_write_string(w, i.spec.type);
+  w.Key("url");
+  json_write_string(w, i.spec.url);
+  w.Key("folder");
+  json_write_string(w, i.folder);
+  w.Key("writeback");
+  w.Bool(i.spec.writeback);
+  w.Key("selected_folders");
+  w.StartArray();
+  for (const auto& f : i.spec.selected_folders) json_write_string(w, f);
+  w.EndArray();
+  w.Key("options");
+  w.StartObject();
+  for (const auto& [k, v] : i.spec.options) {
+    if (is_secret_option(k)) continue;  // defence in depth: add_integration refuses them already
+    json_write_key(w, k);
+    json_write_string(w, v);
+  }
+  w.EndObject();
+  w.EndObject();
+}
+
 Status save_integrations(const fs::path& file, const std::vector<Integration>& integrations) {
   rapidjson::StringBuffer buf;
   JsonWriter w(buf);
@@ -80,34 +109,7 @@ Status save_integrations(const fs::path& file, const std::vector<Integration>& i
   w.Int(kStateVersion);
   w.Key("integrations");
   w.StartArray();
-  for (const Integration& i : integrations) {
-    w.StartObject();
-    w.Key("id");
-    json_write_string(w, i.id);
-    w.Key("name");
-    json_write_string(w, i.spec.name);
-    w.Key("type");
-    json_write_string(w, i.spec.type);
-    w.Key("url");
-    json_write_string(w, i.spec.url);
-    w.Key("folder");
-    json_write_string(w, i.folder);
-    w.Key("writeback");
-    w.Bool(i.spec.writeback);
-    w.Key("selected_folders");
-    w.StartArray();
-    for (const auto& f : i.spec.selected_folders) json_write_string(w, f);
-    w.EndArray();
-    w.Key("options");
-    w.StartObject();
-    for (const auto& [k, v] : i.spec.options) {
-      if (is_secret_option(k)) continue;  // defence in depth: add_integration refuses them already
-      json_write_key(w, k);
-      json_write_string(w, v);
-    }
-    w.EndObject();
-    w.EndObject();
-  }
+  for (const Integration& i : integrations) write_integration(w, i);
   w.EndArray();
   w.EndObject();
   std::error_code ec;

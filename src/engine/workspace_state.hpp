@@ -8,11 +8,15 @@
 
 #include "cloudsync/workspace.hpp"
 #include "core/file_io.hpp"
+#include "core/json.hpp"
 
 namespace cloudsync {
 
 Result<std::vector<Integration>> load_integrations(const std::filesystem::path& file);
 Status save_integrations(const std::filesystem::path& file, const std::vector<Integration>& integrations);
+
+/// Writes an integration as JSON (the state file's and the C ABI's form).
+void write_integration(JsonWriter& w, const Integration& integration);
 
 /// True for option names that carry credentials; they are never persisted.
 bool is_secret_option(std::string_view key);

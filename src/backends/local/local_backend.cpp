@@ -36,15 +36,6 @@ ObjectMeta meta_from(std::string key, const FileInfo& info) {
   return meta;
 }
 
-FileInfo info_from_stat(const struct stat& st) {
-  FileInfo info;
-  info.size = static_cast<uint64_t>(st.st_size);
-  info.mtime = from_unix_nanos(static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec);
-  info.inode = st.st_ino;
-  info.device = st.st_dev;
-  return info;
-}
-
 Status check_name_lengths(const Path& path) {
   for (std::string_view seg : path.segments()) {
     if (seg.size() > kNameMax) {
@@ -145,7 +136,7 @@ class LocalBackend final : public StorageBackend, public std::enable_shared_from
     struct stat st{};
     if (::fstat(fd.get(), &st) != 0) return errno_error(errno, "stat", root_ / path.str());
     if (!S_ISREG(st.st_mode)) return make_error(ErrorCode::NotFound, "'{}' is not a file", path.str());
-    ObjectMeta meta = meta_from(path.str(), info_from_stat(st));
+    ObjectMeta meta = meta_from(path.str(), file_info_from_stat(st));
     if (!options.if_match.empty() && options.if_match != meta.etag) {
       return make_error(ErrorCode::PreconditionFailed, "'{}' changed (etag {} != {})", path.str(), meta.etag,
                         options.if_match);
@@ -320,7 +311,7 @@ class LocalBackend final : public StorageBackend, public std::enable_shared_from
       if (S_ISDIR(st.st_mode)) {
         children.push_back({name + "/", name, true, {}});
       } else if (S_ISREG(st.st_mode)) {
-        children.push_back({name, name, false, info_from_stat(st)});
+        children.push_back({name, name, false, file_info_from_stat(st)});
       } else {
         log(LogLevel::Debug, "listing {}: skipping '{}{}' (not a regular file or folder)", describe(), base, name);
       }
