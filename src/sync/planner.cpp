@@ -154,6 +154,11 @@ class Planner {
 
   void add_action(ActionKind kind, const std::string& path, std::string reason, const ObjectMeta* s,
                   const ObjectMeta* d) {
+    if ((kind == ActionKind::Update || kind == ActionKind::Delete) && d != nullptr &&
+        d->kind == ObjectKind::Document) {
+      kind = ActionKind::Skip;  // Google Docs and the like are read-only to us: never overwritten or deleted
+      reason = "a provider-native document (e.g. a Google Doc) is never overwritten or deleted; " + reason;
+    }
     PlanAction a;
     a.kind = kind;
     a.path = path;
@@ -190,6 +195,17 @@ class Planner {
   // Same content? The ladder: size, then mtime within the stores' precision,
   // then a hash both sides know (computed lazily for local files).
   bool same_content(ObjectMeta& s, ObjectMeta& d, std::string& why) {
+    if (s.kind == ObjectKind::Document || d.kind == ObjectKind::Document) {
+      // A provider-native document has no byte size or hash of its own; the
+      // exported copy carries the document's modification time.
+      if (s.mtime && d.mtime && std::chrono::abs(*s.mtime - *d.mtime) <
+                                    std::max(precision(in_.source_caps), std::chrono::nanoseconds(1000000)) +
+                                        in_.modify_window) {
+        return true;
+      }
+      why = "the document was modified";
+      return false;
+    }
     if (s.size != d.size) {
       why = fmt::format("size differs ({} at the source, {} at the destination)", s.size, d.size);
       return false;

@@ -214,6 +214,29 @@ TEST_CASE("same_version", "[planner]") {
   CHECK_FALSE(same_version(f, m));
 }
 
+TEST_CASE("provider-native documents are compared by time and never overwritten", "[planner]") {
+  ObjectMeta doc = obj("Report.docx", 0, "v7", 500);
+  doc.kind = ObjectKind::Document;
+  SECTION("an exported copy with the document's mtime is in sync despite the size") {
+    auto in = input({doc}, {obj("Report.docx", 12345, "", 500)});
+    Plan p = plan_of(in);
+    CHECK(p.actions.empty());
+    auto later = input({obj("Report.docx", 0, "v8", 900)}, {obj("Report.docx", 12345, "", 500)});
+    later.source[0].kind = ObjectKind::Document;
+    CHECK(find(plan_of(later), "Report.docx")->kind == ActionKind::Update);
+  }
+  SECTION("writing back over a document or deleting it is refused") {
+    auto in = input({obj("Report.docx", 99, "", 900)}, {doc});
+    in.delete_extraneous = true;
+    in.destination.push_back(doc);
+    in.destination.back().key = "Other.docx";
+    Plan p = plan_of(in);
+    CHECK(find(p, "Report.docx")->kind == ActionKind::Skip);
+    CHECK(find(p, "Other.docx")->kind == ActionKind::Skip);
+    CHECK(find(p, "Other.docx")->reason.find("never overwritten or deleted") != std::string::npos);
+  }
+}
+
 TEST_CASE("plans serialise to JSON", "[planner]") {
   auto in = input({obj("a \"quoted\".txt", 3)}, {});
   Plan p = plan_of(in);
