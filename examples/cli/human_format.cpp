@@ -47,20 +47,6 @@ std::string format_time(TimePoint time, bool iso) {
   return out + "Z";
 }
 
-std::string printable(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u == 0x7f) {
-      out += fmt::format("\\x{:02x}", u);
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
 namespace {
 
 // The verb a line starts with: what happened to the path, or would have.

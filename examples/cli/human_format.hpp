@@ -9,6 +9,7 @@
 
 #include "cloudsync/sync.hpp"
 #include "cloudsync/types.hpp"
+#include "utf8_text.hpp"
 
 namespace cloudsync::cli {
 
@@ -18,10 +19,6 @@ std::string format_bytes(uint64_t bytes);
 std::string format_seconds(double seconds);
 /// UTC, "2024-05-01 12:34:56" (human) or RFC 3339 "2024-05-01T12:34:56.5Z" (iso).
 std::string format_time(TimePoint time, bool iso);
-
-/// A key as it may be shown on a terminal: control characters (a remote can
-/// name an object "\x1b[2J") become \xNN escapes. Invalid UTF-8 is kept.
-std::string printable(std::string_view text);
 
 struct ReportStyle {
   std::string_view title;  ///< first line, e.g. "import 'Sales': s3://b -> external-files/s3/sales"

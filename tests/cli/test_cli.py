@@ -9,6 +9,7 @@ its exit status. Run one group with: test_cli.py --cli PATH LsTest
 import argparse
 import json
 import os
+import pty
 import shutil
 import subprocess
 import sys
@@ -213,6 +214,43 @@ class LsTest(CliTestCase):
         self.assertIn("no_such_option", r.stderr)
 
 
+class HostileNamesTest(CliTestCase):
+    """Names are bytes from a store: never terminal escapes, always valid JSON."""
+
+    def setUp(self):
+        super().setUp()
+        self.src = self.path("src")
+        os.makedirs(self.src)
+        for name in (b"esc\x1b[2J.txt", b"bad\xff.txt", b"c1\xc2\x9b.txt", b"ok.txt"):
+            with open(os.path.join(os.fsencode(self.src), name), "w") as f:
+                f.write("x")
+
+    def test_ls_escapes_control_characters_and_invalid_bytes(self):
+        r = subprocess.run([CLI, "ls", self.src], capture_output=True, timeout=60)
+        self.assertExit(r, 0)
+        self.assertNotIn(b"\x1b", r.stdout)
+        self.assertNotIn(b"\xff", r.stdout)
+        self.assertNotIn(b"\xc2\x9b", r.stdout)
+        keys = sorted(line.split()[-1] for line in r.stdout.decode("utf-8").splitlines())
+        self.assertEqual(keys, ["bad\\xff.txt", "c1\\xc2\\x9b.txt", "esc\\x1b[2J.txt", "ok.txt"])
+
+    def test_ls_json_is_valid_utf8(self):
+        r = subprocess.run([CLI, "ls", "--json", self.src], capture_output=True, timeout=60)
+        self.assertExit(r, 0)
+        doc = json.loads(r.stdout.decode("utf-8"))  # strict: fails on invalid UTF-8
+        keys = sorted(e["key"] for e in doc["entries"])
+        self.assertEqual(keys, ["bad\ufffd.txt", "c1\u009b.txt", "esc\x1b[2J.txt", "ok.txt"])
+
+    def test_copy_skips_unusable_names_and_says_why(self):
+        r = subprocess.run([CLI, "copy", self.src, self.path("dst")], capture_output=True, timeout=60)
+        self.assertExit(r, 0)
+        self.assertNotIn(b"\x1b", r.stdout + r.stderr)
+        out = r.stdout.decode("utf-8", errors="replace")
+        self.assertEqual(sum(line.startswith("  skipped ") for line in out.splitlines()), 2, out)
+        self.assertIn("control character", out)
+        self.assertEqual(read_tree(self.path("dst")), {"c1\u009b.txt": "x", "ok.txt": "x"})
+
+
 class CopySyncTest(CliTestCase):
     def setUp(self):
         super().setUp()
@@ -320,6 +358,37 @@ class CopySyncTest(CliTestCase):
         self.assertEqual(len(lines), 3, r.stderr)
         self.assertEqual(sorted(line.split(" ", 1)[0] for line in lines), ["[1/3]", "[2/3]", "[3/3]"])
         self.assertEqual(sorted(line.split(" ", 1)[1] for line in lines), ["a.txt", "b.txt", "sub/c.txt"])
+
+    def test_progress_bar_when_stderr_is_a_terminal(self):
+        write_tree(self.src, {f"many/{i:03}.txt": "x" * 1000 for i in range(50)})
+        master, slave = pty.openpty()
+        try:
+            proc = subprocess.Popen([CLI, "copy", self.src, self.dst], stdout=subprocess.PIPE,
+                                    stderr=slave, stdin=subprocess.DEVNULL)
+            os.close(slave)
+            slave = None
+            err = b""
+            while True:
+                try:
+                    chunk = os.read(master, 65536)
+                except OSError:  # EIO: the child closed the terminal
+                    break
+                if not chunk:
+                    break
+                err += chunk
+            out, _ = proc.communicate(timeout=60)
+        finally:
+            if slave is not None:
+                os.close(slave)
+            os.close(master)
+        self.assertEqual(proc.returncode, 0, err)
+        # Redrawn in place ("\r" + erase line), with a percentage and file counts,
+        # and erased at the end: no per-file lines.
+        self.assertIn(b"\r\x1b[K[", err)
+        self.assertRegex(err, rb"\d+% \d+/53 files")
+        self.assertTrue(err.endswith(b"\r\x1b[K"), err[-200:])
+        self.assertNotIn(b"\n", err)
+        self.assertIn(b"Done: 53 added", out)
 
     def test_quiet_prints_nothing_on_success(self):
         r = run("copy", self.src, self.dst, "-q")
