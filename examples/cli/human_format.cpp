@@ -1,5 +1,6 @@
 #include "human_format.hpp"
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <ctime>
@@ -68,6 +69,11 @@ std::string verb(const ActionOutcome& o) {
   return std::string(action);
 }
 
+// Actions an interrupt (Ctrl-C) stopped before they started: counted, not listed.
+bool not_started(const ActionOutcome& o) {
+  return o.outcome == OutcomeKind::Failed && o.error == ErrorCode::Cancelled;
+}
+
 bool needs_attention(const ActionOutcome& o) {
   return o.outcome == OutcomeKind::Failed || o.outcome == OutcomeKind::Conflict;
 }
@@ -95,7 +101,9 @@ std::string summary_line(const Plan& plan, const SyncReport& r) {
     add(r.count(ActionKind::Add, OutcomeKind::Done), "added");
     add(r.count(ActionKind::Update, OutcomeKind::Done), "updated");
     add(r.count(ActionKind::Delete, OutcomeKind::Done), "deleted");
-    add(r.count(OutcomeKind::Failed), "failed");
+    size_t cancelled = static_cast<size_t>(std::count_if(r.outcomes.begin(), r.outcomes.end(), not_started));
+    add(r.count(OutcomeKind::Failed) - cancelled, "failed");
+    add(cancelled, "not started (interrupted)");
   }
   size_t conflicts = r.count(OutcomeKind::Conflict);
   add(conflicts, conflicts == 1 ? "conflict" : "conflicts");
@@ -125,7 +133,7 @@ void print_report(std::FILE* out, const Plan& plan, const SyncReport& report, co
   bool aligned = report.outcomes.size() == plan.actions.size();
   for (size_t i = 0; i < report.outcomes.size(); ++i) {
     const ActionOutcome& o = report.outcomes[i];
-    if (style.quiet && !needs_attention(o)) continue;
+    if ((style.quiet && !needs_attention(o)) || not_started(o)) continue;
     const PlanAction* a = aligned && plan.actions[i].path == o.path ? &plan.actions[i] : nullptr;
     std::string line = fmt::format("  {:<14} {}", verb(o), printable(o.path));
     bool transfer = o.action == ActionKind::Add || o.action == ActionKind::Update;

@@ -15,6 +15,10 @@ RunVerdict verdict_of(const SyncReport& report) {
   Status first = report.first_error();
   if (!first.ok()) {
     size_t failed = report.count(OutcomeKind::Failed);
+    if (first.code() == ErrorCode::Cancelled) {
+      return {exit_status_of(first), fmt::format("interrupted: {} action{} did not complete", failed,
+                                                 failed == 1 ? "" : "s")};
+    }
     return {exit_status_of(first), fmt::format("{} action{} failed; the first: {}", failed, failed == 1 ? "" : "s",
                                                first.to_string())};
   }

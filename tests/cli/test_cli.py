@@ -11,6 +11,7 @@ import json
 import os
 import pty
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -28,6 +29,7 @@ EXIT = {
     "invalid_argument": 8,
     "limit_exceeded": 9,
     "conflict": 10,
+    "cancelled": 14,
 }
 
 SUBCOMMANDS = [
@@ -389,6 +391,24 @@ class CopySyncTest(CliTestCase):
         self.assertTrue(err.endswith(b"\r\x1b[K"), err[-200:])
         self.assertNotIn(b"\n", err)
         self.assertIn(b"Done: 53 added", out)
+
+    def test_interrupt_stops_cleanly(self):
+        # Ctrl-C after the first file: the rest does not start, nothing is
+        # deleted, and the exit status is the Cancelled one.
+        write_tree(self.src, {f"many/{i:04}.txt": "x" * 2000 for i in range(2000)})
+        write_tree(self.dst, {"extra.txt": "extra"})
+        proc = subprocess.Popen([CLI, "sync", self.src, self.dst, "--delete-extraneous", "--transfers", "1"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
+        first = proc.stderr.readline()
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=120)
+        self.assertRegex(first, r"^\[1/2004\] ")
+        self.assertEqual(proc.returncode, EXIT["cancelled"], err)
+        self.assertIn("cloudsync: interrupted:", err)
+        self.assertIn("not started (interrupted)", out)
+        copied = read_tree(self.dst)
+        self.assertIn("extra.txt", copied)
+        self.assertLess(len(copied), 2004)
 
     def test_quiet_prints_nothing_on_success(self):
         r = run("copy", self.src, self.dst, "-q")
