@@ -140,10 +140,10 @@ void print_report(std::FILE* out, const Plan& plan, const SyncReport& report, co
     if (transfer && a != nullptr && o.outcome != OutcomeKind::Failed) {
       line += fmt::format(" ({})", format_bytes(a->source.size));
     }
-    // Why: the error for a failure, else the message or the planner's reason.
-    std::string why = o.message;
-    if ((o.outcome == OutcomeKind::Done || why.empty()) && a != nullptr) why = a->reason;
-    if (o.outcome == OutcomeKind::DryRun && a != nullptr && !a->reason.empty()) why = a->reason;
+    // Why: the planner's reason for what ran (or would have), else what the
+    // run said (the error of a failure, why a delete did not run).
+    bool as_planned = o.outcome == OutcomeKind::Done || o.outcome == OutcomeKind::DryRun || o.message.empty();
+    std::string why = as_planned && a != nullptr ? a->reason : o.message;
     if (!why.empty()) line += ": " + printable(why);
     fmt::print(out, "{}\n", line);
   }

@@ -349,9 +349,10 @@ class CopySyncTest(CliTestCase):
         self.assertEqual(read_tree(self.dst), read_tree(self.src))
 
     def test_folder_option_limits_the_sync(self):
-        r = run("copy", file_url(self.src), file_url(self.dst), "--folder", "sub")
+        write_tree(self.src, {"sub2/d.txt": "delta", "sub3/e.txt": "echo"})
+        r = run("copy", file_url(self.src), file_url(self.dst), "--folder", "sub", "--folder", "sub3")
         self.assertExit(r, 0)
-        self.assertEqual(read_tree(self.dst), {"sub/c.txt": "charlie"})
+        self.assertEqual(read_tree(self.dst), {"sub/c.txt": "charlie", "sub3/e.txt": "echo"})
 
     def test_progress_lines_when_stderr_is_not_a_terminal(self):
         r = run("copy", self.src, self.dst, "--transfers", "1")
