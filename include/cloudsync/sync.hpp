@@ -45,7 +45,7 @@ struct PlanAction {
   bool has_destination = false;
 };
 
-struct Plan {
+struct CLOUDSYNC_API Plan {
   std::string source;       ///< where from (URL, no credentials)
   std::string destination;  ///< where to
   bool delete_extraneous = false;
@@ -95,7 +95,7 @@ struct ActionOutcome {
   uint64_t bytes = 0;
 };
 
-struct SyncReport {
+struct CLOUDSYNC_API SyncReport {
   bool dry_run = false;
   std::vector<ActionOutcome> outcomes;
   uint64_t bytes_transferred = 0;

@@ -1,0 +1,78 @@
+// The subcommands. Each add_*_command() declares a verb's arguments and help
+// on `app` and, when that verb is the one parsed, sets `action` to run it.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cli_common.hpp"
+#include "cloudsync/workspace.hpp"
+
+namespace cloudsync::cli {
+
+void add_ls_command(CLI::App& app, Action& action);
+void add_copy_command(CLI::App& app, Action& action);
+void add_sync_command(CLI::App& app, Action& action);
+void add_integration_command(CLI::App& app, Action& action);
+void add_import_command(CLI::App& app, Action& action);
+void add_export_command(CLI::App& app, Action& action);
+void add_restore_command(CLI::App& app, Action& action);
+void add_status_command(CLI::App& app, Action& action);
+
+/// copy / sync between two URLs (cmd_transfer.cpp).
+struct TreeTransferArgs {
+  std::string source;
+  std::string destination;
+  std::vector<std::string> options;              ///< -o, both ends
+  std::vector<std::string> source_options;       ///< --src-option
+  std::vector<std::string> destination_options;  ///< --dst-option
+  std::vector<std::string> folders;
+  bool delete_extraneous = false;
+  bool dry_run = false;
+  bool checksum = false;
+  uint32_t transfers = 8;
+  OptionalCount max_delete;
+  // Set by add_tree_transfer_flags, so that `sync` can tell which were given.
+  CLI::Option* checksum_option = nullptr;
+  CLI::Option* source_options_option = nullptr;
+  CLI::Option* destination_options_option = nullptr;
+};
+/// The flags copy and sync share (not the positional SRC DST).
+/// `with_delete` adds --delete-extraneous (sync only).
+void add_tree_transfer_flags(CLI::App& cmd, TreeTransferArgs& args, bool with_delete);
+int run_tree_transfer(std::string_view verb, const TreeTransferArgs& args, const OutputFlags& out);
+
+/// Where the project is and how its integrations are reached (workspace_args.cpp).
+struct WorkspaceArgs {
+  std::string project = ".";
+  std::vector<std::string> options;  ///< -o: credentials and per-run backend options, never stored
+  WorkspaceLimits limits;
+  uint32_t transfers = 8;
+  CLI::Option* project_option = nullptr;
+  CLI::Option* max_files_option = nullptr;
+  CLI::Option* max_file_size_option = nullptr;
+};
+void add_project_flag(CLI::App& cmd, WorkspaceArgs& args);
+void add_limit_flags(CLI::App& cmd, WorkspaceArgs& args);
+/// -o KEY=VALUE (credentials for this run) and --transfers.
+void add_workspace_run_flags(CLI::App& cmd, WorkspaceArgs& args);
+/// Opens the project's workspace. Only `create` (integration add) may create
+/// the project folder: a mistyped --project elsewhere is NotFound, not a new
+/// empty project.
+Result<std::unique_ptr<Workspace>> open_workspace(const WorkspaceArgs& args, bool create);
+
+/// `sync --integration NAME` (cmd_workspace.cpp).
+struct ProjectSyncArgs {
+  std::string integration;
+  std::vector<std::string> folders;
+  bool push = false;
+  bool delete_extraneous = false;
+  bool dry_run = false;
+  std::optional<uint64_t> max_delete;
+};
+int run_project_sync(const WorkspaceArgs& workspace, const ProjectSyncArgs& args, const OutputFlags& out);
+
+}  // namespace cloudsync::cli

@@ -1,0 +1,32 @@
+// Text for people: sizes, durations, times, names from remote stores made safe
+// for a terminal, and the summary of a plan and what came of it.
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <string>
+#include <string_view>
+
+#include "cloudsync/sync.hpp"
+#include "cloudsync/types.hpp"
+#include "utf8_text.hpp"
+
+namespace cloudsync::cli {
+
+/// "512 B", "1.5 KiB", "3.2 GiB".
+std::string format_bytes(uint64_t bytes);
+/// "0.4 s", "2 min 05 s".
+std::string format_seconds(double seconds);
+/// UTC, "2024-05-01 12:34:56" (human) or RFC 3339 "2024-05-01T12:34:56.5Z" (iso).
+std::string format_time(TimePoint time, bool iso);
+
+struct ReportStyle {
+  std::string_view title;  ///< first line, e.g. "import 'Sales': s3://b -> external-files/s3/sales"
+  bool quiet = false;      ///< only actions that need attention (failed, conflict)
+};
+
+/// Prints what a plan did (or, in a dry run, would do), one line per action
+/// that is not "unchanged", followed by a one-line summary.
+void print_report(std::FILE* out, const Plan& plan, const SyncReport& report, const ReportStyle& style);
+
+}  // namespace cloudsync::cli

@@ -1,0 +1,193 @@
+#include "json_output.hpp"
+
+#include <rapidjson/filewritestream.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "human_format.hpp"
+#include "outcome.hpp"
+#include "utf8_text.hpp"
+
+namespace cloudsync::cli {
+
+namespace {
+
+template <class Writer>
+void put_string(Writer& w, std::string_view s) {
+  // Keys from a remote store may be invalid UTF-8; a JSON document may not.
+  std::string v = valid_utf8(s);
+  w.String(v.data(), static_cast<rapidjson::SizeType>(v.size()));
+}
+
+template <class Writer>
+void put_key(Writer& w, std::string_view s) {
+  w.Key(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+}
+
+template <class Writer>
+void put_raw(Writer& w, const std::string& raw) {
+  w.RawValue(raw.data(), raw.size(), rapidjson::kObjectType);
+}
+
+std::string_view kind_name(ObjectKind kind) {
+  switch (kind) {
+    case ObjectKind::File: return "file";
+    case ObjectKind::DirectoryMarker: return "directory";
+    case ObjectKind::Document: return "document";
+  }
+  return "file";
+}
+
+}  // namespace
+
+std::string json_object(const std::vector<std::pair<std::string_view, std::string>>& raw_members) {
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  w.StartObject();
+  for (const auto& [key, raw] : raw_members) {
+    put_key(w, key);
+    put_raw(w, raw);
+  }
+  w.EndObject();
+  return buf.GetString();
+}
+
+std::string json_array(const std::vector<std::string>& raw_values) {
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  w.StartArray();
+  for (const std::string& raw : raw_values) put_raw(w, raw);
+  w.EndArray();
+  return buf.GetString();
+}
+
+std::string error_to_json(const Status& status) {
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  w.StartObject();
+  put_key(w, "code");
+  put_string(w, error_code_name(status.code()));
+  put_key(w, "message");
+  put_string(w, status.message());
+  put_key(w, "exit_status");
+  w.Int(exit_status_of(status));
+  if (status.http_status() != 0) {
+    put_key(w, "http_status");
+    w.Int(status.http_status());
+  }
+  if (!status.provider_code().empty()) {
+    put_key(w, "provider_code");
+    put_string(w, status.provider_code());
+  }
+  if (!status.request_id().empty()) {
+    put_key(w, "request_id");
+    put_string(w, status.request_id());
+  }
+  w.EndObject();
+  return buf.GetString();
+}
+
+std::string tracked_files_to_json(std::string_view integration, const std::vector<TrackedFile>& files) {
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  w.StartObject();
+  put_key(w, "integration");
+  put_string(w, integration);
+  put_key(w, "files");
+  w.StartArray();
+  for (const TrackedFile& f : files) {
+    w.StartObject();
+    put_key(w, "path");
+    put_string(w, f.path);
+    put_key(w, "origin");
+    put_string(w, f.origin);
+    put_key(w, "size");
+    w.Uint64(f.size);
+    put_key(w, "remote_etag");
+    put_string(w, f.remote_etag);
+    put_key(w, "sha256");
+    put_string(w, f.sha256);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+  return buf.GetString();
+}
+
+struct ListingJsonWriter::Impl {
+  explicit Impl(std::FILE* out) : stream(out, buffer, sizeof buffer), writer(stream) {}
+  char buffer[64 * 1024];
+  rapidjson::FileWriteStream stream;
+  rapidjson::Writer<rapidjson::FileWriteStream> writer;
+  bool finished = false;
+};
+
+ListingJsonWriter::ListingJsonWriter(std::FILE* out, std::string_view url) : impl_(std::make_unique<Impl>(out)) {
+  auto& w = impl_->writer;
+  w.StartObject();
+  put_key(w, "url");
+  put_string(w, url);
+  put_key(w, "entries");
+  w.StartArray();
+}
+
+ListingJsonWriter::~ListingJsonWriter() { finish(); }
+
+void ListingJsonWriter::object(const ObjectMeta& meta) {
+  auto& w = impl_->writer;
+  w.StartObject();
+  put_key(w, "key");
+  put_string(w, meta.key);
+  put_key(w, "kind");
+  put_string(w, kind_name(meta.kind));
+  put_key(w, "size");
+  w.Uint64(meta.size);
+  if (meta.mtime) {
+    put_key(w, "mtime");
+    put_string(w, format_time(*meta.mtime, true));
+  }
+  if (meta.last_modified) {
+    put_key(w, "last_modified");
+    put_string(w, format_time(*meta.last_modified, true));
+  }
+  if (!meta.etag.empty()) {
+    put_key(w, "etag");
+    put_string(w, meta.etag);
+  }
+  if (!meta.id.empty()) {
+    put_key(w, "id");
+    put_string(w, meta.id);
+  }
+  for (HashKind k : {HashKind::Md5, HashKind::Sha256, HashKind::Crc32c}) {
+    if (meta.hashes.get(k).empty()) continue;
+    put_key(w, hash_kind_name(k));
+    put_string(w, meta.hashes.get(k));
+  }
+  w.EndObject();
+}
+
+void ListingJsonWriter::directory(std::string_view prefix) {
+  auto& w = impl_->writer;
+  w.StartObject();
+  put_key(w, "key");
+  put_string(w, prefix);
+  put_key(w, "kind");
+  put_string(w, "directory");
+  w.EndObject();
+}
+
+void ListingJsonWriter::finish(const Status& error) {
+  if (impl_->finished) return;
+  impl_->finished = true;
+  auto& w = impl_->writer;
+  w.EndArray();
+  if (!error.ok()) {
+    put_key(w, "error");
+    put_raw(w, error_to_json(error));
+  }
+  w.EndObject();
+  impl_->stream.Put('\n');
+  impl_->stream.Flush();
+}
+
+}  // namespace cloudsync::cli

@@ -1,0 +1,55 @@
+// The flags that say where a project is and how its integrations are reached,
+// and opening the project's workspace from them.
+#include <filesystem>
+#include <system_error>
+
+#include <fmt/format.h>
+
+#include "commands.hpp"
+
+namespace cloudsync::cli {
+
+void add_project_flag(CLI::App& cmd, WorkspaceArgs& a) {
+  a.project_option =
+      cmd.add_option("--project", a.project, "The project folder (default: the current directory)")->type_name("DIR");
+}
+
+void add_limit_flags(CLI::App& cmd, WorkspaceArgs& a) {
+  a.max_files_option = cmd.add_option("--max-files", a.limits.max_files,
+                                      "Most files the project may take from its integrations")
+                           ->check(whole_number(1))
+                           ->type_name("N")
+                           ->capture_default_str();
+  a.max_file_size_option = cmd.add_option("--max-file-size", a.limits.max_file_size,
+                                          "Largest file the project may take, in bytes; suffixes k, M, G, T (x1000) and Ki, Mi, Gi, Ti (x1024)")
+                               ->transform(CLI::AsSizeValue(true).description(""))
+                               ->type_name("SIZE")
+                               ->capture_default_str();
+}
+
+void add_workspace_run_flags(CLI::App& cmd, WorkspaceArgs& a) {
+  add_key_value_option(cmd, "-o,--option", a.options,
+                       "Backend option or credential KEY=VALUE for this run; never stored (repeatable)");
+  cmd.add_option("--transfers", a.transfers, "Files transferred in parallel")
+      ->check(whole_number(1, kMaxTransfers))
+      ->type_name("N")
+      ->capture_default_str();
+}
+
+Result<std::unique_ptr<Workspace>> open_workspace(const WorkspaceArgs& a, bool create) {
+  std::filesystem::path root = a.project.empty() ? std::filesystem::path(".") : std::filesystem::path(a.project);
+  std::error_code ec;
+  if (!create && !std::filesystem::is_directory(root, ec)) {
+    return Status(ErrorCode::NotFound, fmt::format("project folder '{}' does not exist", root.string()));
+  }
+  WorkspaceOptions options;
+  options.limits = a.limits;
+  options.transfers = a.transfers;
+  BackendOptions per_run = to_backend_options(a.options);
+  if (!per_run.empty()) {
+    options.credentials = [per_run](const Integration&) { return per_run; };
+  }
+  return Workspace::open(root, std::move(options));
+}
+
+}  // namespace cloudsync::cli

@@ -1,0 +1,686 @@
+#!/usr/bin/env python3
+"""End-to-end tests of the cloudsync command-line tool.
+
+They run the built binary (passed with --cli PATH) against temporary local
+folders and file:// URLs and check what it prints, what it changes on disk and
+its exit status. Run one group with: test_cli.py --cli PATH LsTest
+"""
+
+import argparse
+import json
+import os
+import pty
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import unittest
+
+CLI = None  # set from --cli
+
+# The CLI's exit statuses (its help lists them; the library's table decides them).
+EXIT = {
+    "ok": 0,
+    "internal": 1,
+    "usage": 2,
+    "not_found": 3,
+    "permission_denied": 6,
+    "invalid_argument": 8,
+    "limit_exceeded": 9,
+    "conflict": 10,
+    "cancelled": 14,
+}
+
+SUBCOMMANDS = [
+    ["ls"],
+    ["copy"],
+    ["sync"],
+    ["integration"],
+    ["integration", "add"],
+    ["integration", "list"],
+    ["integration", "remove"],
+    ["import"],
+    ["export"],
+    ["restore"],
+    ["status"],
+]
+
+
+def run(*args, cwd=None):
+    """Runs the CLI; stdout and stderr are text, stderr is not a terminal."""
+    return subprocess.run(
+        [CLI, *args],
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def write_tree(root, files):
+    for rel, content in files.items():
+        path = os.path.join(root, rel)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(content)
+
+
+def read_tree(root):
+    """{relative path: content} of every file below root, engine state excluded."""
+    out = {}
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = [d for d in dirnames if d != ".cloudsync"]
+        for name in filenames:
+            path = os.path.join(dirpath, name)
+            with open(path, encoding="utf-8") as f:
+                out[os.path.relpath(path, root).replace(os.sep, "/")] = f.read()
+    return out
+
+
+def file_url(path):
+    return "file://" + os.path.abspath(path)
+
+
+class CliTestCase(unittest.TestCase):
+    def setUp(self):
+        self._tmp = tempfile.TemporaryDirectory(prefix="cloudsync-cli-")
+        self.tmp = self._tmp.name
+
+    def tearDown(self):
+        self._tmp.cleanup()
+
+    def path(self, *parts):
+        return os.path.join(self.tmp, *parts)
+
+    def assertExit(self, result, status):
+        self.assertEqual(
+            result.returncode,
+            status,
+            f"exit {result.returncode}, wanted {status}\nstdout:\n{result.stdout}\nstderr:\n{result.stderr}",
+        )
+
+    def assertFailsWith(self, result, status):
+        """A failed command: its status, and a 'cloudsync: ' line on stderr."""
+        self.assertExit(result, status)
+        self.assertTrue(result.stderr.startswith("cloudsync: "), result.stderr)
+
+    def json_of(self, result):
+        try:
+            return json.loads(result.stdout)
+        except json.JSONDecodeError as e:
+            self.fail(f"stdout is not one JSON document ({e}):\n{result.stdout}")
+
+
+class HelpAndUsageTest(CliTestCase):
+    def test_help_on_every_subcommand(self):
+        for cmd in SUBCOMMANDS:
+            with self.subTest(cmd=" ".join(cmd)):
+                r = run(*cmd, "--help")
+                self.assertExit(r, 0)
+                self.assertIn("Usage: cloudsync " + " ".join(cmd), r.stdout)
+                self.assertIn("Examples:", r.stdout)
+                self.assertIn("--help", r.stdout)
+
+    def test_top_level_help_lists_commands_and_exit_statuses(self):
+        r = run("--help")
+        self.assertExit(r, 0)
+        for cmd in ("ls", "copy", "sync", "integration", "import", "export", "restore", "status"):
+            self.assertRegex(r.stdout, rf"\n  {cmd} ")
+        for name, status in EXIT.items():
+            if name not in ("ok", "usage"):
+                self.assertIn(f"{status} {name}", r.stdout)
+
+    def test_version(self):
+        r = run("--version")
+        self.assertExit(r, 0)
+        self.assertRegex(r.stdout, r"^cloudsync \d+\.\d+\.\d+")
+
+    def test_usage_errors_exit_2(self):
+        src = self.path("src")
+        os.makedirs(src)
+        cases = {
+            "no subcommand": [],
+            "unknown subcommand": ["frobnicate"],
+            "integration without its subcommand": ["integration"],
+            "missing DST": ["copy", src],
+            "unknown flag": ["copy", src, self.path("dst"), "--no-such-flag"],
+            "option without =": ["copy", src, self.path("dst"), "-o", "fsync"],
+            "negative max-delete": ["sync", src, self.path("dst"), "--max-delete", "-1"],
+            "zero transfers": ["copy", src, self.path("dst"), "--transfers", "0"],
+            "sync with no form": ["sync"],
+            "sync with only SRC": ["sync", src],
+            "sync with both forms": ["sync", src, self.path("dst"), "--integration", "X"],
+            "--push without --integration": ["sync", src, self.path("dst"), "--push"],
+            "--project without --integration": ["sync", src, self.path("dst"), "--project", self.tmp],
+            "--checksum with --integration": ["sync", "--integration", "X", "--checksum"],
+            "import without selector": ["import", "X"],
+        }
+        for what, args in cases.items():
+            with self.subTest(what):
+                r = run(*args, cwd=self.tmp)
+                self.assertFailsWith(r, EXIT["usage"])
+                self.assertEqual(r.stdout, "")
+        # Nothing ran: no destination appeared.
+        self.assertFalse(os.path.exists(self.path("dst")))
+
+    def test_option_value_is_not_echoed_in_usage_errors(self):
+        # "-o" values can be credentials: a malformed one must not be printed.
+        r = run("copy", self.tmp, self.path("dst"), "-o", "s3cr3t-t0ken-value")
+        self.assertFailsWith(r, EXIT["usage"])
+        self.assertNotIn("s3cr3t-t0ken-value", r.stderr)
+
+
+class LsTest(CliTestCase):
+    def setUp(self):
+        super().setUp()
+        self.src = self.path("src")
+        write_tree(self.src, {"a.txt": "hello", "sub/b.txt": "world!!", "sub/deep/c.txt": "c"})
+
+    def test_one_level_shows_files_and_folders(self):
+        r = run("ls", self.src)
+        self.assertExit(r, 0)
+        lines = r.stdout.splitlines()
+        by_key = {line.split()[-1]: line.split() for line in lines}
+        self.assertEqual(set(by_key), {"a.txt", "sub/"})
+        self.assertEqual(by_key["a.txt"][0], "5")
+        self.assertEqual(by_key["sub/"][0], "-")
+
+    def test_recursive_json(self):
+        r = run("ls", "-R", "--json", file_url(self.src))
+        self.assertExit(r, 0)
+        doc = self.json_of(r)
+        self.assertEqual(doc["url"], file_url(self.src))
+        entries = {e["key"]: e for e in doc["entries"]}
+        self.assertEqual(set(entries), {"a.txt", "sub/b.txt", "sub/deep/c.txt"})
+        self.assertEqual(entries["sub/b.txt"]["size"], 7)
+        self.assertEqual(entries["a.txt"]["kind"], "file")
+        self.assertRegex(entries["a.txt"]["mtime"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
+
+    def test_relative_path(self):
+        r = run("ls", "-R", "src/sub", cwd=self.tmp)
+        self.assertExit(r, 0)
+        self.assertEqual(sorted(line.split()[-1] for line in r.stdout.splitlines()), ["b.txt", "deep/c.txt"])
+
+    def test_missing_folder_is_not_found(self):
+        r = run("ls", self.path("nope"))
+        self.assertFailsWith(r, EXIT["not_found"])
+        r = run("ls", "--json", self.path("nope"))
+        self.assertExit(r, EXIT["not_found"])
+        self.assertEqual(self.json_of(r)["error"]["code"], "not_found")
+
+    def test_unknown_backend_option_is_invalid_argument(self):
+        r = run("ls", self.src, "-o", "no_such_option=1")
+        self.assertFailsWith(r, EXIT["invalid_argument"])
+        self.assertIn("no_such_option", r.stderr)
+
+
+class HostileNamesTest(CliTestCase):
+    """Names are bytes from a store: never terminal escapes, always valid JSON."""
+
+    def setUp(self):
+        super().setUp()
+        self.src = self.path("src")
+        os.makedirs(self.src)
+        for name in (b"esc\x1b[2J.txt", b"bad\xff.txt", b"c1\xc2\x9b.txt", b"ok.txt"):
+            with open(os.path.join(os.fsencode(self.src), name), "w") as f:
+                f.write("x")
+
+    def test_ls_escapes_control_characters_and_invalid_bytes(self):
+        r = subprocess.run([CLI, "ls", self.src], capture_output=True, timeout=60)
+        self.assertExit(r, 0)
+        self.assertNotIn(b"\x1b", r.stdout)
+        self.assertNotIn(b"\xff", r.stdout)
+        self.assertNotIn(b"\xc2\x9b", r.stdout)
+        keys = sorted(line.split()[-1] for line in r.stdout.decode("utf-8").splitlines())
+        self.assertEqual(keys, ["bad\\xff.txt", "c1\\xc2\\x9b.txt", "esc\\x1b[2J.txt", "ok.txt"])
+
+    def test_ls_json_is_valid_utf8(self):
+        r = subprocess.run([CLI, "ls", "--json", self.src], capture_output=True, timeout=60)
+        self.assertExit(r, 0)
+        doc = json.loads(r.stdout.decode("utf-8"))  # strict: fails on invalid UTF-8
+        keys = sorted(e["key"] for e in doc["entries"])
+        self.assertEqual(keys, ["bad\ufffd.txt", "c1\u009b.txt", "esc\x1b[2J.txt", "ok.txt"])
+
+    def test_copy_skips_unusable_names_and_says_why(self):
+        r = subprocess.run([CLI, "copy", self.src, self.path("dst")], capture_output=True, timeout=60)
+        self.assertExit(r, 0)
+        self.assertNotIn(b"\x1b", r.stdout + r.stderr)
+        out = r.stdout.decode("utf-8", errors="replace")
+        self.assertEqual(sum(line.startswith("  skipped ") for line in out.splitlines()), 2, out)
+        self.assertIn("control character", out)
+        self.assertEqual(read_tree(self.path("dst")), {"c1\u009b.txt": "x", "ok.txt": "x"})
+
+
+class CopySyncTest(CliTestCase):
+    def setUp(self):
+        super().setUp()
+        self.src = self.path("src")
+        self.dst = self.path("dst")
+        write_tree(self.src, {"a.txt": "alpha", "b.txt": "bravo", "sub/c.txt": "charlie"})
+
+    def test_copy_into_empty_destination(self):
+        r = run("copy", self.src, self.dst)
+        self.assertExit(r, 0)
+        self.assertEqual(read_tree(self.dst), read_tree(self.src))
+        self.assertIn("added", r.stdout)
+        self.assertIn("Done: 3 added", r.stdout)
+        # Running it again finds nothing to do.
+        r = run("copy", file_url(self.src), file_url(self.dst), "--json")
+        self.assertExit(r, 0)
+        doc = self.json_of(r)
+        self.assertEqual(doc["plan"]["summary"]["unchanged"], 3)
+        self.assertEqual(doc["plan"]["actions"], [])
+
+    def test_dry_run_changes_nothing(self):
+        write_tree(self.dst, {"b.txt": "old bravo content", "extra.txt": "extra"})
+        before = read_tree(self.dst)
+        for verb, extra in (("copy", []), ("sync", []), ("sync", ["--delete-extraneous"])):
+            with self.subTest(verb=verb, extra=extra):
+                r = run(verb, self.src, self.dst, "--dry-run", *extra)
+                self.assertExit(r, 0)
+                self.assertIn("DRY RUN", r.stdout)
+                self.assertIn("would add", r.stdout)
+                self.assertIn("would update", r.stdout)
+                if extra:
+                    self.assertIn("would delete", r.stdout)
+                self.assertEqual(read_tree(self.dst), before)
+
+    def test_copy_adds_and_updates_but_never_deletes(self):
+        write_tree(self.dst, {"b.txt": "old bravo content", "extra.txt": "extra"})
+        r = run("copy", self.src, self.dst)
+        self.assertExit(r, 0)
+        want = read_tree(self.src)
+        want["extra.txt"] = "extra"
+        self.assertEqual(read_tree(self.dst), want)
+
+    def test_sync_deletes_only_with_delete_extraneous(self):
+        write_tree(self.dst, {"extra.txt": "extra", "old/x.txt": "x"})
+        r = run("sync", self.src, self.dst)
+        self.assertExit(r, 0)
+        self.assertIn("extra.txt", read_tree(self.dst))
+        r = run("sync", self.src, self.dst, "--delete-extraneous")
+        self.assertExit(r, 0)
+        self.assertEqual(read_tree(self.dst), read_tree(self.src))
+        self.assertIn("deleted", r.stdout)
+
+    def test_json_plan_and_report_counts(self):
+        write_tree(self.dst, {"b.txt": "old bravo content", "extra.txt": "extra"})
+        r = run("sync", self.src, self.dst, "--delete-extraneous", "--dry-run", "--json")
+        self.assertExit(r, 0)
+        doc = self.json_of(r)
+        summary = doc["plan"]["summary"]
+        self.assertEqual((summary["add"], summary["update"], summary["delete"]), (2, 1, 1))
+        self.assertEqual(summary["bytes_to_transfer"], len("alpha") + len("bravo") + len("charlie"))
+        self.assertTrue(doc["report"]["dry_run"])
+        self.assertEqual(doc["report"]["summary"]["dry_run"], 4)
+        self.assertEqual(doc["report"]["summary"]["done"], 0)
+        self.assertEqual(r.stderr, "")  # no progress with --json
+
+        r = run("sync", self.src, self.dst, "--delete-extraneous", "--json")
+        self.assertExit(r, 0)
+        doc = self.json_of(r)
+        self.assertFalse(doc["report"]["dry_run"])
+        self.assertEqual(doc["report"]["summary"]["done"], 4)
+        self.assertEqual(doc["report"]["bytes_transferred"], summary["bytes_to_transfer"])
+        kinds = sorted((o["action"], o["path"]) for o in doc["report"]["outcomes"])
+        self.assertEqual(kinds, [("add", "a.txt"), ("add", "sub/c.txt"), ("delete", "extra.txt"), ("update", "b.txt")])
+        self.assertEqual(read_tree(self.dst), read_tree(self.src))
+
+    def test_max_delete_refuses_the_whole_plan(self):
+        write_tree(self.dst, {"x1": "1", "x2": "2", "x3": "3"})
+        before = read_tree(self.dst)
+        r = run("sync", self.src, self.dst, "--delete-extraneous", "--max-delete", "2")
+        self.assertFailsWith(r, EXIT["limit_exceeded"])
+        self.assertIn("max_delete", r.stderr)
+        self.assertEqual(read_tree(self.dst), before)  # not even the adds ran
+
+        r = run("sync", self.src, self.dst, "--delete-extraneous", "--max-delete", "2", "--json")
+        self.assertExit(r, EXIT["limit_exceeded"])
+        doc = self.json_of(r)
+        self.assertEqual(doc["error"]["code"], "limit_exceeded")
+        self.assertEqual(doc["error"]["exit_status"], EXIT["limit_exceeded"])
+        self.assertEqual(doc["plan"]["summary"]["delete"], 3)
+        self.assertEqual(read_tree(self.dst), before)
+
+        r = run("sync", self.src, self.dst, "--delete-extraneous", "--max-delete", "3")
+        self.assertExit(r, 0)
+        self.assertEqual(read_tree(self.dst), read_tree(self.src))
+
+    def test_folder_option_limits_the_sync(self):
+        write_tree(self.src, {"sub2/d.txt": "delta", "sub3/e.txt": "echo"})
+        r = run("copy", file_url(self.src), file_url(self.dst), "--folder", "sub", "--folder", "sub3")
+        self.assertExit(r, 0)
+        self.assertEqual(read_tree(self.dst), {"sub/c.txt": "charlie", "sub3/e.txt": "echo"})
+
+    def test_progress_lines_when_stderr_is_not_a_terminal(self):
+        r = run("copy", self.src, self.dst, "--transfers", "1")
+        self.assertExit(r, 0)
+        lines = r.stderr.splitlines()
+        self.assertEqual(len(lines), 3, r.stderr)
+        self.assertEqual(sorted(line.split(" ", 1)[0] for line in lines), ["[1/3]", "[2/3]", "[3/3]"])
+        self.assertEqual(sorted(line.split(" ", 1)[1] for line in lines), ["a.txt", "b.txt", "sub/c.txt"])
+
+    def test_progress_bar_when_stderr_is_a_terminal(self):
+        write_tree(self.src, {f"many/{i:03}.txt": "x" * 1000 for i in range(50)})
+        master, slave = pty.openpty()
+        try:
+            proc = subprocess.Popen([CLI, "copy", self.src, self.dst], stdout=subprocess.PIPE,
+                                    stderr=slave, stdin=subprocess.DEVNULL)
+            os.close(slave)
+            slave = None
+            err = b""
+            while True:
+                try:
+                    chunk = os.read(master, 65536)
+                except OSError:  # EIO: the child closed the terminal
+                    break
+                if not chunk:
+                    break
+                err += chunk
+            out, _ = proc.communicate(timeout=60)
+        finally:
+            if slave is not None:
+                os.close(slave)
+            os.close(master)
+        self.assertEqual(proc.returncode, 0, err)
+        # Redrawn in place ("\r" + erase line), with a percentage and file counts,
+        # and erased at the end: no per-file lines.
+        self.assertIn(b"\r\x1b[K[", err)
+        self.assertRegex(err, rb"\d+% \d+/53 files")
+        self.assertTrue(err.endswith(b"\r\x1b[K"), err[-200:])
+        self.assertNotIn(b"\n", err)
+        self.assertIn(b"Done: 53 added", out)
+
+    def test_interrupt_stops_cleanly(self):
+        # Ctrl-C after the first file: the rest does not start, nothing is
+        # deleted, and the exit status is the Cancelled one.
+        write_tree(self.src, {f"many/{i:04}.txt": "x" * 2000 for i in range(2000)})
+        write_tree(self.dst, {"extra.txt": "extra"})
+        proc = subprocess.Popen([CLI, "sync", self.src, self.dst, "--delete-extraneous", "--transfers", "1"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
+        first = proc.stderr.readline()
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=120)
+        self.assertRegex(first, r"^\[1/2004\] ")
+        self.assertEqual(proc.returncode, EXIT["cancelled"], err)
+        self.assertIn("cloudsync: interrupted:", err)
+        self.assertIn("not started (interrupted)", out)
+        copied = read_tree(self.dst)
+        self.assertIn("extra.txt", copied)
+        self.assertLess(len(copied), 2004)
+
+    def test_quiet_prints_nothing_on_success(self):
+        r = run("copy", self.src, self.dst, "-q")
+        self.assertExit(r, 0)
+        self.assertEqual((r.stdout, r.stderr), ("", ""))
+        self.assertEqual(read_tree(self.dst), read_tree(self.src))
+
+    def test_verbose_prints_library_log_lines(self):
+        # The local backend logs (at debug level) that it skips a symlink.
+        os.symlink(self.path("src", "a.txt"), self.path("src", "link"))
+        r = run("copy", self.src, self.dst, "-q")
+        self.assertExit(r, 0)
+        self.assertNotIn("[debug]", r.stderr)
+        r = run("copy", self.src, self.path("dst2"), "-q", "-vv")
+        self.assertExit(r, 0)
+        self.assertRegex(r.stderr, r"cloudsync: \[debug\] .*link")
+        self.assertNotIn("link", read_tree(self.path("dst2")))
+
+    def test_overlapping_source_and_destination_are_refused(self):
+        r = run("sync", self.src, self.path("src", "sub"), "--delete-extraneous")
+        self.assertFailsWith(r, EXIT["invalid_argument"])
+        self.assertEqual(read_tree(self.path("src", "sub")), {"c.txt": "charlie"})
+
+    def test_missing_source_is_not_found(self):
+        r = run("copy", self.path("nope"), self.dst)
+        self.assertFailsWith(r, EXIT["not_found"])
+        self.assertFalse(os.path.exists(self.dst))
+
+    def test_per_end_options(self):
+        # fsync is a valid option for file URLs; a bad value for one end only fails.
+        r = run("copy", self.src, self.dst, "-o", "fsync=false", "--dst-option", "fsync=maybe")
+        self.assertFailsWith(r, EXIT["invalid_argument"])
+        self.assertIn("destination", r.stderr)
+        r = run("copy", self.src, self.dst, "--src-option", "fsync=false", "--dst-option", "fsync=false")
+        self.assertExit(r, 0)
+        self.assertEqual(read_tree(self.dst), read_tree(self.src))
+
+
+class WorkspaceFlowTest(CliTestCase):
+    """integration add -> import -> modify -> export -> restore -> sync -> remove."""
+
+    def setUp(self):
+        super().setUp()
+        self.remote = self.path("remote")
+        self.project = self.path("project")
+        os.makedirs(self.project)
+        write_tree(
+            self.remote,
+            {
+                "data/x.txt": "x1",
+                "data/y.txt": "y1",
+                "other/z.csv": "z1",
+                "other/notes.txt": "notes",
+                "top.csv": "top",
+            },
+        )
+        self.folder = os.path.join(self.project, "external-files", "local", "team_files")
+
+    def cli(self, *args):
+        return run(*args, "--project", self.project)
+
+    def test_full_flow(self):
+        # integration add, with a relative URL stored as an absolute one.
+        r = run("integration", "add", "Team Files", "--url", "remote", "--writeback", "--project", "project",
+                cwd=self.tmp)
+        self.assertExit(r, 0)
+        self.assertIn("external-files/local/team_files", r.stdout)
+        r = self.cli("integration", "list", "--json")
+        self.assertExit(r, 0)
+        [integ] = self.json_of(r)["integrations"]
+        self.assertEqual((integ["name"], integ["type"], integ["writeback"]), ("Team Files", "local", True))
+        self.assertEqual(integ["folder"], "external-files/local/team_files")
+        self.assertEqual(os.path.abspath(integ["url"]), self.remote)
+        r = self.cli("integration", "list")
+        self.assertExit(r, 0)
+        self.assertIn("Team Files", r.stdout)
+        self.assertIn("writeback", r.stdout)
+
+        # import a folder and a glob.
+        r = self.cli("import", "Team Files", "data/", "**/*.csv")
+        self.assertExit(r, 0)
+        self.assertEqual(
+            read_tree(self.folder),
+            {"data/x.txt": "x1", "data/y.txt": "y1", "other/z.csv": "z1", "top.csv": "top"},
+        )
+        r = self.cli("status", "Team Files", "--json")
+        self.assertExit(r, 0)
+        files = {f["path"]: f for f in self.json_of(r)["files"]}
+        self.assertEqual(set(files), {"data/x.txt", "data/y.txt", "other/z.csv", "top.csv"})
+        self.assertEqual({f["origin"] for f in files.values()}, {"import"})
+        self.assertEqual(files["top.csv"]["size"], 3)
+
+        # modify a file, export --dry-run (nothing sent), then export.
+        write_tree(self.folder, {"data/x.txt": "x2 changed in the project"})
+        r = self.cli("export", "Team Files", "--dry-run", "--json")
+        self.assertExit(r, 0)
+        doc = self.json_of(r)
+        self.assertEqual(doc["operation"], "export")
+        self.assertEqual(doc["plan"]["summary"]["update"], 1)
+        self.assertEqual([a["path"] for a in doc["plan"]["actions"]], ["data/x.txt"])
+        self.assertEqual(read_tree(self.remote)["data/x.txt"], "x1")
+        r = self.cli("export", "Team Files")
+        self.assertExit(r, 0)
+        self.assertIn("updated", r.stdout)
+        self.assertEqual(read_tree(self.remote)["data/x.txt"], "x2 changed in the project")
+
+        # restore after deleting a folder: dry run first, then for real.
+        shutil.rmtree(os.path.join(self.folder, "data"))
+        r = self.cli("restore", "--dry-run")
+        self.assertExit(r, 0)
+        self.assertIn("DRY RUN", r.stdout)
+        self.assertFalse(os.path.exists(os.path.join(self.folder, "data")))
+        r = self.cli("restore", "--json")
+        self.assertExit(r, 0)
+        [result] = self.json_of(r)["results"]
+        self.assertEqual(result["report"]["summary"]["done"], 2)
+        self.assertEqual(result["report"]["summary"]["unchanged"], 2)
+        tree = read_tree(self.folder)
+        self.assertEqual(tree["data/x.txt"], "x2 changed in the project")
+        self.assertEqual(tree["data/y.txt"], "y1")
+
+        # sync: a new remote file; --dry-run first, then one folder, then all.
+        write_tree(self.remote, {"data/new.txt": "new"})
+        r = self.cli("sync", "--integration", "Team Files", "--folder", "data", "--dry-run", "--json")
+        self.assertExit(r, 0)
+        doc = self.json_of(r)
+        self.assertEqual(doc["operation"], "sync")
+        self.assertEqual([a["path"] for a in doc["plan"]["actions"] if a["kind"] == "add"], ["data/new.txt"])
+        self.assertNotIn("data/new.txt", read_tree(self.folder))
+        r = self.cli("sync", "--integration", "Team Files", "--folder", "data")
+        self.assertExit(r, 0)
+        self.assertEqual(read_tree(self.folder)["data/new.txt"], "new")
+        self.assertNotIn("other/notes.txt", read_tree(self.folder))
+        r = self.cli("sync", "--integration", "Team Files")
+        self.assertExit(r, 0)
+        self.assertEqual(read_tree(self.folder)["other/notes.txt"], "notes")
+
+        # integration remove --delete-files.
+        r = self.cli("integration", "remove", "Team Files", "--delete-files")
+        self.assertExit(r, 0)
+        self.assertFalse(os.path.exists(self.folder))
+        r = self.cli("integration", "list", "--json")
+        self.assertEqual(self.json_of(r)["integrations"], [])
+        self.assertEqual(read_tree(self.remote)["data/new.txt"], "new")  # the remote is untouched
+
+    def test_sync_pull_with_delete_extraneous_and_max_delete(self):
+        self.assertExit(self.cli("integration", "add", "Team Files", "--url", file_url(self.remote)), 0)
+        self.assertExit(self.cli("sync", "--integration", "Team Files"), 0)
+        os.remove(os.path.join(self.remote, "data", "x.txt"))
+        os.remove(os.path.join(self.remote, "data", "y.txt"))
+        r = self.cli("sync", "--integration", "Team Files", "--delete-extraneous", "--max-delete", "1")
+        self.assertFailsWith(r, EXIT["limit_exceeded"])
+        self.assertIn("data/x.txt", read_tree(self.folder))
+        r = self.cli("sync", "--integration", "Team Files")
+        self.assertExit(r, 0)
+        self.assertIn("data/x.txt", read_tree(self.folder))  # no deletion without the flag
+        r = self.cli("sync", "--integration", "Team Files", "--delete-extraneous")
+        self.assertExit(r, 0)
+        self.assertNotIn("data/x.txt", read_tree(self.folder))
+        self.assertNotIn("data/y.txt", read_tree(self.folder))
+
+
+class WorkspaceErrorsTest(CliTestCase):
+    def setUp(self):
+        super().setUp()
+        self.remote = self.path("remote")
+        self.project = self.path("project")
+        os.makedirs(self.project)
+        write_tree(self.remote, {"a.txt": "a", "b.txt": "bbbbbbbbbb", "dir/c.txt": "c"})
+        r = self.cli("integration", "add", "RO", "--url", file_url(self.remote))
+        self.assertExit(r, 0)
+
+    def cli(self, *args):
+        return run(*args, "--project", self.project)
+
+    def test_missing_integration_is_not_found(self):
+        for args in (
+            ["import", "Nope", "a.txt"],
+            ["export", "Nope"],
+            ["restore", "Nope"],
+            ["status", "Nope"],
+            ["sync", "--integration", "Nope"],
+            ["integration", "remove", "Nope"],
+        ):
+            with self.subTest(args=args):
+                r = self.cli(*args)
+                self.assertFailsWith(r, EXIT["not_found"])
+                self.assertIn("Nope", r.stderr)
+
+    def test_missing_project_folder_is_not_found(self):
+        r = run("status", "RO", "--project", self.path("no-such-project"))
+        self.assertFailsWith(r, EXIT["not_found"])
+        self.assertFalse(os.path.exists(self.path("no-such-project")))
+
+    def test_hostile_selector_is_invalid_argument(self):
+        for selector in ("../x", "a/../../x", "/etc/passwd"):
+            with self.subTest(selector=selector):
+                r = self.cli("import", "RO", selector)
+                self.assertFailsWith(r, EXIT["invalid_argument"])
+        self.assertFalse(os.path.exists(os.path.join(self.project, "external-files")))
+        self.assertFalse(os.path.exists(self.path("x")))
+
+    def test_export_and_push_on_read_only_integration_are_permission_denied(self):
+        self.assertExit(self.cli("import", "RO", "a.txt"), 0)
+        write_tree(os.path.join(self.project, "external-files", "local", "ro"), {"a.txt": "changed"})
+        r = self.cli("export", "RO")
+        self.assertFailsWith(r, EXIT["permission_denied"])
+        r = self.cli("sync", "--integration", "RO", "--push")
+        self.assertFailsWith(r, EXIT["permission_denied"])
+        r = self.cli("export", "RO", "--json")
+        self.assertEqual(self.json_of(r)["error"]["code"], "permission_denied")
+        self.assertEqual(read_tree(self.remote)["a.txt"], "a")
+
+    def test_limits(self):
+        r = self.cli("import", "RO", "a.txt", "b.txt", "--max-files", "1")
+        self.assertFailsWith(r, EXIT["limit_exceeded"])
+        r = self.cli("import", "RO", "a.txt", "b.txt", "--max-file-size", "5")
+        self.assertFailsWith(r, EXIT["limit_exceeded"])
+        self.assertIn("b.txt", r.stderr)
+        self.assertFalse(os.path.exists(os.path.join(self.project, "external-files", "local", "ro")))
+        r = self.cli("import", "RO", "a.txt", "b.txt", "--max-files", "2", "--max-file-size", "1k")
+        self.assertExit(r, 0)
+
+    def test_nothing_matching_is_not_found(self):
+        r = self.cli("import", "RO", "**/*.parquet")
+        self.assertFailsWith(r, EXIT["not_found"])
+
+    def test_credentials_are_never_stored(self):
+        secret = "wJalrXUtnFEMI-K7MDENG-bPxRfiCYEXAMPLEKEY"
+        r = self.cli("integration", "add", "S", "--url", file_url(self.remote), "-o", "secret_access_key=" + secret)
+        self.assertFailsWith(r, EXIT["invalid_argument"])
+        self.assertNotIn(secret, r.stderr + r.stdout)
+        for dirpath, _, filenames in os.walk(self.project):
+            for name in filenames:
+                with open(os.path.join(dirpath, name), encoding="utf-8", errors="replace") as f:
+                    self.assertNotIn(secret, f.read())
+
+    def test_per_run_options_reach_the_backend(self):
+        # -o on an operation is merged over the stored options: a bad one fails it.
+        r = self.cli("import", "RO", "a.txt", "-o", "no_such_option=1")
+        self.assertFailsWith(r, EXIT["invalid_argument"])
+        r = self.cli("import", "RO", "a.txt", "-o", "fsync=false")
+        self.assertExit(r, 0)
+
+    def test_conflict_exits_with_conflict_status(self):
+        self.assertExit(self.cli("import", "RO", "a.txt"), 0)
+        local = os.path.join(self.project, "external-files", "local", "ro", "a.txt")
+        write_tree(self.remote, {"a.txt": "changed remotely"})
+        with open(local, "w", encoding="utf-8") as f:
+            f.write("changed in the project")
+        r = self.cli("restore", "RO")
+        self.assertFailsWith(r, EXIT["conflict"])
+        self.assertIn("CONFLICT", r.stdout)
+        self.assertIn("a.txt", r.stdout)
+        with open(local, encoding="utf-8") as f:
+            self.assertEqual(f.read(), "changed in the project")
+        r = self.cli("sync", "--integration", "RO", "--json")
+        self.assertExit(r, EXIT["conflict"])
+        self.assertEqual(self.json_of(r)["report"]["summary"]["conflict"], 1)
+
+
+def main():
+    global CLI
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("--cli", required=True, help="path of the cloudsync binary")
+    args, rest = parser.parse_known_args()
+    CLI = os.path.abspath(args.cli)
+    if not os.access(CLI, os.X_OK):
+        sys.exit(f"not an executable: {CLI}")
+    unittest.main(argv=[sys.argv[0], *rest], verbosity=2)
+
+
+if __name__ == "__main__":
+    main()
