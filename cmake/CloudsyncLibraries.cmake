@@ -34,10 +34,10 @@ foreach(_t IN LISTS CLOUDSYNC_LIBRARY_TARGETS)
   target_compile_features(${_t} PUBLIC cxx_std_20)
 endforeach()
 
-# cloudsync::cloudsync is the shared library when built (BUILD_SHARED_LIBS or
-# the only choice), else the static one. Vendoring projects usually want
-# -DCLOUDSYNC_BUILD_SHARED=OFF and get the static library under the same name.
-if(TARGET cloudsync_shared AND (BUILD_SHARED_LIBS OR NOT TARGET cloudsync_static))
+# cloudsync::cloudsync is the shared library when it is built, else the static
+# one. Vendoring projects usually configure with CLOUDSYNC_BUILD_SHARED=OFF and
+# get the static library under the same name.
+if(TARGET cloudsync_shared)
   add_library(cloudsync::cloudsync ALIAS cloudsync_shared)
   set(CLOUDSYNC_DEFAULT_TARGET cloudsync_shared)
 else()

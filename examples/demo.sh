@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# The main job on the embedded default — a local folder plays the storage
+# integration, no cloud account needed. Installs what is missing, builds the
+# cloudsync tool, then, in a fresh temporary folder: registers the integration,
+# imports files into a project, changes one and exports it, syncs the project
+# (a dry run first, then for real) and restores it as a kernel start would.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash cmake/install-deps.sh
+cmake -S . -B build -G Ninja >/dev/null
+cmake --build build --target cloudsync_cli -j "$(nproc)"
+cs=$PWD/build/examples/cli/cloudsync
+
+demo=$(mktemp -d "${TMPDIR:-/tmp}/cloudsync-demo.XXXXXX")
+bucket=$demo/bucket
+project=$demo/project
+mkdir -p "$bucket/data/2024" "$bucket/images"
+printf 'month,sales\njan,10\nfeb,12\n' >"$bucket/data/2024/sales.csv"
+printf '{"region": "eu"}\n' >"$bucket/data/config.json"
+printf 'not really a png\n' >"$bucket/images/logo.png"
+
+say() { printf '\n\033[1m# %s\033[0m\n' "$*"; }
+# Shows a command (as you would type it) before running it.
+run() {
+  local shown=("$@")
+  [ "${shown[0]}" = "$cs" ] && shown[0]=cloudsync
+  printf '\033[1m$'; printf ' %q' "${shown[@]}"; printf '\033[0m\n'
+  "$@"
+}
+
+say "A folder acts as the bucket of a storage integration ($bucket)"
+run "$cs" integration add "Demo Bucket" --project "$project" --url "file://$bucket" --writeback
+
+say "Import a folder into the project"
+run "$cs" import "Demo Bucket" data/ --project "$project"
+files=$project/external-files/local/demo_bucket
+run ls -R "$files"
+
+say "Change an imported file, then export it: a dry run first, then for real"
+echo "mar,15" >>"$files/data/2024/sales.csv"
+run "$cs" export "Demo Bucket" --project "$project" --dry-run
+run "$cs" export "Demo Bucket" --project "$project"
+run cat "$bucket/data/2024/sales.csv"
+
+say "The bucket changes: a file is removed and one added; sync shows its plan, then applies it"
+rm "$bucket/data/config.json"
+printf 'month,costs\njan,4\n' >"$bucket/data/2024/costs.csv"
+run "$cs" sync --project "$project" --integration "Demo Bucket" --folder data --delete-extraneous --dry-run
+run "$cs" sync --project "$project" --integration "Demo Bucket" --folder data --delete-extraneous
+run "$cs" status "Demo Bucket" --project "$project"
+
+say "A kernel start on a fresh machine: the files are gone; restore brings back what is tracked"
+rm -rf "$project/external-files"
+run "$cs" restore --project "$project"
+run "$cs" restore --project "$project"
+
+say "Done. Everything above lives in $demo"
