@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Proves the three ways a host can take cloudsync: an installed CMake package,
+# pkg-config, and add_subdirectory() vendoring.
+#   check_consumers.sh SOURCE_DIR BUILD_DIR WORK_DIR
+set -euo pipefail
+src=$1 build=$2 work=$3
+rm -rf "$work" && mkdir -p "$work/data/src"
+echo "payload" >"$work/data/src/file.txt"
+
+cmake --install "$build" --prefix "$work/prefix" >/dev/null
+echo "installed: $(cd "$work/prefix" && find . -name 'libcloudsync*' -o -name 'cloudsync.pc' -o -name 'cloudsyncConfig.cmake' | sort | tr '\n' ' ')"
+
+# 1. find_package against the installed package (shared library).
+cmake -S "$src/tests/packaging/consumer" -B "$work/pkg" -G Ninja -DCMAKE_PREFIX_PATH="$work/prefix" >/dev/null
+cmake --build "$work/pkg" >/dev/null
+LD_LIBRARY_PATH="$work/prefix/lib" "$work/pkg/consumer_c"
+LD_LIBRARY_PATH="$work/prefix/lib" "$work/pkg/consumer_cpp" "$work/data/src" "$work/data/dst1"
+ldd "$work/pkg/consumer_c" | grep -q 'libcloudsync.so.1' || { echo "consumer is not linked to libcloudsync.so.1"; exit 1; }
+
+# 2. pkg-config.
+export PKG_CONFIG_PATH="$work/prefix/lib/pkgconfig"
+cc "$src/tests/packaging/consumer/main.c" $(pkg-config --cflags --libs cloudsync) -o "$work/pc_consumer"
+LD_LIBRARY_PATH="$work/prefix/lib" "$work/pc_consumer"
+
+# 3. add_subdirectory() vendoring (static library; no tests, tools or install rules of cloudsync).
+cmake -S "$src/tests/packaging/consumer" -B "$work/vendored" -G Ninja -DCLOUDSYNC_VENDOR_DIR="$src" >/dev/null
+cmake --build "$work/vendored" -j "$(nproc)" >/dev/null
+"$work/vendored/consumer_cpp" "$work/data/src" "$work/data/dst2"
+if ldd "$work/vendored/consumer_cpp" | grep -q libcloudsync; then echo "vendored build should be static"; exit 1; fi
+[ ! -e "$work/vendored/cloudsync/tests" ] || { echo "vendoring built cloudsync's tests"; exit 1; }
+echo "packaging: find_package, pkg-config and add_subdirectory all work"
