@@ -72,8 +72,13 @@ Status error_from_answer(const http::Response& response, const TokenRequest& req
 }
 
 Result<AccessToken> token_from_answer(const http::Response& response, TimePoint now, std::string_view what) {
-  CLOUDSYNC_ASSIGN_OR_RETURN(rapidjson::Document doc, parse_json(response.body, "token endpoint answer"));
-  if (!doc.IsObject()) return make_error(ErrorCode::Internal, "{}: the answer is not a JSON object", what);
+  // A 2xx that is no token answer (a captive portal, a misrouted URL) is a
+  // protocol surprise, like an unexpected status.
+  Result<rapidjson::Document> parsed = parse_json(response.body, "token endpoint answer");
+  if (!parsed.ok() || !parsed->IsObject()) {
+    return make_error(ErrorCode::Internal, "{}: HTTP {} but the answer is not a JSON object", what, response.status);
+  }
+  const rapidjson::Document& doc = *parsed;
   // Secrets first, before anything below can fail with a message.
   for (const char* field : {"access_token", "refresh_token", "id_token"}) {
     auto it = doc.FindMember(field);

@@ -61,9 +61,11 @@ struct TokenRequest {
   std::string reauthorise_hint;
 };
 
-/// POSTs the form to options.token_uri (resolved) with `options.retry` (429, 5xx, network errors and
-/// timeouts are retried; OAuth error answers are not) and parses the answer:
-/// the token (registered as a secret) expires at `now` + expires_in.
+/// POSTs the form to options.token_uri (from resolve_token_endpoint()) with
+/// `options.retry` (429, 5xx, network errors and timeouts are retried; OAuth
+/// error answers are not) and parses the answer: the token (registered as a
+/// secret) expires at `now` + expires_in. A 2xx answer that is not a JSON token
+/// answer is Internal; a token type other than Bearer is Unsupported.
 /// Errors by OAuth error code:
 ///  - invalid_grant (revoked or expired refresh token, rejected assertion):
 ///    Unauthenticated, provider code "invalid_grant", the hint appended;
