@@ -1,6 +1,7 @@
 #include "auth/google/google_auth_fixture.hpp"
 
 #include <cstdlib>
+#include <latch>
 #include <span>
 #include <thread>
 
@@ -82,6 +83,24 @@ std::string service_account_key_json(const std::string& token_uri, const std::st
   field("universe_domain", "googleapis.com");
   w.EndObject();
   return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+auth::ServiceAccountKey vector_service_account(const std::string& token_uri, const std::string& private_key_id) {
+  Result<auth::ServiceAccountKey> key =
+      auth::parse_service_account_key(service_account_key_json(token_uri, private_key_id));
+  REQUIRE_OK(key);
+  return std::move(key).value();
+}
+
+void run_together(int n, const std::function<void(int index)>& fn) {
+  std::latch start(n);
+  std::vector<std::jthread> threads;
+  for (int i = 0; i < n; ++i) {
+    threads.emplace_back([&, i] {
+      start.arrive_and_wait();
+      fn(i);
+    });
+  }
 }
 
 PeerServer& oauth_server() { return *oauth_peer().server; }

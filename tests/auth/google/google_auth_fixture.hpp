@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -29,6 +30,12 @@ inline constexpr std::string_view kVectorClientEmail = "test-sa@example-project.
 /// Service-account key-file JSON with the vector key (the PEM's newlines
 /// written as "\n" escapes, as Google's files have them).
 std::string service_account_key_json(const std::string& token_uri, const std::string& private_key_id = {});
+
+/// parse_service_account_key(service_account_key_json(...)), REQUIRE-d to work.
+auth::ServiceAccountKey vector_service_account(const std::string& token_uri, const std::string& private_key_id = {});
+
+/// Runs fn(0) ... fn(n - 1) on n threads released together, and joins them.
+void run_together(int n, const std::function<void(int index)>& fn);
 
 /// The token server for this test process: started on first use with unique
 /// access tokens ("valid-token-1", "-2", ...) and the vector service account

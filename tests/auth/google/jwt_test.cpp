@@ -28,13 +28,6 @@ RsaPrivateKey vector_key() {
   return *key;
 }
 
-ServiceAccountKey vector_account(std::string private_key_id = {}) {
-  Result<ServiceAccountKey> key =
-      parse_service_account_key(test::service_account_key_json(std::string(kGoogleTokenUri), private_key_id));
-  REQUIRE_OK(key);
-  return std::move(key).value();
-}
-
 ServiceAccountOptions drive_readonly() {
   ServiceAccountOptions options;
   options.scopes = {std::string(kDriveReadonlyScope)};
@@ -109,7 +102,7 @@ TEST_CASE("RS256: the Google-shaped service-account assertion, exact bytes") {
   CHECK(*direct == test::google_vector("serviceAccountJwt", "assertion"));
 
   SECTION("built by the service-account flow from a key file") {
-    ServiceAccountKey account = vector_account();
+    ServiceAccountKey account = test::vector_service_account(std::string(kGoogleTokenUri));
     CHECK(account.client_email == test::kVectorClientEmail);
     CHECK(account.project_id == "example-project");
     CHECK(account.token_uri == kGoogleTokenUri);
@@ -135,7 +128,8 @@ TEST_CASE("RS256: the Google-shaped service-account assertion, exact bytes") {
 }
 
 TEST_CASE("RS256: assertion header and claims options") {
-  ServiceAccountKey account = vector_account("0123456789abcdef0123456789abcdef01234567");
+  ServiceAccountKey account =
+      test::vector_service_account(std::string(kGoogleTokenUri), "0123456789abcdef0123456789abcdef01234567");
   ServiceAccountOptions options = drive_readonly();
   const TimePoint iat = unix_seconds(1700000000);
 

@@ -1,6 +1,6 @@
 // Both Google flows against the OAuth2 token server of tests/peers (started by
 // the tests), and through the fault proxy in front of it.
-#include <latch>
+#include <algorithm>
 #include <map>
 #include <set>
 #include <sstream>
@@ -43,11 +43,7 @@ std::shared_ptr<TokenProvider> refresh_provider(std::shared_ptr<http::Transport>
   return *provider;
 }
 
-ServiceAccountKey key_for(const std::string& token_uri) {
-  Result<ServiceAccountKey> key = parse_service_account_key(test::service_account_key_json(token_uri, "kid-42"));
-  REQUIRE_OK(key);
-  return std::move(key).value();
-}
+ServiceAccountKey key_for(const std::string& token_uri) { return test::vector_service_account(token_uri, "kid-42"); }
 
 ServiceAccountOptions drive_scope() {
   ServiceAccountOptions options;
@@ -152,25 +148,14 @@ TEST_CASE("refresh-token flow: concurrent callers cause exactly one token reques
   auto provider = refresh_provider(transport, cache);
   const int64_t before = test::oauth_token_requests(kRefreshGrant);
 
+  // The distinct tokens 8 simultaneous callers got (none may fail).
   auto run = [&](const std::function<Result<AccessToken>()>& call) {
-    constexpr int kThreads = 8;
-    std::vector<std::string> values(kThreads);
-    std::latch start(kThreads);
-    std::vector<std::jthread> threads;
-    std::atomic<int> failures{0};
-    for (int i = 0; i < kThreads; ++i) {
-      threads.emplace_back([&, i] {
-        start.arrive_and_wait();
-        Result<AccessToken> t = call();
-        if (t.ok()) {
-          values[static_cast<size_t>(i)] = t->value;
-        } else {
-          ++failures;
-        }
-      });
-    }
-    for (auto& t : threads) t.join();
-    CHECK(failures == 0);
+    std::vector<std::string> values(8);
+    test::run_together(8, [&](int i) {
+      Result<AccessToken> t = call();
+      if (t.ok()) values[static_cast<size_t>(i)] = t->value;
+    });
+    CHECK(std::count(values.begin(), values.end(), "") == 0);
     return std::set<std::string>(values.begin(), values.end());
   };
 
@@ -221,19 +206,12 @@ TEST_CASE("refresh-token flow: HTTP 401 from the API refreshes once and retries"
   }
   SECTION("several callers share one refresh") {
     revoke_issued_tokens();
-    constexpr int kThreads = 6;
-    std::latch start(kThreads);
     std::atomic<int> successes{0};
-    std::vector<std::jthread> threads;
-    for (int i = 0; i < kThreads; ++i) {
-      threads.emplace_back([&] {
-        start.arrive_and_wait();
-        Result<http::Response> r = send_authorized(*provider, {}, call_api);
-        if (r.ok() && r->status == 200) ++successes;
-      });
-    }
-    for (auto& t : threads) t.join();
-    CHECK(successes == kThreads);
+    test::run_together(6, [&](int) {
+      Result<http::Response> r = send_authorized(*provider, {}, call_api);
+      if (r.ok() && r->status == 200) ++successes;
+    });
+    CHECK(successes == 6);
     CHECK(transport->count() == 2);
   }
   SECTION("a second 401 is returned, not looped on") {

@@ -3,7 +3,6 @@
 // shared failures, cancellation; and the static provider.
 #include <condition_variable>
 #include <deque>
-#include <latch>
 #include <thread>
 
 #include "auth/google/google_auth_fixture.hpp"
@@ -102,18 +101,21 @@ struct Fixture {
 /// Runs `fn` on `n` threads released together; returns their results.
 std::vector<Result<AccessToken>> on_threads(int n, const std::function<Result<AccessToken>()>& fn) {
   std::vector<std::optional<Result<AccessToken>>> results(static_cast<size_t>(n));
-  std::latch start(n);
-  std::vector<std::jthread> threads;
-  for (int i = 0; i < n; ++i) {
-    threads.emplace_back([&, i] {
-      start.arrive_and_wait();
-      results[static_cast<size_t>(i)] = fn();
-    });
-  }
-  for (auto& t : threads) t.join();
+  test::run_together(n, [&](int i) { results[static_cast<size_t>(i)] = fn(); });
   std::vector<Result<AccessToken>> out;
   for (auto& r : results) out.push_back(std::move(*r));
   return out;
+}
+
+/// Closes the gate; a thread opens it once the first fetch is held there and
+/// the other callers had time to pile up behind it.
+std::jthread hold_first_fetch(ScriptedAuthority& authority) {
+  authority.close_gate();
+  return std::jthread([&authority] {
+    (void)authority.await_waiting(1);  // the test's CHECKs tell when it never came
+    std::this_thread::sleep_for(300ms);
+    authority.open_gate();
+  });
 }
 
 Status invalid_grant() {
@@ -163,12 +165,7 @@ TEST_CASE("token cache: the refresh margin is configurable and capped at half a 
 
 TEST_CASE("token cache: concurrent callers wait for one fetch") {
   Fixture f;
-  f.authority->close_gate();
-  std::jthread opener([&] {
-    (void)f.authority->await_waiting(1);  // the test's CHECKs tell when it never came
-    std::this_thread::sleep_for(200ms);  // let the other callers pile up behind the fetch
-    f.authority->open_gate();
-  });
+  std::jthread opener = hold_first_fetch(*f.authority);
   auto results = on_threads(8, [&] { return f.provider->token({}); });
   opener.join();
   for (auto& r : results) {
@@ -213,12 +210,7 @@ TEST_CASE("token cache: a failed early refresh keeps the current token and backs
 TEST_CASE("token cache: a failed fetch is shared by the callers that waited for it") {
   Fixture f;
   f.authority->failures = {invalid_grant()};
-  f.authority->close_gate();
-  std::jthread opener([&] {
-    (void)f.authority->await_waiting(1);  // the test's CHECKs tell when it never came
-    std::this_thread::sleep_for(200ms);
-    f.authority->open_gate();
-  });
+  std::jthread opener = hold_first_fetch(*f.authority);
   auto results = on_threads(6, [&] { return f.provider->token({}); });
   opener.join();
   for (auto& r : results) {
@@ -233,12 +225,7 @@ TEST_CASE("token cache: a failed fetch is shared by the callers that waited for 
 TEST_CASE("token cache: a rejected token is refreshed once, however many threads report it") {
   Fixture f;
   CHECK(f.token() == "tok-1");
-  f.authority->close_gate();
-  std::jthread opener([&] {
-    (void)f.authority->await_waiting(1);  // the test's CHECKs tell when it never came
-    std::this_thread::sleep_for(200ms);
-    f.authority->open_gate();
-  });
+  std::jthread opener = hold_first_fetch(*f.authority);
   auto results = on_threads(8, [&] { return f.provider->refresh({}, "tok-1"); });
   opener.join();
   for (auto& r : results) {
