@@ -98,7 +98,10 @@ Result<AccessToken> CachingTokenProvider::get(std::unique_lock<std::mutex>& lock
     if (fetched.ok()) current_ = Cached{*fetched, refresh_time(*fetched, now)};
     fetched_.notify_all();
 
-    if (!fetched.ok() && current_ && clock_() < current_->token.expires_at) {
+    // A cancelled caller gets Cancelled; other failures of an early refresh
+    // fall back on the token that still works.
+    if (!fetched.ok() && fetched.status().code() != ErrorCode::Cancelled && current_ &&
+        clock_() < current_->token.expires_at) {
       early_retry_at_ = clock_() + kEarlyRefreshRetry;
       log(LogLevel::Warn, "{}: could not refresh the access token ({}); using the current one, which expires in {} s",
           source_->describe(), fetched.status().to_string(), seconds_between(clock_(), current_->token.expires_at));
