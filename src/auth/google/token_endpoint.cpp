@@ -1,0 +1,171 @@
+#include "auth/google/token_endpoint.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <optional>
+
+#include "core/error.hpp"
+#include "core/json.hpp"
+#include "core/log.hpp"
+#include "core/redact.hpp"
+#include "core/url.hpp"
+
+namespace cloudsync::auth {
+namespace {
+
+// RFC 6749 makes expires_in optional; Google always sends it. Without it the
+// token is assumed to live as long as Google's do, and a 401 corrects us.
+constexpr int64_t kAssumedLifetimeSeconds = 3600;
+constexpr int64_t kMaxLifetimeSeconds = 366LL * 24 * 3600;
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+struct OAuthError {
+  std::string code;         ///< "invalid_grant", ...; empty when the body is no OAuth error
+  std::string description;  ///< error_description, or the message of a Google API error object
+};
+
+OAuthError parse_oauth_error(std::string_view body) {
+  OAuthError out;
+  Result<rapidjson::Document> doc = parse_json(body, "token endpoint error");
+  if (!doc.ok() || !doc->IsObject()) return out;
+  auto it = doc->FindMember("error");
+  if (it == doc->MemberEnd()) return out;
+  if (it->value.IsString()) {
+    out.code.assign(it->value.GetString(), it->value.GetStringLength());
+    if (auto d = json_string(*doc, "error_description", "token endpoint error"); d.ok() && d->has_value()) {
+      out.description = **d;
+    }
+  } else if (it->value.IsObject()) {
+    // {"error": {"code": 400, "message": "...", "status": "INVALID_ARGUMENT"}}
+    if (auto s = json_string(it->value, "status", "token endpoint error"); s.ok() && s->has_value()) out.code = **s;
+    if (auto m = json_string(it->value, "message", "token endpoint error"); m.ok() && m->has_value()) {
+      out.description = **m;
+    }
+  }
+  return out;
+}
+
+ErrorCode code_for_oauth_error(std::string_view error, int http_status) {
+  if (error == "invalid_grant" || error == "invalid_client") return ErrorCode::Unauthenticated;
+  if (error == "unauthorized_client" || error == "access_denied") return ErrorCode::PermissionDenied;
+  if (error == "invalid_scope" || error == "invalid_request") return ErrorCode::InvalidArgument;
+  if (error == "unsupported_grant_type") return ErrorCode::Unsupported;
+  return http::error_code_for_status(http_status);
+}
+
+Status error_from_answer(const http::Response& response, const TokenRequest& request, std::string_view what) {
+  OAuthError error = parse_oauth_error(response.body);
+  std::string message;
+  if (!error.code.empty()) {
+    message = error.description.empty() ? error.code : error.code + ": " + error.description;
+    if (error.code == "invalid_grant" && !request.reauthorise_hint.empty()) {
+      message += ". " + request.reauthorise_hint;
+    }
+  }
+  return http::status_from_response(response, what, code_for_oauth_error(error.code, response.status), error.code,
+                                    message, "");
+}
+
+Result<AccessToken> token_from_answer(const http::Response& response, TimePoint now, std::string_view what) {
+  // A 2xx that is no token answer (a captive portal, a misrouted URL) is a
+  // protocol surprise, like an unexpected status.
+  Result<rapidjson::Document> parsed = parse_json(response.body, "token endpoint answer");
+  if (!parsed.ok() || !parsed->IsObject()) {
+    return make_error(ErrorCode::Internal, "{}: HTTP {} but the answer is not a JSON object", what, response.status);
+  }
+  const rapidjson::Document& doc = *parsed;
+  // Secrets first, before anything below can fail with a message.
+  for (const char* field : {"access_token", "refresh_token", "id_token"}) {
+    auto it = doc.FindMember(field);
+    if (it != doc.MemberEnd() && it->value.IsString()) {
+      register_secret(std::string_view(it->value.GetString(), it->value.GetStringLength()));
+    }
+  }
+  AccessToken token;
+  CLOUDSYNC_ASSIGN_OR_RETURN(std::optional<std::string> value, json_string(doc, "access_token", what));
+  if (!value || value->empty()) return make_error(ErrorCode::Internal, "{}: the answer has no access_token", what);
+  token.value = std::move(*value);
+
+  CLOUDSYNC_ASSIGN_OR_RETURN(std::optional<std::string> type, json_string(doc, "token_type", what));
+  if (type && !iequals(*type, "Bearer")) {
+    return make_error(ErrorCode::Unsupported, "{}: token type '{}' is not supported (only Bearer)", what, *type);
+  }
+  CLOUDSYNC_ASSIGN_OR_RETURN(std::optional<std::string> scope, json_string(doc, "scope", what));
+  if (scope) token.scope = std::move(*scope);
+
+  // A number per RFC 6749; some servers send it as a string.
+  std::optional<int64_t> expires_in;
+  auto it = doc.FindMember("expires_in");
+  if (it != doc.MemberEnd() && it->value.IsInt64()) {
+    expires_in = it->value.GetInt64();
+  } else if (it != doc.MemberEnd() && it->value.IsString()) {
+    std::string_view text(it->value.GetString(), it->value.GetStringLength());
+    if (!text.empty() && text.size() < 12 &&
+        std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+      expires_in = std::stoll(std::string(text));
+    }
+  }
+  if (!expires_in) {
+    log(LogLevel::Debug, "{}: the answer has no usable expires_in; assuming {} s", what, kAssumedLifetimeSeconds);
+    expires_in = kAssumedLifetimeSeconds;
+  }
+  token.expires_at = now + std::chrono::seconds(std::clamp<int64_t>(*expires_in, 0, kMaxLifetimeSeconds));
+  return token;
+}
+
+}  // namespace
+
+std::string encode_form(const FormFields& fields) {
+  std::string out;
+  for (const auto& [name, value] : fields) {
+    if (!out.empty()) out += '&';
+    out += percent_encode(name);
+    out += '=';
+    out += percent_encode(value);
+  }
+  return out;
+}
+
+Result<TokenEndpointOptions> resolve_token_endpoint(TokenEndpointOptions options, std::string_view flow_uri) {
+  if (options.token_uri.empty()) options.token_uri = std::string(flow_uri);
+  Result<http::Url> url = http::parse_url(options.token_uri);
+  if (!url.ok() || (url->scheme != "https" && url->scheme != "http")) {
+    return make_error(ErrorCode::InvalidArgument, "token URI '{}' is not an http(s) URL", options.token_uri);
+  }
+  if (!options.transport) options.transport = http::make_curl_transport(http::ClientOptions{});
+  return options;
+}
+
+Result<AccessToken> request_token(const TokenEndpointOptions& options, const TokenRequest& request, TimePoint now,
+                                  const OpContext& ctx) {
+  const std::string what = "POST " + options.token_uri;
+  if (!options.transport) return make_error(ErrorCode::Internal, "{}: no HTTP transport", what);
+  const std::string body = encode_form(request.form);
+  MemorySource source(body);
+  Result<http::Response> answer = http::send_with_retry(
+      options.retry, ctx,
+      [&](uint32_t /*attempt*/) {
+        http::Request post;
+        post.method = "POST";
+        post.url = options.token_uri;
+        post.headers.set("Content-Type", "application/x-www-form-urlencoded");
+        post.headers.set("Accept", "application/json");
+        post.body = &source;
+        post.body_size = body.size();
+        return options.transport->send(post, nullptr, ctx);
+      },
+      // Asking for a token twice is harmless (Google does not rotate refresh
+      // tokens), so a request that may have reached the server is retried too.
+      [](const Result<http::Response>& r) { return http::classify_default(r, /*idempotent=*/true); }, &source,
+      what);
+  if (!answer.ok()) return answer.status();
+  if (answer->status < 200 || answer->status > 299) return error_from_answer(*answer, request, what);
+  return token_from_answer(*answer, now, what);
+}
+
+}  // namespace cloudsync::auth

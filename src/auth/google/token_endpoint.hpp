@@ -1,0 +1,79 @@
+// The OAuth2 token endpoint exchange (RFC 6749 §4.1.3/§6, RFC 7523 §2.1) both
+// Google flows end in: a form POST through the shared HTTP retry loop, the
+// token answer parsed, and OAuth error answers turned into Status codes.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "auth/google/token_provider.hpp"
+#include "http/http.hpp"
+
+namespace cloudsync::auth {
+
+/// Google's token endpoint (also the `aud` of service-account assertions).
+inline constexpr std::string_view kGoogleTokenUri = "https://oauth2.googleapis.com/token";
+
+/// Drive scopes (space-joined when several are requested).
+inline constexpr std::string_view kDriveScope = "https://www.googleapis.com/auth/drive";
+inline constexpr std::string_view kDriveReadonlyScope = "https://www.googleapis.com/auth/drive.readonly";
+inline constexpr std::string_view kDriveFileScope = "https://www.googleapis.com/auth/drive.file";
+
+/// Retries for token requests: a few quick attempts, since every caller waits.
+inline http::RetryPolicy token_retry_policy() {
+  http::RetryPolicy policy;
+  policy.max_attempts = 5;
+  policy.initial_backoff = std::chrono::milliseconds(200);
+  policy.max_backoff = std::chrono::milliseconds(5'000);
+  policy.max_total = std::chrono::milliseconds(30'000);
+  return policy;
+}
+
+/// How tokens are requested.
+struct TokenEndpointOptions {
+  /// Replaces the token URI of the flow (kGoogleTokenUri, or a key file's
+  /// token_uri). Empty: no override.
+  std::string token_uri;
+  /// Null: a curl transport with default ClientOptions.
+  std::shared_ptr<http::Transport> transport;
+  http::RetryPolicy retry = token_retry_policy();
+};
+
+using FormFields = std::vector<std::pair<std::string, std::string>>;
+
+/// application/x-www-form-urlencoded: name=value pairs joined with '&', both
+/// percent-encoded (RFC 3986 unreserved characters kept).
+std::string encode_form(const FormFields& fields);
+
+/// `options` made ready for request_token(): token_uri is the override or else
+/// `flow_uri`, and must be an absolute http(s) URL (InvalidArgument
+/// otherwise); a curl transport with default options when none was given.
+Result<TokenEndpointOptions> resolve_token_endpoint(TokenEndpointOptions options, std::string_view flow_uri);
+
+/// One token request of a flow.
+struct TokenRequest {
+  FormFields form;  ///< grant_type and the grant's fields (secrets registered by the caller)
+  /// Appended to the message of an invalid_grant error: what the user must do.
+  std::string reauthorise_hint;
+};
+
+/// POSTs the form to options.token_uri (from resolve_token_endpoint()) with
+/// `options.retry` (429, 5xx, network errors and timeouts are retried; OAuth
+/// error answers are not) and parses the answer: the token (registered as a
+/// secret) expires at `now` + expires_in. A 2xx answer that is not a JSON token
+/// answer is Internal; a token type other than Bearer is Unsupported.
+/// Errors by OAuth error code:
+///  - invalid_grant (revoked or expired refresh token, rejected assertion):
+///    Unauthenticated, provider code "invalid_grant", the hint appended;
+///  - invalid_client: Unauthenticated; unauthorized_client, access_denied:
+///    PermissionDenied; invalid_scope, invalid_request: InvalidArgument;
+///    unsupported_grant_type: Unsupported;
+///  - anything else: the code of the HTTP status.
+Result<AccessToken> request_token(const TokenEndpointOptions& options, const TokenRequest& request, TimePoint now,
+                                  const OpContext& ctx);
+
+}  // namespace cloudsync::auth

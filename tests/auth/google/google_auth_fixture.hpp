@@ -1,0 +1,105 @@
+// Shared pieces of the Google-auth tests: the signing vectors, the OAuth2 token
+// server (tests/peers/start-oauth.sh) configured for these tests, a transport
+// that records what it sends, a settable clock and the fault proxy. Log
+// capture, ScopedEnv and fast_options() come from the HTTP tests' fixture.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "auth/google/service_account.hpp"
+#include "http/http.hpp"
+#include "http/http_fixture.hpp"
+#include "support/peer_server.hpp"
+#include "support/test_util.hpp"
+
+namespace cloudsync::test {
+
+/// A field of generated-signing-vectors.json under "google" / `group`.
+std::string google_vector(const char* group, const char* field);
+
+/// The RFC 7515 A.2 key (PKCS#8 PEM) and the service account of the vectors.
+std::string vector_private_key_pem();
+inline constexpr std::string_view kVectorClientEmail = "test-sa@example-project.iam.gserviceaccount.com";
+
+/// Service-account key-file JSON with the vector key (the PEM's newlines
+/// written as "\n" escapes, as Google's files have them).
+std::string service_account_key_json(const std::string& token_uri, const std::string& private_key_id = {});
+
+/// parse_service_account_key(service_account_key_json(...)), REQUIRE-d to work.
+auth::ServiceAccountKey vector_service_account(const std::string& token_uri, const std::string& private_key_id = {});
+
+/// Runs fn(0) ... fn(n - 1) on n threads released together, and joins them.
+void run_together(int n, const std::function<void(int index)>& fn);
+
+/// The token server for this test process: started on first use with unique
+/// access tokens ("valid-token-1", "-2", ...) and the vector service account
+/// configured; stopped when the process exits.
+PeerServer& oauth_server();
+/// "<oauth_server>/token"
+std::string oauth_token_uri();
+/// Token requests the server has seen for `grant_type`.
+int64_t oauth_token_requests(const std::string& grant_type);
+
+/// Quick retries so fault tests finish in well under a second.
+http::RetryPolicy quick_retry_policy();
+
+/// Forwards to a curl transport and records each request (with its body).
+class RecordingTransport final : public http::Transport {
+ public:
+  struct Sent {
+    std::string method;
+    std::string url;
+    std::string body;
+  };
+  /// `delay` is slept before each request goes out (widens race windows).
+  explicit RecordingTransport(std::chrono::milliseconds delay = std::chrono::milliseconds(0));
+  Result<http::Response> send(const http::Request& request, ByteSink* sink, const OpContext& ctx) override;
+  std::vector<Sent> sent() const;
+  size_t count() const;
+
+ private:
+  std::shared_ptr<http::Transport> inner_;
+  std::chrono::milliseconds delay_;
+  mutable std::mutex mutex_;
+  std::vector<Sent> sent_;
+};
+
+/// A wall clock the test moves by hand; starts at the real time.
+class ManualClock {
+ public:
+  ManualClock();
+  TimePoint now() const;
+  void advance(std::chrono::seconds by);
+  /// For TokenCacheOptions::clock (shares this clock's state).
+  std::function<TimePoint()> function() const;
+
+ private:
+  std::shared_ptr<std::atomic<int64_t>> nanos_;
+};
+
+/// The fault-injecting proxy (tests/peers/start-faultproxy.sh) in front of a port.
+class FaultProxy {
+ public:
+  explicit FaultProxy(int upstream_port);
+  std::string url() const { return server_.url(); }
+  /// Replaces the proxy's rule (see tests/peers/faults.py); "{}" clears it.
+  void set_rule(const std::string& json);
+  /// Requests the current rule has hit.
+  int64_t hits();
+
+ private:
+  PeerServer server_;
+  std::shared_ptr<http::Transport> control_;
+};
+
+/// A GET of `url` with "Authorization: Bearer <token>".
+Result<http::Response> get_with_token(http::Transport& transport, const std::string& url,
+                                      const auth::AccessToken& token);
+
+}  // namespace cloudsync::test
