@@ -11,46 +11,7 @@ using test::HashingSink;
 
 namespace {
 
-class FaultProxy {
- public:
-  explicit FaultProxy(int upstream_port)
-      : server_([&] {
-          test::PeerSpec spec;
-          spec.name = "faultproxy";
-          spec.command = {"{peers}/start-faultproxy.sh", "{port}", std::to_string(upstream_port), "{dir}"};
-          spec.launcher_exits = true;
-          return spec;
-        }()),
-        control_(make_curl_transport(test::fast_options())) {}
-
-  std::string url() const { return server_.url(); }
-
-  /// Replaces the proxy's rule (see faults.py); "{}" clears it.
-  void set_rule(const std::string& json) {
-    MemorySource body(json);
-    Request request;
-    request.method = "POST";
-    request.url = url() + "/__faults__";
-    request.headers.set("Content-Type", "application/json");
-    request.body = &body;
-    Result<Response> r = control_->send(request, nullptr, {});
-    REQUIRE_OK(r);
-    REQUIRE(r->status == 200);
-  }
-
-  /// How many requests the current rule has hit.
-  int64_t hits() {
-    Result<Response> r = test::http_get(*control_, url() + "/__faults__");
-    REQUIRE_OK(r);
-    Result<rapidjson::Document> doc = parse_json(r->body, "faults");
-    REQUIRE_OK(doc);
-    return (*doc)["hits"].GetInt64();
-  }
-
- private:
-  test::PeerServer server_;
-  std::shared_ptr<Transport> control_;
-};
+using test::FaultProxy;
 
 FaultProxy& fault_proxy() {
   static std::unique_ptr<FaultProxy> proxy;

@@ -28,22 +28,6 @@ PeerServer& http_server() {
   return *server;
 }
 
-http::ClientOptions fast_options() {
-  http::ClientOptions options;
-  options.connect_timeout = std::chrono::milliseconds(2000);
-  options.low_speed_bytes = 1;
-  options.low_speed_time = std::chrono::seconds(10);
-  return options;
-}
-
-Result<http::Response> http_get(http::Transport& transport, const std::string& url, ByteSink* sink,
-                                const OpContext& ctx) {
-  http::Request request;
-  request.method = "GET";
-  request.url = url;
-  return transport.send(request, sink, ctx);
-}
-
 rapidjson::Document echo_json(const http::Response& response) {
   INFO("echo body: " << response.body);
   REQUIRE(response.status == 200);
@@ -90,44 +74,6 @@ Result<size_t> CountingSource::read(std::span<char> buf) {
   std::memcpy(buf.data(), data_.data() + pos_, n);
   pos_ += n;
   return n;
-}
-
-LogCapture::LogCapture(LogLevel level) {
-  std::shared_ptr<Shared> shared = shared_;
-  set_log_handler(level, [shared](LogLevel l, std::string_view message) {
-    std::lock_guard lock(shared->mutex);
-    shared->lines.emplace_back(l, std::string(message));
-  });
-}
-
-LogCapture::~LogCapture() { set_log_handler(LogLevel::Error, nullptr); }
-
-std::vector<std::pair<LogLevel, std::string>> LogCapture::lines() const {
-  std::lock_guard lock(shared_->mutex);
-  return shared_->lines;
-}
-
-std::string LogCapture::joined() const {
-  std::string out;
-  for (const auto& [level, line] : lines()) out += line + "\n";
-  return out;
-}
-
-ScopedEnv::ScopedEnv(std::string name, const char* value) : name_(std::move(name)) {
-  if (const char* old = std::getenv(name_.c_str())) old_ = old;
-  if (value != nullptr) {
-    ::setenv(name_.c_str(), value, 1);
-  } else {
-    ::unsetenv(name_.c_str());
-  }
-}
-
-ScopedEnv::~ScopedEnv() {
-  if (old_) {
-    ::setenv(name_.c_str(), old_->c_str(), 1);
-  } else {
-    ::unsetenv(name_.c_str());
-  }
 }
 
 }  // namespace cloudsync::test

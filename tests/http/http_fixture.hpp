@@ -13,6 +13,7 @@
 #include "core/hash.hpp"
 #include "core/json.hpp"
 #include "http/http.hpp"
+#include "support/http_support.hpp"
 #include "support/peer_server.hpp"
 #include "support/test_util.hpp"
 
@@ -21,13 +22,6 @@ namespace cloudsync::test {
 /// The scripted HTTP test server (tests/peers/http_test_server.py), started on
 /// first use and stopped when the test process exits.
 PeerServer& http_server();
-
-/// Options with short stall detection so a broken test fails fast.
-http::ClientOptions fast_options();
-
-/// One request through `transport`, without retries.
-Result<http::Response> http_get(http::Transport& transport, const std::string& url, ByteSink* sink = nullptr,
-                                const OpContext& ctx = {});
 
 /// The /echo answer as a JSON document (REQUIRE-fails when it is not one).
 rapidjson::Document echo_json(const http::Response& response);
@@ -80,38 +74,6 @@ class CountingSource final : public ByteSource {
  private:
   std::string data_;
   size_t pos_ = 0;
-};
-
-/// Captures every log line while alive (installs a handler at `level`).
-class LogCapture {
- public:
-  explicit LogCapture(LogLevel level = LogLevel::Trace);
-  ~LogCapture();
-  LogCapture(const LogCapture&) = delete;
-  LogCapture& operator=(const LogCapture&) = delete;
-  std::vector<std::pair<LogLevel, std::string>> lines() const;
-  std::string joined() const;
-
- private:
-  struct Shared {
-    mutable std::mutex mutex;
-    std::vector<std::pair<LogLevel, std::string>> lines;
-  };
-  std::shared_ptr<Shared> shared_ = std::make_shared<Shared>();
-};
-
-/// Sets an environment variable for the lifetime of the object (tests that
-/// use it run before any of their threads start).
-class ScopedEnv {
- public:
-  ScopedEnv(std::string name, const char* value);
-  ~ScopedEnv();
-  ScopedEnv(const ScopedEnv&) = delete;
-  ScopedEnv& operator=(const ScopedEnv&) = delete;
-
- private:
-  std::string name_;
-  std::optional<std::string> old_;
 };
 
 }  // namespace cloudsync::test

@@ -172,37 +172,6 @@ std::function<TimePoint()> ManualClock::function() const {
   return [nanos = nanos_] { return from_unix_nanos(nanos->load()); };
 }
 
-FaultProxy::FaultProxy(int upstream_port)
-    : server_([&] {
-        PeerSpec spec;
-        spec.name = "faultproxy";
-        spec.command = {"{peers}/start-faultproxy.sh", "{port}", std::to_string(upstream_port), "{dir}"};
-        spec.launcher_exits = true;
-        return spec;
-      }()),
-      control_(http::make_curl_transport(fast_options())) {}
-
-void FaultProxy::set_rule(const std::string& json) {
-  MemorySource body(json);
-  http::Request request;
-  request.method = "POST";
-  request.url = url() + "/__faults__";
-  request.headers.set("Content-Type", "application/json");
-  request.body = &body;
-  request.body_size = json.size();
-  Result<http::Response> r = control_->send(request, nullptr, {});
-  REQUIRE_OK(r);
-  REQUIRE(r->status == 200);
-}
-
-int64_t FaultProxy::hits() {
-  Result<http::Response> r = http_get(*control_, url() + "/__faults__");
-  REQUIRE_OK(r);
-  Result<rapidjson::Document> doc = parse_json(r->body, "faults");
-  REQUIRE_OK(doc);
-  return (*doc)["hits"].GetInt64();
-}
-
 Result<http::Response> get_with_token(http::Transport& transport, const std::string& url,
                                       const auth::AccessToken& token) {
   http::Request request;

@@ -14,7 +14,7 @@
 
 #include "auth/google/service_account.hpp"
 #include "http/http.hpp"
-#include "http/http_fixture.hpp"
+#include "support/http_support.hpp"
 #include "support/peer_server.hpp"
 #include "support/test_util.hpp"
 
@@ -83,20 +83,6 @@ class ManualClock {
   std::shared_ptr<std::atomic<int64_t>> nanos_;
 };
 
-/// The fault-injecting proxy (tests/peers/start-faultproxy.sh) in front of a port.
-class FaultProxy {
- public:
-  explicit FaultProxy(int upstream_port);
-  std::string url() const { return server_.url(); }
-  /// Replaces the proxy's rule (see tests/peers/faults.py); "{}" clears it.
-  void set_rule(const std::string& json);
-  /// Requests the current rule has hit.
-  int64_t hits();
-
- private:
-  PeerServer server_;
-  std::shared_ptr<http::Transport> control_;
-};
 
 /// A GET of `url` with "Authorization: Bearer <token>".
 Result<http::Response> get_with_token(http::Transport& transport, const std::string& url,
