@@ -39,6 +39,9 @@ struct Capabilities {
   std::chrono::nanoseconds mtime_precision{0};
   /// Hash kinds reported in ObjectMeta::hashes for ordinary objects.
   HashKinds hashes = 0;
+  /// Hash kinds put() needs before it sends data (e.g. MD5 for Content-MD5).
+  /// The transfer layer computes them and passes them in PutOptions::known_hashes.
+  HashKinds upload_hashes = 0;
   /// put() honours PutMode::Create atomically (If-None-Match: *).
   bool conditional_create = false;
   /// put() honours PutMode::Update atomically (If-Match: etag).

@@ -220,6 +220,7 @@ struct Workspace::Impl {
     apply.transfers = options.transfers;
     apply.max_delete = max_delete;
     TransferOptions transfer;
+    transfer.hash_kinds = hash_kinds(HashKind::Sha256);  // the manifest's content fingerprint
     ExecuteHooks hooks;
     hooks.on_done = [&](const PlanAction& a, const TransferResult* r) { record(manifest, a, r, o, origin); };
     CLOUDSYNC_ASSIGN_OR_RETURN(SyncReport report, execute_plan(plan, src, dst, apply, transfer, tracker, hooks, ctx));

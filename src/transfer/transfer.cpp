@@ -92,7 +92,8 @@ Result<TransferResult> download_to_local(StorageBackend& src, const Path& src_ke
   wopts.fsync = options.fsync;
   wopts.no_replace = expect.kind == DestinationExpectation::Kind::Absent;
   CLOUDSYNC_ASSIGN_OR_RETURN(auto writer, AtomicFileWriter::create(root, dst_key, wopts));
-  Hasher hasher(options.hash_kinds);
+  Hasher hasher(options.hash_kinds |
+                cheapest_hash_kind(src.capabilities().hashes | src_meta.hashes.kinds()));
   const std::string& label = src_key.str();
   HashingSink sink(*writer, hasher, progress, label);
 
@@ -257,9 +258,12 @@ Result<TransferResult> upload_from_local(const fs::path& root, const Path& src_k
   fs::path file = root / src_key.str();
   // Hashes known from planning are reused; otherwise one pass computes them all
   // (backends need them up front: Content-MD5, payload signatures, metadata).
+  const Capabilities& dst_caps = dst.capabilities();
+  HashKinds wanted = options.hash_kinds | dst_caps.upload_hashes | cheapest_hash_kind(dst_caps.hashes);
   HashSet hashes = src_meta.hashes;
-  if ((hashes.kinds() & options.hash_kinds) != options.hash_kinds) {
-    CLOUDSYNC_ASSIGN_OR_RETURN(hashes, hash_local_file(file, options.hash_kinds, ctx));
+  if ((hashes.kinds() & wanted) != wanted) {
+    CLOUDSYNC_ASSIGN_OR_RETURN(HashSet computed, hash_local_file(file, wanted & ~hashes.kinds(), ctx));
+    hashes.merge(computed);
   }
   PutOptions put;
   put.mtime = before.mtime;
@@ -267,10 +271,9 @@ Result<TransferResult> upload_from_local(const fs::path& root, const Path& src_k
   put.known_hashes = hashes;
   CLOUDSYNC_ASSIGN_OR_RETURN(put, put_options_for(dst, dst_key, expect, std::move(put), ctx));
 
-  const Capabilities& caps = dst.capabilities();
   const std::string& label = src_key.str();
   Result<ObjectMeta> written = Status(ErrorCode::Internal, "unset");
-  if (caps.multipart.supported && before.size >= caps.multipart.threshold) {
+  if (dst_caps.multipart.supported && before.size >= dst_caps.multipart.threshold) {
     written = upload_in_parts(dst, dst_key, file, before.size, put, options, progress, label, ctx);
   } else {
     CLOUDSYNC_ASSIGN_OR_RETURN(auto source, FileSource::open(file));
@@ -300,6 +303,13 @@ Result<TransferResult> upload_from_local(const fs::path& root, const Path& src_k
 }
 
 }  // namespace
+
+HashKinds cheapest_hash_kind(HashKinds available) {
+  for (HashKind k : {HashKind::Crc32c, HashKind::Md5, HashKind::Sha256}) {
+    if (has_kind(available, k)) return hash_kinds(k);
+  }
+  return 0;
+}
 
 uint64_t choose_part_size(const Capabilities& caps, uint64_t size, uint64_t requested) {
   const auto& mp = caps.multipart;

@@ -24,8 +24,12 @@ struct TransferOptions {
   /// Part size for multipart uploads; 0 uses the backend's default. Grown as
   /// needed to stay within the backend's part count limit.
   uint64_t part_size = 0;
-  /// Hashes computed while the data streams (recorded in the manifest).
-  HashKinds hash_kinds = HashKind::Md5 | HashKind::Sha256;
+  /// Hashes the caller wants of the data (e.g. for a manifest), on top of what
+  /// the transfer needs itself: the cheapest hash the other side can verify
+  /// (CRC32C before MD5 before SHA-256) and what the destination needs up front.
+  /// Every kind costs CPU on every byte: MD5 alone costs more than the rest of
+  /// a transfer.
+  HashKinds hash_kinds = 0;
   /// Ranged resumptions of one download after transient errors.
   uint32_t resume_attempts = 5;
   bool fsync = true;
@@ -53,6 +57,9 @@ struct TransferResult {
 Result<TransferResult> transfer_object(StorageBackend& src, const Path& src_key, const ObjectMeta& src_meta,
                                        StorageBackend& dst, const Path& dst_key, const DestinationExpectation& expect,
                                        const TransferOptions& options, ProgressTracker* progress, const OpContext& ctx);
+
+/// The cheapest kind in `available` (CRC32C, then MD5, then SHA-256), or 0.
+HashKinds cheapest_hash_kind(HashKinds available);
 
 /// Hashes a local file in one streaming pass.
 Result<HashSet> hash_local_file(const std::filesystem::path& file, HashKinds kinds, const OpContext& ctx);
