@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <mutex>
 #include <random>
+#include <sys/wait.h>
 
 #include <fmt/format.h>
 
@@ -95,6 +96,37 @@ Result<http::Response> raw_request(s3::S3Backend& backend, const std::string& me
   }
   request.what = method + " (raw) " + backend.client().describe(key);
   return backend.client().send(request, {});
+}
+
+int run_command(const std::string& command, const std::map<std::string, std::string>& env, std::string& output) {
+  TempDir dir;
+  std::string script;
+  for (const auto& [name, value] : env) script += "export " + name + "='" + value + "'\n";
+  script += command + " >" + (dir / "out").string() + " 2>&1\n";
+  write_file(dir / "run.sh", script);
+  int rc = std::system(("bash " + (dir / "run.sh").string()).c_str());
+  output = read_file(dir / "out");
+  return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+void boto3_put(const std::string& bucket, const std::vector<std::string>& keys) {
+  Moto& m = moto();
+  TempDir dir;
+  std::string list;
+  for (const std::string& k : keys) list += k + "\n";
+  write_file(dir / "keys", list);
+  write_file(dir / "put.py",
+             "import os, sys, boto3\n"
+             "s3 = boto3.client('s3', endpoint_url=os.environ['EP'], region_name='us-east-1',\n"
+             "    aws_access_key_id=os.environ['AK'], aws_secret_access_key=os.environ['SK'])\n"
+             "for k in open(sys.argv[1]).read().splitlines():\n"
+             "    s3.put_object(Bucket=os.environ['BUCKET'], Key=k, Body=k.encode())\n");
+  std::string output;
+  int rc = run_command("env -u AWS_CA_BUNDLE python3 " + (dir / "put.py").string() + " " + (dir / "keys").string(),
+                       {{"EP", m.endpoint}, {"AK", m.access_key_id}, {"SK", m.secret_access_key}, {"BUCKET", bucket}},
+                       output);
+  INFO(output);
+  REQUIRE(rc == 0);
 }
 
 size_t pending_uploads(s3::S3Backend& backend) {

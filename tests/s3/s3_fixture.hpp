@@ -6,6 +6,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -49,6 +50,15 @@ std::shared_ptr<s3::S3Backend> bucket_backend(const S3Options& options,
 Result<http::Response> raw_request(s3::S3Backend& backend, const std::string& method, const std::string& key,
                                    std::vector<std::pair<std::string, std::string>> query = {},
                                    const std::string& body = {}, const http::Headers& headers = {});
+
+/// Writes objects with boto3 (keys our client's URL handling would not send
+/// verbatim: curl removes "./" and "../" segments from URL paths). Each
+/// object's body is its key.
+void boto3_put(const std::string& bucket, const std::vector<std::string>& keys);
+
+/// Runs a command line with the environment `env` added; returns its exit
+/// status and leaves its combined output in `output`.
+int run_command(const std::string& command, const std::map<std::string, std::string>& env, std::string& output);
 
 /// Unfinished multipart uploads in the bucket (ListMultipartUploads).
 size_t pending_uploads(s3::S3Backend& backend);

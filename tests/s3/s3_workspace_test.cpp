@@ -1,0 +1,1 @@
+#include "s3/s3_fixture.hpp"
