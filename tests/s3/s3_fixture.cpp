@@ -10,6 +10,7 @@
 
 #include "backends/s3/s3_xml.hpp"
 #include "cloudsync/log.hpp"
+#include "core/file_io.hpp"
 #include "core/hash.hpp"
 #include "core/json.hpp"
 
@@ -181,6 +182,84 @@ int64_t FaultProxy::hits() {
   auto doc = parse_json(r->body, "faults");
   REQUIRE_OK(doc);
   return (*doc)["hits"].GetInt64();
+}
+
+FaultProxy& fault_proxy() {
+  static std::unique_ptr<FaultProxy> proxy;
+  if (!proxy) proxy = std::make_unique<FaultProxy>();
+  proxy->set_rule("{}");
+  return *proxy;
+}
+
+S3Project::S3Project(const std::string& endpoint, const BackendOptions& extra) : bucket(create_bucket("ws")) {
+  Moto& m = moto();
+  WorkspaceOptions o;
+  o.credentials = [secret = m.secret_access_key](const Integration&) {
+    return BackendOptions{{"secret_access_key", secret}};
+  };
+  auto w = Workspace::open(dir / "project", o);
+  REQUIRE_OK(w);
+  ws = std::move(*w);
+  IntegrationSpec spec;
+  spec.name = name;
+  spec.url = "s3://" + bucket + "/prefix";
+  spec.writeback = true;
+  spec.options = {{"endpoint", endpoint.empty() ? m.endpoint : endpoint},
+                  {"provider", "aws"},
+                  {"region", "us-east-1"},
+                  {"access_key_id", m.access_key_id},
+                  {"use_environment", "false"},
+                  {"min_part_size", "64KiB"},
+                  {"part_size", "64KiB"},
+                  {"multipart_threshold", "256KiB"}};
+  for (const auto& [k, v] : extra) spec.options[k] = v;
+  auto integ = ws->add_integration(spec);
+  REQUIRE_OK(integ);
+  folder = dir / "project" / integ->folder;
+  raw = bucket_backend(moto_options(bucket));
+  remote = make_prefixed_backend(raw, *Path::parse("prefix"));
+}
+
+ObjectMeta S3Project::put_remote(const std::string& key, const std::string& data, std::optional<TimePoint> mtime) {
+  PutOptions opts;
+  opts.mtime = mtime;
+  auto r = remote->write_all(*Path::parse(key), data, opts, {});
+  REQUIRE_OK(r);
+  return *r;
+}
+
+std::string S3Project::remote_text(const std::string& key) {
+  auto r = remote->read_all(*Path::parse(key), {});
+  REQUIRE_OK(r);
+  return *r;
+}
+
+OperationResult S3Project::import(std::vector<std::string> selectors) {
+  auto r = ws->import_files(name, ImportRequest{std::move(selectors), false});
+  REQUIRE_OK(r);
+  INFO(operation_result_to_json(*r));
+  CHECK(r->report.first_error().ok());
+  return *r;
+}
+
+OperationResult S3Project::export_all() {
+  auto r = ws->export_files(name, {});
+  REQUIRE_OK(r);
+  return *r;
+}
+
+OperationResult S3Project::sync(const SyncRequest& request) {
+  auto r = ws->sync(name, request);
+  REQUIRE_OK(r);
+  return *r;
+}
+
+void check_nothing_partial(S3Project& project) {
+  for (const std::string& f : list_tree(project.dir / "project")) {
+    INFO(f);
+    CHECK_FALSE(is_partial_file_name(std::filesystem::path(f).filename().string()));
+  }
+  CHECK(pending_uploads(*project.raw) == 0);
 }
 
 std::vector<std::string> capture_logs(const std::function<void()>& fn) {

@@ -13,6 +13,7 @@
 
 #include "backends/s3/s3_backend.hpp"
 #include "cloudsync/backends/s3.hpp"
+#include "cloudsync/workspace.hpp"
 #include "http/http.hpp"
 #include "support/peer_server.hpp"
 #include "support/test_util.hpp"
@@ -80,6 +81,36 @@ class FaultProxy {
   PeerServer server_;
   std::shared_ptr<http::Transport> control_;
 };
+
+/// The fault proxy for this test process (started on first use), its rule cleared.
+FaultProxy& fault_proxy();
+
+/// A project with one S3 integration ("Team Bucket" -> s3://<fresh bucket>/prefix)
+/// opened through open_backend() from stored non-secret options, the secret
+/// coming from WorkspaceOptions::credentials. Multipart above 256 KiB in
+/// 64 KiB parts. `endpoint` replaces moto's (the fault proxy); `extra` adds
+/// or overrides stored options.
+struct S3Project {
+  explicit S3Project(const std::string& endpoint = {}, const BackendOptions& extra = {});
+
+  ObjectMeta put_remote(const std::string& key, const std::string& data, std::optional<TimePoint> mtime = {});
+  std::string remote_text(const std::string& key);
+  /// An import that must succeed without failed transfers.
+  OperationResult import(std::vector<std::string> selectors);
+  OperationResult export_all();
+  OperationResult sync(const SyncRequest& request);
+
+  TempDir dir;
+  std::string bucket;
+  std::string name = "Team Bucket";
+  std::unique_ptr<Workspace> ws;
+  std::filesystem::path folder;            ///< the integration's folder in the project
+  std::shared_ptr<StorageBackend> remote;  ///< the same place, seen directly (bucket/prefix)
+  std::shared_ptr<s3::S3Backend> raw;      ///< the whole bucket, straight to moto
+};
+
+/// No temporaries in the project and no unfinished uploads in the bucket.
+void check_nothing_partial(S3Project& project);
 
 /// Runs `fn` with cloudsync's log lines collected; returns them.
 std::vector<std::string> capture_logs(const std::function<void()>& fn);

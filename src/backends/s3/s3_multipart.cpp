@@ -105,9 +105,13 @@ class S3MultipartUpload final : public MultipartUpload {
     SendInfo info;
     Result<http::Response> answer = client_->send(request, ctx, &info);
     if (!answer.ok()) {
-      // A completion whose answer was lost went through: the retry finds the
-      // upload gone. The object then carries our MD5, when we know it.
-      if (info.ambiguous && answer.status().code() == ErrorCode::NotFound && !options_.known_hashes.md5.empty()) {
+      // A completion whose answer was lost may have gone through: its retry
+      // then finds the upload gone (NoSuchUpload) or, if conditional, the
+      // object in place (412). That object carries our MD5, when we know it.
+      ErrorCode code = answer.status().code();
+      bool maybe_ours = code == ErrorCode::NotFound || code == ErrorCode::AlreadyExists ||
+                        code == ErrorCode::PreconditionFailed;
+      if (info.ambiguous && maybe_ours && !options_.known_hashes.md5.empty()) {
         ObjectMeta done;
         if (object_is_ours(total, ctx, done)) {
           finished_.store(true);
