@@ -67,6 +67,15 @@ TEST_CASE("S3 awkward keys round-trip through put, list, head, get and delete", 
     CHECK(head->key == k);
     CHECK(head->hashes.md5 == hashes_of("content of " + k).md5);
   }
+  // Prefixes with encoded characters select exactly their keys.
+  for (const std::string& prefix : {std::string("unicode/\xC3\xBC/"), std::string("plus+"), std::string("with ")}) {
+    ListOptions opts;
+    opts.prefix = prefix;
+    auto found = b->list_all(opts, kCtx);
+    REQUIRE_OK(found);
+    REQUIRE(found->size() == 1);
+    CHECK(found->front().key.starts_with(prefix));
+  }
   // One byte more is refused before anything is sent.
   REQUIRE_CODE(b->write_all(P(long_key + "x"), "x", {}, kCtx), ErrorCode::InvalidArgument);
 
@@ -329,6 +338,22 @@ TEST_CASE("S3 integrity headers are sent and the server checks them", "[s3][inte
   }
 }
 
+TEST_CASE("S3 batch deletes go 1000 keys per request", "[s3][delete]") {
+  auto b = bucket_backend(moto_options(create_bucket("del")));
+  std::vector<Path> paths;
+  for (int i = 0; i < 2500; ++i) paths.push_back(P(fmt::format("gone/{:04}.txt", i)));
+  for (int i : {0, 999, 1000, 2499}) REQUIRE_OK(b->write_all(paths[static_cast<size_t>(i)], "x", {}, kCtx));
+  Result<std::vector<Status>> removed = Status(ErrorCode::Internal, "not run");
+  auto logs = capture_logs([&] { removed = b->remove_many(paths, kCtx); });
+  REQUIRE_OK(removed);
+  REQUIRE(removed->size() == paths.size());
+  for (const Status& s : *removed) REQUIRE_OK(s);  // absent keys count as deleted
+  auto requests = std::count_if(logs.begin(), logs.end(),
+                                [](const std::string& l) { return l.starts_with("HTTP POST") && l.find("?delete") != std::string::npos; });
+  CHECK(requests == 3);
+  CHECK(all_keys(*b).empty());
+}
+
 TEST_CASE("S3 ranged and pinned reads", "[s3][get]") {
   auto b = bucket_backend(moto_options(create_bucket("get")));
   auto put = b->write_all(P("r.txt"), "0123456789", {}, kCtx);
@@ -378,6 +403,14 @@ TEST_CASE("S3 with a wrong secret: a clear Unauthenticated error without the sec
   });
   for (const std::string& line : logs) CHECK(line.find(wrong.secret_access_key) == std::string::npos);
 
+  SECTION("anonymous requests carry no signature and are refused by a private bucket") {
+    S3Options anonymous = moto_options(bucket);
+    anonymous.anonymous = true;
+    auto a = bucket_backend(anonymous);
+    auto r = a->list_page({}, kCtx);
+    REQUIRE_CODE(r, ErrorCode::PermissionDenied);
+    CHECK(r.status().provider_code() == "AccessDenied");
+  }
   SECTION("an unknown access key id says so") {
     S3Options unknown = moto_options(bucket);
     unknown.access_key_id = "AKIANOSUCHKEY0000000";
