@@ -504,7 +504,7 @@ TEST_CASE("S3 errors map to the shared codes in one place", "[s3][errors]") {
   CHECK(s3::s3_code_is_transient("RequestTimeout"));
   CHECK_FALSE(s3::s3_code_is_transient("AccessDenied"));
 
-  s3::ErrorHints hints{"us-east-1", "AKIAHINT"};
+  s3::ErrorHints hints{"us-east-1", "AKIAHINT", "profile 'dev' in /home/u/.aws/credentials"};
   SECTION("a wrong secret: Unauthenticated, names the key id, never a secret") {
     register_secret("the-secret-key-value");
     http::Response r;
@@ -518,6 +518,7 @@ TEST_CASE("S3 errors map to the shared codes in one place", "[s3][errors]") {
     CHECK(s.provider_code() == "SignatureDoesNotMatch");
     CHECK(s.request_id() == "REQ123");
     CHECK(s.message().find("AKIAHINT") != std::string::npos);
+    CHECK(s.message().find("profile 'dev'") != std::string::npos);
     CHECK(s.to_string().find("the-secret-key-value") == std::string::npos);
   }
   SECTION("a region complaint names the right region") {

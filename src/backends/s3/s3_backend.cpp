@@ -207,7 +207,9 @@ Result<ObjectMeta> S3Backend::get(const Path& path, const GetOptions& options, B
   const http::Response& response = *answer;
   CLOUDSYNC_ASSIGN_OR_RETURN(ObjectMeta meta, meta_from_response(response, key));
   // The body must be what Content-Length promised; a short one is a dropped
-  // connection the transfer layer resumes from.
+  // connection the transfer layer resumes from. (Without Content-Length the
+  // transport saw the end of a chunked body.)
+  if (!response.headers.get("Content-Length")) meta.size = response.sink_bytes;
   if (response.sink_bytes != meta.size) {
     return make_error(ErrorCode::Network, "{}: the body ended after {} of {} bytes", request.what,
                       response.sink_bytes, meta.size);
@@ -215,9 +217,13 @@ Result<ObjectMeta> S3Backend::get(const Path& path, const GetOptions& options, B
   if (response.status == 206) {
     auto range = parse_content_range(response.headers.get("Content-Range").value_or(""));
     uint64_t offset = options.range ? options.range->offset : 0;
-    if (!range || range->first != offset || range->last - range->first + 1 != response.sink_bytes ||
-        (options.range && options.range->length &&
-         range->last + 1 != std::min(offset + *options.range->length, range->total))) {
+    uint64_t end = 0;  // one past the last byte asked for
+    if (range) {
+      end = options.range && options.range->length ? std::min(offset + *options.range->length, range->total)
+                                                   : range->total;
+    }
+    if (!range || range->first != offset || range->last + 1 != end ||
+        range->last - range->first + 1 != response.sink_bytes) {
       return make_error(ErrorCode::Integrity, "{}: the server sent another range ('{}') than the one asked for",
                         request.what, response.headers.get("Content-Range").value_or(""));
     }
@@ -267,7 +273,7 @@ Result<ObjectMeta> S3Backend::put(const Path& path, ByteSource& data, const PutO
       // An earlier attempt may have gone through before its connection
       // dropped: then the "existing object" is ours.
       auto now = head(path, ctx);
-      if (now.ok() && now->size == plan.size && now->etag == md5) {
+      if (now.ok() && now->size == plan.size && now->hashes.md5 == md5) {
         log(LogLevel::Info, "{}: an earlier attempt had stored it", request.what);
         return now;
       }

@@ -159,7 +159,7 @@ Result<http::Response> S3Client::send(const S3Request& request, const OpContext&
   http::Response& response = result.value();
   const bool ok_status = response.status >= 200 && response.status <= 299;
   if (ok_status && !(request.error_in_200 && parse_error_document(response.body))) return result;
-  ErrorHints hints{signed_region, config_.credentials.access_key_id};
+  ErrorHints hints{signed_region, config_.credentials.access_key_id, config_.credential_source};
   return s3_error_status(response, request.what, request.context, hints);
 }
 

@@ -143,12 +143,14 @@ Status s3_error_status(const http::Response& response, std::string_view what, Er
     hint = fmt::format("the bucket is not in region '{}' or not at this endpoint; check region and endpoint",
                        hints.region);
   }
+  std::string source = hints.credential_source.empty() ? std::string()
+                                                        : fmt::format(" (credentials from {})", hints.credential_source);
   if (code == "SignatureDoesNotMatch") {
-    hint = fmt::format("the secret access key does not match access key id '{}' (or the request was altered "
-                       "on the way)",
-                       hints.access_key_id);
+    hint = fmt::format("the secret access key does not match access key id '{}'{}, or the request was altered "
+                       "on the way",
+                       hints.access_key_id, source);
   } else if (code == "InvalidAccessKeyId") {
-    hint = fmt::format("access key id '{}' is unknown to this store", hints.access_key_id);
+    hint = fmt::format("access key id '{}'{} is unknown to this store", hints.access_key_id, source);
   } else if (code == "ExpiredToken" || code == "TokenRefreshRequired") {
     hint = "the session token has expired: supply fresh credentials";
   } else if (code == "RequestTimeTooSkewed") {

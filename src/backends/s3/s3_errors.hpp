@@ -47,6 +47,7 @@ std::optional<TimePoint> skewed_server_time(const http::Response& response, cons
 struct ErrorHints {
   std::string region;         ///< region the request was signed for
   std::string access_key_id;  ///< not a secret; names the key to check
+  std::string credential_source;  ///< where the keys came from ("options", "profile 'x' in ...")
 };
 
 /// The error Status of a failed answer (or of a 200 carrying an <Error>):
