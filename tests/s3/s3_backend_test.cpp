@@ -267,6 +267,20 @@ TEST_CASE("S3 multipart uploads: equal parts, metadata like rclone, nothing left
     CHECK(read_text(*b, "taken.bin") == "already here");
     CHECK(pending_uploads(*b) == 0);
   }
+  SECTION("unequal parts are refused before the store sees them") {
+    auto upload = b->start_multipart(P("uneven.bin"), {}, kCtx);
+    REQUIRE_OK(upload);
+    std::vector<PartInfo> parts;
+    for (uint64_t size : {part, part + 1, uint64_t{10}}) {
+      MemorySource src(std::string_view(data).substr(0, size));
+      auto r = (*upload)->upload_part(static_cast<uint32_t>(parts.size() + 1), src, kCtx);
+      REQUIRE_OK(r);
+      parts.push_back(*r);
+    }
+    REQUIRE_CODE((*upload)->complete(parts, kCtx), ErrorCode::InvalidArgument);
+    REQUIRE_OK((*upload)->abort(kCtx));
+    CHECK(pending_uploads(*b) == 0);
+  }
   SECTION("part numbers outside 1..10000 are refused") {
     auto upload = b->start_multipart(P("n.bin"), {}, kCtx);
     REQUIRE_OK(upload);

@@ -83,6 +83,15 @@ class S3MultipartUpload final : public MultipartUpload {
           return make_error(ErrorCode::InvalidArgument, "part {} of {} is listed twice", parts[i].number,
                             client_->describe(key_));
         }
+        // Capabilities promise equal parts (R2 refuses anything else, and
+        // equal parts keep multipart ETags reproducible): say so here rather
+        // than let some stores accept what others reject.
+        if (i + 1 < parts.size() && parts[i].size != parts.front().size) {
+          return make_error(ErrorCode::InvalidArgument,
+                            "parts of {} must all have the same size but the last (part {} has {} bytes, part {} {})",
+                            client_->describe(key_), parts[i].number, parts[i].size, parts.front().number,
+                            parts.front().size);
+        }
         auto it = checksums_.find(parts[i].number);
         completed.push_back(CompletedPart{parts[i].number, parts[i].etag, it == checksums_.end() ? "" : it->second});
         total += parts[i].size;
