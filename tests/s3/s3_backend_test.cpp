@@ -1,10 +1,10 @@
 // The S3 backend against moto with SigV4 enforced: awkward keys, listings over
 // many pages, multipart uploads, integrity headers the server checks, ranged
 // reads, credentials errors and the clock-skew correction.
+#include <fmt/format.h>
+
 #include <set>
 #include <thread>
-
-#include <fmt/format.h>
 
 #include "core/hash.hpp"
 #include "core/redact.hpp"
@@ -129,10 +129,13 @@ TEST_CASE("S3 listings over several pages", "[s3][list]") {
     REQUIRE_FALSE(first->next_page_token.empty());
     int pages = 0;
     std::multiset<std::string> seen;
-    REQUIRE_OK(b->list(opts, [&](const ObjectMeta& m) {
-      seen.insert(m.key);
-      return Status::OK();
-    }, kCtx));
+    REQUIRE_OK(b->list(
+        opts,
+        [&](const ObjectMeta& m) {
+          seen.insert(m.key);
+          return Status::OK();
+        },
+        kCtx));
     CHECK(std::set<std::string>(seen.begin(), seen.end()) == expected);
     CHECK(seen.size() == expected.size());  // each key exactly once
     for (std::string token;;) {
@@ -362,8 +365,9 @@ TEST_CASE("S3 batch deletes go 1000 keys per request", "[s3][delete]") {
   REQUIRE_OK(removed);
   REQUIRE(removed->size() == paths.size());
   for (const Status& s : *removed) REQUIRE_OK(s);  // absent keys count as deleted
-  auto requests = std::count_if(logs.begin(), logs.end(),
-                                [](const std::string& l) { return l.starts_with("HTTP POST") && l.find("?delete") != std::string::npos; });
+  auto requests = std::count_if(logs.begin(), logs.end(), [](const std::string& l) {
+    return l.starts_with("HTTP POST") && l.find("?delete") != std::string::npos;
+  });
   CHECK(requests == 3);
   CHECK(all_keys(*b).empty());
 }
@@ -384,8 +388,7 @@ TEST_CASE("S3 ranged and pinned reads", "[s3][get]") {
   CHECK(get(GetOptions{ByteRange{10, std::nullopt}, put->etag}) == std::make_pair(std::string(), uint64_t{10}));
   CHECK(get(GetOptions{ByteRange{4, 0}, {}}) == std::make_pair(std::string(), uint64_t{10}));
   StringSink sink;
-  REQUIRE_CODE(b->get(P("r.txt"), GetOptions{ByteRange{11, std::nullopt}, {}}, sink, kCtx),
-               ErrorCode::InvalidArgument);
+  REQUIRE_CODE(b->get(P("r.txt"), GetOptions{ByteRange{11, std::nullopt}, {}}, sink, kCtx), ErrorCode::InvalidArgument);
   REQUIRE_CODE(b->get(P("r.txt"), GetOptions{ByteRange{2, 3}, "0123456789abcdef0123456789abcdef"}, sink, kCtx),
                ErrorCode::PreconditionFailed);
   CHECK(sink.out.empty());

@@ -20,7 +20,8 @@ const OpContext kCtx{};
 Path P(std::string_view s) { return *Path::parse(s); }
 
 bool contains_line(const std::vector<std::string>& lines, std::string_view text) {
-  return std::any_of(lines.begin(), lines.end(), [&](const std::string& l) { return l.find(text) != std::string::npos; });
+  return std::any_of(lines.begin(), lines.end(),
+                     [&](const std::string& l) { return l.find(text) != std::string::npos; });
 }
 
 size_t done(const OperationResult& r) { return r.report.count(OutcomeKind::Done); }
@@ -89,7 +90,8 @@ TEST_CASE("S3 transfers survive faults and end complete and verified", "[s3][fau
     proxy.set_rule(fmt::format(R"({{"kill_after":true,"count":1,"match":"POST {}lost/big.bin?uploadId="}})", prefix));
     Result<OperationResult> second = Status(ErrorCode::Internal, "not run");
     logs = capture_logs([&] { second = p.ws->export_files(p.name, ExportRequest{false, {"lost/big.bin"}}); });
-    CHECK(contains_line(logs, "CompleteMultipartUpload s3://" + p.bucket + "/prefix/lost/big.bin (10 parts): attempt 1"));
+    CHECK(
+        contains_line(logs, "CompleteMultipartUpload s3://" + p.bucket + "/prefix/lost/big.bin (10 parts): attempt 1"));
     REQUIRE_OK(second);
     INFO(operation_result_to_json(*second));
     CHECK(done(*second) == 1);

@@ -1,12 +1,12 @@
 #include "s3/s3_fixture.hpp"
 
+#include <fmt/format.h>
+#include <sys/wait.h>
+
 #include <atomic>
 #include <cstdlib>
 #include <mutex>
 #include <random>
-#include <sys/wait.h>
-
-#include <fmt/format.h>
 
 #include "backends/s3/s3_xml.hpp"
 #include "cloudsync/log.hpp"
@@ -38,8 +38,8 @@ Moto& moto() {
     auto env = server->env();
     REQUIRE(env.count("AWS_ACCESS_KEY_ID") == 1);
     REQUIRE(env.count("AWS_SECRET_ACCESS_KEY") == 1);
-    instance = std::make_unique<Moto>(Moto{*server, server->url(), env["AWS_ACCESS_KEY_ID"],
-                                           env["AWS_SECRET_ACCESS_KEY"]});
+    instance =
+        std::make_unique<Moto>(Moto{*server, server->url(), env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"]});
   }
   return *instance;
 }

@@ -3,11 +3,10 @@
 // md5chksum) import byte-identical with their mtimes, and what cloudsync
 // exports passes `rclone check` and shows rclone the same mtimes.
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sys/stat.h>
 
 #include <ctime>
-
-#include <fmt/format.h>
 
 #include "core/time.hpp"
 #include "s3/s3_fixture.hpp"
@@ -60,9 +59,8 @@ TEST_CASE("S3 and rclone: objects written by rclone import byte-identical", "[s3
     when += std::chrono::seconds(1);
   }
   std::string out;
-  int rc = rclone(fmt::format("copy --s3-upload-cutoff 5M --s3-chunk-size 5M {} m:{}/prefix", src.path().string(),
-                              p.bucket),
-                  out);
+  int rc = rclone(
+      fmt::format("copy --s3-upload-cutoff 5M --s3-chunk-size 5M {} m:{}/prefix", src.path().string(), p.bucket), out);
   INFO(out);
   REQUIRE(rc == 0);
   auto big_head = p.remote->head(*Path::parse("big.bin"), {});
@@ -104,7 +102,7 @@ TEST_CASE("S3 and rclone: what cloudsync exports passes rclone check", "[s3][rcl
   for (const char* name : {"small.txt", "big.bin"}) {
     TimePoint t = file_mtime(p.folder / "out" / name);
     std::time_t secs = static_cast<std::time_t>(to_unix_nanos(t) / 1'000'000'000);
-    std::tm tm {};
+    std::tm tm{};
     ::localtime_r(&secs, &tm);
     char stamp[64];
     std::strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M:%S", &tm);

@@ -93,8 +93,9 @@ TEST_CASE("S3 configuration: credentials follow the SDK order", "[s3][config]") 
             "[default]\naws_access_key_id = AKIAFILEDEFAULT\naws_secret_access_key = file-default-secret\n"
             "# a comment\n[dev]\naws_access_key_id=AKIADEV\naws_secret_access_key=dev-secret-value\n"
             "aws_session_token = dev-session-token-xyz\n");
-  fake.file(".aws/config", "[default]\nregion = eu-central-1\n[profile dev]\nregion = ap-south-1\n"
-                           "endpoint_url = http://127.0.0.1:9000\n");
+  fake.file(".aws/config",
+            "[default]\nregion = eu-central-1\n[profile dev]\nregion = ap-south-1\n"
+            "endpoint_url = http://127.0.0.1:9000\n");
 
   SECTION("explicit options win") {
     S3Options o = bucket();
@@ -387,7 +388,8 @@ TEST_CASE("S3 listings: url-encoded keys, prefixes and tokens", "[s3][xml]") {
 <ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>b</Name><Prefix>p%2F</Prefix>
 <EncodingType>url</EncodingType><KeyCount>5</KeyCount><MaxKeys>5</MaxKeys><IsTruncated>true</IsTruncated>
 <NextContinuationToken>1a+b/c==</NextContinuationToken>
-<Contents><Key>a+b.txt</Key><LastModified>2024-01-31T12:00:00.000Z</LastModified><ETag>&quot;0123456789abcdef0123456789abcdef&quot;</ETag><Size>3</Size></Contents>
+<Contents><Key>a+b.txt</Key><LastModified>2024-01-31T12:00:00.000Z</LastModified>
+  <ETag>&quot;0123456789abcdef0123456789abcdef&quot;</ETag><Size>3</Size></Contents>
 <Contents><Key>a%2Bb.txt</Key><ETag>"x-2"</ETag><Size>0</Size></Contents>
 <Contents><Key>100%25.csv</Key><Size>1</Size></Contents>
 <Contents><Key>%C3%BC%2F%2Fx</Key><Size>1</Size></Contents>
@@ -479,8 +481,8 @@ TEST_CASE("S3 XML requests and answers", "[s3][xml]") {
 }
 
 TEST_CASE("S3 errors map to the shared codes in one place", "[s3][errors]") {
-  using s3::ErrorContext;
   using s3::error_code_for_s3;
+  using s3::ErrorContext;
   CHECK(error_code_for_s3("NoSuchKey", 404) == ErrorCode::NotFound);
   CHECK(error_code_for_s3("NoSuchBucket", 404) == ErrorCode::NotFound);
   CHECK(error_code_for_s3("AccessDenied", 403) == ErrorCode::PermissionDenied);
@@ -510,8 +512,9 @@ TEST_CASE("S3 errors map to the shared codes in one place", "[s3][errors]") {
     http::Response r;
     r.status = 403;
     r.headers.add("x-amz-request-id", "REQ123");
-    r.body = "<Error><Code>SignatureDoesNotMatch</Code><Message>The request signature we calculated does not match"
-             "</Message><StringToSign>AWS4-HMAC-SHA256 the-secret-key-value</StringToSign></Error>";
+    r.body =
+        "<Error><Code>SignatureDoesNotMatch</Code><Message>The request signature we calculated does not match"
+        "</Message><StringToSign>AWS4-HMAC-SHA256 the-secret-key-value</StringToSign></Error>";
     Status s = s3::s3_error_status(r, "GET s3://b/k", ErrorContext::Default, hints);
     CHECK(s.code() == ErrorCode::Unauthenticated);
     CHECK(s.http_status() == 403);
@@ -673,11 +676,22 @@ TEST_CASE("s3:// URLs and their options", "[s3][registry]") {
   }
   SECTION("every documented option is accepted") {
     BackendOptions all = base;
-    all.insert({{"provider", "minio"}, {"region", "us-west-1"}, {"addressing_style", "path"},
-                {"session_token", "tok-123456"}, {"checksum", "md5"}, {"sign_payload", "true"},
-                {"conditional_writes", "true"}, {"part_size", "16MiB"}, {"multipart_threshold", "64M"},
-                {"min_part_size", "5m"}, {"ca_bundle", "/etc/ssl/certs/ca-certificates.crt"}, {"proxy", ""},
-                {"verify_tls", "true"}, {"max_attempts", "3"}, {"anonymous", "false"}, {"profile", ""}});
+    all.insert({{"provider", "minio"},
+                {"region", "us-west-1"},
+                {"addressing_style", "path"},
+                {"session_token", "tok-123456"},
+                {"checksum", "md5"},
+                {"sign_payload", "true"},
+                {"conditional_writes", "true"},
+                {"part_size", "16MiB"},
+                {"multipart_threshold", "64M"},
+                {"min_part_size", "5m"},
+                {"ca_bundle", "/etc/ssl/certs/ca-certificates.crt"},
+                {"proxy", ""},
+                {"verify_tls", "true"},
+                {"max_attempts", "3"},
+                {"anonymous", "false"},
+                {"profile", ""}});
     auto b = open_backend("s3://bucket-name", all);
     REQUIRE_OK(b);
     CHECK((*b)->capabilities().conditional_create);

@@ -66,8 +66,7 @@ TEST_CASE("S3 workspace: import, export, restore and sync through s3://bucket/pr
   // Import: folders and globs; hostile keys are skipped; bytes and mtimes arrive.
   auto imported = p.import({"data", "*.txt"});
   CHECK(done(imported) == 4);
-  CHECK(list_tree(p.folder) ==
-        std::vector<std::string>{"data/a.csv", "data/multi.bin", "data/sub/b.txt", "other.txt"});
+  CHECK(list_tree(p.folder) == std::vector<std::string>{"data/a.csv", "data/multi.bin", "data/sub/b.txt", "other.txt"});
   CHECK(read_file(p.folder / "data/a.csv") == "a,b\n1,2\n");
   CHECK(read_file(p.folder / "data/multi.bin") == multi);
   CHECK(file_mtime(p.folder / "data/a.csv") == a_mtime);

@@ -70,8 +70,7 @@ Result<SharedConfigFile> parse_shared_config(std::string_view text, std::string_
       return make_error(ErrorCode::InvalidArgument, "{} line {}: expected 'key = value'", what, line_number);
     }
     if (section == nullptr) {
-      return make_error(ErrorCode::InvalidArgument, "{} line {}: setting outside of any [section]", what,
-                        line_number);
+      return make_error(ErrorCode::InvalidArgument, "{} line {}: setting outside of any [section]", what, line_number);
     }
     std::string key = lower(trim(line.substr(0, eq)));
     // No inline comments: botocore's parser keeps "x # y" as the value, and a

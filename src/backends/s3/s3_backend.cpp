@@ -211,8 +211,8 @@ Result<ObjectMeta> S3Backend::get(const Path& path, const GetOptions& options, B
   // transport saw the end of a chunked body.)
   if (!response.headers.get("Content-Length")) meta.size = response.sink_bytes;
   if (response.sink_bytes != meta.size) {
-    return make_error(ErrorCode::Network, "{}: the body ended after {} of {} bytes", request.what,
-                      response.sink_bytes, meta.size);
+    return make_error(ErrorCode::Network, "{}: the body ended after {} of {} bytes", request.what, response.sink_bytes,
+                      meta.size);
   }
   if (response.status == 206) {
     auto range = parse_content_range(response.headers.get("Content-Range").value_or(""));
@@ -228,8 +228,8 @@ Result<ObjectMeta> S3Backend::get(const Path& path, const GetOptions& options, B
                         request.what, response.headers.get("Content-Range").value_or(""));
     }
     meta.size = range->total;  // the whole object's size, not the range's
-  } else if (options.range && (options.range->offset > 0 ||
-                               (options.range->length && *options.range->length < meta.size))) {
+  } else if (options.range &&
+             (options.range->offset > 0 || (options.range->length && *options.range->length < meta.size))) {
     return make_error(ErrorCode::Integrity, "{}: the server ignored the Range header and sent the whole object",
                       request.what);
   }
@@ -268,8 +268,7 @@ Result<ObjectMeta> S3Backend::put(const Path& path, ByteSource& data, const PutO
   if (!answer.ok()) {
     ErrorCode code = answer.status().code();
     std::string md5 = options.known_hashes.md5.empty() ? plan.computed.md5 : options.known_hashes.md5;
-    if (info.ambiguous && (code == ErrorCode::AlreadyExists || code == ErrorCode::PreconditionFailed) &&
-        !md5.empty()) {
+    if (info.ambiguous && (code == ErrorCode::AlreadyExists || code == ErrorCode::PreconditionFailed) && !md5.empty()) {
       // An earlier attempt may have gone through before its connection
       // dropped: then the "existing object" is ours.
       auto now = head(path, ctx);
@@ -329,7 +328,8 @@ Result<ListPage> S3Backend::list_page(const ListOptions& options, const OpContex
   if (!options.prefix.empty()) request.query.emplace_back("prefix", options.prefix);
   if (!options.recursive) request.query.emplace_back("delimiter", "/");
   // Without max_keys the server's default page size applies (1000 on AWS).
-  if (options.max_keys > 0) request.query.emplace_back("max-keys", std::to_string(std::min(options.max_keys, kMaxListPage)));
+  if (options.max_keys > 0)
+    request.query.emplace_back("max-keys", std::to_string(std::min(options.max_keys, kMaxListPage)));
   if (!options.page_token.empty()) request.query.emplace_back("continuation-token", options.page_token);
   request.what = "ListObjectsV2 " + client_->describe(options.prefix);
   CLOUDSYNC_ASSIGN_OR_RETURN(http::Response response, client_->send(request, ctx));
@@ -344,7 +344,8 @@ Result<ListPage> S3Backend::list_page(const ListOptions& options, const OpContex
     meta.etag = std::move(o.etag);
     meta.last_modified = o.last_modified;
     if (etag_is_md5(meta.etag)) {
-      for (char c : meta.etag) meta.hashes.md5.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+      for (char c : meta.etag)
+        meta.hashes.md5.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
     }
     if (meta.size == 0 && meta.key.ends_with('/')) meta.kind = ObjectKind::DirectoryMarker;
     page.objects.push_back(std::move(meta));
@@ -410,9 +411,9 @@ Result<std::vector<Status>> S3Backend::remove_many(std::span<const Path> paths, 
       if (f.code == "NoSuchKey") continue;  // already gone counts as deleted
       auto [first, last] = index.equal_range(f.key);
       for (auto it = first; it != last; ++it) {
-        out[it->second] = Status(error_code_for_s3(f.code, 0),
-                                 fmt::format("delete {}: {}", client_->describe(f.key), f.message))
-                              .with_provider_details(answer->status, f.code, request_id);
+        out[it->second] =
+            Status(error_code_for_s3(f.code, 0), fmt::format("delete {}: {}", client_->describe(f.key), f.message))
+                .with_provider_details(answer->status, f.code, request_id);
       }
     }
   }

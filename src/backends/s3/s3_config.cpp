@@ -156,13 +156,20 @@ Environment process_environment() {
 
 std::string_view provider_name(S3Provider provider) {
   switch (provider) {
-    case S3Provider::Auto: return "auto";
-    case S3Provider::Aws: return "aws";
-    case S3Provider::Minio: return "minio";
-    case S3Provider::Ceph: return "ceph";
-    case S3Provider::R2: return "r2";
-    case S3Provider::Gcs: return "gcs";
-    case S3Provider::Other: return "other";
+    case S3Provider::Auto:
+      return "auto";
+    case S3Provider::Aws:
+      return "aws";
+    case S3Provider::Minio:
+      return "minio";
+    case S3Provider::Ceph:
+      return "ceph";
+    case S3Provider::R2:
+      return "r2";
+    case S3Provider::Gcs:
+      return "gcs";
+    case S3Provider::Other:
+      return "other";
   }
   return "other";
 }
@@ -273,8 +280,8 @@ Result<S3Config> resolve_s3_config(const S3Options& options, const Environment& 
     config.path_style = !(provider == S3Provider::Aws && provider_for_host(config.endpoint.host) == S3Provider::Aws &&
                           virtual_host_compatible(config.bucket));
   }
-  if (!config.path_style && !virtual_host_compatible(config.bucket) &&
-      config.bucket.find('.') != std::string::npos && config.endpoint.scheme == "https") {
+  if (!config.path_style && !virtual_host_compatible(config.bucket) && config.bucket.find('.') != std::string::npos &&
+      config.endpoint.scheme == "https") {
     log(LogLevel::Warn, "bucket '{}' has dots: virtual-host addressing over TLS will fail certificate checks",
         config.bucket);
   }

@@ -31,12 +31,12 @@ struct S3Config {
   std::string prefix;
   S3Provider provider = S3Provider::Other;  ///< never Auto
   std::string region;
-  http::Url endpoint;          ///< scheme, host and port; path "/"
+  http::Url endpoint;             ///< scheme, host and port; path "/"
   bool default_endpoint = false;  ///< derived from the region (AWS): moves with a region switch
   bool path_style = true;
   bool anonymous = false;
   auth::AwsCredentials credentials;
-  std::string credential_source;  ///< "options", "environment", "profile 'x' (file)" -- for messages
+  std::string credential_source;          ///< "options", "environment", "profile 'x' (file)" -- for messages
   S3Checksum checksum = S3Checksum::Md5;  ///< never Auto
   bool sign_payload = false;
   bool conditional_writes = false;

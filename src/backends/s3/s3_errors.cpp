@@ -125,12 +125,9 @@ Status s3_error_status(const http::Response& response, std::string_view what, Er
   std::string message = doc ? doc->message : std::string();
   // HEAD answers have no body: name the condition the status stands for.
   if (!doc && response.body.empty()) {
-    switch (response.status) {
-      case 404: message = "not found"; break;
-      case 403: message = "access denied (HEAD answers carry no reason)"; break;
-      case 412: message = "precondition failed"; break;
-      default: break;
-    }
+    if (response.status == 404) message = "not found";
+    if (response.status == 403) message = "access denied (HEAD answers carry no reason)";
+    if (response.status == 412) message = "precondition failed";
   }
   ErrorCode mapped = error_code_for_s3(code, response.status, context);
 
@@ -143,11 +140,10 @@ Status s3_error_status(const http::Response& response, std::string_view what, Er
     hint = fmt::format("the bucket is not in region '{}' or not at this endpoint; check region and endpoint",
                        hints.region);
   }
-  std::string source = hints.credential_source.empty() ? std::string()
-                                                        : fmt::format(" (credentials from {})", hints.credential_source);
+  std::string source =
+      hints.credential_source.empty() ? std::string() : fmt::format(" (credentials from {})", hints.credential_source);
   if (code == "SignatureDoesNotMatch") {
-    hint = fmt::format("the secret access key does not match access key id '{}'{}, or the request was altered "
-                       "on the way",
+    hint = fmt::format("the secret access key does not match access key id '{}'{}, or the request was altered",
                        hints.access_key_id, source);
   } else if (code == "InvalidAccessKeyId") {
     hint = fmt::format("access key id '{}'{} is unknown to this store", hints.access_key_id, source);

@@ -45,8 +45,8 @@ std::optional<TimePoint> skewed_server_time(const http::Response& response, cons
 
 /// What the client used when it failed, for the hints.
 struct ErrorHints {
-  std::string region;         ///< region the request was signed for
-  std::string access_key_id;  ///< not a secret; names the key to check
+  std::string region;             ///< region the request was signed for
+  std::string access_key_id;      ///< not a secret; names the key to check
   std::string credential_source;  ///< where the keys came from ("options", "profile 'x' in ...")
 };
 

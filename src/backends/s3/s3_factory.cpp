@@ -1,8 +1,7 @@
 // The public entry points of the S3 backend (cloudsync/backends/s3.hpp).
-#include "cloudsync/backends/s3.hpp"
-
 #include "backends/s3/s3_backend.hpp"
 #include "backends/s3/s3_config.hpp"
+#include "cloudsync/backends/s3.hpp"
 #include "core/error.hpp"
 
 namespace cloudsync {

@@ -118,8 +118,8 @@ class S3MultipartUpload final : public MultipartUpload {
       // then finds the upload gone (NoSuchUpload) or, if conditional, the
       // object in place (412). That object carries our MD5, when we know it.
       ErrorCode code = answer.status().code();
-      bool maybe_ours = code == ErrorCode::NotFound || code == ErrorCode::AlreadyExists ||
-                        code == ErrorCode::PreconditionFailed;
+      bool maybe_ours =
+          code == ErrorCode::NotFound || code == ErrorCode::AlreadyExists || code == ErrorCode::PreconditionFailed;
       if (info.ambiguous && maybe_ours && !options_.known_hashes.md5.empty()) {
         ObjectMeta done;
         if (object_is_ours(total, ctx, done)) {

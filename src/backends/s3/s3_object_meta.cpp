@@ -44,7 +44,8 @@ bool etag_hides_md5(const http::Headers& headers) {
 }
 
 bool is_token_char(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) || std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+  return std::isalnum(static_cast<unsigned char>(c)) ||
+         std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
 }
 
 }  // namespace
@@ -108,9 +109,11 @@ Result<ObjectMeta> meta_from_response(const http::Response& response, std::strin
   meta.content_type = std::string(h.get("Content-Type").value_or(""));
   if (auto version = h.get("x-amz-version-id"); version && *version != "null") meta.version = std::string(*version);
   for (const http::Headers::Entry& e : h.entries()) {
-    if (istarts_with(e.name, kMetaHeaderPrefix)) meta.metadata[lower(e.name.substr(kMetaHeaderPrefix.size()))] = e.value;
+    if (istarts_with(e.name, kMetaHeaderPrefix))
+      meta.metadata[lower(e.name.substr(kMetaHeaderPrefix.size()))] = e.value;
   }
-  if (auto it = meta.metadata.find(std::string(kMtimeKey)); it != meta.metadata.end()) meta.mtime = parse_mtime(it->second);
+  if (auto it = meta.metadata.find(std::string(kMtimeKey)); it != meta.metadata.end())
+    meta.mtime = parse_mtime(it->second);
   if (etag_is_md5(meta.etag) && !etag_hides_md5(h)) {
     meta.hashes.md5 = lower(meta.etag);
   } else if (auto it = meta.metadata.find(std::string(kMd5Key)); it != meta.metadata.end()) {
@@ -144,7 +147,8 @@ Status add_metadata_headers(http::Headers& headers, const WriteMetadata& write) 
       CLOUDSYNC_ASSIGN_OR_RETURN(std::string b64, base64_from_hex(hashes.md5));
       headers.set(std::string(kMetaHeaderPrefix) + std::string(kMd5Key), b64);
     }
-    if (hashes.sha256.size() == 64) headers.set(std::string(kMetaHeaderPrefix) + std::string(kSha256Key), hashes.sha256);
+    if (hashes.sha256.size() == 64)
+      headers.set(std::string(kMetaHeaderPrefix) + std::string(kSha256Key), hashes.sha256);
   }
   return Status::OK();
 }

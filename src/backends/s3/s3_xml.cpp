@@ -1,9 +1,8 @@
 #include "backends/s3/s3_xml.hpp"
 
 #include <charconv>
-#include <sstream>
-
 #include <pugixml.hpp>
+#include <sstream>
 
 #include "core/error.hpp"
 #include "core/log.hpp"

@@ -54,8 +54,8 @@ Result<std::string> parse_complete_multipart(std::string_view body);
 
 struct CompletedPart {
   uint32_t number = 0;
-  std::string etag;         ///< without quotes
-  std::string crc32c_b64;   ///< <ChecksumCRC32C>, when the parts carried one
+  std::string etag;        ///< without quotes
+  std::string crc32c_b64;  ///< <ChecksumCRC32C>, when the parts carried one
 };
 std::string build_complete_multipart(std::span<const CompletedPart> parts);
 
