@@ -100,22 +100,22 @@ struct S3Options {
   std::string ca_bundle;  ///< empty: resolved (AWS_CA_BUNDLE, profile), else the system store
   std::string proxy;      ///< empty: the *_proxy environment variables
   bool verify_tls = true;
-  /// Attempts per request (the shared retry loop's policy otherwise).
+  /// Attempts per request, the first included (backoff as in the shared retry loop).
   uint32_t max_attempts = 10;
 };
 
 /// Opens a bucket (scoped to options.prefix). Fails with InvalidArgument for
 /// unusable options and Unauthenticated when no credentials can be found
 /// (unless anonymous). Nothing is sent to the store until the first call.
+///
+/// open_backend("s3://bucket/prefix", options) builds S3Options from these
+/// string keys (unknown keys are an error): provider, region, endpoint,
+/// addressing_style (auto|path|virtual), access_key_id, secret_access_key,
+/// session_token, profile, anonymous, use_environment, checksum
+/// (auto|md5|crc32c|none), sign_payload, conditional_writes
+/// (auto|true|false), part_size, multipart_threshold, min_part_size (bytes,
+/// or with a K/M/G or KiB/MiB/GiB suffix), ca_bundle, proxy, verify_tls,
+/// max_attempts. Booleans are true/false, 1/0 or yes/no.
 CLOUDSYNC_API Result<std::shared_ptr<StorageBackend>> make_s3_backend(S3Options options);
-
-/// Fills S3Options from the string options of an "s3://bucket/prefix" URL:
-/// provider, region, endpoint, addressing_style (auto|path|virtual),
-/// access_key_id, secret_access_key, session_token, profile, anonymous,
-/// use_environment, checksum (auto|md5|crc32c|none), sign_payload,
-/// conditional_writes (auto|true|false), part_size, multipart_threshold,
-/// min_part_size (bytes, or with a K/M/G/KiB/MiB/GiB suffix), ca_bundle,
-/// proxy, verify_tls, max_attempts. Unknown keys are an error.
-CLOUDSYNC_API Result<S3Options> s3_options_from_url(std::string_view url, const BackendOptions& options);
 
 }  // namespace cloudsync

@@ -145,8 +145,9 @@ Result<http::Response> S3Client::send(const S3Request& request, const OpContext&
       skew_fixed = true;
       auto offset = std::chrono::duration_cast<std::chrono::nanoseconds>(*server - config_.clock());
       skew_ns_.store(offset.count());
-      log(LogLevel::Warn, "{}: the clock here is {} s off the server's; correcting and signing again", request.what,
-          -std::chrono::duration_cast<std::chrono::seconds>(offset).count());
+      auto seconds = std::chrono::duration_cast<std::chrono::seconds>(offset).count();
+      log(LogLevel::Warn, "{}: this machine's clock is {} s {} the server's; correcting and signing again",
+          request.what, seconds < 0 ? -seconds : seconds, seconds < 0 ? "ahead of" : "behind");
       return http::Outcome::Retry;
     }
     if (d != nullptr && s3_code_is_transient(d->code)) return http::Outcome::Retry;
