@@ -449,8 +449,9 @@ TEST_CASE("S3 clock skew is corrected from the server's clock and every attempt 
   });
   auto offset = b->client().clock_offset();
   CHECK(std::chrono::abs(offset - std::chrono::hours(1)) < std::chrono::minutes(1));
-  size_t warnings = std::count_if(logs.begin(), logs.end(),
-                                  [](const std::string& l) { return l.find("s behind the server's") != std::string::npos; });
+  size_t warnings = std::count_if(logs.begin(), logs.end(), [](const std::string& l) {
+    return l.find("s behind the server's") != std::string::npos;
+  });
   CHECK(warnings == 1);  // corrected once, then every request is signed with the server's time
 
   SECTION("without a retry left, the error says what is wrong") {

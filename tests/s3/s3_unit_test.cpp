@@ -231,6 +231,18 @@ TEST_CASE("S3 configuration: region, endpoint, provider and addressing", "[s3][c
     CHECK(specific->endpoint.host == "specific");
     CHECK(specific->endpoint.port == 4);
   }
+  SECTION("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS and the profile's addressing style") {
+    fake.file(".aws/config", "[default]\nendpoint_url = http://profile:1\ns3 =\n  addressing_style = virtual\n");
+    fake.vars["AWS_ENDPOINT_URL"] = "http://generic:3";
+    auto configured = resolve_s3_config(bucket(), fake.env());
+    REQUIRE_OK(configured);
+    CHECK(configured->endpoint.host == "generic");
+    CHECK_FALSE(configured->path_style);  // as the profile says, custom endpoint or not
+    fake.vars["AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"] = "true";
+    auto ignored = resolve_s3_config(bucket(), fake.env());
+    REQUIRE_OK(ignored);
+    CHECK(ignored->endpoint.to_string() == "https://s3.us-east-1.amazonaws.com/");
+  }
   SECTION("a [services] section gives the endpoint") {
     fake.file(".aws/config", "[default]\nservices = local\n[services local]\ns3 =\n  endpoint_url = http://svc:9\n");
     auto c = resolve_s3_config(bucket(), fake.env());

@@ -15,6 +15,10 @@
 //    profile's endpoint_url (top level or in an "s3 =" sub-section); else
 //    https://s3.<region>.amazonaws.com for AWS and https://storage.googleapis.com
 //    for GCS. MinIO, Ceph, R2 and "other" need an endpoint.
+//    AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true skips the environment and profile.
+//  - addressing: the option; the profile's s3 addressing_style; else
+//    virtual-host style for AWS endpoints and DNS-safe bucket names, path
+//    style otherwise.
 //  - CA bundle: the option; AWS_CA_BUNDLE; the profile's ca_bundle.
 // Every secret received is registered for redaction.
 //

@@ -217,10 +217,15 @@ Result<S3Config> resolve_s3_config(const S3Options& options, const Environment& 
 
   // Endpoint first: the provider may follow from its host.
   std::string endpoint = options.endpoint;
-  if (endpoint.empty()) endpoint = non_empty(env.get("AWS_ENDPOINT_URL_S3")).value_or("");
-  if (endpoint.empty()) endpoint = non_empty(env.get("AWS_ENDPOINT_URL")).value_or("");
-  if (endpoint.empty()) endpoint = profile.setting("s3.endpoint_url").value_or("");
-  if (endpoint.empty()) endpoint = profile.setting("endpoint_url").value_or("");
+  // The SDKs' switch for ignoring every configured endpoint (environment and profile).
+  std::string ignore = non_empty(env.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"))
+                           .value_or(profile.setting("ignore_configured_endpoint_urls").value_or(""));
+  if (endpoint.empty() && lower(ignore) != "true") {
+    endpoint = non_empty(env.get("AWS_ENDPOINT_URL_S3")).value_or("");
+    if (endpoint.empty()) endpoint = non_empty(env.get("AWS_ENDPOINT_URL")).value_or("");
+    if (endpoint.empty()) endpoint = profile.setting("s3.endpoint_url").value_or("");
+    if (endpoint.empty()) endpoint = profile.setting("endpoint_url").value_or("");
+  }
 
   S3Provider provider = options.provider;
   if (provider == S3Provider::Auto) {
@@ -271,8 +276,11 @@ Result<S3Config> resolve_s3_config(const S3Options& options, const Environment& 
     config.endpoint = *url;
   }
 
+  std::string style = profile.setting("s3.addressing_style").value_or("auto");  // the AWS CLI's setting
   if (options.path_style) {
     config.path_style = *options.path_style;
+  } else if (style == "path" || style == "virtual") {
+    config.path_style = style == "path";
   } else {
     // Virtual-host style where AWS wants it; path style for custom endpoints
     // (MinIO and friends usually lack wildcard DNS) and for bucket names that
