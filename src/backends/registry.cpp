@@ -1,10 +1,13 @@
 // open_backend(): from a URL to a backend. Every provider is listed here
 // explicitly (no static self-registration, which static linking would drop).
+#include <algorithm>
+#include <cctype>
 #include <cstdlib>
 
 #include "cloudsync/backend.hpp"
 #include "cloudsync/backends/local.hpp"
 #include "cloudsync/backends/memory.hpp"
+#include "cloudsync/backends/s3.hpp"
 #include "core/error.hpp"
 #include "core/url.hpp"
 
@@ -24,6 +27,31 @@ Result<bool> parse_bool(const std::string& key, const std::string& value) {
   if (value == "true" || value == "1" || value == "yes") return true;
   if (value == "false" || value == "0" || value == "no") return false;
   return make_error(ErrorCode::InvalidArgument, "option {} must be true or false, not '{}'", key, value);
+}
+
+// "8388608", "8M", "8MiB", "64k": binary units, as part sizes usually are.
+Result<uint64_t> parse_size(const std::string& key, const std::string& value) {
+  size_t digits = 0;
+  while (digits < value.size() && value[digits] >= '0' && value[digits] <= '9') ++digits;
+  std::string unit = value.substr(digits);
+  for (char& c : unit) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  uint64_t shift = 0;
+  if (unit.empty() || unit == "b") {
+    shift = 0;
+  } else if (unit == "k" || unit == "kib" || unit == "kb") {
+    shift = 10;
+  } else if (unit == "m" || unit == "mib" || unit == "mb") {
+    shift = 20;
+  } else if (unit == "g" || unit == "gib" || unit == "gb") {
+    shift = 30;
+  } else {
+    digits = 0;
+  }
+  if (digits == 0 || digits > 12) {
+    return make_error(ErrorCode::InvalidArgument, "option {} must be a size such as 8388608 or 8MiB, not '{}'", key,
+                      value);
+  }
+  return std::stoull(value.substr(0, digits)) << shift;
 }
 
 Status reject_unknown(const BackendOptions& left, std::string_view scheme) {
@@ -47,13 +75,83 @@ Result<std::shared_ptr<StorageBackend>> open_memory(const StorageUrl& url, Backe
   return make_prefixed_backend(std::move(backend), std::move(prefix));
 }
 
+// s3://bucket/prefix; option keys as documented in cloudsync/backends/s3.hpp.
+Result<std::shared_ptr<StorageBackend>> open_s3(const StorageUrl& url, BackendOptions options) {
+  S3Options s3;
+  s3.bucket = url.root;
+  s3.prefix = url.path;
+  auto text = [&](const char* key, std::string& out) {
+    if (auto v = take(options, key)) out = *v;
+  };
+  auto flag = [&](const char* key, bool& out) -> Status {
+    if (auto v = take(options, key)) {
+      CLOUDSYNC_ASSIGN_OR_RETURN(out, parse_bool(key, *v));
+    }
+    return Status::OK();
+  };
+  auto size = [&](const char* key, uint64_t& out) -> Status {
+    if (auto v = take(options, key)) {
+      CLOUDSYNC_ASSIGN_OR_RETURN(out, parse_size(key, *v));
+    }
+    return Status::OK();
+  };
+  if (auto v = take(options, "provider")) {
+    CLOUDSYNC_ASSIGN_OR_RETURN(s3.provider, parse_s3_provider(*v));
+  }
+  if (auto v = take(options, "checksum")) {
+    CLOUDSYNC_ASSIGN_OR_RETURN(s3.checksum, parse_s3_checksum(*v));
+  }
+  if (auto v = take(options, "addressing_style")) {
+    if (*v == "path") {
+      s3.path_style = true;
+    } else if (*v == "virtual") {
+      s3.path_style = false;
+    } else if (*v != "auto") {
+      return make_error(ErrorCode::InvalidArgument, "option addressing_style must be auto, path or virtual, not '{}'",
+                        *v);
+    }
+  }
+  if (auto v = take(options, "conditional_writes"); v && *v != "auto") {
+    CLOUDSYNC_ASSIGN_OR_RETURN(bool on, parse_bool("conditional_writes", *v));
+    s3.conditional_writes = on;
+  }
+  text("region", s3.region);
+  text("endpoint", s3.endpoint);
+  text("access_key_id", s3.access_key_id);
+  text("secret_access_key", s3.secret_access_key);
+  text("session_token", s3.session_token);
+  text("profile", s3.profile);
+  text("ca_bundle", s3.ca_bundle);
+  text("proxy", s3.proxy);
+  CLOUDSYNC_RETURN_IF_ERROR(flag("anonymous", s3.anonymous));
+  CLOUDSYNC_RETURN_IF_ERROR(flag("use_environment", s3.use_environment));
+  CLOUDSYNC_RETURN_IF_ERROR(flag("sign_payload", s3.sign_payload));
+  CLOUDSYNC_RETURN_IF_ERROR(flag("verify_tls", s3.verify_tls));
+  CLOUDSYNC_RETURN_IF_ERROR(size("part_size", s3.part_size));
+  CLOUDSYNC_RETURN_IF_ERROR(size("multipart_threshold", s3.multipart_threshold));
+  CLOUDSYNC_RETURN_IF_ERROR(size("min_part_size", s3.min_part_size));
+  if (auto v = take(options, "max_attempts")) {
+    bool digits = !v->empty() && v->size() <= 3 &&
+                  std::all_of(v->begin(), v->end(), [](char c) { return c >= '0' && c <= '9'; });
+    uint32_t n = digits ? static_cast<uint32_t>(std::stoul(*v)) : 0;
+    if (n < 1 || n > 100) {
+      return make_error(ErrorCode::InvalidArgument, "option max_attempts must be 1 to 100, not '{}'", *v);
+    }
+    s3.max_attempts = n;
+  }
+  CLOUDSYNC_RETURN_IF_ERROR(reject_unknown(options, "s3"));
+  if (s3.bucket.empty()) return make_error(ErrorCode::InvalidArgument, "S3 URLs are s3://bucket[/prefix]");
+  return make_s3_backend(std::move(s3));
+}
+
 }  // namespace
 
 Result<std::shared_ptr<StorageBackend>> open_backend(std::string_view url_text, const BackendOptions& options) {
   CLOUDSYNC_ASSIGN_OR_RETURN(StorageUrl url, parse_storage_url(url_text));
   if (url.scheme == "file") return open_local(url, options);
   if (url.scheme == "mem") return open_memory(url, options);
-  return make_error(ErrorCode::InvalidArgument, "unsupported URL scheme '{}' in '{}' (this build knows: file, mem)",
+  if (url.scheme == "s3") return open_s3(url, options);
+  return make_error(ErrorCode::InvalidArgument, "unsupported URL scheme '{}' in '{}' (this build knows: file, mem, s3)",
                     url.scheme, url_text);
 }
 

@@ -1,0 +1,125 @@
+// Amazon S3 and S3-compatible stores (MinIO, Ceph RGW, Cloudflare R2, Google
+// Cloud Storage through its XML interoperability API) as a StorageBackend.
+//
+// Configuration is resolved like the AWS SDKs do, first match wins:
+//  - credentials: the explicit options; AWS_ACCESS_KEY_ID +
+//    AWS_SECRET_ACCESS_KEY (+ AWS_SESSION_TOKEN); the profile's keys in the
+//    shared credentials file, then in the config file. An explicit `profile`
+//    option skips the environment keys (as `aws --profile` does). The profile
+//    is `profile`, else AWS_PROFILE, else "default"; the files are
+//    AWS_SHARED_CREDENTIALS_FILE / AWS_CONFIG_FILE, else ~/.aws/credentials
+//    and ~/.aws/config. No instance metadata, SSO or credential_process.
+//  - region: the option; AWS_REGION; AWS_DEFAULT_REGION; the profile's region;
+//    "auto" for R2 and GCS, else "us-east-1".
+//  - endpoint: the option; AWS_ENDPOINT_URL_S3; AWS_ENDPOINT_URL; the
+//    profile's endpoint_url (top level or in an "s3 =" sub-section); else
+//    https://s3.<region>.amazonaws.com for AWS and https://storage.googleapis.com
+//    for GCS. MinIO, Ceph, R2 and "other" need an endpoint.
+//    AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true skips the environment and profile.
+//  - addressing: the option; the profile's s3 addressing_style; else
+//    virtual-host style for AWS endpoints and DNS-safe bucket names, path
+//    style otherwise.
+//  - CA bundle: the option; AWS_CA_BUNDLE; the profile's ca_bundle.
+// Every secret received is registered for redaction.
+//
+// Integrity and CPU. Hashing the payload is what an upload spends its CPU on,
+// so no byte is hashed twice and known hashes are used first:
+//  - a single PUT sends Content-MD5 from PutOptions::known_hashes.md5 and uses
+//    a known SHA-256 as the signed payload hash, both for free; only when
+//    neither is known does one pre-pass over the source compute the checksum
+//    the provider takes (see S3Checksum);
+//  - each multipart part gets one pre-pass computing its checksum: CRC32C
+//    (hardware-accelerated, x-amz-checksum-crc32c) where the provider supports
+//    it, else MD5 (Content-MD5, which every S3 implementation checks);
+//  - otherwise payloads are sent as UNSIGNED-PAYLOAD: the checksum already
+//    protects the bytes and TLS protects them in transit, so a SHA-256 of
+//    every byte buys nothing. `sign_payload` turns real payload signatures
+//    on (the SHA-256 joins the same pre-pass).
+// Metadata follows rclone, so that `rclone check` and our planner agree: the
+// file's mtime in x-amz-meta-mtime ("1700000000.123456789"), and for multipart
+// uploads the whole-file MD5 in x-amz-meta-md5chksum (base64). An ETag is
+// reported as an MD5 only when it is one (32 hex digits, single-part, not
+// SSE-KMS/SSE-C).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "cloudsync/backend.hpp"
+#include "cloudsync/export.hpp"
+
+namespace cloudsync {
+
+/// Which implementation is on the other end; decides defaults only (checksum
+/// headers, conditional writes, addressing, region, endpoint).
+enum class S3Provider { Auto, Aws, Minio, Ceph, R2, Gcs, Other };
+
+/// Integrity headers sent with uploaded data.
+enum class S3Checksum {
+  Auto,    ///< per provider: CRC32C for AWS and MinIO, MD5 for the others
+  Md5,     ///< Content-MD5 (universal)
+  Crc32c,  ///< x-amz-checksum-crc32c (AWS, MinIO; not GCS, older Ceph)
+  None,    ///< no checksum header (known hashes are still used for free)
+};
+
+/// "auto"/"aws"/"minio"/"ceph"/"r2"/"gcs"/"other" and "auto"/"md5"/"crc32c"/"none".
+CLOUDSYNC_API Result<S3Provider> parse_s3_provider(std::string_view text);
+CLOUDSYNC_API Result<S3Checksum> parse_s3_checksum(std::string_view text);
+
+struct S3Options {
+  std::string bucket;  ///< required
+  /// Key prefix the backend is scoped to ("a/b": keys appear relative to it).
+  std::string prefix;
+
+  S3Provider provider = S3Provider::Auto;  ///< Auto: from the endpoint's host
+  std::string region;                      ///< empty: resolved (see above)
+  /// "https://host[:port]" or "http://127.0.0.1:9000"; empty: resolved.
+  std::string endpoint;
+  /// true: https://host/bucket/key; false: https://bucket.host/key; unset:
+  /// virtual-host for AWS endpoints and DNS-safe bucket names, else path-style.
+  std::optional<bool> path_style;
+
+  std::string access_key_id;
+  std::string secret_access_key;
+  std::string session_token;
+  std::string profile;     ///< profile of the shared config files
+  bool anonymous = false;  ///< unsigned requests (public buckets)
+  /// Consult AWS_* environment variables and the shared config files.
+  bool use_environment = true;
+
+  S3Checksum checksum = S3Checksum::Auto;
+  /// Sign payloads with their SHA-256 instead of UNSIGNED-PAYLOAD.
+  bool sign_payload = false;
+  /// Conditional writes (If-None-Match / If-Match on PUT and
+  /// CompleteMultipartUpload); unset: AWS, MinIO and R2 yes, others no.
+  std::optional<bool> conditional_writes;
+
+  uint64_t part_size = 0;            ///< 0: 8 MiB (grown to stay within 10,000 parts)
+  uint64_t multipart_threshold = 0;  ///< 0: 32 MiB
+  uint64_t min_part_size = 0;        ///< 0: 5 MiB (S3's limit); lower only for stores that allow it
+
+  // HTTP knobs.
+  std::string ca_bundle;  ///< empty: resolved (AWS_CA_BUNDLE, profile), else the system store
+  std::string proxy;      ///< empty: the *_proxy environment variables
+  bool verify_tls = true;
+  /// Attempts per request, the first included (backoff as in the shared retry loop).
+  uint32_t max_attempts = 10;
+};
+
+/// Opens a bucket (scoped to options.prefix). Fails with InvalidArgument for
+/// unusable options and Unauthenticated when no credentials can be found
+/// (unless anonymous). Nothing is sent to the store until the first call.
+///
+/// open_backend("s3://bucket/prefix", options) builds S3Options from these
+/// string keys (unknown keys are an error): provider, region, endpoint,
+/// addressing_style (auto|path|virtual), access_key_id, secret_access_key,
+/// session_token, profile, anonymous, use_environment, checksum
+/// (auto|md5|crc32c|none), sign_payload, conditional_writes
+/// (auto|true|false), part_size, multipart_threshold, min_part_size (bytes,
+/// or with a K/M/G or KiB/MiB/GiB suffix), ca_bundle, proxy, verify_tls,
+/// max_attempts. Booleans are true/false, 1/0 or yes/no.
+CLOUDSYNC_API Result<std::shared_ptr<StorageBackend>> make_s3_backend(S3Options options);
+
+}  // namespace cloudsync

@@ -1,0 +1,60 @@
+// The S3 StorageBackend over one bucket (make_s3_backend() adds the key
+// prefix with the shared prefix adapter). Internal: tests reach the resolved
+// configuration and the client's diagnostics (region, clock offset) here.
+#pragma once
+
+#include <memory>
+
+#include "backends/s3/s3_client.hpp"
+#include "backends/s3/s3_payload.hpp"
+#include "cloudsync/backend.hpp"
+
+namespace cloudsync::s3 {
+
+/// What this configuration can do, truthfully (see backend.hpp).
+Capabilities s3_capabilities(const S3Config& config);
+
+class S3Backend final : public StorageBackend {
+ public:
+  /// `key_budget`: the longest key callers may use below the prefix the
+  /// backend will be seen through (S3's 1024 bytes minus the prefix).
+  S3Backend(std::shared_ptr<S3Client> client, uint32_t key_budget = kMaxKeyBytes);
+
+  std::string scheme() const override { return "s3"; }
+  std::string describe() const override { return client_->describe(""); }
+  const Capabilities& capabilities() const override { return caps_; }
+
+  Result<ObjectMeta> head(const Path& path, const OpContext& ctx) override;
+  Result<ObjectMeta> get(const Path& path, const GetOptions& options, ByteSink& sink, const OpContext& ctx) override;
+  Result<ObjectMeta> put(const Path& path, ByteSource& data, const PutOptions& options, const OpContext& ctx) override;
+  Result<std::unique_ptr<MultipartUpload>> start_multipart(const Path& path, const PutOptions& options,
+                                                           const OpContext& ctx) override;
+  Result<ListPage> list_page(const ListOptions& options, const OpContext& ctx) override;
+  Result<std::vector<Status>> remove_many(std::span<const Path> paths, const OpContext& ctx) override;
+
+  S3Client& client() noexcept { return *client_; }
+
+ private:
+  Result<ObjectMeta> head_once(const Path& path, const OpContext& ctx);
+  /// For stores without conditional writes: checks the mode by reading first
+  /// (racy, but the best such a store allows).
+  Status check_mode_by_reading(const Path& path, const PutOptions& options, const OpContext& ctx);
+  PayloadRules payload_rules() const;
+
+  std::shared_ptr<S3Client> client_;
+  Capabilities caps_;
+};
+
+/// Opens the bucket backend of a resolved configuration (no prefix applied).
+std::shared_ptr<S3Backend> make_s3_bucket_backend(S3Config config, uint32_t key_budget = kMaxKeyBytes);
+
+/// The multipart upload of `key` (S3 UploadId `upload_id`).
+std::unique_ptr<MultipartUpload> make_s3_multipart_upload(std::shared_ptr<S3Client> client, std::string key,
+                                                          std::string upload_id, PutOptions options,
+                                                          PayloadRules rules);
+
+/// "If-None-Match: *" / "If-Match: \"etag\"" for a write mode, and the
+/// ErrorContext that reads its failures.
+ErrorContext apply_put_mode(const PutOptions& options, bool conditional_writes, http::Headers& headers);
+
+}  // namespace cloudsync::s3

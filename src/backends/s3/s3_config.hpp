@@ -1,0 +1,79 @@
+// From S3Options (plus the environment and the shared config files) to the
+// fully resolved settings an S3 backend runs with. The environment is passed
+// in, so resolution is tested without touching the process environment.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "auth/aws/sigv4.hpp"
+#include "cloudsync/backends/s3.hpp"
+#include "http/http.hpp"
+
+namespace cloudsync::s3 {
+
+/// Where resolution reads environment variables and finds the home folder.
+struct Environment {
+  std::function<std::optional<std::string>(std::string_view name)> get;
+  std::filesystem::path home;
+};
+
+/// The process environment and $HOME.
+Environment process_environment();
+
+struct S3Config {
+  std::string bucket;
+  std::string prefix;
+  S3Provider provider = S3Provider::Other;  ///< never Auto
+  std::string region;
+  http::Url endpoint;             ///< scheme, host and port; path "/"
+  bool default_endpoint = false;  ///< derived from the region (AWS): moves with a region switch
+  bool path_style = true;
+  bool anonymous = false;
+  auth::AwsCredentials credentials;
+  std::string credential_source;          ///< "options", "environment", "profile 'x' (file)" -- for messages
+  S3Checksum checksum = S3Checksum::Md5;  ///< never Auto
+  bool sign_payload = false;
+  bool conditional_writes = false;
+  uint64_t part_size = 0;
+  uint64_t multipart_threshold = 0;
+  uint64_t min_part_size = 0;
+  http::ClientOptions client;
+  http::RetryPolicy retry;
+  /// Where signing takes the time from (tests move the clock).
+  std::function<TimePoint()> clock;
+};
+
+inline constexpr uint64_t kMiB = 1024 * 1024;
+inline constexpr uint64_t kDefaultPartSize = 8 * kMiB;
+inline constexpr uint64_t kDefaultThreshold = 32 * kMiB;
+inline constexpr uint64_t kMinPartSize = 5 * kMiB;
+inline constexpr uint64_t kMaxPartSize = uint64_t{5} << 30;
+inline constexpr uint64_t kMaxSinglePut = uint64_t{5} << 30;
+inline constexpr uint32_t kMaxParts = 10'000;
+inline constexpr uint32_t kMaxKeyBytes = 1024;
+
+/// Resolves `options` against `env`. InvalidArgument for unusable options,
+/// Unauthenticated when no credentials are found (and not anonymous).
+Result<S3Config> resolve_s3_config(const S3Options& options, const Environment& env);
+
+/// "aws", "minio", ... (for messages and logs).
+std::string_view provider_name(S3Provider provider);
+
+/// The provider an endpoint host suggests: *.amazonaws.com AWS, *.r2.cloudflarestorage.com
+/// R2, storage.googleapis.com GCS, anything else Other.
+S3Provider provider_for_host(std::string_view host);
+
+/// Bucket names that work as a DNS label under virtual-host addressing over
+/// TLS: 3-63 lower-case letters, digits and '-', no dots.
+bool virtual_host_compatible(std::string_view bucket);
+
+/// https://s3.<region>.amazonaws.com
+std::string aws_endpoint_for_region(std::string_view region);
+
+}  // namespace cloudsync::s3

@@ -1,0 +1,59 @@
+// The one place where S3 answers become ErrorCodes: S3 error codes (from the
+// <Error> document, or from the HTTP status when there is none, as for HEAD),
+// the hints users need (the bucket's real region, a wrong secret), and which
+// S3 codes a retry can cure.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "backends/s3/s3_xml.hpp"
+#include "http/http.hpp"
+
+namespace cloudsync::s3 {
+
+/// Failures that mean something specific to the operation that saw them.
+enum class ErrorContext {
+  Default,
+  /// A create-only write (If-None-Match: *): 412 means the key exists.
+  CreateOnly,
+  /// A write pinned to an etag (If-Match): 412, and 404 for a key that is
+  /// gone, mean the precondition failed.
+  UpdateIfMatch,
+  /// A read pinned to an etag: 412 means the object changed.
+  ReadIfMatch,
+};
+
+/// The ErrorCode of an S3 error code, or of the HTTP status when the code is
+/// unknown or absent.
+ErrorCode error_code_for_s3(std::string_view s3_code, int http_status, ErrorContext context = ErrorContext::Default);
+
+/// True for S3 codes worth retrying even though their HTTP status alone would
+/// not say so (400 RequestTimeout, 409 ConditionalRequestConflict, an
+/// InternalError/SlowDown inside a 200).
+bool s3_code_is_transient(std::string_view s3_code);
+
+/// The region the answer says the bucket lives in (x-amz-bucket-region, or the
+/// <Region> of AuthorizationHeaderMalformed), when it is a region complaint.
+std::optional<std::string> region_hint(const http::Response& response, const ErrorDocument* doc);
+
+/// The server's clock, when the answer is a RequestTimeTooSkewed complaint
+/// (<ServerTime>, else the Date header).
+std::optional<TimePoint> skewed_server_time(const http::Response& response, const ErrorDocument* doc);
+
+/// What the client used when it failed, for the hints.
+struct ErrorHints {
+  std::string region;             ///< region the request was signed for
+  std::string access_key_id;      ///< not a secret; names the key to check
+  std::string credential_source;  ///< where the keys came from ("options", "profile 'x' in ...")
+};
+
+/// The error Status of a failed answer (or of a 200 carrying an <Error>):
+/// "<what>: HTTP <status> <message>[; hint]" with the HTTP status, S3 code and
+/// request id attached.
+Status s3_error_status(const http::Response& response, std::string_view what, ErrorContext context,
+                       const ErrorHints& hints);
+
+}  // namespace cloudsync::s3

@@ -1,0 +1,85 @@
+#include "backends/s3/s3_payload.hpp"
+
+#include <vector>
+
+#include "auth/aws/sigv4.hpp"
+#include "backends/s3/s3_object_meta.hpp"
+#include "core/error.hpp"
+#include "core/hash.hpp"
+
+namespace cloudsync::s3 {
+
+namespace {
+
+constexpr size_t kReadChunk = 1 << 20;
+
+}  // namespace
+
+Result<PayloadPlan> plan_payload(ByteSource& data, std::optional<uint64_t> size, const HashSet& known,
+                                 const PayloadRules& rules, const OpContext& ctx) {
+  PayloadPlan plan;
+  HashKinds to_compute = 0;
+
+  // The payload hash: a known SHA-256 signs the payload for free.
+  const bool sha256_known = known.sha256.size() == 64;
+  if (!sha256_known && rules.sign_payload) to_compute |= hash_kinds(HashKind::Sha256);
+
+  // The checksum: anything known is free; a signed SHA-256 already makes the
+  // server verify every byte. Otherwise compute the provider's kind.
+  const bool md5_known = known.md5.size() == 32;
+  const bool crc_usable = rules.checksum == S3Checksum::Crc32c && known.crc32c.size() == 8;
+  const bool covered = rules.require_checksum ? (rules.checksum == S3Checksum::Md5 ? md5_known : crc_usable)
+                                              : (md5_known || crc_usable || sha256_known || rules.sign_payload);
+  if (!covered && rules.checksum == S3Checksum::Md5) to_compute |= hash_kinds(HashKind::Md5);
+  if (!covered && rules.checksum == S3Checksum::Crc32c) to_compute |= hash_kinds(HashKind::Crc32c);
+
+  if (to_compute != 0 || !size) {
+    plan.pre_pass = true;
+    Hasher hasher(to_compute);
+    std::vector<char> buf(kReadChunk);
+    uint64_t total = 0;
+    for (;;) {
+      if (ctx.cancelled()) return Status(ErrorCode::Cancelled, "upload cancelled");
+      CLOUDSYNC_ASSIGN_OR_RETURN(size_t n, data.read(buf));
+      if (n == 0) break;
+      if (to_compute != 0) hasher.update(std::string_view(buf.data(), n));
+      total += n;
+    }
+    Status rewound = data.rewind();
+    if (!rewound.ok()) {
+      return make_error(ErrorCode::Unsupported,
+                        "the upload source cannot be read twice ({}); give its size and hashes up front",
+                        rewound.message());
+    }
+    if (size && *size != total) {
+      return make_error(ErrorCode::Integrity, "the upload source produced {} bytes, {} were announced", total, *size);
+    }
+    size = total;
+    if (to_compute != 0) plan.computed = hasher.finish();
+  }
+  plan.size = *size;
+
+  if (sha256_known) {
+    plan.payload_hash = known.sha256;
+  } else if (rules.sign_payload) {
+    plan.payload_hash = plan.computed.sha256;
+  } else {
+    plan.payload_hash = std::string(auth::kUnsignedPayload);
+  }
+  std::string md5 = md5_known ? known.md5 : plan.computed.md5;
+  if (!md5.empty()) {
+    CLOUDSYNC_ASSIGN_OR_RETURN(plan.content_md5, base64_from_hex(md5));
+  }
+  std::string crc = crc_usable ? known.crc32c : plan.computed.crc32c;
+  if (!crc.empty() && rules.checksum == S3Checksum::Crc32c) {
+    CLOUDSYNC_ASSIGN_OR_RETURN(plan.crc32c, base64_from_hex(crc));
+  }
+  return plan;
+}
+
+void add_payload_headers(const PayloadPlan& plan, http::Headers& headers) {
+  if (!plan.content_md5.empty()) headers.set("Content-MD5", plan.content_md5);
+  if (!plan.crc32c.empty()) headers.set("x-amz-checksum-crc32c", plan.crc32c);
+}
+
+}  // namespace cloudsync::s3
