@@ -45,7 +45,9 @@ constexpr std::array kCodes = {
     CodeMapping{"InvalidRange", ErrorCode::InvalidArgument},
     CodeMapping{"InvalidBlobOrBlock", ErrorCode::InvalidArgument},
     CodeMapping{"InvalidBlockId", ErrorCode::InvalidArgument},
-    CodeMapping{"InvalidBlockList", ErrorCode::InvalidArgument},
+    // With ids unique per upload, blocks go missing when another writer
+    // committed the blob in between (which discards uncommitted blocks).
+    CodeMapping{"InvalidBlockList", ErrorCode::Conflict},
     CodeMapping{"OutOfRangeInput", ErrorCode::InvalidArgument},
     CodeMapping{"InvalidResourceName", ErrorCode::InvalidArgument},
     CodeMapping{"InvalidMetadata", ErrorCode::InvalidArgument},
@@ -124,6 +126,11 @@ bool is_transient_azure_code(std::string_view service_code) {
 Status azure_error(const http::Response& response, std::string_view what, bool create_only) {
   AzureError error = parse_azure_error(response);
   ErrorCode code = azure_error_code(response.status, error.code);
+  // Azurite reports a Content-MD5 mismatch as 400 InvalidOperation ("Provided
+  // contentMD5 doesn't match") where the service says Md5Mismatch.
+  if (error.code == "InvalidOperation" && error.message.find("MD5 doesn't match") != std::string::npos) {
+    code = ErrorCode::Integrity;
+  }
   // Put Blob answers 409 BlobAlreadyExists to If-None-Match: *, other writes
   // (Put Block List) 412 ConditionNotMet: both mean the object exists.
   if (create_only && (code == ErrorCode::AlreadyExists || code == ErrorCode::PreconditionFailed)) {
