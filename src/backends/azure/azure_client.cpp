@@ -131,7 +131,11 @@ Result<http::Response> AzureClient::send_once(AzureCall& call, const OpContext& 
   Result<http::Response> result = http::send_with_retry(settings_.retry, ctx, attempt, classify, call.body, call.what);
   call.sink_bytes = counting.bytes;
   if (!result.ok()) return result.status().with_context(call.what);
-  if (result->status < 200 || result->status > 299) return azure_error(*result, call.what, call.create_only);
+  if (result->status < 200 || result->status > 299) {
+    Status error = azure_error(*result, call.what, call.create_only);
+    // The retry loop names its attempts only for transport failures.
+    return call.attempts > 1 ? error.with_context(fmt::format("{} attempts, last", call.attempts)) : error;
+  }
   return result;
 }
 
