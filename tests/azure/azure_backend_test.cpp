@@ -543,6 +543,25 @@ TEST_CASE("azure credentials: connection strings, the environment, account and c
     REQUIRE_OK(b);
     roundtrip(**b, "account-sas.txt");
   }
+  SECTION("a blob SAS URL reads its one blob and says why it cannot list") {
+    REQUIRE_OK(az.backend(container)->write_all(P("only/this one.txt"), "just this", {}, kCtx));
+    REQUIRE_OK(az.backend(container)->write_all(P("not/that.txt"), "no", {}, kCtx));
+    std::string url = az.endpoint() + "/" + container + "/only/this%20one.txt?" +
+                      az.blob_sas(container, "only/this one.txt", "r", now_utc() + 1h);
+    AzureBackendOptions o;
+    o.sas = url;
+    auto b = make_azure_backend(o);
+    REQUIRE_OK(b);
+    auto back = (*b)->read_all(P("only/this one.txt"), kCtx);
+    REQUIRE_OK(back);
+    CHECK(*back == "just this");
+    auto listed = (*b)->list_all({}, kCtx);
+    REQUIRE_CODE(listed, ErrorCode::PermissionDenied);
+    CHECK(listed.status().message().find("blob SAS") != std::string::npos);
+    auto other = (*b)->read_all(P("not/that.txt"), kCtx);
+    CHECK(other.status().http_status() == 403);
+    CHECK((other.status().code() == ErrorCode::Unauthenticated || other.status().code() == ErrorCode::PermissionDenied));
+  }
   SECTION("a container SAS URL names the endpoint and the container") {
     std::string url = az.endpoint() + "/" + container + "?" + az.container_sas(container, "racwdl", now_utc() + 1h);
     AzureBackendOptions o;

@@ -169,7 +169,7 @@ TEST_CASE("azure metadata: rclone's mtime format, etags, MD5s and write headers"
   }
 }
 
-TEST_CASE("azure block ids are unique per upload and of one length; block sizes grow", "[azure][unit]") {
+TEST_CASE("azure block ids are unique per upload and of one length and block sizes grow", "[azure][unit]") {
   std::string a1 = azure::block_id("0123456789abcdef", 1);
   std::string a50000 = azure::block_id("0123456789abcdef", 50000);
   std::string b1 = azure::block_id("fedcba9876543210", 1);

@@ -4,6 +4,7 @@
 
 #include <pugixml.hpp>
 
+#include "backends/azure/azure_client.hpp"
 #include "core/hash.hpp"
 #include "core/time.hpp"
 
@@ -80,6 +81,18 @@ std::string Azurite::container_sas(const std::string& container, const std::stri
   return sas->token;
 }
 
+std::string Azurite::blob_sas(const std::string& container, const std::string& blob, const std::string& permissions,
+                              TimePoint expires) const {
+  auth::BlobSasOptions o;
+  o.container = container;
+  o.blob = blob;
+  o.permissions = permissions;
+  o.expires = expires;
+  auto sas = auth::generate_blob_sas(signer_, o);
+  REQUIRE_OK(sas);
+  return sas->token;
+}
+
 std::string Azurite::account_sas(const std::string& resource_types, const std::string& permissions,
                                  TimePoint expires) const {
   auth::AccountSasOptions o;
@@ -98,7 +111,7 @@ http::Response Azurite::raw(const std::string& method, const std::string& path, 
   request.method = method;
   request.url = endpoint() + path;
   request.headers = headers;
-  request.headers.set("x-ms-version", "2021-08-06");
+  request.headers.set("x-ms-version", azure::kAzureApiVersion);
   if (!body.empty() || method == "PUT") {
     request.body = &source;
     request.body_size = body.size();

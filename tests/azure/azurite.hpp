@@ -44,6 +44,9 @@ class Azurite {
 
   /// A container SAS token (sr=c) with `permissions`, valid until `expires`.
   std::string container_sas(const std::string& container, const std::string& permissions, TimePoint expires) const;
+  /// A blob SAS token (sr=b) for one blob (`blob` decoded).
+  std::string blob_sas(const std::string& container, const std::string& blob, const std::string& permissions,
+                       TimePoint expires) const;
   /// An account SAS token (ss=b) for `resource_types` with `permissions`.
   std::string account_sas(const std::string& resource_types, const std::string& permissions, TimePoint expires) const;
 

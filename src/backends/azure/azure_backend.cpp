@@ -57,7 +57,7 @@ class AzureBackend final : public StorageBackend {
   }
 
   Result<ListPage> list_page(const ListOptions& options, const OpContext& ctx) override {
-    return list_blobs(*client_, options, 0, ctx);
+    return list_blobs(*client_, options, ctx);
   }
 
   Result<std::vector<Status>> remove_many(std::span<const Path> paths, const OpContext& ctx) override {

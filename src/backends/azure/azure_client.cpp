@@ -87,8 +87,7 @@ bool AzureClient::may(char permission) const {
 Status AzureClient::check_sas(std::string_view permissions, SasScope scope) const {
   const auto& sas = settings_.credentials.sas;
   if (!sas) return Status::OK();
-  Status visible = auth::check_sas_token(*sas, permissions, settings_.clock());
-  if (!visible.ok()) return visible.with_context(describe());
+  // What the token can address at all comes first: no permission helps there.
   if (sas->is_account_sas()) {
     char type = scope == SasScope::Container ? 'c' : 'o';
     if (sas->resource_types.find(type) == std::string::npos) {
@@ -102,6 +101,8 @@ Status AzureClient::check_sas(std::string_view permissions, SasScope scope) cons
                       "{}: a blob SAS (sr={}) gives access to one blob only and cannot list; use a container SAS",
                       describe(), sas->resource);
   }
+  Status visible = auth::check_sas_token(*sas, permissions, settings_.clock());
+  if (!visible.ok()) return visible.with_context(describe());
   return Status::OK();
 }
 

@@ -117,11 +117,9 @@ Result<ObjectMeta> get_blob(AzureClient& client, const std::string& key, const G
   return meta;
 }
 
-Result<ListPage> list_blobs(AzureClient& client, const ListOptions& options, uint32_t page_size,
-                            const OpContext& ctx) {
+Result<ListPage> list_blobs(AzureClient& client, const ListOptions& options, const OpContext& ctx) {
   CLOUDSYNC_RETURN_IF_ERROR(client.check_sas("l", SasScope::Container));
-  uint32_t max_results = options.max_keys ? options.max_keys : (page_size ? page_size : kDefaultListPage);
-  max_results = std::min(max_results, kMaxListPage);
+  uint32_t max_results = std::min(options.max_keys ? options.max_keys : kDefaultListPage, kMaxListPage);
   AzureCall call;
   call.method = "GET";
   call.url = client.container_url() + "?restype=container&comp=list&include=metadata&maxresults=" +

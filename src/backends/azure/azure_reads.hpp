@@ -21,8 +21,8 @@ Result<ObjectMeta> head_blob(AzureClient& client, const std::string& key, const 
 Result<ObjectMeta> get_blob(AzureClient& client, const std::string& key, const GetOptions& options, ByteSink& sink,
                             const OpContext& ctx);
 
-/// One List Blobs page with metadata (for the mtime); `page_size` 0 is the maximum.
-Result<ListPage> list_blobs(AzureClient& client, const ListOptions& options, uint32_t page_size,
-                            const OpContext& ctx);
+/// One List Blobs page with metadata (for the mtime): up to options.max_keys
+/// entries (at most 5000), 1000 when it is 0.
+Result<ListPage> list_blobs(AzureClient& client, const ListOptions& options, const OpContext& ctx);
 
 }  // namespace cloudsync::azure
