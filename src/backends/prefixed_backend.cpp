@@ -30,7 +30,15 @@ class PrefixedUpload final : public MultipartUpload {
 class PrefixedBackend final : public StorageBackend {
  public:
   PrefixedBackend(std::shared_ptr<StorageBackend> inner, Path prefix)
-      : inner_(std::move(inner)), prefix_(std::move(prefix)), key_prefix_(prefix_.str() + "/") {}
+      : inner_(std::move(inner)), prefix_(std::move(prefix)), key_prefix_(prefix_.str() + "/"),
+        caps_(inner_->capabilities()) {
+    // Keys get the prefix in front: the longest key shrinks by its length.
+    if (caps_.max_key_bytes > 0) {
+      caps_.max_key_bytes = caps_.max_key_bytes > key_prefix_.size()
+                                ? caps_.max_key_bytes - static_cast<uint32_t>(key_prefix_.size())
+                                : 1;
+    }
+  }
 
   std::string scheme() const override { return inner_->scheme(); }
   std::string describe() const override {
@@ -38,7 +46,7 @@ class PrefixedBackend final : public StorageBackend {
     if (!base.empty() && base.back() != '/') base += '/';
     return base + prefix_.str();
   }
-  const Capabilities& capabilities() const override { return inner_->capabilities(); }
+  const Capabilities& capabilities() const override { return caps_; }
 
   Result<ObjectMeta> head(const Path& path, const OpContext& ctx) override {
     return strip(inner_->head(prefix_.join(path), ctx));
@@ -95,6 +103,7 @@ class PrefixedBackend final : public StorageBackend {
   std::shared_ptr<StorageBackend> inner_;
   Path prefix_;
   std::string key_prefix_;
+  Capabilities caps_;
 };
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "cloudsync/backend.hpp"
+#include "cloudsync/backends/azure.hpp"
 #include "cloudsync/backends/local.hpp"
 #include "cloudsync/backends/memory.hpp"
 #include "cloudsync/backends/s3.hpp"
@@ -29,29 +30,27 @@ Result<bool> parse_bool(const std::string& key, const std::string& value) {
   return make_error(ErrorCode::InvalidArgument, "option {} must be true or false, not '{}'", key, value);
 }
 
-// "8388608", "8M", "8MiB", "64k": binary units, as part sizes usually are.
+// "8388608", "256K", "8M", "8MiB", "1G" (binary multiples) -> bytes.
 Result<uint64_t> parse_size(const std::string& key, const std::string& value) {
-  size_t digits = 0;
-  while (digits < value.size() && value[digits] >= '0' && value[digits] <= '9') ++digits;
-  std::string unit = value.substr(digits);
-  for (char& c : unit) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  uint64_t shift = 0;
-  if (unit.empty() || unit == "b") {
-    shift = 0;
-  } else if (unit == "k" || unit == "kib" || unit == "kb") {
-    shift = 10;
-  } else if (unit == "m" || unit == "mib" || unit == "mb") {
-    shift = 20;
-  } else if (unit == "g" || unit == "gib" || unit == "gb") {
-    shift = 30;
-  } else {
-    digits = 0;
-  }
-  if (digits == 0 || digits > 12) {
+  auto invalid = [&] {
     return make_error(ErrorCode::InvalidArgument, "option {} must be a size such as 8388608 or 8MiB, not '{}'", key,
                       value);
+  };
+  uint64_t number = 0;
+  size_t digits = 0;
+  for (; digits < value.size() && value[digits] >= '0' && value[digits] <= '9'; ++digits) {
+    if (number > (UINT64_MAX - 9) / 10) return invalid();
+    number = number * 10 + static_cast<uint64_t>(value[digits] - '0');
   }
-  return std::stoull(value.substr(0, digits)) << shift;
+  std::string unit = value.substr(digits);
+  for (char& c : unit) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  int shift = -1;
+  if (unit.empty() || unit == "b") shift = 0;
+  if (unit == "k" || unit == "kb" || unit == "kib") shift = 10;
+  if (unit == "m" || unit == "mb" || unit == "mib") shift = 20;
+  if (unit == "g" || unit == "gb" || unit == "gib") shift = 30;
+  if (digits == 0 || shift < 0 || number > (UINT64_MAX >> shift)) return invalid();
+  return number << shift;
 }
 
 Status reject_unknown(const BackendOptions& left, std::string_view scheme) {
@@ -144,6 +143,38 @@ Result<std::shared_ptr<StorageBackend>> open_s3(const StorageUrl& url, BackendOp
   return make_s3_backend(std::move(s3));
 }
 
+// az://container[/prefix]
+Result<std::shared_ptr<StorageBackend>> open_azure(const StorageUrl& url, BackendOptions options) {
+  AzureBackendOptions azure;
+  azure.container = url.root;
+  for (auto [key, field] : {std::pair<const char*, std::string*>{"account", &azure.account},
+                            {"account_key", &azure.account_key},
+                            {"sas", &azure.sas},
+                            {"connection_string", &azure.connection_string},
+                            {"endpoint", &azure.endpoint}}) {
+    if (auto v = take(options, key)) *field = *v;
+  }
+  if (auto v = take(options, "create_container")) {
+    CLOUDSYNC_ASSIGN_OR_RETURN(azure.create_container, parse_bool("create_container", *v));
+  }
+  if (auto v = take(options, "block_size")) {
+    CLOUDSYNC_ASSIGN_OR_RETURN(azure.block_size, parse_size("block_size", *v));
+  }
+  if (auto v = take(options, "upload_cutoff")) {
+    CLOUDSYNC_ASSIGN_OR_RETURN(azure.upload_cutoff, parse_size("upload_cutoff", *v));
+  }
+  if (options.count("key")) {
+    // Not echoed: the value is a key.
+    return make_error(ErrorCode::InvalidArgument, "unknown option 'key' for az URLs: the account key option is "
+                                                  "'account_key'");
+  }
+  CLOUDSYNC_RETURN_IF_ERROR(reject_unknown(options, "az"));
+  CLOUDSYNC_ASSIGN_OR_RETURN(std::shared_ptr<StorageBackend> backend, make_azure_backend(std::move(azure)));
+  if (url.path.empty()) return backend;
+  CLOUDSYNC_ASSIGN_OR_RETURN(Path prefix, Path::parse(url.path));
+  return make_prefixed_backend(std::move(backend), std::move(prefix));
+}
+
 }  // namespace
 
 Result<std::shared_ptr<StorageBackend>> open_backend(std::string_view url_text, const BackendOptions& options) {
@@ -151,7 +182,9 @@ Result<std::shared_ptr<StorageBackend>> open_backend(std::string_view url_text, 
   if (url.scheme == "file") return open_local(url, options);
   if (url.scheme == "mem") return open_memory(url, options);
   if (url.scheme == "s3") return open_s3(url, options);
-  return make_error(ErrorCode::InvalidArgument, "unsupported URL scheme '{}' in '{}' (this build knows: file, mem, s3)",
+  if (url.scheme == "az") return open_azure(url, options);
+  return make_error(ErrorCode::InvalidArgument,
+                    "unsupported URL scheme '{}' in '{}' (this build knows: file, mem, s3, az)",
                     url.scheme, url_text);
 }
 

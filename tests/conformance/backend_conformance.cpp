@@ -244,7 +244,8 @@ void run_backend_conformance(const ConformanceTarget& target) {
     uint32_t max_key = caps.max_key_bytes ? caps.max_key_bytes : 1024;
     // A long key, made of segments a filesystem accepts (<= 255 bytes each).
     std::string long_key;
-    while (long_key.size() + 201 <= std::min<uint32_t>(max_key, 1024)) long_key += std::string(200, 'k') + "/";
+    // Segments of 200 + "/" while the final "end" still fits.
+    while (long_key.size() + 201 + 3 <= std::min<uint32_t>(max_key, 1024)) long_key += std::string(200, 'k') + "/";
     long_key += "end";
     keys.push_back(long_key);
     for (const auto& k : keys) put_text(b, k, "content of " + k);

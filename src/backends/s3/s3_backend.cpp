@@ -88,15 +88,13 @@ Capabilities s3_capabilities(const S3Config& config) {
   return caps;
 }
 
-S3Backend::S3Backend(std::shared_ptr<S3Client> client, uint32_t key_budget)
-    : client_(std::move(client)), caps_(s3_capabilities(client_->config())) {
-  caps_.max_key_bytes = std::min(key_budget, kMaxKeyBytes);
-}
+S3Backend::S3Backend(std::shared_ptr<S3Client> client)
+    : client_(std::move(client)), caps_(s3_capabilities(client_->config())) {}
 
-std::shared_ptr<S3Backend> make_s3_bucket_backend(S3Config config, uint32_t key_budget) {
+std::shared_ptr<S3Backend> make_s3_bucket_backend(S3Config config) {
   auto transport = http::make_curl_transport(config.client);
   auto client = std::make_shared<S3Client>(std::move(config), std::move(transport));
-  return std::make_shared<S3Backend>(std::move(client), key_budget);
+  return std::make_shared<S3Backend>(std::move(client));
 }
 
 PayloadRules S3Backend::payload_rules() const {

@@ -16,9 +16,7 @@ Capabilities s3_capabilities(const S3Config& config);
 
 class S3Backend final : public StorageBackend {
  public:
-  /// `key_budget`: the longest key callers may use below the prefix the
-  /// backend will be seen through (S3's 1024 bytes minus the prefix).
-  S3Backend(std::shared_ptr<S3Client> client, uint32_t key_budget = kMaxKeyBytes);
+  explicit S3Backend(std::shared_ptr<S3Client> client);
 
   std::string scheme() const override { return "s3"; }
   std::string describe() const override { return client_->describe(""); }
@@ -46,7 +44,7 @@ class S3Backend final : public StorageBackend {
 };
 
 /// Opens the bucket backend of a resolved configuration (no prefix applied).
-std::shared_ptr<S3Backend> make_s3_bucket_backend(S3Config config, uint32_t key_budget = kMaxKeyBytes);
+std::shared_ptr<S3Backend> make_s3_bucket_backend(S3Config config);
 
 /// The multipart upload of `key` (S3 UploadId `upload_id`).
 std::unique_ptr<MultipartUpload> make_s3_multipart_upload(std::shared_ptr<S3Client> client, std::string key,

@@ -28,14 +28,11 @@ Result<std::shared_ptr<StorageBackend>> make_s3_backend(S3Options options) {
   std::string prefix = config.prefix;
   while (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
   CLOUDSYNC_ASSIGN_OR_RETURN(Path scope, Path::parse(prefix));
-  uint32_t budget = s3::kMaxKeyBytes;
-  if (!scope.is_root()) {
-    if (scope.str().size() + 1 >= s3::kMaxKeyBytes) {
-      return make_error(ErrorCode::InvalidArgument, "S3 prefix '{}' leaves no room for keys", prefix);
-    }
-    budget -= static_cast<uint32_t>(scope.str().size() + 1);
+  // The prefix adapter lowers max_key_bytes by the prefix it adds.
+  if (scope.str().size() + 1 >= s3::kMaxKeyBytes) {
+    return make_error(ErrorCode::InvalidArgument, "S3 prefix '{}' leaves no room for keys", prefix);
   }
-  std::shared_ptr<StorageBackend> bucket = s3::make_s3_bucket_backend(std::move(config), budget);
+  std::shared_ptr<StorageBackend> bucket = s3::make_s3_bucket_backend(std::move(config));
   return make_prefixed_backend(std::move(bucket), std::move(scope));
 }
 

@@ -1,0 +1,159 @@
+// AzureBackend: the StorageBackend over one container, assembled from the
+// client (requests, auth, retries, errors), reads and writes.
+#include "backends/azure/azure_backend.hpp"
+
+#include <algorithm>
+
+#include "backends/azure/azure_client.hpp"
+#include "backends/azure/azure_reads.hpp"
+#include "backends/azure/azure_writes.hpp"
+#include "core/error.hpp"
+#include "core/log.hpp"
+#include "core/time.hpp"
+
+namespace cloudsync::azure {
+
+namespace {
+
+// Blob names may have up to 1024 characters; counting UTF-8 bytes keeps
+// every accepted key within that.
+constexpr uint32_t kMaxKeyBytes = 1024;
+
+class AzureBackend final : public StorageBackend {
+ public:
+  AzureBackend(std::shared_ptr<AzureClient> client, AzureBackendOptions options)
+      : client_(std::move(client)), options_(std::move(options)), caps_(azure_capabilities(options_)) {}
+
+  std::string scheme() const override { return "az"; }
+  std::string describe() const override { return client_->describe(); }
+  const Capabilities& capabilities() const override { return caps_; }
+
+  Result<ObjectMeta> head(const Path& path, const OpContext& ctx) override {
+    CLOUDSYNC_RETURN_IF_ERROR(check_key(path));
+    return head_blob(*client_, path.str(), ctx);
+  }
+
+  Result<ObjectMeta> get(const Path& path, const GetOptions& options, ByteSink& sink, const OpContext& ctx) override {
+    CLOUDSYNC_RETURN_IF_ERROR(check_key(path));
+    return get_blob(*client_, path.str(), options, sink, ctx);
+  }
+
+  Result<ObjectMeta> put(const Path& path, ByteSource& data, const PutOptions& options,
+                         const OpContext& ctx) override {
+    CLOUDSYNC_RETURN_IF_ERROR(check_key(path));
+    std::optional<uint64_t> size = data.size();
+    if (!size) size = options.size;
+    if (size && *size <= std::min(caps_.multipart.threshold, kMaxPutBlobSize)) {
+      return put_blob(*client_, path.str(), data, *size, options, ctx);
+    }
+    // Too large for one request, or of unknown size: block by block.
+    return put_streamed_blocks(client_, path.str(), data, size, options_.block_size, options, ctx);
+  }
+
+  Result<std::unique_ptr<MultipartUpload>> start_multipart(const Path& path, const PutOptions& options,
+                                                           const OpContext&) override {
+    CLOUDSYNC_RETURN_IF_ERROR(check_key(path));
+    return start_block_upload(client_, path.str(), options);
+  }
+
+  Result<ListPage> list_page(const ListOptions& options, const OpContext& ctx) override {
+    return list_blobs(*client_, options, ctx);
+  }
+
+  Result<std::vector<Status>> remove_many(std::span<const Path> paths, const OpContext& ctx) override {
+    for (const Path& p : paths) CLOUDSYNC_RETURN_IF_ERROR(check_key(p));
+    return delete_blobs(*client_, paths, std::max<uint32_t>(options_.delete_concurrency, 1), ctx);
+  }
+
+ private:
+  Status check_key(const Path& path) const {
+    if (path.is_root()) return make_error(ErrorCode::InvalidArgument, "{}: the root is not a blob", describe());
+    if (path.str().size() > kMaxKeyBytes) {
+      return make_error(ErrorCode::InvalidArgument, "{}: blob names are limited to {} bytes ('{}...' has {})",
+                        describe(), kMaxKeyBytes, path.str().substr(0, 40), path.str().size());
+    }
+    return Status::OK();
+  }
+
+  std::shared_ptr<AzureClient> client_;
+  AzureBackendOptions options_;
+  Capabilities caps_;
+};
+
+}  // namespace
+
+Capabilities azure_capabilities(const AzureBackendOptions& options) {
+  Capabilities caps;
+  caps.mtime_precision = std::chrono::nanoseconds(1);  // metadata "mtime" keeps nanoseconds
+  caps.hashes = hash_kinds(HashKind::Md5);
+  caps.conditional_create = true;
+  caps.conditional_update = true;
+  caps.case_sensitive = true;
+  caps.duplicate_names = false;
+  caps.hierarchical = false;
+  caps.ranged_get = true;
+  caps.max_key_bytes = kMaxKeyBytes;
+  // remove_many sends one request per blob, this many at a time in parallel
+  // (the size of a Blob Batch, so that callers batch sensibly).
+  caps.max_batch_delete = 256;
+  caps.multipart.supported = true;
+  caps.multipart.parallel = true;
+  caps.multipart.equal_parts = false;
+  caps.multipart.min_part_size = 1;
+  caps.multipart.max_part_size = kMaxBlockSize;
+  caps.multipart.part_size_multiple = 1;
+  caps.multipart.max_parts = kMaxBlocks;
+  caps.multipart.default_part_size = std::clamp<uint64_t>(options.block_size, 1, kMaxBlockSize);
+  caps.multipart.threshold = std::min(std::max<uint64_t>(options.upload_cutoff, 1), kMaxPutBlobSize);
+  return caps;
+}
+
+Result<std::shared_ptr<StorageBackend>> make_azure_backend(AzureBackendOptions options, AzureEnvironment environment) {
+  if (options.block_size == 0 || options.block_size > kMaxBlockSize) {
+    return make_error(ErrorCode::InvalidArgument, "azure: block_size must be between 1 byte and {} bytes",
+                      kMaxBlockSize);
+  }
+  if (options.upload_cutoff == 0 || options.upload_cutoff > kMaxPutBlobSize) {
+    return make_error(ErrorCode::InvalidArgument, "azure: upload_cutoff must be between 1 byte and {} bytes",
+                      kMaxPutBlobSize);
+  }
+  auth::AzureAuthSettings settings;
+  settings.connection_string = options.connection_string;
+  settings.account = options.account;
+  settings.account_key = options.account_key;
+  settings.sas = options.sas;
+  settings.endpoint = options.endpoint;
+  if (!environment.env) environment.env = auth::process_environment();
+  CLOUDSYNC_ASSIGN_OR_RETURN(auth::AzureCredentials credentials,
+                             auth::resolve_azure_credentials(settings, environment.env));
+  if (!credentials.container.empty()) {
+    if (options.container.empty()) {
+      options.container = credentials.container;
+    } else if (options.container != credentials.container) {
+      return make_error(ErrorCode::InvalidArgument, "the SAS URL is for container '{}', not '{}'",
+                        credentials.container, options.container);
+    }
+  }
+  if (!environment.transport) environment.transport = http::make_curl_transport(http::ClientOptions{});
+  AzureClient::Settings client;
+  client.credentials = std::move(credentials);
+  client.container = options.container;
+  client.create_container = options.create_container;
+  client.transport = std::move(environment.transport);
+  client.retry = environment.retry;
+  client.clock = environment.clock ? environment.clock : now_utc;
+  CLOUDSYNC_ASSIGN_OR_RETURN(std::unique_ptr<AzureClient> made, AzureClient::create(std::move(client)));
+  std::shared_ptr<AzureClient> shared = std::move(made);
+  log(LogLevel::Debug, "azure: opened {}", shared->describe());
+  return std::shared_ptr<StorageBackend>(std::make_shared<AzureBackend>(std::move(shared), std::move(options)));
+}
+
+}  // namespace cloudsync::azure
+
+namespace cloudsync {
+
+Result<std::shared_ptr<StorageBackend>> make_azure_backend(AzureBackendOptions options) {
+  return azure::make_azure_backend(std::move(options), azure::AzureEnvironment{});
+}
+
+}  // namespace cloudsync

@@ -1,0 +1,137 @@
+#include "backends/azure/azure_reads.hpp"
+
+#include <algorithm>
+#include <charconv>
+
+#include "backends/azure/azure_meta.hpp"
+#include "backends/azure/azure_xml.hpp"
+#include "core/error.hpp"
+#include "core/url.hpp"
+
+namespace cloudsync::azure {
+
+namespace {
+
+// A page of up to 1000 entries stays well below the transport's 8 MiB cap on
+// buffered answers even with 1 KiB names and metadata; callers may ask for more.
+constexpr uint32_t kDefaultListPage = 1000;
+
+Result<ObjectMeta> head_request(AzureClient& client, const std::string& key, const std::string& if_match,
+                                const OpContext& ctx) {
+  CLOUDSYNC_RETURN_IF_ERROR(client.check_sas("r", SasScope::Object));
+  AzureCall call;
+  call.method = "HEAD";
+  call.url = client.blob_url(key);
+  call.what = "HEAD " + client.describe(key);
+  if (!if_match.empty()) call.headers.set("If-Match", quoted_etag(if_match));
+  CLOUDSYNC_ASSIGN_OR_RETURN(http::Response response, client.send(call, ctx));
+  return meta_from_headers(key, response.headers);
+}
+
+// "bytes START-END/TOTAL" -> START and TOTAL.
+bool parse_content_range(std::string_view text, uint64_t& start, uint64_t& total) {
+  constexpr std::string_view kUnit = "bytes ";
+  if (text.substr(0, kUnit.size()) != kUnit) return false;
+  text.remove_prefix(kUnit.size());
+  size_t dash = text.find('-');
+  size_t slash = text.find('/');
+  if (dash == std::string_view::npos || slash == std::string_view::npos || slash < dash) return false;
+  auto number = [](std::string_view s, uint64_t& out) {
+    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+    return ec == std::errc() && end == s.data() + s.size() && !s.empty();
+  };
+  return number(text.substr(0, dash), start) && number(text.substr(slash + 1), total);
+}
+
+// A range that starts at (or past) the end reads nothing: the object's
+// metadata after checking the etag, or an error for a start past the end.
+Result<ObjectMeta> empty_range(AzureClient& client, const std::string& key, const GetOptions& options,
+                               const OpContext& ctx) {
+  CLOUDSYNC_ASSIGN_OR_RETURN(ObjectMeta meta, head_request(client, key, options.if_match, ctx));
+  if (options.range->offset > meta.size) {
+    return make_error(ErrorCode::InvalidArgument, "GET {}: the range starts at byte {}, beyond the end ({} bytes)",
+                      client.describe(key), options.range->offset, meta.size);
+  }
+  return meta;
+}
+
+}  // namespace
+
+Result<ObjectMeta> head_blob(AzureClient& client, const std::string& key, const OpContext& ctx) {
+  return head_request(client, key, {}, ctx);
+}
+
+Result<ObjectMeta> get_blob(AzureClient& client, const std::string& key, const GetOptions& options, ByteSink& sink,
+                            const OpContext& ctx) {
+  CLOUDSYNC_RETURN_IF_ERROR(client.check_sas("r", SasScope::Object));
+  AzureCall call;
+  call.method = "GET";
+  call.url = client.blob_url(key);
+  call.what = "GET " + client.describe(key);
+  std::optional<uint64_t> offset;  // set when a range is sent
+  if (options.range) {
+    const ByteRange& range = *options.range;
+    if (range.length && *range.length == 0) return empty_range(client, key, options, ctx);
+    if (range.offset > 0 || range.length) {
+      offset = range.offset;
+      call.headers.set("x-ms-range", range.length
+                                         ? fmt::format("bytes={}-{}", range.offset, range.offset + *range.length - 1)
+                                         : fmt::format("bytes={}-", range.offset));
+    }
+  }
+  if (!options.if_match.empty()) call.headers.set("If-Match", quoted_etag(options.if_match));
+  call.sink = &sink;
+  Result<http::Response> response = client.send(call, ctx);
+  if (!response.ok()) {
+    // 416: the range starts at the end (a resumption after the last byte
+    // arrived) or beyond it.
+    if (offset && response.status().provider_code() == "InvalidRange" && call.sink_bytes == 0) {
+      return empty_range(client, key, options, ctx);
+    }
+    return response.status();
+  }
+  ObjectMeta meta = meta_from_headers(key, response->headers);
+  std::optional<std::string_view> content_length = response->headers.get("Content-Length");
+  uint64_t expected = content_length ? meta.size : call.sink_bytes;
+  if (offset) {
+    uint64_t start = 0;
+    uint64_t total = 0;
+    std::optional<std::string_view> content_range = response->headers.get("Content-Range");
+    if (response->status != 206 || !content_range || !parse_content_range(*content_range, start, total) ||
+        start != *offset) {
+      // The sink received something other than the requested bytes.
+      return make_error(ErrorCode::Internal, "{}: the answer (HTTP {}, Content-Range '{}') is not the range from byte {}",
+                        call.what, response->status, content_range.value_or(""), *offset);
+    }
+    meta.size = total;
+    // Only x-ms-blob-content-md5 describes the whole blob on a range answer.
+    std::optional<std::string_view> blob_md5 = response->headers.get("x-ms-blob-content-md5");
+    meta.hashes.md5 = blob_md5 ? md5_hex_from_base64(*blob_md5) : std::string();
+  } else if (!content_length) {
+    meta.size = call.sink_bytes;
+  }
+  if (call.sink_bytes != expected) {
+    return make_error(ErrorCode::Network, "{}: the body was cut short ({} of {} bytes)", call.what, call.sink_bytes,
+                      expected);
+  }
+  return meta;
+}
+
+Result<ListPage> list_blobs(AzureClient& client, const ListOptions& options, const OpContext& ctx) {
+  CLOUDSYNC_RETURN_IF_ERROR(client.check_sas("l", SasScope::Container));
+  uint32_t max_results = std::min(options.max_keys ? options.max_keys : kDefaultListPage, kMaxListPage);
+  AzureCall call;
+  call.method = "GET";
+  call.url = client.container_url() + "?restype=container&comp=list&include=metadata&maxresults=" +
+             std::to_string(max_results);
+  if (!options.prefix.empty()) call.url += "&prefix=" + percent_encode(options.prefix);
+  if (!options.recursive) call.url += "&delimiter=%2F";
+  if (!options.page_token.empty()) call.url += "&marker=" + percent_encode(options.page_token);
+  call.what = "list " + client.describe(options.prefix);
+  CLOUDSYNC_ASSIGN_OR_RETURN(http::Response response, client.send(call, ctx));
+  Result<ListPage> page = parse_list_blobs(response.body);
+  if (!page.ok()) return page.status().with_context(call.what);
+  return page;
+}
+
+}  // namespace cloudsync::azure

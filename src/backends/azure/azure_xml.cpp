@@ -1,0 +1,89 @@
+#include "backends/azure/azure_xml.hpp"
+
+#include <charconv>
+
+#include <pugixml.hpp>
+
+#include "backends/azure/azure_meta.hpp"
+#include "core/error.hpp"
+#include "core/time.hpp"
+#include "core/url.hpp"
+
+namespace cloudsync::azure {
+
+namespace {
+
+// Blob names are data: whitespace-only names and carriage returns must
+// survive, so whitespace PCDATA is kept and line ends are not normalised.
+constexpr unsigned kParseFlags = (pugi::parse_default | pugi::parse_ws_pcdata) & ~pugi::parse_eol;
+
+char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+
+Result<std::string> name_of(const pugi::xml_node& entry) {
+  pugi::xml_node name = entry.child("Name");
+  std::string text = name.text().get();
+  if (name.attribute("Encoded").as_bool()) {
+    Result<std::string> decoded = percent_decode(text);
+    if (!decoded.ok()) return make_error(ErrorCode::Internal, "List Blobs returned a badly encoded name");
+    return decoded;
+  }
+  return text;
+}
+
+Result<ObjectMeta> object_of(const pugi::xml_node& blob) {
+  ObjectMeta meta;
+  CLOUDSYNC_ASSIGN_OR_RETURN(meta.key, name_of(blob));
+  pugi::xml_node props = blob.child("Properties");
+  std::string_view length = props.child_value("Content-Length");
+  auto [end, ec] = std::from_chars(length.data(), length.data() + length.size(), meta.size);
+  if (ec != std::errc() || end != length.data() + length.size()) {
+    return make_error(ErrorCode::Internal, "List Blobs returned no valid Content-Length for '{}'", meta.key);
+  }
+  meta.etag = quoted_etag(props.child_value("Etag"));
+  if (Result<TimePoint> t = parse_http_date(props.child_value("Last-Modified")); t.ok()) meta.last_modified = *t;
+  meta.hashes.md5 = md5_hex_from_base64(props.child_value("Content-MD5"));
+  meta.content_type = props.child_value("Content-Type");
+  meta.version = blob.child_value("VersionId");
+  for (pugi::xml_node m : blob.child("Metadata").children()) {
+    if (m.type() != pugi::node_element) continue;
+    std::string key = m.name();
+    for (char& c : key) c = ascii_lower(c);
+    meta.metadata[key] = m.text().get();
+  }
+  apply_metadata(meta);
+  // Hierarchical-namespace accounts (ADLS Gen2) list real directories.
+  if (std::string_view(props.child_value("ResourceType")) == "directory") meta.kind = ObjectKind::DirectoryMarker;
+  return meta;
+}
+
+}  // namespace
+
+Result<ListPage> parse_list_blobs(std::string_view xml) {
+  pugi::xml_document doc;
+  pugi::xml_parse_result parsed = doc.load_buffer(xml.data(), xml.size(), kParseFlags);
+  pugi::xml_node root = doc.child("EnumerationResults");
+  if (!parsed || !root) return make_error(ErrorCode::Internal, "List Blobs returned a malformed document");
+  ListPage page;
+  for (pugi::xml_node entry : root.child("Blobs").children()) {
+    std::string_view kind = entry.name();
+    if (kind == "Blob") {
+      CLOUDSYNC_ASSIGN_OR_RETURN(ObjectMeta meta, object_of(entry));
+      page.objects.push_back(std::move(meta));
+    } else if (kind == "BlobPrefix") {
+      CLOUDSYNC_ASSIGN_OR_RETURN(std::string prefix, name_of(entry));
+      page.common_prefixes.push_back(std::move(prefix));
+    }
+  }
+  page.next_page_token = root.child("NextMarker").text().get();
+  return page;
+}
+
+std::string block_list_xml(const std::vector<std::string>& block_ids) {
+  // Block ids are base64 (no characters XML would need escaped).
+  std::string out = "<?xml version=\"1.0\" encoding=\"utf-8\"?><BlockList>";
+  for (const std::string& id : block_ids) out += "<Latest>" + id + "</Latest>";
+  out += "</BlockList>";
+  return out;
+}
+
+}  // namespace cloudsync::azure
