@@ -6,6 +6,7 @@
 
 #include "cloudsync/backends/local.hpp"
 #include "core/error.hpp"
+#include "core/file_io.hpp"
 #include "core/hash.hpp"
 #include "core/log.hpp"
 #include "core/parallel.hpp"
@@ -122,8 +123,28 @@ struct Workspace::Impl {
     return backend;
   }
 
+  // The integration's folder as a backend. Called with the workspace lock
+  // held, so any temporary of ours found in the folder was left by a run that
+  // died (a crash, kill -9): it is removed first.
   Result<std::shared_ptr<StorageBackend>> local(const Integration& integ) const {
+    remove_stale_partials(folder_of(integ));
     return make_local_backend(folder_of(integ));
+  }
+
+  static void remove_stale_partials(const fs::path& folder) {
+    std::error_code ec;
+    auto options = fs::directory_options::skip_permission_denied;
+    for (auto it = fs::recursive_directory_iterator(folder, options, ec); !ec && it != fs::recursive_directory_iterator();
+         it.increment(ec)) {
+      if (it->is_symlink(ec)) {
+        it.disable_recursion_pending();
+        continue;
+      }
+      if (it->is_regular_file(ec) && is_partial_file_name(it->path().filename().string())) {
+        log(LogLevel::Info, "removing '{}', left behind by an interrupted transfer", it->path().string());
+        fs::remove(it->path(), ec);
+      }
+    }
   }
 
   Result<uint64_t> tracked_file_count() const {

@@ -471,6 +471,16 @@ TEST_CASE("an interrupted import leaves no partial file and resumes next time", 
   CHECK(sha256_hex(read_file(p.folder / "big.bin")) == sha256_hex(big));
 }
 
+TEST_CASE("temporaries left by a killed run are cleaned up by the next operation", "[workspace][download]") {
+  Project p;
+  p.put_remote("data/a.csv", "a");
+  p.import({"data/"});
+  write_file(p.folder / "data/.a.csv.cloudsync-0badc0ffee00.partial", "half of a download");
+  write_file(p.folder / "data/keep.partial", "not ours");
+  p.restore();
+  CHECK(list_tree(p.folder) == std::vector<std::string>{"data/a.csv", "data/keep.partial"});
+}
+
 TEST_CASE("the manifest survives a reopen and stays outside external-files", "[workspace]") {
   Project p;
   p.put_remote("k.txt", "k");
