@@ -1,0 +1,1 @@
+#include "gdrive/drive_fixture.hpp"
