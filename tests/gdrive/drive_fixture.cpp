@@ -13,8 +13,7 @@ namespace {
 
 // Loopback tests must not wander through a proxy of the developer's environment.
 void drop_proxy_environment() {
-  for (const char* name : {"http_proxy", "https_proxy", "HTTPS_PROXY", "ALL_PROXY", "all_proxy", "no_proxy", "NO_PROXY",
-                           "GOOGLE_APPLICATION_CREDENTIALS"}) {
+  for (const char* name : {"http_proxy", "https_proxy", "HTTPS_PROXY", "ALL_PROXY", "all_proxy", "no_proxy", "NO_PROXY"}) {
     ::unsetenv(name);
   }
 }
@@ -89,19 +88,49 @@ PeerServer& drive_server() {
   return *server;
 }
 
-PeerServer& token_server() {
+namespace {
+
+// A service-account key file (the signing vectors' key) naming `token_uri`.
+std::string service_account_json(const std::string& token_uri) {
+  auto vectors = parse_json(read_file(std::filesystem::path(CLOUDSYNC_TEST_VECTORS_DIR) /
+                                      "generated-signing-vectors.json"),
+                            "vectors");
+  REQUIRE_OK(vectors);
+  std::string pem = (*vectors)["google"]["serviceAccountJwt"]["privateKeyPkcs8Pem"].GetString();
+  return json_of({{"type", "service_account"},
+                  {"project_id", "example-project"},
+                  {"private_key_id", "kid-1"},
+                  {"private_key", pem},
+                  {"client_email", "test-sa@example-project.iam.gserviceaccount.com"},
+                  {"token_uri", token_uri}});
+}
+
+struct TokenPeer {
+  TempDir keys;
+  std::unique_ptr<PeerServer> server;
+};
+
+TokenPeer& token_peer() {
   static std::mutex mutex;
-  static std::unique_ptr<PeerServer> server;
+  static TokenPeer peer;
   std::lock_guard lock(mutex);
-  if (!server) {
+  if (!peer.server) {
+    write_file(peer.keys / "server-copy.json", service_account_json("http://unused/token"));
     PeerSpec spec;
     spec.name = "oauth";
     spec.command = {"{peers}/start-oauth.sh", "{port}", "{dir}", CLOUDSYNC_TEST_NPM_DIR};
-    spec.env = {{"OAUTH_UNIQUE_TOKENS", "1"}};
-    server = start_peer(std::move(spec));
+    spec.env = {{"OAUTH_UNIQUE_TOKENS", "1"}, {"OAUTH_SA_KEY_FILE", (peer.keys / "server-copy.json").string()}};
+    peer.server = start_peer(std::move(spec));
+    write_file(peer.keys / "key.json", service_account_json(peer.server->url() + "/token"));
   }
-  return *server;
+  return peer;
 }
+
+}  // namespace
+
+PeerServer& token_server() { return *token_peer().server; }
+
+std::filesystem::path service_account_key_file() { return token_peer().keys / "key.json"; }
 
 std::string token_uri() { return token_server().url() + "/token"; }
 

@@ -4,6 +4,7 @@
 // folders, and backends on the stand-in.
 #pragma once
 
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -28,6 +29,9 @@ PeerServer& drive_server();
 /// tokens "valid-token-<n>" that the Drive stand-in accepts.
 PeerServer& token_server();
 std::string token_uri();
+/// A service-account key file the token server accepts assertions from,
+/// naming the token server as its token_uri.
+std::filesystem::path service_account_key_file();
 /// Token requests the token server has seen for `grant_type`.
 int64_t token_requests(const std::string& grant_type);
 

@@ -215,7 +215,7 @@ TEST_CASE("names that need escaping in queries round-trip", "[gdrive][names]") {
   }
 }
 
-TEST_CASE("updates keep the file's ID; mtime and md5 round-trip", "[gdrive][write]") {
+TEST_CASE("updates keep the file's ID, and mtime and md5 round-trip", "[gdrive][write]") {
   DriveAdmin admin;
   std::string root = fresh_folder();
   auto b = open_drive(drive_options(root));

@@ -633,7 +633,9 @@ class DriveBackend final : public StorageBackend, public std::enable_shared_from
                            options.range->length ? static_cast<size_t>(*options.range->length) : std::string_view::npos);
     }
     if (!bytes.empty()) CLOUDSYNC_RETURN_IF_ERROR(sink.write(bytes));
-    meta.size = data->size();
+    // The metadata stays what listings and head() say (no size: a document
+    // has none of its own), so that the version recorded after a download
+    // matches the next look at the document.
     return meta;
   }
 
