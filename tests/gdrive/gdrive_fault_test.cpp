@@ -75,6 +75,10 @@ TEST_CASE("a resumable upload survives a dropped chunk and resumes where the ses
     REQUIRE_OK(r);
     CHECK(drive_proxy().hits() == 2);
     CHECK(logs.joined().find("resuming at byte 0") != std::string::npos);  // asked the session, then went on
+    std::string text = logs.joined();
+    for (size_t at = text.find("upload_id="); at != std::string::npos; at = text.find("upload_id=", at + 1)) {
+      CHECK(text.compare(at, 13, "upload_id=***") == 0);  // session URIs are credentials
+    }
     CHECK(r->hashes.md5 == to_hex(md5_digest(data)));
     CHECK(get_text(*direct, "up/put.bin") == data);
   }

@@ -9,6 +9,7 @@
 #include "backends/gdrive/names.hpp"
 #include "backends/gdrive/pacer.hpp"
 #include "cloudsync/backends/gdrive.hpp"
+#include "core/redact.hpp"
 #include "support/http_support.hpp"
 #include "support/test_util.hpp"
 
@@ -86,6 +87,25 @@ TEST_CASE("Drive errors: reasons, not only statuses, decide", "[gdrive][errors]"
     CHECK(exported.provider_code() == "exportSizeLimitExceeded");
     CHECK(exported.message().find("10 MB") != std::string::npos);
   }
+  SECTION("a create is not repeated after a 5xx that may have made the file") {
+    auto once = [](int status) {
+      return classify_drive_answer(Result<http::Response>(answer(status, "backendError")), false, CallKind::Upload, {});
+    };
+    CHECK(once(500) == http::Outcome::Fail);
+    CHECK(once(502) == http::Outcome::Fail);
+    CHECK(once(503) == http::Outcome::Retry);
+    CHECK(once(429) == http::Outcome::Retry);
+    CHECK(classify_drive_answer(Result<http::Response>(Status(ErrorCode::Network, "reset")), false, CallKind::Upload,
+                                {}) == http::Outcome::Fail);
+    CHECK(classify_drive_answer(Result<http::Response>(Status(ErrorCode::Network, "reset")), true, CallKind::Upload,
+                                {}) == http::Outcome::Retry);
+  }
+  SECTION("a 404 from an upload session means the session is gone") {
+    Status s = status_of(answer(404, "notFound"), CallKind::UploadChunk);
+    CHECK(s.code() == ErrorCode::Network);
+    CHECK(s.message().find("start over") != std::string::npos);
+    CHECK(status_of(answer(404, "notFound"), CallKind::Upload).code() == ErrorCode::NotFound);
+  }
   SECTION("statuses without a Drive document fall back to the HTTP meaning") {
     http::Response html;
     html.status = 403;
@@ -97,6 +117,12 @@ TEST_CASE("Drive errors: reasons, not only statuses, decide", "[gdrive][errors]"
     CHECK(status_of(unauthorised).code() == ErrorCode::Unauthenticated);
     CHECK(status_of(unauthorised).message().find("re-authorise") != std::string::npos);
   }
+}
+
+TEST_CASE("resumable session URIs are credentials and never printed", "[gdrive][secrets]") {
+  std::string text = redact(
+      "PUT https://www.googleapis.com/upload/drive/v3/files?uploadType=resumable&upload_id=ADPycdvXyZ123 failed");
+  CHECK(text == "PUT https://www.googleapis.com/upload/drive/v3/files?uploadType=resumable&upload_id=*** failed");
 }
 
 TEST_CASE("the pacer: a token bucket with bursts, emptied by a rate limit", "[gdrive][pacer]") {

@@ -6,7 +6,6 @@
 #include "core/error.hpp"
 #include "core/json.hpp"
 #include "core/log.hpp"
-#include "core/redact.hpp"
 #include "core/url.hpp"
 
 namespace cloudsync::gdrive {
@@ -250,10 +249,9 @@ Result<std::string> DriveClient::start_resumable(const UploadTarget& target, std
   if (!location || location->empty()) {
     return make_error(ErrorCode::Internal, "{}: Drive started no upload session (no Location header)", what);
   }
-  std::string session(*location);
-  // The session URI lets anyone holding it upload into the file.
-  register_secret(session);
-  return session;
+  // The session URI lets anyone holding it upload into the file; redact()
+  // masks its upload_id wherever it would be printed.
+  return std::string(*location);
 }
 
 Result<http::Response> DriveClient::download(const std::string& id, uint64_t offset, std::optional<uint64_t> length,

@@ -57,7 +57,8 @@ const ReasonRule* rule_for(std::string_view reason) {
 constexpr std::string_view kDailyUploadCapMessage = "User rate limit exceeded.";
 
 bool is_daily_upload_cap(const DriveError& e, CallKind kind, const DriveErrorPolicy& policy) {
-  return policy.stop_on_upload_limit && kind == CallKind::Upload && e.reason == "userRateLimitExceeded" &&
+  bool upload = kind == CallKind::Upload || kind == CallKind::UploadChunk;
+  return policy.stop_on_upload_limit && upload && e.reason == "userRateLimitExceeded" &&
          e.message == kDailyUploadCapMessage;
 }
 
@@ -103,8 +104,14 @@ bool is_rate_limit(const DriveError& e, CallKind kind, const DriveErrorPolicy& p
 
 http::Outcome classify_drive_answer(const Result<http::Response>& result, bool idempotent, CallKind kind,
                                     const DriveErrorPolicy& policy) {
-  if (!result.ok() || result->status != 403) return http::classify_default(result, idempotent);
-  return is_rate_limit(parse_drive_error(*result), kind, policy) ? http::Outcome::Retry : http::Outcome::Fail;
+  if (!result.ok()) return http::classify_default(result, idempotent);
+  int status = result->status;
+  if (status == 403) {
+    return is_rate_limit(parse_drive_error(*result), kind, policy) ? http::Outcome::Retry : http::Outcome::Fail;
+  }
+  // 500, 502 and 504 may come after the work was done.
+  if (!idempotent && (status == 500 || status == 502 || status == 504)) return http::Outcome::Fail;
+  return http::classify_default(result, idempotent);
 }
 
 Status drive_error_status(const http::Response& response, std::string_view what, CallKind kind,
@@ -112,7 +119,10 @@ Status drive_error_status(const http::Response& response, std::string_view what,
   DriveError e = parse_drive_error(response);
   ErrorCode code = http::error_code_for_status(response.status);
   std::string hint;
-  if (is_daily_upload_cap(e, kind, policy)) {
+  if (response.status == 404 && kind == CallKind::UploadChunk) {
+    code = ErrorCode::Network;  // transient: a new session can take the upload
+    hint = "the upload session expired or was lost; the upload must start over";
+  } else if (is_daily_upload_cap(e, kind, policy)) {
     code = ErrorCode::LimitExceeded;
     hint = "the daily upload limit of the Drive account (about 750 GB a day) is reached; uploads resume after 24 "
            "hours";

@@ -14,9 +14,10 @@
 
 namespace cloudsync::gdrive {
 
-/// What kind of call an answer belongs to: the same reason can mean different
-/// things for an upload (the daily upload cap) or an export.
-enum class CallKind { Metadata, Download, Export, Upload };
+/// What kind of call an answer belongs to: the same answer can mean different
+/// things for an upload (the daily upload cap) or an export, and a 404 from a
+/// resumable session means the session is gone, not the file.
+enum class CallKind { Metadata, Download, Export, Upload, UploadChunk };
 
 struct DriveError {
   int http_status = 0;
@@ -37,8 +38,9 @@ struct DriveErrorPolicy {
 /// True when `error` is a rate limit that a later retry can pass.
 bool is_rate_limit(const DriveError& error, CallKind kind, const DriveErrorPolicy& policy);
 
-/// Retry decision for one attempt: rate limits, 429, 5xx and (for idempotent
-/// calls) network errors retry; quotas, permissions and the rest fail.
+/// Retry decision for one attempt: rate limits, 429 and 503 retry; other 5xx
+/// and network errors retry only idempotent calls (a create that failed after
+/// Drive made the file would make a twin); quotas, permissions and the rest fail.
 http::Outcome classify_drive_answer(const Result<http::Response>& result, bool idempotent, CallKind kind,
                                     const DriveErrorPolicy& policy);
 

@@ -95,7 +95,7 @@ Result<std::optional<DriveFile>> ResumableWriter::flush(bool final, const OpCont
     const uint64_t before = confirmed_;
     DriveClient::Exchange ex;
     ex.what = what_;
-    ex.kind = CallKind::Upload;
+    ex.kind = CallKind::UploadChunk;
     ex.idempotent = true;  // after a failure the offset is asked for first
     ex.authorize = client_.same_host(session_);
     ex.attempt = [&](const std::string& authorization, uint32_t) -> Result<http::Response> {
@@ -148,13 +148,8 @@ Result<std::optional<DriveFile>> ResumableWriter::flush(bool final, const OpCont
       carry_.clear();
       return std::optional<DriveFile>(std::move(file));
     }
-    if (response.status == 404) {
-      session_expired_ = true;
-      return make_error(ErrorCode::Network, "{}: the upload session expired or was lost (HTTP 404); the upload must "
-                                            "start over",
-                        what_);
-    }
-    return drive_error_status(response, what_, CallKind::Upload, client_.config().errors);
+    session_expired_ = response.status == 404;
+    return drive_error_status(response, what_, CallKind::UploadChunk, client_.config().errors);
   }
 }
 
