@@ -132,8 +132,8 @@ Result<std::shared_ptr<StorageBackend>> open_backend(std::string_view url_text, 
   if (url.scheme == "file") return open_local(url, options);
   if (url.scheme == "mem") return open_memory(url, options);
   if (url.scheme == "gdrive") return open_gdrive(url, options);
-  return make_error(ErrorCode::InvalidArgument, "unsupported URL scheme '{}' in '{}' (this build knows: file, mem, gdrive)",
-                    url.scheme, url_text);
+  return make_error(ErrorCode::InvalidArgument,
+                    "unsupported URL scheme '{}' in '{}' (this build knows: file, mem, gdrive)", url.scheme, url_text);
 }
 
 }  // namespace cloudsync

@@ -13,7 +13,8 @@ namespace {
 
 // Loopback tests must not wander through a proxy of the developer's environment.
 void drop_proxy_environment() {
-  for (const char* name : {"http_proxy", "https_proxy", "HTTPS_PROXY", "ALL_PROXY", "all_proxy", "no_proxy", "NO_PROXY"}) {
+  for (const char* name :
+       {"http_proxy", "https_proxy", "HTTPS_PROXY", "ALL_PROXY", "all_proxy", "no_proxy", "NO_PROXY"}) {
     ::unsetenv(name);
   }
 }
@@ -92,9 +93,8 @@ namespace {
 
 // A service-account key file (the signing vectors' key) naming `token_uri`.
 std::string service_account_json(const std::string& token_uri) {
-  auto vectors = parse_json(read_file(std::filesystem::path(CLOUDSYNC_TEST_VECTORS_DIR) /
-                                      "generated-signing-vectors.json"),
-                            "vectors");
+  auto vectors = parse_json(
+      read_file(std::filesystem::path(CLOUDSYNC_TEST_VECTORS_DIR) / "generated-signing-vectors.json"), "vectors");
   REQUIRE_OK(vectors);
   std::string pem = (*vectors)["google"]["serviceAccountJwt"]["privateKeyPkcs8Pem"].GetString();
   return json_of({{"type", "service_account"},
@@ -187,8 +187,7 @@ std::string DriveAdmin::create_document(const std::string& name, const std::stri
                     "multipart/related; boundary=b0undary"));
 }
 
-std::string DriveAdmin::create_shortcut(const std::string& name, const std::string& parent,
-                                        const std::string& target) {
+std::string DriveAdmin::create_shortcut(const std::string& name, const std::string& parent, const std::string& target) {
   std::string metadata = json_of({{"name", name}, {"mimeType", "application/vnd.google-apps.shortcut"}}, {parent});
   metadata.pop_back();
   metadata += ",\"shortcutDetails\":{\"targetId\":\"" + target + "\"}}";
@@ -218,8 +217,8 @@ void DriveAdmin::expire_tokens() {
 }
 
 std::optional<RawFile> DriveAdmin::get(const std::string& id) {
-  auto r = call("GET", "/drive/v3/files/" + id + "?supportsAllDrives=true&fields=id,name,mimeType,trashed,version", "",
-                "");
+  auto r =
+      call("GET", "/drive/v3/files/" + id + "?supportsAllDrives=true&fields=id,name,mimeType,trashed,version", "", "");
   REQUIRE_OK(r);
   if (r->status == 404) return std::nullopt;
   INFO(r->body);

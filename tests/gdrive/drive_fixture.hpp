@@ -107,7 +107,8 @@ class UrlRecorder final : public http::Transport {
 };
 
 /// A backend built from parts (a transport of the test's choosing).
-std::shared_ptr<StorageBackend> open_drive_with(const std::string& folder_id, std::shared_ptr<http::Transport> transport,
+std::shared_ptr<StorageBackend> open_drive_with(const std::string& folder_id,
+                                                std::shared_ptr<http::Transport> transport,
                                                 const std::string& endpoint = drive_server().url());
 
 Path P(std::string_view text);

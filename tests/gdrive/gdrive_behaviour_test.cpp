@@ -31,8 +31,7 @@ std::string get_text(StorageBackend& b, std::string_view key) {
   return *r;
 }
 
-std::vector<ObjectMeta> list(StorageBackend& b, std::string prefix = {}, bool recursive = true,
-                             uint32_t page = 0) {
+std::vector<ObjectMeta> list(StorageBackend& b, std::string prefix = {}, bool recursive = true, uint32_t page = 0) {
   ListOptions opts;
   opts.prefix = std::move(prefix);
   opts.recursive = recursive;
@@ -206,7 +205,9 @@ TEST_CASE("names that need escaping in queries round-trip", "[gdrive][names]") {
   CHECK(keys(list(*b)).size() == 5);
   SECTION("a Drive name holding '/' appears with U+FF0F") {
     std::string id = admin.create_file("a/b.txt", root, "slash");
-    std::string key = "a\xEF\xBC\x8F" "b.txt";
+    std::string key =
+        "a\xEF\xBC\x8F"
+        "b.txt";
     CHECK(keys(list(*b)).count(key) == 1);
     auto head = b->head(P(key), {});
     REQUIRE_OK(head);
@@ -280,7 +281,7 @@ TEST_CASE("deletes go to the trash unless use_trash is off", "[gdrive][delete]")
   CHECK(raw->trashed);
   REQUIRE_CODE(b->head(P("bin/trashed.txt"), {}), ErrorCode::NotFound);
   CHECK(list(*b).empty());
-  REQUIRE_OK(b->remove(P("bin/trashed.txt"), {}));   // already gone counts as deleted
+  REQUIRE_OK(b->remove(P("bin/trashed.txt"), {}));  // already gone counts as deleted
   REQUIRE_OK(b->remove(P("nowhere/at/all.txt"), {}));
 
   GDriveOptions o = drive_options(root);
@@ -296,8 +297,8 @@ TEST_CASE("shortcuts are skipped, or followed read-only without looping", "[gdri
   std::string root = fresh_folder();
   std::string real = admin.create_folder("real", root);
   std::string inside = admin.create_file("inside.txt", real, "inside");
-  admin.create_shortcut("link", root, real);        // to a folder
-  admin.create_shortcut("back", real, root);        // back up to the root: a loop
+  admin.create_shortcut("link", root, real);         // to a folder
+  admin.create_shortcut("back", real, root);         // back up to the root: a loop
   admin.create_shortcut("alias.txt", root, inside);  // to a file
   std::string doomed = admin.create_file("doomed.txt", real, "x");
   admin.create_shortcut("dangling.txt", root, doomed);

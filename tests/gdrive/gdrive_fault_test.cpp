@@ -191,8 +191,8 @@ TEST_CASE("rate limits are retried, quotas and refusals are not", "[gdrive][faul
     DriveAdmin admin;
     admin.create_document("Huge", root, "application/vnd.google-apps.document", "text");
     // "export?" names files.export (/files/ID/export?mimeType=) and the export link (/feeds/download/export?id=).
-    drive_proxy().set_rule(error_rule(403, "exportSizeLimitExceeded", "This file is too large to be exported.", 2,
-                                      "export?"));
+    drive_proxy().set_rule(
+        error_rule(403, "exportSizeLimitExceeded", "This file is too large to be exported.", 2, "export?"));
     StringSink sink;
     auto r = b->get(P("Huge.docx"), {}, sink, {});
     REQUIRE_CODE(r, ErrorCode::LimitExceeded);
@@ -227,8 +227,7 @@ TEST_CASE("an interrupted download resumes with a range pinned to the version", 
   CHECK(read_file(dir / "project" / integ->folder / "data/big.bin") == data);
 }
 
-TEST_CASE("an expired access token is refreshed once, a revoked grant asks to re-authorise",
-          "[gdrive][faults][auth]") {
+TEST_CASE("an expired access token is refreshed once, a revoked grant asks to re-authorise", "[gdrive][faults][auth]") {
   DriveAdmin admin;
   std::string root = fresh_folder();
   GDriveOptions o = drive_options(root);

@@ -40,8 +40,9 @@ Status status_of(const http::Response& r, CallKind kind = CallKind::Metadata, Dr
 TEST_CASE("Drive errors: reasons, not only statuses, decide", "[gdrive][errors]") {
   SECTION("rate limits are retried and reported as Throttled") {
     for (const char* reason : {"userRateLimitExceeded", "rateLimitExceeded"}) {
-      http::Response r = answer(403, reason, "User Rate Limit Exceeded. Rate of requests for user exceed configured "
-                                             "project quota.");
+      http::Response r = answer(403, reason,
+                                "User Rate Limit Exceeded. Rate of requests for user exceed configured "
+                                "project quota.");
       CHECK(classify(r) == http::Outcome::Retry);
       CHECK(classify(r, CallKind::Upload) == http::Outcome::Retry);
       Status s = status_of(r);
@@ -156,7 +157,8 @@ TEST_CASE("the pacer: a token bucket with bursts, emptied by a rate limit", "[gd
     REQUIRE_CODE(pacer.acquire(OpContext{&token}), ErrorCode::Cancelled);
   }
   SECTION("no interval, no waiting") {
-    Pacer off(0ms, 1, [now] { return *now; }, [&](std::chrono::milliseconds d) { slept += d; });
+    Pacer off(
+        0ms, 1, [now] { return *now; }, [&](std::chrono::milliseconds d) { slept += d; });
     slept = 0ms;
     for (int i = 0; i < 50; ++i) REQUIRE_OK(off.acquire(ctx));
     CHECK(slept == 0ms);
@@ -177,7 +179,9 @@ TEST_CASE("names, queries and export extensions", "[gdrive][names]") {
     DriveFile file;
     file.name = "a/b.txt";
     file.mime_type = "text/plain";
-    CHECK(key_segment(file, *formats) == "a\xEF\xBC\x8F" "b.txt");
+    CHECK(key_segment(file, *formats) ==
+          "a\xEF\xBC\x8F"
+          "b.txt");
     DriveFile doc;
     doc.name = "Budget";
     doc.mime_type = "application/vnd.google-apps.spreadsheet";
@@ -191,7 +195,10 @@ TEST_CASE("names, queries and export extensions", "[gdrive][names]") {
     auto names = candidate_names("Budget.xlsx", *formats);
     CHECK(std::find(names.begin(), names.end(), "Budget.xlsx") != names.end());
     CHECK(std::find(names.begin(), names.end(), "Budget") != names.end());
-    auto slashed = candidate_names("a\xEF\xBC\x8F" "b.txt", *formats);
+    auto slashed = candidate_names(
+        "a\xEF\xBC\x8F"
+        "b.txt",
+        *formats);
     CHECK(std::find(slashed.begin(), slashed.end(), "a/b.txt") != slashed.end());
   }
   SECTION("export preferences pick the first format a kind supports") {
@@ -303,11 +310,21 @@ TEST_CASE("gdrive:// URLs and their options", "[gdrive][registry]") {
   }
   SECTION("every documented option is taken") {
     BackendOptions all = token;
-    all.insert({{"endpoint", "http://127.0.0.1:1"},  {"export_formats", "csv,pdf"}, {"use_trash", "false"},
-                {"follow_shortcuts", "yes"},         {"acknowledge_abuse", "0"},    {"stop_on_upload_limit", "true"},
-                {"upload_cutoff", "1048576"},        {"chunk_size", "524288"},      {"page_size", "100"},
-                {"pacer_min_sleep_ms", "10"},        {"pacer_burst", "5"},          {"max_attempts", "3"},
-                {"token_uri", "http://127.0.0.1:1/token"}, {"ca_bundle", ""},       {"proxy", ""}});
+    all.insert({{"endpoint", "http://127.0.0.1:1"},
+                {"export_formats", "csv,pdf"},
+                {"use_trash", "false"},
+                {"follow_shortcuts", "yes"},
+                {"acknowledge_abuse", "0"},
+                {"stop_on_upload_limit", "true"},
+                {"upload_cutoff", "1048576"},
+                {"chunk_size", "524288"},
+                {"page_size", "100"},
+                {"pacer_min_sleep_ms", "10"},
+                {"pacer_burst", "5"},
+                {"max_attempts", "3"},
+                {"token_uri", "http://127.0.0.1:1/token"},
+                {"ca_bundle", ""},
+                {"proxy", ""}});
     REQUIRE_OK(open_backend("gdrive://folder", all));
   }
   SECTION("mistakes are InvalidArgument") {
@@ -333,8 +350,10 @@ TEST_CASE("gdrive:// URLs and their options", "[gdrive][registry]") {
     CHECK(none.status().message().find("refresh_token") != std::string::npos);
   }
   SECTION("secrets given as options never appear in messages") {
-    BackendOptions bad = {{"client_id", "cid"}, {"client_secret", "GOCSPX-very-secret-value"},
-                          {"refresh_token", "1//refresh-secret-value"}, {"token_uri", "ftp://nowhere"}};
+    BackendOptions bad = {{"client_id", "cid"},
+                          {"client_secret", "GOCSPX-very-secret-value"},
+                          {"refresh_token", "1//refresh-secret-value"},
+                          {"token_uri", "ftp://nowhere"}};
     auto r = open_backend("gdrive://folder", bad);
     REQUIRE_FALSE(r.ok());
     CHECK(r.status().to_string().find("very-secret") == std::string::npos);

@@ -78,7 +78,9 @@ struct DriveProject {
 };
 
 BackendOptions user_credentials() {
-  return {{"client_id", kClientId}, {"client_secret", kClientSecret}, {"refresh_token", kRefreshToken},
+  return {{"client_id", kClientId},
+          {"client_secret", kClientSecret},
+          {"refresh_token", kRefreshToken},
           {"token_uri", token_uri()}};
 }
 

@@ -289,9 +289,9 @@ Result<std::string> DriveClient::fetch_export_link(const std::string& url, size_
   auto parsed = http::parse_url(url);
   if (!parsed.ok()) return make_error(ErrorCode::Internal, "{}: unusable export link", what);
   const std::string& host = parsed->host;
-  bool google = parsed->scheme == "https" &&
-                (host == "docs.google.com" || host.ends_with(".google.com") || host.ends_with(".googleapis.com") ||
-                 host.ends_with(".googleusercontent.com"));
+  bool google =
+      parsed->scheme == "https" && (host == "docs.google.com" || host.ends_with(".google.com") ||
+                                    host.ends_with(".googleapis.com") || host.ends_with(".googleusercontent.com"));
   if (!google && !same_host(url)) {
     return make_error(ErrorCode::PermissionDenied, "{}: the export link points to {}, which is not Google", what, host);
   }

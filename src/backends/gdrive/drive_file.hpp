@@ -1,13 +1,13 @@
 // The Drive v3 File resource, as far as this backend reads it.
 #pragma once
 
+#include <rapidjson/document.h>
+
 #include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include <rapidjson/document.h>
 
 #include "cloudsync/status.hpp"
 #include "cloudsync/types.hpp"
@@ -35,7 +35,7 @@ struct DriveFile {
   std::string version;           ///< increases with every change, metadata included
   std::string head_revision_id;  ///< changes with the content (binary content only)
   bool trashed = false;
-  std::string drive_id;          ///< the shared drive holding the file, if any
+  std::string drive_id;  ///< the shared drive holding the file, if any
   std::string shortcut_target_id;
   std::string shortcut_target_mime;
   std::map<std::string, std::string> export_links;  ///< export MIME type -> URL

@@ -85,7 +85,8 @@ Result<ExportFormats> ExportFormats::parse(std::string_view preferences) {
 }
 
 std::optional<ExportFormat> ExportFormats::for_type(std::string_view google_mime) const {
-  auto native = std::find_if(kNative.begin(), kNative.end(), [&](const NativeType& t) { return t.mime == google_mime; });
+  auto native =
+      std::find_if(kNative.begin(), kNative.end(), [&](const NativeType& t) { return t.mime == google_mime; });
   if (native == kNative.end()) return std::nullopt;
   for (const std::string& ext : extensions_) {
     if (!listed(native->extensions, ext)) continue;

@@ -141,7 +141,9 @@ class DriveBackend;
 class DriveUpload final : public MultipartUpload {
  public:
   DriveUpload(std::shared_ptr<DriveBackend> backend, Path path, PutOptions options, WriteTarget target)
-      : backend_(std::move(backend)), path_(std::move(path)), options_(std::move(options)),
+      : backend_(std::move(backend)),
+        path_(std::move(path)),
+        options_(std::move(options)),
         target_(std::move(target)) {}
 
   Result<PartInfo> upload_part(uint32_t number, ByteSource& data, const OpContext& ctx) override;
@@ -234,8 +236,7 @@ class DriveBackend final : public StorageBackend, public std::enable_shared_from
     return meta;
   }
 
-  Result<ObjectMeta> put(const Path& path, ByteSource& data, const PutOptions& options,
-                         const OpContext& ctx) override {
+  Result<ObjectMeta> put(const Path& path, ByteSource& data, const PutOptions& options, const OpContext& ctx) override {
     if (path.is_root()) return make_error(ErrorCode::InvalidArgument, "cannot write the root as an object");
     std::optional<uint64_t> size = data.size();
     if (size && options.size && *size != *options.size) {
@@ -565,7 +566,8 @@ class DriveBackend final : public StorageBackend, public std::enable_shared_from
       return make_error(ErrorCode::AlreadyExists, "'{}' already exists in {}", path.str(), describe());
     }
     if (options.mode == PutMode::Update) {
-      if (!existing) return make_error(ErrorCode::PreconditionFailed, "'{}' no longer exists in {}", path.str(), describe());
+      if (!existing)
+        return make_error(ErrorCode::PreconditionFailed, "'{}' no longer exists in {}", path.str(), describe());
       if (etag_of(*existing) != options.if_match) {
         return make_error(ErrorCode::PreconditionFailed, "'{}' changed in {} since it was read", path.str(),
                           describe());
@@ -629,8 +631,9 @@ class DriveBackend final : public StorageBackend, public std::enable_shared_from
       if (options.range->offset > bytes.size()) {
         return make_error(ErrorCode::InvalidArgument, "range starts beyond the end of the export of '{}'", meta.key);
       }
-      bytes = bytes.substr(static_cast<size_t>(options.range->offset),
-                           options.range->length ? static_cast<size_t>(*options.range->length) : std::string_view::npos);
+      bytes =
+          bytes.substr(static_cast<size_t>(options.range->offset),
+                       options.range->length ? static_cast<size_t>(*options.range->length) : std::string_view::npos);
     }
     if (!bytes.empty()) CLOUDSYNC_RETURN_IF_ERROR(sink.write(bytes));
     // The metadata stays what listings and head() say (no size: a document
@@ -736,9 +739,8 @@ class DriveBackend final : public StorageBackend, public std::enable_shared_from
     }
     const DriveFile& file = found.entries.front().file;
     std::string what = fmt::format("{} '{}'", settings_.use_trash ? "trash" : "delete", path.str());
-    Status done = settings_.use_trash
-                      ? client_->update_metadata(file.id, R"({"trashed":true})", what, ctx).status()
-                      : client_->delete_file(file.id, what, ctx);
+    Status done = settings_.use_trash ? client_->update_metadata(file.id, R"({"trashed":true})", what, ctx).status()
+                                      : client_->delete_file(file.id, what, ctx);
     if (done.code() == ErrorCode::NotFound) return Status::OK();  // gone already
     return done;
   }
@@ -772,8 +774,8 @@ Result<std::optional<DriveFile>> DriveUpload::feed(const std::string* data, cons
   } else {
     result = finish();
   }
-  for (int restart = 0; !result.ok() && writer_->session_expired() && writer_->restartable() &&
-                        restart < kMaxUploadRestarts;
+  for (int restart = 0;
+       !result.ok() && writer_->session_expired() && writer_->restartable() && restart < kMaxUploadRestarts;
        ++restart) {
     // Nothing reached the server: a new session takes everything held so
     // far (`data` included).

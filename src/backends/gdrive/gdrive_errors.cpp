@@ -124,8 +124,9 @@ Status drive_error_status(const http::Response& response, std::string_view what,
     hint = "the upload session expired or was lost; the upload must start over";
   } else if (is_daily_upload_cap(e, kind, policy)) {
     code = ErrorCode::LimitExceeded;
-    hint = "the daily upload limit of the Drive account (about 750 GB a day) is reached; uploads resume after 24 "
-           "hours";
+    hint =
+        "the daily upload limit of the Drive account (about 750 GB a day) is reached; uploads resume after 24 "
+        "hours";
   } else if (is_rate_limit(e, kind, policy)) {
     code = ErrorCode::Throttled;
     hint = "Drive kept refusing requests as too frequent";

@@ -47,8 +47,8 @@ Result<ListingCursor> ListingCursor::decode(std::string_view token) {
   auto drive_token = json_string(*doc, "t", "page token");
   auto page_size = json_int(*doc, "n", "page token");
   auto skip = json_int(*doc, "s", "page token");
-  if (!version.ok() || *version != kVersion || !drive_token.ok() || !*drive_token || !page_size.ok() ||
-      !*page_size || !skip.ok() || !*skip || **page_size < 0 || **skip < 0) {
+  if (!version.ok() || *version != kVersion || !drive_token.ok() || !*drive_token || !page_size.ok() || !*page_size ||
+      !skip.ok() || !*skip || **page_size < 0 || **skip < 0) {
     return bad_token();
   }
   ListingCursor cursor;

@@ -17,9 +17,9 @@ Pacer::Pacer(std::chrono::milliseconds min_interval, uint32_t burst, std::functi
     : interval_(std::max(min_interval, std::chrono::milliseconds(0))),
       burst_(std::max<uint32_t>(burst, 1)),
       clock_(clock ? std::move(clock) : std::function<Clock::time_point()>([] { return Clock::now(); })),
-      sleep_(sleep ? std::move(sleep)
-                   : std::function<void(std::chrono::milliseconds)>(
-                         [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); })),
+      sleep_(sleep ? std::move(sleep) : std::function<void(std::chrono::milliseconds)>([](std::chrono::milliseconds d) {
+        std::this_thread::sleep_for(d);
+      })),
       tokens_(burst_),
       last_(clock_()) {}
 
@@ -32,8 +32,8 @@ Status Pacer::acquire(const OpContext& ctx) {
     tokens_ -= 1;
     // A negative balance is a reservation: this call's slot comes when the
     // bucket has earned it back.
-    due = now + std::chrono::duration_cast<Clock::duration>(
-                    std::chrono::duration<double>(interval_) * std::max(-tokens_, 0.0));
+    due = now + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(interval_) *
+                                                            std::max(-tokens_, 0.0));
   }
   for (Clock::time_point now = clock_(); now < due; now = clock_()) {
     if (ctx.cancelled()) return make_error(ErrorCode::Cancelled, "cancelled while pacing Drive requests");

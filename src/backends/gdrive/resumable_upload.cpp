@@ -121,9 +121,9 @@ Result<std::optional<DriveFile>> ResumableWriter::flush(bool final, const OpCont
       put.method = "PUT";
       put.url = session_;
       if (!authorization.empty()) put.headers.set("Authorization", authorization);
-      put.headers.set("Content-Range", n == 0 ? "bytes */" + range_total(final)
-                                              : fmt::format("bytes {}-{}/{}", confirmed_, confirmed_ + n - 1,
-                                                            range_total(final)));
+      put.headers.set("Content-Range",
+                      n == 0 ? "bytes */" + range_total(final)
+                             : fmt::format("bytes {}-{}/{}", confirmed_, confirmed_ + n - 1, range_total(final)));
       put.body = &chunk;
       put.body_size = n;
       Result<http::Response> r = client_.transport().send(put, nullptr, ctx);

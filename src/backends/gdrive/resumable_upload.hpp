@@ -53,10 +53,10 @@ class ResumableWriter {
   std::optional<uint64_t> total_;
   std::string what_;
   std::string session_;
-  std::string carry_;        ///< bytes from offset confirmed_ on, not yet confirmed
-  uint64_t confirmed_ = 0;   ///< bytes the server holds
+  std::string carry_;       ///< bytes from offset confirmed_ on, not yet confirmed
+  uint64_t confirmed_ = 0;  ///< bytes the server holds
   uint64_t appended_ = 0;
-  bool need_sync_ = false;   ///< the server's offset is unknown (a chunk failed in flight)
+  bool need_sync_ = false;  ///< the server's offset is unknown (a chunk failed in flight)
   bool session_expired_ = false;
 };
 
