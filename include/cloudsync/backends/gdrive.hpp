@@ -23,8 +23,9 @@
 //    mtimes live in modifiedTime (milliseconds); md5Checksum is the hash.
 //    Create-only and conditional updates compare, then write: Drive has no
 //    precondition headers, so they are not atomic against other clients
-//    (Capabilities says so). Within one process, writers of the same key
-//    and creators of the same folder are serialised.
+//    (Capabilities says so). Within one process, put() calls on one key and
+//    folder creations are serialised; a multipart upload compares again
+//    just before its last byte commits it.
 //  - Deletes move files to the trash unless `use_trash` is off; folders are
 //    left in place.
 //  - Every call sends supportsAllDrives=true; listings add
