@@ -210,6 +210,22 @@ void DriveAdmin::remove(const std::string& id) {
   REQUIRE(r->status == 204);
 }
 
+void DriveAdmin::short_chunks(int count, int keep) {
+  auto r =
+      call("POST", "/debug/short-chunks",
+           R"({"count":)" + std::to_string(count) + R"(,"keep":)" + std::to_string(keep) + "}", "application/json");
+  REQUIRE_OK(r);
+  REQUIRE(r->status == 200);
+}
+
+int DriveAdmin::short_chunks_left() {
+  auto r = call("GET", "/debug/short-chunks", "", "");
+  REQUIRE_OK(r);
+  auto doc = parse_json(r->body, "short chunks");
+  REQUIRE_OK(doc);
+  return (*doc)["count"].GetInt();
+}
+
 void DriveAdmin::expire_tokens() {
   auto r = call("POST", "/debug/expire-tokens", "{}", "application/json");
   REQUIRE_OK(r);

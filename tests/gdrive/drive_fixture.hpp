@@ -67,6 +67,10 @@ class DriveAdmin {
   void flag_abusive(const std::string& id);
   /// Deletes for good (a folder with its contents).
   void remove(const std::string& id);
+  /// The next `count` resumable chunks are kept only in part (their first `keep` bytes).
+  void short_chunks(int count, int keep);
+  /// How many of those are still to come.
+  int short_chunks_left();
   /// Every access token used so far stops working (401).
   void expire_tokens();
 

@@ -372,6 +372,13 @@ TEST_CASE("resumable uploads: put() above the cutoff, and parts in order", "[gdr
   CHECK(second.id == first.id);  // a resumable update PATCHes the same file
   CHECK(get_text(*b, "big/one.bin") == changed);
 
+  SECTION("the session keeps only part of some chunks: the rest is sent again, in whole 256 KiB chunks") {
+    admin.short_chunks(2, 100'000);
+    ObjectMeta third = put_text(*b, "big/short.bin", data);
+    CHECK(admin.short_chunks_left() == 0);
+    CHECK(third.hashes.md5 == to_hex(md5_digest(data)));
+    CHECK(get_text(*b, "big/short.bin") == data);
+  }
   SECTION("a source of unknown size") {
     class Unsized final : public ByteSource {
      public:
