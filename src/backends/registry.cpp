@@ -2,10 +2,14 @@
 // explicitly (no static self-registration, which static linking would drop).
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
 #include <cstdlib>
+#include <initializer_list>
+#include <utility>
 
 #include "cloudsync/backend.hpp"
 #include "cloudsync/backends/azure.hpp"
+#include "cloudsync/backends/gdrive.hpp"
 #include "cloudsync/backends/local.hpp"
 #include "cloudsync/backends/memory.hpp"
 #include "cloudsync/backends/s3.hpp"
@@ -51,6 +55,21 @@ Result<uint64_t> parse_size(const std::string& key, const std::string& value) {
   if (unit == "g" || unit == "gb" || unit == "gib") shift = 30;
   if (digits == 0 || shift < 0 || number > (UINT64_MAX >> shift)) return invalid();
   return number << shift;
+}
+
+// A whole number within [low, high] (sizes in bytes, counts, milliseconds).
+Result<uint64_t> parse_number(const std::string& key, const std::string& value, uint64_t low, uint64_t high) {
+  uint64_t n = 0;
+  bool ok = !value.empty() && value.size() <= 19;
+  for (char c : value) {
+    ok = ok && c >= '0' && c <= '9';
+    if (ok) n = n * 10 + static_cast<uint64_t>(c - '0');
+  }
+  if (!ok || n < low || n > high) {
+    return make_error(ErrorCode::InvalidArgument, "option {} must be a whole number from {} to {}, not '{}'", key, low,
+                      high, value);
+  }
+  return n;
 }
 
 Status reject_unknown(const BackendOptions& left, std::string_view scheme) {
@@ -130,13 +149,8 @@ Result<std::shared_ptr<StorageBackend>> open_s3(const StorageUrl& url, BackendOp
   CLOUDSYNC_RETURN_IF_ERROR(size("multipart_threshold", s3.multipart_threshold));
   CLOUDSYNC_RETURN_IF_ERROR(size("min_part_size", s3.min_part_size));
   if (auto v = take(options, "max_attempts")) {
-    bool digits = !v->empty() && v->size() <= 3 &&
-                  std::all_of(v->begin(), v->end(), [](char c) { return c >= '0' && c <= '9'; });
-    uint32_t n = digits ? static_cast<uint32_t>(std::stoul(*v)) : 0;
-    if (n < 1 || n > 100) {
-      return make_error(ErrorCode::InvalidArgument, "option max_attempts must be 1 to 100, not '{}'", *v);
-    }
-    s3.max_attempts = n;
+    CLOUDSYNC_ASSIGN_OR_RETURN(uint64_t n, parse_number("max_attempts", *v, 1, 100));
+    s3.max_attempts = static_cast<uint32_t>(n);
   }
   CLOUDSYNC_RETURN_IF_ERROR(reject_unknown(options, "s3"));
   if (s3.bucket.empty()) return make_error(ErrorCode::InvalidArgument, "S3 URLs are s3://bucket[/prefix]");
@@ -175,6 +189,64 @@ Result<std::shared_ptr<StorageBackend>> open_azure(const StorageUrl& url, Backen
   return make_prefixed_backend(std::move(backend), std::move(prefix));
 }
 
+// gdrive://<folder id>[/path]; option keys as documented in cloudsync/backends/gdrive.hpp.
+Result<std::shared_ptr<StorageBackend>> open_gdrive(const StorageUrl& url, BackendOptions options) {
+  GDriveOptions g;
+  g.folder_id = url.root;
+  for (auto [key, field] : std::initializer_list<std::pair<const char*, std::string*>>{
+           {"endpoint", &g.endpoint},
+           {"access_token", &g.access_token},
+           {"client_id", &g.client_id},
+           {"client_secret", &g.client_secret},
+           {"refresh_token", &g.refresh_token},
+           {"service_account_key", &g.service_account_key},
+           {"service_account_file", &g.service_account_file},
+           {"scope", &g.scope},
+           {"subject", &g.subject},
+           {"token_uri", &g.token_uri},
+           {"export_formats", &g.export_formats},
+           {"ca_bundle", &g.ca_bundle},
+           {"proxy", &g.proxy}}) {
+    if (auto v = take(options, key)) *field = *v;
+  }
+  for (auto [key, field] : std::initializer_list<std::pair<const char*, bool*>>{
+           {"use_trash", &g.use_trash},
+           {"follow_shortcuts", &g.follow_shortcuts},
+           {"acknowledge_abuse", &g.acknowledge_abuse},
+           {"stop_on_upload_limit", &g.stop_on_upload_limit}}) {
+    if (auto v = take(options, key)) {
+      CLOUDSYNC_ASSIGN_OR_RETURN(*field, parse_bool(key, *v));
+    }
+  }
+  if (auto v = take(options, "upload_cutoff")) {
+    CLOUDSYNC_ASSIGN_OR_RETURN(g.upload_cutoff, parse_size("upload_cutoff", *v));
+  }
+  if (auto v = take(options, "chunk_size")) {
+    CLOUDSYNC_ASSIGN_OR_RETURN(g.chunk_size, parse_size("chunk_size", *v));
+  }
+  if (auto v = take(options, "page_size")) {
+    CLOUDSYNC_ASSIGN_OR_RETURN(uint64_t n, parse_number("page_size", *v, 1, 1000));
+    g.page_size = static_cast<uint32_t>(n);
+  }
+  if (auto v = take(options, "pacer_min_sleep_ms")) {
+    CLOUDSYNC_ASSIGN_OR_RETURN(uint64_t n, parse_number("pacer_min_sleep_ms", *v, 0, 60'000));
+    g.pacer_min_sleep = std::chrono::milliseconds(n);
+  }
+  if (auto v = take(options, "pacer_burst")) {
+    CLOUDSYNC_ASSIGN_OR_RETURN(uint64_t n, parse_number("pacer_burst", *v, 1, 10'000));
+    g.pacer_burst = static_cast<uint32_t>(n);
+  }
+  if (auto v = take(options, "max_attempts")) {
+    CLOUDSYNC_ASSIGN_OR_RETURN(uint64_t n, parse_number("max_attempts", *v, 1, 100));
+    g.max_attempts = static_cast<uint32_t>(n);
+  }
+  CLOUDSYNC_RETURN_IF_ERROR(reject_unknown(options, "gdrive"));
+  CLOUDSYNC_ASSIGN_OR_RETURN(std::shared_ptr<StorageBackend> backend, make_gdrive_backend(std::move(g)));
+  if (url.path.empty()) return backend;
+  CLOUDSYNC_ASSIGN_OR_RETURN(Path prefix, Path::parse(url.path));
+  return make_prefixed_backend(std::move(backend), std::move(prefix));
+}
+
 }  // namespace
 
 Result<std::shared_ptr<StorageBackend>> open_backend(std::string_view url_text, const BackendOptions& options) {
@@ -183,8 +255,9 @@ Result<std::shared_ptr<StorageBackend>> open_backend(std::string_view url_text, 
   if (url.scheme == "mem") return open_memory(url, options);
   if (url.scheme == "s3") return open_s3(url, options);
   if (url.scheme == "az") return open_azure(url, options);
+  if (url.scheme == "gdrive") return open_gdrive(url, options);
   return make_error(ErrorCode::InvalidArgument,
-                    "unsupported URL scheme '{}' in '{}' (this build knows: file, mem, s3, az)",
+                    "unsupported URL scheme '{}' in '{}' (this build knows: file, mem, s3, az, gdrive)",
                     url.scheme, url_text);
 }
 

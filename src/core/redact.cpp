@@ -15,11 +15,12 @@ constexpr std::string_view kMask = "***";
 
 // Names whose value is a credential, matched case-insensitively when followed
 // by '=' (query/form) or ':' (JSON/header), optionally quoted.
-constexpr std::array<std::string_view, 18> kSecretFields{
+constexpr std::array<std::string_view, 19> kSecretFields{
     "x-amz-signature",  "x-amz-credential", "x-amz-security-token", "sig",           "signature",
     "access_token",     "refresh_token",    "id_token",             "client_secret", "assertion",
     "private_key",      "secret_access_key", "aws_secret_access_key", "accountkey",  "account_key",
     "sharedaccesssignature", "password",    "token",
+    "upload_id",  // a Google resumable-upload session URI lets its holder write the upload
 };
 
 // Header-like prefixes whose whole remaining value (to end of line) is secret.

@@ -1,6 +1,7 @@
 #include "engine/selection.hpp"
 
 #include <set>
+#include <utility>
 
 #include "core/error.hpp"
 #include "core/glob.hpp"
@@ -11,9 +12,12 @@ Result<std::vector<ObjectMeta>> resolve_selection(StorageBackend& backend, const
                                                   const OpContext& ctx) {
   if (selectors.empty()) return make_error(ErrorCode::InvalidArgument, "nothing selected to import");
   std::vector<ObjectMeta> out;
-  std::set<std::string> seen;
+  // One object matched by several selectors is kept once; objects sharing a
+  // key (Drive duplicates, told apart by their IDs) are all kept, so that the
+  // planner reports the collision instead of importing one of them.
+  std::set<std::pair<std::string, std::string>> seen;
   auto keep = [&](const ObjectMeta& m) {
-    if (m.kind != ObjectKind::DirectoryMarker && seen.insert(m.key).second) out.push_back(m);
+    if (m.kind != ObjectKind::DirectoryMarker && seen.emplace(m.key, m.id).second) out.push_back(m);
   };
   for (const std::string& selector : selectors) {
     bool matched = false;

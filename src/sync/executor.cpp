@@ -3,6 +3,7 @@
 #include <chrono>
 #include <mutex>
 #include <set>
+#include <utility>
 
 #include "core/error.hpp"
 #include "core/log.hpp"
@@ -186,12 +187,14 @@ Result<std::vector<ObjectMeta>> list_folders(StorageBackend& backend, const std:
   std::vector<std::string> prefixes;
   if (folders.empty()) prefixes.emplace_back();
   for (const Path& f : folders) prefixes.push_back(f.is_root() ? std::string() : f.str() + "/");
-  std::set<std::string> seen;
+  // Overlapping folders list an object twice; two objects sharing a key (Drive
+  // duplicates, told apart by their IDs) must both reach the planner.
+  std::set<std::pair<std::string, std::string>> seen;
   for (const std::string& prefix : prefixes) {
     ListOptions opts;
     opts.prefix = prefix;
     Status s = backend.list(opts, [&](const ObjectMeta& m) {
-      if (seen.insert(m.key).second) out.push_back(m);
+      if (seen.emplace(m.key, m.id).second) out.push_back(m);
       return Status::OK();
     }, ctx);
     if (!s.ok()) {

@@ -1,0 +1,123 @@
+// Google Drive (API v3) as a StorageBackend, rooted at one folder.
+//
+// Drive is ID-based; keys are paths below the root folder, mapped to IDs by
+// walking folders (folder IDs are cached briefly and dropped on changes made
+// here). One backend covers the whole tree under its folder.
+//
+// What Drive is, and how it shows through:
+//  - Same-name duplicates are legal in a Drive folder. They are listed, each
+//    under the same key, so the planner reports the collision; reads, writes
+//    and deletes of an ambiguous key fail with Conflict instead of choosing.
+//  - A file and a folder may share a name on Drive, which no local filesystem
+//    can mirror; the backend tolerates such pairs, and Capabilities says
+//    `hierarchical` so that the engine never creates one.
+//  - Google Docs, Sheets, Slides and Drawings are listed as
+//    ObjectKind::Document under their name plus an export extension
+//    ("Budget" -> "Budget.xlsx"), downloaded with files.export (falling back
+//    to the file's exportLinks when Google refuses an export over its 10 MB
+//    limit), and never overwritten or deleted through this backend.
+//  - Names holding '/' appear with U+FF0F FULLWIDTH SOLIDUS instead.
+//  - Shortcuts are skipped, or followed (read-only) with `follow_shortcuts`;
+//    folder loops through shortcuts are detected and skipped.
+//  - Writes keep the file's ID (an update PATCHes the existing file);
+//    mtimes live in modifiedTime (milliseconds); md5Checksum is the hash.
+//    Create-only and conditional updates compare, then write: Drive has no
+//    precondition headers, so they are not atomic against other clients
+//    (Capabilities says so). Within one process, put() calls on one key and
+//    folder creations are serialised; a multipart upload compares again
+//    just before its last byte commits it.
+//  - Deletes move files to the trash unless `use_trash` is off; folders are
+//    left in place.
+//  - Every call sends supportsAllDrives=true; listings add
+//    includeItemsFromAllDrives=true, and corpora=drive&driveId=... when the
+//    root folder lives in a shared drive (detected on first use).
+//  - Rate limits (429, 403 rateLimitExceeded / userRateLimitExceeded) are
+//    retried with backoff behind a token-bucket pacer; quota errors
+//    (storageQuotaExceeded, quotaExceeded, the daily upload cap, ...),
+//    cannotDownloadAbusiveFile and insufficientPermissions fail at once with
+//    a message that says what to do.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "cloudsync/backend.hpp"
+#include "cloudsync/export.hpp"
+
+namespace cloudsync {
+
+struct GDriveOptions {
+  /// The root folder's ID (Hex's "Subdirectory ID"); "root" is My Drive.
+  std::string folder_id;
+  /// Drive API base URL; empty: https://www.googleapis.com. Requests go to
+  /// <endpoint>/drive/v3/... and <endpoint>/upload/drive/v3/....
+  std::string endpoint;
+
+  // Credentials: one kind. With none, GOOGLE_APPLICATION_CREDENTIALS names a
+  // service-account key file. Every secret is registered for redaction.
+  /// A ready access token (hosts that manage tokens themselves; tests).
+  std::string access_token;
+  /// OAuth2 user authorisation: the app's client and the user's refresh token.
+  std::string client_id;
+  std::string client_secret;
+  std::string refresh_token;
+  /// A service account: the key file's JSON text, or the file's path.
+  std::string service_account_key;
+  std::string service_account_file;
+  /// Service-account scope: "drive" (default), "drive.readonly", "drive.file"
+  /// or a full scope URL.
+  std::string scope;
+  /// Service-account domain-wide delegation: the user to act as.
+  std::string subject;
+  /// Token endpoint replacing Google's (and a key file's token_uri).
+  std::string token_uri;
+
+  /// Preferred export formats for Google-native files, in order: for each
+  /// kind the first it supports is used. Known: docx, xlsx, pptx, pdf, csv,
+  /// tsv, txt, odt, ods, odp, rtf, epub, svg, png, jpg. "none" hides them.
+  std::string export_formats = "docx,xlsx,pptx,pdf";
+  /// Deletes move files to the trash; false deletes them permanently.
+  bool use_trash = true;
+  /// Follow shortcuts (read-only) instead of skipping them.
+  bool follow_shortcuts = false;
+  /// Download files Google flagged as malware/spam (acknowledgeAbuse=true).
+  bool acknowledge_abuse = false;
+  /// Treat 403 userRateLimitExceeded "User rate limit exceeded." on an upload
+  /// as the daily upload cap (~750 GB a day): stop instead of retrying.
+  bool stop_on_upload_limit = true;
+
+  /// Files at least this large are uploaded with a resumable session.
+  uint64_t upload_cutoff = 8ull << 20;
+  /// Resumable chunk size (and multipart part size); a multiple of 256 KiB.
+  uint64_t chunk_size = 8ull << 20;
+  /// files.list pageSize (1..1000).
+  uint32_t page_size = 1000;
+  /// Pacer: at most one call per `pacer_min_sleep` on average, in bursts of
+  /// up to `pacer_burst` (rclone's defaults). 0 ms turns pacing off.
+  std::chrono::milliseconds pacer_min_sleep{100};
+  uint32_t pacer_burst = 100;
+  /// Attempts per request, the first included.
+  uint32_t max_attempts = 10;
+
+  // HTTP.
+  std::string ca_bundle;  ///< PEM file; empty: the system store
+  std::string proxy;      ///< empty: the *_proxy environment variables
+};
+
+/// Opens the tree under options.folder_id. Fails with InvalidArgument for
+/// unusable options and Unauthenticated when no credentials can be found.
+/// Nothing is sent before the first call; the root folder is checked then
+/// (NotFound when it does not exist or is not shared with the credentials).
+///
+/// open_backend("gdrive://<folder id>/sub/path", options) takes these string
+/// keys (unknown keys are an error): endpoint, access_token, client_id,
+/// client_secret, refresh_token, service_account_key, service_account_file,
+/// scope, subject, token_uri, export_formats, use_trash, follow_shortcuts,
+/// acknowledge_abuse, stop_on_upload_limit, upload_cutoff, chunk_size (bytes),
+/// page_size, pacer_min_sleep_ms, pacer_burst, max_attempts, ca_bundle, proxy.
+/// Booleans are true/false, 1/0 or yes/no.
+CLOUDSYNC_API Result<std::shared_ptr<StorageBackend>> make_gdrive_backend(GDriveOptions options);
+
+}  // namespace cloudsync

@@ -1,0 +1,156 @@
+#include "backends/gdrive/resumable_upload.hpp"
+
+#include <charconv>
+
+#include "core/error.hpp"
+#include "core/log.hpp"
+
+namespace cloudsync::gdrive {
+
+namespace {
+
+// A server that answers 308 without taking any of a final chunk this many
+// times in a row is not going to.
+constexpr int kMaxStalledRounds = 3;
+
+bool completed(int status) { return status == 200 || status == 201; }
+
+// "bytes=0-N" -> N + 1; no header -> 0 (the server holds nothing).
+Result<uint64_t> held_by_server(const http::Response& response) {
+  std::optional<std::string_view> range = response.headers.get("Range");
+  if (!range) return uint64_t{0};
+  std::string_view v = *range;
+  size_t dash = v.find('-');
+  if (!v.starts_with("bytes=0-") || dash == std::string_view::npos) {
+    return make_error(ErrorCode::Internal, "unexpected Range '{}' from a Drive upload session", v);
+  }
+  std::string_view last = v.substr(dash + 1);
+  uint64_t n = 0;
+  auto [end, ec] = std::from_chars(last.data(), last.data() + last.size(), n);
+  if (ec != std::errc() || end != last.data() + last.size()) {
+    return make_error(ErrorCode::Internal, "unexpected Range '{}' from a Drive upload session", v);
+  }
+  return n + 1;
+}
+
+}  // namespace
+
+ResumableWriter::ResumableWriter(DriveClient& client, UploadTarget target, std::optional<uint64_t> total,
+                                 std::string what)
+    : client_(client), target_(std::move(target)), total_(total), what_(std::move(what)) {}
+
+Status ResumableWriter::append(std::string_view data, const OpContext& ctx) {
+  carry_.append(data);
+  appended_ += data.size();
+  if (total_ && appended_ > *total_) {
+    return make_error(ErrorCode::Integrity, "{}: the source has more than the {} bytes announced", what_, *total_);
+  }
+  CLOUDSYNC_ASSIGN_OR_RETURN(std::optional<DriveFile> done, flush(false, ctx));
+  if (done) return make_error(ErrorCode::Internal, "{}: Drive completed the upload before its last byte", what_);
+  return Status::OK();
+}
+
+Result<DriveFile> ResumableWriter::finish(const OpContext& ctx) {
+  if (total_ && appended_ != *total_) {
+    return make_error(ErrorCode::Integrity, "{}: the source produced {} bytes, {} were announced", what_, appended_,
+                      *total_);
+  }
+  CLOUDSYNC_ASSIGN_OR_RETURN(std::optional<DriveFile> done, flush(true, ctx));
+  if (!done) return make_error(ErrorCode::Internal, "{}: Drive did not complete the upload", what_);
+  return std::move(*done);
+}
+
+std::string ResumableWriter::range_total(bool final) const {
+  if (final) return std::to_string(appended_);
+  return total_ ? std::to_string(*total_) : std::string("*");
+}
+
+Status ResumableWriter::accept_range(const http::Response& response) {
+  CLOUDSYNC_ASSIGN_OR_RETURN(uint64_t held, held_by_server(response));
+  if (held < confirmed_) {
+    return make_error(ErrorCode::Internal, "{}: the upload session went back from {} to {} bytes", what_, confirmed_,
+                      held);
+  }
+  uint64_t fresh = held - confirmed_;
+  if (fresh > carry_.size()) {
+    return make_error(ErrorCode::Internal, "{}: the upload session claims {} bytes, {} were sent", what_, held,
+                      confirmed_ + carry_.size());
+  }
+  carry_.erase(0, static_cast<size_t>(fresh));
+  confirmed_ = held;
+  return Status::OK();
+}
+
+Result<std::optional<DriveFile>> ResumableWriter::flush(bool final, const OpContext& ctx) {
+  auto due = [&]() -> size_t {
+    if (final) return carry_.size();
+    return carry_.empty() ? 0 : static_cast<size_t>((carry_.size() - 1) / kChunkQuantum * kChunkQuantum);
+  };
+  int stalled = 0;
+  for (;;) {
+    if (!final && due() == 0) return std::optional<DriveFile>();
+    if (session_.empty()) {
+      CLOUDSYNC_ASSIGN_OR_RETURN(session_, client_.start_resumable(target_, total_, what_, ctx));
+    }
+    const uint64_t before = confirmed_;
+    DriveClient::Exchange ex;
+    ex.what = what_;
+    ex.kind = CallKind::UploadChunk;
+    ex.idempotent = true;  // after a failure the offset is asked for first
+    ex.authorize = client_.same_host(session_);
+    ex.attempt = [&](const std::string& authorization, uint32_t) -> Result<http::Response> {
+      MemorySource empty("");
+      if (need_sync_) {
+        http::Request query;
+        query.method = "PUT";
+        query.url = session_;
+        if (!authorization.empty()) query.headers.set("Authorization", authorization);
+        query.headers.set("Content-Range", "bytes */" + range_total(final));
+        query.body = &empty;
+        query.body_size = 0;
+        Result<http::Response> r = client_.transport().send(query, nullptr, ctx);
+        if (!r.ok() || r->status != 308) return r;  // completed, expired, or another failure
+        CLOUDSYNC_RETURN_IF_ERROR(accept_range(*r));
+        need_sync_ = false;
+        log(LogLevel::Info, "{}: resuming at byte {}", what_, confirmed_);
+        if (!final && due() == 0) return r;  // everything due is already there
+      }
+      const size_t n = due();
+      MemorySource chunk(std::string_view(carry_).substr(0, n));
+      http::Request put;
+      put.method = "PUT";
+      put.url = session_;
+      if (!authorization.empty()) put.headers.set("Authorization", authorization);
+      put.headers.set("Content-Range",
+                      n == 0 ? "bytes */" + range_total(final)
+                             : fmt::format("bytes {}-{}/{}", confirmed_, confirmed_ + n - 1, range_total(final)));
+      put.body = &chunk;
+      put.body_size = n;
+      Result<http::Response> r = client_.transport().send(put, nullptr, ctx);
+      // The chunk may have arrived in part: ask before sending again.
+      if (!r.ok() || r->status >= 500) need_sync_ = true;
+      return r;
+    };
+    CLOUDSYNC_ASSIGN_OR_RETURN(http::Response response, client_.perform(ex, ctx));
+    if (response.status == 308) {
+      CLOUDSYNC_RETURN_IF_ERROR(accept_range(response));
+      stalled = confirmed_ == before ? stalled + 1 : 0;
+      if (stalled >= kMaxStalledRounds) {
+        return make_error(ErrorCode::Internal, "{}: the upload session stopped taking data at byte {}", what_,
+                          confirmed_);
+      }
+      continue;
+    }
+    if (completed(response.status)) {
+      if (!final) return make_error(ErrorCode::Internal, "{}: Drive completed the upload early", what_);
+      CLOUDSYNC_ASSIGN_OR_RETURN(DriveFile file, parse_drive_file(response.body, what_));
+      confirmed_ = appended_;
+      carry_.clear();
+      return std::optional<DriveFile>(std::move(file));
+    }
+    session_expired_ = response.status == 404;
+    return drive_error_status(response, what_, CallKind::UploadChunk, client_.config().errors);
+  }
+}
+
+}  // namespace cloudsync::gdrive
