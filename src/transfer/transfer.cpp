@@ -92,8 +92,9 @@ Result<TransferResult> download_to_local(StorageBackend& src, const Path& src_ke
   wopts.fsync = options.fsync;
   wopts.no_replace = expect.kind == DestinationExpectation::Kind::Absent;
   CLOUDSYNC_ASSIGN_OR_RETURN(auto writer, AtomicFileWriter::create(root, dst_key, wopts));
-  Hasher hasher(options.hash_kinds |
-                cheapest_hash_kind(src.capabilities().hashes | src_meta.hashes.kinds()));
+  HashKinds verify =
+      options.ignore_checksum ? 0 : cheapest_hash_kind(src.capabilities().hashes | src_meta.hashes.kinds());
+  Hasher hasher(options.hash_kinds | verify);
   const std::string& label = src_key.str();
   HashingSink sink(*writer, hasher, progress, label);
 
@@ -259,7 +260,8 @@ Result<TransferResult> upload_from_local(const fs::path& root, const Path& src_k
   // Hashes known from planning are reused; otherwise one pass computes them all
   // (backends need them up front: Content-MD5, payload signatures, metadata).
   const Capabilities& dst_caps = dst.capabilities();
-  HashKinds wanted = options.hash_kinds | dst_caps.upload_hashes | cheapest_hash_kind(dst_caps.hashes);
+  HashKinds wanted = options.hash_kinds | dst_caps.upload_hashes |
+                     (options.ignore_checksum ? 0 : cheapest_hash_kind(dst_caps.hashes));
   HashSet hashes = src_meta.hashes;
   if ((hashes.kinds() & wanted) != wanted) {
     CLOUDSYNC_ASSIGN_OR_RETURN(HashSet computed, hash_local_file(file, wanted & ~hashes.kinds(), ctx));
