@@ -158,8 +158,10 @@ class HandleLease {
 // libcurl hands response bodies over in pieces of at most CURL_MAX_WRITE_SIZE
 // (16 KiB) whatever CURLOPT_BUFFERSIZE says; written one by one into a file
 // they cost a write(2) per 16 KiB, which measured 0.9 s of the 3.4 CPU-seconds
-// of a 1 GiB download (bench/). Sinks get pieces of this size instead.
+// of a 1 GiB download (bench/). Sinks get pieces of this size instead, or
+// what arrived within kSinkLatency on a slow link (sinks report progress).
 constexpr size_t kSinkChunk = 1 << 20;
+constexpr auto kSinkLatency = std::chrono::milliseconds(200);
 
 struct Transfer {
   const Request* request = nullptr;
@@ -176,6 +178,7 @@ struct Transfer {
   std::optional<uint64_t> body_size;
   /// 2xx body bytes received but not yet handed to the sink (< kSinkChunk).
   std::string pending;
+  std::chrono::steady_clock::time_point pending_since;
 
   bool is_2xx() const { return response.status >= 200 && response.status <= 299; }
 };
@@ -245,8 +248,10 @@ size_t on_write(char* data, size_t size, size_t count, void* userp) {
     if (t->pending.empty() && n >= kSinkChunk) {
       written = to_sink(*t, std::string_view(data, n));
     } else {
+      const auto now = std::chrono::steady_clock::now();
+      if (t->pending.empty()) t->pending_since = now;
       t->pending.append(data, n);
-      if (t->pending.size() >= kSinkChunk) written = flush_pending(*t);
+      if (t->pending.size() >= kSinkChunk || now - t->pending_since >= kSinkLatency) written = flush_pending(*t);
     }
     if (!written.ok()) {
       t->callback_error = written;
@@ -575,14 +580,12 @@ Result<Response> CurlTransport::send(const Request& request, ByteSink* sink, con
   // Whatever happened, the handle must not keep pointers to this stack frame.
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, nullptr);
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, nullptr);
-  // Bytes received are the object's bytes even when the connection broke
-  // afterwards: the caller resumes after them.
-  if (!transfer.cancelled && !ctx.cancelled()) {
-    Status flushed = flush_pending(transfer);
-    if (!flushed.ok() && transfer.callback_error.ok()) {
-      transfer.callback_error = flushed;
-      if (rc == CURLE_OK) rc = CURLE_WRITE_ERROR;
-    }
+  // Bytes received are the object's bytes even when the connection broke or
+  // the caller cancelled afterwards: the caller may resume after them.
+  Status flushed = flush_pending(transfer);
+  if (!flushed.ok() && transfer.callback_error.ok()) {
+    transfer.callback_error = flushed;
+    if (rc == CURLE_OK) rc = CURLE_WRITE_ERROR;
   }
 
   curl_off_t down = 0;
