@@ -369,6 +369,8 @@ for ((ROUND = 1; ROUND <= ROUNDS; ++ROUND)); do
     # The same upload against nulls3, which stores nothing and answers at once: the clients' own cost.
     SERVER_PID=$NULLS3_PID
     run sync-up-null cloudsync "${CS_[@]}" sync -q --transfers 8 "$D/small" "s3://bench/cs-$p" "${NULL_DST[@]}"
+    run sync-up-null cloudsync:cond "${CS_[@]}" sync -q --transfers 8 "$D/small" "s3://bench/cc-$p" "${NULL_DST[@]}" \
+      --dst-option conditional_writes=true
     run sync-up-null rclone "${RCLONE_[@]}" copy "$D/small" "nulls3:bench/rc-$p" --transfers 8 --checkers 8 \
       --s3-no-head --s3-no-check-bucket
     run sync-up-null aws "${AWS_NULL8[@]}" s3 sync "$D/small" "s3://bench/aws-$p"
