@@ -37,6 +37,7 @@ Action action_for(const std::shared_ptr<SyncArgs>& a) {
     }
     const char* why = "applies to 'sync SRC DST', not to 'sync --integration'";
     reject_if_given(a->tree.checksum_option, why);
+    reject_if_given(a->tree.ignore_checksum_option, why);
     reject_if_given(a->tree.source_options_option, why);
     reject_if_given(a->tree.destination_options_option, why);
     return [a] {

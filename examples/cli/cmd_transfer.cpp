@@ -50,6 +50,10 @@ void add_tree_transfer_flags(CLI::App& cmd, TreeTransferArgs& a, bool with_delet
   add_optional_count(cmd, "--max-delete", a.max_delete, "Refuse to run a plan that deletes more than N files");
   a.checksum_option = cmd.add_flag("--checksum", a.checksum,
                                    "Compare content hashes even when sizes and times agree (slower, exact)");
+  a.ignore_checksum_option =
+      cmd.add_flag("--ignore-checksum", a.ignore_checksum,
+                   "Skip whole-file checksums: downloads are not verified against the source's MD5 and uploads "
+                   "store none (faster; each request keeps its own checksum)");
   cmd.add_option("--transfers", a.transfers, "Files transferred in parallel")
       ->check(whole_number(1, kMaxTransfers))
       ->type_name("N")
@@ -83,6 +87,7 @@ int run_tree_transfer(std::string_view verb, const TreeTransferArgs& a, const Ou
   apply.dry_run = a.dry_run;
   apply.transfers = a.transfers;
   apply.max_delete = a.max_delete.get();
+  apply.ignore_checksum = a.ignore_checksum;
   auto report = apply_plan(*plan, **source, **destination, apply, console.progress(), cancel);
   console.end_progress();
   if (!report.ok()) return fail(console, out, report.status(), {{"plan", plan_to_json(*plan)}});

@@ -33,10 +33,12 @@ struct TreeTransferArgs {
   bool delete_extraneous = false;
   bool dry_run = false;
   bool checksum = false;
+  bool ignore_checksum = false;
   uint32_t transfers = 8;
   OptionalCount max_delete;
   // Set by add_tree_transfer_flags, so that `sync` can tell which were given.
   CLI::Option* checksum_option = nullptr;
+  CLI::Option* ignore_checksum_option = nullptr;
   CLI::Option* source_options_option = nullptr;
   CLI::Option* destination_options_option = nullptr;
 };

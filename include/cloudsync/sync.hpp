@@ -81,6 +81,10 @@ struct ApplyOptions {
   std::optional<uint64_t> max_delete;
   /// Parts of one large object in flight at once.
   uint32_t part_concurrency = 4;
+  /// Skip whole-object checksums (rclone's --ignore-checksum): downloads are
+  /// checked by size only, uploads carry no whole-file hash the destination
+  /// would store (e.g. S3's x-amz-meta-md5chksum). Per-request checksums stay.
+  bool ignore_checksum = false;
 };
 
 enum class OutcomeKind { Done, DryRun, Failed, Conflict, Skipped };

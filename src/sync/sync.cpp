@@ -108,6 +108,7 @@ Result<SyncReport> apply_plan(const Plan& plan, StorageBackend& source, StorageB
   ProgressTracker tracker(progress, &token);
   TransferOptions transfer;
   transfer.part_concurrency = options.part_concurrency;
+  transfer.ignore_checksum = options.ignore_checksum;
   return execute_plan(plan, source, destination, options, transfer, tracker, {}, ctx);
 }
 

@@ -30,6 +30,14 @@ struct TransferOptions {
   /// Every kind costs CPU on every byte: MD5 alone costs more than the rest of
   /// a transfer.
   HashKinds hash_kinds = 0;
+  /// Skip the whole-object checksum (rclone's --ignore-checksum): downloads are
+  /// not verified against a hash the source vouches for (sizes still are), and
+  /// uploads compute no hash for the destination to vouch for unless it needs
+  /// one up front (Capabilities::upload_hashes) or the caller asks. Each
+  /// request still carries the checksum its backend sends with it (S3's
+  /// Content-MD5 or CRC32C per part), so what goes wrong on the wire is still
+  /// caught. It saves an MD5 pass over every byte: most of a transfer's CPU.
+  bool ignore_checksum = false;
   /// Ranged resumptions of one download after transient errors.
   uint32_t resume_attempts = 5;
   bool fsync = true;

@@ -1,6 +1,8 @@
 #include "backends/s3/s3_payload.hpp"
 
-#include <vector>
+#include <algorithm>
+#include <memory>
+#include <span>
 
 #include "auth/aws/sigv4.hpp"
 #include "backends/s3/s3_object_meta.hpp"
@@ -36,13 +38,15 @@ Result<PayloadPlan> plan_payload(ByteSource& data, std::optional<uint64_t> size,
   if (to_compute != 0 || !size) {
     plan.pre_pass = true;
     Hasher hasher(to_compute);
-    std::vector<char> buf(kReadChunk);
+    // No larger than the payload and not zeroed (small objects are common).
+    const size_t chunk = static_cast<size_t>(std::clamp<uint64_t>(size.value_or(kReadChunk), 1, kReadChunk));
+    auto buf = std::make_unique_for_overwrite<char[]>(chunk);
     uint64_t total = 0;
     for (;;) {
       if (ctx.cancelled()) return Status(ErrorCode::Cancelled, "upload cancelled");
-      CLOUDSYNC_ASSIGN_OR_RETURN(size_t n, data.read(buf));
+      CLOUDSYNC_ASSIGN_OR_RETURN(size_t n, data.read(std::span<char>(buf.get(), chunk)));
       if (n == 0) break;
-      if (to_compute != 0) hasher.update(std::string_view(buf.data(), n));
+      if (to_compute != 0) hasher.update(std::string_view(buf.get(), n));
       total += n;
     }
     Status rewound = data.rewind();
