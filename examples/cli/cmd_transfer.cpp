@@ -52,7 +52,7 @@ void add_tree_transfer_flags(CLI::App& cmd, TreeTransferArgs& a, bool with_delet
                                    "Compare content hashes even when sizes and times agree (slower, exact)");
   a.ignore_checksum_option =
       cmd.add_flag("--ignore-checksum", a.ignore_checksum,
-                   "Skip whole-file checksums: downloads are not verified against the source's MD5 and uploads "
+                   "Skip whole-file checksums: downloads are not verified against the source's MD5 or CRC32C and uploads "
                    "store none (faster; each request keeps its own checksum)");
   cmd.add_option("--transfers", a.transfers, "Files transferred in parallel")
       ->check(whole_number(1, kMaxTransfers))

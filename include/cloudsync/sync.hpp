@@ -83,7 +83,8 @@ struct ApplyOptions {
   uint32_t part_concurrency = 4;
   /// Skip whole-object checksums (rclone's --ignore-checksum): downloads are
   /// checked by size only, uploads carry no whole-file hash the destination
-  /// would store (e.g. S3's x-amz-meta-md5chksum). Per-request checksums stay.
+  /// would store (e.g. S3's x-amz-meta-cloudsync-crc32c). Per-request
+  /// checksums stay.
   bool ignore_checksum = false;
 };
 

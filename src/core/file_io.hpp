@@ -110,6 +110,8 @@ class AtomicFileWriter final : public ByteSink {
   uint64_t bytes_written() const noexcept { return written_; }
   /// Where the target lives on disk.
   const std::filesystem::path& target() const noexcept { return target_; }
+  /// Where the bytes written so far live until commit().
+  std::filesystem::path temporary() const { return target_.parent_path() / temp_name_; }
 
  private:
   AtomicFileWriter() = default;

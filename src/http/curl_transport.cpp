@@ -439,6 +439,9 @@ Status CurlTransport::configure(CURL* curl, const Request& request, Transfer& tr
   curl_easy_reset(curl);
   CLOUDSYNC_CURL_SET(curl, CURLOPT_ERRORBUFFER, error_buffer);
   CLOUDSYNC_CURL_SET(curl, CURLOPT_URL, request.url.c_str());
+  // The path goes out exactly as signed: curl would otherwise squash "/./"
+  // and "/../" sequences, which are legal in object keys.
+  CLOUDSYNC_CURL_SET(curl, CURLOPT_PATH_AS_IS, 1L);
   CLOUDSYNC_CURL_SET(curl, CURLOPT_PROTOCOLS_STR, "http,https");
   CLOUDSYNC_CURL_SET(curl, CURLOPT_NOSIGNAL, 1L);
   // Many HTTP/1.1 connections beat HTTP/2 multiplexing for bulk transfers

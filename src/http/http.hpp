@@ -113,6 +113,27 @@ class Transport {
 
 std::shared_ptr<Transport> make_curl_transport(const ClientOptions& options);
 
+/// Passes a response body on to the caller's sink and counts what got there:
+/// once a byte reached the caller, an attempt cannot simply be sent again (the
+/// caller resumes with a range instead).
+class CountingSink final : public ByteSink {
+ public:
+  /// `inner` may be null (a request without a sink): as_sink() is null then.
+  explicit CountingSink(ByteSink* inner) : inner_(inner) {}
+  Status write(std::string_view data) override {
+    CLOUDSYNC_RETURN_IF_ERROR(inner_->write(data));
+    bytes_ += data.size();
+    return Status::OK();
+  }
+  /// What to hand to Transport::send.
+  ByteSink* as_sink() noexcept { return inner_ != nullptr ? this : nullptr; }
+  uint64_t bytes() const noexcept { return bytes_; }
+
+ private:
+  ByteSink* inner_;
+  uint64_t bytes_ = 0;
+};
+
 /// Exponential backoff with decorrelated jitter, capped per attempt and in
 /// total; Retry-After wins when the server sends it.
 struct RetryPolicy {

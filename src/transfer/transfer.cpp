@@ -93,8 +93,11 @@ Result<TransferResult> download_to_local(StorageBackend& src, const Path& src_ke
   wopts.fsync = options.fsync;
   wopts.no_replace = expect.kind == DestinationExpectation::Kind::Absent;
   CLOUDSYNC_ASSIGN_OR_RETURN(auto writer, AtomicFileWriter::create(root, dst_key, wopts));
+  // Hash what the listing vouches for; when it vouches for nothing (an S3
+  // multipart ETag), the cheapest kind the backend records on its writes.
+  HashKinds listed = src_meta.hashes.kinds();
   HashKinds verify =
-      options.ignore_checksum ? 0 : cheapest_hash_kind(src.capabilities().hashes | src_meta.hashes.kinds());
+      options.ignore_checksum ? 0 : cheapest_hash_kind(listed ? listed : src.capabilities().hashes);
   Hasher hasher(options.hash_kinds | verify);
   const std::string& label = src_key.str();
   HashingSink sink(*writer, hasher, progress, label);
@@ -129,6 +132,14 @@ Result<TransferResult> download_to_local(StorageBackend& src, const Path& src_ke
   HashSet computed = hasher.finish();
   HashSet vouched = meta.hashes;
   vouched.merge(src_meta.hashes);
+  if (!options.ignore_checksum && vouched.kinds() != 0 && !vouched.matches(computed).has_value()) {
+    // The answer vouches only for a kind the listing did not promise (a
+    // multipart object another tool wrote with an MD5 in its metadata):
+    // read the local copy back once rather than accept it unverified.
+    CLOUDSYNC_ASSIGN_OR_RETURN(HashSet again,
+                               hash_local_file(writer->temporary(), cheapest_hash_kind(vouched.kinds()), ctx));
+    computed.merge(again);
+  }
   CLOUDSYNC_RETURN_IF_ERROR(verify_hashes(vouched, computed, src_key));
 
   if (expect.kind == DestinationExpectation::Kind::Unchanged) {

@@ -174,6 +174,42 @@ TEST_CASE("a corrupted download is refused and the old file kept", "[sync][downl
   CHECK(list_tree(f.dir / "local") == std::vector<std::string>{"data.csv"});
 }
 
+TEST_CASE("a download the listing vouches nothing for is verified by what the answer vouches for",
+          "[sync][download]") {
+  Fixture f;
+  std::string data = random_bytes(300 * 1024, 21);
+  f.put_remote("part.bin", data);
+  // Like a multipart object rclone wrote to S3: no MD5 ETag in the listing,
+  // and only md5chksum (no CRC32C of ours) in the GET answer.
+  f.remote->vouch_only_on_get(hash_kinds(HashKind::Md5));
+  SECTION("intact content is accepted") {
+    SyncReport r = f.apply(f.plan());
+    CHECK(r.count(OutcomeKind::Done) == 1);
+    CHECK(read_file(f.dir / "local/part.bin") == data);
+  }
+  SECTION("corrupted content is refused") {
+    f.remote->inject_get({"part.bin", 200 * 1024, ErrorCode::Network, 1, true});
+    SyncReport r = f.apply(f.plan());
+    REQUIRE(r.count(OutcomeKind::Failed) == 1);
+    CHECK(r.outcomes[0].error == ErrorCode::Integrity);
+    CHECK(list_tree(f.dir / "local").empty());
+  }
+}
+
+TEST_CASE("ignore_checksum trusts the size alone", "[sync][download]") {
+  Fixture f;
+  f.put_remote("data.csv", "new,content\n");
+  f.remote->inject_get({"data.csv", 3, ErrorCode::Network, 1, true});
+  ApplyOptions options;
+  options.ignore_checksum = true;
+  SyncReport r = f.apply(f.plan(), options);
+  CHECK(r.count(OutcomeKind::Done) == 1);
+  // The flipped byte got through: that is the price of the option.
+  std::string got = read_file(f.dir / "local/data.csv");
+  CHECK(got.size() == 12);
+  CHECK(got != "new,content\n");
+}
+
 TEST_CASE("a destination changed after planning is not overwritten", "[sync][conflict]") {
   Fixture f;
   f.put_remote("a.txt", "remote version");

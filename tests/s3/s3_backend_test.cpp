@@ -30,12 +30,6 @@ std::string read_text(StorageBackend& b, std::string_view key) {
   return *r;
 }
 
-HashSet hashes_of(std::string_view data) {
-  Hasher h(kAllHashKinds);
-  h.update(data);
-  return h.finish();
-}
-
 }  // namespace
 
 TEST_CASE("S3 awkward keys round-trip through put, list, head, get and delete", "[s3][keys]") {

@@ -43,6 +43,14 @@ Result<ObjectMeta> FaultBackend::head(const Path& path, const OpContext& ctx) {
 
 namespace {
 // Passes bytes through until a limit, then fails (or corrupts one byte).
+HashSet only_kinds(const HashSet& hashes, HashKinds kinds) {
+  HashSet kept;
+  if (has_kind(kinds, HashKind::Md5)) kept.md5 = hashes.md5;
+  if (has_kind(kinds, HashKind::Sha256)) kept.sha256 = hashes.sha256;
+  if (has_kind(kinds, HashKind::Crc32c)) kept.crc32c = hashes.crc32c;
+  return kept;
+}
+
 class FaultySink final : public ByteSink {
  public:
   FaultySink(ByteSink& out, uint64_t limit, ErrorCode code, bool corrupt)
@@ -93,9 +101,15 @@ Result<ObjectMeta> FaultBackend::get(const Path& path, const GetOptions& options
       }
     }
   }
-  if (!fault) return inner_->get(path, options, sink, ctx);
-  FaultySink faulty(sink, fault->after_bytes, fault->code, fault->corrupt);
-  return inner_->get(path, options, faulty, ctx);
+  Result<ObjectMeta> got = Status(ErrorCode::Internal, "no attempt made");
+  if (!fault) {
+    got = inner_->get(path, options, sink, ctx);
+  } else {
+    FaultySink faulty(sink, fault->after_bytes, fault->code, fault->corrupt);
+    got = inner_->get(path, options, faulty, ctx);
+  }
+  if (got.ok() && vouch_on_get_) got->hashes = only_kinds(got->hashes, *vouch_on_get_);
+  return got;
 }
 
 Result<ObjectMeta> FaultBackend::put(const Path& path, ByteSource& data, const PutOptions& options,
@@ -122,7 +136,11 @@ Result<ListPage> FaultBackend::list_page(const ListOptions& options, const OpCon
     std::lock_guard lock(mutex_);
     if (take(list_times_)) return Status(list_code_, "injected listing failure");
   }
-  return inner_->list_page(options, ctx);
+  auto page = inner_->list_page(options, ctx);
+  if (page.ok() && vouch_on_get_) {
+    for (ObjectMeta& meta : page->objects) meta.hashes = HashSet{};
+  }
+  return page;
 }
 
 Result<std::vector<Status>> FaultBackend::remove_many(std::span<const Path> paths, const OpContext& ctx) {

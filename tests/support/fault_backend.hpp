@@ -31,6 +31,9 @@ class FaultBackend : public StorageBackend {
   void fail_head(ErrorCode code, int times = 1);
   /// Pretend to be another kind of store.
   void override_capabilities(Capabilities caps) { caps_ = caps; }
+  /// Listings vouch for no hash and answers only for `kinds`, like an S3
+  /// multipart object another tool wrote (no MD5 ETag, md5chksum metadata).
+  void vouch_only_on_get(HashKinds kinds) { vouch_on_get_ = kinds; }
 
   std::atomic<int> gets{0}, puts{0}, heads{0}, lists{0}, deletes{0}, multiparts{0};
 
@@ -50,6 +53,7 @@ class FaultBackend : public StorageBackend {
   bool take(int& times);
   std::shared_ptr<StorageBackend> inner_;
   std::optional<Capabilities> caps_;
+  std::optional<HashKinds> vouch_on_get_;
   std::mutex mutex_;
   std::vector<GetFault> get_faults_;
   std::string put_key_;

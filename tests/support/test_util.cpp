@@ -5,6 +5,8 @@
 #include <random>
 #include <unistd.h>
 
+#include "core/hash.hpp"
+
 namespace cloudsync::test {
 
 namespace fs = std::filesystem;
@@ -55,6 +57,12 @@ std::vector<std::string> list_tree(const fs::path& root) {
   }
   std::sort(out.begin(), out.end());
   return out;
+}
+
+HashSet hashes_of(std::string_view data) {
+  Hasher hasher(kAllHashKinds);
+  hasher.update(data);
+  return hasher.finish();
 }
 
 }  // namespace cloudsync::test

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "cloudsync/status.hpp"
+#include "cloudsync/types.hpp"
 
 namespace cloudsync::test {
 
@@ -30,6 +31,8 @@ void write_file(const std::filesystem::path& file, const std::string& content);
 std::string read_file(const std::filesystem::path& file);
 /// Deterministic pseudo-random bytes.
 std::string random_bytes(size_t n, uint32_t seed = 1);
+/// Every hash kind of `data`, as lower-case hex.
+HashSet hashes_of(std::string_view data);
 /// Every regular file below `root`, relative, sorted (including hidden ones).
 std::vector<std::string> list_tree(const std::filesystem::path& root);
 

@@ -30,22 +30,6 @@ Status check_container_name(std::string_view name) {
   return Status::OK();
 }
 
-// Counts what reaches the caller's sink, so that the retry loop knows when an
-// attempt can no longer be repeated from scratch.
-class CountingSink final : public ByteSink {
- public:
-  explicit CountingSink(ByteSink* inner) : inner_(inner) {}
-  Status write(std::string_view data) override {
-    CLOUDSYNC_RETURN_IF_ERROR(inner_->write(data));
-    bytes += data.size();
-    return Status::OK();
-  }
-  uint64_t bytes = 0;
-
- private:
-  ByteSink* inner_;
-};
-
 }  // namespace
 
 Result<std::unique_ptr<AzureClient>> AzureClient::create(Settings settings) {
@@ -107,7 +91,7 @@ Status AzureClient::check_sas(std::string_view permissions, SasScope scope) cons
 }
 
 Result<http::Response> AzureClient::send_once(AzureCall& call, const OpContext& ctx) {
-  CountingSink counting(call.sink);
+  http::CountingSink counting(call.sink);
   const auto& sas = settings_.credentials.sas;
   auto attempt = [&](uint32_t n) -> Result<http::Response> {
     call.attempts = n;
@@ -119,10 +103,10 @@ Result<http::Response> AzureClient::send_once(AzureCall& call, const OpContext& 
     request.body = call.body;
     request.body_size = call.body_size;
     if (signer_) CLOUDSYNC_RETURN_IF_ERROR(signer_->sign(request, settings_.clock()));
-    return settings_.transport->send(request, call.sink != nullptr ? &counting : nullptr, ctx);
+    return settings_.transport->send(request, counting.as_sink(), ctx);
   };
   auto classify = [&](const Result<http::Response>& result) {
-    if (!result.ok() && counting.bytes > 0) return http::Outcome::Fail;
+    if (!result.ok() && counting.bytes() > 0) return http::Outcome::Fail;
     if (result.ok() && (result->status < 200 || result->status > 299)) {
       std::optional<std::string_view> code = result->headers.get("x-ms-error-code");
       if (code && is_transient_azure_code(*code)) return http::Outcome::Retry;
@@ -130,7 +114,7 @@ Result<http::Response> AzureClient::send_once(AzureCall& call, const OpContext& 
     return http::classify_default(result, call.idempotent);
   };
   Result<http::Response> result = http::send_with_retry(settings_.retry, ctx, attempt, classify, call.body, call.what);
-  call.sink_bytes = counting.bytes;
+  call.sink_bytes = counting.bytes();
   if (!result.ok()) return result.status().with_context(call.what);
   if (result->status < 200 || result->status > 299) {
     Status error = azure_error(*result, call.what, call.create_only);

@@ -12,23 +12,6 @@ namespace cloudsync::gdrive {
 
 namespace {
 
-// Counts what reaches the caller's sink, so that a download that failed after
-// delivering bytes is not silently repeated from the start.
-class CountingSink final : public ByteSink {
- public:
-  explicit CountingSink(ByteSink& out) : out_(out) {}
-  Status write(std::string_view data) override {
-    CLOUDSYNC_RETURN_IF_ERROR(out_.write(data));
-    bytes_ += data.size();
-    return Status::OK();
-  }
-  uint64_t bytes() const { return bytes_; }
-
- private:
-  ByteSink& out_;
-  uint64_t bytes_ = 0;
-};
-
 // Collects an export in memory, refusing more than `cap` bytes.
 class CappedStringSink final : public ByteSink {
  public:
@@ -117,8 +100,7 @@ Result<http::Response> DriveClient::send(const Call& call, const OpContext& ctx)
   MemorySource json_source(call.json_body ? std::string_view(*call.json_body) : std::string_view());
   ByteSource* body = call.body != nullptr ? call.body : (call.json_body ? &json_source : nullptr);
   uint64_t body_size = call.body != nullptr ? call.body_size : (call.json_body ? call.json_body->size() : 0);
-  std::optional<CountingSink> counting;
-  if (call.sink != nullptr) counting.emplace(*call.sink);
+  http::CountingSink counting(call.sink);
 
   Exchange ex;
   ex.what = call.what;
@@ -126,7 +108,7 @@ Result<http::Response> DriveClient::send(const Call& call, const OpContext& ctx)
   ex.idempotent = call.idempotent;
   ex.authorize = call.authorize;
   ex.body = body;
-  ex.delivered = [&] { return counting && counting->bytes() > 0; };
+  ex.delivered = [&] { return counting.bytes() > 0; };
   ex.attempt = [&](const std::string& authorization, uint32_t) -> Result<http::Response> {
     http::Request request;
     request.method = call.method;
@@ -136,7 +118,7 @@ Result<http::Response> DriveClient::send(const Call& call, const OpContext& ctx)
     if (call.json_body) request.headers.set("Content-Type", "application/json; charset=UTF-8");
     request.body = body;
     if (body != nullptr) request.body_size = body_size;
-    return config_.transport->send(request, counting ? &*counting : nullptr, ctx);
+    return config_.transport->send(request, counting.as_sink(), ctx);
   };
   CLOUDSYNC_ASSIGN_OR_RETURN(http::Response response, perform(ex, ctx));
   if (accepted(response.status, call.accept)) return response;

@@ -66,8 +66,10 @@ Capabilities s3_capabilities(const S3Config& config) {
   Capabilities caps;
   // x-amz-meta-mtime carries nine fraction digits (ours and rclone's).
   caps.mtime_precision = std::chrono::nanoseconds(1);
-  // Single-part ETags are MD5s, multipart uploads carry md5chksum.
-  caps.hashes = hash_kinds(HashKind::Md5);
+  // Single-part ETags are MD5s, multipart uploads carry md5chksum when the
+  // MD5 is known, and our writes carry the whole object's CRC32C: the cheap
+  // one, which is what uploads compute by default.
+  caps.hashes = HashKind::Md5 | HashKind::Crc32c;
   caps.conditional_create = config.conditional_writes;
   caps.conditional_update = config.conditional_writes;
   caps.case_sensitive = true;
@@ -248,7 +250,9 @@ Result<ObjectMeta> S3Backend::put(const Path& path, ByteSource& data, const PutO
                       client_->describe(key), *size);
   }
   CLOUDSYNC_RETURN_IF_ERROR(check_mode_by_reading(path, options, ctx));
-  CLOUDSYNC_ASSIGN_OR_RETURN(PayloadPlan plan, plan_payload(data, size, options.known_hashes, payload_rules(), ctx));
+  PayloadRules rules = payload_rules();
+  rules.want_crc32c = true;
+  CLOUDSYNC_ASSIGN_OR_RETURN(PayloadPlan plan, plan_payload(data, size, options.known_hashes, rules, ctx));
 
   S3Request request;
   request.method = "PUT";
@@ -257,7 +261,7 @@ Result<ObjectMeta> S3Backend::put(const Path& path, ByteSource& data, const PutO
   request.body = &data;
   request.body_size = plan.size;
   request.payload_hash = plan.payload_hash;
-  CLOUDSYNC_RETURN_IF_ERROR(add_metadata_headers(request.headers, WriteMetadata{&options, nullptr}));
+  CLOUDSYNC_RETURN_IF_ERROR(add_metadata_headers(request.headers, WriteMetadata{&options, false, plan.whole_crc32c}));
   add_payload_headers(plan, request.headers);
   request.context = apply_put_mode(options, client_->config().conditional_writes, request.headers);
 
@@ -265,12 +269,15 @@ Result<ObjectMeta> S3Backend::put(const Path& path, ByteSource& data, const PutO
   Result<http::Response> answer = client_->send(request, ctx, &info);
   if (!answer.ok()) {
     ErrorCode code = answer.status().code();
-    std::string md5 = options.known_hashes.md5.empty() ? plan.computed.md5 : options.known_hashes.md5;
-    if (info.ambiguous && (code == ErrorCode::AlreadyExists || code == ErrorCode::PreconditionFailed) && !md5.empty()) {
+    HashSet sent;
+    sent.md5 = options.known_hashes.md5.empty() ? plan.computed.md5 : options.known_hashes.md5;
+    sent.crc32c = plan.whole_crc32c;
+    if (info.ambiguous && (code == ErrorCode::AlreadyExists || code == ErrorCode::PreconditionFailed) &&
+        !sent.empty()) {
       // An earlier attempt may have gone through before its connection
       // dropped: then the "existing object" is ours.
       auto now = head(path, ctx);
-      if (now.ok() && now->size == plan.size && now->hashes.md5 == md5) {
+      if (now.ok() && now->size == plan.size && sent.matches(now->hashes) == true) {
         log(LogLevel::Info, "{}: an earlier attempt had stored it", request.what);
         return now;
       }
@@ -290,6 +297,7 @@ Result<ObjectMeta> S3Backend::put(const Path& path, ByteSource& data, const PutO
     meta.version = std::string(*version);
   }
   if (meta.etag.empty()) return make_error(ErrorCode::Internal, "{}: the answer has no ETag", request.what);
+  meta.hashes.crc32c = plan.whole_crc32c;
   if (etag_is_md5(meta.etag) && !answer->headers.get("x-amz-server-side-encryption-customer-algorithm") &&
       !answer->headers.get("x-amz-server-side-encryption").value_or("").starts_with("aws:kms")) {
     for (char c : meta.etag) meta.hashes.md5.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
@@ -307,7 +315,7 @@ Result<std::unique_ptr<MultipartUpload>> S3Backend::start_multipart(const Path& 
   request.key = key;
   request.query = {{"uploads", ""}};
   request.what = "CreateMultipartUpload " + client_->describe(key);
-  CLOUDSYNC_RETURN_IF_ERROR(add_metadata_headers(request.headers, WriteMetadata{&options, &options.known_hashes}));
+  CLOUDSYNC_RETURN_IF_ERROR(add_metadata_headers(request.headers, WriteMetadata{&options, true, options.known_hashes.crc32c}));
   PayloadRules rules = payload_rules();
   if (rules.checksum == S3Checksum::Crc32c) {
     // Declared up front, so that every part must carry its CRC32C.

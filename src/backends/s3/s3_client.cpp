@@ -8,22 +8,6 @@ namespace cloudsync::s3 {
 
 namespace {
 
-// Counts what reached the caller's sink: once a byte is there, the request
-// cannot simply be sent again (the caller resumes with a range instead).
-class CountingSink final : public ByteSink {
- public:
-  explicit CountingSink(ByteSink* inner) : inner_(inner) {}
-  Status write(std::string_view data) override {
-    CLOUDSYNC_RETURN_IF_ERROR(inner_->write(data));
-    bytes += data.size();
-    return Status::OK();
-  }
-  uint64_t bytes = 0;
-
- private:
-  ByteSink* inner_;
-};
-
 std::shared_ptr<const auth::SigV4Signer> make_signer(const S3Config& config, const std::string& region) {
   if (config.anonymous) return nullptr;
   return std::make_shared<const auth::SigV4Signer>(config.credentials, region, "s3", auth::SigV4Mode::S3);
@@ -113,9 +97,9 @@ Result<http::Response> S3Client::send(const S3Request& request, const OpContext&
     Route current = route();
     signed_region = current.region;
     CLOUDSYNC_ASSIGN_OR_RETURN(http::Request wire, build(request, current));
-    CountingSink counting(request.sink);
-    Result<http::Response> r = transport_->send(wire, request.sink != nullptr ? &counting : nullptr, ctx);
-    delivered += counting.bytes;
+    http::CountingSink counting(request.sink);
+    Result<http::Response> r = transport_->send(wire, counting.as_sink(), ctx);
+    delivered += counting.bytes();
     last_was_transport_error = !r.ok();
     return r;
   };

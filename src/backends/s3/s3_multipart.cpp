@@ -116,11 +116,11 @@ class S3MultipartUpload final : public MultipartUpload {
     if (!answer.ok()) {
       // A completion whose answer was lost may have gone through: its retry
       // then finds the upload gone (NoSuchUpload) or, if conditional, the
-      // object in place (412). That object carries our MD5, when we know it.
+      // object in place (412). That object carries our hashes, when we know them.
       ErrorCode code = answer.status().code();
       bool maybe_ours =
           code == ErrorCode::NotFound || code == ErrorCode::AlreadyExists || code == ErrorCode::PreconditionFailed;
-      if (info.ambiguous && maybe_ours && !options_.known_hashes.md5.empty()) {
+      if (info.ambiguous && maybe_ours && !recorded_hashes().empty()) {
         ObjectMeta done;
         if (object_is_ours(total, ctx, done)) {
           finished_.store(true);
@@ -140,9 +140,7 @@ class S3MultipartUpload final : public MultipartUpload {
     meta.content_type = options_.content_type;
     meta.metadata = options_.metadata;
     if (options_.mtime) meta.metadata[std::string(kMtimeKey)] = format_mtime(*options_.mtime);
-    // What md5chksum / cloudsync-sha256 now say about the object.
-    if (options_.known_hashes.md5.size() == 32) meta.hashes.md5 = options_.known_hashes.md5;
-    if (options_.known_hashes.sha256.size() == 64) meta.hashes.sha256 = options_.known_hashes.sha256;
+    meta.hashes = recorded_hashes();
     return meta;
   }
 
@@ -159,6 +157,16 @@ class S3MultipartUpload final : public MultipartUpload {
   }
 
  private:
+  // What md5chksum, cloudsync-sha256 and cloudsync-crc32c say about the object.
+  HashSet recorded_hashes() const {
+    const HashSet& known = options_.known_hashes;
+    HashSet recorded;
+    if (known.md5.size() == 32) recorded.md5 = known.md5;
+    if (known.sha256.size() == 64) recorded.sha256 = known.sha256;
+    if (known.crc32c.size() == 8) recorded.crc32c = known.crc32c;
+    return recorded;
+  }
+
   bool object_is_ours(uint64_t size, const OpContext& ctx, ObjectMeta& out) {
     S3Request request;
     request.method = "HEAD";
@@ -167,7 +175,7 @@ class S3MultipartUpload final : public MultipartUpload {
     auto answer = client_->send(request, ctx);
     if (!answer.ok()) return false;
     auto meta = meta_from_response(*answer, key_);
-    if (!meta.ok() || meta->size != size || meta->hashes.md5 != options_.known_hashes.md5) return false;
+    if (!meta.ok() || meta->size != size || recorded_hashes().matches(meta->hashes) != true) return false;
     log(LogLevel::Info, "{}: the completion had gone through before its answer was lost", client_->describe(key_));
     out = std::move(meta).value();
     return true;

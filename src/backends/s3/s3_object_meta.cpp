@@ -123,6 +123,10 @@ Result<ObjectMeta> meta_from_response(const http::Response& response, std::strin
       it != meta.metadata.end() && it->second.size() == 64 && is_hex(it->second)) {
     meta.hashes.sha256 = lower(it->second);
   }
+  if (auto it = meta.metadata.find(std::string(kCrc32cKey));
+      it != meta.metadata.end() && it->second.size() == 8 && is_hex(it->second)) {
+    meta.hashes.crc32c = lower(it->second);
+  }
   if (meta.size == 0 && meta.key.ends_with('/')) meta.kind = ObjectKind::DirectoryMarker;
   return meta;
 }
@@ -141,8 +145,11 @@ Status add_metadata_headers(http::Headers& headers, const WriteMetadata& write) 
     headers.set(std::string(kMetaHeaderPrefix) + lower(name), value);
   }
   if (options.mtime) headers.set(std::string(kMetaHeaderPrefix) + std::string(kMtimeKey), format_mtime(*options.mtime));
-  if (write.multipart_hashes != nullptr) {
-    const HashSet& hashes = *write.multipart_hashes;
+  if (write.crc32c.size() == 8 && is_hex(write.crc32c)) {
+    headers.set(std::string(kMetaHeaderPrefix) + std::string(kCrc32cKey), lower(write.crc32c));
+  }
+  const HashSet& hashes = options.known_hashes;
+  if (write.multipart) {
     if (hashes.md5.size() == 32) {
       CLOUDSYNC_ASSIGN_OR_RETURN(std::string b64, base64_from_hex(hashes.md5));
       headers.set(std::string(kMetaHeaderPrefix) + std::string(kMd5Key), b64);

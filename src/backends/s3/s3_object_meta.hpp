@@ -5,8 +5,11 @@
 //    nine fraction digits ("1700000000.123456789");
 //  - x-amz-meta-md5chksum: base64 MD5 of the whole content, for multipart
 //    uploads, whose ETag is not an MD5.
-// We add x-amz-meta-cloudsync-sha256 (hex) to multipart uploads when the
-// SHA-256 is known, so downloads can be verified with it.
+// We add x-amz-meta-cloudsync-crc32c (hex) to every write whose CRC32C is
+// known -- the cheap whole-object checksum later downloads verify (multipart
+// ETags are no MD5, and an MD5 pass costs more than the rest of a transfer) --
+// and x-amz-meta-cloudsync-sha256 (hex) to multipart uploads when the SHA-256
+// is known.
 #pragma once
 
 #include <optional>
@@ -22,6 +25,7 @@ inline constexpr std::string_view kMetaHeaderPrefix = "x-amz-meta-";
 inline constexpr std::string_view kMtimeKey = "mtime";
 inline constexpr std::string_view kMd5Key = "md5chksum";
 inline constexpr std::string_view kSha256Key = "cloudsync-sha256";
+inline constexpr std::string_view kCrc32cKey = "cloudsync-crc32c";
 
 /// "1700000000.123456789" (always nine fraction digits; "-1.500000000" before 1970).
 std::string format_mtime(TimePoint t);
@@ -39,9 +43,11 @@ Result<ObjectMeta> meta_from_response(const http::Response& response, std::strin
 /// What a write says about the object beyond its bytes.
 struct WriteMetadata {
   const PutOptions* options = nullptr;
-  /// Whole-content hashes to record for multipart uploads (md5chksum,
-  /// cloudsync-sha256); null for single PUTs, whose ETag is the MD5.
-  const HashSet* multipart_hashes = nullptr;
+  /// A multipart upload: its ETag is no MD5, so the whole content's MD5 and
+  /// SHA-256 are recorded when known (md5chksum, cloudsync-sha256).
+  bool multipart = false;
+  /// Hex CRC32C of the whole content (cloudsync-crc32c), or empty.
+  std::string crc32c;
 };
 
 /// Adds Content-Type and the x-amz-meta-* headers. InvalidArgument for user

@@ -34,6 +34,12 @@ Result<PayloadPlan> plan_payload(ByteSource& data, std::optional<uint64_t> size,
                                               : (md5_known || crc_usable || sha256_known || rules.sign_payload);
   if (!covered && rules.checksum == S3Checksum::Md5) to_compute |= hash_kinds(HashKind::Md5);
   if (!covered && rules.checksum == S3Checksum::Crc32c) to_compute |= hash_kinds(HashKind::Crc32c);
+  // CRC32C costs little beside a read; a source that cannot start over (a
+  // probe at its start is harmless) keeps its single pass.
+  const bool crc_known = known.crc32c.size() == 8;
+  if (rules.want_crc32c && !crc_known && (to_compute != 0 || !size || data.rewind().ok())) {
+    to_compute |= hash_kinds(HashKind::Crc32c);
+  }
 
   if (to_compute != 0 || !size) {
     plan.pre_pass = true;
@@ -74,6 +80,7 @@ Result<PayloadPlan> plan_payload(ByteSource& data, std::optional<uint64_t> size,
   if (!md5.empty()) {
     CLOUDSYNC_ASSIGN_OR_RETURN(plan.content_md5, base64_from_hex(md5));
   }
+  plan.whole_crc32c = crc_known ? known.crc32c : plan.computed.crc32c;
   std::string crc = crc_usable ? known.crc32c : plan.computed.crc32c;
   if (!crc.empty() && rules.checksum == S3Checksum::Crc32c) {
     CLOUDSYNC_ASSIGN_OR_RETURN(plan.crc32c, base64_from_hex(crc));

@@ -21,6 +21,7 @@ struct PayloadPlan {
   std::string payload_hash;  ///< hex SHA-256 or UNSIGNED-PAYLOAD
   std::string content_md5;   ///< base64, or empty
   std::string crc32c;        ///< base64 x-amz-checksum-crc32c, or empty
+  std::string whole_crc32c;  ///< hex CRC32C of the body (known or computed), or empty
   HashSet computed;          ///< what the pre-pass hashed (tests and logs)
   bool pre_pass = false;     ///< the source was read twice
 };
@@ -31,6 +32,10 @@ struct PayloadRules {
   /// Send the checksum even when a signed payload hash already covers the
   /// bytes (multipart parts of an upload that declared a checksum algorithm).
   bool require_checksum = false;
+  /// Find the body's CRC32C for x-amz-meta-cloudsync-crc32c when the caller
+  /// does not know it: in the pre-pass, which this forces only for sources
+  /// that can be read twice.
+  bool want_crc32c = false;
 };
 
 /// Plans the body `data` of declared size `size` (nullopt: unknown, counted).
