@@ -246,6 +246,7 @@ CLOUDSYNC_EXTERN(int) cloudsync_tracked_files(cloudsync_workspace *ws, const cha
  *     "integration": "...", "operation": "import" | "export" | "restore" | "sync",
  *     "plan": {
  *       "source": "...", "destination": "...", "delete_extraneous": false,
+ *       "mirror": false,   (true: planned without a baseline, the source wins everywhere)
  *       "summary": {"add", "update", "delete", "conflict", "skip", "unchanged", "bytes_to_transfer"},
  *       "actions": [{"kind": "add"|"update"|"delete"|"conflict"|"skip", "path", "reason", "size",
  *                    "source": {"key","size","mtime","etag","version","id","md5","sha256","crc32c"},

@@ -49,6 +49,13 @@ struct CLOUDSYNC_API Plan {
   std::string source;       ///< where from (URL, no credentials)
   std::string destination;  ///< where to
   bool delete_extraneous = false;
+  /// Planned without a baseline (rclone's sync): the destination is to
+  /// become a copy of the source whatever it holds, so an object that appears
+  /// there between planning and writing is overwritten like one seen while
+  /// planning, and stores without conditional writes are not read before each
+  /// write to find out. With a baseline (a workspace) nothing unseen is
+  /// overwritten: it becomes a conflict.
+  bool mirror = true;
   std::vector<PlanAction> actions;    ///< in path order
   std::vector<PlanAction> unchanged;  ///< pairs already in sync (not serialised one by one)
   std::vector<std::string> warnings;

@@ -90,6 +90,7 @@ Result<SyncReport> execute_plan(const Plan& plan, StorageBackend& source, Storag
     DestinationExpectation expect;
     expect.kind = a.kind == ActionKind::Add ? DestinationExpectation::Kind::Absent : DestinationExpectation::Kind::Unchanged;
     expect.meta = a.destination;
+    expect.check_by_reading = !plan.mirror;
     const std::string& dst_key = a.has_destination ? a.destination.key : a.source.key;
     auto r = transfer_object(source, key_of(a.source.key), a.source, destination, key_of(dst_key), expect,
                              transfer_options, &progress, ctx);

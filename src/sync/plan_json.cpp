@@ -45,6 +45,8 @@ void write_plan(JsonWriter& w, const Plan& plan) {
   json_write_string(w, plan.destination);
   w.Key("delete_extraneous");
   w.Bool(plan.delete_extraneous);
+  w.Key("mirror");
+  w.Bool(plan.mirror);
   w.Key("summary");
   w.StartObject();
   for (ActionKind k : {ActionKind::Add, ActionKind::Update, ActionKind::Delete, ActionKind::Conflict, ActionKind::Skip}) {

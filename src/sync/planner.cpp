@@ -37,6 +37,7 @@ class Planner {
     plan_.source = in.source_name;
     plan_.destination = in.destination_name;
     plan_.delete_extraneous = in.delete_extraneous;
+    plan_.mirror = in.baseline == nullptr;
   }
 
   Result<Plan> run() {

@@ -181,6 +181,8 @@ Result<PutOptions> put_options_for(StorageBackend& dst, const Path& dst_key, con
     case DestinationExpectation::Kind::Absent:
       if (caps.conditional_create) {
         put.mode = PutMode::Create;
+      } else if (!expect.check_by_reading) {
+        put.mode = PutMode::Overwrite;
       } else {
         auto head = dst.head(dst_key, ctx);
         if (head.ok()) return destination_changed(dst_key, "an object appeared");
@@ -192,6 +194,8 @@ Result<PutOptions> put_options_for(StorageBackend& dst, const Path& dst_key, con
       if (caps.conditional_update && !expect.meta.etag.empty()) {
         put.mode = PutMode::Update;
         put.if_match = expect.meta.etag;
+      } else if (!expect.check_by_reading) {
+        put.mode = PutMode::Overwrite;
       } else {
         auto head = dst.head(dst_key, ctx);
         if (!head.ok()) {

@@ -50,6 +50,10 @@ struct TransferOptions {
 struct DestinationExpectation {
   enum class Kind { Anything, Absent, Unchanged } kind = Kind::Anything;
   ObjectMeta meta;  ///< for Unchanged: the destination as it was planned
+  /// A store without conditional writes cannot enforce the expectation; it
+  /// is then checked by reading the destination first (one more request per
+  /// file) unless this is false.
+  bool check_by_reading = true;
 };
 
 struct TransferResult {

@@ -5,6 +5,7 @@
 #include "cloudsync/sync.hpp"
 #include "core/hash.hpp"
 #include "support/fault_backend.hpp"
+#include "transfer/transfer.hpp"
 #include "support/test_util.hpp"
 
 namespace cloudsync::test {
@@ -220,6 +221,45 @@ TEST_CASE("a destination changed after planning is not overwritten", "[sync][con
   SyncReport r = f.apply(p);
   CHECK(r.count(OutcomeKind::Conflict) == 1);
   CHECK(read_file(f.dir / "local/a.txt") == "edited after planning");
+}
+
+TEST_CASE("a store without conditional writes: a mirror writes blind, a checked write reads first",
+          "[sync][conflict]") {
+  TempDir dir;
+  Capabilities caps = MemoryBackend::default_capabilities();
+  caps.conditional_create = false;
+  caps.conditional_update = false;
+  auto memory = std::make_shared<MemoryBackend>("plain", caps);
+  auto remote = std::make_shared<FaultBackend>(memory);
+  write_file(dir / "src/a.txt", "ours a");
+  write_file(dir / "src/b.txt", "ours b");
+  auto local = make_local_backend(dir / "src");
+  REQUIRE_OK(local);
+
+  SECTION("a mirror (no baseline) overwrites what appears after planning, as if it had been seen") {
+    auto p = plan_sync(**local, *remote, {});
+    REQUIRE_OK(p);
+    CHECK(p->mirror);
+    REQUIRE(p->count(ActionKind::Add) == 2);
+    memory->insert_raw("b.txt", "theirs");
+    auto r = apply_plan(*p, **local, *remote, {});
+    REQUIRE_OK(r);
+    CHECK(r->count(OutcomeKind::Done) == 2);
+    CHECK(remote->heads == 0);  // one request per file
+    CHECK(*memory->read_all(P("b.txt"), {}) == "ours b");
+  }
+  SECTION("a checked write (a workspace's) finds the newcomer and leaves it alone") {
+    memory->insert_raw("b.txt", "theirs");
+    auto meta = (*local)->head(P("b.txt"), {});
+    REQUIRE_OK(meta);
+    DestinationExpectation expect;
+    expect.kind = DestinationExpectation::Kind::Absent;
+    auto t = transfer_object(**local, P("b.txt"), *meta, *remote, P("b.txt"), expect, {}, nullptr, {});
+    REQUIRE_FALSE(t.ok());
+    CHECK(t.status().code() == ErrorCode::Conflict);
+    CHECK(remote->heads == 1);
+    CHECK(*memory->read_all(P("b.txt"), {}) == "theirs");
+  }
 }
 
 TEST_CASE("uploads above the multipart threshold go in parallel parts", "[sync][multipart]") {
