@@ -325,6 +325,11 @@ for ((ROUND = 1; ROUND <= ROUNDS; ++ROUND)); do
     fresh "$D/get"
     run get cloudsync "${CS_[@]}" copy -q s3://bench/srcdir "$D/get/cs" "${NULL_SRC[@]}"
     fresh "$D/get"
+    # The same bytes as cloudsync uploads them (nulls3's "srcmp" object: multipart ETag and
+    # x-amz-meta-cloudsync-crc32c), so verified with the CRC32C: each tool reading back what
+    # it writes (rclone's own uploads carry md5chksum, which it verifies: the rclone row).
+    run get cloudsync:own "${CS_[@]}" copy -q s3://bench/srcmp "$D/get/cs" "${NULL_SRC[@]}"
+    fresh "$D/get"
     run get cloudsync:nocheck "${CS_[@]}" copy -q --ignore-checksum s3://bench/srcdir "$D/get/cs" "${NULL_SRC[@]}"
     fresh "$D/get"
     run get rclone "${RCLONE_[@]}" copyto nulls3:bench/srcdir/big "$D/get/rc/big" --multi-thread-streams 4

@@ -27,15 +27,16 @@ ROWS = {
 }
 VARIANTS = {
     "cloudsync": "defaults except checksum=crc32c (what it sends to AWS and MinIO); UNSIGNED-PAYLOAD, "
-                 "whole-file MD5 for x-amz-meta-md5chksum",
-    "cloudsync:md5": "provider defaults for a non-AWS endpoint: Content-MD5 on every part, plus the whole-file MD5",
+                 "whole-file CRC32C for x-amz-meta-cloudsync-crc32c; GET: verified against the listed MD5 ETag",
+    "cloudsync:md5": "provider defaults for a non-AWS endpoint: Content-MD5 on every part, plus the whole-file CRC32C",
     "cloudsync:signed": "checksum=crc32c and sign_payload=true: the aws CLI's work (CRC32 + SHA-256 payload "
                         "signature on every part over http)",
-    "cloudsync:nomd5": "checksum=crc32c and md5_metadata=false: no whole-file MD5 (rclone's --s3-disable-checksum)",
-    "cloudsync:nocheck": "--ignore-checksum: no whole-file MD5, neither computed for the upload (no "
-                         "x-amz-meta-md5chksum; parts keep their CRC32C) nor verified after a download",
-    "cloudsync:cond": "conditional_writes=true: If-None-Match: * instead of a HEAD before each new file's PUT "
-                      "(cloudsync's default for AWS, MinIO and R2; s3rver ignores the header)",
+    "cloudsync:own": "GET of the object as cloudsync writes it (multipart ETag, x-amz-meta-cloudsync-crc32c): "
+                     "verified against that CRC32C",
+    "cloudsync:nocheck": "--ignore-checksum: no whole-file hash, neither computed for the upload (parts keep "
+                         "their CRC32C) nor verified after a download",
+    "cloudsync:cond": "conditional_writes=true: If-None-Match: * on each new file's PUT (cloudsync's default for "
+                      "AWS, MinIO and R2; s3rver ignores the header)",
     "rclone": "for sync-up, --s3-no-head: no HEAD after each PUT",
     "rclone:head": "rclone's default: a HEAD after each PUT",
     "rclone:nocheck": "--ignore-checksum: the download's MD5 is not verified",

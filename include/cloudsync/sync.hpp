@@ -104,6 +104,8 @@ struct ActionOutcome {
   OutcomeKind outcome = OutcomeKind::Skipped;
   std::string message;  ///< error or reason
   ErrorCode error = ErrorCode::Ok;
+  /// The failure itself, with its HTTP status, provider code and request id.
+  Status status;
   uint64_t bytes = 0;
 };
 

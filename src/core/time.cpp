@@ -66,7 +66,8 @@ std::string format_rfc3339(TimePoint t, int fraction_digits) {
                                 tm.tm_hour, tm.tm_min, tm.tm_sec);
   if (fraction_digits > 0) {
     std::string frac = fmt::format("{:09}", nanos);
-    out += "." + frac.substr(0, static_cast<size_t>(std::min(fraction_digits, 9)));
+    out += '.';
+    out.append(frac, 0, static_cast<size_t>(std::min(fraction_digits, 9)));
   }
   out += "Z";
   return out;

@@ -106,6 +106,7 @@ Result<SyncReport> execute_plan(const Plan& plan, StorageBackend& source, Storag
       out.error = r.status().code();
       out.outcome = out.error == ErrorCode::Conflict ? OutcomeKind::Conflict : OutcomeKind::Failed;
       out.message = r.status().to_string();
+      out.status = r.status();
       log(LogLevel::Warn, "{} '{}' failed: {}", action_kind_name(a.kind), a.path, out.message);
     }
     progress.file_done(a.path);
@@ -149,6 +150,7 @@ Result<SyncReport> execute_plan(const Plan& plan, StorageBackend& source, Storag
             out.outcome = OutcomeKind::Failed;
             out.error = s.code();
             out.message = s.to_string();
+            out.status = s;
           }
           progress.file_done(plan.actions[i].path);
         }

@@ -58,6 +58,7 @@ size_t SyncReport::count(ActionKind action, OutcomeKind kind) const {
 Status SyncReport::first_error() const {
   for (const ActionOutcome& o : outcomes) {
     if (o.outcome == OutcomeKind::Failed) {
+      if (!o.status.ok()) return o.status;
       return Status(o.error == ErrorCode::Ok ? ErrorCode::Internal : o.error, o.path + ": " + o.message);
     }
   }

@@ -35,11 +35,16 @@
 //    protects the bytes and TLS protects them in transit, so a SHA-256 of
 //    every byte buys nothing. `sign_payload` turns real payload signatures
 //    on (the SHA-256 joins the same pre-pass).
-// Metadata follows rclone, so that `rclone check` and our planner agree: the
-// file's mtime in x-amz-meta-mtime ("1700000000.123456789"), and for multipart
-// uploads the whole-file MD5 in x-amz-meta-md5chksum (base64). An ETag is
-// reported as an MD5 only when it is one (32 hex digits, single-part, not
-// SSE-KMS/SSE-C).
+// Metadata: the file's mtime in x-amz-meta-mtime ("1700000000.123456789"),
+// rclone's convention, which rclone reads too; the whole object's CRC32C in
+// x-amz-meta-cloudsync-crc32c (hex) on every write, computed in the pass that
+// already reads the source (the transfer layer knows it up front). Downloads
+// verify it: a multipart ETag is no MD5, and a whole-file MD5 (1.6 s per GiB
+// here, on one core) would cost more than the rest of the transfer. When the
+// caller knows the MD5 (or SHA-256), a multipart upload also records it in
+// x-amz-meta-md5chksum (base64, rclone's), resp. x-amz-meta-cloudsync-sha256.
+// An ETag is reported as an MD5 only when it is one (32 hex digits,
+// single-part, not SSE-KMS/SSE-C); md5chksum written by other tools is read.
 #pragma once
 
 #include <cstdint>
