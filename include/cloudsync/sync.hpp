@@ -89,9 +89,10 @@ struct ApplyOptions {
   /// Parts of one large object in flight at once.
   uint32_t part_concurrency = 4;
   /// Skip whole-object checksums (rclone's --ignore-checksum): downloads are
-  /// checked by size only, uploads carry no whole-file hash the destination
-  /// would store (e.g. S3's x-amz-meta-cloudsync-crc32c). Per-request
-  /// checksums stay.
+  /// checked by size only, and uploads compute no whole-file hash up front
+  /// (so an S3 multipart upload carries no x-amz-meta-cloudsync-crc32c; a
+  /// single PUT still records the CRC32C of the pass its backend makes
+  /// anyway). Per-request checksums stay.
   bool ignore_checksum = false;
 };
 
