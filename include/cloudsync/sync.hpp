@@ -91,8 +91,9 @@ struct ApplyOptions {
   /// Skip whole-object checksums (rclone's --ignore-checksum): downloads are
   /// checked by size only, and uploads compute no whole-file hash up front
   /// (so an S3 multipart upload carries no x-amz-meta-cloudsync-crc32c; a
-  /// single PUT still records the CRC32C of the pass its backend makes
-  /// anyway). Per-request checksums stay.
+  /// single PUT still records a CRC32C, computed in the read of the source
+  /// that its Content-MD5 or payload hash usually needs anyway). Per-request
+  /// checksums stay.
   bool ignore_checksum = false;
 };
 
