@@ -175,6 +175,16 @@ TEST_CASE("transport: other methods, HEAD and an explicit 100-continue") {
   CHECK(connection_headers == 1);
 }
 
+TEST_CASE("transport: the path goes out as signed, dot segments and double slashes included") {
+  test::PeerServer& server = test::http_server();
+  auto transport = make_curl_transport(test::fast_options());
+  Request get;
+  get.url = server.url() + "/echo/a/./b/../c//d";
+  Result<Response> r = transport->send(get, nullptr, {});
+  REQUIRE_OK(r);
+  CHECK(std::string(echo_json(*r)["path"].GetString()) == "/echo/a/./b/../c//d");
+}
+
 TEST_CASE("transport: error bodies are captured, not streamed") {
   test::PeerServer& server = test::http_server();
   ClientOptions options = test::fast_options();
