@@ -33,40 +33,38 @@ int finish(Console& console, const OutputFlags& out, const Result<OperationResul
   return conclude(console, verdict_of(result->report));
 }
 
-struct ImportArgs {
+// What every operation on one integration takes from the command line.
+template <class Request>
+struct OperationArgs {
   WorkspaceArgs workspace;
   std::string name;
-  ImportRequest request;
+  Request request;
   OutputFlags out;
 };
+using ImportArgs = OperationArgs<ImportRequest>;
+using ExportArgs = OperationArgs<ExportRequest>;
+using RestoreArgs = OperationArgs<RestoreRequest>;
+
+// Opens the workspace, runs `operation(workspace, progress, cancel)` and reports it.
+template <class Request, class Operation>
+int run_operation(const OperationArgs<Request>& a, Operation operation) {
+  Console console(a.out);
+  auto ws = open_workspace(a.workspace, false);
+  if (!ws.ok()) return fail(console, a.out, ws.status());
+  return finish(console, a.out, operation(**ws, console.progress(), interrupt_token()));
+}
 
 int run_import(const ImportArgs& a) {
-  Console console(a.out);
-  auto ws = open_workspace(a.workspace, false);
-  if (!ws.ok()) return fail(console, a.out, ws.status());
-  return finish(console, a.out, (*ws)->import_files(a.name, a.request, console.progress(), interrupt_token()));
+  return run_operation(a, [&](Workspace& ws, const ProgressCallback& progress, const CancelToken* cancel) {
+    return ws.import_files(a.name, a.request, progress, cancel);
+  });
 }
-
-struct ExportArgs {
-  WorkspaceArgs workspace;
-  std::string name;
-  ExportRequest request;
-  OutputFlags out;
-};
 
 int run_export(const ExportArgs& a) {
-  Console console(a.out);
-  auto ws = open_workspace(a.workspace, false);
-  if (!ws.ok()) return fail(console, a.out, ws.status());
-  return finish(console, a.out, (*ws)->export_files(a.name, a.request, console.progress(), interrupt_token()));
+  return run_operation(a, [&](Workspace& ws, const ProgressCallback& progress, const CancelToken* cancel) {
+    return ws.export_files(a.name, a.request, progress, cancel);
+  });
 }
-
-struct RestoreArgs {
-  WorkspaceArgs workspace;
-  std::string name;
-  RestoreRequest request;
-  OutputFlags out;
-};
 
 int run_restore(const RestoreArgs& a) {
   Console console(a.out);
