@@ -41,7 +41,7 @@ log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 if [ -z "${BENCH_IN_NETNS:-}" ]; then
 need=()
 for p in rclone s3cmd time nodejs gcc libssl-dev curl python3 iproute2 util-linux; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || need+=("$p")
+  [[ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" == *"ok installed"* ]] || need+=("$p")
 done
 command -v npm >/dev/null || need+=(npm)
 command -v aws >/dev/null || need+=(awscli)

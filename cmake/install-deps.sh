@@ -11,7 +11,7 @@ want=("${build[@]}")
 [ "${1:-}" = "--test" ] && want+=("${test[@]}")
 missing=()
 for p in "${want[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+  [[ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" == *"ok installed"* ]] || missing+=("$p")
 done
 # npm may come from a nodesource build of nodejs rather than the npm package.
 if [ "${1:-}" = "--test" ] && command -v npm >/dev/null; then

@@ -39,6 +39,11 @@ struct Capabilities {
   std::chrono::nanoseconds mtime_precision{0};
   /// Hash kinds reported in ObjectMeta::hashes for ordinary objects.
   HashKinds hashes = 0;
+  /// get() answers with every hash the store vouches for (S3, Azure): a
+  /// download is then verified against the answer alone, not against what a
+  /// listing guessed (an S3 listing cannot tell that an MD5-shaped ETag of an
+  /// SSE-KMS object is no MD5; the GET answer can).
+  bool get_reports_hashes = false;
   /// Hash kinds put() needs before it sends data (e.g. MD5 for Content-MD5).
   /// The transfer layer computes them and passes them in PutOptions::known_hashes.
   HashKinds upload_hashes = 0;

@@ -131,7 +131,7 @@ Result<TransferResult> download_to_local(StorageBackend& src, const Path& src_ke
   }
   HashSet computed = hasher.finish();
   HashSet vouched = meta.hashes;
-  vouched.merge(src_meta.hashes);
+  if (!src.capabilities().get_reports_hashes) vouched.merge(src_meta.hashes);
   if (!options.ignore_checksum && vouched.kinds() != 0 && !vouched.matches(computed).has_value()) {
     // The answer vouches only for a kind the listing did not promise (a
     // multipart object another tool wrote with an MD5 in its metadata):

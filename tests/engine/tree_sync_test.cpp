@@ -197,6 +197,33 @@ TEST_CASE("a download the listing vouches nothing for is verified by what the an
   }
 }
 
+TEST_CASE("a store whose GET answers carry its hashes is not second-guessed by its listing", "[sync][download]") {
+  Fixture f;
+  std::string data = random_bytes(100 * 1024, 5);
+  f.put_remote("kms.bin", data);
+  // An S3 listing cannot tell that an SSE-KMS object's ETag is no MD5.
+  f.remote->misreport_listed_md5();
+  Capabilities caps = f.memory->capabilities();
+  SECTION("answers that vouch (S3): the answer decides") {
+    caps.get_reports_hashes = true;
+    f.remote->override_capabilities(caps);
+    // The answer knows the ETag is no MD5 and offers the CRC32C cloudsync recorded.
+    f.remote->vouch_only_on_get(hash_kinds(HashKind::Crc32c));
+    SyncReport r = f.apply(f.plan());
+    CHECK(r.count(OutcomeKind::Done) == 1);
+    CHECK(read_file(f.dir / "local/kms.bin") == data);
+  }
+  SECTION("answers that do not (Drive): the listing is all there is, and is believed") {
+    caps.get_reports_hashes = false;
+    f.remote->override_capabilities(caps);
+    f.remote->vouch_only_on_get(0);
+    SyncReport r = f.apply(f.plan());
+    REQUIRE(r.count(OutcomeKind::Failed) == 1);
+    CHECK(r.outcomes[0].error == ErrorCode::Integrity);
+    CHECK(list_tree(f.dir / "local").empty());
+  }
+}
+
 TEST_CASE("ignore_checksum trusts the size alone", "[sync][download]") {
   Fixture f;
   f.put_remote("data.csv", "new,content\n");

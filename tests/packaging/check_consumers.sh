@@ -15,7 +15,10 @@ cmake -S "$src/tests/packaging/consumer" -B "$work/pkg" -G Ninja -DCMAKE_PREFIX_
 cmake --build "$work/pkg" >/dev/null
 LD_LIBRARY_PATH="$work/prefix/lib" "$work/pkg/consumer_c"
 LD_LIBRARY_PATH="$work/prefix/lib" "$work/pkg/consumer_cpp" "$work/data/src" "$work/data/dst1"
-ldd "$work/pkg/consumer_c" | grep -q 'libcloudsync.so.1' || { echo "consumer is not linked to libcloudsync.so.1"; exit 1; }
+# ldd's output is taken whole first: `ldd | grep -q` under pipefail fails at
+# random when grep stops reading early and ldd dies of SIGPIPE.
+linked=$(ldd "$work/pkg/consumer_c")
+grep -q 'libcloudsync.so.1' <<<"$linked" || { echo "consumer is not linked to libcloudsync.so.1"; exit 1; }
 
 # 2. pkg-config.
 export PKG_CONFIG_PATH="$work/prefix/lib/pkgconfig"
@@ -26,6 +29,7 @@ LD_LIBRARY_PATH="$work/prefix/lib" "$work/pc_consumer"
 cmake -S "$src/tests/packaging/consumer" -B "$work/vendored" -G Ninja -DCLOUDSYNC_VENDOR_DIR="$src" >/dev/null
 cmake --build "$work/vendored" -j "$(nproc)" >/dev/null
 "$work/vendored/consumer_cpp" "$work/data/src" "$work/data/dst2"
-if ldd "$work/vendored/consumer_cpp" | grep -q libcloudsync; then echo "vendored build should be static"; exit 1; fi
+linked=$(ldd "$work/vendored/consumer_cpp")
+if grep -q libcloudsync <<<"$linked"; then echo "vendored build should be static"; exit 1; fi
 [ ! -e "$work/vendored/cloudsync/tests" ] || { echo "vendoring built cloudsync's tests"; exit 1; }
 echo "packaging: find_package, pkg-config and add_subdirectory all work"

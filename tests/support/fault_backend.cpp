@@ -140,6 +140,9 @@ Result<ListPage> FaultBackend::list_page(const ListOptions& options, const OpCon
   if (page.ok() && vouch_on_get_) {
     for (ObjectMeta& meta : page->objects) meta.hashes = HashSet{};
   }
+  if (page.ok() && misreport_md5_) {
+    for (ObjectMeta& meta : page->objects) meta.hashes.md5 = "0123456789abcdef0123456789abcdef";
+  }
   return page;
 }
 

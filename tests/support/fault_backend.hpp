@@ -34,6 +34,10 @@ class FaultBackend : public StorageBackend {
   /// Listings vouch for no hash and answers only for `kinds`, like an S3
   /// multipart object another tool wrote (no MD5 ETag, md5chksum metadata).
   void vouch_only_on_get(HashKinds kinds) { vouch_on_get_ = kinds; }
+  /// Listings report an MD5-shaped value that is not the content's MD5, as
+  /// an S3 listing does for an SSE-KMS object's ETag (applied after
+  /// vouch_only_on_get's clearing).
+  void misreport_listed_md5() { misreport_md5_ = true; }
 
   std::atomic<int> gets{0}, puts{0}, heads{0}, lists{0}, deletes{0}, multiparts{0};
 
@@ -54,6 +58,7 @@ class FaultBackend : public StorageBackend {
   std::shared_ptr<StorageBackend> inner_;
   std::optional<Capabilities> caps_;
   std::optional<HashKinds> vouch_on_get_;
+  bool misreport_md5_ = false;
   std::mutex mutex_;
   std::vector<GetFault> get_faults_;
   std::string put_key_;

@@ -70,6 +70,7 @@ Capabilities s3_capabilities(const S3Config& config) {
   // MD5 is known, and our writes carry the whole object's CRC32C: the cheap
   // one, which is what uploads compute by default.
   caps.hashes = HashKind::Md5 | HashKind::Crc32c;
+  caps.get_reports_hashes = true;  // ETag and x-amz-meta-* come with every answer
   caps.conditional_create = config.conditional_writes;
   caps.conditional_update = config.conditional_writes;
   caps.case_sensitive = true;
