@@ -65,6 +65,8 @@ class DriveAdmin {
   /// A shared drive; returns its ID (also the ID of its root folder).
   std::string create_shared_drive(const std::string& name);
   void flag_abusive(const std::string& id);
+  /// Listings of the folder's children say incompleteSearch=true from now on.
+  void flag_incomplete_search(const std::string& folder_id);
   /// Deletes for good (a folder with its contents).
   void remove(const std::string& id);
   /// The next `count` resumable chunks are kept only in part (their first `keep` bytes).

@@ -434,6 +434,19 @@ TEST_CASE("the root folder must exist and be a folder", "[gdrive][root]") {
   REQUIRE_CODE(open_drive(drive_options(file))->list_all({}, {}), ErrorCode::InvalidArgument);
 }
 
+TEST_CASE("a listing Drive calls incomplete fails, so nothing is planned from it", "[gdrive][listing]") {
+  DriveAdmin admin;
+  std::string root = fresh_folder();
+  std::string sub = admin.create_folder("sub", root);
+  admin.create_file("a.txt", sub, "a");
+  auto b = open_drive(drive_options(root));
+  REQUIRE_OK(b->list_all({}, {}));
+  admin.flag_incomplete_search(sub);
+  auto listed = b->list_all({}, {});
+  REQUIRE_CODE(listed, ErrorCode::Network);
+  CHECK(listed.status().message().find("incompleteSearch") != std::string::npos);
+}
+
 TEST_CASE("files flagged as abusive download only with acknowledge_abuse", "[gdrive][abuse]") {
   DriveAdmin admin;
   std::string root = fresh_folder();

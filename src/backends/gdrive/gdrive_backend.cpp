@@ -284,8 +284,12 @@ class DriveBackend final : public StorageBackend, public std::enable_shared_from
                                  client_->list_files(query_literal(folder.id) + " in parents and trashed = false",
                                                      cursor.drive_token, cursor.page_size, root_info.drive_id, ctx));
       if (files.incomplete_search) {
-        log(LogLevel::Warn, "listing {}: Drive says the results for folder {} may be incomplete", describe(),
-            folder.id);
+        // A listing with holes would turn into deletions and re-uploads: fail
+        // it, so that nothing is planned from it.
+        return make_error(ErrorCode::Network,
+                          "listing {}: Drive says the results for folder {} may be incomplete (incompleteSearch); "
+                          "nothing was changed, try again",
+                          describe(), folder.id);
       }
       size_t i = cursor.skip;
       for (; i < files.files.size() && room(); ++i) {
