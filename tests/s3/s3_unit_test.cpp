@@ -504,6 +504,8 @@ TEST_CASE("S3 errors map to the shared codes in one place", "[s3][errors]") {
   CHECK(error_code_for_s3("", 404) == ErrorCode::NotFound);  // HEAD: no body, the status decides
   CHECK(error_code_for_s3("", 301) == ErrorCode::InvalidArgument);
   CHECK(error_code_for_s3("PreconditionFailed", 412, ErrorContext::CreateOnly) == ErrorCode::AlreadyExists);
+  CHECK(error_code_for_s3("", 304, ErrorContext::CreateOnly) == ErrorCode::AlreadyExists);  // older MinIO
+  CHECK(error_code_for_s3("", 304, ErrorContext::Default) != ErrorCode::AlreadyExists);
   CHECK(error_code_for_s3("PreconditionFailed", 412, ErrorContext::UpdateIfMatch) == ErrorCode::PreconditionFailed);
   CHECK(error_code_for_s3("NoSuchKey", 404, ErrorContext::UpdateIfMatch) == ErrorCode::PreconditionFailed);
   CHECK(error_code_for_s3("PreconditionFailed", 412, ErrorContext::ReadIfMatch) == ErrorCode::PreconditionFailed);

@@ -81,6 +81,9 @@ ErrorCode error_code_for_s3(std::string_view s3_code, int http_status, ErrorCont
     if (context == ErrorContext::CreateOnly) return ErrorCode::AlreadyExists;
     return ErrorCode::PreconditionFailed;
   }
+  // Older MinIO answers If-None-Match: * on a PUT with 304 Not Modified
+  // (minio/minio#19442): the object exists all the same.
+  if (http_status == 304 && context == ErrorContext::CreateOnly) return ErrorCode::AlreadyExists;
   if (context == ErrorContext::UpdateIfMatch && (s3_code == "NoSuchKey" || (s3_code.empty() && http_status == 404))) {
     return ErrorCode::PreconditionFailed;  // nothing left to match
   }
@@ -127,7 +130,7 @@ Status s3_error_status(const http::Response& response, std::string_view what, Er
   if (!doc && response.body.empty()) {
     if (response.status == 404) message = "not found";
     if (response.status == 403) message = "access denied (HEAD answers carry no reason)";
-    if (response.status == 412) message = "precondition failed";
+    if (response.status == 412 || response.status == 304) message = "precondition failed";
   }
   ErrorCode mapped = error_code_for_s3(code, response.status, context);
 
