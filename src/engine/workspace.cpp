@@ -562,6 +562,7 @@ Result<OperationResult> Workspace::sync(std::string_view name, const SyncRequest
   }
   in.baseline = &baseline;
   in.delete_extraneous = request.delete_extraneous;
+  for (const Path& folder : folders) in.folders.push_back(folder.str());
   CLOUDSYNC_ASSIGN_OR_RETURN(Plan plan, compute_plan(in));
   if (!push) {
     std::vector<const ObjectMeta*> incoming;

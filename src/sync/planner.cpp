@@ -1,6 +1,7 @@
 #include "sync/planner.hpp"
 
 #include <algorithm>
+#include <fmt/format.h>
 #include <set>
 #include <unordered_map>
 
@@ -304,17 +305,41 @@ class Planner {
     plan_.unchanged.push_back(std::move(a));
   }
 
-  // An empty source is more likely a wrong prefix or a failed mount than a
+  // An empty source -- or an empty selected folder of it -- is more likely a
+  // wrong prefix, a folder that was never imported or a failed mount than a
   // request to wipe the destination.
   void guard_empty_source() {
-    bool source_empty = src_.empty();
-    if (!source_empty || plan_.count(ActionKind::Delete) == 0) return;
-    for (PlanAction& a : plan_.actions) {
-      if (a.kind != ActionKind::Delete) continue;
-      a.kind = ActionKind::Skip;
-      a.reason = "the source listing is empty; refusing to delete everything at the destination";
+    if (plan_.count(ActionKind::Delete) == 0) return;
+    if (src_.empty()) {
+      withhold_deletes("", "the source listing is empty; refusing to delete everything at the destination");
+      plan_.warnings.push_back("the source is empty: deletions were withheld (check the source path)");
+      return;
     }
-    plan_.warnings.push_back("the source is empty: deletions were withheld (check the source path)");
+    for (const std::string& folder : in_.folders) {
+      if (folder.empty()) continue;
+      const std::string prefix = folder + "/";
+      bool listed = std::any_of(in_.source.begin(), in_.source.end(),
+                                [&](const ObjectMeta& m) { return m.key.starts_with(prefix); });
+      if (listed) continue;
+      if (withhold_deletes(prefix, fmt::format("the source has nothing in the selected folder '{}'; refusing to "
+                                               "delete all of it at the destination",
+                                               folder)) > 0) {
+        plan_.warnings.push_back(
+            fmt::format("the source has nothing in '{}': its deletions were withheld (check the folder)", folder));
+      }
+    }
+  }
+
+  // Turns the deletes below `prefix` ("" for all) into skips; returns how many.
+  size_t withhold_deletes(const std::string& prefix, const std::string& reason) {
+    size_t withheld = 0;
+    for (PlanAction& a : plan_.actions) {
+      if (a.kind != ActionKind::Delete || !a.path.starts_with(prefix)) continue;
+      a.kind = ActionKind::Skip;
+      a.reason = reason;
+      ++withheld;
+    }
+    return withheld;
   }
 
   const PlanInput& in_;

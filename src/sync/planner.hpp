@@ -43,6 +43,9 @@ struct PlanInput {
   /// can be extraneous. Without one, the source wins every difference.
   const Baseline* baseline = nullptr;
   bool delete_extraneous = false;
+  /// The selected folders the listings cover ("data", not "data/"); empty:
+  /// everything. A folder whose source listing is empty deletes nothing.
+  std::vector<std::string> folders;
   bool checksum = false;
   std::chrono::nanoseconds modify_window{0};
   /// Computes the hashes of an object when the comparison needs them and the

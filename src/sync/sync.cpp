@@ -89,6 +89,7 @@ Result<Plan> plan_sync(StorageBackend& source, StorageBackend& destination, cons
   input.source_caps = source.capabilities();
   input.destination_caps = destination.capabilities();
   input.delete_extraneous = options.delete_extraneous;
+  for (const Path& folder : folders) input.folders.push_back(folder.str());
   input.checksum = options.checksum;
   input.modify_window = options.modify_window;
   input.hash = local_hasher(source, destination, ctx);

@@ -201,6 +201,21 @@ TEST_CASE("an empty source never deletes the destination", "[planner][safety]") 
   REQUIRE(p.warnings.size() == 1);
 }
 
+TEST_CASE("a selected folder the source lists nothing in deletes nothing", "[planner][safety]") {
+  auto in = input({obj("a/kept.txt", 1)}, {obj("a/kept.txt", 1), obj("a/gone.txt", 1), obj("b/x.txt", 1),
+                                           obj("b/y.txt", 1)});
+  in.delete_extraneous = true;
+  in.folders = {"a", "b"};
+  Plan p = plan_of(in);
+  REQUIRE(find(p, "a/gone.txt") != nullptr);
+  CHECK(find(p, "a/gone.txt")->kind == ActionKind::Delete);  // "a" is listed: its extraneous file goes
+  REQUIRE(find(p, "b/x.txt") != nullptr);
+  CHECK(find(p, "b/x.txt")->kind == ActionKind::Skip);
+  CHECK(find(p, "b/y.txt")->kind == ActionKind::Skip);
+  REQUIRE(p.warnings.size() == 1);
+  CHECK(p.warnings[0].find("'b'") != std::string::npos);
+}
+
 TEST_CASE("same_version", "[planner]") {
   Fingerprint f{3, "e1", std::nullopt, {}};
   ObjectMeta m = obj("k", 3, "e1");
