@@ -264,6 +264,7 @@ struct Workspace::Impl {
     in.source_caps = src.capabilities();
     in.destination_caps = dst.capabilities();
     in.hash = local_hasher(src, dst, ctx);
+    in.head = object_header(src, dst, ctx);
     return in;
   }
 };

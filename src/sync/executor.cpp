@@ -208,15 +208,24 @@ Result<std::vector<ObjectMeta>> list_folders(StorageBackend& backend, const std:
   return out;
 }
 
-std::function<Result<HashSet>(Side, const ObjectMeta&)> local_hasher(StorageBackend& source,
-                                                                     StorageBackend& destination,
-                                                                     const OpContext& ctx) {
+std::function<Result<HashSet>(Side, const ObjectMeta&, HashKinds)> local_hasher(StorageBackend& source,
+                                                                                StorageBackend& destination,
+                                                                                const OpContext& ctx) {
   auto src_root = source.local_root();
   auto dst_root = destination.local_root();
-  return [src_root, dst_root, ctx](Side side, const ObjectMeta& meta) -> Result<HashSet> {
+  return [src_root, dst_root, ctx](Side side, const ObjectMeta& meta, HashKinds wanted) -> Result<HashSet> {
     const auto& root = side == Side::Source ? src_root : dst_root;
     if (!root) return Status(ErrorCode::Unsupported, "remote objects are not hashed locally");
-    return hash_local_file(*root / meta.key, HashKind::Md5 | HashKind::Sha256, ctx);
+    return hash_local_file(*root / meta.key, wanted, ctx);
+  };
+}
+
+std::function<Result<ObjectMeta>(Side, const ObjectMeta&)> object_header(StorageBackend& source,
+                                                                        StorageBackend& destination,
+                                                                        const OpContext& ctx) {
+  return [&source, &destination, ctx](Side side, const ObjectMeta& meta) -> Result<ObjectMeta> {
+    CLOUDSYNC_ASSIGN_OR_RETURN(Path key, Path::parse(meta.key));
+    return (side == Side::Source ? source : destination).head(key, ctx);
   };
 }
 

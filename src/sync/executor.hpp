@@ -28,8 +28,14 @@ Result<std::vector<ObjectMeta>> list_folders(StorageBackend& backend, const std:
                                              bool missing_is_empty, const OpContext& ctx);
 
 /// Lazily hashes objects of backends that keep plain local files.
-std::function<Result<HashSet>(Side, const ObjectMeta&)> local_hasher(StorageBackend& source,
-                                                                     StorageBackend& destination,
-                                                                     const OpContext& ctx);
+std::function<Result<HashSet>(Side, const ObjectMeta&, HashKinds)> local_hasher(StorageBackend& source,
+                                                                                StorageBackend& destination,
+                                                                                const OpContext& ctx);
+
+/// Heads objects of either backend (PlanInput::head). The backends must
+/// outlive the planning.
+std::function<Result<ObjectMeta>(Side, const ObjectMeta&)> object_header(StorageBackend& source,
+                                                                        StorageBackend& destination,
+                                                                        const OpContext& ctx);
 
 }  // namespace cloudsync

@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "core/error.hpp"
+#include "core/log.hpp"
 #include "core/utf8.hpp"
 
 namespace cloudsync {
@@ -177,16 +178,35 @@ class Planner {
   }
 
   // Fills `meta.hashes` through the callback when a comparison needs them.
-  void ensure_hashes(Side side, ObjectMeta& meta) {
+  // `wanted`: what the other side knows; when it knows nothing (both local),
+  // MD5 and SHA-256, so that either can be compared later.
+  void ensure_hashes(Side side, ObjectMeta& meta, HashKinds wanted) {
     if (!meta.hashes.empty() || !in_.hash) return;
-    auto hashes = in_.hash(side, meta);
+    auto hashes = in_.hash(side, meta, wanted != 0 ? wanted : HashKind::Md5 | HashKind::Sha256);
     if (hashes.ok()) meta.hashes = std::move(hashes).value();
+  }
+
+  // A listing that tells neither when nor what (an S3 multipart object) is
+  // completed from the object's own metadata: its mtime, and the hashes it
+  // records.
+  void complete_from_head(Side side, ObjectMeta& meta) {
+    const Capabilities& caps = side == Side::Source ? in_.source_caps : in_.destination_caps;
+    if (meta.mtime || !meta.hashes.empty() || !in_.head || caps.mtime_precision.count() == 0) return;
+    auto now = in_.head(side, meta);
+    if (!now.ok()) {
+      log(LogLevel::Warn, "'{}': reading its metadata failed ({}); comparing by size alone", meta.key,
+          now.status().to_string());
+      return;
+    }
+    if (now->size != meta.size || now->etag != meta.etag) return;  // replaced since the listing
+    meta.mtime = now->mtime;
+    meta.hashes.merge(now->hashes);
   }
 
   bool unchanged_since(Side side, const Fingerprint& recorded, ObjectMeta& now) {
     if (same_version(recorded, now)) return true;
     if (recorded.size != now.size || recorded.hashes.empty() || !now.hashes.empty()) return false;
-    ensure_hashes(side, now);
+    ensure_hashes(side, now, recorded.hashes.kinds());
     return same_version(recorded, now);
   }
 
@@ -212,6 +232,8 @@ class Planner {
       why = fmt::format("size differs ({} at the source, {} at the destination)", s.size, d.size);
       return false;
     }
+    complete_from_head(Side::Source, s);
+    complete_from_head(Side::Destination, d);
     bool have_mtimes = s.mtime && d.mtime && precision(in_.source_caps).count() > 0 &&
                        precision(in_.destination_caps).count() > 0;
     if (have_mtimes && !in_.checksum) {
@@ -219,8 +241,8 @@ class Planner {
       if (std::chrono::abs(*s.mtime - *d.mtime) < std::max(window, std::chrono::nanoseconds(1))) return true;
     }
     if (!s.hashes.matches(d.hashes).has_value()) {
-      ensure_hashes(Side::Source, s);
-      ensure_hashes(Side::Destination, d);
+      ensure_hashes(Side::Source, s, d.hashes.kinds());
+      ensure_hashes(Side::Destination, d, s.hashes.kinds());
     }
     if (auto same = s.hashes.matches(d.hashes)) {
       if (!*same) why = "content differs (checksum)";

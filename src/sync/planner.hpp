@@ -49,8 +49,13 @@ struct PlanInput {
   bool checksum = false;
   std::chrono::nanoseconds modify_window{0};
   /// Computes the hashes of an object when the comparison needs them and the
-  /// listing has none (local files). Optional.
-  std::function<Result<HashSet>(Side, const ObjectMeta&)> hash;
+  /// listing has none (local files). `wanted`: the kinds the other side knows
+  /// (any other would be computed in vain). Optional.
+  std::function<Result<HashSet>(Side, const ObjectMeta&, HashKinds wanted)> hash;
+  /// Reads an object's own metadata when its listing tells neither its mtime
+  /// nor a hash (an S3 multipart object: ListObjectsV2 carries no metadata),
+  /// so that a change that kept the size is not taken for no change. Optional.
+  std::function<Result<ObjectMeta>(Side, const ObjectMeta&)> head;
 };
 
 Result<Plan> compute_plan(const PlanInput& input);

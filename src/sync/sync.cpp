@@ -93,6 +93,7 @@ Result<Plan> plan_sync(StorageBackend& source, StorageBackend& destination, cons
   input.checksum = options.checksum;
   input.modify_window = options.modify_window;
   input.hash = local_hasher(source, destination, ctx);
+  input.head = object_header(source, destination, ctx);
   return compute_plan(input);
 }
 

@@ -81,9 +81,10 @@ TEST_CASE("equal hashes prove equality when mtimes differ; the hasher runs only 
   auto d = obj("a.bin", 4, "", 20);
   auto in = input({s}, {d});
   int hashed = 0;
-  in.hash = [&](Side side, const ObjectMeta&) -> Result<HashSet> {
+  in.hash = [&](Side side, const ObjectMeta&, HashKinds wanted) -> Result<HashSet> {
     ++hashed;
     CHECK(side == Side::Destination);
+    CHECK(wanted == hash_kinds(HashKind::Md5));  // what the other side knows, nothing more
     HashSet h;
     h.md5 = "abcd";
     return h;
@@ -97,6 +98,52 @@ TEST_CASE("equal hashes prove equality when mtimes differ; the hasher runs only 
   hashed = 0;
   plan_of(in);
   CHECK(hashed == 0);
+}
+
+TEST_CASE("a listing that tells neither time nor hash is completed from the object itself", "[planner]") {
+  // An S3 multipart object: ListObjectsV2 gives its size and a non-MD5 ETag only.
+  auto s = obj("big.bin", 100, "", 1000);
+  auto d = obj("big.bin", 100, "0123-2");
+  d.mtime.reset();
+  auto in = input({s}, {d});
+  int heads = 0;
+  in.head = [&](Side side, const ObjectMeta& m) -> Result<ObjectMeta> {
+    ++heads;
+    CHECK(side == Side::Destination);
+    ObjectMeta h = m;
+    h.mtime = from_unix_nanos(2000LL * 1'000'000'000);  // another time: the hashes decide
+    h.hashes.crc32c = "deadbeef";
+    return h;
+  };
+  std::string local_crc;
+  HashKinds asked = 0;
+  in.hash = [&](Side side, const ObjectMeta&, HashKinds wanted) -> Result<HashSet> {
+    CHECK(side == Side::Source);
+    asked = wanted;
+    HashSet h;
+    h.crc32c = local_crc;
+    return h;
+  };
+  SECTION("same size, other content: an update") {
+    local_crc = "0badf00d";
+    Plan p = plan_of(in);
+    REQUIRE(p.actions.size() == 1);
+    CHECK(p.actions[0].kind == ActionKind::Update);
+    CHECK(heads == 1);
+    CHECK(asked == hash_kinds(HashKind::Crc32c));  // only what the object vouches for
+  }
+  SECTION("same content: unchanged") {
+    local_crc = "deadbeef";
+    Plan p = plan_of(in);
+    CHECK(p.actions.empty());
+    CHECK(p.unchanged.size() == 1);
+  }
+  SECTION("a listing with a hash is not read again") {
+    in.destination[0].hashes.md5 = "abcd";
+    local_crc = "unused";
+    plan_of(in);
+    CHECK(heads == 0);
+  }
 }
 
 TEST_CASE("three-way planning against a baseline", "[planner]") {
