@@ -19,14 +19,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-const OpContext kCtx{};
-
-Path P(std::string_view s) {
-  auto p = Path::parse(s);
-  REQUIRE_OK(p);
-  return *p;
-}
-
 std::string md5_hex(std::string_view data) { return to_hex(md5_digest(data)); }
 
 // The committed blocks of a blob: (name, size) in order.

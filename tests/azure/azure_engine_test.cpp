@@ -19,10 +19,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const OpContext kCtx{};
-
-Path P(std::string_view s) { return *Path::parse(s); }
-
 TimePoint local_mtime(const fs::path& file) {
   struct ::stat st {};
   REQUIRE(::stat(file.c_str(), &st) == 0);

@@ -19,10 +19,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-const OpContext kCtx{};
-
-Path P(std::string_view s) { return *Path::parse(s); }
-
 class FaultProxy {
  public:
   explicit FaultProxy(int upstream_port)

@@ -20,8 +20,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-const OpContext kCtx{};
-
 std::string shell_quote(const std::string& s) {
   std::string out = "'";
   for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);

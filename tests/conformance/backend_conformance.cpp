@@ -14,14 +14,6 @@
 namespace cloudsync::test {
 namespace {
 
-const OpContext kCtx{};
-
-Path P(std::string_view s) {
-  auto p = Path::parse(s);
-  REQUIRE_OK(p);
-  return *p;
-}
-
 ObjectMeta put_text(StorageBackend& b, std::string_view key, std::string_view data, PutOptions opts = {}) {
   auto r = b.write_all(P(key), data, opts, kCtx);
   REQUIRE_OK(r);

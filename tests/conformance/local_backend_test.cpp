@@ -11,9 +11,6 @@
 namespace cloudsync::test {
 
 namespace fs = std::filesystem;
-static const OpContext kCtx{};
-
-static Path P(std::string_view s) { return *Path::parse(s); }
 
 TEST_CASE("local backend never follows symlinks out of its root", "[local][security]") {
   TempDir dir;

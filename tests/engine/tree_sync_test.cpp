@@ -14,8 +14,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-Path P(std::string_view s) { return *Path::parse(s); }
-
 struct Fixture {
   TempDir dir;
   std::shared_ptr<MemoryBackend> memory = std::make_shared<MemoryBackend>("remote");

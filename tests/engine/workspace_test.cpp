@@ -20,8 +20,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-Path P(std::string_view s) { return *Path::parse(s); }
-
 // A project with one memory-backed integration ("Hex's Testing Bucket").
 struct Project {
   TempDir dir;

@@ -340,10 +340,4 @@ std::shared_ptr<StorageBackend> open_drive_with(const std::string& folder_id,
   return *backend;
 }
 
-Path P(std::string_view text) {
-  auto p = Path::parse(text);
-  REQUIRE_OK(p);
-  return *p;
-}
-
 }  // namespace cloudsync::test

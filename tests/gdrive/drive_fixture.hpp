@@ -117,6 +117,5 @@ std::shared_ptr<StorageBackend> open_drive_with(const std::string& folder_id,
                                                 std::shared_ptr<http::Transport> transport,
                                                 const std::string& endpoint = drive_server().url());
 
-Path P(std::string_view text);
 
 }  // namespace cloudsync::test

@@ -16,14 +16,6 @@ namespace cloudsync::test {
 
 namespace {
 
-const OpContext kCtx{};
-
-Path P(std::string_view s) {
-  auto p = Path::parse(s);
-  REQUIRE_OK(p);
-  return *p;
-}
-
 std::string read_text(StorageBackend& b, std::string_view key) {
   auto r = b.read_all(P(key), kCtx);
   REQUIRE_OK(r);

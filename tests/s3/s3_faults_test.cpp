@@ -15,10 +15,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const OpContext kCtx{};
-
-Path P(std::string_view s) { return *Path::parse(s); }
-
 bool contains_line(const std::vector<std::string>& lines, std::string_view text) {
   return std::any_of(lines.begin(), lines.end(),
                      [&](const std::string& l) { return l.find(text) != std::string::npos; });

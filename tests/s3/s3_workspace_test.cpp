@@ -18,14 +18,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const OpContext kCtx{};
-
-Path P(std::string_view s) {
-  auto p = Path::parse(s);
-  REQUIRE_OK(p);
-  return *p;
-}
-
 TimePoint file_mtime(const fs::path& file) {
   struct stat st {};
   REQUIRE(::stat(file.c_str(), &st) == 0);

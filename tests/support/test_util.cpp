@@ -59,6 +59,12 @@ std::vector<std::string> list_tree(const fs::path& root) {
   return out;
 }
 
+Path P(std::string_view text) {
+  auto p = Path::parse(text);
+  REQUIRE_OK(p);
+  return *p;
+}
+
 HashSet hashes_of(std::string_view data) {
   Hasher hasher(kAllHashKinds);
   hasher.update(data);

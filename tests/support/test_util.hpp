@@ -8,6 +8,8 @@
 #include <sstream>
 #include <string>
 
+#include "cloudsync/backend.hpp"
+#include "cloudsync/path.hpp"
 #include "cloudsync/status.hpp"
 #include "cloudsync/types.hpp"
 
@@ -31,6 +33,10 @@ void write_file(const std::filesystem::path& file, const std::string& content);
 std::string read_file(const std::filesystem::path& file);
 /// Deterministic pseudo-random bytes.
 std::string random_bytes(size_t n, uint32_t seed = 1);
+/// A context without cancellation, for calls that need one.
+inline const OpContext kCtx{};
+/// A remote path the test knows to be valid (REQUIREs it).
+Path P(std::string_view text);
 /// Every hash kind of `data`, as lower-case hex.
 HashSet hashes_of(std::string_view data);
 /// Every regular file below `root`, relative, sorted (including hidden ones).
