@@ -251,7 +251,9 @@ CLOUDSYNC_EXTERN(int) cloudsync_tracked_files(cloudsync_workspace *ws, const cha
  *       "actions": [{"kind": "add"|"update"|"delete"|"conflict"|"skip", "path", "reason", "size",
  *                    "source": {"key","size","mtime","etag","version","id","md5","sha256","crc32c"},
  *                    "destination": {...}}, ...],
- *       "warnings": ["..."]
+ *       "warnings": ["..."],
+ *       "unreadable": [{"key": "locked/", "error": "..."}]   (entries the source listing could
+ *                     not read: nothing is deleted in that run, and each is a failed outcome)
  *     },
  *     "report": {
  *       "dry_run": false,

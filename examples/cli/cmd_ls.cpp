@@ -54,6 +54,7 @@ int run_ls(const LsArgs& a) {
   options.recursive = a.recursive;
   OpContext ctx{interrupt_token()};
   Status status;
+  Status unreadable;  // the listing goes on, but does not end as a success
   do {
     auto page = (*backend)->list_page(options, ctx);
     if (!page.ok()) {
@@ -74,9 +75,15 @@ int run_ls(const LsArgs& a) {
         json->directory(*e.folder);
       }
     }
+    for (const UnreadableEntry& entry : page->unreadable) {
+      Status failed = entry.reason.with_context(fmt::format("could not read '{}'", entry.key));
+      console.error(failed);
+      if (unreadable.ok()) unreadable = failed;
+    }
     options.page_token = page->next_page_token;
   } while (!options.page_token.empty() && !ctx.cancelled());
   if (status.ok() && ctx.cancelled()) status = Status(ErrorCode::Cancelled, "the listing was interrupted");
+  if (status.ok()) status = unreadable;
   if (json) json->finish(status);
   if (!status.ok()) {
     console.error(status);

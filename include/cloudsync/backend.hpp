@@ -61,6 +61,13 @@ struct Capabilities {
   bool ranged_get = true;
   /// Longest key the store accepts, in UTF-8 bytes (0 = no documented limit).
   uint32_t max_key_bytes = 0;
+  /// Longest segment of a key ("name" in "dir/name"), in bytes (0 = no
+  /// limit of its own): 255 on local filesystems (NAME_MAX).
+  uint32_t max_name_bytes = 0;
+  /// Names shaped like the library's own temporaries (".x.cloudsync-….partial")
+  /// are invisible here and swept as leftovers: an object so named is never
+  /// written to this store (it would be taken for debris and removed).
+  bool reserves_temporary_names = false;
   /// Most keys remove_many() sends in one request (1 = one by one).
   uint32_t max_batch_delete = 1;
 
@@ -125,10 +132,50 @@ struct ListOptions {
   uint32_t max_keys = 0;   ///< 0 = the backend's default page size
 };
 
+/// An entry a listing could not read: a folder it may not open, an entry that
+/// vanished or changed while it was walked. What lies at or below `key` is
+/// unknown, so nothing there may be taken as absent (and deleted elsewhere).
+struct UnreadableEntry {
+  std::string key;  ///< "dir/" for a folder, "dir/file" for a file
+  Status reason;
+};
+
 struct ListPage {
   std::vector<ObjectMeta> objects;
   std::vector<std::string> common_prefixes;  ///< "dir/" entries when !recursive
   std::string next_page_token;               ///< empty when this was the last page
+  /// Entries of this page's span that could not be read (stores that list
+  /// all or nothing never report any).
+  std::vector<UnreadableEntry> unreadable;
+};
+
+/// Which leftovers of interrupted uploads a sweep removes.
+struct SweepOptions {
+  /// Only below this key prefix ("" for everything the backend shows).
+  std::string prefix;
+  /// Leftovers whose upload may still be running elsewhere (an S3 multipart
+  /// upload has no owner we can ask) are left alone until this old. Local
+  /// temporaries are told apart exactly: their writer holds a lock on them.
+  std::chrono::seconds older_than{std::chrono::hours(24)};
+  /// A local temporary younger than this is left alone even if unlocked: its
+  /// writer may not have locked it yet. Zero when the caller knows no other
+  /// writer can be at work (it holds the project's lock).
+  std::chrono::milliseconds temporary_grace{2000};
+};
+
+/// A folder of plain files holding a backend's objects: the object at key k is
+/// the file anchor/below/k. The anchor is taken as given (the host chose it);
+/// every component below it is opened without following a symbolic link, so
+/// nothing outside the anchor is ever read, written or deleted, whatever the
+/// keys or the engine's state say.
+struct LocalFolder {
+  std::filesystem::path anchor;
+  Path below;
+
+  /// The folder itself, for messages.
+  std::filesystem::path path() const { return below.is_root() ? anchor : anchor / below.str(); }
+  /// Key `key` of the backend as a path below the anchor.
+  Path key_path(const Path& key) const { return below.join(key); }
 };
 
 struct PartInfo {
@@ -185,18 +232,30 @@ class CLOUDSYNC_API StorageBackend {
   virtual Result<std::vector<Status>> remove_many(std::span<const Path> paths, const OpContext& ctx) = 0;
 
   /// For backends that keep objects as plain files below a local folder: that
-  /// folder (the object at key k is the file root/k), so transfers can read and
-  /// write files directly, without following symlinks. Others return nullopt.
-  virtual std::optional<std::filesystem::path> local_root() const;
+  /// folder, so transfers can read and write files directly (always through
+  /// open_dir_below-style walks that follow no symlink). Others return nullopt.
+  virtual std::optional<LocalFolder> local_root() const;
+
+  /// Removes what interrupted uploads left behind (a killed process, a lost
+  /// machine): local temporaries whose writer is gone, S3 multipart uploads
+  /// begun more than options.older_than ago, which are billed until aborted.
+  /// Returns how many it removed. Stores whose leftovers expire by themselves
+  /// (Azure's uncommitted blocks and Drive's upload sessions, after a week)
+  /// have nothing to do.
+  virtual Result<uint64_t> sweep_interrupted_uploads(const SweepOptions& options, const OpContext& ctx);
 
   // Conveniences built on the methods above.
 
   /// Deletes one object (absent counts as deleted).
   Status remove(const Path& path, const OpContext& ctx);
   /// Visits every entry of a listing across all pages; stops at the first error
-  /// returned by the backend or by `visit`.
+  /// returned by the backend or by `visit`. An entry the backend could not
+  /// read goes to `unreadable` when given; without it the listing fails
+  /// (after visiting the rest), so that no caller mistakes a partial listing
+  /// for a whole one.
   Status list(ListOptions options, const std::function<Status(const ObjectMeta&)>& visit,
-              const OpContext& ctx);
+              const OpContext& ctx,
+              const std::function<void(const UnreadableEntry&)>& unreadable = {});
   /// Collects a whole listing (small listings and tests only).
   Result<std::vector<ObjectMeta>> list_all(ListOptions options, const OpContext& ctx);
   /// Reads a whole object into memory (small objects and tests only).

@@ -59,6 +59,10 @@ struct CLOUDSYNC_API Plan {
   std::vector<PlanAction> actions;    ///< in path order
   std::vector<PlanAction> unchanged;  ///< pairs already in sync (not serialised one by one)
   std::vector<std::string> warnings;
+  /// Entries the source listing could not read (a locked or vanished folder):
+  /// no deletion at or below them is planned, and applying the plan reports
+  /// each as a failure, so that nothing at all is deleted in that run.
+  std::vector<UnreadableEntry> unreadable;
 
   size_t count(ActionKind kind) const;
   /// Bytes the adds and updates will move.
@@ -95,6 +99,11 @@ struct ApplyOptions {
   /// that its Content-MD5 or payload hash usually needs anyway). Per-request
   /// checksums stay.
   bool ignore_checksum = false;
+  /// Before the first transfer, remove what interrupted uploads left at the
+  /// destination (StorageBackend::sweep_interrupted_uploads): temporaries of
+  /// killed runs, S3 multipart uploads older than sweep_older_than.
+  bool sweep_interrupted_uploads = true;
+  std::chrono::seconds sweep_older_than{std::chrono::hours(24)};
 };
 
 enum class OutcomeKind { Done, DryRun, Failed, Conflict, Skipped };

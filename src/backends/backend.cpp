@@ -11,7 +11,9 @@ Result<std::unique_ptr<MultipartUpload>> StorageBackend::start_multipart(const P
                     path.str());
 }
 
-std::optional<std::filesystem::path> StorageBackend::local_root() const { return std::nullopt; }
+std::optional<LocalFolder> StorageBackend::local_root() const { return std::nullopt; }
+
+Result<uint64_t> StorageBackend::sweep_interrupted_uploads(const SweepOptions&, const OpContext&) { return 0; }
 
 Status StorageBackend::remove(const Path& path, const OpContext& ctx) {
   CLOUDSYNC_ASSIGN_OR_RETURN(std::vector<Status> results, remove_many(std::span<const Path>(&path, 1), ctx));
@@ -20,10 +22,23 @@ Status StorageBackend::remove(const Path& path, const OpContext& ctx) {
 }
 
 Status StorageBackend::list(ListOptions options, const std::function<Status(const ObjectMeta&)>& visit,
-                            const OpContext& ctx) {
+                            const OpContext& ctx, const std::function<void(const UnreadableEntry&)>& unreadable) {
+  std::optional<UnreadableEntry> first_unreadable;
+  auto finish = [&]() -> Status {
+    if (!first_unreadable) return Status::OK();
+    return first_unreadable->reason.with_context(
+        fmt::format("listing {} could not read '{}'", describe(), first_unreadable->key));
+  };
   for (;;) {
     if (ctx.cancelled()) return Status(ErrorCode::Cancelled, "listing cancelled");
     CLOUDSYNC_ASSIGN_OR_RETURN(ListPage page, list_page(options, ctx));
+    for (const UnreadableEntry& entry : page.unreadable) {
+      if (unreadable) {
+        unreadable(entry);
+      } else if (!first_unreadable) {
+        first_unreadable = entry;
+      }
+    }
     for (const ObjectMeta& meta : page.objects) CLOUDSYNC_RETURN_IF_ERROR(visit(meta));
     if (!options.recursive) {
       for (const std::string& prefix : page.common_prefixes) {
@@ -33,7 +48,7 @@ Status StorageBackend::list(ListOptions options, const std::function<Status(cons
         CLOUDSYNC_RETURN_IF_ERROR(visit(dir));
       }
     }
-    if (page.next_page_token.empty()) return Status::OK();
+    if (page.next_page_token.empty()) return finish();
     if (page.next_page_token == options.page_token) {
       return make_error(ErrorCode::Internal, "{} returned the same page token twice", describe());
     }

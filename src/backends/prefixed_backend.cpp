@@ -86,10 +86,15 @@ class PrefixedBackend final : public StorageBackend {
     for (const Path& p : paths) full.push_back(prefix_.join(p));
     return inner_->remove_many(full, ctx);
   }
-  std::optional<std::filesystem::path> local_root() const override {
+  Result<uint64_t> sweep_interrupted_uploads(const SweepOptions& options, const OpContext& ctx) override {
+    SweepOptions inner = options;
+    inner.prefix = key_prefix_ + options.prefix;
+    return inner_->sweep_interrupted_uploads(inner, ctx);
+  }
+  std::optional<LocalFolder> local_root() const override {
     auto root = inner_->local_root();
     if (!root) return std::nullopt;
-    return *root / prefix_.str();
+    return LocalFolder{root->anchor, root->below.join(prefix_)};
   }
 
  private:

@@ -1,11 +1,15 @@
 #include "core/file_io.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
+#include <utility>
+#include <vector>
 
 #include "core/error.hpp"
 #include "core/hash.hpp"
@@ -121,6 +125,21 @@ Result<std::unique_ptr<FileSource>> FileSource::open(const fs::path& file, uint6
                                                      std::optional<uint64_t> length) {
   UniqueFd fd(::open(file.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
   if (!fd) return errno_error(errno, "open", file);
+  return from_fd(std::move(fd), file, offset, length);
+}
+
+Result<std::unique_ptr<FileSource>> FileSource::open_below(const fs::path& root, const Path& rel, uint64_t offset,
+                                                           std::optional<uint64_t> length) {
+  if (rel.is_root()) return make_error(ErrorCode::InvalidArgument, "'{}' is a folder", root.string());
+  CLOUDSYNC_ASSIGN_OR_RETURN(UniqueFd dir, open_dir_below(root, rel.parent(), false));
+  std::string name(rel.name());
+  UniqueFd fd(::openat(dir.get(), name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+  if (!fd) return errno_error(errno, "open", root / rel.str());
+  return from_fd(std::move(fd), root / rel.str(), offset, length);
+}
+
+Result<std::unique_ptr<FileSource>> FileSource::from_fd(UniqueFd fd, const fs::path& file, uint64_t offset,
+                                                        std::optional<uint64_t> length) {
   struct stat st{};
   if (::fstat(fd.get(), &st) != 0) return errno_error(errno, "stat", file);
   if (!S_ISREG(st.st_mode)) return make_error(ErrorCode::Unsupported, "'{}' is not a regular file", file.string());
@@ -166,6 +185,62 @@ Status write_file_atomically(const fs::path& file, std::string_view content) {
   return writer->commit();
 }
 
+namespace {
+// Empties the folder `dir_fd` and removes it as `name` from `parent_fd`.
+Status remove_tree_at(int parent_fd, const std::string& name, const fs::path& shown, int depth) {
+  if (depth > 4096) return make_error(ErrorCode::LimitExceeded, "'{}' is nested too deeply", shown.string());
+  int fd = ::openat(parent_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return Status::OK();
+    return errno_error(errno, "open directory", shown);
+  }
+  DIR* dp = ::fdopendir(fd);
+  if (dp == nullptr) {
+    ::close(fd);
+    return errno_error(errno, "open directory", shown);
+  }
+  std::vector<std::pair<std::string, bool>> entries;
+  for (;;) {
+    errno = 0;
+    dirent* de = ::readdir(dp);
+    if (de == nullptr) {
+      if (errno != 0) {
+        int err = errno;
+        ::closedir(dp);
+        return errno_error(err, "read directory", shown);
+      }
+      break;
+    }
+    std::string child = de->d_name;
+    if (child == "." || child == "..") continue;
+    struct stat st{};
+    if (::fstatat(::dirfd(dp), child.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) continue;  // gone meanwhile
+    entries.emplace_back(std::move(child), S_ISDIR(st.st_mode));
+  }
+  Status first;
+  for (const auto& [child, is_dir] : entries) {
+    Status s = is_dir ? remove_tree_at(::dirfd(dp), child, shown / child, depth + 1)
+                      : (::unlinkat(::dirfd(dp), child.c_str(), 0) == 0 || errno == ENOENT
+                             ? Status::OK()
+                             : errno_error(errno, "delete", shown / child));
+    if (!s.ok() && first.ok()) first = s;
+  }
+  ::closedir(dp);
+  if (!first.ok()) return first;
+  if (::unlinkat(parent_fd, name.c_str(), AT_REMOVEDIR) != 0 && errno != ENOENT) {
+    return errno_error(errno, "delete folder", shown);
+  }
+  return Status::OK();
+}
+}  // namespace
+
+Status remove_tree_below(const fs::path& root, const Path& rel) {
+  if (rel.is_root()) return make_error(ErrorCode::InvalidArgument, "refusing to delete '{}' itself", root.string());
+  auto parent = open_dir_below(root, rel.parent(), false);
+  if (!parent.ok()) return parent.status().code() == ErrorCode::NotFound ? Status::OK() : parent.status();
+  return remove_tree_at(parent->get(), std::string(rel.name()), root / rel.str(), 0);
+}
+
 // ---- AtomicFileWriter ---------------------------------------------------------
 
 Status rename_in_dir(int dir_fd, const std::string& from, const std::string& to, bool no_replace) {
@@ -195,6 +270,9 @@ Result<std::unique_ptr<AtomicFileWriter>> AtomicFileWriter::create(const fs::pat
                       0666);
     if (fd >= 0) {
       w->file_ = UniqueFd(fd);
+      // Held until the rename: a sweep that can take this lock knows the
+      // writer died (kill -9) and that the temporary is debris.
+      ::flock(fd, LOCK_EX | LOCK_NB);
       return w;
     }
     if (errno != EEXIST) return errno_error(errno, "create temporary file in", w->target_.parent_path());
@@ -223,11 +301,20 @@ Status AtomicFileWriter::commit(std::optional<TimePoint> mtime) {
     timespec times[2] = {{0, UTIME_OMIT}, to_timespec(*mtime)};
     if (::futimens(file_.get(), times) != 0) return errno_error(errno, "set modification time of", target_);
   }
-  file_ = UniqueFd();
+  // The descriptor (and its lock) stays open until the temporary has its
+  // real name, so that no sweep takes it for debris in between.
   CLOUDSYNC_RETURN_IF_ERROR(rename_in_dir(dir_.get(), temp_name_, final_name_, options_.no_replace));
+  file_ = UniqueFd();
   done_ = true;
   if (options_.fsync) ::fsync(dir_.get());  // best effort: the rename is already visible
   return Status::OK();
+}
+
+Result<std::unique_ptr<FileSource>> AtomicFileWriter::reopen_temporary() const {
+  if (done_) return make_error(ErrorCode::Internal, "the temporary of '{}' is gone", target_.string());
+  UniqueFd fd(::openat(dir_.get(), temp_name_.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+  if (!fd) return errno_error(errno, "open", temporary());
+  return FileSource::from_fd(std::move(fd), temporary(), 0, std::nullopt);
 }
 
 void AtomicFileWriter::abort() {

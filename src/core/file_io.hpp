@@ -67,8 +67,17 @@ std::string local_file_etag(const FileInfo& info);
 class FileSource final : public ByteSource {
  public:
   /// Opens `file` (the last component is not followed if it is a symlink).
+  /// For files the host named; files below a project go through open_below.
   static Result<std::unique_ptr<FileSource>> open(const std::filesystem::path& file, uint64_t offset = 0,
                                                   std::optional<uint64_t> length = std::nullopt);
+  /// Opens the file `rel` below `root` without following any symlink on the way.
+  static Result<std::unique_ptr<FileSource>> open_below(const std::filesystem::path& root, const Path& rel,
+                                                        uint64_t offset = 0,
+                                                        std::optional<uint64_t> length = std::nullopt);
+  /// Reads the open file `fd` (named `file` in messages).
+  static Result<std::unique_ptr<FileSource>> from_fd(UniqueFd fd, const std::filesystem::path& file,
+                                                     uint64_t offset = 0,
+                                                     std::optional<uint64_t> length = std::nullopt);
   Result<size_t> read(std::span<char> buf) override;
   std::optional<uint64_t> size() const override { return length_; }
   Status rewind() override {
@@ -108,6 +117,9 @@ class AtomicFileWriter final : public ByteSink {
   void abort();
 
   uint64_t bytes_written() const noexcept { return written_; }
+  /// Reopens the bytes written so far for reading (through the open folder,
+  /// not by path).
+  Result<std::unique_ptr<FileSource>> reopen_temporary() const;
   /// Where the target lives on disk.
   const std::filesystem::path& target() const noexcept { return target_; }
   /// Where the bytes written so far live until commit().
@@ -124,6 +136,12 @@ class AtomicFileWriter final : public ByteSink {
   uint64_t written_ = 0;
   bool done_ = false;
 };
+
+/// Deletes the folder `rel` below `root` and everything in it, walking through
+/// directory descriptors: no symlink is followed, on the way down to `rel` or
+/// inside it (a symlink inside is removed as the link it is). An absent
+/// folder counts as deleted.
+Status remove_tree_below(const std::filesystem::path& root, const Path& rel);
 
 /// Reads a small file (state, configuration) whole; LimitExceeded above `max_bytes`.
 Result<std::string> read_small_file(const std::filesystem::path& file, size_t max_bytes = 256u << 20);

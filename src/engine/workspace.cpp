@@ -26,6 +26,9 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr std::string_view kExternalFiles = "external-files";
+// Registering or removing an integration waits this long for a running
+// operation's lock instead of failing at once.
+constexpr std::chrono::milliseconds kStateUpdateWait{10'000};
 
 enum class Orientation { Pull, Push };
 
@@ -34,6 +37,22 @@ bool ignored_for_export(std::string_view key) {
   std::string_view name = key.substr(key.rfind('/') == std::string_view::npos ? 0 : key.rfind('/') + 1);
   return name == ".DS_Store" || name == "Thumbs.db" || name.starts_with(".~lock.") || name.starts_with("~$") ||
          name.ends_with("~") || (name.starts_with(".") && (name.ends_with(".swp") || name.ends_with(".swx")));
+}
+
+// The state as stored, with every field that names a file checked: an id
+// names the integration's manifest, so "../../x" in a tampered state file
+// must not become a path.
+Result<std::vector<Integration>> load_checked_integrations(const fs::path& state_file) {
+  CLOUDSYNC_ASSIGN_OR_RETURN(std::vector<Integration> loaded, load_integrations(state_file));
+  for (const Integration& i : loaded) {
+    if (i.id.empty() || i.id.size() > 64 || i.id.find_first_not_of("0123456789abcdef") != std::string::npos) {
+      return make_error(ErrorCode::InvalidArgument,
+                        "the project state {} gives integration '{}' the id '{}', which is not one this library "
+                        "makes; refusing to use the state",
+                        state_file.string(), i.spec.name, i.id);
+    }
+  }
+  return loaded;
 }
 
 bool iequals_ascii(std::string_view a, std::string_view b) { return fold_case(a) == fold_case(b); }
@@ -65,10 +84,12 @@ Result<std::vector<ObjectMeta>> head_many(StorageBackend& backend, const std::ve
 }
 
 // The local state of `meta` still is `recorded`? Hashes only when needed.
-bool local_unchanged(const Fingerprint& recorded, ObjectMeta meta, const fs::path& root, const OpContext& ctx) {
+bool local_unchanged(const Fingerprint& recorded, ObjectMeta meta, const LocalFolder& folder, const OpContext& ctx) {
   if (same_version(recorded, meta)) return true;
   if (recorded.size != meta.size || recorded.hashes.empty()) return false;
-  auto hashes = hash_local_file(root / meta.key, HashKind::Md5 | HashKind::Sha256, ctx);
+  auto key = Path::parse(meta.key);
+  if (!key.ok()) return false;
+  auto hashes = hash_local_file(folder.anchor, folder.key_path(*key), HashKind::Md5 | HashKind::Sha256, ctx);
   if (!hashes.ok()) return false;
   meta.hashes = *hashes;
   return same_version(recorded, meta);
@@ -101,7 +122,31 @@ struct Workspace::Impl {
   fs::path state_file() const { return state_dir / "workspace.json"; }
   fs::path manifest_file(const Integration& i) const { return state_dir / "manifests" / (i.id + ".json"); }
   fs::path lock_file() const { return state_dir / "lock"; }
-  fs::path folder_of(const Integration& i) const { return root / i.folder; }
+
+  // Takes the project's lock and rereads the state under it: another process
+  // may have changed it since this one last looked, and a change made from a
+  // stale copy would silently undo theirs.
+  Result<WorkspaceLock> lock(std::chrono::milliseconds wait = std::chrono::milliseconds(0)) {
+    CLOUDSYNC_ASSIGN_OR_RETURN(WorkspaceLock held, WorkspaceLock::acquire(lock_file(), wait));
+    CLOUDSYNC_ASSIGN_OR_RETURN(integrations, load_checked_integrations(state_file()));
+    return held;
+  }
+
+  // The integration's folder below the project root. Whatever the state file
+  // says, it must be external-files/{type}/{name}: a folder elsewhere (an
+  // absolute path, "..", a tampered state) is refused, never written to.
+  Result<Path> folder_of(const Integration& i) const {
+    auto folder = Path::parse(i.folder);
+    std::vector<std::string_view> segments;
+    if (folder.ok()) segments = folder->segments();
+    if (!folder.ok() || segments.size() != 3 || segments[0] != kExternalFiles) {
+      return make_error(ErrorCode::InvalidArgument,
+                        "integration '{}' has the folder '{}' in the project state, which is not "
+                        "{}/<type>/<name>; refusing to use it",
+                        i.spec.name, i.folder, kExternalFiles);
+    }
+    return std::move(folder).value();
+  }
 
   Result<const Integration*> require(std::string_view name) const {
     for (const Integration& i : integrations) {
@@ -123,28 +168,22 @@ struct Workspace::Impl {
     return backend;
   }
 
-  // The integration's folder as a backend. Called with the workspace lock
-  // held, so any temporary of ours found in the folder was left by a run that
-  // died (a crash, kill -9): it is removed first.
+  // The integration's folder as a backend, anchored at the project root so
+  // that no symlinked ancestor (external-files/ itself included) is followed.
   Result<std::shared_ptr<StorageBackend>> local(const Integration& integ) const {
-    remove_stale_partials(folder_of(integ));
-    return make_local_backend(folder_of(integ));
-  }
-
-  static void remove_stale_partials(const fs::path& folder) {
-    std::error_code ec;
-    auto options = fs::directory_options::skip_permission_denied;
-    for (auto it = fs::recursive_directory_iterator(folder, options, ec); !ec && it != fs::recursive_directory_iterator();
-         it.increment(ec)) {
-      if (it->is_symlink(ec)) {
-        it.disable_recursion_pending();
-        continue;
-      }
-      if (it->is_regular_file(ec) && is_partial_file_name(it->path().filename().string())) {
-        log(LogLevel::Info, "removing '{}', left behind by an interrupted transfer", it->path().string());
-        fs::remove(it->path(), ec);
-      }
-    }
+    CLOUDSYNC_ASSIGN_OR_RETURN(Path folder, folder_of(integ));
+    LocalBackendOptions local_options;
+    local_options.anchor = root;
+    auto backend = make_local_backend(root / folder.str(), local_options);
+    if (!backend.ok()) return backend.status().with_context(fmt::format("integration '{}'", integ.spec.name));
+    // Temporaries a killed run left in the folder go before anything else
+    // (an export does not write there, so the executor's sweep would miss
+    // them). The project's lock is held: no writer of ours can be at work.
+    SweepOptions sweep;
+    sweep.temporary_grace = std::chrono::milliseconds(0);
+    auto swept = (*backend)->sweep_interrupted_uploads(sweep, OpContext{});
+    if (!swept.ok()) log(LogLevel::Warn, "integration '{}': {}", integ.spec.name, swept.status().to_string());
+    return backend;
   }
 
   Result<uint64_t> tracked_file_count() const {
@@ -287,13 +326,13 @@ Result<std::unique_ptr<Workspace>> Workspace::open(const fs::path& root, Workspa
   impl->root = abs;
   impl->state_dir = options.state_dir.empty() ? abs / ".cloudsync" : fs::absolute(options.state_dir);
   impl->options = std::move(options);
-  CLOUDSYNC_ASSIGN_OR_RETURN(impl->integrations, load_integrations(impl->state_file()));
+  CLOUDSYNC_ASSIGN_OR_RETURN(impl->integrations, load_checked_integrations(impl->state_file()));
   return std::unique_ptr<Workspace>(new Workspace(std::move(impl)));
 }
 
 Result<Integration> Workspace::add_integration(IntegrationSpec spec) {
   std::lock_guard guard(impl_->mutex);
-  CLOUDSYNC_ASSIGN_OR_RETURN(WorkspaceLock lock, WorkspaceLock::acquire(impl_->lock_file()));
+  CLOUDSYNC_ASSIGN_OR_RETURN(WorkspaceLock lock, impl_->lock(kStateUpdateWait));
   if (spec.name.find_first_not_of(" \t") == std::string::npos) {
     return make_error(ErrorCode::InvalidArgument, "an integration needs a name");
   }
@@ -350,9 +389,11 @@ Result<Integration> Workspace::add_integration(IntegrationSpec spec) {
 
 Status Workspace::remove_integration(std::string_view name, bool delete_files) {
   std::lock_guard guard(impl_->mutex);
-  CLOUDSYNC_ASSIGN_OR_RETURN(WorkspaceLock lock, WorkspaceLock::acquire(impl_->lock_file()));
+  CLOUDSYNC_ASSIGN_OR_RETURN(WorkspaceLock lock, impl_->lock(kStateUpdateWait));
   CLOUDSYNC_ASSIGN_OR_RETURN(const Integration* found, impl_->require(name));
   Integration integ = *found;
+  Result<Path> folder = impl_->folder_of(integ);
+  if (delete_files && !folder.ok()) return folder.status();
   std::vector<Integration> rest;
   for (const Integration& i : impl_->integrations) {
     if (i.id != integ.id) rest.push_back(i);
@@ -362,28 +403,31 @@ Status Workspace::remove_integration(std::string_view name, bool delete_files) {
   impl_->remotes.erase(integ.id);
   std::error_code ec;
   fs::remove(impl_->manifest_file(integ), ec);
-  if (delete_files) {
-    fs::remove_all(impl_->folder_of(integ), ec);  // removes symlinks, never follows them
-    if (ec) return errno_error(ec.value(), "delete folder", impl_->folder_of(integ));
-  }
+  // Through directory descriptors from the project root: a symlinked
+  // ancestor or a symlink inside is never followed.
+  if (delete_files) return remove_tree_below(impl_->root, *folder);
   return Status::OK();
 }
 
 std::vector<Integration> Workspace::integrations() const {
   std::lock_guard guard(impl_->mutex);
-  return impl_->integrations;
+  // What another process registered meanwhile counts too (the state file is
+  // replaced atomically, so reading it needs no lock).
+  auto current = load_checked_integrations(impl_->state_file());
+  return current.ok() ? std::move(current).value() : impl_->integrations;
 }
 
 Result<Integration> Workspace::integration(std::string_view name) const {
-  std::lock_guard guard(impl_->mutex);
-  CLOUDSYNC_ASSIGN_OR_RETURN(const Integration* i, impl_->require(name));
-  return *i;
+  for (Integration& i : integrations()) {
+    if (i.spec.name == name) return std::move(i);
+  }
+  return make_error(ErrorCode::NotFound, "no integration named '{}' in this project", name);
 }
 
 Result<std::vector<TrackedFile>> Workspace::tracked_files(std::string_view name) const {
+  CLOUDSYNC_ASSIGN_OR_RETURN(Integration integ, integration(name));
   std::lock_guard guard(impl_->mutex);
-  CLOUDSYNC_ASSIGN_OR_RETURN(const Integration* integ, impl_->require(name));
-  CLOUDSYNC_ASSIGN_OR_RETURN(Manifest manifest, Manifest::load(impl_->manifest_file(*integ)));
+  CLOUDSYNC_ASSIGN_OR_RETURN(Manifest manifest, Manifest::load(impl_->manifest_file(integ)));
   std::vector<TrackedFile> out;
   for (const auto& [path, e] : manifest.entries()) {
     out.push_back(TrackedFile{path, e.origin == ManifestEntry::Origin::Exported ? "export" : "import", e.local.size,
@@ -395,7 +439,7 @@ Result<std::vector<TrackedFile>> Workspace::tracked_files(std::string_view name)
 Result<OperationResult> Workspace::import_files(std::string_view name, const ImportRequest& request,
                                                 const ProgressCallback& progress, const CancelToken* cancel) {
   std::lock_guard guard(impl_->mutex);
-  CLOUDSYNC_ASSIGN_OR_RETURN(WorkspaceLock lock, WorkspaceLock::acquire(impl_->lock_file()));
+  CLOUDSYNC_ASSIGN_OR_RETURN(WorkspaceLock lock, impl_->lock());
   CLOUDSYNC_ASSIGN_OR_RETURN(const Integration* integ, impl_->require(name));
   CLOUDSYNC_ASSIGN_OR_RETURN(auto remote, impl_->remote(*integ));
   CLOUDSYNC_ASSIGN_OR_RETURN(auto local, impl_->local(*integ));
@@ -414,9 +458,9 @@ Result<OperationResult> Workspace::import_files(std::string_view name, const Imp
 
   // The local side of the selection: the same files, plus whatever could be in
   // their way (a file named like one of their folders, a folder named like them).
-  CLOUDSYNC_ASSIGN_OR_RETURN(std::vector<ObjectMeta> local_all, list_folders(*local, {}, true, ctx));
+  CLOUDSYNC_ASSIGN_OR_RETURN(Listing local_all, list_folders(*local, {}, true, ctx));
   std::vector<ObjectMeta> local_side;
-  for (ObjectMeta& m : local_all) {
+  for (ObjectMeta& m : local_all.objects) {
     std::string key = to_nfc(m.key);
     bool relevant = selected_keys.count(key) > 0;
     if (!relevant) {
@@ -441,7 +485,7 @@ Result<OperationResult> Workspace::import_files(std::string_view name, const Imp
 Result<OperationResult> Workspace::export_files(std::string_view name, const ExportRequest& request,
                                                 const ProgressCallback& progress, const CancelToken* cancel) {
   std::lock_guard guard(impl_->mutex);
-  CLOUDSYNC_ASSIGN_OR_RETURN(WorkspaceLock lock, WorkspaceLock::acquire(impl_->lock_file()));
+  CLOUDSYNC_ASSIGN_OR_RETURN(WorkspaceLock lock, impl_->lock());
   CLOUDSYNC_ASSIGN_OR_RETURN(const Integration* integ, impl_->require(name));
   if (!integ->spec.writeback) {
     return make_error(ErrorCode::PermissionDenied,
@@ -457,13 +501,13 @@ Result<OperationResult> Workspace::export_files(std::string_view name, const Exp
     CLOUDSYNC_ASSIGN_OR_RETURN(Path path, Path::parse(p));
     only.push_back(std::move(path));
   }
-  CLOUDSYNC_ASSIGN_OR_RETURN(std::vector<ObjectMeta> local_all, list_folders(*local, {}, true, ctx));
+  CLOUDSYNC_ASSIGN_OR_RETURN(Listing local_all, list_folders(*local, {}, true, ctx));
   // Only new or locally changed files are candidates; the remote is asked
   // about those alone (a HEAD each), not listed whole.
-  fs::path folder = impl_->folder_of(*integ);
+  const LocalFolder folder = *local->local_root();
   std::vector<ObjectMeta> candidates;
   std::vector<std::string> remote_keys;
-  for (ObjectMeta& m : local_all) {
+  for (ObjectMeta& m : local_all.objects) {
     if (ignored_for_export(m.key)) continue;
     auto path = Path::parse(m.key);
     if (path.ok() && !only.empty() &&
@@ -480,6 +524,7 @@ Result<OperationResult> Workspace::export_files(std::string_view name, const Exp
   Baseline baseline = manifest.push_baseline();
   PlanInput in = impl_->plan_input(*local, *remote, ctx);
   in.source = std::move(candidates);
+  in.source_unreadable = std::move(local_all.unreadable);
   in.destination = std::move(remote_side);
   in.baseline = &baseline;
   CLOUDSYNC_ASSIGN_OR_RETURN(Plan plan, compute_plan(in));
@@ -490,7 +535,7 @@ Result<OperationResult> Workspace::export_files(std::string_view name, const Exp
 Result<std::vector<OperationResult>> Workspace::restore(std::string_view name, const RestoreRequest& request,
                                                         const ProgressCallback& progress, const CancelToken* cancel) {
   std::lock_guard guard(impl_->mutex);
-  CLOUDSYNC_ASSIGN_OR_RETURN(WorkspaceLock lock, WorkspaceLock::acquire(impl_->lock_file()));
+  CLOUDSYNC_ASSIGN_OR_RETURN(WorkspaceLock lock, impl_->lock());
   std::vector<const Integration*> targets;
   if (name.empty()) {
     for (const Integration& i : impl_->integrations) targets.push_back(&i);
@@ -532,7 +577,7 @@ Result<std::vector<OperationResult>> Workspace::restore(std::string_view name, c
 Result<OperationResult> Workspace::sync(std::string_view name, const SyncRequest& request,
                                         const ProgressCallback& progress, const CancelToken* cancel) {
   std::lock_guard guard(impl_->mutex);
-  CLOUDSYNC_ASSIGN_OR_RETURN(WorkspaceLock lock, WorkspaceLock::acquire(impl_->lock_file()));
+  CLOUDSYNC_ASSIGN_OR_RETURN(WorkspaceLock lock, impl_->lock());
   CLOUDSYNC_ASSIGN_OR_RETURN(const Integration* integ, impl_->require(name));
   bool push = request.direction == SyncDirection::Push;
   if (push && !integ->spec.writeback) {
@@ -550,14 +595,16 @@ Result<OperationResult> Workspace::sync(std::string_view name, const SyncRequest
     CLOUDSYNC_ASSIGN_OR_RETURN(Path p, Path::parse(f));
     folders.push_back(std::move(p));
   }
-  CLOUDSYNC_ASSIGN_OR_RETURN(std::vector<ObjectMeta> remote_side, list_folders(*remote, folders, false, ctx));
-  CLOUDSYNC_ASSIGN_OR_RETURN(std::vector<ObjectMeta> local_side, list_folders(*local, folders, true, ctx));
+  CLOUDSYNC_ASSIGN_OR_RETURN(Listing remote_side, list_folders(*remote, folders, false, ctx));
+  CLOUDSYNC_ASSIGN_OR_RETURN(Listing local_side, list_folders(*local, folders, true, ctx));
   Baseline baseline = push ? manifest.push_baseline() : manifest.pull_baseline();
   StorageBackend& src = push ? *local : *remote;
   StorageBackend& dst = push ? *remote : *local;
   PlanInput in = impl_->plan_input(src, dst, ctx);
-  in.source = push ? std::move(local_side) : std::move(remote_side);
-  in.destination = push ? std::move(remote_side) : std::move(local_side);
+  Listing& source_side = push ? local_side : remote_side;
+  in.source = std::move(source_side.objects);
+  in.source_unreadable = std::move(source_side.unreadable);
+  in.destination = std::move(push ? remote_side.objects : local_side.objects);
   if (push) {
     std::erase_if(in.source, [](const ObjectMeta& m) { return ignored_for_export(m.key); });
   }

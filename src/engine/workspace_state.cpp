@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <thread>
 
 #include "core/error.hpp"
 #include "core/json.hpp"
@@ -117,12 +118,17 @@ Status save_integrations(const fs::path& file, const std::vector<Integration>& i
   return write_file_atomically(file, std::string_view(buf.GetString(), buf.GetSize()));
 }
 
-Result<WorkspaceLock> WorkspaceLock::acquire(const fs::path& file) {
+Result<WorkspaceLock> WorkspaceLock::acquire(const fs::path& file, std::chrono::milliseconds wait) {
   std::error_code ec;
   fs::create_directories(file.parent_path(), ec);
   UniqueFd fd(::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0666));
   if (!fd) return errno_error(errno, "open lock file", file);
-  if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
+  auto deadline = std::chrono::steady_clock::now() + wait;
+  while (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
+    if (errno == EWOULDBLOCK && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      continue;
+    }
     if (errno == EWOULDBLOCK) {
       return make_error(ErrorCode::Conflict, "another cloudsync operation is running on this project (lock '{}')",
                         file.string());

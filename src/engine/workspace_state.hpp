@@ -3,6 +3,7 @@
 // on one project at the same time.
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <vector>
 
@@ -24,8 +25,10 @@ bool is_secret_option(std::string_view key);
 /// An exclusive advisory lock (flock) on a file, held while the object lives.
 class WorkspaceLock {
  public:
-  /// Fails with Conflict when another process holds the lock.
-  static Result<WorkspaceLock> acquire(const std::filesystem::path& file);
+  /// Fails with Conflict when another process still holds the lock after
+  /// `wait` (short state updates wait; long operations do not).
+  static Result<WorkspaceLock> acquire(const std::filesystem::path& file,
+                                       std::chrono::milliseconds wait = std::chrono::milliseconds(0));
 
  private:
   explicit WorkspaceLock(UniqueFd fd) : fd_(std::move(fd)) {}

@@ -73,7 +73,28 @@ Result<SyncReport> execute_plan(const Plan& plan, StorageBackend& source, Storag
       removals.push_back(i);
     }
   }
+  // What the source listing could not read fails the run (and so withholds
+  // every deletion): a partial listing must never pass for a whole one.
+  for (const UnreadableEntry& entry : plan.unreadable) {
+    ActionOutcome out;
+    out.action = ActionKind::Skip;
+    out.path = entry.key;
+    out.outcome = OutcomeKind::Failed;
+    out.error = entry.reason.code();
+    out.status = entry.reason;
+    out.message = "could not be read at the source: " + entry.reason.to_string();
+    report.outcomes.push_back(std::move(out));
+  }
+  const size_t unread = plan.unreadable.size();
   progress.set_totals(transfers.size() + removals.size(), total_bytes);
+  if (!options.dry_run && options.sweep_interrupted_uploads && !transfers.empty()) {
+    SweepOptions sweep;
+    sweep.older_than = options.sweep_older_than;
+    auto swept = destination.sweep_interrupted_uploads(sweep, ctx);
+    // Housekeeping: a store that will not say (no permission to list
+    // uploads) must not stop the transfers themselves.
+    if (!swept.ok()) log(LogLevel::Warn, "could not clean up interrupted uploads: {}", swept.status().to_string());
+  }
   progress.set_phase(ProgressEvent::Phase::Transferring);
 
   std::mutex mutex;
@@ -125,10 +146,12 @@ Result<SyncReport> execute_plan(const Plan& plan, StorageBackend& source, Storag
   // Deletions come last and only after a clean run: a failed transfer or a
   // cancellation may mean the source listing was not what it seemed.
   if (!removals.empty()) {
-    if (failures > 0 || ctx.cancelled()) {
+    if (failures > 0 || unread > 0 || ctx.cancelled()) {
       report.deletes_skipped_reason =
           ctx.cancelled() ? "the operation was cancelled; nothing was deleted"
-                          : fmt::format("{} transfer(s) did not complete; nothing was deleted", failures.load());
+          : failures > 0  ? fmt::format("{} transfer(s) did not complete; nothing was deleted", failures.load())
+                          : fmt::format("the source listing could not read {} entr{}; nothing was deleted", unread,
+                                        unread == 1 ? "y" : "ies");
       for (size_t i : removals) report.outcomes[i].message = report.deletes_skipped_reason;
     } else {
       progress.set_phase(ProgressEvent::Phase::Deleting);
@@ -184,9 +207,9 @@ Result<SyncReport> execute_plan(const Plan& plan, StorageBackend& source, Storag
   return report;
 }
 
-Result<std::vector<ObjectMeta>> list_folders(StorageBackend& backend, const std::vector<Path>& folders,
-                                             bool missing_is_empty, const OpContext& ctx) {
-  std::vector<ObjectMeta> out;
+Result<Listing> list_folders(StorageBackend& backend, const std::vector<Path>& folders, bool missing_is_empty,
+                             const OpContext& ctx) {
+  Listing out;
   std::vector<std::string> prefixes;
   if (folders.empty()) prefixes.emplace_back();
   for (const Path& f : folders) prefixes.push_back(f.is_root() ? std::string() : f.str() + "/");
@@ -196,10 +219,18 @@ Result<std::vector<ObjectMeta>> list_folders(StorageBackend& backend, const std:
   for (const std::string& prefix : prefixes) {
     ListOptions opts;
     opts.prefix = prefix;
-    Status s = backend.list(opts, [&](const ObjectMeta& m) {
-      if (seen.emplace(m.key, m.id).second) out.push_back(m);
-      return Status::OK();
-    }, ctx);
+    Status s = backend.list(
+        opts,
+        [&](const ObjectMeta& m) {
+          if (seen.emplace(m.key, m.id).second) out.objects.push_back(m);
+          return Status::OK();
+        },
+        ctx,
+        [&](const UnreadableEntry& entry) {
+          log(LogLevel::Warn, "listing {}: could not read '{}': {}", backend.describe(), entry.key,
+              entry.reason.to_string());
+          out.unreadable.push_back(entry);
+        });
     if (!s.ok()) {
       if (missing_is_empty && s.code() == ErrorCode::NotFound) continue;
       return s.with_context(fmt::format("listing {}", backend.describe()));
@@ -216,7 +247,8 @@ std::function<Result<HashSet>(Side, const ObjectMeta&, HashKinds)> local_hasher(
   return [src_root, dst_root, ctx](Side side, const ObjectMeta& meta, HashKinds wanted) -> Result<HashSet> {
     const auto& root = side == Side::Source ? src_root : dst_root;
     if (!root) return Status(ErrorCode::Unsupported, "remote objects are not hashed locally");
-    return hash_local_file(*root / meta.key, wanted, ctx);
+    CLOUDSYNC_ASSIGN_OR_RETURN(Path key, Path::parse(meta.key));
+    return hash_local_file(root->anchor, root->key_path(key), wanted, ctx);
   };
 }
 

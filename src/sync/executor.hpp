@@ -21,11 +21,17 @@ Result<SyncReport> execute_plan(const Plan& plan, StorageBackend& source, Storag
                                 const ApplyOptions& options, const TransferOptions& transfer_options,
                                 ProgressTracker& progress, const ExecuteHooks& hooks, const OpContext& ctx);
 
+/// What a listing found, and what it could not read.
+struct Listing {
+  std::vector<ObjectMeta> objects;
+  std::vector<UnreadableEntry> unreadable;
+};
+
 /// Lists `folders` (segment-aware prefixes; empty = everything) of a backend.
 /// A destination whose root does not exist yet lists as empty; a missing
 /// source is an error.
-Result<std::vector<ObjectMeta>> list_folders(StorageBackend& backend, const std::vector<Path>& folders,
-                                             bool missing_is_empty, const OpContext& ctx);
+Result<Listing> list_folders(StorageBackend& backend, const std::vector<Path>& folders, bool missing_is_empty,
+                             const OpContext& ctx);
 
 /// Lazily hashes objects of backends that keep plain local files.
 std::function<Result<HashSet>(Side, const ObjectMeta&, HashKinds)> local_hasher(StorageBackend& source,

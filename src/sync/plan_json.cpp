@@ -87,6 +87,17 @@ void write_plan(JsonWriter& w, const Plan& plan) {
   w.StartArray();
   for (const std::string& warning : plan.warnings) json_write_string(w, warning);
   w.EndArray();
+  w.Key("unreadable");
+  w.StartArray();
+  for (const UnreadableEntry& entry : plan.unreadable) {
+    w.StartObject();
+    w.Key("key");
+    json_write_string(w, entry.key);
+    w.Key("error");
+    json_write_string(w, entry.reason.to_string());
+    w.EndObject();
+  }
+  w.EndArray();
   w.EndObject();
 }
 

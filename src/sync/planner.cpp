@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "core/error.hpp"
+#include "core/file_io.hpp"
 #include "core/log.hpp"
 #include "core/utf8.hpp"
 
@@ -64,6 +65,7 @@ class Planner {
       decide(s, d, b);
     }
     guard_empty_source();
+    guard_unreadable_source();
     std::sort(plan_.actions.begin(), plan_.actions.end(),
               [](const PlanAction& a, const PlanAction& b) { return a.path < b.path; });
     return std::move(plan_);
@@ -86,7 +88,40 @@ class Planner {
                    side == Side::Source ? &m : nullptr, side == Side::Destination ? &m : nullptr);
         continue;
       }
+      if (side == Side::Source) {
+        if (std::string why = unholdable(m.key); !why.empty()) {
+          // Reported, never attempted: a transfer bound to fail would count as a
+          // failure in every run and withhold every deletion for good.
+          add_action(ActionKind::Skip, m.key, why, &m, nullptr);
+          continue;
+        }
+      }
       index[match_key(m.key)].push_back(Entry{m});
+    }
+  }
+
+  // Why the destination cannot hold an object named `key` ("" when it can).
+  std::string unholdable(std::string_view key) const {
+    const Capabilities& caps = in_.destination_caps;
+    if (caps.max_key_bytes > 0 && key.size() > caps.max_key_bytes) {
+      return fmt::format("the name is {} bytes long; the destination allows at most {}", key.size(),
+                         caps.max_key_bytes);
+    }
+    size_t start = 0;
+    for (;;) {
+      size_t slash = key.find('/', start);
+      std::string_view segment = key.substr(start, slash == std::string_view::npos ? key.npos : slash - start);
+      if (caps.max_name_bytes > 0 && segment.size() > caps.max_name_bytes) {
+        return fmt::format("a part of the name is {} bytes long; the destination allows at most {} per folder or "
+                           "file name",
+                           segment.size(), caps.max_name_bytes);
+      }
+      if (caps.reserves_temporary_names && is_partial_file_name(segment)) {
+        return fmt::format("'{}' is named like cloudsync's own temporary files, which the destination reserves",
+                           segment);
+      }
+      if (slash == std::string_view::npos) return {};
+      start = slash + 1;
     }
   }
 
@@ -349,6 +384,19 @@ class Planner {
         plan_.warnings.push_back(
             fmt::format("the source has nothing in '{}': its deletions were withheld (check the folder)", folder));
       }
+    }
+  }
+
+  // A folder the source could not read holds unknown files: none of their
+  // copies at the destination is extraneous.
+  void guard_unreadable_source() {
+    for (const UnreadableEntry& entry : in_.source_unreadable) {
+      withhold_deletes(entry.key, fmt::format("'{}' could not be read at the source ({}); refusing to delete what "
+                                              "may still be there",
+                                              entry.key, entry.reason.message()));
+      plan_.warnings.push_back(fmt::format("could not read '{}' at the source: {}; nothing will be deleted",
+                                           entry.key, entry.reason.to_string()));
+      plan_.unreadable.push_back(entry);
     }
   }
 

@@ -36,6 +36,9 @@ struct PlanInput {
   std::string destination_name;
   std::vector<ObjectMeta> source;
   std::vector<ObjectMeta> destination;
+  /// What the source listing could not read: nothing at or below these keys
+  /// is deleted at the destination, and the plan carries them (Plan::unreadable).
+  std::vector<UnreadableEntry> source_unreadable;
   Capabilities source_caps;
   Capabilities destination_caps;
   /// With a baseline the plan is three-way: a change on one side only is told

@@ -84,8 +84,11 @@ Result<Plan> plan_sync(StorageBackend& source, StorageBackend& destination, cons
   PlanInput input;
   input.source_name = source.describe();
   input.destination_name = destination.describe();
-  CLOUDSYNC_ASSIGN_OR_RETURN(input.source, list_folders(source, folders, false, ctx));
-  CLOUDSYNC_ASSIGN_OR_RETURN(input.destination, list_folders(destination, folders, true, ctx));
+  CLOUDSYNC_ASSIGN_OR_RETURN(Listing source_listing, list_folders(source, folders, false, ctx));
+  CLOUDSYNC_ASSIGN_OR_RETURN(Listing destination_listing, list_folders(destination, folders, true, ctx));
+  input.source = std::move(source_listing.objects);
+  input.source_unreadable = std::move(source_listing.unreadable);
+  input.destination = std::move(destination_listing.objects);
   input.source_caps = source.capabilities();
   input.destination_caps = destination.capabilities();
   input.delete_extraneous = options.delete_extraneous;

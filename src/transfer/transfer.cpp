@@ -86,13 +86,15 @@ Status destination_changed(const Path& key, std::string_view why) {
 // Downloads into a local folder: temporary file, hash while streaming, resume
 // after transient failures, verify, fsync, check the expectation, rename.
 Result<TransferResult> download_to_local(StorageBackend& src, const Path& src_key, const ObjectMeta& src_meta,
-                                         const fs::path& root, const Path& dst_key,
+                                         const LocalFolder& folder, const Path& dst_key,
                                          const DestinationExpectation& expect, const TransferOptions& options,
                                          ProgressTracker* progress, const OpContext& ctx) {
+  const fs::path& root = folder.anchor;
+  const Path dst_rel = folder.key_path(dst_key);
   AtomicFileWriter::Options wopts;
   wopts.fsync = options.fsync;
   wopts.no_replace = expect.kind == DestinationExpectation::Kind::Absent;
-  CLOUDSYNC_ASSIGN_OR_RETURN(auto writer, AtomicFileWriter::create(root, dst_key, wopts));
+  CLOUDSYNC_ASSIGN_OR_RETURN(auto writer, AtomicFileWriter::create(root, dst_rel, wopts));
   // Hash what the listing vouches for; when it vouches for nothing (an S3
   // multipart ETag), the cheapest kind the backend records on its writes.
   HashKinds listed = src_meta.hashes.kinds();
@@ -136,14 +138,14 @@ Result<TransferResult> download_to_local(StorageBackend& src, const Path& src_ke
     // The answer vouches only for a kind the listing did not promise (a
     // multipart object another tool wrote with an MD5 in its metadata):
     // read the local copy back once rather than accept it unverified.
-    CLOUDSYNC_ASSIGN_OR_RETURN(HashSet again,
-                               hash_local_file(writer->temporary(), cheapest_hash_kind(vouched.kinds()), ctx));
+    CLOUDSYNC_ASSIGN_OR_RETURN(auto written, writer->reopen_temporary());
+    CLOUDSYNC_ASSIGN_OR_RETURN(HashSet again, hash_source(*written, cheapest_hash_kind(vouched.kinds()), ctx));
     computed.merge(again);
   }
   CLOUDSYNC_RETURN_IF_ERROR(verify_hashes(vouched, computed, src_key));
 
   if (expect.kind == DestinationExpectation::Kind::Unchanged) {
-    auto now = stat_file_below(root, dst_key);
+    auto now = stat_file_below(root, dst_rel);
     if (!now.ok()) return destination_changed(dst_key, "it disappeared");
     if (now->size != expect.meta.size || !expect.meta.mtime || now->mtime != *expect.meta.mtime) {
       return destination_changed(dst_key, "it was modified");
@@ -154,7 +156,7 @@ Result<TransferResult> download_to_local(StorageBackend& src, const Path& src_ke
     if (committed.code() == ErrorCode::AlreadyExists) return destination_changed(dst_key, "a file appeared");
     return committed;
   }
-  auto info = stat_file_below(root, dst_key);
+  auto info = stat_file_below(root, dst_rel);
   if (!info.ok()) return info.status();
   TransferResult result;
   result.source = std::move(meta);
@@ -218,7 +220,8 @@ Status map_put_error(const Status& s, const Path& dst_key) {
   return s;
 }
 
-Result<ObjectMeta> upload_in_parts(StorageBackend& dst, const Path& dst_key, const fs::path& file, uint64_t size,
+Result<ObjectMeta> upload_in_parts(StorageBackend& dst, const Path& dst_key, const LocalFolder& folder,
+                                   const Path& src_key, uint64_t size,
                                    const PutOptions& put, const TransferOptions& options, ProgressTracker* progress,
                                    const std::string& label, const OpContext& ctx) {
   const Capabilities& caps = dst.capabilities();
@@ -236,7 +239,8 @@ Result<ObjectMeta> upload_in_parts(StorageBackend& dst, const Path& dst_key, con
     if (stop.is_cancelled()) return;
     Result<PartInfo> r = [&]() -> Result<PartInfo> {
       uint64_t offset = i * part_size;
-      CLOUDSYNC_ASSIGN_OR_RETURN(auto source, FileSource::open(file, offset, std::min(part_size, size - offset)));
+      CLOUDSYNC_ASSIGN_OR_RETURN(auto source, FileSource::open_below(folder.anchor, folder.key_path(src_key), offset,
+                                                                     std::min(part_size, size - offset)));
       ProgressSource counted(*source, progress, label);
       return upload->upload_part(static_cast<uint32_t>(i + 1), counted, part_ctx);
     }();
@@ -264,15 +268,16 @@ Result<ObjectMeta> upload_in_parts(StorageBackend& dst, const Path& dst_key, con
 }
 
 // Uploads a local file: one streaming put, or parts above the backend's threshold.
-Result<TransferResult> upload_from_local(const fs::path& root, const Path& src_key, const ObjectMeta& src_meta,
+Result<TransferResult> upload_from_local(const LocalFolder& folder, const Path& src_key, const ObjectMeta& src_meta,
                                          StorageBackend& dst, const Path& dst_key,
                                          const DestinationExpectation& expect, const TransferOptions& options,
                                          ProgressTracker* progress, const OpContext& ctx) {
-  CLOUDSYNC_ASSIGN_OR_RETURN(FileInfo before, stat_file_below(root, src_key));
+  const fs::path& root = folder.anchor;
+  const Path src_rel = folder.key_path(src_key);
+  CLOUDSYNC_ASSIGN_OR_RETURN(FileInfo before, stat_file_below(root, src_rel));
   if (before.size != src_meta.size || (src_meta.mtime && before.mtime != *src_meta.mtime)) {
     return make_error(ErrorCode::Conflict, "'{}' changed since it was planned; try again", src_key.str());
   }
-  fs::path file = root / src_key.str();
   // Hashes known from planning are reused; otherwise one pass computes them all
   // (backends need them up front: Content-MD5, payload signatures, metadata).
   const Capabilities& dst_caps = dst.capabilities();
@@ -280,7 +285,7 @@ Result<TransferResult> upload_from_local(const fs::path& root, const Path& src_k
                      (options.ignore_checksum ? 0 : cheapest_hash_kind(dst_caps.hashes));
   HashSet hashes = src_meta.hashes;
   if ((hashes.kinds() & wanted) != wanted) {
-    CLOUDSYNC_ASSIGN_OR_RETURN(HashSet computed, hash_local_file(file, wanted & ~hashes.kinds(), ctx));
+    CLOUDSYNC_ASSIGN_OR_RETURN(HashSet computed, hash_local_file(root, src_rel, wanted & ~hashes.kinds(), ctx));
     hashes.merge(computed);
   }
   PutOptions put;
@@ -292,15 +297,15 @@ Result<TransferResult> upload_from_local(const fs::path& root, const Path& src_k
   const std::string& label = src_key.str();
   Result<ObjectMeta> written = Status(ErrorCode::Internal, "unset");
   if (dst_caps.multipart.supported && before.size >= dst_caps.multipart.threshold) {
-    written = upload_in_parts(dst, dst_key, file, before.size, put, options, progress, label, ctx);
+    written = upload_in_parts(dst, dst_key, folder, src_key, before.size, put, options, progress, label, ctx);
   } else {
-    CLOUDSYNC_ASSIGN_OR_RETURN(auto source, FileSource::open(file));
+    CLOUDSYNC_ASSIGN_OR_RETURN(auto source, FileSource::open_below(root, src_rel));
     ProgressSource counted(*source, progress, label);
     written = dst.put(dst_key, counted, put, ctx);
   }
   if (!written.ok()) return map_put_error(written.status(), dst_key);
 
-  CLOUDSYNC_ASSIGN_OR_RETURN(FileInfo after, stat_file_below(root, src_key));
+  CLOUDSYNC_ASSIGN_OR_RETURN(FileInfo after, stat_file_below(root, src_rel));
   if (after.size != before.size || after.mtime != before.mtime) {
     return make_error(ErrorCode::Conflict, "'{}' changed while it was being uploaded; it will be sent again",
                       src_key.str());
@@ -343,17 +348,21 @@ uint64_t choose_part_size(const Capabilities& caps, uint64_t size, uint64_t requ
   return part;
 }
 
-Result<HashSet> hash_local_file(const fs::path& file, HashKinds kinds, const OpContext& ctx) {
-  CLOUDSYNC_ASSIGN_OR_RETURN(auto source, FileSource::open(file));
+Result<HashSet> hash_local_file(const fs::path& root, const Path& rel, HashKinds kinds, const OpContext& ctx) {
+  CLOUDSYNC_ASSIGN_OR_RETURN(auto source, FileSource::open_below(root, rel));
+  return hash_source(*source, kinds, ctx);
+}
+
+Result<HashSet> hash_source(FileSource& source, HashKinds kinds, const OpContext& ctx) {
   Hasher hasher(kinds);
   // No larger than the file, and not zeroed: small files are what a sync
   // mostly moves, and clearing 1 MiB for each 4 KiB file cost more than
   // hashing it (bench/, 1000 files).
-  const size_t chunk = static_cast<size_t>(std::clamp<uint64_t>(source->size().value_or(kReadChunk), 1, kReadChunk));
+  const size_t chunk = static_cast<size_t>(std::clamp<uint64_t>(source.size().value_or(kReadChunk), 1, kReadChunk));
   auto buf = std::make_unique_for_overwrite<char[]>(chunk);
   for (;;) {
     if (ctx.cancelled()) return Status(ErrorCode::Cancelled, "hashing cancelled");
-    CLOUDSYNC_ASSIGN_OR_RETURN(size_t n, source->read(std::span<char>(buf.get(), chunk)));
+    CLOUDSYNC_ASSIGN_OR_RETURN(size_t n, source.read(std::span<char>(buf.get(), chunk)));
     if (n == 0) break;
     hasher.update(std::string_view(buf.get(), n));
   }
@@ -386,11 +395,11 @@ Result<TransferResult> transfer_object(StorageBackend& src, const Path& src_key,
   Path spooled = *Path::parse("object");
   TransferOptions spool_options = options;
   spool_options.fsync = false;  // scratch data
-  CLOUDSYNC_ASSIGN_OR_RETURN(TransferResult down, download_to_local(src, src_key, src_meta, spool, spooled, {},
+  CLOUDSYNC_ASSIGN_OR_RETURN(TransferResult down, download_to_local(src, src_key, src_meta, LocalFolder{spool, {}}, spooled, {},
                                                                     spool_options, nullptr, ctx));
   ObjectMeta local = down.destination;
   local.hashes = down.content_hashes;
-  CLOUDSYNC_ASSIGN_OR_RETURN(TransferResult up, upload_from_local(spool, spooled, local, dst, dst_key, expect, options,
+  CLOUDSYNC_ASSIGN_OR_RETURN(TransferResult up, upload_from_local(LocalFolder{spool, {}}, spooled, local, dst, dst_key, expect, options,
                                                                   progress, ctx));
   up.source = down.source;
   return up;

@@ -14,6 +14,7 @@
 #include <optional>
 
 #include "cloudsync/backend.hpp"
+#include "core/file_io.hpp"
 #include "transfer/progress_tracker.hpp"
 
 namespace cloudsync {
@@ -73,8 +74,11 @@ Result<TransferResult> transfer_object(StorageBackend& src, const Path& src_key,
 /// The cheapest kind in `available` (CRC32C, then MD5, then SHA-256), or 0.
 HashKinds cheapest_hash_kind(HashKinds available);
 
-/// Hashes a local file in one streaming pass.
-Result<HashSet> hash_local_file(const std::filesystem::path& file, HashKinds kinds, const OpContext& ctx);
+/// Hashes the file `rel` below `root` (no symlink followed) in one streaming pass.
+Result<HashSet> hash_local_file(const std::filesystem::path& root, const Path& rel, HashKinds kinds,
+                                const OpContext& ctx);
+/// Hashes what `source` reads, in one streaming pass.
+Result<HashSet> hash_source(FileSource& source, HashKinds kinds, const OpContext& ctx);
 
 /// The part size a multipart upload of `size` bytes should use on a backend.
 uint64_t choose_part_size(const Capabilities& caps, uint64_t size, uint64_t requested);

@@ -120,7 +120,7 @@ TEST_CASE("local backend keeps nanosecond mtimes and reports its root", "[local]
   REQUIRE(::stat((dir / "t.txt").c_str(), &st) == 0);
   CHECK(st.st_mtim.tv_sec == 1'600'000'000);
   CHECK(st.st_mtim.tv_nsec == 987'654'321);
-  CHECK(((*b)->local_root() == dir.path()));
+  CHECK(((*b)->local_root()->path() == dir.path()));
 }
 
 TEST_CASE("open_backend understands local paths, file URLs and memory URLs", "[local][registry]") {

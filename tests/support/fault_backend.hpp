@@ -51,7 +51,10 @@ class FaultBackend : public StorageBackend {
                                                            const OpContext& ctx) override;
   Result<ListPage> list_page(const ListOptions& options, const OpContext& ctx) override;
   Result<std::vector<Status>> remove_many(std::span<const Path> paths, const OpContext& ctx) override;
-  std::optional<std::filesystem::path> local_root() const override { return inner_->local_root(); }
+  std::optional<LocalFolder> local_root() const override { return inner_->local_root(); }
+  Result<uint64_t> sweep_interrupted_uploads(const SweepOptions& options, const OpContext& ctx) override {
+    return inner_->sweep_interrupted_uploads(options, ctx);
+  }
 
  private:
   bool take(int& times);

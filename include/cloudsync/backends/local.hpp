@@ -17,6 +17,13 @@ namespace cloudsync {
 struct LocalBackendOptions {
   /// fsync files and folders on every write (turn off only for scratch data).
   bool fsync = true;
+  /// A trusted folder that the root must lie below (a project's root, for
+  /// an integration's folder in it). Empty: the root itself is trusted.
+  /// Every folder between the anchor and the root is opened without
+  /// following a symbolic link, and the root is refused if it does not lie
+  /// below the anchor, so a tampered state or a symlinked ancestor can never
+  /// send a read, write or delete outside the anchor.
+  std::filesystem::path anchor;
 };
 
 /// Opens `root` (created on the first write if missing). URL: file:///abs/path.

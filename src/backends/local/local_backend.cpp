@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -46,17 +47,16 @@ Status check_name_lengths(const Path& path) {
   return Status::OK();
 }
 
-// Probes whether the filesystem holding `dir` folds case.
-bool probe_case_sensitive(const fs::path& dir) {
-  std::error_code ec;
-  if (!fs::is_directory(dir, ec)) return true;
-  std::string name = ".cloudsync-case-" + random_hex(4);
-  fs::path lower = dir / (name + "-a.partial");
-  fs::path upper = dir / (".CLOUDSYNC-CASE-" + name.substr(16) + "-A.PARTIAL");
-  UniqueFd fd(::open(lower.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+// Probes whether the filesystem holding the folder `dir_fd` folds case.
+bool probe_case_sensitive(int dir_fd) {
+  std::string suffix = random_hex(4);
+  std::string lower = ".cloudsync-case-" + suffix + "-a.partial";
+  std::string upper = ".CLOUDSYNC-CASE-" + suffix + "-A.PARTIAL";
+  UniqueFd fd(::openat(dir_fd, lower.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
   if (!fd) return true;
-  bool sensitive = !fs::exists(upper, ec);
-  fs::remove(lower, ec);
+  struct stat st{};
+  bool sensitive = ::fstatat(dir_fd, upper.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0;
+  ::unlinkat(dir_fd, lower.c_str(), 0);
   return sensitive;
 }
 
@@ -66,9 +66,10 @@ class LocalBackend;
 // one temporary with copy_file_range (no user-space copy) and renames it.
 class LocalMultipartUpload final : public MultipartUpload {
  public:
-  LocalMultipartUpload(fs::path root, Path path, PutOptions options, bool fsync, UniqueFd dir)
-      : root_(std::move(root)), path_(std::move(path)), options_(std::move(options)), fsync_(fsync),
-        dir_(std::move(dir)), id_(random_hex(6)) {}
+  // `anchor` and `rel`: where the target lives (see LocalFolder); `key`: its key.
+  LocalMultipartUpload(fs::path anchor, Path rel, Path key, PutOptions options, bool fsync, UniqueFd dir)
+      : root_(std::move(anchor)), rel_(std::move(rel)), path_(std::move(key)), options_(std::move(options)),
+        fsync_(fsync), dir_(std::move(dir)), id_(random_hex(6)) {}
   ~LocalMultipartUpload() override {
     if (!finished_) (void)abort(OpContext{});
   }
@@ -83,6 +84,7 @@ class LocalMultipartUpload final : public MultipartUpload {
   }
 
   fs::path root_;
+  Path rel_;
   Path path_;
   PutOptions options_;
   bool fsync_;
@@ -95,15 +97,20 @@ class LocalMultipartUpload final : public MultipartUpload {
 
 class LocalBackend final : public StorageBackend, public std::enable_shared_from_this<LocalBackend> {
  public:
-  LocalBackend(fs::path root, LocalBackendOptions options) : root_(std::move(root)), options_(options) {
+  LocalBackend(fs::path anchor, Path below, LocalBackendOptions options)
+      : root_(below.is_root() ? anchor : anchor / below.str()), anchor_(std::move(anchor)), below_(std::move(below)),
+        options_(std::move(options)) {
     caps_.mtime_precision = std::chrono::nanoseconds(1);
     caps_.hashes = 0;  // computed by the engine when needed, never stored
     caps_.conditional_create = true;
     caps_.conditional_update = true;
-    caps_.case_sensitive = probe_case_sensitive(root_);
+    auto root_dir = open_dir_below(anchor_, below_, false);
+    caps_.case_sensitive = !root_dir.ok() || probe_case_sensitive(root_dir->get());
     caps_.hierarchical = true;
     caps_.ranged_get = true;
     caps_.max_batch_delete = 1000;
+    caps_.max_name_bytes = kNameMax;
+    caps_.reserves_temporary_names = true;
     caps_.multipart.supported = true;
     caps_.multipart.parallel = true;
     caps_.multipart.equal_parts = false;
@@ -121,14 +128,14 @@ class LocalBackend final : public StorageBackend, public std::enable_shared_from
 
   Result<ObjectMeta> head(const Path& path, const OpContext&) override {
     if (path.is_root()) return make_error(ErrorCode::NotFound, "the root of {} is not an object", describe());
-    auto info = stat_file_below(root_, path);
+    auto info = stat_file_below(anchor_, rel(path));
     if (!info.ok()) return not_found_for_folders(info.status(), path);
     return meta_from(path.str(), *info);
   }
 
   Result<ObjectMeta> get(const Path& path, const GetOptions& options, ByteSink& sink, const OpContext& ctx) override {
     if (path.is_root()) return make_error(ErrorCode::NotFound, "the root of {} is not an object", describe());
-    auto dir = open_dir_below(root_, path.parent(), false);
+    auto dir = open_dir_below(anchor_, rel(path.parent()), false);
     if (!dir.ok()) return not_found_for_folders(dir.status(), path);
     std::string name(path.name());
     UniqueFd fd(::openat(dir->get(), name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
@@ -189,10 +196,10 @@ class LocalBackend final : public StorageBackend, public std::enable_shared_from
     if (options.mode == PutMode::Create) {
       // Fail early (before streaming the data) when the name is obviously taken;
       // the rename below still decides atomically.
-      auto exists = stat_file_below(root_, path);
+      auto exists = stat_file_below(anchor_, rel(path));
       if (exists.ok()) return make_error(ErrorCode::AlreadyExists, "'{}' already exists", path.str());
     }
-    CLOUDSYNC_ASSIGN_OR_RETURN(auto writer, AtomicFileWriter::create(root_, path, wopts));
+    CLOUDSYNC_ASSIGN_OR_RETURN(auto writer, AtomicFileWriter::create(anchor_, rel(path), wopts));
     std::vector<char> buf(kIoChunk);
     for (;;) {
       if (ctx.cancelled()) return Status(ErrorCode::Cancelled, "upload cancelled");
@@ -205,7 +212,7 @@ class LocalBackend final : public StorageBackend, public std::enable_shared_from
                         writer->bytes_written(), *options.size);
     }
     CLOUDSYNC_RETURN_IF_ERROR(writer->commit(options.mtime));
-    CLOUDSYNC_ASSIGN_OR_RETURN(FileInfo info, stat_file_below(root_, path));
+    CLOUDSYNC_ASSIGN_OR_RETURN(FileInfo info, stat_file_below(anchor_, rel(path)));
     return meta_from(path.str(), info);
   }
 
@@ -215,15 +222,18 @@ class LocalBackend final : public StorageBackend, public std::enable_shared_from
     if (options.mode == PutMode::Update) {
       return make_error(ErrorCode::Unsupported, "conditional updates are not supported for multipart uploads");
     }
-    CLOUDSYNC_ASSIGN_OR_RETURN(UniqueFd dir, open_dir_below(root_, path.parent(), true));
+    CLOUDSYNC_ASSIGN_OR_RETURN(UniqueFd dir, open_dir_below(anchor_, rel(path.parent()), true));
     return std::unique_ptr<MultipartUpload>(
-        std::make_unique<LocalMultipartUpload>(root_, path, options, options_.fsync, std::move(dir)));
+        std::make_unique<LocalMultipartUpload>(anchor_, rel(path), path, options, options_.fsync, std::move(dir)));
   }
 
   Result<ListPage> list_page(const ListOptions& options, const OpContext& ctx) override {
-    std::error_code ec;
-    if (!fs::is_directory(root_, ec)) {
-      return make_error(ErrorCode::NotFound, "folder '{}' does not exist", root_.string());
+    {
+      auto root_dir = open_dir_below(anchor_, below_, false);
+      if (!root_dir.ok()) {
+        if (root_dir.status().code() != ErrorCode::NotFound) return root_dir.status();
+        return make_error(ErrorCode::NotFound, "folder '{}' does not exist", root_.string());
+      }
     }
     // List below the folder part of the prefix; filter by the rest.
     std::string_view prefix = options.prefix;
@@ -231,7 +241,7 @@ class LocalBackend final : public StorageBackend, public std::enable_shared_from
     std::string dir_text = slash == std::string_view::npos ? std::string() : std::string(prefix.substr(0, slash));
     auto dir_path = Path::parse(dir_text);
     if (!dir_path.ok()) return dir_path.status().with_context("list prefix");
-    auto dir = open_dir_below(root_, *dir_path, false);
+    auto dir = open_dir_below(anchor_, rel(*dir_path), false);
     if (!dir.ok()) {
       ErrorCode c = dir.status().code();
       if (c == ErrorCode::NotFound || c == ErrorCode::Conflict) return ListPage{};  // nothing under that prefix
@@ -256,7 +266,22 @@ class LocalBackend final : public StorageBackend, public std::enable_shared_from
     return results;
   }
 
-  std::optional<fs::path> local_root() const override { return root_; }
+  std::optional<LocalFolder> local_root() const override { return LocalFolder{anchor_, below_}; }
+
+  Result<uint64_t> sweep_interrupted_uploads(const SweepOptions& options, const OpContext& ctx) override {
+    std::string_view prefix = options.prefix;
+    size_t slash = prefix.rfind('/');
+    auto folder = Path::parse(slash == std::string_view::npos ? std::string_view() : prefix.substr(0, slash));
+    if (!folder.ok()) return folder.status().with_context("sweep prefix");
+    auto dir = open_dir_below(anchor_, rel(*folder), false);
+    if (!dir.ok()) {
+      ErrorCode c = dir.status().code();
+      return (c == ErrorCode::NotFound || c == ErrorCode::Conflict) ? Result<uint64_t>(uint64_t{0}) : dir.status();
+    }
+    uint64_t removed = 0;
+    sweep_dir(dir->get(), root_ / folder->str(), options, now_utc(), removed, 0, ctx);
+    return removed;
+  }
 
  private:
   struct Walk {
@@ -265,6 +290,9 @@ class LocalBackend final : public StorageBackend, public std::enable_shared_from
     ListPage page;
     const OpContext& ctx;
   };
+
+  // Key `key` as a path below the anchor.
+  Path rel(const Path& key) const { return below_.join(key); }
 
   // A missing file or a folder in the way both mean "no such object".
   Status not_found_for_folders(const Status& s, const Path& path) const {
@@ -303,11 +331,25 @@ class LocalBackend final : public StorageBackend, public std::enable_shared_from
       FileInfo info;
     };
     std::vector<Child> children;
-    while (dirent* de = ::readdir(dp)) {
+    std::vector<UnreadableEntry> unreadable;
+    for (;;) {
+      errno = 0;
+      dirent* de = ::readdir(dp);
+      if (de == nullptr) {
+        // The rest of this folder is unknown: the whole folder counts as unread.
+        if (errno != 0) unreadable.push_back({base, errno_error(errno, "read directory", root_ / base)});
+        break;
+      }
       std::string name = de->d_name;
       if (name == "." || name == ".." || is_partial_file_name(name)) continue;
       struct stat st{};
-      if (::fstatat(dir_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) continue;  // vanished meanwhile
+      if (::fstatat(dir_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+        // Vanished or unreadable while we looked: if it was a folder (a rename
+        // in progress), everything below it is unknown, so it is not "absent".
+        bool maybe_dir = de->d_type == DT_DIR || de->d_type == DT_UNKNOWN;
+        unreadable.push_back({base + name + (maybe_dir ? "/" : ""), errno_error(errno, "stat", root_ / (base + name))});
+        continue;
+      }
       if (S_ISDIR(st.st_mode)) {
         children.push_back({name + "/", name, true, {}});
       } else if (S_ISREG(st.st_mode)) {
@@ -318,6 +360,26 @@ class LocalBackend final : public StorageBackend, public std::enable_shared_from
     }
     ::closedir(dp);
     std::sort(children.begin(), children.end(), [](const Child& a, const Child& b) { return a.sort_key < b.sort_key; });
+    // Reported on the page that reaches their folder; a resumed page does not repeat them.
+    const std::string& resume_token = walk.options.page_token;
+    // Resuming inside a folder that is gone (renamed or deleted between two
+    // pages): the rest of it was never listed.
+    if (resume_token.size() > base.size() && resume_token.starts_with(base)) {
+      size_t slash = resume_token.find('/', base.size());
+      if (slash != std::string::npos) {
+        std::string_view sort_key = std::string_view(resume_token).substr(base.size(), slash + 1 - base.size());
+        bool present = std::any_of(children.begin(), children.end(),
+                                   [&](const Child& c) { return c.is_dir && c.sort_key == sort_key; });
+        if (!present) {
+          std::string key = resume_token.substr(0, slash + 1);
+          walk.page.unreadable.push_back(
+              {key, make_error(ErrorCode::NotFound, "'{}' vanished while it was listed", key)});
+        }
+      }
+    }
+    for (UnreadableEntry& entry : unreadable) {
+      if (resume_token.empty() || entry.key > resume_token) walk.page.unreadable.push_back(std::move(entry));
+    }
 
     const std::string& prefix = walk.options.prefix;
     const std::string& token = walk.options.page_token;
@@ -342,7 +404,12 @@ class LocalBackend final : public StorageBackend, public std::enable_shared_from
         // A folder before the token may still hold the token (and keys after it).
         if (before_token && token.compare(0, key.size(), key) != 0) continue;
         int sub = ::openat(dir_fd, child.name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (sub < 0) continue;  // vanished or became a symlink: not ours to follow
+        if (sub < 0) {
+          // Locked, vanished or replaced by a symlink while we looked: its
+          // contents are unknown (a symlink is not ours to follow).
+          walk.page.unreadable.push_back({key, errno_error(errno, "open directory", root_ / key)});
+          continue;
+        }
         UniqueFd sub_fd(sub);
         CLOUDSYNC_RETURN_IF_ERROR(walk_dir(walk, sub_fd.get(), key));
         if (!walk.page.next_page_token.empty()) return Status::OK();
@@ -358,6 +425,56 @@ class LocalBackend final : public StorageBackend, public std::enable_shared_from
     return Status::OK();
   }
 
+  // Removes the temporaries below `dir_fd` whose writer is gone: a live
+  // writer holds an exclusive flock on its temporary (AtomicFileWriter), so
+  // one we can lock is debris. Multipart part files are written piecewise by
+  // an upload that may be paused between parts: they also have to be older
+  // than options.older_than.
+  void sweep_dir(int dir_fd, const fs::path& shown, const SweepOptions& options, TimePoint now, uint64_t& removed,
+                 int depth, const OpContext& ctx) {
+    if (depth > 256 || ctx.cancelled()) return;
+    int fd = ::dup(dir_fd);
+    if (fd < 0) return;
+    DIR* dp = ::fdopendir(fd);
+    if (dp == nullptr) {
+      ::close(fd);
+      return;
+    }
+    ::rewinddir(dp);
+    std::vector<std::string> folders, temporaries;
+    while (dirent* de = ::readdir(dp)) {
+      std::string name = de->d_name;
+      if (name == "." || name == "..") continue;
+      if (is_partial_file_name(name)) {
+        temporaries.push_back(std::move(name));
+      } else if (de->d_type == DT_DIR || de->d_type == DT_UNKNOWN) {
+        folders.push_back(std::move(name));
+      }
+    }
+    ::closedir(dp);
+    for (const std::string& name : temporaries) {
+      UniqueFd file(::openat(dir_fd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+      struct stat st{};
+      if (!file || ::fstat(file.get(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+      if (::flock(file.get(), LOCK_EX | LOCK_NB) != 0) continue;  // its writer is alive
+      auto age = now - file_info_from_stat(st).mtime;
+      bool part = name.find("-part") != std::string::npos;
+      // The grace covers a writer between creating its temporary and locking it.
+      if (age < (part ? std::chrono::duration_cast<std::chrono::nanoseconds>(options.older_than)
+                      : std::chrono::duration_cast<std::chrono::nanoseconds>(options.temporary_grace))) {
+        continue;
+      }
+      if (::unlinkat(dir_fd, name.c_str(), 0) == 0) {
+        log(LogLevel::Info, "removed '{}', left behind by an interrupted transfer", (shown / name).string());
+        ++removed;
+      }
+    }
+    for (const std::string& name : folders) {
+      UniqueFd sub(::openat(dir_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+      if (sub) sweep_dir(sub.get(), shown / name, options, now, removed, depth + 1, ctx);
+    }
+  }
+
   static std::string last_key(const ListPage& page) {
     std::string last;
     if (!page.objects.empty()) last = page.objects.back().key;
@@ -367,7 +484,7 @@ class LocalBackend final : public StorageBackend, public std::enable_shared_from
 
   Status remove_one(const Path& path) {
     if (path.is_root()) return make_error(ErrorCode::InvalidArgument, "cannot delete the root");
-    auto dir = open_dir_below(root_, path.parent(), false);
+    auto dir = open_dir_below(anchor_, rel(path.parent()), false);
     if (!dir.ok()) {
       ErrorCode c = dir.status().code();
       return (c == ErrorCode::NotFound || c == ErrorCode::Conflict) ? Status::OK() : dir.status();
@@ -388,7 +505,7 @@ class LocalBackend final : public StorageBackend, public std::enable_shared_from
   // Folders exist only while they hold files, as on an object store.
   void prune_empty_parents(Path dir) {
     while (!dir.is_root()) {
-      auto parent = open_dir_below(root_, dir.parent(), false);
+      auto parent = open_dir_below(anchor_, rel(dir.parent()), false);
       if (!parent.ok()) return;
       std::string name(dir.name());
       if (::unlinkat(parent->get(), name.c_str(), AT_REMOVEDIR) != 0) return;  // not empty (or gone)
@@ -396,7 +513,9 @@ class LocalBackend final : public StorageBackend, public std::enable_shared_from
     }
   }
 
-  fs::path root_;
+  fs::path root_;    // anchor_/below_, for messages
+  fs::path anchor_;  // trusted as given
+  Path below_;       // never traversed through a symlink
   LocalBackendOptions options_;
   Capabilities caps_;
   std::mutex update_mutex_;
@@ -435,7 +554,7 @@ Result<ObjectMeta> LocalMultipartUpload::complete(std::vector<PartInfo> parts, c
   AtomicFileWriter::Options wopts;
   wopts.fsync = fsync_;
   wopts.no_replace = options_.mode == PutMode::Create;
-  CLOUDSYNC_ASSIGN_OR_RETURN(auto writer, AtomicFileWriter::create(root_, path_, wopts));
+  CLOUDSYNC_ASSIGN_OR_RETURN(auto writer, AtomicFileWriter::create(root_, rel_, wopts));
   std::string temp_path = writer->target().parent_path().string();
   for (const PartInfo& part : parts) {
     if (ctx.cancelled()) return Status(ErrorCode::Cancelled, "upload cancelled");
@@ -464,7 +583,7 @@ Result<ObjectMeta> LocalMultipartUpload::complete(std::vector<PartInfo> parts, c
   }
   CLOUDSYNC_RETURN_IF_ERROR(writer->commit(options_.mtime));
   CLOUDSYNC_RETURN_IF_ERROR(abort(ctx));  // removes the part files
-  CLOUDSYNC_ASSIGN_OR_RETURN(FileInfo info, stat_file_below(root_, path_));
+  CLOUDSYNC_ASSIGN_OR_RETURN(FileInfo info, stat_file_below(root_, rel_));
   return meta_from(path_.str(), info);
 }
 
@@ -488,7 +607,24 @@ Result<std::shared_ptr<StorageBackend>> make_local_backend(const fs::path& root,
   if (fs::exists(text, ec) && !fs::is_directory(text, ec)) {
     return make_error(ErrorCode::InvalidArgument, "'{}' is a file, not a folder", text);
   }
-  return std::shared_ptr<StorageBackend>(std::make_shared<LocalBackend>(fs::path(text), options));
+  fs::path anchor(text);
+  Path below;
+  if (!options.anchor.empty()) {
+    fs::path base = fs::absolute(options.anchor, ec).lexically_normal();
+    if (ec) return errno_error(ec.value(), "resolve", options.anchor);
+    std::string rel = fs::path(text).lexically_relative(base).string();
+    Result<Path> parsed = rel == "." ? Result<Path>(Path()) : Path::parse(rel);
+    if (rel.empty() || !parsed.ok()) {
+      return make_error(ErrorCode::PermissionDenied, "refusing the folder '{}': it is not inside '{}'", text,
+                        base.string());
+    }
+    anchor = base;
+    below = std::move(parsed).value();
+    // A symlink on the way is refused now rather than at the first operation.
+    auto opened = open_dir_below(anchor, below, false);
+    if (!opened.ok() && opened.status().code() == ErrorCode::PermissionDenied) return opened.status();
+  }
+  return std::shared_ptr<StorageBackend>(std::make_shared<LocalBackend>(std::move(anchor), std::move(below), options));
 }
 
 }  // namespace cloudsync

@@ -29,6 +29,7 @@ class S3Backend final : public StorageBackend {
                                                            const OpContext& ctx) override;
   Result<ListPage> list_page(const ListOptions& options, const OpContext& ctx) override;
   Result<std::vector<Status>> remove_many(std::span<const Path> paths, const OpContext& ctx) override;
+  Result<uint64_t> sweep_interrupted_uploads(const SweepOptions& options, const OpContext& ctx) override;
 
   S3Client& client() noexcept { return *client_; }
 

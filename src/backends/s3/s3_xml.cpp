@@ -160,4 +160,22 @@ Result<std::vector<DeleteFailure>> parse_delete_result(std::string_view body) {
   return out;
 }
 
+Result<ListUploadsPage> parse_list_multipart_uploads(std::string_view body, bool url_encoded) {
+  CLOUDSYNC_ASSIGN_OR_RETURN(pugi::xml_document doc, parse_xml(body, "ListMultipartUploads answer"));
+  pugi::xml_node root = doc.child("ListMultipartUploadsResult");
+  if (!root) return make_error(ErrorCode::Internal, "S3 ListMultipartUploads answer has no result");
+  ListUploadsPage page;
+  for (pugi::xml_node u : root.children("Upload")) {
+    PendingUpload upload;
+    upload.key = decode_key(text_of(u, "Key"), url_encoded);
+    upload.upload_id = text_of(u, "UploadId");
+    if (auto initiated = parse_rfc3339(text_of(u, "Initiated")); initiated.ok()) upload.initiated = *initiated;
+    if (!upload.upload_id.empty()) page.uploads.push_back(std::move(upload));
+  }
+  page.truncated = std::string_view(root.child("IsTruncated").text().as_string()) == "true";
+  page.next_key_marker = text_of(root, "NextKeyMarker");
+  page.next_upload_id_marker = text_of(root, "NextUploadIdMarker");
+  return page;
+}
+
 }  // namespace cloudsync::s3

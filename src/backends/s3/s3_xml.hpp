@@ -70,6 +70,22 @@ struct DeleteFailure {
 /// The <Error> entries of a DeleteResult (quiet mode lists only failures).
 Result<std::vector<DeleteFailure>> parse_delete_result(std::string_view body);
 
+struct PendingUpload {
+  std::string key;  ///< decoded
+  std::string upload_id;
+  std::optional<TimePoint> initiated;
+};
+
+struct ListUploadsPage {
+  std::vector<PendingUpload> uploads;
+  bool truncated = false;
+  std::string next_key_marker;        ///< byte-exact, never decoded
+  std::string next_upload_id_marker;
+};
+
+/// A ListMultipartUploadsResult. With `url_encoded` keys are form-decoded.
+Result<ListUploadsPage> parse_list_multipart_uploads(std::string_view body, bool url_encoded);
+
 /// Strips the quotes S3 puts around ETags (and a weak "W/" prefix).
 std::string unquote_etag(std::string_view etag);
 
