@@ -131,6 +131,19 @@ TEST_CASE("azure List Blobs documents: names, prefixes, markers, metadata", "[az
                   .ok());
 }
 
+TEST_CASE("azure XML answers nested absurdly deep are refused, not walked", "[azure][unit][hostile]") {
+  std::string deep;
+  for (int i = 0; i < 100'000; ++i) deep += "<x>";
+  for (int i = 0; i < 100'000; ++i) deep += "</x>";
+  auto page = azure::parse_list_blobs("<EnumerationResults><Blobs>" + deep + "</Blobs></EnumerationResults>");
+  REQUIRE_CODE(page, ErrorCode::Internal);
+  CHECK_THAT(page.status().message(), Catch::Contains("nested deeper than"));
+  // An error document that deep: the status decides, the body is ignored.
+  auto error = azure::parse_azure_error(answer(500, "", "<Error><Code>" + deep + "</Code></Error>"));
+  CHECK(error.message.empty());
+  CHECK(error.request_id == "req-123");
+}
+
 TEST_CASE("azure metadata: rclone's mtime format, etags, MD5s and write headers", "[azure][unit]") {
   TimePoint t = from_unix_nanos(1'700'000'000'000'000'001);
   CHECK(azure::format_mtime(t) == "2023-11-14T22:13:20.000000001Z");
