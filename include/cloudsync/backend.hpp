@@ -123,7 +123,14 @@ struct ListOptions {
   bool recursive = true;
   std::string page_token;  ///< from the previous ListPage; empty to start
   uint32_t max_keys = 0;   ///< 0 = the backend's default page size
+  /// Most pages list() fetches before it gives up: a server that keeps
+  /// answering "there is more" must not keep a listing going forever.
+  /// 0 = kDefaultMaxListPages.
+  uint64_t max_pages = 0;
 };
+
+/// The default of ListOptions::max_pages: a billion keys in S3's pages of 1000.
+inline constexpr uint64_t kDefaultMaxListPages = 1'000'000;
 
 struct ListPage {
   std::vector<ObjectMeta> objects;

@@ -131,6 +131,13 @@ Result<ListPage> list_blobs(AzureClient& client, const ListOptions& options, con
   CLOUDSYNC_ASSIGN_OR_RETURN(http::Response response, client.send(call, ctx));
   Result<ListPage> page = parse_list_blobs(response.body);
   if (!page.ok()) return page.status().with_context(call.what);
+  // Sent back, that marker would have us ask for this page forever (callers
+  // that page on their own, like `ls`, have no other guard; list() also
+  // catches markers repeated after other pages).
+  if (!options.page_token.empty() && page->next_page_token == options.page_token) {
+    return make_error(ErrorCode::Internal,
+                      "{}: Azure answered with the NextMarker it was sent; the listing would never end", call.what);
+  }
   return page;
 }
 

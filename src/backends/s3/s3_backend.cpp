@@ -363,6 +363,14 @@ Result<ListPage> S3Backend::list_page(const ListOptions& options, const OpContex
       return make_error(ErrorCode::Internal, "{}: the page is truncated but carries no continuation token",
                         request.what);
     }
+    // Sent back, that token would have us ask for this page forever (callers
+    // that page on their own, like `ls`, have no other guard; list() also
+    // catches tokens repeated after other pages).
+    if (listed.next_token == options.page_token) {
+      return make_error(ErrorCode::Internal,
+                        "{}: S3 answered with the continuation token it was sent; the listing would never end",
+                        request.what);
+    }
     page.next_page_token = std::move(listed.next_token);
   }
   return page;
