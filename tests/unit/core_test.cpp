@@ -89,6 +89,17 @@ TEST_CASE("log handler receives scrubbed messages at enabled levels", "[core][se
   CHECK(lines[0] == "GET https://x/?sig=***");
 }
 
+TEST_CASE("glob matching stays fast and shallow on hostile patterns", "[core][glob]") {
+  // A backtracking matcher takes exponential time on the first and one stack
+  // frame per star on the second; selectors come from users.
+  std::string many_stars;
+  for (int i = 0; i < 30; ++i) many_stars += "*a";
+  CHECK_FALSE(glob_match(many_stars + "*b", std::string(200, 'a')));
+  CHECK(glob_match(many_stars, std::string(200, 'a')));
+  CHECK(glob_match(std::string(300'000, '*') + "x", "x"));
+  CHECK_FALSE(glob_match(std::string(300'000, '?'), "short"));
+}
+
 TEST_CASE("glob patterns", "[core]") {
   CHECK(glob_match("*.csv", "a.csv"));
   CHECK_FALSE(glob_match("*.csv", "dir/a.csv"));
@@ -101,6 +112,11 @@ TEST_CASE("glob patterns", "[core]") {
   CHECK_FALSE(glob_match("[!ab]*.txt", "b1.txt"));
   CHECK(glob_match("literal\\*.txt", "literal*.txt"));
   CHECK_FALSE(glob_match("literal\\*.txt", "literalX.txt"));
+  CHECK(glob_match("**/x", "x"));
+  CHECK(glob_match("a/**/x", "a/b/c/x"));
+  CHECK_FALSE(glob_match("a/**/x", "a/bx"));
+  CHECK(glob_match("[\\]]x", "]x"));
+  CHECK(glob_match("[unterminated", "[unterminated"));
   CHECK(glob_literal_prefix("data/2024/*.csv") == "data/2024/");
   CHECK(glob_literal_prefix("*.csv").empty());
   CHECK(glob_literal_prefix("da*ta/x").empty());
