@@ -130,6 +130,10 @@ struct ListOptions {
   bool recursive = true;
   std::string page_token;  ///< from the previous ListPage; empty to start
   uint32_t max_keys = 0;   ///< 0 = the backend's default page size
+  /// Most pages list() fetches before it gives up: a server that keeps
+  /// answering "there is more" must not keep a listing going forever.
+  /// 0 = kDefaultMaxListPages.
+  uint64_t max_pages = 0;
 };
 
 /// An entry a listing could not read: a folder it may not open, an entry that
@@ -139,6 +143,9 @@ struct UnreadableEntry {
   std::string key;  ///< "dir/" for a folder, "dir/file" for a file
   Status reason;
 };
+
+/// The default of ListOptions::max_pages: a billion keys in S3's pages of 1000.
+inline constexpr uint64_t kDefaultMaxListPages = 1'000'000;
 
 struct ListPage {
   std::vector<ObjectMeta> objects;

@@ -1,7 +1,10 @@
 // The non-virtual conveniences of StorageBackend, written once over the core methods.
 #include "cloudsync/backend.hpp"
 
+#include <unordered_set>
+
 #include "core/error.hpp"
+#include "core/hash.hpp"
 
 namespace cloudsync {
 
@@ -29,7 +32,14 @@ Status StorageBackend::list(ListOptions options, const std::function<Status(cons
     return first_unreadable->reason.with_context(
         fmt::format("listing {} could not read '{}'", describe(), first_unreadable->key));
   };
-  for (;;) {
+  const uint64_t max_pages = options.max_pages > 0 ? options.max_pages : kDefaultMaxListPages;
+  // Every token sent in this listing (as digests: some backends' tokens are
+  // large). A server that hands out one of them again (even after other
+  // pages: A, B, A, ...) would keep the listing going round forever,
+  // returning the same entries again and again.
+  std::unordered_set<std::string> sent;
+  if (!options.page_token.empty()) sent.insert(sha256_digest(options.page_token));
+  for (uint64_t pages = 1;; ++pages) {
     if (ctx.cancelled()) return Status(ErrorCode::Cancelled, "listing cancelled");
     CLOUDSYNC_ASSIGN_OR_RETURN(ListPage page, list_page(options, ctx));
     for (const UnreadableEntry& entry : page.unreadable) {
@@ -49,8 +59,15 @@ Status StorageBackend::list(ListOptions options, const std::function<Status(cons
       }
     }
     if (page.next_page_token.empty()) return finish();
-    if (page.next_page_token == options.page_token) {
-      return make_error(ErrorCode::Internal, "{} returned the same page token twice", describe());
+    if (!sent.insert(sha256_digest(page.next_page_token)).second) {
+      return make_error(ErrorCode::Internal,
+                        "listing {}: the server repeated a page token it had already given (after page {}); the "
+                        "listing would never end",
+                        describe(), pages);
+    }
+    if (pages >= max_pages) {
+      return make_error(ErrorCode::LimitExceeded, "listing {}: still more after {} pages; giving up (max_pages)",
+                        describe(), pages);
     }
     options.page_token = std::move(page.next_page_token);
   }

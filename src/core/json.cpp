@@ -6,9 +6,47 @@
 
 namespace cloudsync {
 
+namespace {
+
+// True when arrays and objects in `text` nest deeper than `limit` (brackets
+// inside strings do not count). Text that is not JSON may pass, and then
+// fails to parse.
+bool nested_deeper_than(std::string_view text, size_t limit) {
+  size_t depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;  // the escaped character, a quote included
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > limit) return true;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
 Result<rapidjson::Document> parse_json(std::string_view text, std::string_view what) {
+  // RapidJSON's default parser, and every walk over a document (copies,
+  // writers), recurse once per level: a few hundred thousand '[' from a
+  // hostile server or a damaged state file would overflow the stack and take
+  // the host process down. The depth is bounded first, and the parser used
+  // is the iterative one.
+  if (nested_deeper_than(text, kMaxJsonDepth)) {
+    return make_error(ErrorCode::InvalidArgument, "{} is malformed: JSON nested deeper than {} levels", what,
+                      kMaxJsonDepth);
+  }
   rapidjson::Document doc;
-  doc.Parse<rapidjson::kParseStopWhenDoneFlag>(text.data(), text.size());
+  doc.Parse<rapidjson::kParseStopWhenDoneFlag | rapidjson::kParseIterativeFlag>(text.data(), text.size());
   if (doc.HasParseError()) {
     return make_error(ErrorCode::InvalidArgument, "{} is not valid JSON: {} at offset {}", what,
                       rapidjson::GetParseError_En(doc.GetParseError()), doc.GetErrorOffset());

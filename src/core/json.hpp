@@ -17,6 +17,9 @@ namespace cloudsync {
 
 using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
 
+/// Deepest nesting of arrays and objects parse_json accepts.
+inline constexpr size_t kMaxJsonDepth = 512;
+
 /// Parses a JSON document; InvalidArgument naming `what` on a syntax error.
 Result<rapidjson::Document> parse_json(std::string_view text, std::string_view what);
 

@@ -3,6 +3,7 @@
 #include <cctype>
 #include <cstdio>
 #include <ctime>
+#include <limits>
 
 #include "core/error.hpp"
 
@@ -27,8 +28,16 @@ std::tm to_tm(TimePoint t, int64_t& nanos_of_second) {
   return tm;
 }
 
-TimePoint from_tm(std::tm& tm, int64_t nanos) {
-  int64_t secs = static_cast<int64_t>(timegm(&tm));
+// A TimePoint counts int64 nanoseconds (years 1678 to 2261): a time outside
+// that range (a year 9999 in a server's listing, fields like 99:99 that
+// timegm carries over) is refused instead of overflowing.
+Result<TimePoint> from_tm(std::tm& tm, int64_t nanos, int64_t offset_secs, std::string_view text) {
+  constexpr int64_t kMaxSecs = std::numeric_limits<int64_t>::max() / 1'000'000'000 - 1;
+  int64_t secs = static_cast<int64_t>(timegm(&tm)) - offset_secs;
+  if (secs > kMaxSecs || secs < -kMaxSecs) {
+    return make_error(ErrorCode::InvalidArgument, "time out of the supported range (years 1678 to 2261): '{}'",
+                      text);
+  }
   return from_unix_nanos(secs * 1'000'000'000 + nanos);
 }
 
@@ -119,7 +128,7 @@ Result<TimePoint> parse_rfc3339(std::string_view text) {
   tm.tm_hour = hour;
   tm.tm_min = min;
   tm.tm_sec = sec;
-  return from_tm(tm, nanos) - std::chrono::seconds(offset_secs);
+  return from_tm(tm, nanos, offset_secs, text);
 }
 
 std::string format_http_date(TimePoint t) {
@@ -154,7 +163,7 @@ Result<TimePoint> parse_http_date(std::string_view text) {
   tm.tm_hour = hour;
   tm.tm_min = min;
   tm.tm_sec = sec;
-  return from_tm(tm, 0);
+  return from_tm(tm, 0, 0, text);
 }
 
 std::string format_iso8601_basic(TimePoint t) {

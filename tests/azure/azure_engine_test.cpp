@@ -210,4 +210,35 @@ TEST_CASE("azure engine: names that are not paths are skipped, never written", "
   CHECK(list_tree(p.folder) == std::vector<std::string>{"folder/ok.txt"});
 }
 
+TEST_CASE("azure engine: a non-empty blob named with a trailing '/' is reported as skipped, as on S3",
+          "[azure][engine][security]") {
+  AzureProject p;
+  http::Headers block;
+  block.set("x-ms-blob-type", "BlockBlob");
+  REQUIRE(p.az.raw("PUT", "/" + p.container + "/proj/notes/", block, "real data").status == 201);
+  REQUIRE(p.az.raw("PUT", "/" + p.container + "/proj/empty/", block).status == 201);  // a placeholder
+  p.put_remote("ok.txt", "ok");
+
+  auto listed = p.remote->list_all({}, kCtx);
+  REQUIRE_OK(listed);
+  std::map<std::string, ObjectKind> kinds;
+  for (const ObjectMeta& m : *listed) kinds[m.key] = m.kind;
+  CHECK(kinds == std::map<std::string, ObjectKind>{{"empty/", ObjectKind::DirectoryMarker},
+                                                   {"notes/", ObjectKind::File},
+                                                   {"ok.txt", ObjectKind::File}});
+
+  auto r = p.ws->sync(p.name, {});
+  REQUIRE_OK(r);
+  INFO(operation_result_to_json(*r));
+  CHECK(r->report.count(OutcomeKind::Done) == 1);
+  const PlanAction* skipped = nullptr;
+  for (const PlanAction& a : r->plan.actions) {
+    if (a.kind == ActionKind::Skip && a.path == "notes/") skipped = &a;
+  }
+  REQUIRE(skipped != nullptr);  // reported, not silently dropped
+  CHECK_THAT(skipped->reason, Catch::Contains("unusable name at the source"));
+  CHECK(r->plan.count(ActionKind::Skip) == 1);  // the empty placeholder is no file
+  CHECK(list_tree(p.folder) == std::vector<std::string>{"ok.txt"});
+}
+
 }  // namespace cloudsync::test

@@ -99,6 +99,55 @@ std::string error_rule(int status, const std::string& code, const std::string& m
 
 }  // namespace
 
+// A List Blobs page whose NextMarker is `marker` (one blob, `name`).
+std::string list_page_xml(const std::string& name, const std::string& marker) {
+  return fmt::format(
+      "<EnumerationResults><Blobs><Blob><Name>{}</Name><Properties><Content-Length>1</Content-Length>"
+      "</Properties></Blob></Blobs><NextMarker>{}</NextMarker></EnumerationResults>",
+      name, marker);
+}
+
+TEST_CASE("azure listings whose NextMarker goes round fail instead of running forever", "[azure][faults][list]") {
+  Faulty f;
+  auto b = f.backend();
+  const std::string page_a = list_page_xml("a.txt", "MARKER-A");
+  const std::string page_b = list_page_xml("b.txt", "MARKER-B");
+  auto rule = [&](const std::vector<std::string>& bodies) {
+    std::string list;
+    for (const std::string& body : bodies) list += (list.empty() ? "\"" : ",\"") + body + "\"";
+    return fmt::format(
+        R"({{"status":200,"count":50,"match":"comp=list","headers":{{"Content-Type":"application/xml"}},"bodies":[{}]}})",
+        list);
+  };
+
+  SECTION("the marker just sent comes back: each page on its own (as `ls` pages)") {
+    f.proxy.set_rule(rule({page_a}));
+    ListOptions opts;
+    Status failed;
+    int calls = 0;
+    for (; calls < 10 && failed.ok(); ++calls) {
+      auto page = b->list_page(opts, kCtx);
+      if (!page.ok()) {
+        failed = page.status();
+      } else {
+        opts.page_token = page->next_page_token;
+      }
+    }
+    REQUIRE(failed.code() == ErrorCode::Internal);
+    CHECK_THAT(failed.message(), Catch::Contains("Azure answered with the NextMarker it was sent"));
+    CHECK(calls == 2);
+    CHECK(f.proxy.hits() == 2);
+  }
+  SECTION("two markers alternate (A, B, A, ...)") {
+    f.proxy.set_rule(rule({page_a, page_b}));
+    auto listed = b->list_all({}, kCtx);
+    REQUIRE_CODE(listed, ErrorCode::Internal);
+    CHECK_THAT(listed.status().message(), Catch::Contains("repeated a page token"));
+    CHECK(f.proxy.hits() == 3);
+  }
+  f.proxy.set_rule("{}");
+}
+
 TEST_CASE("azure retries 503 ServerBusy after the server's Retry-After", "[azure][faults]") {
   Faulty f;
   auto b = f.backend();

@@ -131,6 +131,40 @@ TEST_CASE("azure List Blobs documents: names, prefixes, markers, metadata", "[az
                   .ok());
 }
 
+TEST_CASE("azure List Blobs: a non-empty blob whose name ends in '/' is a file, as on S3", "[azure][unit]") {
+  // Only an empty "dir/" is a folder placeholder; with content it is data,
+  // which the planner reports as skipped (not a usable path) instead of
+  // dropping it silently as a marker.
+  std::string xml =
+      "<EnumerationResults><Blobs>"
+      "<Blob><Name>p/empty/</Name><Properties><Content-Length>0</Content-Length></Properties></Blob>"
+      "<Blob><Name>p/data/</Name><Properties><Content-Length>4</Content-Length></Properties></Blob>"
+      "<Blob><Name>p/flagged</Name><Properties><Content-Length>3</Content-Length></Properties>"
+      "<Metadata><hdi_isfolder>true</hdi_isfolder></Metadata></Blob>"
+      "</Blobs><NextMarker/></EnumerationResults>";
+  auto page = azure::parse_list_blobs(xml);
+  REQUIRE_OK(page);
+  REQUIRE(page->objects.size() == 3);
+  CHECK(page->objects[0].kind == ObjectKind::DirectoryMarker);
+  CHECK(page->objects[1].key == "p/data/");
+  CHECK(page->objects[1].kind == ObjectKind::File);
+  CHECK(page->objects[1].size == 4);
+  CHECK(page->objects[2].kind == ObjectKind::File);  // hdi_isfolder with content: data too
+}
+
+TEST_CASE("azure XML answers nested absurdly deep are refused, not walked", "[azure][unit][hostile]") {
+  std::string deep;
+  for (int i = 0; i < 100'000; ++i) deep += "<x>";
+  for (int i = 0; i < 100'000; ++i) deep += "</x>";
+  auto page = azure::parse_list_blobs("<EnumerationResults><Blobs>" + deep + "</Blobs></EnumerationResults>");
+  REQUIRE_CODE(page, ErrorCode::Internal);
+  CHECK_THAT(page.status().message(), Catch::Contains("nested deeper than"));
+  // An error document that deep: the status decides, the body is ignored.
+  auto error = azure::parse_azure_error(answer(500, "", "<Error><Code>" + deep + "</Code></Error>"));
+  CHECK(error.message.empty());
+  CHECK(error.request_id == "req-123");
+}
+
 TEST_CASE("azure metadata: rclone's mtime format, etags, MD5s and write headers", "[azure][unit]") {
   TimePoint t = from_unix_nanos(1'700'000'000'000'000'001);
   CHECK(azure::format_mtime(t) == "2023-11-14T22:13:20.000000001Z");

@@ -2,6 +2,8 @@
 
 #include <cstdlib>
 
+#include <fmt/format.h>
+
 #include "auth/google/token_provider.hpp"
 #include "core/hash.hpp"
 #include "core/json.hpp"
@@ -206,6 +208,20 @@ void DriveAdmin::flag_abusive(const std::string& id) {
 
 void DriveAdmin::flag_incomplete_search(const std::string& folder_id) {
   auto r = call("POST", "/debug/incomplete-search", json_of({{"id", folder_id}}), "application/json");
+  REQUIRE_OK(r);
+  REQUIRE(r->status == 200);
+}
+
+void DriveAdmin::repeat_page_tokens(const std::string& folder_id, int cycle) {
+  auto r = call("POST", "/debug/repeat-page-token",
+                R"({"id":")" + folder_id + R"(","cycle":)" + std::to_string(cycle) + "}", "application/json");
+  REQUIRE_OK(r);
+  REQUIRE(r->status == 200);
+}
+
+void DriveAdmin::nested_answers(int depth, int count, int status) {
+  auto r = call("POST", "/debug/nested-answer",
+                fmt::format(R"({{"depth":{},"count":{},"status":{}}})", depth, count, status), "application/json");
   REQUIRE_OK(r);
   REQUIRE(r->status == 200);
 }

@@ -67,6 +67,11 @@ class DriveAdmin {
   void flag_abusive(const std::string& id);
   /// Listings of the folder's children say incompleteSearch=true from now on.
   void flag_incomplete_search(const std::string& folder_id);
+  /// Listings of the folder's children hand out page tokens that go round
+  /// (`cycle` 1: the token just sent comes back; 2: two tokens alternate).
+  void repeat_page_tokens(const std::string& folder_id, int cycle);
+  /// The next `count` files.list calls answer `status` with JSON nested `depth` arrays deep.
+  void nested_answers(int depth, int count, int status = 200);
   /// Deletes for good (a folder with its contents).
   void remove(const std::string& id);
   /// The next `count` resumable chunks are kept only in part (their first `keep` bytes).

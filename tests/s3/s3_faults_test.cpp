@@ -22,6 +22,23 @@ bool contains_line(const std::vector<std::string>& lines, std::string_view text)
 
 size_t done(const OperationResult& r) { return r.report.count(OutcomeKind::Done); }
 
+// A ListObjectsV2 page that says there is more after `token` (one key, `key`).
+std::string list_page_xml(const std::string& key, const std::string& token) {
+  return fmt::format(
+      "<ListBucketResult><EncodingType>url</EncodingType><IsTruncated>true</IsTruncated>"
+      "<Contents><Key>{}</Key><Size>1</Size></Contents><NextContinuationToken>{}</NextContinuationToken>"
+      "</ListBucketResult>",
+      key, token);
+}
+
+std::string list_rule(const std::vector<std::string>& bodies) {
+  std::string list;
+  for (const std::string& body : bodies) list += (list.empty() ? "\"" : ",\"") + body + "\"";
+  return fmt::format(
+      R"({{"status":200,"count":50,"match":"list-type=2","headers":{{"Content-Type":"application/xml"}},"bodies":[{}]}})",
+      list);
+}
+
 }  // namespace
 
 TEST_CASE("S3 transfers survive faults and end complete and verified", "[s3][faults]") {
@@ -196,6 +213,41 @@ TEST_CASE("S3 answers that need interpreting: region redirects and 200 with an e
     CHECK(proxy.hits() == 1);
     CHECK(all_keys(*b).empty());
   }
+}
+
+TEST_CASE("S3 listings whose continuation token goes round fail instead of running forever", "[s3][faults][list]") {
+  FaultProxy& proxy = fault_proxy();
+  std::string bucket = create_bucket("loop");
+  auto b = bucket_backend(moto_options(bucket, proxy.url()));
+  const std::string page_a = list_page_xml("a.txt", "TOKEN-A");
+  const std::string page_b = list_page_xml("b.txt", "TOKEN-B");
+
+  SECTION("the token just sent comes back: each page on its own (as `ls -R` pages)") {
+    proxy.set_rule(list_rule({page_a}));
+    ListOptions opts;
+    Status failed;
+    int calls = 0;
+    for (; calls < 10 && failed.ok(); ++calls) {
+      auto page = b->list_page(opts, kCtx);
+      if (!page.ok()) {
+        failed = page.status();
+      } else {
+        opts.page_token = page->next_page_token;
+      }
+    }
+    REQUIRE(failed.code() == ErrorCode::Internal);
+    CHECK_THAT(failed.message(), Catch::Contains("S3 answered with the continuation token it was sent"));
+    CHECK(calls == 2);
+    CHECK(proxy.hits() == 2);
+  }
+  SECTION("two tokens alternate (A, B, A, ...)") {
+    proxy.set_rule(list_rule({page_a, page_b}));
+    auto listed = b->list_all({}, kCtx);
+    REQUIRE_CODE(listed, ErrorCode::Internal);
+    CHECK_THAT(listed.status().message(), Catch::Contains("repeated a page token"));
+    CHECK(proxy.hits() == 3);
+  }
+  proxy.set_rule("{}");
 }
 
 }  // namespace cloudsync::test

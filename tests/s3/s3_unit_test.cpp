@@ -727,4 +727,22 @@ TEST_CASE("s3:// URLs and their options", "[s3][registry]") {
   }
 }
 
+TEST_CASE("S3 XML answers nested absurdly deep are refused, not walked", "[s3][unit][hostile]") {
+  std::string deep;
+  for (int i = 0; i < 100'000; ++i) deep += "<x>";
+  for (int i = 0; i < 100'000; ++i) deep += "</x>";
+  auto page = s3::parse_list_objects_v2("<ListBucketResult>" + deep + "</ListBucketResult>", true);
+  REQUIRE_CODE(page, ErrorCode::Internal);
+  CHECK_THAT(page.status().message(), Catch::Contains("nested deeper than"));
+  CHECK_FALSE(s3::parse_error_document("<Error><Code>" + deep + "</Code></Error>").has_value());
+  REQUIRE_CODE(s3::parse_delete_result("<DeleteResult>" + deep + "</DeleteResult>"), ErrorCode::Internal);
+  // Real answers are a few levels deep.
+  auto sane = s3::parse_list_objects_v2(
+      "<ListBucketResult><IsTruncated>false</IsTruncated><Contents><Key>a</Key><Size>1</Size></Contents>"
+      "</ListBucketResult>",
+      false);
+  REQUIRE_OK(sane);
+  CHECK(sane->objects.size() == 1);
+}
+
 }  // namespace cloudsync::test

@@ -75,7 +75,10 @@ Result<AccessToken> token_from_answer(const http::Response& response, TimePoint 
   // A 2xx that is no token answer (a captive portal, a misrouted URL) is a
   // protocol surprise, like an unexpected status.
   Result<rapidjson::Document> parsed = parse_json(response.body, "token endpoint answer");
-  if (!parsed.ok() || !parsed->IsObject()) {
+  if (!parsed.ok()) {
+    return make_error(ErrorCode::Internal, "{}: HTTP {} but {}", what, response.status, parsed.status().message());
+  }
+  if (!parsed->IsObject()) {
     return make_error(ErrorCode::Internal, "{}: HTTP {} but the answer is not a JSON object", what, response.status);
   }
   const rapidjson::Document& doc = *parsed;

@@ -5,6 +5,8 @@
 
 #include <pugixml.hpp>
 
+#include "backends/xml_depth.hpp"
+
 namespace cloudsync::azure {
 
 namespace {
@@ -97,7 +99,7 @@ AzureError parse_azure_error(const http::Response& response) {
   if (auto id = response.headers.get("x-ms-request-id")) out.request_id = std::string(*id);
   if (auto code = response.headers.get("x-ms-error-code")) out.code = std::string(*code);
   pugi::xml_document doc;
-  if (!response.body.empty() && doc.load_buffer(response.body.data(), response.body.size())) {
+  if (!response.body.empty() && doc.load_buffer(response.body.data(), response.body.size()) && !xml_deeper_than(doc)) {
     pugi::xml_node error = doc.child("Error");
     if (out.code.empty()) out.code = error.child_value("Code");
     std::string_view message = error.child_value("Message");

@@ -73,7 +73,11 @@ void apply_metadata(ObjectMeta& meta) {
   if (auto it = meta.metadata.find(std::string(kFolderKey)); it != meta.metadata.end()) {
     folder_flag = lower(it->second) == "true";
   }
-  if ((!meta.key.empty() && meta.key.back() == '/') || (folder_flag && meta.size == 0)) {
+  // Only an empty blob is a folder placeholder. A name ending in '/' with
+  // content is data: it stays a file, which the planner reports as skipped
+  // (not a usable path) -- as S3 does with such a key -- instead of it
+  // vanishing from every listing as a marker.
+  if (meta.size == 0 && ((!meta.key.empty() && meta.key.back() == '/') || folder_flag)) {
     meta.kind = ObjectKind::DirectoryMarker;
   }
 }

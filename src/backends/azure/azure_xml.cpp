@@ -5,6 +5,7 @@
 #include <pugixml.hpp>
 
 #include "backends/azure/azure_meta.hpp"
+#include "backends/xml_depth.hpp"
 #include "core/error.hpp"
 #include "core/time.hpp"
 #include "core/url.hpp"
@@ -63,6 +64,10 @@ Result<ListPage> parse_list_blobs(std::string_view xml) {
   pugi::xml_parse_result parsed = doc.load_buffer(xml.data(), xml.size(), kParseFlags);
   pugi::xml_node root = doc.child("EnumerationResults");
   if (!parsed || !root) return make_error(ErrorCode::Internal, "List Blobs returned a malformed document");
+  if (xml_deeper_than(doc)) {
+    return make_error(ErrorCode::Internal, "List Blobs returned a malformed document (XML nested deeper than {} levels)",
+                      kMaxXmlDepth);
+  }
   ListPage page;
   for (pugi::xml_node entry : root.child("Blobs").children()) {
     std::string_view kind = entry.name();

@@ -301,11 +301,9 @@ class DriveBackend final : public StorageBackend, public std::enable_shared_from
       }
       cursor.skip = 0;
       if (files.next_page_token.empty()) {
-        cursor.folders.pop_front();
-        cursor.drive_token.clear();
-        cursor.page_size = 0;
+        cursor.next_folder();
       } else {
-        cursor.drive_token = std::move(files.next_page_token);
+        CLOUDSYNC_RETURN_IF_ERROR(cursor.advance(std::move(files.next_page_token), max_pages(options), describe()));
       }
     }
     if (!cursor.folders.empty()) page.next_page_token = cursor.encode();
@@ -406,17 +404,24 @@ class DriveBackend final : public StorageBackend, public std::enable_shared_from
     return *root_;
   }
 
+  static uint64_t max_pages(const ListOptions& options) {
+    return options.max_pages > 0 ? options.max_pages : kDefaultMaxListPages;
+  }
+
   // Every file a query finds, page by page.
   Status for_each_file(const std::string& query, const std::function<Status(const DriveFile&)>& visit,
                        const OpContext& ctx) {
     CLOUDSYNC_ASSIGN_OR_RETURN(RootInfo root_info, root(ctx));
-    std::string token;
-    do {
-      CLOUDSYNC_ASSIGN_OR_RETURN(FileListPage page,
-                                 client_->list_files(query, token, settings_.page_size, root_info.drive_id, ctx));
+    // The same guard as list_page's against a server repeating its tokens.
+    ListingCursor cursor;
+    for (;;) {
+      if (ctx.cancelled()) return Status(ErrorCode::Cancelled, "listing cancelled");
+      CLOUDSYNC_ASSIGN_OR_RETURN(FileListPage page, client_->list_files(query, cursor.drive_token, settings_.page_size,
+                                                                        root_info.drive_id, ctx));
       for (const DriveFile& f : page.files) CLOUDSYNC_RETURN_IF_ERROR(visit(f));
-      token = std::move(page.next_page_token);
-    } while (!token.empty());
+      if (page.next_page_token.empty()) break;
+      CLOUDSYNC_RETURN_IF_ERROR(cursor.advance(std::move(page.next_page_token), kDefaultMaxListPages, describe()));
+    }
     return Status::OK();
   }
 

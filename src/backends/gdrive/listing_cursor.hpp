@@ -26,6 +26,17 @@ struct ListingCursor {
   std::string drive_token;         ///< files.list pageToken for front(); empty: its first page
   uint32_t page_size = 0;          ///< pageSize used for front() (Drive wants it unchanged across pages)
   uint32_t skip = 0;               ///< entries of the current Drive page already handled
+  /// Digests of the Drive page tokens already sent for front(), drive_token's
+  /// included: a server that hands one of them out again would have the
+  /// listing go round in circles forever. Cleared with each new folder.
+  std::vector<std::string> tokens_seen;
+
+  /// Takes Drive's next page token for front(); Internal when it is one this
+  /// listing already used for that folder (a server repeating its tokens), or
+  /// LimitExceeded past `max_pages` pages. `describe` names the backend.
+  Status advance(std::string next_token, uint64_t max_pages, std::string_view describe);
+  /// front() is done: on to the next folder.
+  void next_folder();
 
   std::string encode() const;
   /// InvalidArgument for a token this backend did not make.

@@ -1,9 +1,8 @@
 #include "backends/gdrive/resumable_upload.hpp"
 
-#include <charconv>
-
 #include "core/error.hpp"
 #include "core/log.hpp"
+#include "http/content_range.hpp"
 
 namespace cloudsync::gdrive {
 
@@ -19,18 +18,9 @@ bool completed(int status) { return status == 200 || status == 201; }
 Result<uint64_t> held_by_server(const http::Response& response) {
   std::optional<std::string_view> range = response.headers.get("Range");
   if (!range) return uint64_t{0};
-  std::string_view v = *range;
-  size_t dash = v.find('-');
-  if (!v.starts_with("bytes=0-") || dash == std::string_view::npos) {
-    return make_error(ErrorCode::Internal, "unexpected Range '{}' from a Drive upload session", v);
-  }
-  std::string_view last = v.substr(dash + 1);
-  uint64_t n = 0;
-  auto [end, ec] = std::from_chars(last.data(), last.data() + last.size(), n);
-  if (ec != std::errc() || end != last.data() + last.size()) {
-    return make_error(ErrorCode::Internal, "unexpected Range '{}' from a Drive upload session", v);
-  }
-  return n + 1;
+  std::optional<uint64_t> held = http::parse_upload_range(*range);
+  if (!held) return make_error(ErrorCode::Internal, "unexpected Range '{}' from a Drive upload session", *range);
+  return *held;
 }
 
 }  // namespace

@@ -1,7 +1,6 @@
 #include "backends/s3/s3_backend.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <unordered_map>
 
 #include "backends/s3/s3_object_meta.hpp"
@@ -11,6 +10,7 @@
 #include "core/hash.hpp"
 #include "core/log.hpp"
 #include "core/time.hpp"
+#include "http/content_range.hpp"
 
 namespace cloudsync::s3 {
 
@@ -23,33 +23,6 @@ class DiscardSink final : public ByteSink {
  public:
   Status write(std::string_view) override { return Status::OK(); }
 };
-
-struct ContentRange {
-  uint64_t first = 0;
-  uint64_t last = 0;
-  uint64_t total = 0;
-};
-
-std::optional<uint64_t> parse_number(std::string_view text) {
-  uint64_t v = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc() || end != text.data() + text.size() || text.empty()) return std::nullopt;
-  return v;
-}
-
-// "bytes 2-4/10"
-std::optional<ContentRange> parse_content_range(std::string_view text) {
-  if (!text.starts_with("bytes ")) return std::nullopt;
-  text.remove_prefix(6);
-  size_t dash = text.find('-');
-  size_t slash = text.find('/');
-  if (dash == std::string_view::npos || slash == std::string_view::npos || dash > slash) return std::nullopt;
-  auto first = parse_number(text.substr(0, dash));
-  auto last = parse_number(text.substr(dash + 1, slash - dash - 1));
-  auto total = parse_number(text.substr(slash + 1));
-  if (!first || !last || !total || *first > *last || *last >= *total) return std::nullopt;
-  return ContentRange{*first, *last, *total};
-}
 
 Status check_key(const Path& path) {
   if (path.is_root()) return make_error(ErrorCode::InvalidArgument, "the bucket root is not an object");
@@ -216,7 +189,7 @@ Result<ObjectMeta> S3Backend::get(const Path& path, const GetOptions& options, B
                       meta.size);
   }
   if (response.status == 206) {
-    auto range = parse_content_range(response.headers.get("Content-Range").value_or(""));
+    auto range = http::parse_content_range(response.headers.get("Content-Range").value_or(""));
     uint64_t offset = options.range ? options.range->offset : 0;
     uint64_t end = 0;  // one past the last byte asked for
     if (range) {
@@ -361,6 +334,14 @@ Result<ListPage> S3Backend::list_page(const ListOptions& options, const OpContex
   if (listed.truncated) {
     if (listed.next_token.empty()) {
       return make_error(ErrorCode::Internal, "{}: the page is truncated but carries no continuation token",
+                        request.what);
+    }
+    // Sent back, that token would have us ask for this page forever (callers
+    // that page on their own, like `ls`, have no other guard; list() also
+    // catches tokens repeated after other pages).
+    if (listed.next_token == options.page_token) {
+      return make_error(ErrorCode::Internal,
+                        "{}: S3 answered with the continuation token it was sent; the listing would never end",
                         request.what);
     }
     page.next_page_token = std::move(listed.next_token);

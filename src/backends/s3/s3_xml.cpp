@@ -4,6 +4,7 @@
 #include <pugixml.hpp>
 #include <sstream>
 
+#include "backends/xml_depth.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
 #include "core/time.hpp"
@@ -21,6 +22,10 @@ Result<pugi::xml_document> parse_xml(std::string_view body, std::string_view wha
   if (!parsed) {
     return make_error(ErrorCode::Internal, "malformed {} from S3 ({} at byte {})", what, parsed.description(),
                       parsed.offset);
+  }
+  if (xml_deeper_than(doc)) {
+    return make_error(ErrorCode::Internal, "malformed {} from S3 (XML nested deeper than {} levels)", what,
+                      kMaxXmlDepth);
   }
   return doc;
 }
@@ -67,6 +72,7 @@ std::optional<ErrorDocument> parse_error_document(std::string_view body) {
   if (body.find("<Error") == std::string_view::npos) return std::nullopt;
   pugi::xml_document doc;
   if (!doc.load_buffer(body.data(), body.size(), pugi::parse_default, pugi::encoding_utf8)) return std::nullopt;
+  if (xml_deeper_than(doc)) return std::nullopt;
   pugi::xml_node error = doc.child("Error");
   if (!error) return std::nullopt;
   ErrorDocument out;

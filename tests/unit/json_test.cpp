@@ -1,0 +1,93 @@
+// parse_json on hostile input: nesting deep enough to overflow a recursive
+// parser's stack must be refused with a clear error, wherever the text comes
+// from (a state file, a server's answer, a caller's request).
+#include "cloudsync/backends/memory.hpp"
+#include "cloudsync/workspace.hpp"
+#include "core/json.hpp"
+#include "support/test_util.hpp"
+
+namespace cloudsync::test {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string nested_arrays(size_t depth) { return std::string(depth, '[') + std::string(depth, ']'); }
+
+std::string nested_objects(size_t depth) {
+  std::string out;
+  for (size_t i = 0; i < depth; ++i) out += "{\"a\":";
+  out += "1";
+  out += std::string(depth, '}');
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("parse_json refuses nesting deeper than its limit instead of crashing", "[json]") {
+  SECTION("100,000 nested arrays") {
+    auto doc = parse_json(nested_arrays(100'000), "test document");
+    REQUIRE_CODE(doc, ErrorCode::InvalidArgument);
+    CHECK_THAT(doc.status().message(), Catch::Contains("test document") && Catch::Contains("nested deeper than 512"));
+  }
+  SECTION("1,000,000 nested arrays: a recursive parser overflows the stack here") {
+    REQUIRE_CODE(parse_json(nested_arrays(1'000'000), "test document"), ErrorCode::InvalidArgument);
+  }
+  SECTION("100,000 nested objects, and an unterminated tower") {
+    REQUIRE_CODE(parse_json(nested_objects(100'000), "test document"), ErrorCode::InvalidArgument);
+    REQUIRE_CODE(parse_json(std::string(100'000, '['), "test document"), ErrorCode::InvalidArgument);
+  }
+  SECTION("the limit itself is accepted, one more level is not") {
+    auto at_limit = parse_json(nested_arrays(kMaxJsonDepth), "test document");
+    REQUIRE_OK(at_limit);
+    CHECK(at_limit->IsArray());
+    REQUIRE_CODE(parse_json(nested_arrays(kMaxJsonDepth + 1), "test document"), ErrorCode::InvalidArgument);
+    auto objects = parse_json(nested_objects(kMaxJsonDepth), "test document");
+    REQUIRE_OK(objects);
+    CHECK(objects->HasMember("a"));
+  }
+  SECTION("brackets inside strings are not nesting") {
+    std::string text = "{\"k\":\"" + std::string(100'000, '[') + "\\\"{{{\",\"n\":[1,[2]]}";
+    auto doc = parse_json(text, "test document");
+    REQUIRE_OK(doc);
+    auto k = json_string(*doc, "k", "test document");
+    REQUIRE_OK(k);
+    CHECK(k->value().size() == 100'000 + 4);
+  }
+}
+
+TEST_CASE("a deeply nested state file is refused, not a crash", "[json][engine]") {
+  TempDir dir;
+  const fs::path project = dir / "project";
+  SECTION("workspace.json") {
+    write_file(project / ".cloudsync/workspace.json",
+               "{\"version\":1,\"integrations\":" + nested_arrays(100'000) + "}");
+    auto ws = Workspace::open(project);
+    REQUIRE_CODE(ws, ErrorCode::InvalidArgument);
+    CHECK_THAT(ws.status().message(), Catch::Contains("workspace.json") && Catch::Contains("nested deeper"));
+  }
+  SECTION("an integration's manifest") {
+    auto memory = std::make_shared<MemoryBackend>("bucket");
+    memory->insert_raw("a.txt", "a");
+    WorkspaceOptions options;
+    options.backend_factory = [&](const Integration&, const BackendOptions&) -> Result<std::shared_ptr<StorageBackend>> {
+      return std::shared_ptr<StorageBackend>(memory);
+    };
+    auto ws = Workspace::open(project, options);
+    REQUIRE_OK(ws);
+    IntegrationSpec spec;
+    spec.name = "Deep";
+    spec.url = "mem://bucket";
+    auto integ = (*ws)->add_integration(spec);
+    REQUIRE_OK(integ);
+    REQUIRE_OK((*ws)->import_files("Deep", ImportRequest{{"a.txt"}, false}));
+    const fs::path manifest = project / ".cloudsync/manifests" / (integ->id + ".json");
+    REQUIRE(fs::exists(manifest));
+    write_file(manifest, "{\"version\":1,\"entries\":" + nested_objects(100'000) + "}");
+    auto restored = (*ws)->restore("Deep", {});
+    REQUIRE_CODE(restored, ErrorCode::InvalidArgument);
+    CHECK_THAT(restored.status().message(), Catch::Contains("manifest") && Catch::Contains("nested deeper"));
+  }
+}
+
+}  // namespace cloudsync::test
