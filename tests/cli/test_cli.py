@@ -7,6 +7,7 @@ its exit status. Run one group with: test_cli.py --cli PATH LsTest
 """
 
 import argparse
+import http.server
 import json
 import os
 import pty
@@ -15,6 +16,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import unittest
 
 CLI = None  # set from --cli
@@ -30,6 +32,7 @@ EXIT = {
     "limit_exceeded": 9,
     "conflict": 10,
     "cancelled": 14,
+    "bad_response": 17,
 }
 
 SUBCOMMANDS = [
@@ -47,16 +50,97 @@ SUBCOMMANDS = [
 ]
 
 
-def run(*args, cwd=None):
-    """Runs the CLI; stdout and stderr are text, stderr is not a terminal."""
+def run(*args, cwd=None, env=None):
+    """Runs the CLI; stdout and stderr are text, stderr is not a terminal.
+    `env` adds to (or, with None values, removes from) the environment."""
+    full_env = None
+    if env is not None:
+        full_env = dict(os.environ)
+        for key, value in env.items():
+            if value is None:
+                full_env.pop(key, None)
+            else:
+                full_env[key] = value
     return subprocess.run(
         [CLI, *args],
         cwd=cwd,
+        env=full_env,
         stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
         timeout=120,
     )
+
+
+def files_containing(root, needle):
+    """Every file below root whose bytes contain needle."""
+    found = []
+    for dirpath, _, filenames in os.walk(root):
+        for name in filenames:
+            path = os.path.join(dirpath, name)
+            with open(path, "rb") as f:
+                if needle.encode() in f.read():
+                    found.append(path)
+    return found
+
+
+# Environment without any provider credential or config, so that a test sees
+# only what it passes itself.
+CLEAN_ENV = {
+    k: None
+    for k in (
+        "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_DEFAULT_PROFILE",
+        "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3",
+        "AZURE_STORAGE_CONNECTION_STRING", "AZURE_STORAGE_ACCOUNT", "AZURE_STORAGE_KEY", "AZURE_STORAGE_SAS_TOKEN",
+        "GOOGLE_APPLICATION_CREDENTIALS", "http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY",
+        "all_proxy",
+    )
+}
+
+
+class GarbageServer:
+    """A local HTTP server that answers every request with 200 and a body that
+    is neither XML nor JSON (or `body`, when set): a broken store or proxy."""
+
+    def __init__(self):
+        server = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def answer(self, with_body):
+                data = server.body.encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/xml")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                if with_body:
+                    self.wfile.write(data)
+                server.requests.append(self.requestline)
+
+            def do_GET(self):
+                self.answer(True)
+
+            def do_HEAD(self):
+                self.answer(False)
+
+            def do_PUT(self):
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                self.answer(True)
+
+            do_POST = do_PUT
+
+            def log_message(self, *args):
+                pass
+
+        self.body = "this is <neither XML nor {JSON"
+        self.requests = []
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
 
 
 def write_tree(root, files):
@@ -669,6 +753,41 @@ class WorkspaceErrorsTest(CliTestCase):
         r = self.cli("sync", "--integration", "RO", "--json")
         self.assertExit(r, EXIT["conflict"])
         self.assertEqual(self.json_of(r)["report"]["summary"]["conflict"], 1)
+
+
+class ProviderAnswersTest(CliTestCase):
+    """What the providers' servers (and their configuration files) make of a run."""
+
+    def setUp(self):
+        super().setUp()
+        self.server = GarbageServer()
+        self.addCleanup(self.server.close)
+        self.home = self.path("home")
+        os.makedirs(self.home)
+        self.env = dict(CLEAN_ENV, HOME=self.home)
+
+    def test_an_answer_that_does_not_parse_is_bad_response(self):
+        sas_sig = "c2FzLXNpZ25hdHVyZS0wMTIzNDU2Nzg5YWJjZGVm"
+        cases = {
+            "s3": ["ls", "s3://bucket/dir", "-o", f"endpoint={self.server.url}", "-o", "access_key_id=AKIDEXAMPLE",
+                   "-o", "secret_access_key=wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY", "-o", "max_attempts=1"],
+            "azure": ["ls", "az://container", "-o", f"endpoint={self.server.url}/acct", "-o", "account=acct",
+                      "-o", f"sas=sv=2022-11-02&sp=rl&se=2099-01-01T00:00:00Z&sig={sas_sig}"],
+            "drive": ["ls", "gdrive://folderid", "-o", f"endpoint={self.server.url}", "-o",
+                      "access_token=ya29.test-token-0123456789", "-o", "max_attempts=1"],
+        }
+        for body in ("this is <neither XML nor {JSON", "<Unexpected><Thing/></Unexpected>", "{\"unexpected\": 1}"):
+            self.server.body = body
+            for provider, args in cases.items():
+                with self.subTest(provider=provider, body=body):
+                    r = run(*args, env=self.env)
+                    self.assertFailsWith(r, EXIT["bad_response"])
+                    self.assertIn("bad_response", r.stderr)
+                    r = run(*args, "--json", "-vvv", env=self.env)
+                    self.assertExit(r, EXIT["bad_response"])
+                    self.assertEqual(self.json_of(r)["error"]["exit_status"], EXIT["bad_response"])
+                    self.assertNotIn(sas_sig, r.stdout + r.stderr)
+        self.assertTrue(self.server.requests)
 
 
 def main():

@@ -22,13 +22,13 @@ Result<uint64_t> held_by_server(const http::Response& response) {
   std::string_view v = *range;
   size_t dash = v.find('-');
   if (!v.starts_with("bytes=0-") || dash == std::string_view::npos) {
-    return make_error(ErrorCode::Internal, "unexpected Range '{}' from a Drive upload session", v);
+    return make_error(ErrorCode::BadResponse, "unexpected Range '{}' from a Drive upload session", v);
   }
   std::string_view last = v.substr(dash + 1);
   uint64_t n = 0;
   auto [end, ec] = std::from_chars(last.data(), last.data() + last.size(), n);
   if (ec != std::errc() || end != last.data() + last.size()) {
-    return make_error(ErrorCode::Internal, "unexpected Range '{}' from a Drive upload session", v);
+    return make_error(ErrorCode::BadResponse, "unexpected Range '{}' from a Drive upload session", v);
   }
   return n + 1;
 }
