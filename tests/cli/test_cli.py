@@ -32,6 +32,7 @@ EXIT = {
     "limit_exceeded": 9,
     "conflict": 10,
     "cancelled": 14,
+    "unauthenticated": 7,
     "bad_response": 17,
 }
 
@@ -788,6 +789,19 @@ class ProviderAnswersTest(CliTestCase):
                     self.assertEqual(self.json_of(r)["error"]["exit_status"], EXIT["bad_response"])
                     self.assertNotIn(sas_sig, r.stdout + r.stderr)
         self.assertTrue(self.server.requests)
+
+    def test_aws_config_file_dev_null_means_no_profiles(self):
+        env = dict(self.env, AWS_CONFIG_FILE="/dev/null", AWS_SHARED_CREDENTIALS_FILE="/dev/null")
+        r = run("ls", "s3://bucket", "-o", f"endpoint={self.server.url}", env=env)
+        self.assertFailsWith(r, EXIT["unauthenticated"])
+        self.assertNotIn("regular file", r.stderr)
+        env.update(AWS_ACCESS_KEY_ID="AKIDEXAMPLE", AWS_SECRET_ACCESS_KEY="wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY")
+        self.server.body = ('<ListBucketResult><Name>bucket</Name><IsTruncated>false</IsTruncated>'
+                            '<Contents><Key>k.txt</Key><Size>3</Size><ETag>"e"</ETag>'
+                            '<LastModified>2024-01-01T00:00:00.000Z</LastModified></Contents></ListBucketResult>')
+        r = run("ls", "s3://bucket", "-o", f"endpoint={self.server.url}", "-o", "region=us-east-1", env=env)
+        self.assertExit(r, 0)
+        self.assertIn("k.txt", r.stdout)
 
 
 def main():
