@@ -502,6 +502,17 @@ class CopySyncTest(CliTestCase):
         self.assertEqual((r.stdout, r.stderr), ("", ""))
         self.assertEqual(read_tree(self.dst), read_tree(self.src))
 
+    def test_quiet_keeps_the_deletions_withheld_warning(self):
+        # A safety signal, like an error: -q hides the summary, not this.
+        empty = self.path("empty")
+        os.makedirs(empty)
+        write_tree(self.dst, {"keep.txt": "keep"})
+        r = run("sync", empty, self.dst, "--delete-extraneous", "-q")
+        self.assertExit(r, 0)
+        self.assertEqual(r.stdout, "")
+        self.assertRegex(r.stderr, r"^cloudsync: warning: .*withheld")
+        self.assertEqual(read_tree(self.dst), {"keep.txt": "keep"})
+
     def test_verbose_prints_library_log_lines(self):
         # The local backend logs (at debug level) that it skips a symlink.
         os.symlink(self.path("src", "a.txt"), self.path("src", "link"))
@@ -655,6 +666,17 @@ class WorkspaceFlowTest(CliTestCase):
         self.assertExit(r, 0)
         self.assertNotIn("data/x.txt", read_tree(self.folder))
         self.assertNotIn("data/y.txt", read_tree(self.folder))
+
+
+    def test_quiet_sync_keeps_the_deletions_withheld_warning(self):
+        self.assertExit(self.cli("integration", "add", "Team Files", "--url", file_url(self.remote)), 0)
+        self.assertExit(self.cli("sync", "--integration", "Team Files", "--folder", "data"), 0)
+        shutil.rmtree(os.path.join(self.remote, "data"))
+        r = self.cli("sync", "--integration", "Team Files", "--folder", "data", "--delete-extraneous", "-q")
+        self.assertExit(r, 0)
+        self.assertEqual(r.stdout, "")
+        self.assertIn("withheld", r.stderr)
+        self.assertEqual(sorted(read_tree(self.folder)), ["data/x.txt", "data/y.txt"])
 
 
 class WorkspaceErrorsTest(CliTestCase):
