@@ -777,6 +777,208 @@ class WorkspaceErrorsTest(CliTestCase):
         self.assertExit(r, EXIT["conflict"])
         self.assertEqual(self.json_of(r)["report"]["summary"]["conflict"], 1)
 
+class SecretsTest(CliTestCase):
+    """Credentials in URLs or stored options are refused and never echoed:
+    not on stdout or stderr, not in --json, not in the project's state."""
+
+    SIG = "c2VjcmV0LXNpZ25hdHVyZS12YWx1ZS0wMTIzNDU2Nzg5"
+    AWS_SECRET = "wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY"
+    DRIVE_SECRET = "drive-password-7f3a9c1e5b"
+
+    def setUp(self):
+        super().setUp()
+        self.project = self.path("project")
+        os.makedirs(self.project)
+        self.src = self.path("src")
+        write_tree(self.src, {"a.txt": "a"})
+        # (URL, its secret, what the message must point to)
+        self.urls = [
+            (f"az://container/dir?sv=2022-11-02&ss=b&srt=co&sp=rl&sig={self.SIG}", self.SIG, "AZURE_STORAGE_SAS_TOKEN"),
+            (f"az://container?sig={self.SIG}", self.SIG, "AZURE_STORAGE_SAS_TOKEN"),
+            (f"s3://AKIAIOSFODNN7EXAMPLE:{self.AWS_SECRET}@bucket/dir", self.AWS_SECRET, "AWS_ACCESS_KEY_ID"),
+            (f"gdrive://someone:{self.DRIVE_SECRET}@folderid/x", self.DRIVE_SECRET, "GOOGLE_APPLICATION_CREDENTIALS"),
+        ]
+
+    def cli(self, *args):
+        return run(*args, "--project", self.project, env=CLEAN_ENV)
+
+    def assertNoSecretAnywhere(self, results, secret):
+        for r in results:
+            self.assertNotIn(secret, r.stdout + r.stderr, " ".join(map(str, r.args)))
+        self.assertEqual(files_containing(self.project, secret), [])
+
+    def test_integration_add_refuses_credentials_in_urls(self):
+        for url, secret, hint in self.urls:
+            with self.subTest(url=url):
+                results = [self.cli("integration", "add", "S", "--url", url),
+                           self.cli("integration", "add", "S", "--url", url, "--json"),
+                           self.cli("integration", "add", "S", "--url", url, "-q", "-vvv")]
+                for r in results:
+                    self.assertFailsWith(r, EXIT["invalid_argument"])
+                    self.assertIn(hint, r.stderr)
+                    self.assertIn("credentials callback", r.stderr)
+                self.assertEqual(self.json_of(results[1])["error"]["code"], "invalid_argument")
+                listed = [self.cli("integration", "list"), self.cli("integration", "list", "--json")]
+                self.assertEqual(self.json_of(listed[1])["integrations"], [])
+                self.assertNoSecretAnywhere(results + listed, secret)
+
+    def test_one_off_commands_never_print_the_secret(self):
+        for url, secret, _ in self.urls:
+            for args in (["ls", url], ["ls", "--json", url], ["ls", "-R", "-vvv", url],
+                         ["copy", self.src, url, "--dry-run"], ["sync", url, self.path("dst"), "--json", "-vvv"],
+                         ["copy", url, self.path("dst"), "-q"]):
+                with self.subTest(args=args):
+                    r = run(*args, env=CLEAN_ENV)
+                    self.assertExit(r, EXIT["invalid_argument"])
+                    self.assertNotIn(secret, r.stdout + r.stderr)
+                    self.assertIn("credentials", r.stderr)
+        self.assertFalse(os.path.exists(self.path("dst")))
+
+    def test_credential_options_are_refused_by_exact_name(self):
+        secret = "s3cr3t-option-value-0123456789"
+        cases = [("s3://bucket", name) for name in ("secret_access_key", "session_token")]
+        cases += [("az://container", name) for name in ("account_key", "sas", "connection_string")]
+        cases += [("gdrive://folder", name)
+                  for name in ("access_token", "client_secret", "refresh_token", "service_account_key")]
+        # A secret meant for one provider is still a secret under another's URL.
+        cases += [("s3://bucket", "sas"), ("az://container", "refresh_token")]
+        for url, name in cases:
+            with self.subTest(url=url, option=name):
+                r = self.cli("integration", "add", "S", "--url", url, "-o", f"{name}={secret}")
+                self.assertFailsWith(r, EXIT["invalid_argument"])
+                self.assertIn(f"option '{name}' is a credential", r.stderr)
+                self.assertIn("credentials callback", r.stderr)
+                self.assertNoSecretAnywhere([r], secret)
+        self.assertEqual(self.json_of(self.cli("integration", "list", "--json"))["integrations"], [])
+
+    def test_options_that_are_no_credentials_are_stored(self):
+        stored = {
+            "D": ("gdrive://folder", {"token_uri": "https://oauth2.example.com/token", "endpoint": "http://127.0.0.1:9",
+                                      "client_id": "123.apps.example.com", "scope": "drive.readonly",
+                                      "subject": "user@example.com", "service_account_file": "/etc/sa.json",
+                                      "export_formats": "docx,xlsx"}),
+            "S": ("s3://bucket/prefix", {"region": "eu-west-1", "endpoint": "http://127.0.0.1:9000",
+                                         "access_key_id": "AKIAIOSFODNN7EXAMPLE",
+                                         "profile": "dev", "part_size": "8M", "proxy": "http://proxy:3128"}),
+            "A": ("az://container", {"account": "myaccount", "endpoint": "http://127.0.0.1:10000/myaccount"}),
+        }
+        for name, (url, options) in stored.items():
+            args = ["integration", "add", name, "--url", url]
+            for k, v in options.items():
+                args += ["-o", f"{k}={v}"]
+            self.assertExit(self.cli(*args), 0)
+        listed = {i["name"]: i for i in self.json_of(self.cli("integration", "list", "--json"))["integrations"]}
+        for name, (_, options) in stored.items():
+            self.assertEqual(listed[name]["options"], options)
+
+    def test_credentials_in_an_older_state_file_are_dropped_and_never_shown(self):
+        state = os.path.join(self.project, ".cloudsync", "workspace.json")
+        os.makedirs(os.path.dirname(state))
+        with open(state, "w", encoding="utf-8") as f:
+            json.dump({"version": 1, "integrations": [
+                {"id": "0123456789abcdef", "name": "Old", "type": "s3", "folder": "external-files/s3/old",
+                 "url": f"s3://AKIAIOSFODNN7EXAMPLE:{self.AWS_SECRET}@bucket/dir", "writeback": False,
+                 "selected_folders": [], "options": {"session_token": self.SIG, "region": "eu-west-1"}},
+                {"id": "fedcba9876543210", "name": "Older", "type": "azure", "folder": "external-files/azure/older",
+                 "url": f"az://container/dir?sv=2022-11-02&sig={self.SIG}", "writeback": False,
+                 "selected_folders": [], "options": {}}]}, f)
+        results = [self.cli("integration", "list"), self.cli("integration", "list", "--json", "-vv"),
+                   self.cli("status", "Old")]
+        for r in results:
+            self.assertExit(r, 0)
+        listed = {i["name"]: i for i in self.json_of(results[1])["integrations"]}
+        self.assertEqual(listed["Old"]["url"], "s3://bucket/dir")
+        self.assertEqual(listed["Old"]["options"], {"region": "eu-west-1"})
+        self.assertEqual(listed["Older"]["url"], "az://container/dir")
+        # The next save rewrites the state without them.
+        results.append(self.cli("integration", "add", "New", "--url", file_url(self.src)))
+        self.assertExit(results[-1], 0)
+        self.assertNoSecretAnywhere(results, self.AWS_SECRET)
+        self.assertNoSecretAnywhere(results, self.SIG)
+
+    def test_option_values_and_typos_that_would_store_a_secret_are_refused(self):
+        secret = "pr0xy-passw0rd-0123456789"
+        for option in (f"proxy=http://user:{secret}@proxy.example.com:3128",  # a password inside a URL value
+                       f"endpoint=https://x.example.com/?sig={secret}",
+                       f"secret_key={secret}",                                # a typo of secret_access_key
+                       f"aws_secret_access_key={secret}"):
+            with self.subTest(option=option.split("=")[0]):
+                r = self.cli("integration", "add", "S", "--url", "s3://bucket", "-o", option)
+                self.assertFailsWith(r, EXIT["invalid_argument"])
+                self.assertNoSecretAnywhere([r], secret)
+        r = self.cli("integration", "add", "S", "--url", "s3://bucket", "-o", "regoin=eu-west-1")
+        self.assertFailsWith(r, EXIT["invalid_argument"])
+        self.assertIn("unknown option 'regoin' for s3 URLs", r.stderr)
+        self.assertEqual(self.json_of(self.cli("integration", "list", "--json"))["integrations"], [])
+
+
+class InputValidationTest(CliTestCase):
+    """Bad numbers, sizes, selectors and names are refused before anything runs."""
+
+    def setUp(self):
+        super().setUp()
+        self.remote = self.path("remote")
+        self.project = self.path("project")
+        os.makedirs(self.project)
+        write_tree(self.remote, {"a.txt": "a", "big.txt": "x" * 1001, "dir/c.txt": "c"})
+        self.assertExit(self.cli("integration", "add", "RO", "--url", file_url(self.remote)), 0)
+        self.external = os.path.join(self.project, "external-files")
+
+    def cli(self, *args):
+        return run(*args, "--project", self.project)
+
+    def test_bad_sizes_and_numbers_are_usage_errors(self):
+        cases = {
+            "negative size": ["import", "RO", "a.txt", "--max-file-size", "-5"],
+            "size with an exponent": ["import", "RO", "a.txt", "--max-file-size", "1e23"],
+            "size beyond 2^64": ["import", "RO", "a.txt", "--max-file-size", "99999999999999999999"],
+            "fractional size": ["import", "RO", "a.txt", "--max-file-size", "1.5G"],
+            "size in sync": ["sync", "--integration", "RO", "--max-file-size", "-5"],
+            "negative max-files": ["import", "RO", "a.txt", "--max-files", "-1"],
+            "max-files with an exponent": ["import", "RO", "a.txt", "--max-files", "1e3"],
+            "fractional transfers": ["import", "RO", "a.txt", "--transfers", "1.5"],
+            "fractional max-delete": ["sync", "--integration", "RO", "--max-delete", "1.5"],
+        }
+        for what, args in cases.items():
+            with self.subTest(what):
+                r = self.cli(*args)
+                self.assertFailsWith(r, EXIT["usage"])
+                self.assertEqual(r.stdout, "")
+        self.assertFalse(os.path.exists(self.external))
+
+    def test_sizes_use_binary_multiples(self):
+        # 1K is 1024 bytes, as in -o part_size=8M (one size parser).
+        r = self.cli("import", "RO", "big.txt", "--max-file-size", "1K")
+        self.assertExit(r, 0)
+        r = self.cli("import", "RO", "big.txt", "--max-file-size", "1000")
+        self.assertFailsWith(r, EXIT["limit_exceeded"])  # a plain number is bytes
+        r = self.cli("import", "RO", "a.txt", "dir/", "--max-file-size", "1k")
+        self.assertExit(r, 0)
+
+    def test_empty_selector_is_refused(self):
+        for selector in ("", "/", "  "):
+            with self.subTest(selector=selector):
+                r = self.cli("import", "RO", selector)
+                self.assertFailsWith(r, EXIT["usage"])
+                r = self.cli("import", "RO", "a.txt", selector)
+                self.assertFailsWith(r, EXIT["usage"])
+        self.assertFalse(os.path.exists(self.external))
+
+    def test_names_that_cannot_name_a_folder_are_refused(self):
+        r = self.cli("integration", "add", "n" * 300, "--url", file_url(self.remote))
+        self.assertFailsWith(r, EXIT["invalid_argument"])
+        self.assertIn("at most 255", r.stderr)
+        r = self.cli("integration", "add", "Long", "--type", "t" * 300, "--url", file_url(self.remote))
+        self.assertFailsWith(r, EXIT["invalid_argument"])
+        r = self.cli("integration", "add", "tab\there", "--url", file_url(self.remote))
+        self.assertFailsWith(r, EXIT["invalid_argument"])
+        names = [i["name"] for i in self.json_of(self.cli("integration", "list", "--json"))["integrations"]]
+        self.assertEqual(names, ["RO"])
+        # The longest name allowed still works end to end.
+        self.assertExit(self.cli("integration", "add", "m" * 255, "--url", file_url(self.remote)), 0)
+        self.assertExit(self.cli("import", "m" * 255, "a.txt"), 0)
+        self.assertTrue(os.path.isfile(os.path.join(self.external, "local", "m" * 255, "a.txt")))
+
 
 class ProviderAnswersTest(CliTestCase):
     """What the providers' servers (and their configuration files) make of a run."""
