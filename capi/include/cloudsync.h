@@ -92,7 +92,8 @@ typedef enum cloudsync_status {
   CLOUDSYNC_ECANCELLED = -12,   /**< cancelled by a callback or a cancel token */
   CLOUDSYNC_ENETWORK = -13,     /**< connection, DNS, TLS or truncated transfer */
   CLOUDSYNC_EUNSUPPORTED = -14, /**< not supported by this backend or build */
-  CLOUDSYNC_EINTERNAL = -15     /**< a bug or an unexpected local failure */
+  CLOUDSYNC_EINTERNAL = -15,    /**< a bug or an unexpected local failure */
+  CLOUDSYNC_EBADRESPONSE = -16  /**< the server's answer cannot be understood (malformed, a field missing) */
 } cloudsync_status;
 
 /** Details of the last failure on the calling thread. */

@@ -30,7 +30,8 @@ LastError& last_error() {
 }
 
 // The C enum and the error table must agree, code by code.
-static_assert(CLOUDSYNC_ENOTFOUND == -1 && CLOUDSYNC_EINTERNAL == -15, "C codes drifted from the error table");
+static_assert(CLOUDSYNC_ENOTFOUND == -1 && CLOUDSYNC_EINTERNAL == -15 && CLOUDSYNC_EBADRESPONSE == -16,
+              "C codes drifted from the error table");
 
 }  // namespace
 

@@ -1,5 +1,7 @@
 #include "cli_common.hpp"
 
+#include "cloudsync/size.hpp"
+
 namespace cloudsync::cli {
 
 void add_output_flags(CLI::App& cmd, OutputFlags& flags, bool with_json) {
@@ -47,6 +49,28 @@ CLI::Validator whole_number(uint64_t min, uint64_t max) {
         if (!digits || value < min || value > max) {
           return max == UINT64_MAX ? "expected a whole number of at least " + std::to_string(min)
                                    : "expected a whole number from " + std::to_string(min) + " to " + std::to_string(max);
+        }
+        return {};
+      },
+      "");
+}
+
+CLI::Validator byte_size() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        auto bytes = parse_size(text);
+        if (!bytes.ok()) return bytes.status().message();
+        text = std::to_string(*bytes);
+        return {};
+      },
+      "");
+}
+
+CLI::Validator not_empty() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        if (text.find_first_not_of("/ \t") == std::string::npos) {
+          return "an empty value ('" + text + "') is not allowed: it would select everything";
         }
         return {};
       },

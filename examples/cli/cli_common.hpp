@@ -67,6 +67,13 @@ void add_optional_count(CLI::App& cmd, const std::string& names, OptionalCount& 
 /// huge unsigned number).
 CLI::Validator whole_number(uint64_t min, uint64_t max = UINT64_MAX);
 
+/// Accepts a size as the library parses it (cloudsync/size.hpp: "8M", binary
+/// multiples) and hands CLI11 the number of bytes; refuses "-5" or "1e23".
+CLI::Validator byte_size();
+
+/// Refuses an empty value (an empty selector would mean "everything").
+CLI::Validator not_empty();
+
 /// Sets a command's help footer to an "Examples:" block.
 void set_examples(CLI::App& cmd, std::initializer_list<std::string_view> lines, std::string_view notes = {});
 

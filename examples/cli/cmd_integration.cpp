@@ -172,8 +172,10 @@ void add_integration_add(CLI::App& parent, Action& action) {
                {"cloudsync integration add \"Sales Data\" --url s3://acme-sales/exports -o region=eu-west-1",
                 "cloudsync integration add Shared --url file:///mnt/shared --writeback --folder reports",
                 "cloudsync integration add Drive --url gdrive://1AbCdEfG/team --project ~/analysis"},
-               "The files go to external-files/<type>/<sanitized name>/ in the project. Options that look like\n"
-               "credentials are refused: pass those with -o to each command, or through the environment.");
+               "The files go to external-files/<type>/<sanitized name>/ in the project. Credentials are never stored:\n"
+               "options such as secret_access_key, sas or refresh_token, and URLs carrying them (s3://KEY:SECRET@...,\n"
+               "az://container?sig=...), are refused. Give them through the environment (AWS_*, AZURE_STORAGE_*,\n"
+               "GOOGLE_APPLICATION_CREDENTIALS) or with -o on each command.");
   cmd->callback([a, &action] { action = [a] { return run_add(*a); }; });
 }
 

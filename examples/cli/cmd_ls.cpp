@@ -1,5 +1,6 @@
 // cloudsync ls URL: list objects, one level (with folders) or recursively.
 #include <algorithm>
+#include <set>
 #include <memory>
 #include <optional>
 
@@ -55,6 +56,7 @@ int run_ls(const LsArgs& a) {
   OpContext ctx{interrupt_token()};
   Status status;
   Status unreadable;  // the listing goes on, but does not end as a success
+  std::set<std::string> tokens_seen;
   do {
     auto page = (*backend)->list_page(options, ctx);
     if (!page.ok()) {
@@ -81,6 +83,13 @@ int run_ls(const LsArgs& a) {
       if (unreadable.ok()) unreadable = failed;
     }
     options.page_token = page->next_page_token;
+    // A server that hands out a token again (A, B, A, ...) would list forever.
+    if (!options.page_token.empty() && !tokens_seen.insert(options.page_token).second) {
+      status = Status(ErrorCode::BadResponse,
+                      fmt::format("listing {}: the server repeated a page token; the listing would never end",
+                                  (*backend)->describe()));
+      break;
+    }
   } while (!options.page_token.empty() && !ctx.cancelled());
   if (status.ok() && ctx.cancelled()) status = Status(ErrorCode::Cancelled, "the listing was interrupted");
   if (status.ok()) status = unreadable;

@@ -121,6 +121,7 @@ void add_import_command(CLI::App& app, Action& action) {
   cmd->add_option("SELECTOR", a->request.selectors,
                   "What to import: a key (data/a.csv), a folder (data/) or a glob (\"**/*.csv\")")
       ->required()
+      ->check(not_empty())
       ->type_name("");
   add_operation_flags(*cmd, a->workspace, a->request.dry_run, a->out);
   add_limit_flags(*cmd, a->workspace);
@@ -141,7 +142,7 @@ void add_export_command(CLI::App& app, Action& action) {
       ->type_name("");
   add_operation_flags(*cmd, a->workspace, a->request.dry_run, a->out);
   set_examples(*cmd, {"cloudsync export Shared --dry-run", "cloudsync export Shared reports/summary.csv",
-                      "cloudsync export Sales -o access_key_id=AKIA... -o secret_access_key=..."},
+                      "AWS_PROFILE=sales cloudsync export Sales"},
                "Only files added or changed in the project since they were imported or exported are sent, and\n"
                "never over a file that also changed remotely (that is a conflict). Needs an integration added\n"
                "with --writeback.");

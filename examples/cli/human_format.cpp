@@ -147,7 +147,14 @@ void print_report(std::FILE* out, const Plan& plan, const SyncReport& report, co
     if (!why.empty()) line += ": " + printable(why);
     fmt::print(out, "{}\n", line);
   }
-  if (style.quiet) return;
+  if (style.quiet) {
+    // Safety signals survive -q (as errors do): deletions withheld or not run.
+    for (const std::string& warning : plan.warnings) fmt::print(stderr, "cloudsync: warning: {}\n", printable(warning));
+    if (!report.deletes_skipped_reason.empty()) {
+      fmt::print(stderr, "cloudsync: warning: deletions did not run: {}\n", printable(report.deletes_skipped_reason));
+    }
+    return;
+  }
   if (!report.deletes_skipped_reason.empty()) {
     fmt::print(out, "  deletions did not run: {}\n", printable(report.deletes_skipped_reason));
   }

@@ -22,7 +22,7 @@ std::string format_time(TimePoint time, bool iso);
 
 struct ReportStyle {
   std::string_view title;  ///< first line, e.g. "import 'Sales': s3://b -> external-files/s3/sales"
-  bool quiet = false;      ///< only actions that need attention (failed, conflict)
+  bool quiet = false;      ///< only actions that need attention (failed, conflict) and, on stderr, warnings
 };
 
 /// Prints what a plan did (or, in a dry run, would do), one line per action

@@ -21,7 +21,7 @@ using namespace cloudsync::cli;
 // The exit statuses, from the library's table so the help cannot drift from it.
 std::string exit_status_help() {
   std::vector<std::string> items{"0 success", fmt::format("{} usage error", kUsageExitStatus)};
-  for (int i = static_cast<int>(ErrorCode::NotFound); i <= static_cast<int>(ErrorCode::Internal); ++i) {
+  for (int i = static_cast<int>(ErrorCode::NotFound); i <= static_cast<int>(kLastErrorCode); ++i) {
     auto code = static_cast<ErrorCode>(i);
     items.push_back(fmt::format("{} {}", error_code_exit_status(code), error_code_name(code)));
   }

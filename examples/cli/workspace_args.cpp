@@ -21,8 +21,8 @@ void add_limit_flags(CLI::App& cmd, WorkspaceArgs& a) {
                            ->type_name("N")
                            ->capture_default_str();
   a.max_file_size_option = cmd.add_option("--max-file-size", a.limits.max_file_size,
-                                          "Largest file the project may take, in bytes; suffixes k, M, G, T (x1000) and Ki, Mi, Gi, Ti (x1024)")
-                               ->transform(CLI::AsSizeValue(true).description(""))
+                                          "Largest file the project may take, in bytes; suffixes K, M, G, T (x1024)")
+                               ->transform(byte_size())
                                ->type_name("SIZE")
                                ->capture_default_str();
 }

@@ -85,9 +85,14 @@ struct Capabilities {
   } multipart;
 };
 
+class RetryBudget;  // internal: one operation's shared allowance of retries (src/http/retry_budget.hpp)
+
 /// Per-call context. Extended by appending fields.
 struct OpContext {
   const CancelToken* cancel = nullptr;
+  /// Shared by every request of one operation so that retries and resumes
+  /// stay bounded across files; null: each request retries on its own.
+  RetryBudget* retry_budget = nullptr;
   bool cancelled() const noexcept { return cancel != nullptr && cancel->is_cancelled(); }
 };
 

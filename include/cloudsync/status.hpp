@@ -40,7 +40,11 @@ enum class ErrorCode : int {
   Network,             ///< connection refused/reset, DNS, TLS, truncated body
   Unsupported,         ///< the backend or build cannot do this
   Internal,            ///< a bug or an unexpected local I/O failure
+  BadResponse,         ///< the server's answer cannot be understood (malformed XML/JSON, a required field missing)
 };
+
+/// The last ErrorCode: the codes are Ok .. kLastErrorCode, without gaps.
+inline constexpr ErrorCode kLastErrorCode = ErrorCode::BadResponse;
 
 /// Stable lower-case name of a code, e.g. "not_found".
 CLOUDSYNC_API std::string_view error_code_name(ErrorCode code);

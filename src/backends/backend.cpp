@@ -60,7 +60,7 @@ Status StorageBackend::list(ListOptions options, const std::function<Status(cons
     }
     if (page.next_page_token.empty()) return finish();
     if (!sent.insert(sha256_digest(page.next_page_token)).second) {
-      return make_error(ErrorCode::Internal,
+      return make_error(ErrorCode::BadResponse,
                         "listing {}: the server repeated a page token it had already given (after page {}); the "
                         "listing would never end",
                         describe(), pages);

@@ -1,10 +1,13 @@
 // open_backend(): from a URL to a backend. Every provider is listed here
 // explicitly (no static self-registration, which static linking would drop).
+#include "backends/registry.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <cstdint>
 #include <cstdlib>
 #include <initializer_list>
+#include <span>
 #include <utility>
 
 #include "cloudsync/backend.hpp"
@@ -13,7 +16,9 @@
 #include "cloudsync/backends/local.hpp"
 #include "cloudsync/backends/memory.hpp"
 #include "cloudsync/backends/s3.hpp"
+#include "cloudsync/size.hpp"
 #include "core/error.hpp"
+#include "core/redact.hpp"
 #include "core/url.hpp"
 
 namespace cloudsync {
@@ -34,27 +39,11 @@ Result<bool> parse_bool(const std::string& key, const std::string& value) {
   return make_error(ErrorCode::InvalidArgument, "option {} must be true or false, not '{}'", key, value);
 }
 
-// "8388608", "256K", "8M", "8MiB", "1G" (binary multiples) -> bytes.
+// A size option: the one size parser (cloudsync/size.hpp), named after its option.
 Result<uint64_t> parse_size(const std::string& key, const std::string& value) {
-  auto invalid = [&] {
-    return make_error(ErrorCode::InvalidArgument, "option {} must be a size such as 8388608 or 8MiB, not '{}'", key,
-                      value);
-  };
-  uint64_t number = 0;
-  size_t digits = 0;
-  for (; digits < value.size() && value[digits] >= '0' && value[digits] <= '9'; ++digits) {
-    if (number > (UINT64_MAX - 9) / 10) return invalid();
-    number = number * 10 + static_cast<uint64_t>(value[digits] - '0');
-  }
-  std::string unit = value.substr(digits);
-  for (char& c : unit) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  int shift = -1;
-  if (unit.empty() || unit == "b") shift = 0;
-  if (unit == "k" || unit == "kb" || unit == "kib") shift = 10;
-  if (unit == "m" || unit == "mb" || unit == "mib") shift = 20;
-  if (unit == "g" || unit == "gb" || unit == "gib") shift = 30;
-  if (digits == 0 || shift < 0 || number > (UINT64_MAX >> shift)) return invalid();
-  return number << shift;
+  auto size = cloudsync::parse_size(value);
+  if (!size.ok()) return size.status().with_context(fmt::format("option {}", key));
+  return size;
 }
 
 // A whole number within [low, high] (sizes in bytes, counts, milliseconds).
@@ -71,6 +60,29 @@ Result<uint64_t> parse_number(const std::string& key, const std::string& value, 
   }
   return n;
 }
+
+// The option names each factory below takes: what integration add checks
+// before it stores options (tests/unit/registry_test.cpp keeps it in step).
+constexpr std::string_view kFileOptions[] = {"fsync"};
+constexpr std::string_view kS3Options[] = {
+    "provider",      "checksum",        "addressing_style", "conditional_writes", "region",        "endpoint",
+    "access_key_id", "secret_access_key", "session_token",  "profile",            "ca_bundle",     "proxy",
+    "anonymous",     "use_environment", "sign_payload",     "verify_tls",         "part_size",     "multipart_threshold",
+    "min_part_size", "max_attempts"};
+constexpr std::string_view kAzureOptions[] = {"account",    "account_key",      "sas",        "connection_string",
+                                              "endpoint",   "create_container", "block_size", "upload_cutoff"};
+constexpr std::string_view kDriveOptions[] = {
+    "endpoint",      "access_token",     "client_id",            "client_secret",   "refresh_token",
+    "service_account_key", "service_account_file", "scope",      "subject",         "token_uri",
+    "export_formats", "ca_bundle",       "proxy",                "use_trash",       "follow_shortcuts",
+    "acknowledge_abuse", "stop_on_upload_limit", "upload_cutoff", "chunk_size",     "page_size",
+    "pacer_min_sleep_ms", "pacer_burst", "max_attempts"};
+struct SchemeOptions {
+  std::string_view scheme;
+  std::span<const std::string_view> names;
+};
+constexpr SchemeOptions kOptionNames[] = {
+    {"file", kFileOptions}, {"mem", {}}, {"s3", kS3Options}, {"az", kAzureOptions}, {"gdrive", kDriveOptions}};
 
 Status reject_unknown(const BackendOptions& left, std::string_view scheme) {
   if (left.empty()) return Status::OK();
@@ -249,6 +261,19 @@ Result<std::shared_ptr<StorageBackend>> open_gdrive(const StorageUrl& url, Backe
 
 }  // namespace
 
+Status check_option_names(std::string_view url_text, const BackendOptions& options) {
+  CLOUDSYNC_ASSIGN_OR_RETURN(StorageUrl url, parse_storage_url(url_text));
+  for (const SchemeOptions& known : kOptionNames) {
+    if (known.scheme != url.scheme) continue;
+    for (const auto& [key, value] : options) {
+      if (std::find(known.names.begin(), known.names.end(), key) == known.names.end()) {
+        return make_error(ErrorCode::InvalidArgument, "unknown option '{}' for {} URLs", key, url.scheme);
+      }
+    }
+  }
+  return Status::OK();
+}
+
 Result<std::shared_ptr<StorageBackend>> open_backend(std::string_view url_text, const BackendOptions& options) {
   CLOUDSYNC_ASSIGN_OR_RETURN(StorageUrl url, parse_storage_url(url_text));
   if (url.scheme == "file") return open_local(url, options);
@@ -258,7 +283,7 @@ Result<std::shared_ptr<StorageBackend>> open_backend(std::string_view url_text, 
   if (url.scheme == "gdrive") return open_gdrive(url, options);
   return make_error(ErrorCode::InvalidArgument,
                     "unsupported URL scheme '{}' in '{}' (this build knows: file, mem, s3, az, gdrive)",
-                    url.scheme, url_text);
+                    url.scheme, redact_url(url_text));
 }
 
 }  // namespace cloudsync

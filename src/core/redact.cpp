@@ -23,6 +23,22 @@ constexpr std::array<std::string_view, 19> kSecretFields{
     "upload_id",  // a Google resumable-upload session URI lets its holder write the upload
 };
 
+// The providers' credential options, by exact name (their factories in
+// src/backends/registry.cpp read them; the provider headers document them).
+// access_key_id is not among them: it names a key (like an account name) and
+// may be stored; only its secret half may not.
+constexpr std::array<CredentialOption, 9> kCredentialOptions{{
+    {"s3", "secret_access_key"},
+    {"s3", "session_token"},
+    {"az", "account_key"},
+    {"az", "sas"},
+    {"az", "connection_string"},
+    {"gdrive", "access_token"},
+    {"gdrive", "client_secret"},
+    {"gdrive", "refresh_token"},
+    {"gdrive", "service_account_key"},
+}};
+
 // Header-like prefixes whose whole remaining value (to end of line) is secret.
 constexpr std::array<std::string_view, 4> kSecretSchemes{"bearer ", "sharedkey ", "aws4-hmac-sha256 ", "basic "};
 
@@ -61,14 +77,14 @@ std::string mask_fields(std::string_view in) {
   while (i < in.size()) {
     bool masked = false;
     if (!is_name_char(i > 0 ? in[i - 1] : ' ')) {
-      for (std::string_view field : kSecretFields) {
-        if (!iequals_at(in, i, field)) continue;
+      auto field_at = [&](std::string_view field) -> bool {
+        if (!iequals_at(in, i, field)) return false;
         size_t j = i + field.size();
-        if (j < in.size() && is_name_char(in[j])) continue;  // longer name, e.g. "signatures"
+        if (j < in.size() && is_name_char(in[j])) return false;  // longer name, e.g. "signatures"
         size_t k = j;
         if (k < in.size() && (in[k] == '"' || in[k] == '\'')) ++k;  // closing quote of a JSON key
         while (k < in.size() && in[k] == ' ') ++k;
-        if (k >= in.size() || (in[k] != '=' && in[k] != ':')) continue;
+        if (k >= in.size() || (in[k] != '=' && in[k] != ':')) return false;
         ++k;
         while (k < in.size() && in[k] == ' ') ++k;
         char quote = 0;
@@ -79,13 +95,15 @@ std::string mask_fields(std::string_view in) {
         } else {
           while (v < in.size() && !ends_value(in[v])) ++v;
         }
-        if (v == k) continue;  // nothing to hide
+        if (v == k) return false;  // nothing to hide
         out.append(in.substr(i, k - i));
         out.append(kMask);
         i = v;
-        masked = true;
-        break;
-      }
+        return true;
+      };
+      masked = std::any_of(kSecretFields.begin(), kSecretFields.end(), field_at) ||
+               std::any_of(kCredentialOptions.begin(), kCredentialOptions.end(),
+                           [&](const CredentialOption& o) { return field_at(o.name); });
       if (!masked) {
         for (std::string_view scheme : kSecretSchemes) {
           if (!iequals_at(in, i, scheme)) continue;
@@ -106,7 +124,41 @@ std::string mask_fields(std::string_view in) {
   return out;
 }
 
+// "scheme://user:password@host" -> "scheme://***@host": whatever precedes '@'
+// in a URL's authority is a credential (S3 keys, a proxy's password).
+std::string mask_url_userinfo(std::string_view in) {
+  std::string out;
+  out.reserve(in.size());
+  size_t i = 0;
+  for (size_t sep = in.find("://"); sep != std::string_view::npos; sep = in.find("://", sep + 3)) {
+    size_t start = sep + 3;
+    size_t end = start;
+    while (end < in.size() && in[end] != '/' && in[end] != '?' && in[end] != '#' && !ends_value(in[end])) ++end;
+    size_t at = in.substr(start, end - start).rfind('@');
+    if (at == std::string_view::npos || at == 0) continue;
+    out.append(in.substr(i, start - i));
+    out.append(kMask);
+    i = start + at;  // keeps the '@'
+  }
+  out.append(in.substr(i));
+  return out;
+}
+
 }  // namespace
+
+std::span<const CredentialOption> credential_options() { return kCredentialOptions; }
+
+bool is_credential_option(std::string_view name) {
+  return std::any_of(kCredentialOptions.begin(), kCredentialOptions.end(),
+                     [&](const CredentialOption& o) { return o.name == name; });
+}
+
+std::string redact_url(std::string_view url) {
+  std::string out = mask_url_userinfo(url);
+  size_t query = out.find('?');
+  if (query != std::string::npos) out.replace(query + 1, std::string::npos, kMask);
+  return out;
+}
 
 void register_secret(std::string_view secret) {
   if (secret.size() < 6) return;
@@ -131,7 +183,7 @@ std::string redact(std::string_view text) {
       }
     }
   }
-  return mask_fields(out);
+  return mask_fields(mask_url_userinfo(out));
 }
 
 }  // namespace cloudsync

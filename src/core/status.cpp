@@ -12,7 +12,7 @@ namespace cloudsync {
 // The one table that maps each ErrorCode to everything outside the C++ API
 // sees of it: its name, its C ABI code, its CLI exit status and whether a
 // retry can cure it. Append only, in enum order.
-static constexpr std::array<ErrorCodeInfo, 16> kErrorTable{{
+static constexpr std::array<ErrorCodeInfo, 17> kErrorTable{{
     {ErrorCode::Ok, "ok", 0, 0, false},
     {ErrorCode::NotFound, "not_found", -1, 3, false},
     {ErrorCode::AlreadyExists, "already_exists", -2, 4, false},
@@ -29,7 +29,11 @@ static constexpr std::array<ErrorCodeInfo, 16> kErrorTable{{
     {ErrorCode::Network, "network", -13, 15, true},
     {ErrorCode::Unsupported, "unsupported", -14, 16, false},
     {ErrorCode::Internal, "internal", -15, 1, false},
+    // The server's fault, not ours: told apart from Internal so that a host
+    // (and the CLI's exit status) does not report a bug in cloudsync.
+    {ErrorCode::BadResponse, "bad_response", -16, 17, false},
 }};
+static_assert(kErrorTable.size() == static_cast<size_t>(kLastErrorCode) + 1, "one table row per ErrorCode");
 
 const ErrorCodeInfo& error_code_info(ErrorCode code) {
   auto i = static_cast<size_t>(code);

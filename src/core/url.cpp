@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "core/error.hpp"
+#include "core/redact.hpp"
 
 namespace cloudsync {
 
@@ -55,6 +56,60 @@ Result<std::string> percent_decode(std::string_view text, bool plus_is_space) {
   return out;
 }
 
+std::string without_credentials(std::string_view text) {
+  size_t sep = text.find("://");
+  if (sep == std::string_view::npos || text.substr(0, sep) == "file") return std::string(text);
+  std::string_view rest = text.substr(sep + 3);
+  std::string_view authority = rest.substr(0, rest.find('/'));
+  size_t at = authority.rfind('@');
+  if (at != std::string_view::npos) rest.remove_prefix(at + 1);
+  rest = rest.substr(0, rest.find('?'));
+  return std::string(text.substr(0, sep + 3)) + std::string(rest);
+}
+
+// Never "store it in the integration": options are per run, and a project
+// keeps no secret.
+std::string_view credentials_hint(std::string_view scheme) {
+  if (scheme == "s3") {
+    return "give the keys through AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE), or for one run as "
+           "the options access_key_id and secret_access_key";
+  }
+  if (scheme == "az") {
+    return "give a SAS through AZURE_STORAGE_SAS_TOKEN (or AZURE_STORAGE_ACCOUNT and AZURE_STORAGE_KEY, or "
+           "AZURE_STORAGE_CONNECTION_STRING), or for one run as the option sas";
+  }
+  if (scheme == "gdrive") {
+    return "give them through GOOGLE_APPLICATION_CREDENTIALS, or for one run as the options access_token or "
+           "client_id, client_secret and refresh_token";
+  }
+  return "give them through the environment or as options for one run";
+}
+
+namespace {
+
+// Credentials in a URL would be stored with an integration and shown wherever
+// the URL is: they are refused, and the message shows the URL redacted.
+Status refuse_credentials(const StorageUrl& url, std::string_view text, std::string_view authority,
+                          std::string_view rest) {
+  if (authority.find('@') != std::string_view::npos) {
+    return make_error(ErrorCode::InvalidArgument,
+                      "URL '{}' carries credentials (the part before '@'); URLs never do, because they are stored "
+                      "and shown: {} (the project never stores them, a host passes them with its credentials "
+                      "callback)",
+                      redact_url(text), credentials_hint(url.scheme));
+  }
+  if (rest.find('?') != std::string_view::npos) {
+    return make_error(ErrorCode::InvalidArgument,
+                      "URL '{}' has a query string, which {} URLs do not take: a SAS or a signature there is a "
+                      "credential, and URLs are stored and shown. {} (the project never stores them, a host passes "
+                      "them with its credentials callback). Write a '?' in a name as %3F",
+                      redact_url(text), url.scheme, credentials_hint(url.scheme));
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
 Result<StorageUrl> parse_storage_url(std::string_view text) {
   if (text.empty()) return make_error(ErrorCode::InvalidArgument, "empty URL");
   size_t sep = text.find("://");
@@ -77,14 +132,17 @@ Result<StorageUrl> parse_storage_url(std::string_view text) {
     // file:///abs/path or file://localhost/abs/path; the path is percent-decoded.
     if (rest.substr(0, 9) == "localhost") rest.remove_prefix(9);
     if (rest.empty() || rest.front() != '/') {
-      return make_error(ErrorCode::InvalidArgument, "file URL '{}' must be file:///absolute/path", text);
+      return make_error(ErrorCode::InvalidArgument, "file URL '{}' must be file:///absolute/path", redact_url(text));
     }
     CLOUDSYNC_ASSIGN_OR_RETURN(url.path, percent_decode(rest));
     return url;
   }
   size_t slash = rest.find('/');
+  CLOUDSYNC_RETURN_IF_ERROR(refuse_credentials(url, text, rest.substr(0, slash), rest));
   url.root = std::string(rest.substr(0, slash));
-  if (url.root.empty()) return make_error(ErrorCode::InvalidArgument, "URL '{}' names no bucket or container", text);
+  if (url.root.empty()) {
+    return make_error(ErrorCode::InvalidArgument, "URL '{}' names no bucket or container", redact_url(text));
+  }
   if (slash != std::string_view::npos) {
     std::string_view path = rest.substr(slash + 1);
     while (!path.empty() && path.back() == '/') path.remove_suffix(1);

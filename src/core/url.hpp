@@ -23,7 +23,18 @@ struct StorageUrl {
 };
 
 /// Parses a URL or a plain local path ("/abs", "./rel", "rel" -> scheme "file",
-/// path = the local path as given).
+/// path = the local path as given). Refuses (InvalidArgument) a storage URL
+/// that carries credentials: "user:password@" or a query string (a SAS,
+/// a presigned signature); the message shows the URL redacted.
 Result<StorageUrl> parse_storage_url(std::string_view text);
+
+/// `text` with the credentials parse_storage_url() refuses taken out: the
+/// "user:password@" of a storage URL and its query string. Plain paths and
+/// file URLs come back unchanged.
+std::string without_credentials(std::string_view text);
+
+/// Where a provider's credentials go instead of a URL or a stored option, for
+/// error messages: "give a SAS through AZURE_STORAGE_SAS_TOKEN ...".
+std::string_view credentials_hint(std::string_view scheme);
 
 }  // namespace cloudsync

@@ -13,6 +13,7 @@
 #include "core/time.hpp"
 #include "core/url.hpp"
 #include "core/utf8.hpp"
+#include "engine/integration_spec.hpp"
 #include "engine/manifest.hpp"
 #include "engine/selection.hpp"
 #include "engine/workspace_state.hpp"
@@ -353,14 +354,7 @@ Result<Integration> Workspace::add_integration(IntegrationSpec spec) {
     return make_error(ErrorCode::InvalidArgument, "integration type '{}' must be lower-case letters, digits or '_'",
                       spec.type);
   }
-  for (const auto& [key, value] : spec.options) {
-    if (is_secret_option(key)) {
-      return make_error(ErrorCode::InvalidArgument,
-                        "option '{}' looks like a credential: supply it when the workspace is opened "
-                        "(credentials), so that it is never stored in the project",
-                        key);
-    }
-  }
+  CLOUDSYNC_RETURN_IF_ERROR(check_integration_spec(spec, !impl_->options.backend_factory));
   for (const std::string& f : spec.selected_folders) {
     std::string trimmed = f;
     while (!trimmed.empty() && trimmed.back() == '/') trimmed.pop_back();
@@ -441,6 +435,7 @@ Result<OperationResult> Workspace::import_files(std::string_view name, const Imp
   std::lock_guard guard(impl_->mutex);
   CLOUDSYNC_ASSIGN_OR_RETURN(WorkspaceLock lock, impl_->lock());
   CLOUDSYNC_ASSIGN_OR_RETURN(const Integration* integ, impl_->require(name));
+  CLOUDSYNC_RETURN_IF_ERROR(check_import_request(request));
   CLOUDSYNC_ASSIGN_OR_RETURN(auto remote, impl_->remote(*integ));
   CLOUDSYNC_ASSIGN_OR_RETURN(auto local, impl_->local(*integ));
   OpContext ctx{cancel};

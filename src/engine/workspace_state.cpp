@@ -9,6 +9,9 @@
 
 #include "core/error.hpp"
 #include "core/json.hpp"
+#include "core/log.hpp"
+#include "core/redact.hpp"
+#include "core/url.hpp"
 
 namespace cloudsync {
 
@@ -18,14 +21,9 @@ namespace {
 constexpr int kStateVersion = 1;
 }
 
-bool is_secret_option(std::string_view key) {
-  static constexpr std::array<std::string_view, 8> kMarkers{"secret", "token",      "password",          "private_key",
-                                                            "account_key", "credential", "connection_string", "sas"};
-  std::string lower;
-  for (char c : key) lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
-  return std::any_of(kMarkers.begin(), kMarkers.end(),
-                     [&](std::string_view m) { return lower.find(m) != std::string::npos; });
-}
+// Exact names, one list (core/redact.cpp) for refusing, skipping and masking:
+// a guess by substring ("token") refused token_uri, which is no secret.
+bool is_secret_option(std::string_view key) { return is_credential_option(key); }
 
 Result<std::vector<Integration>> load_integrations(const fs::path& file) {
   std::vector<Integration> out;
@@ -56,7 +54,14 @@ Result<std::vector<Integration>> load_integrations(const fs::path& file) {
     }
     integ.id = *id;
     integ.spec.name = *name;
-    integ.spec.url = *url;
+    // A state file written before URLs were checked may hold credentials in
+    // one: they are dropped here, so they are never shown and the next save
+    // leaves them out (credentials come from the environment or the host).
+    integ.spec.url = without_credentials(*url);
+    if (integ.spec.url != *url) {
+      log(LogLevel::Warn, "{}: the URL of integration '{}' carried credentials; they were dropped and are no longer "
+          "used (give them through the environment or the credentials callback)", what, *name);
+    }
     integ.spec.type = *type;
     integ.folder = *folder;
     integ.spec.writeback = writeback.value_or(false);
@@ -65,6 +70,7 @@ Result<std::vector<Integration>> load_integrations(const fs::path& file) {
     if (opts != v.MemberEnd() && opts->value.IsObject()) {
       for (const auto& m : opts->value.GetObject()) {
         if (!m.value.IsString()) return make_error(ErrorCode::InvalidArgument, "{}: option values must be strings", what);
+        if (is_secret_option(m.name.GetString())) continue;  // from an older state file: never used, never shown
         integ.spec.options[m.name.GetString()] = m.value.GetString();
       }
     }

@@ -19,7 +19,7 @@ Status save_integrations(const std::filesystem::path& file, const std::vector<In
 /// Writes an integration as JSON (the state file's and the C ABI's form).
 void write_integration(JsonWriter& w, const Integration& integration);
 
-/// True for option names that carry credentials; they are never persisted.
+/// True for the providers' credential options (exact names); never persisted.
 bool is_secret_option(std::string_view key);
 
 /// An exclusive advisory lock (flock) on a file, held while the object lives.

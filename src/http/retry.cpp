@@ -12,6 +12,7 @@
 #include "core/log.hpp"
 #include "core/time.hpp"
 #include "http/internal.hpp"
+#include "http/retry_budget.hpp"
 
 namespace cloudsync::http {
 
@@ -75,6 +76,7 @@ Result<Response> send_with_retry(const RetryPolicy& policy, const OpContext& ctx
     if (ctx.cancelled()) return make_error(ErrorCode::Cancelled, "{} cancelled", label(what));
     Result<Response> result = attempt(n);
     Outcome outcome = classify(result);
+    if (outcome == Outcome::Success) retry_progress(ctx);
     if (outcome != Outcome::Retry) return result;
 
     auto give_up = [&](std::string_view why) -> Result<Response> {
@@ -86,6 +88,10 @@ Result<Response> send_with_retry(const RetryPolicy& policy, const OpContext& ctx
           fmt::format("{} attempts in {} ms, last", n, elapsed.count()));
     };
 
+    // Every transient failure is counted against the operation's budget, the
+    // last attempt's too: it is what tells the next file not to insist.
+    int kind = result.ok() ? retry_kind_http(result->status) : retry_kind(result.status().code());
+    if (!retry_allowed(ctx, kind)) return give_up(ctx.retry_budget->why());
     if (n >= max_attempts) return give_up("attempt limit reached");
     if (ctx.cancelled()) return make_error(ErrorCode::Cancelled, "{} cancelled", label(what));
 

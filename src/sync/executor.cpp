@@ -8,6 +8,7 @@
 #include "core/error.hpp"
 #include "core/log.hpp"
 #include "core/parallel.hpp"
+#include "http/retry_budget.hpp"
 
 namespace cloudsync {
 
@@ -48,7 +49,12 @@ Path key_of(const std::string& key) {
 
 Result<SyncReport> execute_plan(const Plan& plan, StorageBackend& source, StorageBackend& destination,
                                 const ApplyOptions& options, const TransferOptions& transfer_options,
-                                ProgressTracker& progress, const ExecuteHooks& hooks, const OpContext& ctx) {
+                                ProgressTracker& progress, const ExecuteHooks& hooks, const OpContext& caller_ctx) {
+  // One retry budget for the whole run (unless the caller brought one): when
+  // the store fails every request, the files after the first few fail fast.
+  RetryBudget budget;
+  OpContext ctx = caller_ctx;
+  if (ctx.retry_budget == nullptr) ctx.retry_budget = &budget;
   auto started = std::chrono::steady_clock::now();
   size_t deletes = plan.count(ActionKind::Delete);
   if (options.max_delete && deletes > *options.max_delete) {

@@ -11,6 +11,7 @@
 #include "core/hash.hpp"
 #include "core/log.hpp"
 #include "core/parallel.hpp"
+#include "http/retry_budget.hpp"
 
 namespace cloudsync {
 
@@ -108,10 +109,15 @@ Result<TransferResult> download_to_local(StorageBackend& src, const Path& src_ke
   get.if_match = src_meta.etag;
   Result<ObjectMeta> got = Status(ErrorCode::Internal, "no attempt made");
   for (uint32_t attempt = 0;; ++attempt) {
+    uint64_t written_before = sink.written();
     got = src.get(src_key, get, sink, ctx);
     if (got.ok()) break;
     ErrorCode code = got.status().code();
-    bool resumable = is_transient(code) && attempt < options.resume_attempts && !ctx.cancelled() &&
+    // Bytes that arrived are progress; a spent operation budget (the HTTP
+    // layer counts every failed attempt) means this file does not insist.
+    if (sink.written() > written_before) retry_progress(ctx);
+    bool budget_left = ctx.retry_budget == nullptr || !ctx.retry_budget->spent();
+    bool resumable = is_transient(code) && attempt < options.resume_attempts && !ctx.cancelled() && budget_left &&
                      (sink.written() == 0 || (src.capabilities().ranged_get && !src_meta.etag.empty()));
     if (!resumable) {
       if (code == ErrorCode::PreconditionFailed) {

@@ -157,7 +157,7 @@ TEST_CASE("azure XML answers nested absurdly deep are refused, not walked", "[az
   for (int i = 0; i < 100'000; ++i) deep += "<x>";
   for (int i = 0; i < 100'000; ++i) deep += "</x>";
   auto page = azure::parse_list_blobs("<EnumerationResults><Blobs>" + deep + "</Blobs></EnumerationResults>");
-  REQUIRE_CODE(page, ErrorCode::Internal);
+  REQUIRE_CODE(page, ErrorCode::BadResponse);
   CHECK_THAT(page.status().message(), Catch::Contains("nested deeper than"));
   // An error document that deep: the status decides, the body is ignored.
   auto error = azure::parse_azure_error(answer(500, "", "<Error><Code>" + deep + "</Code></Error>"));

@@ -7,6 +7,7 @@ its exit status. Run one group with: test_cli.py --cli PATH LsTest
 """
 
 import argparse
+import http.server
 import json
 import os
 import pty
@@ -15,6 +16,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import unittest
 
 CLI = None  # set from --cli
@@ -30,6 +32,8 @@ EXIT = {
     "limit_exceeded": 9,
     "conflict": 10,
     "cancelled": 14,
+    "unauthenticated": 7,
+    "bad_response": 17,
 }
 
 SUBCOMMANDS = [
@@ -47,16 +51,97 @@ SUBCOMMANDS = [
 ]
 
 
-def run(*args, cwd=None):
-    """Runs the CLI; stdout and stderr are text, stderr is not a terminal."""
+def run(*args, cwd=None, env=None):
+    """Runs the CLI; stdout and stderr are text, stderr is not a terminal.
+    `env` adds to (or, with None values, removes from) the environment."""
+    full_env = None
+    if env is not None:
+        full_env = dict(os.environ)
+        for key, value in env.items():
+            if value is None:
+                full_env.pop(key, None)
+            else:
+                full_env[key] = value
     return subprocess.run(
         [CLI, *args],
         cwd=cwd,
+        env=full_env,
         stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
         timeout=120,
     )
+
+
+def files_containing(root, needle):
+    """Every file below root whose bytes contain needle."""
+    found = []
+    for dirpath, _, filenames in os.walk(root):
+        for name in filenames:
+            path = os.path.join(dirpath, name)
+            with open(path, "rb") as f:
+                if needle.encode() in f.read():
+                    found.append(path)
+    return found
+
+
+# Environment without any provider credential or config, so that a test sees
+# only what it passes itself.
+CLEAN_ENV = {
+    k: None
+    for k in (
+        "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_DEFAULT_PROFILE",
+        "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3",
+        "AZURE_STORAGE_CONNECTION_STRING", "AZURE_STORAGE_ACCOUNT", "AZURE_STORAGE_KEY", "AZURE_STORAGE_SAS_TOKEN",
+        "GOOGLE_APPLICATION_CREDENTIALS", "http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY",
+        "all_proxy",
+    )
+}
+
+
+class GarbageServer:
+    """A local HTTP server that answers every request with 200 and a body that
+    is neither XML nor JSON (or `body`, when set): a broken store or proxy."""
+
+    def __init__(self):
+        server = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def answer(self, with_body):
+                data = server.body.encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/xml")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                if with_body:
+                    self.wfile.write(data)
+                server.requests.append(self.requestline)
+
+            def do_GET(self):
+                self.answer(True)
+
+            def do_HEAD(self):
+                self.answer(False)
+
+            def do_PUT(self):
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                self.answer(True)
+
+            do_POST = do_PUT
+
+            def log_message(self, *args):
+                pass
+
+        self.body = "this is <neither XML nor {JSON"
+        self.requests = []
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
 
 
 def write_tree(root, files):
@@ -417,6 +502,17 @@ class CopySyncTest(CliTestCase):
         self.assertEqual((r.stdout, r.stderr), ("", ""))
         self.assertEqual(read_tree(self.dst), read_tree(self.src))
 
+    def test_quiet_keeps_the_deletions_withheld_warning(self):
+        # A safety signal, like an error: -q hides the summary, not this.
+        empty = self.path("empty")
+        os.makedirs(empty)
+        write_tree(self.dst, {"keep.txt": "keep"})
+        r = run("sync", empty, self.dst, "--delete-extraneous", "-q")
+        self.assertExit(r, 0)
+        self.assertEqual(r.stdout, "")
+        self.assertRegex(r.stderr, r"^cloudsync: warning: .*withheld")
+        self.assertEqual(read_tree(self.dst), {"keep.txt": "keep"})
+
     def test_verbose_prints_library_log_lines(self):
         # The local backend logs (at debug level) that it skips a symlink.
         os.symlink(self.path("src", "a.txt"), self.path("src", "link"))
@@ -572,6 +668,17 @@ class WorkspaceFlowTest(CliTestCase):
         self.assertNotIn("data/y.txt", read_tree(self.folder))
 
 
+    def test_quiet_sync_keeps_the_deletions_withheld_warning(self):
+        self.assertExit(self.cli("integration", "add", "Team Files", "--url", file_url(self.remote)), 0)
+        self.assertExit(self.cli("sync", "--integration", "Team Files", "--folder", "data"), 0)
+        shutil.rmtree(os.path.join(self.remote, "data"))
+        r = self.cli("sync", "--integration", "Team Files", "--folder", "data", "--delete-extraneous", "-q")
+        self.assertExit(r, 0)
+        self.assertEqual(r.stdout, "")
+        self.assertIn("withheld", r.stderr)
+        self.assertEqual(sorted(read_tree(self.folder)), ["data/x.txt", "data/y.txt"])
+
+
 class WorkspaceErrorsTest(CliTestCase):
     def setUp(self):
         super().setUp()
@@ -669,6 +776,256 @@ class WorkspaceErrorsTest(CliTestCase):
         r = self.cli("sync", "--integration", "RO", "--json")
         self.assertExit(r, EXIT["conflict"])
         self.assertEqual(self.json_of(r)["report"]["summary"]["conflict"], 1)
+
+class SecretsTest(CliTestCase):
+    """Credentials in URLs or stored options are refused and never echoed:
+    not on stdout or stderr, not in --json, not in the project's state."""
+
+    SIG = "c2VjcmV0LXNpZ25hdHVyZS12YWx1ZS0wMTIzNDU2Nzg5"
+    AWS_SECRET = "wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY"
+    DRIVE_SECRET = "drive-password-7f3a9c1e5b"
+
+    def setUp(self):
+        super().setUp()
+        self.project = self.path("project")
+        os.makedirs(self.project)
+        self.src = self.path("src")
+        write_tree(self.src, {"a.txt": "a"})
+        # (URL, its secret, what the message must point to)
+        self.urls = [
+            (f"az://container/dir?sv=2022-11-02&ss=b&srt=co&sp=rl&sig={self.SIG}", self.SIG, "AZURE_STORAGE_SAS_TOKEN"),
+            (f"az://container?sig={self.SIG}", self.SIG, "AZURE_STORAGE_SAS_TOKEN"),
+            (f"s3://AKIAIOSFODNN7EXAMPLE:{self.AWS_SECRET}@bucket/dir", self.AWS_SECRET, "AWS_ACCESS_KEY_ID"),
+            (f"gdrive://someone:{self.DRIVE_SECRET}@folderid/x", self.DRIVE_SECRET, "GOOGLE_APPLICATION_CREDENTIALS"),
+        ]
+
+    def cli(self, *args):
+        return run(*args, "--project", self.project, env=CLEAN_ENV)
+
+    def assertNoSecretAnywhere(self, results, secret):
+        for r in results:
+            self.assertNotIn(secret, r.stdout + r.stderr, " ".join(map(str, r.args)))
+        self.assertEqual(files_containing(self.project, secret), [])
+
+    def test_integration_add_refuses_credentials_in_urls(self):
+        for url, secret, hint in self.urls:
+            with self.subTest(url=url):
+                results = [self.cli("integration", "add", "S", "--url", url),
+                           self.cli("integration", "add", "S", "--url", url, "--json"),
+                           self.cli("integration", "add", "S", "--url", url, "-q", "-vvv")]
+                for r in results:
+                    self.assertFailsWith(r, EXIT["invalid_argument"])
+                    self.assertIn(hint, r.stderr)
+                    self.assertIn("credentials callback", r.stderr)
+                self.assertEqual(self.json_of(results[1])["error"]["code"], "invalid_argument")
+                listed = [self.cli("integration", "list"), self.cli("integration", "list", "--json")]
+                self.assertEqual(self.json_of(listed[1])["integrations"], [])
+                self.assertNoSecretAnywhere(results + listed, secret)
+
+    def test_one_off_commands_never_print_the_secret(self):
+        for url, secret, _ in self.urls:
+            for args in (["ls", url], ["ls", "--json", url], ["ls", "-R", "-vvv", url],
+                         ["copy", self.src, url, "--dry-run"], ["sync", url, self.path("dst"), "--json", "-vvv"],
+                         ["copy", url, self.path("dst"), "-q"]):
+                with self.subTest(args=args):
+                    r = run(*args, env=CLEAN_ENV)
+                    self.assertExit(r, EXIT["invalid_argument"])
+                    self.assertNotIn(secret, r.stdout + r.stderr)
+                    self.assertIn("credentials", r.stderr)
+        self.assertFalse(os.path.exists(self.path("dst")))
+
+    def test_credential_options_are_refused_by_exact_name(self):
+        secret = "s3cr3t-option-value-0123456789"
+        cases = [("s3://bucket", name) for name in ("secret_access_key", "session_token")]
+        cases += [("az://container", name) for name in ("account_key", "sas", "connection_string")]
+        cases += [("gdrive://folder", name)
+                  for name in ("access_token", "client_secret", "refresh_token", "service_account_key")]
+        # A secret meant for one provider is still a secret under another's URL.
+        cases += [("s3://bucket", "sas"), ("az://container", "refresh_token")]
+        for url, name in cases:
+            with self.subTest(url=url, option=name):
+                r = self.cli("integration", "add", "S", "--url", url, "-o", f"{name}={secret}")
+                self.assertFailsWith(r, EXIT["invalid_argument"])
+                self.assertIn(f"option '{name}' is a credential", r.stderr)
+                self.assertIn("credentials callback", r.stderr)
+                self.assertNoSecretAnywhere([r], secret)
+        self.assertEqual(self.json_of(self.cli("integration", "list", "--json"))["integrations"], [])
+
+    def test_options_that_are_no_credentials_are_stored(self):
+        stored = {
+            "D": ("gdrive://folder", {"token_uri": "https://oauth2.example.com/token", "endpoint": "http://127.0.0.1:9",
+                                      "client_id": "123.apps.example.com", "scope": "drive.readonly",
+                                      "subject": "user@example.com", "service_account_file": "/etc/sa.json",
+                                      "export_formats": "docx,xlsx"}),
+            "S": ("s3://bucket/prefix", {"region": "eu-west-1", "endpoint": "http://127.0.0.1:9000",
+                                         "access_key_id": "AKIAIOSFODNN7EXAMPLE",
+                                         "profile": "dev", "part_size": "8M", "proxy": "http://proxy:3128"}),
+            "A": ("az://container", {"account": "myaccount", "endpoint": "http://127.0.0.1:10000/myaccount"}),
+        }
+        for name, (url, options) in stored.items():
+            args = ["integration", "add", name, "--url", url]
+            for k, v in options.items():
+                args += ["-o", f"{k}={v}"]
+            self.assertExit(self.cli(*args), 0)
+        listed = {i["name"]: i for i in self.json_of(self.cli("integration", "list", "--json"))["integrations"]}
+        for name, (_, options) in stored.items():
+            self.assertEqual(listed[name]["options"], options)
+
+    def test_credentials_in_an_older_state_file_are_dropped_and_never_shown(self):
+        state = os.path.join(self.project, ".cloudsync", "workspace.json")
+        os.makedirs(os.path.dirname(state))
+        with open(state, "w", encoding="utf-8") as f:
+            json.dump({"version": 1, "integrations": [
+                {"id": "0123456789abcdef", "name": "Old", "type": "s3", "folder": "external-files/s3/old",
+                 "url": f"s3://AKIAIOSFODNN7EXAMPLE:{self.AWS_SECRET}@bucket/dir", "writeback": False,
+                 "selected_folders": [], "options": {"session_token": self.SIG, "region": "eu-west-1"}},
+                {"id": "fedcba9876543210", "name": "Older", "type": "azure", "folder": "external-files/azure/older",
+                 "url": f"az://container/dir?sv=2022-11-02&sig={self.SIG}", "writeback": False,
+                 "selected_folders": [], "options": {}}]}, f)
+        results = [self.cli("integration", "list"), self.cli("integration", "list", "--json", "-vv"),
+                   self.cli("status", "Old")]
+        for r in results:
+            self.assertExit(r, 0)
+        listed = {i["name"]: i for i in self.json_of(results[1])["integrations"]}
+        self.assertEqual(listed["Old"]["url"], "s3://bucket/dir")
+        self.assertEqual(listed["Old"]["options"], {"region": "eu-west-1"})
+        self.assertEqual(listed["Older"]["url"], "az://container/dir")
+        # The next save rewrites the state without them.
+        results.append(self.cli("integration", "add", "New", "--url", file_url(self.src)))
+        self.assertExit(results[-1], 0)
+        self.assertNoSecretAnywhere(results, self.AWS_SECRET)
+        self.assertNoSecretAnywhere(results, self.SIG)
+
+    def test_option_values_and_typos_that_would_store_a_secret_are_refused(self):
+        secret = "pr0xy-passw0rd-0123456789"
+        for option in (f"proxy=http://user:{secret}@proxy.example.com:3128",  # a password inside a URL value
+                       f"endpoint=https://x.example.com/?sig={secret}",
+                       f"secret_key={secret}",                                # a typo of secret_access_key
+                       f"aws_secret_access_key={secret}"):
+            with self.subTest(option=option.split("=")[0]):
+                r = self.cli("integration", "add", "S", "--url", "s3://bucket", "-o", option)
+                self.assertFailsWith(r, EXIT["invalid_argument"])
+                self.assertNoSecretAnywhere([r], secret)
+        r = self.cli("integration", "add", "S", "--url", "s3://bucket", "-o", "regoin=eu-west-1")
+        self.assertFailsWith(r, EXIT["invalid_argument"])
+        self.assertIn("unknown option 'regoin' for s3 URLs", r.stderr)
+        self.assertEqual(self.json_of(self.cli("integration", "list", "--json"))["integrations"], [])
+
+
+class InputValidationTest(CliTestCase):
+    """Bad numbers, sizes, selectors and names are refused before anything runs."""
+
+    def setUp(self):
+        super().setUp()
+        self.remote = self.path("remote")
+        self.project = self.path("project")
+        os.makedirs(self.project)
+        write_tree(self.remote, {"a.txt": "a", "big.txt": "x" * 1001, "dir/c.txt": "c"})
+        self.assertExit(self.cli("integration", "add", "RO", "--url", file_url(self.remote)), 0)
+        self.external = os.path.join(self.project, "external-files")
+
+    def cli(self, *args):
+        return run(*args, "--project", self.project)
+
+    def test_bad_sizes_and_numbers_are_usage_errors(self):
+        cases = {
+            "negative size": ["import", "RO", "a.txt", "--max-file-size", "-5"],
+            "size with an exponent": ["import", "RO", "a.txt", "--max-file-size", "1e23"],
+            "size beyond 2^64": ["import", "RO", "a.txt", "--max-file-size", "99999999999999999999"],
+            "fractional size": ["import", "RO", "a.txt", "--max-file-size", "1.5G"],
+            "size in sync": ["sync", "--integration", "RO", "--max-file-size", "-5"],
+            "negative max-files": ["import", "RO", "a.txt", "--max-files", "-1"],
+            "max-files with an exponent": ["import", "RO", "a.txt", "--max-files", "1e3"],
+            "fractional transfers": ["import", "RO", "a.txt", "--transfers", "1.5"],
+            "fractional max-delete": ["sync", "--integration", "RO", "--max-delete", "1.5"],
+        }
+        for what, args in cases.items():
+            with self.subTest(what):
+                r = self.cli(*args)
+                self.assertFailsWith(r, EXIT["usage"])
+                self.assertEqual(r.stdout, "")
+        self.assertFalse(os.path.exists(self.external))
+
+    def test_sizes_use_binary_multiples(self):
+        # 1K is 1024 bytes, as in -o part_size=8M (one size parser).
+        r = self.cli("import", "RO", "big.txt", "--max-file-size", "1K")
+        self.assertExit(r, 0)
+        r = self.cli("import", "RO", "big.txt", "--max-file-size", "1000")
+        self.assertFailsWith(r, EXIT["limit_exceeded"])  # a plain number is bytes
+        r = self.cli("import", "RO", "a.txt", "dir/", "--max-file-size", "1k")
+        self.assertExit(r, 0)
+
+    def test_empty_selector_is_refused(self):
+        for selector in ("", "/", "  "):
+            with self.subTest(selector=selector):
+                r = self.cli("import", "RO", selector)
+                self.assertFailsWith(r, EXIT["usage"])
+                r = self.cli("import", "RO", "a.txt", selector)
+                self.assertFailsWith(r, EXIT["usage"])
+        self.assertFalse(os.path.exists(self.external))
+
+    def test_names_that_cannot_name_a_folder_are_refused(self):
+        r = self.cli("integration", "add", "n" * 300, "--url", file_url(self.remote))
+        self.assertFailsWith(r, EXIT["invalid_argument"])
+        self.assertIn("at most 255", r.stderr)
+        r = self.cli("integration", "add", "Long", "--type", "t" * 300, "--url", file_url(self.remote))
+        self.assertFailsWith(r, EXIT["invalid_argument"])
+        r = self.cli("integration", "add", "tab\there", "--url", file_url(self.remote))
+        self.assertFailsWith(r, EXIT["invalid_argument"])
+        names = [i["name"] for i in self.json_of(self.cli("integration", "list", "--json"))["integrations"]]
+        self.assertEqual(names, ["RO"])
+        # The longest name allowed still works end to end.
+        self.assertExit(self.cli("integration", "add", "m" * 255, "--url", file_url(self.remote)), 0)
+        self.assertExit(self.cli("import", "m" * 255, "a.txt"), 0)
+        self.assertTrue(os.path.isfile(os.path.join(self.external, "local", "m" * 255, "a.txt")))
+
+
+class ProviderAnswersTest(CliTestCase):
+    """What the providers' servers (and their configuration files) make of a run."""
+
+    def setUp(self):
+        super().setUp()
+        self.server = GarbageServer()
+        self.addCleanup(self.server.close)
+        self.home = self.path("home")
+        os.makedirs(self.home)
+        self.env = dict(CLEAN_ENV, HOME=self.home)
+
+    def test_an_answer_that_does_not_parse_is_bad_response(self):
+        sas_sig = "c2FzLXNpZ25hdHVyZS0wMTIzNDU2Nzg5YWJjZGVm"
+        cases = {
+            "s3": ["ls", "s3://bucket/dir", "-o", f"endpoint={self.server.url}", "-o", "access_key_id=AKIDEXAMPLE",
+                   "-o", "secret_access_key=wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY", "-o", "max_attempts=1"],
+            "azure": ["ls", "az://container", "-o", f"endpoint={self.server.url}/acct", "-o", "account=acct",
+                      "-o", f"sas=sv=2022-11-02&sp=rl&se=2099-01-01T00:00:00Z&sig={sas_sig}"],
+            "drive": ["ls", "gdrive://folderid", "-o", f"endpoint={self.server.url}", "-o",
+                      "access_token=ya29.test-token-0123456789", "-o", "max_attempts=1"],
+        }
+        for body in ("this is <neither XML nor {JSON", "<Unexpected><Thing/></Unexpected>", "{\"unexpected\": 1}"):
+            self.server.body = body
+            for provider, args in cases.items():
+                with self.subTest(provider=provider, body=body):
+                    r = run(*args, env=self.env)
+                    self.assertFailsWith(r, EXIT["bad_response"])
+                    self.assertIn("bad_response", r.stderr)
+                    r = run(*args, "--json", "-vvv", env=self.env)
+                    self.assertExit(r, EXIT["bad_response"])
+                    self.assertEqual(self.json_of(r)["error"]["exit_status"], EXIT["bad_response"])
+                    self.assertNotIn(sas_sig, r.stdout + r.stderr)
+        self.assertTrue(self.server.requests)
+
+    def test_aws_config_file_dev_null_means_no_profiles(self):
+        env = dict(self.env, AWS_CONFIG_FILE="/dev/null", AWS_SHARED_CREDENTIALS_FILE="/dev/null")
+        r = run("ls", "s3://bucket", "-o", f"endpoint={self.server.url}", env=env)
+        self.assertFailsWith(r, EXIT["unauthenticated"])
+        self.assertNotIn("regular file", r.stderr)
+        env.update(AWS_ACCESS_KEY_ID="AKIDEXAMPLE", AWS_SECRET_ACCESS_KEY="wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY")
+        self.server.body = ('<ListBucketResult><Name>bucket</Name><IsTruncated>false</IsTruncated>'
+                            '<Contents><Key>k.txt</Key><Size>3</Size><ETag>"e"</ETag>'
+                            '<LastModified>2024-01-01T00:00:00.000Z</LastModified></Contents></ListBucketResult>')
+        r = run("ls", "s3://bucket", "-o", f"endpoint={self.server.url}", "-o", "region=us-east-1", env=env)
+        self.assertExit(r, 0)
+        self.assertIn("k.txt", r.stdout)
 
 
 def main():

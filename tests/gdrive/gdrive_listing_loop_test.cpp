@@ -42,7 +42,7 @@ TEST_CASE("Drive page tokens that go round fail the listing instead of running f
     ListOptions opts;
     opts.max_keys = 1000;  // pages of 1000 fit everything: the backend asks Drive again within one call
     auto page = b->list_page(opts, {});
-    REQUIRE_CODE(page, ErrorCode::Internal);
+    REQUIRE_CODE(page, ErrorCode::BadResponse);
     CHECK_THAT(page.status().message(), Catch::Contains("Google Drive repeated a nextPageToken"));
     CHECK(guard->listings() <= 3);
   }
@@ -51,7 +51,7 @@ TEST_CASE("Drive page tokens that go round fail the listing instead of running f
     ListOptions opts;
     opts.max_keys = 1;  // one entry per list_page call, one Drive page each
     auto listed = b->list_all(opts, {});
-    REQUIRE_CODE(listed, ErrorCode::Internal);
+    REQUIRE_CODE(listed, ErrorCode::BadResponse);
     CHECK_THAT(listed.status().message(), Catch::Contains("repeated"));
     CHECK(guard->listings() <= 4);
   }

@@ -230,8 +230,8 @@ TEST_CASE("Drive files: int64 fields are strings", "[gdrive][json]") {
   CHECK(f->head_revision_id == "rev");
   CHECK(f->export_links.at("text/csv") == "https://docs.google.com/x");
   REQUIRE(f->modified_time.has_value());
-  REQUIRE_CODE(parse_drive_file(R"({"id":"x","size":"12a"})", "test"), ErrorCode::Internal);
-  REQUIRE_CODE(parse_drive_file(R"({"name":"no id"})", "test"), ErrorCode::Internal);
+  REQUIRE_CODE(parse_drive_file(R"({"id":"x","size":"12a"})", "test"), ErrorCode::BadResponse);
+  REQUIRE_CODE(parse_drive_file(R"({"name":"no id"})", "test"), ErrorCode::BadResponse);
 }
 
 TEST_CASE("listing tokens round-trip and refuse strangers", "[gdrive][listing]") {

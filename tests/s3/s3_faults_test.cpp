@@ -235,7 +235,7 @@ TEST_CASE("S3 listings whose continuation token goes round fail instead of runni
         opts.page_token = page->next_page_token;
       }
     }
-    REQUIRE(failed.code() == ErrorCode::Internal);
+    REQUIRE(failed.code() == ErrorCode::BadResponse);
     CHECK_THAT(failed.message(), Catch::Contains("S3 answered with the continuation token it was sent"));
     CHECK(calls == 2);
     CHECK(proxy.hits() == 2);
@@ -243,7 +243,7 @@ TEST_CASE("S3 listings whose continuation token goes round fail instead of runni
   SECTION("two tokens alternate (A, B, A, ...)") {
     proxy.set_rule(list_rule({page_a, page_b}));
     auto listed = b->list_all({}, kCtx);
-    REQUIRE_CODE(listed, ErrorCode::Internal);
+    REQUIRE_CODE(listed, ErrorCode::BadResponse);
     CHECK_THAT(listed.status().message(), Catch::Contains("repeated a page token"));
     CHECK(proxy.hits() == 3);
   }

@@ -434,11 +434,11 @@ TEST_CASE("S3 listings: url-encoded keys, prefixes and tokens", "[s3][xml]") {
     CHECK(spaces->objects[0].key == "  ");
   }
   SECTION("garbage is an error, not an empty listing") {
-    REQUIRE_CODE(s3::parse_list_objects_v2("<html>502 Bad Gateway</html>", true), ErrorCode::Internal);
+    REQUIRE_CODE(s3::parse_list_objects_v2("<html>502 Bad Gateway</html>", true), ErrorCode::BadResponse);
     REQUIRE_CODE(s3::parse_list_objects_v2("<ListBucketResult><Contents><Key>k</Key><Size>x</Size></Contents>"
                                            "</ListBucketResult>",
                                            true),
-                 ErrorCode::Internal);
+                 ErrorCode::BadResponse);
   }
 }
 
@@ -471,7 +471,7 @@ TEST_CASE("S3 XML requests and answers", "[s3][xml]") {
     CHECK(*etag == "abc-2");
     REQUIRE_OK(s3::parse_initiate_multipart(
         "<InitiateMultipartUploadResult><UploadId>id-1</UploadId></InitiateMultipartUploadResult>"));
-    REQUIRE_CODE(s3::parse_initiate_multipart("<InitiateMultipartUploadResult/>"), ErrorCode::Internal);
+    REQUIRE_CODE(s3::parse_initiate_multipart("<InitiateMultipartUploadResult/>"), ErrorCode::BadResponse);
   }
   SECTION("error documents") {
     auto doc = s3::parse_error_document(
@@ -732,10 +732,10 @@ TEST_CASE("S3 XML answers nested absurdly deep are refused, not walked", "[s3][u
   for (int i = 0; i < 100'000; ++i) deep += "<x>";
   for (int i = 0; i < 100'000; ++i) deep += "</x>";
   auto page = s3::parse_list_objects_v2("<ListBucketResult>" + deep + "</ListBucketResult>", true);
-  REQUIRE_CODE(page, ErrorCode::Internal);
+  REQUIRE_CODE(page, ErrorCode::BadResponse);
   CHECK_THAT(page.status().message(), Catch::Contains("nested deeper than"));
   CHECK_FALSE(s3::parse_error_document("<Error><Code>" + deep + "</Code></Error>").has_value());
-  REQUIRE_CODE(s3::parse_delete_result("<DeleteResult>" + deep + "</DeleteResult>"), ErrorCode::Internal);
+  REQUIRE_CODE(s3::parse_delete_result("<DeleteResult>" + deep + "</DeleteResult>"), ErrorCode::BadResponse);
   // Real answers are a few levels deep.
   auto sane = s3::parse_list_objects_v2(
       "<ListBucketResult><IsTruncated>false</IsTruncated><Contents><Key>a</Key><Size>1</Size></Contents>"

@@ -40,14 +40,14 @@ TEST_CASE("list() fails on a page token it has already sent", "[list][hostile]")
   SECTION("the token just sent") {
     LoopingBackend b({"A"});
     auto listed = b.list_all({}, kCtx);
-    REQUIRE_CODE(listed, ErrorCode::Internal);
+    REQUIRE_CODE(listed, ErrorCode::BadResponse);
     CHECK_THAT(listed.status().message(), Catch::Contains("repeated a page token") && Catch::Contains("mem://loop"));
     CHECK(b.calls == 2);
   }
   SECTION("a token from pages before (A, B, C, A)") {
     LoopingBackend b({"A", "B", "C"});
     auto listed = b.list_all({}, kCtx);
-    REQUIRE_CODE(listed, ErrorCode::Internal);
+    REQUIRE_CODE(listed, ErrorCode::BadResponse);
     CHECK_THAT(listed.status().message(), Catch::Contains("after page 4"));
     CHECK(b.calls == 4);
   }
@@ -55,7 +55,7 @@ TEST_CASE("list() fails on a page token it has already sent", "[list][hostile]")
     LoopingBackend b({"B", "START"});
     ListOptions opts;
     opts.page_token = "START";
-    REQUIRE_CODE(b.list_all(opts, kCtx), ErrorCode::Internal);
+    REQUIRE_CODE(b.list_all(opts, kCtx), ErrorCode::BadResponse);
     CHECK(b.calls == 2);
   }
 }

@@ -76,10 +76,10 @@ Result<AccessToken> token_from_answer(const http::Response& response, TimePoint 
   // protocol surprise, like an unexpected status.
   Result<rapidjson::Document> parsed = parse_json(response.body, "token endpoint answer");
   if (!parsed.ok()) {
-    return make_error(ErrorCode::Internal, "{}: HTTP {} but {}", what, response.status, parsed.status().message());
+    return make_error(ErrorCode::BadResponse, "{}: HTTP {} but {}", what, response.status, parsed.status().message());
   }
   if (!parsed->IsObject()) {
-    return make_error(ErrorCode::Internal, "{}: HTTP {} but the answer is not a JSON object", what, response.status);
+    return make_error(ErrorCode::BadResponse, "{}: HTTP {} but the answer is not a JSON object", what, response.status);
   }
   const rapidjson::Document& doc = *parsed;
   // Secrets first, before anything below can fail with a message.
@@ -91,7 +91,7 @@ Result<AccessToken> token_from_answer(const http::Response& response, TimePoint 
   }
   AccessToken token;
   CLOUDSYNC_ASSIGN_OR_RETURN(std::optional<std::string> value, json_string(doc, "access_token", what));
-  if (!value || value->empty()) return make_error(ErrorCode::Internal, "{}: the answer has no access_token", what);
+  if (!value || value->empty()) return make_error(ErrorCode::BadResponse, "{}: the answer has no access_token", what);
   token.value = std::move(*value);
 
   CLOUDSYNC_ASSIGN_OR_RETURN(std::optional<std::string> type, json_string(doc, "token_type", what));

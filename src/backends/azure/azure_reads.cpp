@@ -124,7 +124,7 @@ Result<ListPage> list_blobs(AzureClient& client, const ListOptions& options, con
   // that page on their own, like `ls`, have no other guard; list() also
   // catches markers repeated after other pages).
   if (!options.page_token.empty() && page->next_page_token == options.page_token) {
-    return make_error(ErrorCode::Internal,
+    return make_error(ErrorCode::BadResponse,
                       "{}: Azure answered with the NextMarker it was sent; the listing would never end", call.what);
   }
   return page;

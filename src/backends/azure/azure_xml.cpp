@@ -25,7 +25,7 @@ Result<std::string> name_of(const pugi::xml_node& entry) {
   std::string text = name.text().get();
   if (name.attribute("Encoded").as_bool()) {
     Result<std::string> decoded = percent_decode(text);
-    if (!decoded.ok()) return make_error(ErrorCode::Internal, "List Blobs returned a badly encoded name");
+    if (!decoded.ok()) return make_error(ErrorCode::BadResponse, "List Blobs returned a badly encoded name");
     return decoded;
   }
   return text;
@@ -38,7 +38,7 @@ Result<ObjectMeta> object_of(const pugi::xml_node& blob) {
   std::string_view length = props.child_value("Content-Length");
   auto [end, ec] = std::from_chars(length.data(), length.data() + length.size(), meta.size);
   if (ec != std::errc() || end != length.data() + length.size()) {
-    return make_error(ErrorCode::Internal, "List Blobs returned no valid Content-Length for '{}'", meta.key);
+    return make_error(ErrorCode::BadResponse, "List Blobs returned no valid Content-Length for '{}'", meta.key);
   }
   meta.etag = quoted_etag(props.child_value("Etag"));
   if (Result<TimePoint> t = parse_http_date(props.child_value("Last-Modified")); t.ok()) meta.last_modified = *t;
@@ -63,9 +63,9 @@ Result<ListPage> parse_list_blobs(std::string_view xml) {
   pugi::xml_document doc;
   pugi::xml_parse_result parsed = doc.load_buffer(xml.data(), xml.size(), kParseFlags);
   pugi::xml_node root = doc.child("EnumerationResults");
-  if (!parsed || !root) return make_error(ErrorCode::Internal, "List Blobs returned a malformed document");
+  if (!parsed || !root) return make_error(ErrorCode::BadResponse, "List Blobs returned a malformed document");
   if (xml_deeper_than(doc)) {
-    return make_error(ErrorCode::Internal, "List Blobs returned a malformed document (XML nested deeper than {} levels)",
+    return make_error(ErrorCode::BadResponse, "List Blobs returned a malformed document (XML nested deeper than {} levels)",
                       kMaxXmlDepth);
   }
   ListPage page;

@@ -22,7 +22,7 @@ Result<std::optional<uint64_t>> int64_field(const rapidjson::Value& obj, const c
     auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
     if (ec == std::errc() && end == text.data() + text.size() && !text.empty()) return std::optional<uint64_t>(n);
   }
-  return make_error(ErrorCode::Internal, "{}: \"{}\" is not an int64", what, key);
+  return make_error(ErrorCode::BadResponse, "{}: \"{}\" is not an int64", what, key);
 }
 
 Result<std::map<std::string, std::string>> string_map(const rapidjson::Value& obj, const char* key,
@@ -30,7 +30,7 @@ Result<std::map<std::string, std::string>> string_map(const rapidjson::Value& ob
   std::map<std::string, std::string> out;
   auto it = obj.FindMember(key);
   if (it == obj.MemberEnd() || it->value.IsNull()) return out;
-  if (!it->value.IsObject()) return make_error(ErrorCode::Internal, "{}: \"{}\" is not an object", what, key);
+  if (!it->value.IsObject()) return make_error(ErrorCode::BadResponse, "{}: \"{}\" is not an object", what, key);
   for (const auto& m : it->value.GetObject()) {
     if (!m.value.IsString()) continue;
     out.emplace(std::string(m.name.GetString(), m.name.GetStringLength()),
@@ -45,8 +45,10 @@ bool DriveFile::is_native_document() const {
   return mime_type.starts_with(kGoogleAppsPrefix) && !is_folder() && !is_shortcut();
 }
 
-Result<DriveFile> parse_drive_file(const rapidjson::Value& v, std::string_view what) {
-  if (!v.IsObject()) return make_error(ErrorCode::Internal, "{}: a Drive file is not a JSON object", what);
+namespace {
+
+Result<DriveFile> parse_fields(const rapidjson::Value& v, std::string_view what) {
+  if (!v.IsObject()) return make_error(ErrorCode::BadResponse, "{}: a Drive file is not a JSON object", what);
   DriveFile f;
   auto text = [&](const char* key, std::string& out) -> Status {
     CLOUDSYNC_ASSIGN_OR_RETURN(std::optional<std::string> s, json_string(v, key, what));
@@ -54,7 +56,7 @@ Result<DriveFile> parse_drive_file(const rapidjson::Value& v, std::string_view w
     return Status::OK();
   };
   CLOUDSYNC_RETURN_IF_ERROR(text("id", f.id));
-  if (f.id.empty()) return make_error(ErrorCode::Internal, "{}: a Drive file without an id", what);
+  if (f.id.empty()) return make_error(ErrorCode::BadResponse, "{}: a Drive file without an id", what);
   CLOUDSYNC_RETURN_IF_ERROR(text("name", f.name));
   CLOUDSYNC_RETURN_IF_ERROR(text("mimeType", f.mime_type));
   CLOUDSYNC_RETURN_IF_ERROR(text("md5Checksum", f.md5));
@@ -84,9 +86,20 @@ Result<DriveFile> parse_drive_file(const rapidjson::Value& v, std::string_view w
   return f;
 }
 
+}  // namespace
+
+Result<DriveFile> parse_drive_file(const rapidjson::Value& v, std::string_view what) {
+  auto f = parse_fields(v, what);
+  // A field of the wrong type is Drive's fault, not the caller's.
+  if (!f.ok() && f.status().code() == ErrorCode::InvalidArgument) {
+    return Status(ErrorCode::BadResponse, f.status().message());
+  }
+  return f;
+}
+
 Result<DriveFile> parse_drive_file(std::string_view json, std::string_view what) {
   auto doc = parse_json(json, what);
-  if (!doc.ok()) return Status(ErrorCode::Internal, doc.status().message());
+  if (!doc.ok()) return Status(ErrorCode::BadResponse, doc.status().message());
   return parse_drive_file(*doc, what);
 }
 

@@ -22,7 +22,7 @@ Status ListingCursor::advance(std::string next_token, uint64_t max_pages, std::s
   const std::string digest = token_digest(next_token);
   const std::string where = folders.empty() ? std::string() : " for folder " + folders.front().id;
   if (std::find(tokens_seen.begin(), tokens_seen.end(), digest) != tokens_seen.end()) {
-    return make_error(ErrorCode::Internal,
+    return make_error(ErrorCode::BadResponse,
                       "listing {}: Google Drive repeated a nextPageToken{} (after page {}): the listing would never "
                       "end; nothing was changed",
                       describe, where, tokens_seen.size() + 1);

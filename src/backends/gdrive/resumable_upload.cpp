@@ -19,7 +19,7 @@ Result<uint64_t> held_by_server(const http::Response& response) {
   std::optional<std::string_view> range = response.headers.get("Range");
   if (!range) return uint64_t{0};
   std::optional<uint64_t> held = http::parse_upload_range(*range);
-  if (!held) return make_error(ErrorCode::Internal, "unexpected Range '{}' from a Drive upload session", *range);
+  if (!held) return make_error(ErrorCode::BadResponse, "unexpected Range '{}' from a Drive upload session", *range);
   return *held;
 }
 

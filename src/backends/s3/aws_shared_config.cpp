@@ -1,6 +1,7 @@
 #include "backends/s3/aws_shared_config.hpp"
 
 #include <cctype>
+#include <fstream>
 #include <system_error>
 
 #include "core/error.hpp"
@@ -91,9 +92,29 @@ Result<SharedConfigFile> parse_shared_config(std::string_view text, std::string_
 }
 
 Result<SharedConfigFile> load_shared_config(const std::filesystem::path& file) {
+  constexpr size_t kMaxBytes = 16u << 20;
   std::error_code ec;
-  if (!std::filesystem::exists(file, ec)) return SharedConfigFile{};
-  CLOUDSYNC_ASSIGN_OR_RETURN(std::string text, read_small_file(file, 16u << 20));
+  auto status = std::filesystem::status(file, ec);
+  if (!std::filesystem::exists(status)) return SharedConfigFile{};
+  if (std::filesystem::is_directory(status)) {
+    return make_error(ErrorCode::InvalidArgument, "AWS config '{}' is a folder, not a file", file.string());
+  }
+  if (std::filesystem::is_regular_file(status)) {
+    CLOUDSYNC_ASSIGN_OR_RETURN(std::string text, read_small_file(file, kMaxBytes));
+    return parse_shared_config(text, file.string());
+  }
+  // AWS_CONFIG_FILE=/dev/null (meaning "no profiles", as for the aws CLI) or
+  // a pipe (<(...)): read as a stream, within the same size limit.
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return make_error(ErrorCode::PermissionDenied, "cannot read AWS config '{}'", file.string());
+  std::string text;
+  char chunk[65536];
+  while (text.size() <= kMaxBytes && in.read(chunk, sizeof chunk).gcount() > 0) {
+    text.append(chunk, static_cast<size_t>(in.gcount()));
+  }
+  if (text.size() > kMaxBytes) {
+    return make_error(ErrorCode::LimitExceeded, "AWS config '{}' is larger than {} bytes", file.string(), kMaxBytes);
+  }
   return parse_shared_config(text, file.string());
 }
 

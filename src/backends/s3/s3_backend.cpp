@@ -270,7 +270,7 @@ Result<ObjectMeta> S3Backend::put(const Path& path, ByteSource& data, const PutO
   if (auto version = answer->headers.get("x-amz-version-id"); version && *version != "null") {
     meta.version = std::string(*version);
   }
-  if (meta.etag.empty()) return make_error(ErrorCode::Internal, "{}: the answer has no ETag", request.what);
+  if (meta.etag.empty()) return make_error(ErrorCode::BadResponse, "{}: the answer has no ETag", request.what);
   meta.hashes.crc32c = plan.whole_crc32c;
   if (etag_is_md5(meta.etag) && !answer->headers.get("x-amz-server-side-encryption-customer-algorithm") &&
       !answer->headers.get("x-amz-server-side-encryption").value_or("").starts_with("aws:kms")) {
@@ -333,14 +333,14 @@ Result<ListPage> S3Backend::list_page(const ListOptions& options, const OpContex
   page.common_prefixes = std::move(listed.common_prefixes);
   if (listed.truncated) {
     if (listed.next_token.empty()) {
-      return make_error(ErrorCode::Internal, "{}: the page is truncated but carries no continuation token",
+      return make_error(ErrorCode::BadResponse, "{}: the page is truncated but carries no continuation token",
                         request.what);
     }
     // Sent back, that token would have us ask for this page forever (callers
     // that page on their own, like `ls`, have no other guard; list() also
     // catches tokens repeated after other pages).
     if (listed.next_token == options.page_token) {
-      return make_error(ErrorCode::Internal,
+      return make_error(ErrorCode::BadResponse,
                         "{}: S3 answered with the continuation token it was sent; the listing would never end",
                         request.what);
     }

@@ -61,7 +61,7 @@ class S3MultipartUpload final : public MultipartUpload {
     request.what = fmt::format("UploadPart {} #{}", client_->describe(key_), number);
     CLOUDSYNC_ASSIGN_OR_RETURN(http::Response response, client_->send(request, ctx));
     std::string etag = unquote_etag(response.headers.get("ETag").value_or(""));
-    if (etag.empty()) return make_error(ErrorCode::Internal, "{}: the answer has no ETag", request.what);
+    if (etag.empty()) return make_error(ErrorCode::BadResponse, "{}: the answer has no ETag", request.what);
     {
       std::lock_guard lock(mutex_);
       checksums_[number] = plan.crc32c;

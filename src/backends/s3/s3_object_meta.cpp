@@ -99,7 +99,7 @@ Result<ObjectMeta> meta_from_response(const http::Response& response, std::strin
   const http::Headers& h = response.headers;
   if (auto length = h.get("Content-Length")) {
     auto size = parse_u64(*length);
-    if (!size) return make_error(ErrorCode::Internal, "S3 answered with a malformed Content-Length '{}'", *length);
+    if (!size) return make_error(ErrorCode::BadResponse, "S3 answered with a malformed Content-Length '{}'", *length);
     meta.size = *size;
   }
   meta.etag = unquote_etag(h.get("ETag").value_or(""));

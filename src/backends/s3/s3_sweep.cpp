@@ -28,7 +28,7 @@ Result<uint64_t> S3Backend::sweep_interrupted_uploads(const SweepOptions& option
   for (int page = 0;; ++page) {
     if (ctx.cancelled()) return Status(ErrorCode::Cancelled, "sweep cancelled");
     if (page >= kMaxPages) {
-      return make_error(ErrorCode::Internal, "{}: the list of multipart uploads did not end after {} pages",
+      return make_error(ErrorCode::LimitExceeded, "{}: the list of multipart uploads did not end after {} pages",
                         describe(), kMaxPages);
     }
     S3Request request;
@@ -45,7 +45,7 @@ Result<uint64_t> S3Backend::sweep_interrupted_uploads(const SweepOptions& option
     if (!listed.truncated) break;
     if (!markers_seen.emplace(listed.next_key_marker, listed.next_upload_id_marker).second ||
         (listed.next_key_marker.empty() && listed.next_upload_id_marker.empty())) {
-      return make_error(ErrorCode::Internal, "{}: the list of multipart uploads repeated its position ('{}')",
+      return make_error(ErrorCode::BadResponse, "{}: the list of multipart uploads repeated its position ('{}')",
                         describe(), listed.next_key_marker);
     }
     key_marker = std::move(listed.next_key_marker);

@@ -20,11 +20,11 @@ Result<pugi::xml_document> parse_xml(std::string_view body, std::string_view wha
   constexpr unsigned kFlags = (pugi::parse_default | pugi::parse_ws_pcdata) & ~pugi::parse_eol;
   pugi::xml_parse_result parsed = doc.load_buffer(body.data(), body.size(), kFlags, pugi::encoding_utf8);
   if (!parsed) {
-    return make_error(ErrorCode::Internal, "malformed {} from S3 ({} at byte {})", what, parsed.description(),
+    return make_error(ErrorCode::BadResponse, "malformed {} from S3 ({} at byte {})", what, parsed.description(),
                       parsed.offset);
   }
   if (xml_deeper_than(doc)) {
-    return make_error(ErrorCode::Internal, "malformed {} from S3 (XML nested deeper than {} levels)", what,
+    return make_error(ErrorCode::BadResponse, "malformed {} from S3 (XML nested deeper than {} levels)", what,
                       kMaxXmlDepth);
   }
   return doc;
@@ -36,7 +36,7 @@ Result<uint64_t> parse_size(std::string_view text) {
   uint64_t value = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec != std::errc() || end != text.data() + text.size() || text.empty()) {
-    return make_error(ErrorCode::Internal, "S3 listing has a malformed <Size> '{}'", text);
+    return make_error(ErrorCode::BadResponse, "S3 listing has a malformed <Size> '{}'", text);
   }
   return value;
 }
@@ -88,7 +88,7 @@ std::optional<ErrorDocument> parse_error_document(std::string_view body) {
 Result<ListObjectsPage> parse_list_objects_v2(std::string_view body, bool url_encoded) {
   CLOUDSYNC_ASSIGN_OR_RETURN(pugi::xml_document doc, parse_xml(body, "ListObjectsV2 answer"));
   pugi::xml_node root = doc.child("ListBucketResult");
-  if (!root) return make_error(ErrorCode::Internal, "S3 listing answer has no <ListBucketResult>");
+  if (!root) return make_error(ErrorCode::BadResponse, "S3 listing answer has no <ListBucketResult>");
   // A server that ignored encoding-type=url says so by leaving it out.
   bool encoded = url_encoded && std::string_view(root.child("EncodingType").text().as_string()) == "url";
   ListObjectsPage page;
@@ -115,7 +115,7 @@ Result<ListObjectsPage> parse_list_objects_v2(std::string_view body, bool url_en
 Result<std::string> parse_initiate_multipart(std::string_view body) {
   CLOUDSYNC_ASSIGN_OR_RETURN(pugi::xml_document doc, parse_xml(body, "CreateMultipartUpload answer"));
   std::string id = text_of(doc.child("InitiateMultipartUploadResult"), "UploadId");
-  if (id.empty()) return make_error(ErrorCode::Internal, "S3 CreateMultipartUpload answer has no <UploadId>");
+  if (id.empty()) return make_error(ErrorCode::BadResponse, "S3 CreateMultipartUpload answer has no <UploadId>");
   return id;
 }
 
@@ -125,7 +125,7 @@ Result<std::string> parse_complete_multipart(std::string_view body) {
   // moto names it CompleteMultipartUploadResponse.
   if (!root) root = doc.child("CompleteMultipartUploadResponse");
   if (!root) {
-    return make_error(ErrorCode::Internal, "S3 CompleteMultipartUpload answer has no result: '{}'",
+    return make_error(ErrorCode::BadResponse, "S3 CompleteMultipartUpload answer has no result: '{}'",
                       body.substr(0, 300));
   }
   return unquote_etag(text_of(root, "ETag"));
@@ -158,7 +158,7 @@ std::string build_delete_objects(std::span<const std::string> keys) {
 Result<std::vector<DeleteFailure>> parse_delete_result(std::string_view body) {
   CLOUDSYNC_ASSIGN_OR_RETURN(pugi::xml_document doc, parse_xml(body, "DeleteObjects answer"));
   pugi::xml_node root = doc.child("DeleteResult");
-  if (!root) return make_error(ErrorCode::Internal, "S3 DeleteObjects answer has no <DeleteResult>");
+  if (!root) return make_error(ErrorCode::BadResponse, "S3 DeleteObjects answer has no <DeleteResult>");
   std::vector<DeleteFailure> out;
   for (pugi::xml_node e : root.children("Error")) {
     out.push_back(DeleteFailure{text_of(e, "Key"), text_of(e, "Code"), text_of(e, "Message")});
@@ -169,7 +169,7 @@ Result<std::vector<DeleteFailure>> parse_delete_result(std::string_view body) {
 Result<ListUploadsPage> parse_list_multipart_uploads(std::string_view body, bool url_encoded) {
   CLOUDSYNC_ASSIGN_OR_RETURN(pugi::xml_document doc, parse_xml(body, "ListMultipartUploads answer"));
   pugi::xml_node root = doc.child("ListMultipartUploadsResult");
-  if (!root) return make_error(ErrorCode::Internal, "S3 ListMultipartUploads answer has no result");
+  if (!root) return make_error(ErrorCode::BadResponse, "S3 ListMultipartUploads answer has no result");
   ListUploadsPage page;
   for (pugi::xml_node u : root.children("Upload")) {
     PendingUpload upload;

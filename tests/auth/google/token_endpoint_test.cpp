@@ -88,11 +88,11 @@ TEST_CASE("token endpoint: answers that are refused") {
   Exchange e;
   SECTION("no access_token") {
     e.transport->add(200, R"({"token_type":"Bearer","expires_in":3600})");
-    REQUIRE_CODE(e.run(), ErrorCode::Internal);
+    REQUIRE_CODE(e.run(), ErrorCode::BadResponse);
   }
   SECTION("not JSON") {
     e.transport->add(200, "<html>captive portal</html>");
-    REQUIRE_CODE(e.run(), ErrorCode::Internal);
+    REQUIRE_CODE(e.run(), ErrorCode::BadResponse);
   }
   SECTION("a token type other than Bearer") {
     e.transport->add(200, R"({"access_token":"tok-abcdef","token_type":"MAC"})");
