@@ -14,7 +14,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       if (m.key.ends_with('/') && m.size == 0) FUZZ_CHECK(m.kind == ObjectKind::DirectoryMarker);
     }
   } else {
-    FUZZ_CHECK(page.status().code() == ErrorCode::Internal);
+    FUZZ_CHECK(page.status().code() == ErrorCode::BadResponse);
   }
   http::Response response;
   response.status = 400;

@@ -13,7 +13,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (page.ok()) {
       for (const s3::ListedObject& o : page->objects) FUZZ_CHECK(o.etag.size() <= body.size());
     } else {
-      FUZZ_CHECK(page.status().code() == ErrorCode::Internal);
+      FUZZ_CHECK(page.status().code() == ErrorCode::BadResponse);
     }
   }
   if (auto error = s3::parse_error_document(body)) FUZZ_CHECK(error->code.size() <= body.size());
