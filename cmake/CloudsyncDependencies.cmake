@@ -37,6 +37,10 @@ cloudsync_require(fmt_FOUND "the {fmt} library" libfmt-dev)
 find_package(pugixml QUIET CONFIG)
 cloudsync_require(pugixml_FOUND "pugixml" libpugixml-dev)
 
+# The catalog's embedded database.
+find_package(SQLite3 QUIET)
+cloudsync_require(SQLite3_FOUND "SQLite 3" libsqlite3-dev)
+
 if(CLOUDSYNC_BUILD_EXAMPLES)
   find_package(CLI11 QUIET CONFIG)
   cloudsync_require(CLI11_FOUND "CLI11 (for the cloudsync command-line tool)" libcli11-dev)

@@ -22,6 +22,6 @@ install(FILES ${PROJECT_BINARY_DIR}/cloudsyncConfig.cmake ${PROJECT_BINARY_DIR}/
   DESTINATION ${CLOUDSYNC_CMAKE_DIR})
 
 # pkg-config: "cloudsync" links the shared library; --static adds the private deps.
-set(CLOUDSYNC_PC_REQUIRES_PRIVATE "libcurl openssl fmt pugixml")
+set(CLOUDSYNC_PC_REQUIRES_PRIVATE "libcurl openssl fmt pugixml sqlite3")
 configure_file(${CMAKE_CURRENT_LIST_DIR}/cloudsync.pc.in ${PROJECT_BINARY_DIR}/cloudsync.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/cloudsync.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)

@@ -30,6 +30,7 @@
 #include "cloudsync/export.hpp"
 #include "cloudsync/progress.hpp"
 #include "cloudsync/sync.hpp"
+#include "cloudsync/types.hpp"
 
 namespace cloudsync {
 
@@ -49,12 +50,26 @@ struct IntegrationSpec {
   bool writeback = false;                     ///< export (and push sync) allowed
   std::vector<std::string> selected_folders;  ///< remote folders sync covers (empty: all)
   BackendOptions options;                     ///< non-secret backend options (persisted)
+  /// Projects (ids or names) that may use the integration; empty: every project.
+  std::vector<std::string> allowed_projects;
+  /// Remote path prefixes, on path boundaries, that imports, exports, syncs and
+  /// connections may reach; empty: the whole remote.
+  std::vector<std::string> allowed_paths;
 };
+
 
 struct Integration {
   std::string id;      ///< stable identifier
   IntegrationSpec spec;
   std::string folder;  ///< relative to the root: "external-files/s3/hexs_testing_bucket"
+  std::string platform;  ///< "AWS", "Azure", "GCP", "GoogleDrive", "Local", "Memory"
+  std::string status = "UNCHECKED";  ///< "UNCHECKED", "CHECKING", "CONNECTED", "DISCONNECTED"
+  std::string status_reason;         ///< with DISCONNECTED: "MISSING_PERMISSION", "UNREACHABLE", ...
+  std::string missing_action;        ///< with MISSING_PERMISSION: "list", "read", "write" or "delete"
+  std::string status_message;        ///< the last check's message (never with a secret)
+  TimePoint created_at;
+  TimePoint updated_at;
+  std::optional<TimePoint> last_checked;
 };
 
 struct WorkspaceLimits {
@@ -62,9 +77,16 @@ struct WorkspaceLimits {
   uint64_t max_file_size = 10'000'000'000ull;     ///< bytes per file (10 GB)
 };
 
+class Catalog;
+
 struct WorkspaceOptions {
   WorkspaceLimits limits;
-  /// Where engine state lives; empty: <root>/.cloudsync.
+  /// The organisation's catalog the project uses; empty: a catalog of its own
+  /// in state_dir (a v1 JSON state found there is migrated on first open).
+  std::shared_ptr<Catalog> catalog;
+  /// The project's name in the catalog (registered on first open with `root`).
+  std::string project = "default";
+  /// Where engine state lives when the workspace opens its own catalog; empty: <root>/.cloudsync.
   std::filesystem::path state_dir;
   /// Files transferred in parallel.
   uint32_t transfers = 8;
@@ -111,6 +133,9 @@ struct OperationResult {
   std::string operation;  ///< "import", "export", "restore", "sync"
   Plan plan;
   SyncReport report;
+  /// Why this integration could not be worked on at all (restoring every
+  /// integration goes on past one that fails); OK when it ran.
+  Status error;
 };
 
 /// JSON: {"integration","operation","plan":{...},"report":{...}} (see plan_to_json, report_to_json).

@@ -178,9 +178,11 @@ Result<std::string> read_small_file(const fs::path& file, size_t max_bytes) {
   return text;
 }
 
-Status write_file_atomically(const fs::path& file, std::string_view content) {
+Status write_file_atomically(const fs::path& file, std::string_view content, unsigned mode) {
   CLOUDSYNC_ASSIGN_OR_RETURN(Path name, Path::parse(file.filename().string()));
-  CLOUDSYNC_ASSIGN_OR_RETURN(auto writer, AtomicFileWriter::create(file.parent_path(), name, {}));
+  AtomicFileWriter::Options options;
+  options.mode = mode;
+  CLOUDSYNC_ASSIGN_OR_RETURN(auto writer, AtomicFileWriter::create(file.parent_path(), name, options));
   CLOUDSYNC_RETURN_IF_ERROR(writer->write(content));
   return writer->commit();
 }
@@ -267,7 +269,7 @@ Result<std::unique_ptr<AtomicFileWriter>> AtomicFileWriter::create(const fs::pat
   for (int attempt = 0; attempt < 8; ++attempt) {
     w->temp_name_ = fmt::format(".{}{}{}{}", stem, kPartialMarker, random_hex(6), kPartialSuffix);
     int fd = ::openat(w->dir_.get(), w->temp_name_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-                      0666);
+                      static_cast<mode_t>(options.mode));
     if (fd >= 0) {
       w->file_ = UniqueFd(fd);
       // Held until the rename: a sweep that can take this lock knows the

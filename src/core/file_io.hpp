@@ -105,6 +105,9 @@ class AtomicFileWriter final : public ByteSink {
     bool fsync = true;
     /// Fail with AlreadyExists instead of replacing an existing target.
     bool no_replace = false;
+    /// The new file's permissions (before the umask); 0600 for a secret, which
+    /// must not be readable even while it is being written.
+    unsigned mode = 0666;
   };
   static Result<std::unique_ptr<AtomicFileWriter>> create(const std::filesystem::path& root, const Path& rel,
                                                           Options options);
@@ -145,8 +148,9 @@ Status remove_tree_below(const std::filesystem::path& root, const Path& rel);
 
 /// Reads a small file (state, configuration) whole; LimitExceeded above `max_bytes`.
 Result<std::string> read_small_file(const std::filesystem::path& file, size_t max_bytes = 256u << 20);
-/// Replaces `file` with `content` atomically (temporary, fsync, rename).
-Status write_file_atomically(const std::filesystem::path& file, std::string_view content);
+/// Replaces `file` with `content` atomically (temporary, fsync, rename); a new
+/// file gets `mode` (before the umask).
+Status write_file_atomically(const std::filesystem::path& file, std::string_view content, unsigned mode = 0666);
 
 /// Renames `from` over `to` within one directory fd, optionally refusing to replace.
 Status rename_in_dir(int dir_fd, const std::string& from, const std::string& to, bool no_replace);

@@ -1,10 +1,52 @@
-// JSON forms of engine results (documented in capi/include/cloudsync.h).
+// JSON forms of engine and catalog values (documented in capi/include/cloudsync.h).
+// None of them carries a secret: secrets are never in these values.
+#include "cloudsync/catalog.hpp"
 #include "cloudsync/workspace.hpp"
 #include "core/json.hpp"
-#include "engine/workspace_state.hpp"
+#include "core/redact.hpp"
+#include "core/time.hpp"
 #include "sync/json_writers.hpp"
 
 namespace cloudsync {
+
+namespace {
+
+std::string finished(const rapidjson::StringBuffer& buf) { return std::string(buf.GetString(), buf.GetSize()); }
+
+void write_strings(JsonWriter& w, const char* key, const std::vector<std::string>& list) {
+  w.Key(key);
+  w.StartArray();
+  for (const std::string& s : list) json_write_string(w, s);
+  w.EndArray();
+}
+
+void write_time(JsonWriter& w, const char* key, const std::optional<TimePoint>& t) {
+  w.Key(key);
+  if (t) {
+    json_write_string(w, format_rfc3339(*t, 3));
+  } else {
+    w.Null();
+  }
+}
+
+void write_status(JsonWriter& w, const Status& s) {
+  w.StartObject();
+  w.Key("code");
+  json_write_string(w, error_code_name(s.code()));
+  w.Key("message");
+  json_write_string(w, s.message());
+  if (s.http_status() != 0) {
+    w.Key("http_status");
+    w.Int(s.http_status());
+  }
+  if (!s.provider_code().empty()) {
+    w.Key("provider_code");
+    json_write_string(w, s.provider_code());
+  }
+  w.EndObject();
+}
+
+}  // namespace
 
 std::string operation_result_to_json(const OperationResult& result) {
   rapidjson::StringBuffer buf;
@@ -14,19 +56,100 @@ std::string operation_result_to_json(const OperationResult& result) {
   json_write_string(w, result.integration);
   w.Key("operation");
   json_write_string(w, result.operation);
+  if (!result.error.ok()) {
+    w.Key("error");
+    write_status(w, result.error);
+  }
   w.Key("plan");
   write_plan(w, result.plan);
   w.Key("report");
   write_report(w, result.report);
   w.EndObject();
-  return buf.GetString();
+  return finished(buf);
 }
 
 std::string integration_to_json(const Integration& i) {
   rapidjson::StringBuffer buf;
   JsonWriter w(buf);
-  write_integration(w, i);
-  return buf.GetString();
+  w.StartObject();
+  w.Key("id");
+  json_write_string(w, i.id);
+  w.Key("name");
+  json_write_string(w, i.spec.name);
+  w.Key("platform");
+  json_write_string(w, i.platform);
+  w.Key("type");
+  json_write_string(w, i.spec.type);
+  w.Key("url");
+  json_write_string(w, i.spec.url);  // URLs with credentials are refused at registration
+  w.Key("folder");
+  json_write_string(w, i.folder);
+  w.Key("writeback");
+  w.Bool(i.spec.writeback);
+  write_strings(w, "selected_folders", i.spec.selected_folders);
+  write_strings(w, "allowed_projects", i.spec.allowed_projects);
+  write_strings(w, "allowed_paths", i.spec.allowed_paths);
+  w.Key("options");
+  w.StartObject();
+  for (const auto& [k, v] : i.spec.options) {
+    if (is_credential_option(k)) continue;  // defence in depth: they are refused before they are stored
+    json_write_key(w, k);
+    json_write_string(w, v);
+  }
+  w.EndObject();
+  w.Key("status");
+  json_write_string(w, i.status);
+  w.Key("status_reason");
+  json_write_string(w, i.status_reason);
+  w.Key("missing_action");
+  json_write_string(w, i.missing_action);
+  w.Key("status_message");
+  json_write_string(w, i.status_message);
+  write_time(w, "created_at", i.created_at);
+  write_time(w, "updated_at", i.updated_at);
+  write_time(w, "last_checked", i.last_checked);
+  w.EndObject();
+  return finished(buf);
+}
+
+std::string project_to_json(const Project& p) {
+  rapidjson::StringBuffer buf;
+  JsonWriter w(buf);
+  w.StartObject();
+  w.Key("id");
+  json_write_string(w, p.id);
+  w.Key("name");
+  json_write_string(w, p.name);
+  w.Key("root");
+  json_write_string(w, p.root.string());
+  write_time(w, "created_at", p.created_at);
+  w.EndObject();
+  return finished(buf);
+}
+
+std::string connection_to_json(const Connection& c) {
+  rapidjson::StringBuffer buf;
+  JsonWriter w(buf);
+  w.StartObject();
+  w.Key("id");
+  json_write_string(w, c.id);
+  w.Key("project_id");
+  json_write_string(w, c.project_id);
+  w.Key("integration_id");
+  json_write_string(w, c.integration_id);
+  w.Key("folder");
+  json_write_string(w, c.folder);
+  write_strings(w, "selected_folders", c.selected_folders);
+  write_strings(w, "include", c.include);
+  write_strings(w, "exclude", c.exclude);
+  write_time(w, "created_at", c.created_at);
+  write_time(w, "last_checked", c.last_checked);
+  w.Key("number_of_assets");
+  w.Uint64(c.number_of_assets);
+  w.Key("is_checking");
+  w.Bool(c.is_checking);
+  w.EndObject();
+  return finished(buf);
 }
 
 }  // namespace cloudsync

@@ -1,4 +1,4 @@
-#include "engine/manifest.hpp"
+#include "catalog/manifest.hpp"
 
 #include "core/error.hpp"
 #include "core/file_io.hpp"
@@ -11,7 +11,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr int kManifestVersion = 1;
+constexpr int kManifestVersion = 1;  // the v1 JSON file
 
 void write_fingerprint(JsonWriter& w, const Fingerprint& f) {
   w.StartObject();
@@ -51,6 +51,18 @@ Result<Fingerprint> read_fingerprint(const rapidjson::Value& v, std::string_view
 }
 
 }  // namespace
+
+std::string fingerprint_to_json(const Fingerprint& fingerprint) {
+  rapidjson::StringBuffer buf;
+  JsonWriter w(buf);
+  write_fingerprint(w, fingerprint);
+  return std::string(buf.GetString(), buf.GetSize());
+}
+
+Result<Fingerprint> fingerprint_from_json(std::string_view json, std::string_view what) {
+  CLOUDSYNC_ASSIGN_OR_RETURN(rapidjson::Document doc, parse_json(json, what));
+  return read_fingerprint(doc, what);
+}
 
 Result<Manifest> Manifest::load(const fs::path& file) {
   Manifest m;
@@ -102,45 +114,6 @@ Result<Manifest> Manifest::load(const fs::path& file) {
     m.entries_[entry.path] = std::move(entry);
   }
   return m;
-}
-
-Status Manifest::save(const fs::path& file) const {
-  rapidjson::StringBuffer buf;
-  JsonWriter w(buf);
-  w.StartObject();
-  w.Key("version");
-  w.Int(kManifestVersion);
-  w.Key("entries");
-  w.StartArray();
-  for (const auto& [path, e] : entries_) {
-    w.StartObject();
-    w.Key("path");
-    json_write_string(w, e.path);
-    if (e.remote_key != e.path) {
-      w.Key("remote_key");
-      json_write_string(w, e.remote_key);
-    }
-    w.Key("origin");
-    w.String(e.origin == ManifestEntry::Origin::Exported ? "export" : "import");
-    w.Key("remote");
-    write_fingerprint(w, e.remote);
-    w.Key("local");
-    write_fingerprint(w, e.local);
-    if (!e.remote_version.empty()) {
-      w.Key("remote_version");
-      json_write_string(w, e.remote_version);
-    }
-    if (!e.remote_id.empty()) {
-      w.Key("remote_id");
-      json_write_string(w, e.remote_id);
-    }
-    w.Key("synced_at");
-    json_write_string(w, format_rfc3339(e.synced_at, 3));
-    w.EndObject();
-  }
-  w.EndArray();
-  w.EndObject();
-  return write_file_atomically(file, std::string_view(buf.GetString(), buf.GetSize()));
 }
 
 const ManifestEntry* Manifest::find(const std::string& path) const {

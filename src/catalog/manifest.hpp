@@ -1,8 +1,9 @@
-// The manifest: what the engine imported or exported for one integration, and
-// what each file looked like on both sides right after. It is the baseline
-// that tells a local edit from a remote change (and both from a conflict), and
-// what restore brings back. Kept outside the project's file tree, written
-// atomically (temporary file, fsync, rename).
+// The manifest: what the engine imported or exported for one connection (a
+// project and an integration), and what each file looked like on both sides
+// right after. It is the baseline that tells a local edit from a remote change
+// (and both from a conflict), and what restore brings back. The catalog keeps
+// it (CatalogStore::load_manifest / write_manifest); load() reads the v1 JSON
+// file a project's state held before the catalog, for its migration.
 #pragma once
 
 #include <filesystem>
@@ -26,10 +27,14 @@ struct ManifestEntry {
   TimePoint synced_at;
 };
 
+/// A fingerprint as the JSON the manifest stores: {"size","etag","mtime_ns","md5","sha256","crc32c"}.
+std::string fingerprint_to_json(const Fingerprint& fingerprint);
+Result<Fingerprint> fingerprint_from_json(std::string_view json, std::string_view what);
+
 class Manifest {
  public:
+  /// Reads a v1 manifest file (absent: empty).
   static Result<Manifest> load(const std::filesystem::path& file);
-  Status save(const std::filesystem::path& file) const;
 
   const std::map<std::string, ManifestEntry>& entries() const noexcept { return entries_; }
   const ManifestEntry* find(const std::string& path) const;

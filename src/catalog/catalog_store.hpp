@@ -1,0 +1,111 @@
+// The catalog's storage: one small interface over the database that holds
+// integrations, projects, connections, their manifests and the probes a status
+// check has in flight. SQLite is the embedded implementation
+// (open_sqlite_catalog_store); a server database can implement the same
+// interface for hosts that run several servers on one catalog.
+//
+// The store keeps values; it checks nothing a caller should have checked
+// (names, scopes, secrets) and never sees a secret.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "catalog/manifest.hpp"
+#include "cloudsync/catalog.hpp"
+
+namespace cloudsync {
+
+/// An integration query with the project filter resolved to both of the
+/// project's names for itself (allowed_projects may list either).
+struct IntegrationQuery {
+  IntegrationFilter filter;
+  std::vector<std::string> project_keys;  ///< id and name of filter.project, when set
+};
+
+struct ConnectionQuery {
+  std::optional<std::string> project_id;
+  std::optional<std::string> integration_id;
+};
+
+/// What a status check stores (the integration's status columns).
+struct StoredStatus {
+  IntegrationStatus status = IntegrationStatus::Unchecked;
+  std::string reason;          ///< disconnect_reason_name, or empty
+  std::string missing_action;  ///< probe_action_name, or empty
+  std::string message;
+  std::string json;  ///< the whole StatusCheck as status_check_to_json
+  std::optional<TimePoint> checked_at;
+};
+
+class CatalogStore {
+ public:
+  virtual ~CatalogStore() = default;
+
+  // Integrations. insert fails with AlreadyExists when the name (folded) or
+  // the folder is taken.
+  virtual Status insert_integration(const Integration& integration) = 0;
+  virtual Status update_integration(const Integration& integration) = 0;
+  /// Removes the integration with its connections, manifests and probes.
+  virtual Status delete_integration(const std::string& id) = 0;
+  virtual Result<std::optional<Integration>> find_integration(const std::string& id_or_name) const = 0;
+  virtual Result<std::vector<Integration>> query_integrations(const IntegrationQuery& query, PageRequest page) const = 0;
+  virtual Result<uint64_t> count_integrations(const IntegrationQuery& query) const = 0;
+  /// Sets the status columns. With `only_if_checking`, only when the row still
+  /// says CHECKING (a check's result never overwrites a newer settings change).
+  virtual Status set_status(const std::string& id, const StoredStatus& status) = 0;
+  /// Marks a check as started: status CHECKING, the previous status kept to
+  /// come back to if the checker dies.
+  virtual Status begin_check(const std::string& id) = 0;
+  /// Ends a check that never finished (its holder died): the status it had before.
+  virtual Status abandon_check(const std::string& id) = 0;
+  virtual Result<std::vector<std::string>> checking_integrations() const = 0;
+
+  // Probe objects a status check wrote and has not deleted yet.
+  virtual Status add_probe(const std::string& integration_id, const std::string& key) = 0;
+  virtual Status remove_probe(const std::string& integration_id, const std::string& key) = 0;
+  virtual Result<std::vector<std::string>> probes(const std::string& integration_id) const = 0;
+
+  // Projects.
+  virtual Status insert_project(const Project& project) = 0;
+  virtual Result<std::optional<Project>> find_project(const std::string& id_or_name) const = 0;
+  virtual Result<std::vector<Project>> list_projects() const = 0;
+  virtual Status delete_project(const std::string& id) = 0;
+
+  // Connections. insert fails with AlreadyExists for a second connection of
+  // one project to one integration (they would share a folder).
+  virtual Status insert_connection(const Connection& connection) = 0;
+  virtual Result<std::optional<Connection>> find_connection(const std::string& id) const = 0;
+  virtual Result<std::optional<Connection>> find_connection_for(const std::string& project_id,
+                                                                const std::string& integration_id) const = 0;
+  virtual Result<std::vector<Connection>> query_connections(const ConnectionQuery& query, PageRequest page) const = 0;
+  virtual Result<uint64_t> count_connections(const ConnectionQuery& query) const = 0;
+  virtual Status delete_connection(const std::string& id) = 0;
+  virtual Status set_last_checked(const std::string& connection_id, TimePoint when) = 0;
+
+  // Manifests: the baseline of each connection. write_manifest applies a
+  // batch of changes in one transaction.
+  virtual Result<Manifest> load_manifest(const std::string& connection_id) const = 0;
+  virtual Status write_manifest(const std::string& connection_id, const std::vector<ManifestEntry>& upserts,
+                                const std::vector<std::string>& erased_paths) = 0;
+  /// Files tracked across every connection of a project (its file limit).
+  virtual Result<uint64_t> tracked_files_in_project(const std::string& project_id) const = 0;
+
+  // Migration of a project's v1 JSON state: all of it, or none.
+  virtual Status import_v1(const Project& project, const std::vector<Integration>& integrations,
+                           const std::vector<Connection>& connections,
+                           const std::vector<std::pair<std::string, Manifest>>& manifests) = 0;
+};
+
+/// Opens (creating, migrating the schema forward) <state_dir>/catalog.db.
+Result<std::unique_ptr<CatalogStore>> open_sqlite_catalog_store(const std::filesystem::path& file,
+                                                                std::chrono::milliseconds busy_timeout);
+
+/// The schema version this build writes.
+int sqlite_catalog_schema_version();
+
+}  // namespace cloudsync

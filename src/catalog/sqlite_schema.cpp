@@ -1,0 +1,115 @@
+// The catalog's schema, as forward migrations: version N+1 is reached from N
+// by the statements at index N. A database newer than this build is refused
+// (an older library must not write rows it does not understand).
+#include <array>
+
+#include "catalog/sqlite_schema.hpp"
+#include "core/error.hpp"
+
+namespace cloudsync {
+
+namespace {
+
+constexpr std::array<const char*, 1> kMigrations{
+    // 1: integrations, projects, connections, manifests, status probes.
+    R"sql(
+CREATE TABLE projects (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  name_key TEXT NOT NULL UNIQUE,
+  root TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE TABLE integrations (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  name_key TEXT NOT NULL UNIQUE,
+  url TEXT NOT NULL,
+  type TEXT NOT NULL,
+  folder TEXT NOT NULL UNIQUE,
+  platform TEXT NOT NULL,
+  writeback INTEGER NOT NULL,
+  options TEXT NOT NULL,
+  selected_folders TEXT NOT NULL,
+  allowed_paths TEXT NOT NULL,
+  status TEXT NOT NULL,
+  status_before_check TEXT,
+  status_reason TEXT NOT NULL DEFAULT '',
+  missing_action TEXT NOT NULL DEFAULT '',
+  status_message TEXT NOT NULL DEFAULT '',
+  status_json TEXT,
+  last_checked INTEGER,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX integrations_by_creation ON integrations (created_at, id);
+CREATE TABLE integration_projects (
+  integration_id TEXT NOT NULL REFERENCES integrations (id) ON DELETE CASCADE,
+  project TEXT NOT NULL,
+  PRIMARY KEY (integration_id, project)
+) WITHOUT ROWID;
+CREATE TABLE probes (
+  integration_id TEXT NOT NULL REFERENCES integrations (id) ON DELETE CASCADE,
+  key TEXT NOT NULL,
+  started_at INTEGER NOT NULL,
+  PRIMARY KEY (integration_id, key)
+) WITHOUT ROWID;
+CREATE TABLE connections (
+  id TEXT PRIMARY KEY,
+  project_id TEXT NOT NULL REFERENCES projects (id) ON DELETE CASCADE,
+  integration_id TEXT NOT NULL REFERENCES integrations (id) ON DELETE CASCADE,
+  selected_folders TEXT NOT NULL,
+  include_globs TEXT NOT NULL,
+  exclude_globs TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  last_checked INTEGER,
+  UNIQUE (project_id, integration_id)
+);
+CREATE INDEX connections_by_integration ON connections (integration_id);
+CREATE TABLE manifest_entries (
+  connection_id TEXT NOT NULL REFERENCES connections (id) ON DELETE CASCADE,
+  path TEXT NOT NULL,
+  remote_key TEXT NOT NULL,
+  origin TEXT NOT NULL,
+  remote TEXT NOT NULL,
+  local TEXT NOT NULL,
+  remote_version TEXT NOT NULL,
+  remote_id TEXT NOT NULL,
+  synced_at INTEGER NOT NULL,
+  PRIMARY KEY (connection_id, path)
+) WITHOUT ROWID;
+)sql",
+};
+
+Result<int> user_version(sqlite::Database& db) {
+  CLOUDSYNC_ASSIGN_OR_RETURN(sqlite::Statement st, db.prepare("PRAGMA user_version"));
+  CLOUDSYNC_ASSIGN_OR_RETURN(bool row, st.step());
+  return row ? static_cast<int>(st.integer(0)) : 0;
+}
+
+}  // namespace
+
+int sqlite_catalog_schema_version() { return static_cast<int>(kMigrations.size()); }
+
+Status migrate_catalog_schema(sqlite::Database& db) {
+  CLOUDSYNC_ASSIGN_OR_RETURN(int seen, user_version(db));
+  if (seen == sqlite_catalog_schema_version()) return Status::OK();
+  // Under the write lock, and read again: another process may be migrating
+  // the same file right now.
+  CLOUDSYNC_ASSIGN_OR_RETURN(sqlite::Transaction tx, sqlite::Transaction::begin(db));
+  CLOUDSYNC_ASSIGN_OR_RETURN(int version, user_version(db));
+  if (version > sqlite_catalog_schema_version()) {
+    return make_error(ErrorCode::Unsupported,
+                      "catalog {} has schema version {}; this build of cloudsync knows versions up to {} "
+                      "(a newer cloudsync wrote it)",
+                      db.file().string(), version, sqlite_catalog_schema_version());
+  }
+  for (int v = version; v < sqlite_catalog_schema_version(); ++v) {
+    Status s = db.exec(kMigrations[static_cast<size_t>(v)]);
+    if (!s.ok()) return s.with_context(fmt::format("migrating the catalog schema to version {}", v + 1));
+  }
+  CLOUDSYNC_RETURN_IF_ERROR(db.exec(fmt::format("PRAGMA user_version = {}", sqlite_catalog_schema_version()).c_str()));
+  return tx.commit();
+}
+
+}  // namespace cloudsync

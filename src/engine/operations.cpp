@@ -1,0 +1,487 @@
+#include "engine/operations.hpp"
+
+#include <algorithm>
+#include <mutex>
+#include <set>
+
+#include "cloudsync/backends/local.hpp"
+#include "core/error.hpp"
+#include "core/file_io.hpp"
+#include "core/glob.hpp"
+#include "core/hash.hpp"
+#include "core/log.hpp"
+#include "core/parallel.hpp"
+#include "core/time.hpp"
+#include "core/utf8.hpp"
+#include "engine/integration_spec.hpp"
+#include "engine/scope.hpp"
+#include "engine/selection.hpp"
+#include "sync/executor.hpp"
+#include "sync/planner.hpp"
+
+namespace cloudsync {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::string_view kExternalFiles = "external-files";
+// Manifest changes go to the catalog in transactions of this many entries (or
+// sooner, after kManifestFlushInterval): a kill -9 loses at most one batch of
+// records, which the next run finds unchanged on both sides and adopts again.
+constexpr size_t kManifestBatch = 256;
+constexpr std::chrono::milliseconds kManifestFlushInterval{1000};
+
+enum class Orientation { Pull, Push };
+
+// Editor and OS droppings that must not be written back.
+bool ignored_for_export(std::string_view key) {
+  std::string_view name = key.substr(key.rfind('/') == std::string_view::npos ? 0 : key.rfind('/') + 1);
+  return name == ".DS_Store" || name == "Thumbs.db" || name.starts_with(".~lock.") || name.starts_with("~$") ||
+         name.ends_with("~") || (name.starts_with(".") && (name.ends_with(".swp") || name.ends_with(".swx")));
+}
+
+// HEADs many keys in parallel; absent keys are left out, other errors fail.
+Result<std::vector<ObjectMeta>> head_many(StorageBackend& backend, const std::vector<std::string>& keys,
+                                          uint32_t concurrency, const OpContext& ctx) {
+  std::vector<std::optional<ObjectMeta>> found(keys.size());
+  std::mutex mutex;
+  Status first_error;
+  parallel_for(keys.size(), concurrency, [&](size_t i) {
+    auto path = Path::parse(keys[i]);
+    if (!path.ok()) return;
+    auto head = backend.head(*path, ctx);
+    std::lock_guard lock(mutex);
+    if (head.ok()) {
+      found[i] = std::move(head).value();
+    } else if (head.status().code() != ErrorCode::NotFound && first_error.ok()) {
+      first_error = head.status();
+    }
+  }, ctx.cancel);
+  if (!first_error.ok()) return first_error;
+  if (ctx.cancelled()) return Status(ErrorCode::Cancelled, "cancelled");
+  std::vector<ObjectMeta> out;
+  for (auto& f : found) {
+    if (f) out.push_back(std::move(*f));
+  }
+  return out;
+}
+
+// The local state of `meta` still is `recorded`? Hashes only when needed.
+bool local_unchanged(const Fingerprint& recorded, ObjectMeta meta, const LocalFolder& folder, const OpContext& ctx) {
+  if (same_version(recorded, meta)) return true;
+  if (recorded.size != meta.size || recorded.hashes.empty()) return false;
+  auto key = Path::parse(meta.key);
+  if (!key.ok()) return false;
+  auto hashes = hash_local_file(folder.anchor, folder.key_path(*key), HashKind::Md5 | HashKind::Sha256, ctx);
+  if (!hashes.ok()) return false;
+  meta.hashes = *hashes;
+  return same_version(recorded, meta);
+}
+
+Fingerprint merged(const ObjectMeta& meta, const HashSet& content) {
+  Fingerprint f = fingerprint_of(meta);
+  f.hashes.merge(content);
+  return f;
+}
+
+// Keeps the hashes of a recorded fingerprint when a refreshed one has none and
+// the object is evidently the same version.
+Fingerprint refreshed(const Fingerprint* old, const ObjectMeta& now) {
+  Fingerprint f = fingerprint_of(now);
+  if (old != nullptr && f.hashes.empty() && same_version(*old, now)) f.hashes = old->hashes;
+  return f;
+}
+
+// Buffers manifest changes and writes them to the catalog in batches, as the
+// executor reports transfers done (from its worker threads).
+class ManifestRecorder {
+ public:
+  ManifestRecorder(OperationTarget& target) : target_(target), last_flush_(std::chrono::steady_clock::now()) {}
+
+  void upsert(ManifestEntry entry) {
+    std::lock_guard lock(mutex_);
+    erased_.erase(entry.path);
+    pending_[entry.path] = entry;
+    target_.manifest.upsert(std::move(entry));
+    maybe_flush();
+  }
+
+  void erase(const std::string& path) {
+    std::lock_guard lock(mutex_);
+    pending_.erase(path);
+    erased_.insert(path);
+    target_.manifest.erase(path);
+    maybe_flush();
+  }
+
+  Status finish() {
+    std::lock_guard lock(mutex_);
+    flush();
+    return first_error_;
+  }
+
+ private:
+  void maybe_flush() {
+    if (pending_.size() + erased_.size() >= kManifestBatch ||
+        std::chrono::steady_clock::now() - last_flush_ >= kManifestFlushInterval) {
+      flush();
+    }
+  }
+
+  void flush() {
+    last_flush_ = std::chrono::steady_clock::now();
+    if (pending_.empty() && erased_.empty()) return;
+    if (!target_.connection_stored) return;
+    std::vector<ManifestEntry> upserts;
+    for (auto& [path, e] : pending_) upserts.push_back(std::move(e));
+    std::vector<std::string> erased(erased_.begin(), erased_.end());
+    pending_.clear();
+    erased_.clear();
+    Status s = target_.store->write_manifest(target_.connection.id, upserts, erased);
+    if (!s.ok() && first_error_.ok()) first_error_ = s.with_context("recording what was transferred");
+  }
+
+  OperationTarget& target_;
+  std::mutex mutex_;
+  std::map<std::string, ManifestEntry> pending_;
+  std::set<std::string> erased_;
+  std::chrono::steady_clock::time_point last_flush_;
+  Status first_error_;
+};
+
+void record(ManifestRecorder& recorder, const Manifest& manifest, const PlanAction& a, const TransferResult* r,
+            Orientation o, ManifestEntry::Origin origin) {
+  if (r == nullptr) {  // a deletion
+    const ManifestEntry* e = o == Orientation::Pull ? manifest.find(a.destination.key)
+                                                    : manifest.find_by_remote_key(a.destination.key);
+    if (e != nullptr) recorder.erase(e->path);
+    return;
+  }
+  ManifestEntry entry;
+  if (o == Orientation::Pull) {
+    entry.path = a.has_destination ? a.destination.key : a.source.key;
+    entry.remote_key = a.source.key;
+    entry.remote = merged(r->source, r->content_hashes);
+    entry.local = merged(r->destination, r->content_hashes);
+    entry.remote_version = r->source.version;
+    entry.remote_id = r->source.id;
+  } else {
+    entry.path = a.source.key;
+    entry.remote_key = a.has_destination ? a.destination.key : a.source.key;
+    entry.local = merged(r->source, r->content_hashes);
+    entry.remote = merged(r->destination, r->content_hashes);
+    entry.remote_version = r->destination.version;
+    entry.remote_id = r->destination.id;
+  }
+  const ManifestEntry* old = manifest.find(entry.path);
+  entry.origin = old != nullptr ? old->origin : origin;
+  entry.synced_at = now_utc();
+  recorder.upsert(std::move(entry));
+}
+
+// Pairs found in sync join (or refresh) the manifest.
+void adopt(ManifestRecorder& recorder, const Manifest& manifest, const Plan& plan, Orientation o,
+           ManifestEntry::Origin origin) {
+  for (const PlanAction& a : plan.unchanged) {
+    const ObjectMeta& remote_meta = o == Orientation::Pull ? a.source : a.destination;
+    const ObjectMeta& local_meta = o == Orientation::Pull ? a.destination : a.source;
+    const ManifestEntry* old = manifest.find(local_meta.key);
+    ManifestEntry entry = old != nullptr ? *old : ManifestEntry{};
+    entry.path = local_meta.key;
+    entry.remote_key = remote_meta.key;
+    entry.remote = refreshed(old ? &old->remote : nullptr, remote_meta);
+    entry.local = refreshed(old ? &old->local : nullptr, local_meta);
+    if (old == nullptr) {
+      entry.origin = origin;
+      entry.synced_at = now_utc();
+    }
+    entry.remote_version = remote_meta.version;
+    entry.remote_id = remote_meta.id;
+    bool same = old != nullptr && old->remote_key == entry.remote_key &&
+                fingerprint_to_json(old->remote) == fingerprint_to_json(entry.remote) &&
+                fingerprint_to_json(old->local) == fingerprint_to_json(entry.local) &&
+                old->remote_version == entry.remote_version &&
+                old->remote_id == entry.remote_id;
+    if (!same) recorder.upsert(std::move(entry));
+  }
+}
+
+PlanInput plan_input(StorageBackend& src, StorageBackend& dst, const OpContext& ctx) {
+  PlanInput in;
+  in.source_name = src.describe();
+  in.destination_name = dst.describe();
+  in.source_caps = src.capabilities();
+  in.destination_caps = dst.capabilities();
+  in.hash = local_hasher(src, dst, ctx);
+  in.head = object_header(src, dst, ctx);
+  return in;
+}
+
+// The project's limits, checked before anything moves.
+Status check_limits(const OperationTarget& t, const std::vector<const ObjectMeta*>& incoming) {
+  for (const ObjectMeta* m : incoming) {
+    if (m->size > t.limits.max_file_size) {
+      return make_error(ErrorCode::LimitExceeded, "'{}' is {} bytes; the limit per file is {} bytes", m->key, m->size,
+                        t.limits.max_file_size);
+    }
+  }
+  uint64_t added = 0;
+  for (const ObjectMeta* m : incoming) added += t.manifest.find(m->key) == nullptr;
+  CLOUDSYNC_ASSIGN_OR_RETURN(uint64_t current, t.store->tracked_files_in_project(t.project.id));
+  if (current + added > t.limits.max_files) {
+    return make_error(ErrorCode::LimitExceeded,
+                      "this would bring the project to {} files ({} already, {} new); the limit is {}",
+                      current + added, current, added, t.limits.max_files);
+  }
+  return Status::OK();
+}
+
+Result<OperationResult> run(OperationTarget& t, std::string operation, Plan plan, Orientation o, bool dry_run,
+                            std::optional<uint64_t> max_delete, const ProgressCallback& progress,
+                            const CancelToken* cancel) {
+  StorageBackend& src = o == Orientation::Pull ? *t.remote : *t.local;
+  StorageBackend& dst = o == Orientation::Pull ? *t.local : *t.remote;
+  auto origin = o == Orientation::Pull ? ManifestEntry::Origin::Imported : ManifestEntry::Origin::Exported;
+  CancelToken token(cancel);
+  OpContext ctx{&token};
+  ProgressTracker tracker(progress, &token);
+  ApplyOptions apply;
+  apply.dry_run = dry_run;
+  apply.transfers = t.transfers;
+  apply.max_delete = max_delete;
+  TransferOptions transfer;
+  transfer.hash_kinds = hash_kinds(HashKind::Sha256);  // the manifest's content fingerprint
+  ManifestRecorder recorder(t);
+  // The executor reports from worker threads; the manifest it reads from is
+  // only changed through the recorder, under the recorder's lock.
+  const Manifest baseline_copy = t.manifest;
+  ExecuteHooks hooks;
+  hooks.on_done = [&](const PlanAction& a, const TransferResult* r) {
+    record(recorder, baseline_copy, a, r, o, origin);
+  };
+  Result<SyncReport> report = execute_plan(plan, src, dst, apply, transfer, tracker, hooks, ctx);
+  if (!dry_run && report.ok()) adopt(recorder, baseline_copy, plan, o, origin);
+  // What finished is recorded even when the run as a whole failed.
+  Status recorded = recorder.finish();
+  if (!report.ok()) return report.status();
+  CLOUDSYNC_RETURN_IF_ERROR(recorded);
+  OperationResult result;
+  result.integration = t.integration.spec.name;
+  result.operation = std::move(operation);
+  result.plan = std::move(plan);
+  result.report = std::move(report).value();
+  return result;
+}
+
+bool covered_by_globs(std::string_view key, const SyncScope& scope) {
+  if (!scope.include.empty() &&
+      std::none_of(scope.include.begin(), scope.include.end(), [&](const std::string& g) { return glob_match(g, key); })) {
+    return false;
+  }
+  return std::none_of(scope.exclude.begin(), scope.exclude.end(), [&](const std::string& g) { return glob_match(g, key); });
+}
+
+}  // namespace
+
+Result<std::shared_ptr<StorageBackend>> open_connection_folder(const Project& project, const Integration& integration,
+                                                               bool dry_run) {
+  // Whatever the catalog says, the folder must be external-files/{type}/{name}:
+  // a folder elsewhere (an absolute path, "..", a tampered row) is refused.
+  auto folder = Path::parse(integration.folder);
+  std::vector<std::string_view> segments;
+  if (folder.ok()) segments = folder->segments();
+  if (!folder.ok() || segments.size() != 3 || segments[0] != kExternalFiles) {
+    return make_error(ErrorCode::InvalidArgument,
+                      "integration '{}' has the folder '{}' in the catalog, which is not {}/<type>/<name>; refusing "
+                      "to use it",
+                      integration.spec.name, integration.folder, kExternalFiles);
+  }
+  LocalBackendOptions local_options;
+  local_options.anchor = project.root;
+  auto backend = make_local_backend(project.root / folder->str(), local_options);
+  if (!backend.ok()) return backend.status().with_context(fmt::format("integration '{}'", integration.spec.name));
+  if (!dry_run) {
+    // Temporaries a killed run left in the folder go before anything else
+    // (an export does not write there, so the executor's sweep would miss
+    // them). The connection's lock is held: no writer of ours is at work.
+    SweepOptions sweep;
+    sweep.temporary_grace = std::chrono::milliseconds(0);
+    auto swept = (*backend)->sweep_interrupted_uploads(sweep, OpContext{});
+    if (!swept.ok()) log(LogLevel::Warn, "integration '{}': {}", integration.spec.name, swept.status().to_string());
+  }
+  return backend;
+}
+
+Result<OperationResult> run_import(OperationTarget& t, const ImportRequest& request, const ProgressCallback& progress,
+                                   const CancelToken* cancel) {
+  CLOUDSYNC_RETURN_IF_ERROR(check_import_request(request));
+  OpContext ctx{cancel};
+  CLOUDSYNC_ASSIGN_OR_RETURN(std::vector<ObjectMeta> selected, resolve_selection(*t.remote, request.selectors, ctx));
+  std::vector<const ObjectMeta*> incoming;
+  std::set<std::string> selected_keys;
+  for (const ObjectMeta& m : selected) {
+    if (!Path::validate(m.key).ok()) continue;  // reported as skipped by the plan
+    incoming.push_back(&m);
+    selected_keys.insert(to_nfc(m.key));
+  }
+  CLOUDSYNC_RETURN_IF_ERROR(check_limits(t, incoming));
+
+  // The local side of the selection: the same files, plus whatever could be in
+  // their way (a file named like one of their folders, a folder named like them).
+  CLOUDSYNC_ASSIGN_OR_RETURN(Listing local_all, list_folders(*t.local, {}, true, ctx));
+  std::vector<ObjectMeta> local_side;
+  for (ObjectMeta& m : local_all.objects) {
+    std::string key = to_nfc(m.key);
+    bool relevant = selected_keys.count(key) > 0;
+    if (!relevant) {
+      auto next = selected_keys.lower_bound(key + "/");
+      relevant = next != selected_keys.end() && next->compare(0, key.size() + 1, key + "/") == 0;
+    }
+    for (size_t slash = key.find('/'); !relevant && slash != std::string::npos; slash = key.find('/', slash + 1)) {
+      relevant = selected_keys.count(key.substr(0, slash)) > 0;
+    }
+    if (relevant) local_side.push_back(std::move(m));
+  }
+  Baseline baseline = t.manifest.pull_baseline();
+  PlanInput in = plan_input(*t.remote, *t.local, ctx);
+  in.source = std::move(selected);
+  in.destination = std::move(local_side);
+  in.baseline = &baseline;
+  CLOUDSYNC_ASSIGN_OR_RETURN(Plan plan, compute_plan(in));
+  return run(t, "import", std::move(plan), Orientation::Pull, request.dry_run, std::nullopt, progress, cancel);
+}
+
+Result<OperationResult> run_export(OperationTarget& t, const ExportRequest& request, const ProgressCallback& progress,
+                                   const CancelToken* cancel) {
+  OpContext ctx{cancel};
+  std::vector<Path> only;
+  for (const std::string& p : request.paths) {
+    CLOUDSYNC_ASSIGN_OR_RETURN(Path path, Path::parse(p));
+    only.push_back(std::move(path));
+  }
+  CLOUDSYNC_ASSIGN_OR_RETURN(Listing local_all, list_folders(*t.local, {}, true, ctx));
+  // Only new or locally changed files are candidates; the remote is asked
+  // about those alone (a HEAD each), not listed whole.
+  const LocalFolder folder = *t.local->local_root();
+  std::vector<ObjectMeta> candidates;
+  std::vector<std::string> remote_keys;
+  for (ObjectMeta& m : local_all.objects) {
+    if (ignored_for_export(m.key)) continue;
+    auto path = Path::parse(m.key);
+    if (path.ok() && !only.empty() &&
+        std::none_of(only.begin(), only.end(), [&](const Path& p) { return path->is_within(p); })) {
+      continue;
+    }
+    const ManifestEntry* entry = t.manifest.find(m.key);
+    if (entry != nullptr && local_unchanged(entry->local, m, folder, ctx)) continue;
+    remote_keys.push_back(entry != nullptr ? entry->remote_key : m.key);
+    candidates.push_back(std::move(m));
+  }
+  CLOUDSYNC_RETURN_IF_ERROR(check_remote_keys_allowed(t.integration, remote_keys, "export"));
+  CLOUDSYNC_ASSIGN_OR_RETURN(std::vector<ObjectMeta> remote_side, head_many(*t.remote, remote_keys, t.transfers, ctx));
+  Baseline baseline = t.manifest.push_baseline();
+  PlanInput in = plan_input(*t.local, *t.remote, ctx);
+  in.source = std::move(candidates);
+  in.source_unreadable = std::move(local_all.unreadable);
+  in.destination = std::move(remote_side);
+  in.baseline = &baseline;
+  CLOUDSYNC_ASSIGN_OR_RETURN(Plan plan, compute_plan(in));
+  return run(t, "export", std::move(plan), Orientation::Push, request.dry_run, std::nullopt, progress, cancel);
+}
+
+Result<OperationResult> run_restore(OperationTarget& t, const RestoreRequest& request, const ProgressCallback& progress,
+                                    const CancelToken* cancel) {
+  OpContext ctx{cancel};
+  std::vector<std::string> remote_keys, local_keys;
+  for (const auto& [path, e] : t.manifest.entries()) {
+    remote_keys.push_back(e.remote_key);
+    local_keys.push_back(path);
+  }
+  CLOUDSYNC_RETURN_IF_ERROR(check_remote_keys_allowed(t.integration, remote_keys, "restore"));
+  // One HEAD per tracked file on each side: nothing is downloaded unless it
+  // is missing or changed.
+  CLOUDSYNC_ASSIGN_OR_RETURN(std::vector<ObjectMeta> remote_side, head_many(*t.remote, remote_keys, t.transfers, ctx));
+  CLOUDSYNC_ASSIGN_OR_RETURN(std::vector<ObjectMeta> local_side, head_many(*t.local, local_keys, t.transfers, ctx));
+  Baseline baseline = t.manifest.pull_baseline();
+  PlanInput in = plan_input(*t.remote, *t.local, ctx);
+  in.source = std::move(remote_side);
+  in.destination = std::move(local_side);
+  in.baseline = &baseline;
+  CLOUDSYNC_ASSIGN_OR_RETURN(Plan plan, compute_plan(in));
+  return run(t, "restore", std::move(plan), Orientation::Pull, request.dry_run, std::nullopt, progress, cancel);
+}
+
+Result<Plan> plan_connection_sync(OperationTarget& t, SyncDirection direction, const SyncScope& scope,
+                                  bool delete_extraneous, const CancelToken* cancel) {
+  bool push = direction == SyncDirection::Push;
+  OpContext ctx{cancel};
+  std::vector<Path> folders;
+  for (std::string f : scope.folders) {
+    while (!f.empty() && f.back() == '/') f.pop_back();
+    CLOUDSYNC_ASSIGN_OR_RETURN(Path p, Path::parse(f));
+    folders.push_back(std::move(p));
+  }
+  CLOUDSYNC_ASSIGN_OR_RETURN(Listing remote_side, list_folders(*t.remote, folders, false, ctx));
+  CLOUDSYNC_ASSIGN_OR_RETURN(Listing local_side, list_folders(*t.local, folders, true, ctx));
+  if (!scope.include.empty() || !scope.exclude.empty()) {
+    // Both sides through the same filter: a local file the globs do not cover
+    // is not extraneous, it is outside the connection.
+    auto outside = [&](const ObjectMeta& m) { return !covered_by_globs(m.key, scope); };
+    std::erase_if(remote_side.objects, outside);
+    std::erase_if(local_side.objects, outside);
+  }
+  Baseline baseline = push ? t.manifest.push_baseline() : t.manifest.pull_baseline();
+  StorageBackend& src = push ? *t.local : *t.remote;
+  StorageBackend& dst = push ? *t.remote : *t.local;
+  PlanInput in = plan_input(src, dst, ctx);
+  Listing& source_side = push ? local_side : remote_side;
+  in.source = std::move(source_side.objects);
+  in.source_unreadable = std::move(source_side.unreadable);
+  in.destination = std::move(push ? remote_side.objects : local_side.objects);
+  if (push) std::erase_if(in.source, [](const ObjectMeta& m) { return ignored_for_export(m.key); });
+  in.baseline = &baseline;
+  in.delete_extraneous = delete_extraneous;
+  for (const Path& folder : folders) in.folders.push_back(folder.str());
+  return compute_plan(in);
+}
+
+Result<OperationResult> apply_connection_sync(OperationTarget& t, SyncDirection direction, Plan plan, bool dry_run,
+                                              std::optional<uint64_t> max_delete, const ProgressCallback& progress,
+                                              const CancelToken* cancel) {
+  bool push = direction == SyncDirection::Push;
+  if (!push) {
+    std::vector<const ObjectMeta*> incoming;
+    for (const PlanAction& a : plan.actions) {
+      if (a.kind == ActionKind::Add || a.kind == ActionKind::Update) incoming.push_back(&a.source);
+    }
+    CLOUDSYNC_RETURN_IF_ERROR(check_limits(t, incoming));
+  }
+  return run(t, "sync", std::move(plan), push ? Orientation::Push : Orientation::Pull, dry_run, max_delete, progress,
+             cancel);
+}
+
+std::string plan_digest(const Plan& plan) {
+  Hasher digest(hash_kinds(HashKind::Sha256));
+  auto add = [&](std::string_view s) {
+    digest.update(s);
+    digest.update(std::string_view("\0", 1));
+  };
+  auto add_meta = [&](const ObjectMeta& m) {
+    add(m.key);
+    add(std::to_string(m.size));
+    add(m.etag);
+    add(m.mtime ? std::to_string(to_unix_nanos(*m.mtime)) : "");
+  };
+  add(plan.delete_extraneous ? "delete" : "keep");
+  for (const PlanAction& a : plan.actions) {
+    add(action_kind_name(a.kind));
+    add(a.path);
+    if (a.has_source) add_meta(a.source);
+    if (a.has_destination) add_meta(a.destination);
+  }
+  for (const UnreadableEntry& u : plan.unreadable) add(u.key);
+  return digest.finish().sha256;
+}
+
+}  // namespace cloudsync

@@ -1,0 +1,55 @@
+// The integration status probe: what a check does against a store, and how a
+// failure becomes a DISCONNECTED reason that names the missing permission.
+//
+// The probe lists each configured prefix (so credentials scoped to a prefix
+// pass), reads one listed object when there is one, and, when writeback is on,
+// writes a uniquely named probe object with a create-only condition and
+// deletes it. The journal records each probe object before it is written, so
+// a probe that a killed check left behind is deleted by the next check.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "cloudsync/backend.hpp"
+#include "cloudsync/catalog.hpp"
+
+namespace cloudsync {
+
+struct ProbeOptions {
+  /// Folders to list (relative to the backend's root); empty: the root.
+  std::vector<std::string> prefixes;
+  /// Also write and delete a probe object (the integration exports).
+  bool writeback = false;
+  /// The folder the probe object is written in (the first allowed path; "" = root).
+  std::string probe_folder;
+};
+
+/// Where probe objects are recorded between their write and their delete.
+/// Every member may be empty (nothing is recorded, nothing swept).
+struct ProbeJournal {
+  /// Called before a probe object is written.
+  std::function<Status(const std::string& key)> begin;
+  /// Called once the probe object is gone.
+  std::function<Status(const std::string& key)> end;
+  /// Probe objects recorded earlier and never ended (a killed check).
+  std::function<Result<std::vector<std::string>>()> leftovers;
+};
+
+/// The name a probe object gets in `folder`: ".cloudsync-probe-<random hex>".
+std::string probe_object_key(const std::string& folder);
+
+/// Runs the probe. Never fails: every failure becomes a DISCONNECTED check.
+/// Leftover probes from the journal are deleted first (a failure to delete one
+/// is logged, not fatal). Cancellation yields DISCONNECTED with reason Error
+/// and the message "cancelled".
+StatusCheck probe_backend(StorageBackend& backend, const ProbeOptions& options, const ProbeJournal& journal,
+                          const OpContext& ctx);
+
+/// Classifies the failure of `action` (e.g. PermissionDenied on Write ->
+/// MissingPermission/write; Unauthenticated with an expired-token provider
+/// code -> ExpiredCredentials; Network/Timeout -> Unreachable, never NotFound).
+StatusCheck classify_probe_failure(ProbeAction action, const Status& failure);
+
+}  // namespace cloudsync
