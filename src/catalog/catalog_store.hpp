@@ -46,8 +46,8 @@ class CatalogStore {
  public:
   virtual ~CatalogStore() = default;
 
-  // Integrations. insert fails with AlreadyExists when the name (folded) or
-  // the folder is taken.
+  // Integrations. insert fails with AlreadyExists when the name (folded) is
+  // taken, Conflict when the folder is.
   virtual Status insert_integration(const Integration& integration) = 0;
   virtual Status update_integration(const Integration& integration) = 0;
   /// Removes the integration with its connections, manifests and probes.

@@ -21,6 +21,17 @@ using sqlite::Statement;
 
 std::string name_key(std::string_view name) { return fold_case(name); }
 
+// Ids name lock files: one a tampered database gives as "../x" must not
+// become a path. Only what this library makes (lower-case hex) is used.
+Status check_id(std::string_view id, std::string_view what, const std::filesystem::path& file) {
+  if (!id.empty() && id.size() <= 64 && id.find_first_not_of("0123456789abcdef") == std::string_view::npos) {
+    return Status::OK();
+  }
+  return make_error(ErrorCode::Integrity,
+                    "catalog {}: {} has the id '{}', which is not one this library makes; refusing to use it",
+                    file.string(), what, id);
+}
+
 std::string strings_to_json(const std::vector<std::string>& list) {
   rapidjson::StringBuffer buf;
   JsonWriter w(buf);
@@ -101,7 +112,7 @@ class SqliteCatalogStore final : public CatalogStore {
       if (name_key(other) == name_key(i.spec.name)) {
         return make_error(ErrorCode::AlreadyExists, "an integration named '{}' already exists", other);
       }
-      return make_error(ErrorCode::AlreadyExists,
+      return make_error(ErrorCode::Conflict,
                         "integrations '{}' and '{}' would share the folder {}: rename one of them", other,
                         i.spec.name, i.folder);
     }
@@ -282,7 +293,8 @@ class SqliteCatalogStore final : public CatalogStore {
     st.bind(1, id_or_name).bind(2, name_key(id_or_name));
     CLOUDSYNC_ASSIGN_OR_RETURN(bool row, st.step());
     if (!row) return std::optional<Project>();
-    return std::optional<Project>(read_project(st));
+    CLOUDSYNC_ASSIGN_OR_RETURN(Project p, read_project(st));
+    return std::optional<Project>(std::move(p));
   }
 
   Result<std::vector<Project>> list_projects() const override {
@@ -293,7 +305,8 @@ class SqliteCatalogStore final : public CatalogStore {
     while (true) {
       CLOUDSYNC_ASSIGN_OR_RETURN(bool row, st.step());
       if (!row) break;
-      out.push_back(read_project(st));
+      CLOUDSYNC_ASSIGN_OR_RETURN(Project p, read_project(st));
+      out.push_back(std::move(p));
     }
     return out;
   }
@@ -545,6 +558,7 @@ class SqliteCatalogStore final : public CatalogStore {
   Result<Integration> read_integration(Statement& st) const {
     Integration i;
     i.id = st.text(0);
+    CLOUDSYNC_RETURN_IF_ERROR(check_id(i.id, fmt::format("integration '{}'", st.text(1)), db().file()));
     std::string what = fmt::format("catalog {}: integration {}", db().file().string(), i.id);
     i.spec.name = st.text(1);
     i.spec.url = st.text(2);
@@ -570,8 +584,9 @@ class SqliteCatalogStore final : public CatalogStore {
     return i;
   }
 
-  static Project read_project(const Statement& st) {
+  Result<Project> read_project(const Statement& st) const {
     Project p;
+    CLOUDSYNC_RETURN_IF_ERROR(check_id(st.text(0), fmt::format("project '{}'", st.text(1)), db().file()));
     p.id = st.text(0);
     p.name = st.text(1);
     p.root = st.text(2);
@@ -582,6 +597,7 @@ class SqliteCatalogStore final : public CatalogStore {
   Result<Connection> read_connection(const Statement& st) const {
     Connection c;
     c.id = st.text(0);
+    CLOUDSYNC_RETURN_IF_ERROR(check_id(c.id, "a connection", db().file()));
     std::string what = fmt::format("catalog {}: connection {}", db().file().string(), c.id);
     c.project_id = st.text(1);
     c.integration_id = st.text(2);

@@ -122,11 +122,13 @@ Result<bool> migrate_v1_state(CatalogStore& store, const fs::path& state_dir, co
     manifests.emplace_back(c.id, std::move(m));
   }
   CLOUDSYNC_RETURN_IF_ERROR(store.import_v1(project, integrations, connections, manifests));
-  // The v1 files stay, renamed, as a record of what was migrated; a crash
-  // before the rename migrates nothing twice (import_v1 sees the project).
-  fs::rename(state_file, state_dir / "workspace.json.v1-migrated", ec);
-  if (ec) return errno_error(ec.value(), "rename", state_file);
-  if (fs::exists(state_dir / "manifests", ec)) fs::rename(state_dir / "manifests", state_dir / "manifests.v1-migrated", ec);
+  // The v1 files go once the catalog holds their content: they may carry
+  // credentials an older version stored (dropped above, never migrated), and
+  // a crash before this point migrates nothing twice (import_v1 sees the
+  // project and does nothing).
+  fs::remove(state_file, ec);
+  if (ec) return errno_error(ec.value(), "remove", state_file);
+  fs::remove_all(state_dir / "manifests", ec);
   log(LogLevel::Info, "migrated the project state in {} ({} integrations) into the catalog", state_dir.string(),
       integrations.size());
   return true;

@@ -11,7 +11,8 @@ namespace cloudsync {
 
 /// When `state_dir` holds a v1 workspace.json, moves its integrations (with
 /// one connection each to the project) and their manifests into the catalog
-/// in one transaction, then renames the v1 files to *.v1-migrated. Refuses,
+/// in one transaction, then removes the v1 files (an older version may have
+/// stored credentials in them). Refuses,
 /// touching nothing, a state whose ids or folders this library did not make.
 /// Returns whether there was anything to migrate.
 Result<bool> migrate_v1_state(CatalogStore& store, const std::filesystem::path& state_dir,

@@ -14,6 +14,7 @@ Run one group with: test_safety.py --cli PATH UnreadableListingTest
 import argparse
 import json
 import os
+import sqlite3
 import shutil
 import subprocess
 import sys
@@ -137,11 +138,13 @@ class ProjectBoundaryTest(Scratch):
         self.assertOk(run("integration", "add", "Store", "--project", self.project, "--url",
                           "file://" + self.remote))
 
+    def tamper_catalog(self, sql, *params):
+        # Behind the library's back, as a tampered or corrupted state would be.
+        with sqlite3.connect(os.path.join(self.project, ".cloudsync", "catalog.db")) as db:
+            db.execute(sql, params)
+
     def tamper_folder(self, folder):
-        state_file = os.path.join(self.project, ".cloudsync", "workspace.json")
-        state = json.loads(read(state_file))
-        state["integrations"][0]["folder"] = folder
-        write(state_file, json.dumps(state))
+        self.tamper_catalog("UPDATE integrations SET folder = ?", folder)
 
     def victim_untouched(self):
         self.assertEqual(sorted(os.listdir(self.victim)), ["keep.txt"])
@@ -163,10 +166,8 @@ class ProjectBoundaryTest(Scratch):
                 self.assertIn("refusing", run("import", "Store", "--project", self.project, "a.txt").stderr)
 
     def test_tampered_id_names_no_file_outside_the_state(self):
-        state_file = os.path.join(self.project, ".cloudsync", "workspace.json")
-        state = json.loads(read(state_file))
-        state["integrations"][0]["id"] = "../../../victim/manifest"
-        write(state_file, json.dumps(state))
+        self.tamper_catalog("PRAGMA foreign_keys = OFF")
+        self.tamper_catalog("UPDATE integrations SET id = ?", "../../../victim/manifest")
         r = run("import", "Store", "--project", self.project, "a.txt")
         self.assertNotEqual(r.returncode, 0)
         self.assertIn("id", r.stderr)

@@ -125,7 +125,7 @@ TEST_CASE("integrations: clear errors for clashing names and secrets in stored o
   auto reopened = Workspace::open(p.dir / "project");
   REQUIRE_OK(reopened);
   CHECK((*reopened)->integrations().size() == 2);
-  CHECK(fs::exists(p.dir / "project/.cloudsync/workspace.json"));
+  CHECK(fs::exists(p.dir / "project/.cloudsync/catalog.db"));
   REQUIRE_OK((*reopened)->remove_integration("Hexs Testing Bucket!"));
   CHECK((*reopened)->integrations().size() == 1);
 }
@@ -492,9 +492,7 @@ TEST_CASE("the manifest survives a reopen and stays outside external-files", "[w
   CHECK(tracked->front().path == "k.txt");
   CHECK(tracked->front().origin == "import");
   // A corrupt manifest is a clear error, not an empty baseline.
-  for (const auto& entry : fs::directory_iterator(p.dir / "project/.cloudsync/manifests")) {
-    write_file(entry.path(), "{ not json");
-  }
+  run_catalog_sql(p.dir / "project/.cloudsync/catalog.db", "UPDATE manifest_entries SET remote = '{ not json'");
   auto broken = p.ws->restore(p.name, {});
   REQUIRE_CODE(broken, ErrorCode::InvalidArgument);
 }
@@ -505,7 +503,14 @@ TEST_CASE("two processes cannot work on one project at once", "[workspace]") {
   int ready[2], release[2];
   REQUIRE(::pipe(ready) == 0);
   REQUIRE(::pipe(release) == 0);
-  fs::path lock = p.dir / "project/.cloudsync/lock";
+  // The first import makes the project's connection to the integration,
+  // whose lock file an operation holds.
+  REQUIRE_OK(p.ws->import_files(p.name, {{"k.txt"}}));
+  fs::path lock;
+  for (const auto& entry : fs::directory_iterator(p.dir / "project/.cloudsync/locks")) {
+    if (entry.path().filename().string().starts_with("connection-")) lock = entry.path();
+  }
+  REQUIRE_FALSE(lock.empty());
   pid_t child = ::fork();
   if (child == 0) {
     // Hold the workspace lock from another process.

@@ -1,5 +1,7 @@
 #include "support/test_util.hpp"
 
+#include "catalog/sqlite.hpp"
+
 #include <algorithm>
 #include <atomic>
 #include <random>
@@ -69,6 +71,22 @@ HashSet hashes_of(std::string_view data) {
   Hasher hasher(kAllHashKinds);
   hasher.update(data);
   return hasher.finish();
+}
+
+void run_catalog_sql(const std::filesystem::path& database, const std::string& sql) {
+  auto db = sqlite::Database::open(database, std::chrono::seconds(10));
+  REQUIRE_OK(db);
+  REQUIRE_OK(db->exec(sql.c_str()));
+}
+
+std::string query_catalog_sql(const std::filesystem::path& database, const std::string& sql) {
+  auto db = sqlite::Database::open(database, std::chrono::seconds(10));
+  REQUIRE_OK(db);
+  auto st = db->prepare(sql);
+  REQUIRE_OK(st);
+  auto row = st->step();
+  REQUIRE_OK(row);
+  return *row ? st->text(0) : std::string();
 }
 
 }  // namespace cloudsync::test

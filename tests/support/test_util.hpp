@@ -41,6 +41,11 @@ Path P(std::string_view text);
 HashSet hashes_of(std::string_view data);
 /// Every regular file below `root`, relative, sorted (including hidden ones).
 std::vector<std::string> list_tree(const std::filesystem::path& root);
+/// Runs SQL on a catalog database behind the library's back (a tampered or
+/// corrupted catalog); REQUIREs it to succeed.
+void run_catalog_sql(const std::filesystem::path& database, const std::string& sql);
+/// The first row's first column of a query on a catalog database, as text.
+std::string query_catalog_sql(const std::filesystem::path& database, const std::string& sql);
 
 }  // namespace cloudsync::test
 

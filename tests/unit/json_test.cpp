@@ -81,9 +81,8 @@ TEST_CASE("a deeply nested state file is refused, not a crash", "[json][engine]"
     auto integ = (*ws)->add_integration(spec);
     REQUIRE_OK(integ);
     REQUIRE_OK((*ws)->import_files("Deep", ImportRequest{{"a.txt"}, false}));
-    const fs::path manifest = project / ".cloudsync/manifests" / (integ->id + ".json");
-    REQUIRE(fs::exists(manifest));
-    write_file(manifest, "{\"version\":1,\"entries\":" + nested_objects(100'000) + "}");
+    run_catalog_sql(project / ".cloudsync/catalog.db",
+                    "UPDATE manifest_entries SET remote = '" + nested_objects(100'000) + "'");
     auto restored = (*ws)->restore("Deep", {});
     REQUIRE_CODE(restored, ErrorCode::InvalidArgument);
     CHECK_THAT(restored.status().message(), Catch::Contains("manifest") && Catch::Contains("nested deeper"));
