@@ -1,6 +1,6 @@
 // Shared plumbing of the C ABI: the exception guard, the thread-local last
-// error, string hand-off, request parsing and what the entry points have in
-// common (credentials, operation results).
+// error, string hand-off, request parsing and what the workspace and catalog
+// entry points have in common (credentials, operation results, plans).
 #pragma once
 
 #include <cstdlib>
@@ -26,6 +26,17 @@ struct cloudsync_cancel {
   cloudsync::CancelToken token;
 };
 
+/// One handle type for both kinds of plan, so hosts inspect and free them the
+/// same way. A tree-sync plan (cloudsync_plan_sync) holds the two ends it was
+/// made between and is applied by cloudsync_plan_apply. A connection's plan
+/// (cloudsync_connection_diff) holds no ends: only cloudsync_connection_sync
+/// applies it, after checking that it still describes the connection.
+struct cloudsync_plan {
+  std::shared_ptr<cloudsync::StorageBackend> source;
+  std::shared_ptr<cloudsync::StorageBackend> destination;
+  cloudsync::Plan plan;
+  std::string connection_id;  ///< set for a connection's plan
+};
 
 namespace cloudsync::capi {
 
@@ -80,7 +91,8 @@ Result<std::optional<std::vector<std::string>>> optional_string_array(const rapi
 Result<IntegrationSpec> integration_spec_member(const rapidjson::Value& obj, std::string_view what);
 
 /// Secrets a host hands over for integrations (by name or id), kept in memory
-/// only and looked up each time a backend is opened; safe across threads.
+/// only and looked up each time a backend is opened. Shared by the workspace
+/// and catalog handles; safe across threads.
 class Credentials {
  public:
   /// Replaces the secrets of one integration (an empty set forgets them).

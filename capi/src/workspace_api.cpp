@@ -1,5 +1,6 @@
 // cloudsync_workspace_* and the project operations.
 #include "capi_internal.hpp"
+#include "cloudsync/catalog.hpp"
 #include "cloudsync/workspace.hpp"
 #include "core/error.hpp"
 
@@ -34,7 +35,8 @@ int cloudsync_workspace_open(const char* root, const char* options_json, cloudsy
     std::string_view what = "workspace options";
     CLOUDSYNC_ASSIGN_OR_RETURN(rapidjson::Document doc,
                                capi::parse_request(options_json, what,
-                                                   {"max_files", "max_file_size", "transfers", "state_dir", "credentials"}));
+                                                   {"max_files", "max_file_size", "transfers", "state_dir",
+                                                    "catalog_dir", "project", "credentials"}));
     auto handle = std::make_unique<cloudsync_workspace>();
     WorkspaceOptions options;
     CLOUDSYNC_ASSIGN_OR_RETURN(auto max_files, capi::uint_member(doc, "max_files", what));
@@ -45,6 +47,22 @@ int cloudsync_workspace_open(const char* root, const char* options_json, cloudsy
     if (transfers) options.transfers = static_cast<uint32_t>(std::max<uint64_t>(*transfers, 1));
     CLOUDSYNC_ASSIGN_OR_RETURN(auto state_dir, json_string(doc, "state_dir", what));
     if (state_dir) options.state_dir = *state_dir;
+    CLOUDSYNC_ASSIGN_OR_RETURN(auto project, json_string(doc, "project", what));
+    if (project) options.project = *project;
+    CLOUDSYNC_ASSIGN_OR_RETURN(auto catalog_dir, json_string(doc, "catalog_dir", what));
+    if (catalog_dir) {
+      // A shared catalog keeps its state in its own folder: a second state
+      // folder for the same project would be ignored, so it is refused.
+      if (state_dir) {
+        return Status(ErrorCode::InvalidArgument, "workspace options: \"state_dir\" and \"catalog_dir\" exclude each other");
+      }
+      CatalogOptions catalog;
+      catalog.state_dir = *catalog_dir;
+      // The catalog runs the transfers, so the project's limits go to it.
+      catalog.limits = options.limits;
+      catalog.transfers = options.transfers;
+      CLOUDSYNC_ASSIGN_OR_RETURN(options.catalog, Catalog::open(std::move(catalog)));
+    }
     CLOUDSYNC_RETURN_IF_ERROR(handle->credentials.load_member(doc, what));
     const capi::Credentials* credentials = &handle->credentials;
     options.credentials = [credentials](const Integration& integ) { return credentials->lookup(integ); };
