@@ -47,24 +47,32 @@ struct TreeTransferArgs {
 void add_tree_transfer_flags(CLI::App& cmd, TreeTransferArgs& args, bool with_delete);
 int run_tree_transfer(std::string_view verb, const TreeTransferArgs& args, const OutputFlags& out);
 
-/// Where the project is and how its integrations are reached (workspace_args.cpp).
-struct WorkspaceArgs {
-  std::string project = ".";
+/// How a run reaches integrations and what it may take (workspace_args.cpp).
+struct RunArgs {
   std::vector<std::string> options;  ///< -o: credentials and per-run backend options, never stored
   WorkspaceLimits limits;
   uint32_t transfers = 8;
-  CLI::Option* project_option = nullptr;
   CLI::Option* max_files_option = nullptr;
   CLI::Option* max_file_size_option = nullptr;
 };
+/// Where the project is, and how its integrations are reached.
+struct WorkspaceArgs : RunArgs {
+  std::string project = ".";
+  CLI::Option* project_option = nullptr;
+};
 void add_project_flag(CLI::App& cmd, WorkspaceArgs& args);
-void add_limit_flags(CLI::App& cmd, WorkspaceArgs& args);
-/// -o KEY=VALUE (credentials for this run) and --transfers.
-void add_workspace_run_flags(CLI::App& cmd, WorkspaceArgs& args);
+void add_limit_flags(CLI::App& cmd, RunArgs& args);
+/// -o KEY=VALUE: credentials and backend options for this run.
+void add_run_option_flag(CLI::App& cmd, RunArgs& args);
+/// -o KEY=VALUE and --transfers.
+void add_workspace_run_flags(CLI::App& cmd, RunArgs& args);
 /// Opens the project's workspace. Only `create` (integration add) may create
 /// the project folder: a mistyped --project elsewhere is NotFound, not a new
 /// empty project.
 Result<std::unique_ptr<Workspace>> open_workspace(const WorkspaceArgs& args, bool create);
+/// A stored URL: a relative local path becomes an absolute one, so that it
+/// names the same folder whatever directory later commands run from.
+std::string stored_url(const std::string& url);
 
 /// `sync --integration NAME` (cmd_workspace.cpp).
 struct ProjectSyncArgs {
@@ -76,5 +84,10 @@ struct ProjectSyncArgs {
   std::optional<uint64_t> max_delete;
 };
 int run_project_sync(const WorkspaceArgs& workspace, const ProjectSyncArgs& args, const OutputFlags& out);
+
+class Console;
+/// Prints what an operation did (its JSON with --json) and returns the exit
+/// status: that of the failure when it could not run, else the run's verdict.
+int report_operation(Console& console, const OutputFlags& out, const Result<OperationResult>& result);
 
 }  // namespace cloudsync::cli
