@@ -10,7 +10,7 @@
  *
  * Conventions
  * -----------
- *  - Opaque handles (cloudsync_workspace, cloudsync_plan, cloudsync_cancel) are
+ *  - Opaque handles (cloudsync_workspace, cloudsync_catalog, cloudsync_plan, cloudsync_cancel) are
  *    created by *_open / *_new functions and released by *_close / *_free,
  *    which accept NULL.
  *  - Every function that can fail returns an int: CLOUDSYNC_OK (0) or a
@@ -26,8 +26,9 @@
  *  - No C++ exception ever crosses this interface.
  *  - Thread safety: the library may be used from several threads. A workspace
  *    handle may be shared; its operations run one at a time (a second process
- *    working on the same project gets CLOUDSYNC_ECONFLICT). A plan handle must
- *    not be used from two threads at once.
+ *    working on the same project gets CLOUDSYNC_ECONFLICT). A catalog handle
+ *    may be shared too; operations on one connection run one at a time. A plan
+ *    handle must not be used from two threads at once.
  *  - Callbacks are called from library worker threads, one at a time; they must
  *    not call back into cloudsync.
  *  - Secrets (keys, tokens, signatures) never appear in error messages, log
@@ -190,10 +191,18 @@ typedef struct cloudsync_workspace cloudsync_workspace;
  *     "max_file_size": 10000000000,      bytes per file
  *     "transfers": 8,                    files transferred in parallel
  *     "state_dir": "/path",              engine state; default <root>/.cloudsync
- *     "credentials": {                   secrets per integration name, never stored
+ *     "catalog_dir": "/path",            use the shared catalog kept in this folder (see
+ *                                        cloudsync_catalog_open) instead of a catalog of the
+ *                                        project's own; excludes "state_dir"
+ *     "project": "default",              the project's name in the catalog (registered with
+ *                                        `root` on first open)
+ *     "credentials": {                   secrets per integration name or id, never stored
  *       "<integration name>": { "<backend option>": "<value>", ... }
  *     }
  *   }
+ * With "catalog_dir", the workspace sees the integrations its project is
+ * allowed to use, and the limits and transfers above apply to every
+ * operation it runs through that catalog.
  */
 CLOUDSYNC_EXTERN(int) cloudsync_workspace_open(const char *root, const char *options_json, cloudsync_workspace **out);
 CLOUDSYNC_EXTERN(void) cloudsync_workspace_close(cloudsync_workspace *ws);
@@ -228,8 +237,8 @@ CLOUDSYNC_EXTERN(int) cloudsync_integration_add(cloudsync_workspace *ws, const c
 CLOUDSYNC_EXTERN(int) cloudsync_integration_remove(cloudsync_workspace *ws, const char *name, int delete_files);
 
 /**
- * *out_json: {"integrations": [{"id", "name", "type", "url", "folder",
- *             "writeback", "selected_folders", "options"}, ...]}
+ * *out_json: {"integrations": [<integration>, ...]}, each as described at
+ * cloudsync_catalog_integration_create (the integrations this project may use).
  */
 CLOUDSYNC_EXTERN(int) cloudsync_integration_list(cloudsync_workspace *ws, char **out_json);
 
@@ -327,6 +336,12 @@ CLOUDSYNC_EXTERN(int) cloudsync_sync(cloudsync_workspace *ws, const char *integr
  */
 CLOUDSYNC_EXTERN(int) cloudsync_list(const char *url, const char *options_json, char **out_json);
 
+/**
+ * A computed plan. cloudsync_plan_sync makes one between two URLs (applied by
+ * cloudsync_plan_apply); cloudsync_connection_diff makes one for a catalog
+ * connection (applied only by cloudsync_connection_sync). Both are read with
+ * cloudsync_plan_json and released with cloudsync_plan_free.
+ */
 typedef struct cloudsync_plan cloudsync_plan;
 
 /**
@@ -342,7 +357,8 @@ CLOUDSYNC_EXTERN(int) cloudsync_plan_sync(const char *source_url, const char *de
 CLOUDSYNC_EXTERN(int) cloudsync_plan_json(const cloudsync_plan *plan, char **out_json);
 
 /**
- * Applies a plan. options_json (may be NULL):
+ * Applies a plan made by cloudsync_plan_sync (a connection's plan is
+ * CLOUDSYNC_EINVAL here). options_json (may be NULL):
  *   {"dry_run": false, "transfers": 8, "max_delete": 100}
  * *report_json: the "report" schema above. Return value as for the operations.
  */
@@ -351,6 +367,277 @@ CLOUDSYNC_EXTERN(int) cloudsync_plan_apply(cloudsync_plan *plan, const char *opt
                                            char **report_json);
 
 CLOUDSYNC_EXTERN(void) cloudsync_plan_free(cloudsync_plan *plan);
+
+/* ---------------------------------------------------------------------------
+ * Catalogs: an organisation's integrations, projects and connections
+ * ------------------------------------------------------------------------ */
+
+/*
+ * A catalog keeps storage integrations (registered once, shared by the
+ * projects they allow), projects, and each project's connections to
+ * integrations, in an embedded database in a state folder. Several processes
+ * may open the same catalog; operations on one connection run one at a time.
+ *
+ * Secrets never enter the database: those given to
+ * cloudsync_catalog_integration_create or _update go to <state>/secrets.json
+ * (mode 0600), and a value "env:NAME" is stored as that reference and read
+ * from the environment each time the backend is opened. No result, error
+ * message or log line carries a secret.
+ *
+ * An integration (*out_json of _create, _get, _update; items of _list):
+ *   {
+ *     "id": "1f0c...", "name": "Sales Data",
+ *     "platform": "AWS" | "Azure" | "GCP" | "GoogleDrive" | "Local" | "Memory",
+ *     "type": "s3", "url": "s3://bucket/prefix",
+ *     "folder": "external-files/s3/sales_data",   where projects keep its files
+ *     "writeback": false,
+ *     "selected_folders": ["images"],             folders connections cover by default
+ *     "allowed_projects": ["p1"],                 projects (ids or names) that may use it; []: all
+ *     "allowed_paths": ["exports"],               remote prefixes it may reach; []: everything
+ *     "options": {"region": "eu-west-1"},         non-secret backend options
+ *     "status": "UNCHECKED" | "CHECKING" | "CONNECTED" | "DISCONNECTED",
+ *     "status_reason": "" | "MISSING_PERMISSION" | "INVALID_CREDENTIALS" | "EXPIRED_CREDENTIALS" |
+ *                      "NOT_FOUND" | "UNREACHABLE" | "THROTTLED" | "CLOCK_SKEW" | "ERROR",
+ *     "missing_action": "" | "list" | "read" | "write" | "delete",
+ *     "status_message": "...",
+ *     "created_at": "2024-05-01T12:00:00.000Z", "updated_at": "...", "last_checked": "..." | null
+ *   }
+ * A change of URL, writeback, options, allowed paths or secrets resets the
+ * status to UNCHECKED.
+ *
+ * An integration filter (filter_json of _list, _count, cloudsync_catalog_check_all;
+ * NULL or "{}" matches everything; each field present narrows the match):
+ *   {"id": "...", "name": "..." (exact, case-insensitive), "platform": "AWS",
+ *    "status": "CONNECTED", "writeback": true, "project": "<project id or name that may use it>"}
+ *
+ * Paging (_list functions): `skip` rows are skipped, then at most `first` are
+ * returned (0: all of them), in creation order.
+ */
+
+typedef struct cloudsync_catalog cloudsync_catalog;
+
+/**
+ * Opens (creating and migrating as needed) the catalog in `state_dir`
+ * (created with mode 0700 when missing).
+ *
+ * options_json (may be NULL):
+ *   {
+ *     "busy_timeout_ms": 10000,          how long a writer waits for another process
+ *     "transfers": 8,                    files transferred in parallel by a synchronisation
+ *     "max_files": 100,                  files from integrations per project
+ *     "max_file_size": 10000000000,      bytes per file
+ *     "credentials": {                   secrets per integration name or id, kept in
+ *       "<integration name or id>": {    memory only, merged over the stored ones
+ *         "<backend option>": "<value>", ...
+ *       }
+ *     }
+ *   }
+ */
+CLOUDSYNC_EXTERN(int) cloudsync_catalog_open(const char *state_dir, const char *options_json, cloudsync_catalog **out);
+CLOUDSYNC_EXTERN(void) cloudsync_catalog_close(cloudsync_catalog *cat);
+
+/**
+ * Sets (replaces) the in-memory secrets used to open one integration's
+ * backend (by name or id), e.g. {"secret_access_key": "..."}; never stored.
+ * An empty object or NULL forgets them.
+ */
+CLOUDSYNC_EXTERN(int) cloudsync_catalog_set_credentials(cloudsync_catalog *cat, const char *integration,
+                                                        const char *options_json);
+
+/**
+ * Registers an integration.
+ * spec_json:
+ *   {
+ *     "name": "Sales Data",              required, unique (case-insensitive)
+ *     "url": "s3://bucket/prefix",       required: file:///abs, mem://, s3://, az://, gdrive://
+ *     "type": "s3",                      folder type (default from the URL)
+ *     "writeback": false,                allow export / push
+ *     "selected_folders": ["images"],    folders connections cover by default
+ *     "allowed_projects": ["p1"],        projects (ids or names) that may use it; default all
+ *     "allowed_paths": ["exports"],      remote prefixes it may reach; default everything
+ *     "options": {"region": "eu-west-1"} non-secret backend options
+ *   }
+ * secrets_json (may be NULL): {"secret_access_key": "..." | "env:NAME", ...}
+ * *out_json (may be NULL): the integration.
+ * CLOUDSYNC_EEXISTS for a taken name; CLOUDSYNC_EINVAL for a secret among
+ * "options", an option the URL's provider does not take, or a bad URL.
+ */
+CLOUDSYNC_EXTERN(int) cloudsync_catalog_integration_create(cloudsync_catalog *cat, const char *spec_json,
+                                                           const char *secrets_json, char **out_json);
+
+/** One integration by id or name (CLOUDSYNC_ENOTFOUND when neither matches). */
+CLOUDSYNC_EXTERN(int) cloudsync_catalog_integration_get(cloudsync_catalog *cat, const char *id_or_name,
+                                                        char **out_json);
+
+/**
+ * The names of the secrets stored for an integration, never their values.
+ * *out_json: {"secret_names": ["secret_access_key", ...]}
+ */
+CLOUDSYNC_EXTERN(int) cloudsync_catalog_integration_secret_names(cloudsync_catalog *cat, const char *id_or_name,
+                                                                 char **out_json);
+
+/**
+ * Changes an integration; only the fields present change (null: unchanged).
+ * update_json:
+ *   {"name", "url", "writeback", "options": {...} (replaces the options),
+ *    "secrets": {...} (replaces the stored secrets; {} forgets them),
+ *    "selected_folders": [...], "allowed_projects": [...], "allowed_paths": [...]}
+ * *out_json (may be NULL): the integration after the change.
+ * CLOUDSYNC_ECONFLICT for a rename that would move the folder of existing connections.
+ */
+CLOUDSYNC_EXTERN(int) cloudsync_catalog_integration_update(cloudsync_catalog *cat, const char *id_or_name,
+                                                           const char *update_json, char **out_json);
+
+/**
+ * Deletes an integration, its secrets and its connections' manifests (no file
+ * is deleted). CLOUDSYNC_ECONFLICT while it has connections, unless force != 0.
+ */
+CLOUDSYNC_EXTERN(int) cloudsync_catalog_integration_delete(cloudsync_catalog *cat, const char *id_or_name, int force);
+
+/** *out_json: {"integrations": [<integration>, ...]}: a page of those the filter matches. */
+CLOUDSYNC_EXTERN(int) cloudsync_catalog_integration_list(cloudsync_catalog *cat, const char *filter_json,
+                                                         uint64_t first, uint64_t skip, char **out_json);
+
+/** How many integrations the filter matches. */
+CLOUDSYNC_EXTERN(int) cloudsync_catalog_integration_count(cloudsync_catalog *cat, const char *filter_json,
+                                                          uint64_t *out_count);
+
+/*
+ * Status checks
+ * -------------
+ * A check lists the integration's allowed paths (or selected folders, or its
+ * root), reads one object and, with writeback, writes and deletes a probe
+ * object; the outcome becomes the integration's status. A check that ran
+ * returns CLOUDSYNC_OK whatever it found -- read "status". Its JSON:
+ *   {
+ *     "status": "CONNECTED" | "DISCONNECTED" | ...,
+ *     "reason": "NONE" | "MISSING_PERMISSION" | "INVALID_CREDENTIALS" | "EXPIRED_CREDENTIALS" |
+ *               "NOT_FOUND" | "UNREACHABLE" | "THROTTLED" | "CLOCK_SKEW" | "ERROR",
+ *     "missing_action": "list" | "read" | "write" | "delete" | null,
+ *     "provider_code": "AccessDenied", "http_status": 403,
+ *     "message": "...", "checked_at": "2024-05-01T12:00:00.000Z", "duration_ms": 120,
+ *     "passed": ["list", "read"]
+ *   }
+ */
+
+/** Checks one integration. *out_json (may be NULL): the check. */
+CLOUDSYNC_EXTERN(int) cloudsync_catalog_check(cloudsync_catalog *cat, const char *id_or_name,
+                                              cloudsync_cancel *cancel, char **out_json);
+
+/**
+ * Checks every integration the filter matches, `concurrency` at a time (0: 8).
+ * *out_json (may be NULL): {"checks": [{"integration_id": "...", <the check's members>}, ...]}.
+ * An integration whose check could not run (another process is checking it)
+ * is reported with status "CHECKING" and reason "ERROR".
+ */
+CLOUDSYNC_EXTERN(int) cloudsync_catalog_check_all(cloudsync_catalog *cat, const char *filter_json,
+                                                  uint32_t concurrency, cloudsync_cancel *cancel, char **out_json);
+
+/*
+ * Projects
+ * --------
+ * A project: {"id", "name", "root" (the folder its external-files/ live under), "created_at"}.
+ */
+
+/**
+ * Registers a project (or returns it when one with this name has this root;
+ * CLOUDSYNC_EEXISTS when it has another root). *out_json (may be NULL): the project.
+ */
+CLOUDSYNC_EXTERN(int) cloudsync_catalog_project_add(cloudsync_catalog *cat, const char *name, const char *root,
+                                                    char **out_json);
+
+/** *out_json: {"projects": [<project>, ...]} */
+CLOUDSYNC_EXTERN(int) cloudsync_catalog_project_list(cloudsync_catalog *cat, char **out_json);
+
+/** Forgets a project (by id or name); no file is deleted. */
+CLOUDSYNC_EXTERN(int) cloudsync_catalog_project_remove(cloudsync_catalog *cat, const char *id_or_name);
+
+/*
+ * Connections
+ * -----------
+ * A connection ties a project to an integration; the project's copy lives in
+ * <project root>/<folder>. Its JSON:
+ *   {
+ *     "id": "...", "project_id": "...", "integration_id": "...",
+ *     "folder": "external-files/s3/sales_data",
+ *     "selected_folders": ["images"], "include": ["*.csv"], "exclude": ["*.tmp"],
+ *     "created_at": "...", "last_checked": "..." | null   (last synchronisation, not dry runs)
+ *     "number_of_assets": 12,                             (files its manifest tracks)
+ *     "is_checking": false                                (an operation runs on it right now)
+ *   }
+ */
+
+/**
+ * Connects a project to an integration.
+ * spec_json:
+ *   {
+ *     "project": "p1",                   required: project id or name
+ *     "integration": "Sales Data",       required: integration id or name
+ *     "selected_folders": ["images"],    remote folders covered, on path boundaries
+ *                                        (default: the integration's selected folders,
+ *                                        or everything it allows)
+ *     "include": ["*.csv", "*.json"],    globs on the remote key ('*' and '?' within a
+ *     "exclude": ["*.tmp"]               segment, '**' across): a key is covered when it
+ *                                        matches an include (or there are none) and no exclude
+ *   }
+ * *out_json (may be NULL): the connection. CLOUDSYNC_EPERM when the
+ * integration does not allow the project or a folder lies outside its allowed
+ * paths; CLOUDSYNC_EEXISTS when the project is already connected to it.
+ */
+CLOUDSYNC_EXTERN(int) cloudsync_catalog_connection_add(cloudsync_catalog *cat, const char *spec_json,
+                                                       char **out_json);
+
+/** One connection by id. */
+CLOUDSYNC_EXTERN(int) cloudsync_catalog_connection_get(cloudsync_catalog *cat, const char *id, char **out_json);
+
+/**
+ * A page of connections. filter_json (may be NULL):
+ *   {"project": "<id or name>", "integration": "<id or name>"}
+ * *out_json: {"connections": [<connection>, ...]}
+ */
+CLOUDSYNC_EXTERN(int) cloudsync_catalog_connection_list(cloudsync_catalog *cat, const char *filter_json,
+                                                        uint64_t first, uint64_t skip, char **out_json);
+
+/** How many connections the filter (as for _list) matches. */
+CLOUDSYNC_EXTERN(int) cloudsync_catalog_connection_count(cloudsync_catalog *cat, const char *filter_json,
+                                                         uint64_t *out_count);
+
+/** Forgets a connection and its manifest; no file is deleted. */
+CLOUDSYNC_EXTERN(int) cloudsync_catalog_connection_remove(cloudsync_catalog *cat, const char *id);
+
+/** Files the connection tracks; *out_json as for cloudsync_tracked_files. */
+CLOUDSYNC_EXTERN(int) cloudsync_catalog_connection_files(cloudsync_catalog *cat, const char *id, char **out_json);
+
+/**
+ * Computes what synchronising the connection (remote -> project) would do
+ * now: one action per file with its reason. Changes nothing.
+ * request_json (may be NULL): {"delete_extraneous_files": false}
+ * *out_plan: read it with cloudsync_plan_json (the "plan" schema above), hand
+ * it to cloudsync_connection_sync to apply exactly it, free it with
+ * cloudsync_plan_free.
+ */
+CLOUDSYNC_EXTERN(int) cloudsync_connection_diff(cloudsync_catalog *cat, const char *id, const char *request_json,
+                                                cloudsync_cancel *cancel, cloudsync_plan **out_plan);
+
+/**
+ * Synchronises the connection (remote -> project): adds and updates first,
+ * then, with delete_extraneous_files, deletions under max_delete, never after
+ * a failed or incomplete listing.
+ * request_json (may be NULL):
+ *   {"delete_extraneous_files": false, "dry_run": false, "max_delete": 100}
+ * A dry run plans and reports through the same path and changes nothing (not
+ * even "last_checked").
+ * expected_plan (may be NULL): a plan from cloudsync_connection_diff on this
+ * connection; the synchronisation applies exactly it, and fails with
+ * CLOUDSYNC_ECONFLICT (changing nothing) when the remote or the project
+ * changed since it was computed. A plan of another connection, or from
+ * cloudsync_plan_sync, is CLOUDSYNC_EINVAL.
+ * *result_json: an operation result (schema above); return value as for the
+ * operations.
+ */
+CLOUDSYNC_EXTERN(int) cloudsync_connection_sync(cloudsync_catalog *cat, const char *id, const char *request_json,
+                                                const cloudsync_plan *expected_plan, cloudsync_progress_fn progress,
+                                                void *user, cloudsync_cancel *cancel, char **result_json);
 
 #ifdef __cplusplus
 }

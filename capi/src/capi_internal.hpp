@@ -1,21 +1,41 @@
 // Shared plumbing of the C ABI: the exception guard, the thread-local last
-// error, string hand-off and request parsing.
+// error, string hand-off, request parsing and what the workspace and catalog
+// entry points have in common (credentials, operation results, plans).
 #pragma once
 
 #include <cstdlib>
 #include <cstring>
 #include <exception>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <new>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "cloudsync.h"
 #include "cloudsync/backend.hpp"
 #include "cloudsync/progress.hpp"
 #include "cloudsync/status.hpp"
+#include "cloudsync/sync.hpp"
+#include "cloudsync/workspace.hpp"
 #include "core/json.hpp"
 
 struct cloudsync_cancel {
   cloudsync::CancelToken token;
+};
+
+/// One handle type for both kinds of plan, so hosts inspect and free them the
+/// same way. A tree-sync plan (cloudsync_plan_sync) holds the two ends it was
+/// made between and is applied by cloudsync_plan_apply. A connection's plan
+/// (cloudsync_connection_diff) holds no ends: only cloudsync_connection_sync
+/// applies it, after checking that it still describes the connection.
+struct cloudsync_plan {
+  std::shared_ptr<cloudsync::StorageBackend> source;
+  std::shared_ptr<cloudsync::StorageBackend> destination;
+  cloudsync::Plan plan;
+  std::string connection_id;  ///< set for a connection's plan
 };
 
 namespace cloudsync::capi {
@@ -60,7 +80,55 @@ Result<BackendOptions> options_member(const rapidjson::Value& obj, const char* k
 /// A non-negative integer member.
 Result<std::optional<uint64_t>> uint_member(const rapidjson::Value& obj, const char* key, std::string_view what);
 
+/// A JSON object of string values (the whole document) as backend options;
+/// NULL or blank is an empty set.
+Result<BackendOptions> options_document(const char* json, std::string_view what);
+/// A string-array member, nullopt when absent or null (an update leaves the field alone).
+Result<std::optional<std::vector<std::string>>> optional_string_array(const rapidjson::Value& obj, const char* key,
+                                                                      std::string_view what);
+/// The spec fields of an integration ("name" and "url" required; the caller's
+/// parse_request decides which of the others are allowed).
+Result<IntegrationSpec> integration_spec_member(const rapidjson::Value& obj, std::string_view what);
+
+/// Secrets a host hands over for integrations (by name or id), kept in memory
+/// only and looked up each time a backend is opened. Shared by the workspace
+/// and catalog handles; safe across threads.
+class Credentials {
+ public:
+  /// Replaces the secrets of one integration (an empty set forgets them).
+  void set(const std::string& integration, BackendOptions options);
+  /// Those for the integration's name, with those for its id merged over them.
+  BackendOptions lookup(const Integration& integration) const;
+  /// Reads a "credentials": {"<integration>": {"<option>": "<value>"}} member.
+  Status load_member(const rapidjson::Value& obj, std::string_view what);
+
+ private:
+  mutable std::mutex mutex_;
+  std::map<std::string, BackendOptions> by_key_;
+};
+
+/// {"files": [{"path","origin","size","remote_etag","sha256"}, ...]}.
+std::string tracked_files_json(const std::vector<TrackedFile>& files);
+
 /// Adapts a C progress callback to a ProgressCallback (empty when fn is NULL).
 ProgressCallback progress_adapter(cloudsync_progress_fn fn, void* user);
+
+inline const CancelToken* token_of(cloudsync_cancel* cancel) { return cancel == nullptr ? nullptr : &cancel->token; }
+
+/// The C-level outcome of operations that ran: OK, or the first failure's code
+/// (conflicts and skips are reported outcomes, not failures).
+Status outcome_of(const std::vector<const SyncReport*>& reports);
+
+/// Runs an operation returning Result<OperationResult> and hands its JSON out:
+/// filled whenever the operation ran, NULL when it could not run at all.
+template <class Op>
+int run_operation(char** result_json, Op&& op) noexcept {
+  if (result_json != nullptr) *result_json = nullptr;
+  return guarded([&]() -> Status {
+    CLOUDSYNC_ASSIGN_OR_RETURN(OperationResult result, op());
+    hand_out(result_json, operation_result_to_json(result));
+    return outcome_of({&result.report});
+  });
+}
 
 }  // namespace cloudsync::capi

@@ -4,12 +4,6 @@
 #include "core/error.hpp"
 #include "sync/json_writers.hpp"
 
-struct cloudsync_plan {
-  std::shared_ptr<cloudsync::StorageBackend> source;
-  std::shared_ptr<cloudsync::StorageBackend> destination;
-  cloudsync::Plan plan;
-};
-
 using namespace cloudsync;
 
 extern "C" {
@@ -99,6 +93,12 @@ int cloudsync_plan_apply(cloudsync_plan* plan, const char* options_json, cloudsy
   if (report_json != nullptr) *report_json = nullptr;
   return capi::guarded([&]() -> Status {
     CLOUDSYNC_RETURN_IF_ERROR(capi::require_arg(plan, "plan"));
+    if (!plan->connection_id.empty()) {
+      // Its ends are the connection's, opened with the catalog's secrets and
+      // under its lock: only the catalog can apply it.
+      return Status(ErrorCode::InvalidArgument, "this plan belongs to connection '" + plan->connection_id +
+                                                    "': apply it with cloudsync_connection_sync");
+    }
     std::string_view what = "apply options";
     CLOUDSYNC_ASSIGN_OR_RETURN(rapidjson::Document doc,
                                capi::parse_request(options_json, what, {"dry_run", "transfers", "max_delete"}));
@@ -111,7 +111,7 @@ int cloudsync_plan_apply(cloudsync_plan* plan, const char* options_json, cloudsy
     CLOUDSYNC_ASSIGN_OR_RETURN(SyncReport report,
                                apply_plan(plan->plan, *plan->source, *plan->destination, apply,
                                           capi::progress_adapter(progress, user),
-                                          cancel == nullptr ? nullptr : &cancel->token));
+                                          capi::token_of(cancel)));
     capi::hand_out(report_json, report_to_json(report));
     return report.first_error();
   });

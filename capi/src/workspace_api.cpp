@@ -1,44 +1,21 @@
 // cloudsync_workspace_* and the project operations.
-#include <map>
-#include <mutex>
-
 #include "capi_internal.hpp"
+#include "cloudsync/catalog.hpp"
 #include "cloudsync/workspace.hpp"
 #include "core/error.hpp"
 
 struct cloudsync_workspace {
   std::unique_ptr<cloudsync::Workspace> ws;
-  std::mutex credentials_mutex;
-  std::map<std::string, cloudsync::BackendOptions> credentials;  // by integration name, memory only
+  cloudsync::capi::Credentials credentials;  // memory only
 };
 
 using namespace cloudsync;
+using capi::run_operation;
+using capi::token_of;
 
 namespace {
 
 Status require_workspace(cloudsync_workspace* ws) { return capi::require_arg(ws, "workspace"); }
-
-// The C-level outcome of an operation that ran: OK, or the first failure's code.
-Status outcome_of(const std::vector<const SyncReport*>& reports) {
-  for (const SyncReport* r : reports) {
-    Status first = r->first_error();
-    if (!first.ok()) return first;
-  }
-  return Status::OK();
-}
-
-const CancelToken* token_of(cloudsync_cancel* cancel) { return cancel == nullptr ? nullptr : &cancel->token; }
-
-// Runs an operation returning Result<OperationResult> and hands its JSON out.
-template <class Op>
-int run_operation(char** result_json, Op&& op) {
-  if (result_json != nullptr) *result_json = nullptr;
-  return capi::guarded([&]() -> Status {
-    CLOUDSYNC_ASSIGN_OR_RETURN(OperationResult result, op());
-    capi::hand_out(result_json, operation_result_to_json(result));
-    return outcome_of({&result.report});
-  });
-}
 
 Status parse_dry_run(const rapidjson::Value& doc, std::string_view what, bool& dry_run) {
   CLOUDSYNC_ASSIGN_OR_RETURN(auto v, json_bool(doc, "dry_run", what));
@@ -58,7 +35,8 @@ int cloudsync_workspace_open(const char* root, const char* options_json, cloudsy
     std::string_view what = "workspace options";
     CLOUDSYNC_ASSIGN_OR_RETURN(rapidjson::Document doc,
                                capi::parse_request(options_json, what,
-                                                   {"max_files", "max_file_size", "transfers", "state_dir", "credentials"}));
+                                                   {"max_files", "max_file_size", "transfers", "state_dir",
+                                                    "catalog_dir", "project", "credentials"}));
     auto handle = std::make_unique<cloudsync_workspace>();
     WorkspaceOptions options;
     CLOUDSYNC_ASSIGN_OR_RETURN(auto max_files, capi::uint_member(doc, "max_files", what));
@@ -69,20 +47,25 @@ int cloudsync_workspace_open(const char* root, const char* options_json, cloudsy
     if (transfers) options.transfers = static_cast<uint32_t>(std::max<uint64_t>(*transfers, 1));
     CLOUDSYNC_ASSIGN_OR_RETURN(auto state_dir, json_string(doc, "state_dir", what));
     if (state_dir) options.state_dir = *state_dir;
-    auto creds = doc.FindMember("credentials");
-    if (creds != doc.MemberEnd() && !creds->value.IsNull()) {
-      if (!creds->value.IsObject()) return Status(ErrorCode::InvalidArgument, "workspace options: \"credentials\" must be an object");
-      for (const auto& m : creds->value.GetObject()) {
-        CLOUDSYNC_ASSIGN_OR_RETURN(BackendOptions o, capi::options_member(creds->value, m.name.GetString(), what));
-        handle->credentials[m.name.GetString()] = std::move(o);
+    CLOUDSYNC_ASSIGN_OR_RETURN(auto project, json_string(doc, "project", what));
+    if (project) options.project = *project;
+    CLOUDSYNC_ASSIGN_OR_RETURN(auto catalog_dir, json_string(doc, "catalog_dir", what));
+    if (catalog_dir) {
+      // A shared catalog keeps its state in its own folder: a second state
+      // folder for the same project would be ignored, so it is refused.
+      if (state_dir) {
+        return Status(ErrorCode::InvalidArgument, "workspace options: \"state_dir\" and \"catalog_dir\" exclude each other");
       }
+      CatalogOptions catalog;
+      catalog.state_dir = *catalog_dir;
+      // The catalog runs the transfers, so the project's limits go to it.
+      catalog.limits = options.limits;
+      catalog.transfers = options.transfers;
+      CLOUDSYNC_ASSIGN_OR_RETURN(options.catalog, Catalog::open(std::move(catalog)));
     }
-    cloudsync_workspace* raw = handle.get();
-    options.credentials = [raw](const Integration& integ) {
-      std::lock_guard lock(raw->credentials_mutex);
-      auto it = raw->credentials.find(integ.spec.name);
-      return it == raw->credentials.end() ? BackendOptions{} : it->second;
-    };
+    CLOUDSYNC_RETURN_IF_ERROR(handle->credentials.load_member(doc, what));
+    const capi::Credentials* credentials = &handle->credentials;
+    options.credentials = [credentials](const Integration& integ) { return credentials->lookup(integ); };
     CLOUDSYNC_ASSIGN_OR_RETURN(handle->ws, Workspace::open(root, std::move(options)));
     *out = handle.release();
     return Status::OK();
@@ -95,11 +78,8 @@ int cloudsync_workspace_set_credentials(cloudsync_workspace* ws, const char* int
   return capi::guarded([&]() -> Status {
     CLOUDSYNC_RETURN_IF_ERROR(require_workspace(ws));
     CLOUDSYNC_RETURN_IF_ERROR(capi::require_arg(integration, "integration"));
-    std::string wrapped = std::string("{\"o\":") + (options_json && *options_json ? options_json : "{}") + "}";
-    CLOUDSYNC_ASSIGN_OR_RETURN(rapidjson::Document doc, parse_json(wrapped, "credentials"));
-    CLOUDSYNC_ASSIGN_OR_RETURN(BackendOptions o, capi::options_member(doc, "o", "credentials"));
-    std::lock_guard lock(ws->credentials_mutex);
-    ws->credentials[integration] = std::move(o);
+    CLOUDSYNC_ASSIGN_OR_RETURN(BackendOptions o, capi::options_document(options_json, "credentials"));
+    ws->credentials.set(integration, std::move(o));
     return Status::OK();
   });
 }
@@ -113,18 +93,7 @@ int cloudsync_integration_add(cloudsync_workspace* ws, const char* spec_json, ch
     CLOUDSYNC_ASSIGN_OR_RETURN(rapidjson::Document doc,
                                capi::parse_request(spec_json, what,
                                                    {"name", "url", "type", "writeback", "selected_folders", "options"}));
-    IntegrationSpec spec;
-    CLOUDSYNC_ASSIGN_OR_RETURN(auto name, json_string(doc, "name", what));
-    CLOUDSYNC_ASSIGN_OR_RETURN(auto url, json_string(doc, "url", what));
-    if (!name || !url) return Status(ErrorCode::InvalidArgument, "integration: \"name\" and \"url\" are required");
-    spec.name = *name;
-    spec.url = *url;
-    CLOUDSYNC_ASSIGN_OR_RETURN(auto type, json_string(doc, "type", what));
-    spec.type = type.value_or("");
-    CLOUDSYNC_ASSIGN_OR_RETURN(auto writeback, json_bool(doc, "writeback", what));
-    spec.writeback = writeback.value_or(false);
-    CLOUDSYNC_ASSIGN_OR_RETURN(spec.selected_folders, json_string_array(doc, "selected_folders", what));
-    CLOUDSYNC_ASSIGN_OR_RETURN(spec.options, capi::options_member(doc, "options", what));
+    CLOUDSYNC_ASSIGN_OR_RETURN(IntegrationSpec spec, capi::integration_spec_member(doc, what));
     CLOUDSYNC_ASSIGN_OR_RETURN(Integration integ, ws->ws->add_integration(std::move(spec)));
     capi::hand_out(out_json, integration_to_json(integ));
     return Status::OK();
@@ -164,28 +133,7 @@ int cloudsync_tracked_files(cloudsync_workspace* ws, const char* integration, ch
     CLOUDSYNC_RETURN_IF_ERROR(capi::require_arg(integration, "integration"));
     CLOUDSYNC_RETURN_IF_ERROR(capi::require_arg(out_json, "out_json"));
     CLOUDSYNC_ASSIGN_OR_RETURN(std::vector<TrackedFile> files, ws->ws->tracked_files(integration));
-    rapidjson::StringBuffer buf;
-    JsonWriter w(buf);
-    w.StartObject();
-    w.Key("files");
-    w.StartArray();
-    for (const TrackedFile& f : files) {
-      w.StartObject();
-      w.Key("path");
-      json_write_string(w, f.path);
-      w.Key("origin");
-      json_write_string(w, f.origin);
-      w.Key("size");
-      w.Uint64(f.size);
-      w.Key("remote_etag");
-      json_write_string(w, f.remote_etag);
-      w.Key("sha256");
-      json_write_string(w, f.sha256);
-      w.EndObject();
-    }
-    w.EndArray();
-    w.EndObject();
-    capi::hand_out(out_json, buf.GetString());
+    capi::hand_out(out_json, capi::tracked_files_json(files));
     return Status::OK();
   });
 }
@@ -239,7 +187,7 @@ int cloudsync_restore(cloudsync_workspace* ws, const char* integration, const ch
     }
     json += "]}";
     capi::hand_out(result_json, json);
-    return outcome_of(reports);
+    return capi::outcome_of(reports);
   });
 }
 
@@ -253,11 +201,13 @@ int cloudsync_sync(cloudsync_workspace* ws, const char* integration, const char*
                                capi::parse_request(request_json, what,
                                                    {"direction", "folders", "delete_extraneous", "dry_run", "max_delete"}));
     SyncRequest req;
-    CLOUDSYNC_ASSIGN_OR_RETURN(auto direction, json_string(doc, "direction", what));
-    if (direction && *direction != "pull" && *direction != "push") {
+    CLOUDSYNC_ASSIGN_OR_RETURN(auto given, json_string(doc, "direction", what));
+    // One plain string compared (GCC 12 warns, wrongly, about comparing inside the optional here).
+    std::string direction = given.value_or("pull");
+    if (direction != "pull" && direction != "push") {
       return Status(ErrorCode::InvalidArgument, "sync request: \"direction\" must be \"pull\" or \"push\"");
     }
-    req.direction = direction.value_or("pull") == "push" ? SyncDirection::Push : SyncDirection::Pull;
+    req.direction = direction == "push" ? SyncDirection::Push : SyncDirection::Pull;
     CLOUDSYNC_ASSIGN_OR_RETURN(req.folders, json_string_array(doc, "folders", what));
     CLOUDSYNC_ASSIGN_OR_RETURN(auto del, json_bool(doc, "delete_extraneous", what));
     req.delete_extraneous = del.value_or(false);

@@ -1,8 +1,5 @@
 // Managing a project's integrations: cloudsync integration add|list|remove,
 // and cloudsync status NAME (the files tracked for one).
-#include <algorithm>
-#include <array>
-#include <filesystem>
 #include <memory>
 
 #include <fmt/format.h>
@@ -17,17 +14,6 @@
 namespace cloudsync::cli {
 
 namespace {
-
-// A relative local path is stored absolute: the integration must point to the
-// same folder whatever directory later commands run from.
-std::string stored_url(const std::string& url) {
-  if (url.find("://") != std::string::npos) return url;
-  std::error_code ec;
-  std::filesystem::path abs = std::filesystem::absolute(url, ec);
-  return ec ? url : abs.lexically_normal().string();
-}
-
-std::string access_of(const Integration& i) { return i.spec.writeback ? "writeback" : "read-only"; }
 
 struct AddArgs {
   WorkspaceArgs workspace;
@@ -78,18 +64,11 @@ int run_list(const ListArgs& a) {
     if (!a.out.quiet) fmt::print("No integrations in {}.\n", printable((*ws)->root().string()));
     return 0;
   }
-  std::vector<std::array<std::string, 5>> rows{{"NAME", "TYPE", "ACCESS", "FOLDER", "URL"}};
+  std::vector<std::vector<std::string>> rows{{"NAME", "TYPE", "ACCESS", "FOLDER", "URL"}};
   for (const Integration& i : all) {
     rows.push_back({printable(i.spec.name), i.spec.type, access_of(i), printable(i.folder), printable(i.spec.url)});
   }
-  std::array<size_t, 5> width{};
-  for (const auto& row : rows) {
-    for (size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], row[c].size());
-  }
-  for (const auto& row : rows) {
-    fmt::print("{:<{}}  {:<{}}  {:<{}}  {:<{}}  {}\n", row[0], width[0], row[1], width[1], row[2], width[2], row[3],
-               width[3], row[4]);
-  }
+  print_table(stdout, rows);
   return 0;
 }
 

@@ -21,18 +21,6 @@ void print_operation(const OperationResult& r, const OutputFlags& out) {
   print_report(stdout, r.plan, r.report, {title, out.quiet});
 }
 
-// Prints one operation's outcome and returns the exit status.
-int finish(Console& console, const OutputFlags& out, const Result<OperationResult>& result) {
-  console.end_progress();
-  if (!result.ok()) return fail(console, out, result.status());
-  if (out.json) {
-    print_json(operation_result_to_json(*result));
-  } else {
-    print_operation(*result, out);
-  }
-  return conclude(console, verdict_of(result->report));
-}
-
 // What every operation on one integration takes from the command line.
 template <class Request>
 struct OperationArgs {
@@ -51,7 +39,7 @@ int run_operation(const OperationArgs<Request>& a, Operation operation) {
   Console console(a.out);
   auto ws = open_workspace(a.workspace, false);
   if (!ws.ok()) return fail(console, a.out, ws.status());
-  return finish(console, a.out, operation(**ws, console.progress(), interrupt_token()));
+  return report_operation(console, a.out, operation(**ws, console.progress(), interrupt_token()));
 }
 
 int run_import(const ImportArgs& a) {
@@ -101,6 +89,17 @@ void add_operation_flags(CLI::App& cmd, WorkspaceArgs& workspace, bool& dry_run,
 
 }  // namespace
 
+int report_operation(Console& console, const OutputFlags& out, const Result<OperationResult>& result) {
+  console.end_progress();
+  if (!result.ok()) return fail(console, out, result.status());
+  if (out.json) {
+    print_json(operation_result_to_json(*result));
+  } else {
+    print_operation(*result, out);
+  }
+  return conclude(console, verdict_of(result->report));
+}
+
 int run_project_sync(const WorkspaceArgs& workspace, const ProjectSyncArgs& args, const OutputFlags& out) {
   Console console(out);
   auto ws = open_workspace(workspace, false);
@@ -111,7 +110,7 @@ int run_project_sync(const WorkspaceArgs& workspace, const ProjectSyncArgs& args
   request.delete_extraneous = args.delete_extraneous;
   request.dry_run = args.dry_run;
   request.max_delete = args.max_delete;
-  return finish(console, out, (*ws)->sync(args.integration, request, console.progress(), interrupt_token()));
+  return report_operation(console, out, (*ws)->sync(args.integration, request, console.progress(), interrupt_token()));
 }
 
 void add_import_command(CLI::App& app, Action& action) {

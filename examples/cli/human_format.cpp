@@ -48,6 +48,26 @@ std::string format_time(TimePoint time, bool iso) {
   return out + "Z";
 }
 
+std::string access_of(const Integration& integration) {
+  return integration.spec.writeback ? "writeback" : "read-only";
+}
+
+void print_table(std::FILE* out, const std::vector<std::vector<std::string>>& rows) {
+  std::vector<size_t> width;
+  for (const auto& row : rows) {
+    if (width.size() < row.size()) width.resize(row.size());
+    for (size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], row[c].size());
+  }
+  for (const auto& row : rows) {
+    std::string line;
+    for (size_t c = 0; c < row.size(); ++c) {
+      line += row[c];
+      if (c + 1 < row.size()) line += std::string(width[c] - row[c].size() + 2, ' ');
+    }
+    fmt::print(out, "{}\n", line);
+  }
+}
+
 namespace {
 
 // The verb a line starts with: what happened to the path, or would have.

@@ -6,9 +6,11 @@
 #include <cstdio>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "cloudsync/sync.hpp"
 #include "cloudsync/types.hpp"
+#include "cloudsync/workspace.hpp"
 #include "utf8_text.hpp"
 
 namespace cloudsync::cli {
@@ -19,6 +21,13 @@ std::string format_bytes(uint64_t bytes);
 std::string format_seconds(double seconds);
 /// UTC, "2024-05-01 12:34:56" (human) or RFC 3339 "2024-05-01T12:34:56.5Z" (iso).
 std::string format_time(TimePoint time, bool iso);
+
+/// "writeback" or "read-only".
+std::string access_of(const Integration& integration);
+
+/// Rows (the first is the header) in columns two spaces apart, the last one
+/// unpadded. Cells must already be printable().
+void print_table(std::FILE* out, const std::vector<std::vector<std::string>>& rows);
 
 struct ReportStyle {
   std::string_view title;  ///< first line, e.g. "import 'Sales': s3://b -> external-files/s3/sales"

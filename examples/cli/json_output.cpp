@@ -61,6 +61,19 @@ std::string json_array(const std::vector<std::string>& raw_values) {
   return buf.GetString();
 }
 
+std::string json_string_value(std::string_view text) {
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  put_string(w, text);
+  return buf.GetString();
+}
+
+std::string json_strings(const std::vector<std::string>& items) {
+  std::vector<std::string> values;
+  for (const std::string& item : items) values.push_back(json_string_value(item));
+  return json_array(values);
+}
+
 std::string error_to_json(const Status& status) {
   rapidjson::StringBuffer buf;
   rapidjson::Writer<rapidjson::StringBuffer> w(buf);

@@ -21,6 +21,10 @@ std::string json_object(const std::vector<std::pair<std::string_view, std::strin
 /// An array of already-serialised JSON values.
 std::string json_array(const std::vector<std::string>& raw_values);
 
+/// A JSON string (invalid UTF-8 replaced), and an array of them.
+std::string json_string_value(std::string_view text);
+std::string json_strings(const std::vector<std::string>& items);
+
 /// {"code","message","exit_status", and the provider's details when known}.
 std::string error_to_json(const Status& status);
 /// {"integration","files":[{"path","origin","size","remote_etag","sha256"}]}.

@@ -43,8 +43,8 @@ std::string main_footer() {
   return fmt::format(
       "\nURLs: file:///abs/dir or a local path, mem://name (in this process only), s3://bucket/prefix,\n"
       "az://container/prefix, gdrive://folder-id/path. Credentials come from the environment (AWS_*,\n"
-      "AZURE_STORAGE_*, GOOGLE_APPLICATION_CREDENTIALS, ...) or -o KEY=VALUE on each command; cloudsync never\n"
-      "stores them.\n\n"
+      "AZURE_STORAGE_*, GOOGLE_APPLICATION_CREDENTIALS, ...) or -o KEY=VALUE on each command and are not stored;\n"
+      "only 'integrations add/update' keeps secrets, outside the catalog database (see its --help).\n\n"
       "A run whose actions failed exits with the status of the first failure; conflicts left unresolved exit\n"
       "with the conflict status.\n{}\n\n"
       "Examples:\n"
@@ -54,6 +54,8 @@ std::string main_footer() {
       "  cloudsync integration add Sales --url s3://acme-sales/exports\n"
       "  cloudsync import Sales \"reports/**/*.csv\"\n"
       "  cloudsync restore\n"
+      "  cloudsync integrations add Sales s3://acme-sales/exports --secret secret_access_key=env:SALES_SECRET\n"
+      "  cloudsync connections sync 9b1c2d3e4f5a6b7c --dry-run\n"
       "Run 'cloudsync COMMAND --help' for a command's options.\n",
       exit_status_help());
 }
@@ -94,6 +96,9 @@ int main(int argc, char** argv) {
   add_export_command(app, action);
   add_restore_command(app, action);
   add_status_command(app, action);
+  add_integrations_command(app, action);
+  add_projects_command(app, action);
+  add_connections_command(app, action);
 
   try {
     app.parse(argc, argv);

@@ -1,5 +1,5 @@
 // The flags that say where a project is and how its integrations are reached,
-// and opening the project's workspace from them.
+// opening the project's workspace from them, and stored URLs.
 #include <filesystem>
 #include <system_error>
 
@@ -14,7 +14,7 @@ void add_project_flag(CLI::App& cmd, WorkspaceArgs& a) {
       cmd.add_option("--project", a.project, "The project folder (default: the current directory)")->type_name("DIR");
 }
 
-void add_limit_flags(CLI::App& cmd, WorkspaceArgs& a) {
+void add_limit_flags(CLI::App& cmd, RunArgs& a) {
   a.max_files_option = cmd.add_option("--max-files", a.limits.max_files,
                                       "Most files the project may take from its integrations")
                            ->check(whole_number(1))
@@ -27,9 +27,13 @@ void add_limit_flags(CLI::App& cmd, WorkspaceArgs& a) {
                                ->capture_default_str();
 }
 
-void add_workspace_run_flags(CLI::App& cmd, WorkspaceArgs& a) {
+void add_run_option_flag(CLI::App& cmd, RunArgs& a) {
   add_key_value_option(cmd, "-o,--option", a.options,
                        "Backend option or credential KEY=VALUE for this run; never stored (repeatable)");
+}
+
+void add_workspace_run_flags(CLI::App& cmd, RunArgs& a) {
+  add_run_option_flag(cmd, a);
   cmd.add_option("--transfers", a.transfers, "Files transferred in parallel")
       ->check(whole_number(1, kMaxTransfers))
       ->type_name("N")
@@ -50,6 +54,13 @@ Result<std::unique_ptr<Workspace>> open_workspace(const WorkspaceArgs& a, bool c
     options.credentials = [per_run](const Integration&) { return per_run; };
   }
   return Workspace::open(root, std::move(options));
+}
+
+std::string stored_url(const std::string& url) {
+  if (url.find("://") != std::string::npos) return url;
+  std::error_code ec;
+  std::filesystem::path abs = std::filesystem::absolute(url, ec);
+  return ec ? url : abs.lexically_normal().string();
 }
 
 }  // namespace cloudsync::cli

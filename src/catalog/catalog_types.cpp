@@ -83,8 +83,11 @@ std::string_view disconnect_reason_name(DisconnectReason reason) { return name_o
 std::string_view probe_action_name(ProbeAction action) { return name_of(action, kActions); }
 
 Platform platform_of(std::string_view url, const BackendOptions& options) {
-  std::string scheme(url.substr(0, url.find(':')));
-  scheme = fold_case(scheme);
+  // Without "scheme://" a URL is a local path ("/data/bucket"), as
+  // parse_storage_url reads it.
+  size_t sep = url.find("://");
+  if (sep == std::string_view::npos) return Platform::Local;
+  std::string scheme = fold_case(url.substr(0, sep));
   if (scheme == "az" || scheme == "azure") return Platform::Azure;
   if (scheme == "gdrive") return Platform::GoogleDrive;
   if (scheme == "gs" || scheme == "gcs") return Platform::GCP;

@@ -1,4 +1,5 @@
-/* The C ABI from C: every workspace operation, errors, ownership, progress.
+/* The C ABI from C: every workspace operation, errors, ownership, progress,
+ * and a catalog's integrations, status check, connections and plans.
  * Usage: cloudsync_capi_test BASE_DIR   (a fresh folder is made below it) */
 #define _DEFAULT_SOURCE  /* mkdtemp */
 #include <stdio.h>
@@ -202,6 +203,101 @@ int main(int argc, char** argv) {
 
   cloudsync_integration_remove(ws, "Hex's Testing Bucket", 0);
   cloudsync_workspace_close(ws);
+
+  /* A shared catalog: integrations, a check, a connection, its plan. */
+  char catalog_dir[1100], team[1100];
+  snprintf(catalog_dir, sizeof catalog_dir, "%s/catalog", scratch);
+  snprintf(team, sizeof team, "%s/team", scratch);
+  cloudsync_catalog* cat = NULL;
+  CHECK_RC(cloudsync_catalog_open(catalog_dir, "{\"max_filez\": 1}", &cat), CLOUDSYNC_EINVAL);
+  CHECK(cat == NULL);
+  CHECK_RC(cloudsync_catalog_open(catalog_dir, "{\"max_files\": 50, \"transfers\": 2}", &cat), CLOUDSYNC_OK);
+  snprintf(spec, sizeof spec, "{\"name\": \"Local\", \"url\": \"file://%s\", \"allowed_paths\": [\"data\"]}", bucket);
+  out = NULL;
+  CHECK_RC(cloudsync_catalog_integration_create(cat, spec, NULL, &out), CLOUDSYNC_OK);
+  CHECK(out && strstr(out, "\"platform\":\"Local\"") && strstr(out, "\"status\":\"UNCHECKED\""));
+  cloudsync_free(out);
+  CHECK_RC(cloudsync_catalog_integration_create(
+               cat, "{\"name\": \"Remote\", \"url\": \"s3://bucket\", \"options\": {\"endpoint\": \"http://127.0.0.1:9\"}}",
+               "{\"secret_access_key\": \"c-api-secret-value-0123\"}", NULL),
+           CLOUDSYNC_OK);
+  uint64_t count = 0;
+  CHECK_RC(cloudsync_catalog_integration_count(cat, NULL, &count), CLOUDSYNC_OK);
+  CHECK(count == 2);
+  CHECK_RC(cloudsync_catalog_integration_count(cat, "{\"platform\": \"AWS\"}", &count), CLOUDSYNC_OK);
+  CHECK(count == 1);
+  CHECK_RC(cloudsync_catalog_integration_count(cat, "{\"platform\": \"Mars\"}", &count), CLOUDSYNC_EINVAL);
+  out = NULL;
+  CHECK_RC(cloudsync_catalog_integration_list(cat, NULL, 1, 1, &out), CLOUDSYNC_OK);
+  CHECK(out && strstr(out, "\"name\":\"Remote\"") && !strstr(out, "\"name\":\"Local\""));
+  CHECK(out && !strstr(out, "c-api-secret-value-0123"));
+  cloudsync_free(out);
+
+  out = NULL;
+  CHECK_RC(cloudsync_catalog_check(cat, "Local", NULL, &out), CLOUDSYNC_OK);
+  CHECK(out && strstr(out, "\"status\":\"CONNECTED\"") != NULL);
+  cloudsync_free(out);
+
+  CHECK_RC(cloudsync_catalog_project_add(cat, "team", team, NULL), CLOUDSYNC_OK);
+  CHECK_RC(cloudsync_catalog_connection_add(cat, "{\"project\": \"team\", \"integration\": \"Local\", "
+                                                 "\"selected_folders\": [\"elsewhere\"]}", NULL),
+           CLOUDSYNC_EPERM);
+  out = NULL;
+  CHECK_RC(cloudsync_catalog_connection_add(cat, "{\"project\": \"team\", \"integration\": \"Local\"}", &out),
+           CLOUDSYNC_OK);
+  char connection[64] = "";
+  const char* id_at = out ? strstr(out, "\"id\":\"") : NULL;
+  CHECK(id_at != NULL);
+  if (id_at) sscanf(id_at + 6, "%63[^\"]", connection);
+  cloudsync_free(out);
+
+  cloudsync_plan* diff = NULL;
+  CHECK_RC(cloudsync_connection_diff(cat, connection, NULL, NULL, &diff), CLOUDSYNC_OK);
+  out = NULL;
+  CHECK_RC(cloudsync_plan_json(diff, &out), CLOUDSYNC_OK);
+  CHECK(out && strstr(out, "\"add\":2") != NULL);
+  cloudsync_free(out);
+  CHECK_RC(cloudsync_plan_apply(diff, NULL, NULL, NULL, NULL, NULL), CLOUDSYNC_EINVAL);
+  result = NULL;
+  CHECK_RC(cloudsync_connection_sync(cat, connection, "{\"dry_run\": true}", diff, NULL, NULL, NULL, &result),
+           CLOUDSYNC_OK);
+  CHECK(result && strstr(result, "\"dry_run\":2") != NULL);
+  cloudsync_free(result);
+  snprintf(path, sizeof path, "%s/external-files/local/local/data/b.csv", team);
+  CHECK(read_text(path) == NULL);
+  /* The remote changes after the plan: applying it is a conflict, and changes nothing. */
+  snprintf(path, sizeof path, "%s/data/c.csv", bucket);
+  write_text(path, "c\n");
+  result = (char*)1;
+  CHECK_RC(cloudsync_connection_sync(cat, connection, NULL, diff, NULL, NULL, NULL, &result), CLOUDSYNC_ECONFLICT);
+  CHECK(result == NULL);
+  snprintf(path, sizeof path, "%s/external-files/local/local/data/b.csv", team);
+  CHECK(read_text(path) == NULL);
+  cloudsync_plan_free(diff);
+  progress_calls = 0;
+  CHECK_RC(cloudsync_connection_sync(cat, connection, NULL, NULL, on_progress, NULL, NULL, NULL), CLOUDSYNC_OK);
+  CHECK(progress_calls > 0);
+  CHECK(read_text(path) && strcmp(read_text(path), "b\n") == 0);
+  out = NULL;
+  CHECK_RC(cloudsync_catalog_connection_files(cat, connection, &out), CLOUDSYNC_OK);
+  CHECK(out && strstr(out, "data/c.csv") != NULL);
+  cloudsync_free(out);
+  CHECK_RC(cloudsync_catalog_integration_delete(cat, "Local", 0), CLOUDSYNC_ECONFLICT);
+  CHECK_RC(cloudsync_catalog_connection_remove(cat, connection), CLOUDSYNC_OK);
+  CHECK_RC(cloudsync_catalog_connection_count(cat, NULL, &count), CLOUDSYNC_OK);
+  CHECK(count == 0);
+
+  /* A workspace on the shared catalog sees its integrations. */
+  char options[2300];
+  snprintf(options, sizeof options, "{\"catalog_dir\": \"%s\", \"project\": \"team\"}", catalog_dir);
+  CHECK_RC(cloudsync_workspace_open(team, options, &ws), CLOUDSYNC_OK);
+  out = NULL;
+  CHECK_RC(cloudsync_integration_list(ws, &out), CLOUDSYNC_OK);
+  CHECK(out && strstr(out, "\"name\":\"Local\"") && strstr(out, "\"name\":\"Remote\""));
+  cloudsync_free(out);
+  cloudsync_workspace_close(ws);
+  cloudsync_catalog_close(cat);
+  cloudsync_catalog_close(NULL);
   cloudsync_workspace_close(NULL);
   cloudsync_plan_free(NULL);
   cloudsync_free(NULL);

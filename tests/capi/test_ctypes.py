@@ -49,6 +49,29 @@ LIB.cloudsync_cancel_new.argtypes = [OUT]
 LIB.cloudsync_cancel_trigger.argtypes = [VP]
 LIB.cloudsync_cancel_free.argtypes = [VP]
 LIB.cloudsync_set_log_handler.argtypes = [ctypes.c_int, LOG_FN, VP]
+LIB.cloudsync_catalog_open.argtypes = [ctypes.c_char_p, ctypes.c_char_p, OUT]
+LIB.cloudsync_catalog_close.argtypes = [VP]
+LIB.cloudsync_catalog_set_credentials.argtypes = [VP, ctypes.c_char_p, ctypes.c_char_p]
+LIB.cloudsync_catalog_integration_create.argtypes = [VP, ctypes.c_char_p, ctypes.c_char_p, OUT]
+for name in ("get", "secret_names"):
+    getattr(LIB, "cloudsync_catalog_integration_" + name).argtypes = [VP, ctypes.c_char_p, OUT]
+LIB.cloudsync_catalog_integration_update.argtypes = [VP, ctypes.c_char_p, ctypes.c_char_p, OUT]
+LIB.cloudsync_catalog_integration_delete.argtypes = [VP, ctypes.c_char_p, ctypes.c_int]
+for kind in ("integration", "connection"):
+    getattr(LIB, f"cloudsync_catalog_{kind}_list").argtypes = [VP, ctypes.c_char_p, ctypes.c_uint64, ctypes.c_uint64,
+                                                                OUT]
+    getattr(LIB, f"cloudsync_catalog_{kind}_count").argtypes = [VP, ctypes.c_char_p, ctypes.POINTER(ctypes.c_uint64)]
+LIB.cloudsync_catalog_check.argtypes = [VP, ctypes.c_char_p, VP, OUT]
+LIB.cloudsync_catalog_check_all.argtypes = [VP, ctypes.c_char_p, ctypes.c_uint32, VP, OUT]
+LIB.cloudsync_catalog_project_add.argtypes = [VP, ctypes.c_char_p, ctypes.c_char_p, OUT]
+LIB.cloudsync_catalog_project_list.argtypes = [VP, OUT]
+LIB.cloudsync_catalog_project_remove.argtypes = [VP, ctypes.c_char_p]
+LIB.cloudsync_catalog_connection_add.argtypes = [VP, ctypes.c_char_p, OUT]
+LIB.cloudsync_catalog_connection_get.argtypes = [VP, ctypes.c_char_p, OUT]
+LIB.cloudsync_catalog_connection_files.argtypes = [VP, ctypes.c_char_p, OUT]
+LIB.cloudsync_catalog_connection_remove.argtypes = [VP, ctypes.c_char_p]
+LIB.cloudsync_connection_diff.argtypes = [VP, ctypes.c_char_p, ctypes.c_char_p, VP, OUT]
+LIB.cloudsync_connection_sync.argtypes = [VP, ctypes.c_char_p, ctypes.c_char_p, VP, PROGRESS_FN, VP, VP, OUT]
 
 NO_PROGRESS = PROGRESS_FN()
 
@@ -96,6 +119,51 @@ class Workspace:
         fn = getattr(LIB, "cloudsync_" + name)
         return call(fn, self.handle, integration.encode() if integration else None,
                     json.dumps(request or {}).encode(), progress, None, cancel)
+
+
+def encode(value):
+    """A C string argument: JSON for dicts, UTF-8 for text, NULL for None."""
+    if value is None:
+        return None
+    return (json.dumps(value) if isinstance(value, dict) else value).encode()
+
+
+class Catalog:
+    def __init__(self, state_dir, options=None):
+        self.handle = ctypes.c_void_p()
+        rc = LIB.cloudsync_catalog_open(str(state_dir).encode(), encode(options), ctypes.byref(self.handle))
+        if rc != 0:
+            raise CloudsyncError(rc)
+
+    def close(self):
+        LIB.cloudsync_catalog_close(self.handle)
+
+    def __getattr__(self, name):
+        """cat.integration_list(...) calls cloudsync_catalog_integration_list(handle, ...)."""
+        fn = getattr(LIB, "cloudsync_catalog_" + name)
+
+        def bound(*args, out=True):
+            return call(fn, self.handle, *[encode(a) if isinstance(a, (str, dict)) or a is None else a
+                                           for a in args], out=out)
+        return bound
+
+    def count(self, kind, filter=None):
+        n = ctypes.c_uint64()
+        rc = getattr(LIB, f"cloudsync_catalog_{kind}_count")(self.handle, encode(filter), ctypes.byref(n))
+        if rc != 0:
+            raise CloudsyncError(rc)
+        return n.value
+
+    def diff(self, connection, request=None):
+        plan = ctypes.c_void_p()
+        rc = LIB.cloudsync_connection_diff(self.handle, connection.encode(), encode(request), None, ctypes.byref(plan))
+        if rc != 0:
+            raise CloudsyncError(rc)
+        return plan
+
+    def sync(self, connection, request=None, plan=None, progress=NO_PROGRESS):
+        return call(LIB.cloudsync_connection_sync, self.handle, connection.encode(), encode(request), plan, progress,
+                    None, None)
 
 
 class CApiTest(unittest.TestCase):
@@ -259,6 +327,223 @@ class CApiTest(unittest.TestCase):
         self.assertFalse(list(elsewhere.iterdir()))
         self.assertTrue(any(level == 2 and "data/a.csv" in text for level, text in lines), lines)
         self.assertEqual(LIB.cloudsync_set_log_handler(9, on_log, None), -6)
+
+
+class CatalogTest(unittest.TestCase):
+    SECRET = "wJalrXUtnFEMI-ctypes-secret-0123456789"
+    # An endpoint on a port nothing listens on: no network, and a check fails fast.
+    S3_OPTIONS = {"endpoint": "http://127.0.0.1:9", "max_attempts": "1", "region": "us-east-1"}
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.root = pathlib.Path(self.tmp.name)
+        self.bucket = self.root / "bucket"
+        (self.bucket / "data").mkdir(parents=True)
+        (self.bucket / "data" / "a.csv").write_text("a")
+        (self.bucket / "data" / "b.csv").write_text("bb")
+        (self.bucket / "other.txt").write_text("o")
+        self.state = self.root / "catalog"
+        self.cat = Catalog(self.state, {"busy_timeout_ms": 2000, "transfers": 2})
+        self.project_root = self.root / "team"
+        self.project = self.cat.project_add("team", str(self.project_root))
+        self.folder = self.project_root / "external-files" / "local" / "bucket"
+
+    def tearDown(self):
+        self.cat.close()
+        self.tmp.cleanup()
+
+    def create(self, spec, secrets=None):
+        return self.cat.integration_create(spec, secrets)
+
+    def s3(self, name, **spec):
+        return self.create(dict({"name": name, "url": "s3://bucket/prefix", "options": self.S3_OPTIONS}, **spec),
+                           {"secret_access_key": self.SECRET, "access_key_id": "AKIDEXAMPLE"})
+
+    def assertFails(self, code_name, fn, *args, **kwargs):
+        with self.assertRaises(CloudsyncError) as ctx:
+            fn(*args, **kwargs)
+        self.assertEqual(ctx.exception.code_name, code_name, ctx.exception.message)
+        return ctx.exception
+
+    def test_create_list_filter_page_count(self):
+        local = self.create({"name": "Bucket", "url": self.bucket.as_uri(), "writeback": True,
+                             "selected_folders": ["data"]})
+        self.assertEqual((local["platform"], local["status"], local["folder"]),
+                         ("Local", "UNCHECKED", "external-files/local/bucket"))
+        self.s3("Sales", allowed_projects=["team"], allowed_paths=["exports"])
+        self.s3("Private", allowed_projects=["someone-else"])
+        self.assertFails("already_exists", self.create, {"name": "sales", "url": self.bucket.as_uri()})
+        self.assertFails("invalid_argument", self.create, {"name": "X", "url": self.bucket.as_uri(), "nmae": "typo"})
+
+        def names(filter=None, first=0, skip=0):
+            return [i["name"] for i in self.cat.integration_list(filter, first, skip)["integrations"]]
+
+        self.assertEqual(names(), ["Bucket", "Sales", "Private"])
+        self.assertEqual(names({"platform": "AWS"}), ["Sales", "Private"])
+        self.assertEqual(names({"platform": "local"}), ["Bucket"])
+        self.assertEqual(names({"writeback": True}), ["Bucket"])
+        self.assertEqual(names({"name": "SALES"}), ["Sales"])
+        self.assertEqual(names({"id": local["id"]}), ["Bucket"])
+        self.assertEqual(names({"project": "team"}), ["Bucket", "Sales"])
+        self.assertEqual(names({"project": self.project["id"]}), ["Bucket", "Sales"])
+        self.assertEqual(names({"status": "UNCHECKED"}), ["Bucket", "Sales", "Private"])
+        self.assertEqual(names(first=2), ["Bucket", "Sales"])
+        self.assertEqual(names(first=2, skip=2), ["Private"])
+        self.assertEqual(names(skip=5), [])
+        self.assertEqual(self.cat.count("integration"), 3)
+        self.assertEqual(self.cat.count("integration", {"platform": "AWS", "project": "team"}), 1)
+        self.assertFails("invalid_argument", self.cat.count, "integration", {"status": "HAPPY"})
+        self.assertFails("invalid_argument", self.cat.count, "integration", {"colour": "red"})
+        self.assertEqual(self.cat.integration_get("sales")["allowed_paths"], ["exports"])
+        self.assertFails("not_found", self.cat.integration_get, "Nope")
+
+    def test_secrets_never_leave_the_secrets_file(self):
+        os.environ["CTYPES_TEST_SECRET"] = self.SECRET + "-from-env"
+        outputs = [json.dumps(self.s3("Sales"))]
+        outputs.append(json.dumps(self.create({"name": "Env", "url": "s3://other", "options": self.S3_OPTIONS},
+                                              {"secret_access_key": "env:CTYPES_TEST_SECRET",
+                                               "access_key_id": "AKIDEXAMPLE"})))
+        self.assertEqual(self.cat.integration_secret_names("Sales")["secret_names"],
+                         ["access_key_id", "secret_access_key"])
+        outputs.append(json.dumps(self.cat.integration_list(None, 0, 0)))
+        outputs.append(json.dumps(self.cat.integration_get("Sales")))
+        updated = self.cat.integration_update("Sales", {"secrets": {"secret_access_key": "env:CTYPES_TEST_SECRET"},
+                                                        "allowed_projects": ["team"]})
+        outputs.append(json.dumps(updated))
+        self.assertEqual(updated["allowed_projects"], ["team"])
+        self.assertEqual(updated["options"], self.S3_OPTIONS)
+        # A check resolves the reference and fails to connect: the message names no secret.
+        check = self.cat.check("Env", None)
+        outputs.append(json.dumps(check))
+        self.assertEqual(check["status"], "DISCONNECTED")
+        outputs.append(json.dumps(self.cat.check_all({"platform": "AWS"}, 2, None)))
+        # A secret among the stored options is refused, and not echoed.
+        e = self.assertFails("invalid_argument", self.create,
+                             {"name": "Leaky", "url": "s3://b", "options": {"secret_access_key": self.SECRET}})
+        outputs.append(e.message)
+        for text in outputs:
+            self.assertNotIn(self.SECRET, text)
+        for name in os.listdir(self.state):
+            if name.startswith("catalog.db"):
+                self.assertNotIn(self.SECRET.encode(), (self.state / name).read_bytes(), name)
+        secrets_file = self.state / "secrets.json"
+        self.assertEqual(secrets_file.stat().st_mode & 0o777, 0o600)
+        self.assertNotIn((self.SECRET + "-from-env").encode(), secrets_file.read_bytes())
+        self.assertIn(b"env:CTYPES_TEST_SECRET", secrets_file.read_bytes())
+
+    def test_update_changes_only_what_is_given(self):
+        before = self.create({"name": "Bucket", "url": self.bucket.as_uri(), "selected_folders": ["data"]})
+        self.assertEqual(self.cat.check("Bucket", None)["status"], "CONNECTED")
+        after = self.cat.integration_update("Bucket", {"name": "Renamed", "allowed_paths": ["data"]})
+        self.assertEqual((after["id"], after["name"], after["selected_folders"], after["url"]),
+                         (before["id"], "Renamed", ["data"], before["url"]))
+        self.assertEqual(after["status"], "UNCHECKED")  # the allowed paths changed
+        self.assertFails("invalid_argument", self.cat.integration_update, "Renamed", {"type": "s3"})
+        self.assertFails("not_found", self.cat.integration_update, "Bucket", {"writeback": True})
+
+    def test_status_checks(self):
+        self.create({"name": "Bucket", "url": self.bucket.as_uri(), "writeback": True})
+        self.create({"name": "Gone", "url": (self.root / "missing").as_uri()})
+        check = self.cat.check("Bucket", None)
+        self.assertEqual((check["status"], check["reason"]), ("CONNECTED", "NONE"))
+        self.assertEqual(check["passed"], ["list", "read", "write", "delete"])
+        self.assertEqual(sorted(os.listdir(self.bucket)), ["data", "other.txt"])  # the probe object is gone
+        check = self.cat.check("Gone", None)
+        self.assertEqual((check["status"], check["reason"]), ("DISCONNECTED", "NOT_FOUND"))
+        stored = self.cat.integration_get("Gone")
+        self.assertEqual((stored["status"], stored["status_reason"]), ("DISCONNECTED", "NOT_FOUND"))
+        self.assertIsNotNone(stored["last_checked"])
+        checks = self.cat.check_all(None, 0, None)["checks"]
+        by_id = {c["integration_id"]: c["status"] for c in checks}
+        self.assertEqual(sorted(by_id.values()), ["CONNECTED", "DISCONNECTED"])
+        self.assertEqual([i["name"] for i in self.cat.integration_list({"status": "CONNECTED"}, 0, 0)["integrations"]],
+                         ["Bucket"])
+        cancel = ctypes.c_void_p()
+        LIB.cloudsync_cancel_new(ctypes.byref(cancel))
+        LIB.cloudsync_cancel_trigger(cancel)
+        try:
+            self.assertFails("cancelled", self.cat.check_all, None, 1, cancel)
+        finally:
+            LIB.cloudsync_cancel_free(cancel)
+
+    def test_connection_diff_and_sync(self):
+        self.create({"name": "Bucket", "url": self.bucket.as_uri()})
+        self.assertFails("not_found", self.cat.connection_add, {"project": "nobody", "integration": "Bucket"})
+        conn = self.cat.connection_add({"project": "team", "integration": "Bucket", "selected_folders": ["data"],
+                                        "exclude": ["**/b.csv"]})
+        self.assertEqual((conn["project_id"], conn["folder"], conn["number_of_assets"]),
+                         (self.project["id"], "external-files/local/bucket", 0))
+        self.assertFails("already_exists", self.cat.connection_add, {"project": "team", "integration": "Bucket"})
+        self.assertEqual(self.cat.count("connection", {"project": "team"}), 1)
+        self.assertEqual(self.cat.count("connection", {"integration": "Bucket"}), 1)
+        self.assertEqual(len(self.cat.connection_list(None, 0, 0)["connections"]), 1)
+
+        plan = self.cat.diff(conn["id"])
+        try:
+            doc = call(LIB.cloudsync_plan_json, plan)
+            self.assertEqual([(a["kind"], a["path"]) for a in doc["actions"]], [("add", "data/a.csv")])
+            self.assertTrue(doc["actions"][0]["reason"])
+            # A dry run through the plan changes nothing, not even last_checked.
+            dry = self.cat.sync(conn["id"], {"dry_run": True}, plan)
+            self.assertEqual(dry["report"]["summary"]["dry_run"], 1)
+            self.assertFalse(self.folder.exists())
+            self.assertIsNone(self.cat.connection_get(conn["id"])["last_checked"])
+            # Plans of other kinds are refused for what they are.
+            self.assertFails("invalid_argument", call, LIB.cloudsync_plan_apply, plan, None, NO_PROGRESS, None, None)
+            # The remote changes: the plan is stale, and nothing is applied.
+            (self.bucket / "data" / "c.csv").write_text("c")
+            self.assertFails("conflict", self.cat.sync, conn["id"], None, plan)
+            self.assertFalse(self.folder.exists())
+        finally:
+            LIB.cloudsync_plan_free(plan)
+
+        plan = self.cat.diff(conn["id"], {"delete_extraneous_files": True})
+        try:
+            result = self.cat.sync(conn["id"], {"delete_extraneous_files": True}, plan)
+            self.assertEqual(result["report"]["summary"]["done"], 2)
+        finally:
+            LIB.cloudsync_plan_free(plan)
+        self.assertEqual(sorted(p.name for p in (self.folder / "data").iterdir()), ["a.csv", "c.csv"])
+        files = self.cat.connection_files(conn["id"])["files"]
+        self.assertEqual(sorted(f["path"] for f in files), ["data/a.csv", "data/c.csv"])
+        got = self.cat.connection_get(conn["id"])
+        self.assertEqual(got["number_of_assets"], 2)
+        self.assertIsNotNone(got["last_checked"])
+
+        (self.bucket / "data" / "a.csv").unlink()
+        self.assertFails("limit_exceeded", self.cat.sync, conn["id"], {"delete_extraneous_files": True,
+                                                                       "max_delete": 0})
+        self.assertFails("invalid_argument", self.cat.sync, conn["id"], {"delete_extraneous": True})
+        self.cat.sync(conn["id"], {"delete_extraneous_files": True})
+        self.assertFalse((self.folder / "data" / "a.csv").exists())
+
+        self.assertFails("conflict", self.cat.integration_delete, "Bucket", 0, out=False)
+        self.cat.connection_remove(conn["id"], out=False)
+        self.assertFails("not_found", self.cat.connection_files, conn["id"])
+        self.cat.integration_delete("Bucket", 0, out=False)
+        self.assertEqual(self.cat.count("integration"), 0)
+        self.assertTrue((self.folder / "data" / "c.csv").exists())  # no file is deleted
+
+    def test_projects_and_a_workspace_on_the_shared_catalog(self):
+        self.create({"name": "Bucket", "url": self.bucket.as_uri()})
+        self.s3("Theirs", allowed_projects=["other"])
+        self.assertFails("already_exists", self.cat.project_add, "team", str(self.root / "elsewhere"))
+        self.assertEqual([p["name"] for p in self.cat.project_list()["projects"]], ["team"])
+        ws = Workspace(self.project_root, {"catalog_dir": str(self.state), "project": "team", "max_files": 10})
+        try:
+            listed = call(LIB.cloudsync_integration_list, ws.handle)["integrations"]
+            self.assertEqual([i["name"] for i in listed], ["Bucket"])
+            ws.op("import", "Bucket", {"selectors": ["other.txt"]})
+            self.assertEqual((self.folder / "other.txt").read_text(), "o")
+        finally:
+            ws.close()
+        # The workspace's import made the project's connection in the shared catalog.
+        [conn] = self.cat.connection_list({"project": "team"}, 0, 0)["connections"]
+        self.assertEqual(self.cat.connection_files(conn["id"])["files"][0]["path"], "other.txt")
+        with self.assertRaises(CloudsyncError) as ctx:
+            Workspace(self.project_root, {"catalog_dir": str(self.state), "state_dir": str(self.root / "s")})
+        self.assertEqual(ctx.exception.code_name, "invalid_argument")
+
 
 if __name__ == "__main__":
     unittest.main()

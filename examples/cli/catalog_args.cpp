@@ -1,0 +1,74 @@
+// Where the shared catalog lives (--catalog, $CLOUDSYNC_CATALOG, the XDG data
+// folder) and opening it.
+#include <cstdlib>
+#include <filesystem>
+#include <system_error>
+
+#include <fmt/format.h>
+
+#include "commands.hpp"
+#include "console.hpp"
+#include "outcome.hpp"
+
+namespace cloudsync::cli {
+
+namespace {
+
+std::string env(const char* name) {
+  const char* value = std::getenv(name);
+  return value == nullptr ? std::string() : std::string(value);
+}
+
+}  // namespace
+
+std::string default_catalog_dir() {
+  if (std::string dir = env("CLOUDSYNC_CATALOG"); !dir.empty()) return dir;
+  // The XDG base directory rule: a relative XDG_DATA_HOME is to be ignored.
+  if (std::string data = env("XDG_DATA_HOME"); !data.empty() && data.front() == '/') {
+    return (std::filesystem::path(data) / "cloudsync" / "catalog").string();
+  }
+  if (std::string home = env("HOME"); !home.empty()) {
+    return (std::filesystem::path(home) / ".local" / "share" / "cloudsync" / "catalog").string();
+  }
+  return {};
+}
+
+void add_catalog_flag(CLI::App& cmd, CatalogArgs& a) {
+  cmd.add_option("--catalog", a.dir,
+                 "The catalog's state folder (default: $CLOUDSYNC_CATALOG, else $XDG_DATA_HOME/cloudsync/catalog, "
+                 "else ~/.local/share/cloudsync/catalog)")
+      ->type_name("DIR");
+}
+
+Result<std::shared_ptr<Catalog>> open_catalog(const CatalogArgs& a, bool create) {
+  std::string dir = a.dir.empty() ? default_catalog_dir() : a.dir;
+  if (dir.empty()) {
+    return Status(ErrorCode::InvalidArgument, "no catalog folder: pass --catalog DIR or set CLOUDSYNC_CATALOG");
+  }
+  std::error_code ec;
+  if (!create && !std::filesystem::is_directory(dir, ec)) {
+    return Status(ErrorCode::NotFound,
+                  fmt::format("catalog folder '{}' does not exist (register an integration or a project first, or "
+                              "pass --catalog DIR)",
+                              dir));
+  }
+  CatalogOptions options;
+  options.state_dir = dir;
+  options.limits = a.limits;
+  options.transfers = a.transfers;
+  BackendOptions per_run = to_backend_options(a.options);
+  if (!per_run.empty()) {
+    options.credentials = [per_run](const Integration&) { return per_run; };
+  }
+  return Catalog::open(std::move(options));
+}
+
+int with_catalog(const CatalogArgs& args, const OutputFlags& out, bool create,
+                 const std::function<int(Console&, Catalog&)>& body) {
+  Console console(out);
+  auto catalog = open_catalog(args, create);
+  if (!catalog.ok()) return fail(console, out, catalog.status());
+  return body(console, **catalog);
+}
+
+}  // namespace cloudsync::cli
