@@ -38,9 +38,10 @@ Status s3_answer(int status, const std::string& code, const std::string& message
       "PUT s3://bucket/key", s3::ErrorContext::CreateOnly, s3::ErrorHints{"us-east-1", "AKIAEXAMPLE", "options"});
 }
 
-Status azure_answer(int status, const std::string& code, const std::string& detail = {}) {
-  std::string body = "<?xml version=\"1.0\" encoding=\"utf-8\"?><Error><Code>" + code +
-                     "</Code><Message>Server failed to authenticate the request.\nRequestId:r1\nTime:t</Message>";
+Status azure_answer(int status, const std::string& code, const std::string& detail = {},
+                    const std::string& message = "Server failed to authenticate the request.") {
+  std::string body = "<?xml version=\"1.0\" encoding=\"utf-8\"?><Error><Code>" + code + "</Code><Message>" + message +
+                     "\nRequestId:r1\nTime:t</Message>";
   if (!detail.empty()) body += "<AuthenticationErrorDetail>" + detail + "</AuthenticationErrorDetail>";
   return azure::azure_error(answer(status, body + "</Error>", {{"x-ms-error-code", code}}), "GET az://c/");
 }
@@ -142,7 +143,11 @@ TEST_CASE("status probe: each provider failure gets its reason", "[probe][classi
       {"S3 PermanentRedirect", s3_answer(301, "PermanentRedirect"), DisconnectReason::Error},
       {"Azure AuthorizationPermissionMismatch", azure_answer(403, "AuthorizationPermissionMismatch"),
        DisconnectReason::MissingPermission},
-      {"Azure AuthorizationFailure", azure_answer(403, "AuthorizationFailure"), DisconnectReason::MissingPermission},
+      {"Azure AuthorizationFailure",
+       azure_answer(403, "AuthorizationFailure", "", "This request is not authorized to perform this operation."),
+       DisconnectReason::MissingPermission},
+      {"Azurite AuthorizationFailure (a request it cannot authenticate)", azure_answer(403, "AuthorizationFailure"),
+       DisconnectReason::InvalidCredentials},
       {"Azure AuthenticationFailed, bad signature",
        azure_answer(403, "AuthenticationFailed",
                     "The MAC signature found in the HTTP request 'c2ln' is not the same as any computed signature."),
