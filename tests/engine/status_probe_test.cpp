@@ -15,6 +15,7 @@
 #include "engine/status_probe.hpp"
 #include "support/fault_backend.hpp"
 #include "support/http_support.hpp"
+#include "support/probe_journal.hpp"
 #include "support/test_util.hpp"
 
 namespace cloudsync::test {
@@ -61,40 +62,10 @@ Status sas_check(const std::string& token_text) {
 
 std::string sas_time(TimePoint t) { return format_rfc3339(t, 0); }
 
-// A journal kept in memory, recording every call in order.
-struct MemoryJournal {
-  std::set<std::string> open;
-  std::vector<std::string> calls;
-  Status begin_status;
-  std::function<void(const std::string&)> on_begin, on_end;
-
-  ProbeJournal journal() {
-    ProbeJournal j;
-    j.begin = [this](const std::string& key) {
-      calls.push_back("begin " + key);
-      if (on_begin) on_begin(key);
-      if (!begin_status.ok()) return begin_status;
-      open.insert(key);
-      return Status::OK();
-    };
-    j.end = [this](const std::string& key) {
-      calls.push_back("end " + key);
-      if (on_end) on_end(key);
-      open.erase(key);
-      return Status::OK();
-    };
-    j.leftovers = [this]() -> Result<std::vector<std::string>> {
-      calls.emplace_back("leftovers");
-      return std::vector<std::string>(open.begin(), open.end());
-    };
-    return j;
-  }
-};
-
 struct Probe {
   std::shared_ptr<MemoryBackend> memory = std::make_shared<MemoryBackend>("probe");
   std::shared_ptr<FaultBackend> backend = std::make_shared<FaultBackend>(memory);
-  MemoryJournal journal;
+  MemoryProbeJournal journal;
   ProbeOptions options;
 
   void put(const std::string& key, const std::string& data = "content") {
