@@ -1,7 +1,6 @@
 #include "engine/status_probe.hpp"
 
 #include <algorithm>
-#include <array>
 #include <cctype>
 #include <initializer_list>
 #include <optional>
