@@ -598,7 +598,8 @@ TEST_CASE("azure credential failures are clear and never show the secret", "[azu
     REQUIRE_OK(b);
     auto r = (*b)->read_all(P("present.txt"), kCtx);
     INFO(r.status().to_string());
-    REQUIRE_CODE(r, ErrorCode::PermissionDenied);  // Azurite: 403 AuthorizationFailure
+    // Azurite: 403 AuthorizationFailure with the AuthenticationFailed message.
+    REQUIRE_CODE(r, ErrorCode::Unauthenticated);
     CHECK(r.status().http_status() == 403);
     CHECK_FALSE(r.status().provider_code().empty());
     check_clean(r.status());

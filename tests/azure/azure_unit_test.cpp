@@ -81,6 +81,20 @@ TEST_CASE("azure errors: the XML body, create-only writes and signatures kept ou
                               "</Message></Error>");
   CHECK(azure::azure_error(md5, "PUT").code() == ErrorCode::Integrity);
   CHECK(azure::azure_error(answer(400, "InvalidOperation"), "PUT").code() == ErrorCode::InvalidArgument);
+  // Azurite's word for a request it cannot authenticate, and the service's
+  // for one it authenticated and does not allow.
+  http::Response azurite_auth =
+      answer(403, "AuthorizationFailure",
+             "<Error><Code>AuthorizationFailure</Code><Message>Server failed to authenticate the request. Make sure "
+             "the value of the Authorization header is formed correctly including the signature.\nRequestId:r\n"
+             "</Message></Error>");
+  CHECK(azure::azure_error(azurite_auth, "GET").code() == ErrorCode::Unauthenticated);
+  CHECK(azure::azure_error(azurite_auth, "GET").provider_code() == "AuthorizationFailure");
+  http::Response service_authz =
+      answer(403, "AuthorizationFailure",
+             "<Error><Code>AuthorizationFailure</Code><Message>This request is not authorized to perform this "
+             "operation.\nRequestId:r\n</Message></Error>");
+  CHECK(azure::azure_error(service_authz, "GET").code() == ErrorCode::PermissionDenied);
   // A proxy's HTML page: the status decides, the body is excerpted.
   http::Response html = answer(502, "", "<html><body>Bad gateway</body></html>");
   Status proxy = azure::azure_error(html, "GET az://c/k");

@@ -81,6 +81,29 @@ std::string Azurite::container_sas(const std::string& container, const std::stri
   return sas->token;
 }
 
+void Azurite::set_access_policies(const std::string& container,
+                                  const std::vector<std::pair<std::string, std::string>>& policies,
+                                  TimePoint expires) {
+  std::string body = R"(<?xml version="1.0" encoding="utf-8"?><SignedIdentifiers>)";
+  for (const auto& [id, permissions] : policies) {
+    body += "<SignedIdentifier><Id>" + id + "</Id><AccessPolicy><Start>" + format_rfc3339(now_utc() - 1h, 0) +
+            "</Start><Expiry>" + format_rfc3339(expires, 0) + "</Expiry><Permission>" + permissions +
+            "</Permission></AccessPolicy></SignedIdentifier>";
+  }
+  http::Response r = raw("PUT", "/" + container + "?restype=container&comp=acl", {}, body + "</SignedIdentifiers>");
+  INFO(r.body);
+  REQUIRE(r.status == 200);
+}
+
+std::string Azurite::policy_sas(const std::string& container, const std::string& identifier) const {
+  auth::BlobSasOptions o;
+  o.container = container;
+  o.identifier = identifier;
+  auto sas = auth::generate_blob_sas(signer_, o);
+  REQUIRE_OK(sas);
+  return sas->token;
+}
+
 std::string Azurite::blob_sas(const std::string& container, const std::string& blob, const std::string& permissions,
                               TimePoint expires) const {
   auth::BlobSasOptions o;

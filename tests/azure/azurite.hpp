@@ -44,6 +44,13 @@ class Azurite {
 
   /// A container SAS token (sr=c) with `permissions`, valid until `expires`.
   std::string container_sas(const std::string& container, const std::string& permissions, TimePoint expires) const;
+  /// Stored access policies on `container` (identifier -> permissions),
+  /// valid from an hour ago until `expires`; they replace the container's.
+  void set_access_policies(const std::string& container,
+                           const std::vector<std::pair<std::string, std::string>>& policies, TimePoint expires);
+  /// A container SAS token that names a stored access policy (si) and
+  /// carries neither permissions nor times: the service alone decides.
+  std::string policy_sas(const std::string& container, const std::string& identifier) const;
   /// A blob SAS token (sr=b) for one blob (`blob` decoded).
   std::string blob_sas(const std::string& container, const std::string& blob, const std::string& permissions,
                        TimePoint expires) const;

@@ -130,6 +130,30 @@ void boto3_put(const std::string& bucket, const std::vector<std::string>& keys) 
   REQUIRE(rc == 0);
 }
 
+std::map<std::string, MotoPrincipal> moto_principals(const std::string& spec) {
+  Moto& m = moto();
+  TempDir dir;
+  write_file(dir / "spec.json", spec);
+  std::string output;
+  int rc = run_command("env -u AWS_CA_BUNDLE python3 " + (PeerServer::peers_dir() / "moto_iam.py").string() + " " +
+                           (dir / "spec.json").string() + " " + (dir / "out.json").string(),
+                       {{"EP", m.endpoint}, {"AK", m.access_key_id}, {"SK", m.secret_access_key}}, output);
+  INFO(output);
+  REQUIRE(rc == 0);
+  auto doc = parse_json(read_file(dir / "out.json"), "moto_iam.py output");
+  REQUIRE_OK(doc);
+  REQUIRE(doc->IsObject());
+  std::map<std::string, MotoPrincipal> out;
+  for (const auto& member : doc->GetObject()) {
+    MotoPrincipal p;
+    p.access_key_id = member.value["access_key_id"].GetString();
+    p.secret_access_key = member.value["secret_access_key"].GetString();
+    if (member.value.HasMember("session_token")) p.session_token = member.value["session_token"].GetString();
+    out.emplace(member.name.GetString(), std::move(p));
+  }
+  return out;
+}
+
 size_t pending_uploads(s3::S3Backend& backend) {
   auto listed = raw_request(backend, "GET", "", {{"uploads", ""}});
   REQUIRE_OK(listed);

@@ -57,6 +57,16 @@ Result<http::Response> raw_request(s3::S3Backend& backend, const std::string& me
 /// object's body is its key.
 void boto3_put(const std::string& bucket, const std::vector<std::string>& keys);
 
+/// Credentials of an IAM principal made on moto.
+struct MotoPrincipal {
+  std::string access_key_id;
+  std::string secret_access_key;
+  std::string session_token;  ///< sessions only
+};
+/// Creates IAM users and assumed-role sessions on moto (tests/peers/moto_iam.py;
+/// `spec` is its JSON spec) and returns their credentials by name.
+std::map<std::string, MotoPrincipal> moto_principals(const std::string& spec);
+
 /// Runs a command line with the environment `env` added; returns its exit
 /// status and leaves its combined output in `output`.
 int run_command(const std::string& command, const std::map<std::string, std::string>& env, std::string& output);

@@ -14,16 +14,38 @@ void FaultBackend::inject_get(GetFault fault) {
 }
 
 void FaultBackend::fail_put(std::string key, ErrorCode code, int times) {
+  fail_put(std::move(key), Status(code, "injected put failure"), times);
+}
+
+void FaultBackend::fail_put(std::string key, Status status, int times) {
   std::lock_guard lock(mutex_);
   put_key_ = std::move(key);
-  put_code_ = code;
+  put_status_ = std::move(status);
   put_times_ = times;
 }
 
-void FaultBackend::fail_list(ErrorCode code, int times) {
+void FaultBackend::fail_list(ErrorCode code, int times) { fail_list(Status(code, "injected listing failure"), times); }
+
+void FaultBackend::fail_list(Status status, int times) {
   std::lock_guard lock(mutex_);
-  list_code_ = code;
+  list_status_ = std::move(status);
   list_times_ = times;
+}
+
+void FaultBackend::fail_remove(Status status, int times) {
+  std::lock_guard lock(mutex_);
+  remove_status_ = std::move(status);
+  remove_times_ = times;
+}
+
+std::optional<GetOptions> FaultBackend::last_get_options() {
+  std::lock_guard lock(mutex_);
+  return last_get_;
+}
+
+std::optional<PutOptions> FaultBackend::last_put_options() {
+  std::lock_guard lock(mutex_);
+  return last_put_;
 }
 
 void FaultBackend::fail_head(ErrorCode code, int times) {
@@ -94,6 +116,7 @@ Result<ObjectMeta> FaultBackend::get(const Path& path, const GetOptions& options
   std::optional<GetFault> fault;
   {
     std::lock_guard lock(mutex_);
+    last_get_ = options;
     for (GetFault& f : get_faults_) {
       if ((f.key.empty() || f.key == path.str()) && take(f.times)) {
         fault = f;
@@ -117,9 +140,8 @@ Result<ObjectMeta> FaultBackend::put(const Path& path, ByteSource& data, const P
   ++puts;
   {
     std::lock_guard lock(mutex_);
-    if ((put_key_.empty() || put_key_ == path.str()) && take(put_times_)) {
-      return Status(put_code_, "injected put failure");
-    }
+    last_put_ = options;
+    if ((put_key_.empty() || put_key_ == path.str()) && take(put_times_)) return put_status_;
   }
   return inner_->put(path, data, options, ctx);
 }
@@ -134,7 +156,7 @@ Result<ListPage> FaultBackend::list_page(const ListOptions& options, const OpCon
   ++lists;
   {
     std::lock_guard lock(mutex_);
-    if (take(list_times_)) return Status(list_code_, "injected listing failure");
+    if (take(list_times_)) return list_status_;
   }
   auto page = inner_->list_page(options, ctx);
   if (page.ok() && vouch_on_get_) {
@@ -148,7 +170,23 @@ Result<ListPage> FaultBackend::list_page(const ListOptions& options, const OpCon
 
 Result<std::vector<Status>> FaultBackend::remove_many(std::span<const Path> paths, const OpContext& ctx) {
   deletes += static_cast<int>(paths.size());
-  return inner_->remove_many(paths, ctx);
+  std::vector<Path> passed;
+  std::vector<std::optional<Status>> injected(paths.size());
+  {
+    std::lock_guard lock(mutex_);
+    for (size_t i = 0; i < paths.size(); ++i) {
+      if (take(remove_times_)) {
+        injected[i] = remove_status_;
+      } else {
+        passed.push_back(paths[i]);
+      }
+    }
+  }
+  CLOUDSYNC_ASSIGN_OR_RETURN(std::vector<Status> removed, inner_->remove_many(passed, ctx));
+  std::vector<Status> out;
+  size_t next = 0;
+  for (std::optional<Status>& s : injected) out.push_back(s ? std::move(*s) : removed.at(next++));
+  return out;
 }
 
 }  // namespace cloudsync::test

@@ -7,7 +7,9 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "cloudsync/backend.hpp"
 
@@ -29,6 +31,16 @@ class FaultBackend : public StorageBackend {
   void fail_put(std::string key, ErrorCode code, int times = 1);
   void fail_list(ErrorCode code, int times = 1);
   void fail_head(ErrorCode code, int times = 1);
+  // The same with a whole Status, for callers that read its provider details
+  // (HTTP status, provider code) as a real store would send them.
+  void fail_put(std::string key, Status status, int times = 1);
+  void fail_list(Status status, int times = 1);
+  /// Fails the next `times` paths remove_many() is given (-1 = all), leaving
+  /// their objects in place.
+  void fail_remove(Status status, int times = 1);
+  /// The options of the last get() and put() (nullopt before the first).
+  std::optional<GetOptions> last_get_options();
+  std::optional<PutOptions> last_put_options();
   /// Pretend to be another kind of store.
   void override_capabilities(Capabilities caps) { caps_ = caps; }
   /// Listings vouch for no hash and answers only for `kinds`, like an S3
@@ -64,13 +76,17 @@ class FaultBackend : public StorageBackend {
   bool misreport_md5_ = false;
   std::mutex mutex_;
   std::vector<GetFault> get_faults_;
+  std::optional<GetOptions> last_get_;
+  std::optional<PutOptions> last_put_;
   std::string put_key_;
-  ErrorCode put_code_ = ErrorCode::Ok;
+  Status put_status_;
   int put_times_ = 0;
-  ErrorCode list_code_ = ErrorCode::Ok;
+  Status list_status_;
   int list_times_ = 0;
   ErrorCode head_code_ = ErrorCode::Ok;
   int head_times_ = 0;
+  Status remove_status_;
+  int remove_times_ = 0;
 };
 
 }  // namespace cloudsync::test

@@ -68,6 +68,8 @@ constexpr std::array kCodes = {
     CodeMapping{"UnsupportedHeader", ErrorCode::Unsupported},
 };
 
+constexpr std::string_view kAuthenticationFailedMessage = "Server failed to authenticate the request";
+
 // The first line of a service message ("...\nRequestId:...\nTime:...").
 std::string first_line(std::string_view text) {
   size_t end = text.find_first_of("\r\n");
@@ -132,6 +134,15 @@ Status azure_error(const http::Response& response, std::string_view what, bool c
   // contentMD5 doesn't match") where the service says Md5Mismatch.
   if (error.code == "InvalidOperation" && error.message.find("MD5 doesn't match") != std::string::npos) {
     code = ErrorCode::Integrity;
+  }
+  // Azurite answers a request it cannot authenticate (a wrong key, a forged
+  // signature, a SAS outside its time window) with 403 AuthorizationFailure
+  // and the AuthenticationFailed message, where the service says
+  // AuthenticationFailed; the service's AuthorizationFailure ("This request
+  // is not authorized to perform this operation") is a refusal after
+  // authentication, and stays PermissionDenied.
+  if (error.code == "AuthorizationFailure" && error.message.starts_with(kAuthenticationFailedMessage)) {
+    code = ErrorCode::Unauthenticated;
   }
   // Put Blob answers 409 BlobAlreadyExists to If-None-Match: *, other writes
   // (Put Block List) 412 ConditionNotMet: both mean the object exists.
