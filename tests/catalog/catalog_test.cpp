@@ -252,6 +252,24 @@ TEST_CASE("a status check of a local integration: connected, probe gone, or not 
   CHECK(connected == 11);
 }
 
+TEST_CASE("a probe a killed check left behind is removed by the next check", "[catalog][status]") {
+  CatalogFixture f;
+  fs::path r = f.remote("r");
+  write_file(r / "keep.txt", "k");
+  Integration integ = f.add("Local", r, /*writeback=*/true);
+  // What a check killed between its write and its delete leaves: the object,
+  // and the catalog's record of it.
+  write_file(r / ".cloudsync-probe-00112233445566778899aabbccddeeff", "");
+  run_catalog_sql(f.state / "catalog.db",
+                  "INSERT INTO probes (integration_id, key, started_at) VALUES ('" + integ.id +
+                      "', '.cloudsync-probe-00112233445566778899aabbccddeeff', 0)");
+  auto check = f.catalog->check_integration("Local");
+  REQUIRE_OK(check);
+  CHECK(check->status == IntegrationStatus::Connected);
+  CHECK(list_tree(r) == std::vector<std::string>{"keep.txt"});
+  CHECK(query_catalog_sql(f.state / "catalog.db", "SELECT COUNT(*) FROM probes") == "0");
+}
+
 TEST_CASE("allowed projects and paths are enforced and touch nothing", "[catalog][scope]") {
   CatalogFixture f;
   fs::path r = f.remote("r");
