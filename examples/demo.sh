@@ -3,7 +3,9 @@
 # integration, no cloud account needed. Installs what is missing, builds the
 # cloudsync tool, then, in a fresh temporary folder: registers the integration,
 # imports files into a project, changes one and exports it, syncs the project
-# (a dry run first, then for real) and restores it as a kernel start would.
+# (a dry run first, then for real) and restores it as a kernel start would;
+# then an organisation's catalog: integrations registered once and checked,
+# and a project connected to one, its differences shown, then synchronised.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash cmake/install-deps.sh
@@ -53,5 +55,26 @@ say "A kernel start on a fresh machine: the files are gone; restore brings back 
 rm -rf "$project/external-files"
 run "$cs" restore --project "$project"
 run "$cs" restore --project "$project"
+
+say "An organisation's catalog: integrations are registered once, for every project"
+catalog=$demo/catalog
+run "$cs" integrations add "Labels Bucket" "file://$bucket" --writeback --allowed-path images --allowed-path data \
+  --catalog "$catalog"
+run "$cs" integrations add "Old Archive" "file://$demo/archive-that-was-deleted" --catalog "$catalog"
+
+say "Status checks list, read, write and delete a probe object, and say what is missing"
+run "$cs" integrations check --all --catalog "$catalog" || true
+run "$cs" integrations list --status CONNECTED --catalog "$catalog"
+
+say "A labelling project connects to the bucket's images/ folder (never images2/)"
+mkdir -p "$bucket/images2"
+printf 'not selected\n' >"$bucket/images2/other.png"
+run "$cs" projects add labelling "$demo/labelling" --catalog "$catalog"
+run "$cs" connections add --project labelling --integration "Labels Bucket" --folder images --catalog "$catalog"
+connection=$("$cs" connections list --project labelling --json --catalog "$catalog" |
+  python3 -c 'import json, sys; print(json.load(sys.stdin)["connections"][0]["id"])')
+run "$cs" connections diff "$connection" --catalog "$catalog"
+run "$cs" connections sync "$connection" --catalog "$catalog"
+run "$cs" connections list --catalog "$catalog"
 
 say "Done. Everything above lives in $demo"
