@@ -11,11 +11,15 @@
 //  - sync selected remote folders with the project (Kili's connections): a
 //    computed plan, a dry run through the same path, conflicts reported,
 //    opt-in deletion of extraneous files after the transfers.
-// Engine state (integrations, manifests) lives in <root>/.cloudsync/, outside
-// the external-files tree, and never contains secrets.
+// A Workspace is one project of a catalog (cloudsync/catalog.hpp): the
+// organisation's shared one (WorkspaceOptions::catalog), or by default one of
+// its own in <root>/.cloudsync/, outside the external-files tree, which never
+// holds secrets (a v1 JSON state found there is migrated on first open).
 //
-// Threading: a Workspace may be shared between threads; operations on one
-// workspace run one at a time (a second process is kept out by a lock file).
+// Threading: a Workspace may be shared between threads and processes;
+// operations on one integration run one at a time (a lock the kernel releases
+// when its holder dies; a second one fails with Conflict), and queries never
+// wait behind them.
 #pragma once
 
 #include <filesystem>
@@ -165,7 +169,9 @@ class CLOUDSYNC_API Workspace {
   /// Registers an integration. Fails with AlreadyExists for a taken name and
   /// Conflict when its folder would be another integration's.
   Result<Integration> add_integration(IntegrationSpec spec);
-  /// Forgets an integration and its manifest; with `delete_files`, also its folder.
+  /// Deletes an integration from the catalog (with a shared catalog: for every
+  /// project) with its connections' manifests; with `delete_files`, also this
+  /// project's folder of it.
   Status remove_integration(std::string_view name, bool delete_files = false);
   std::vector<Integration> integrations() const;
   Result<Integration> integration(std::string_view name) const;

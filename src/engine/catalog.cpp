@@ -25,6 +25,10 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr std::string_view kExternalFiles = "external-files";
+// An operation waits this long for a connection's or a check's lock before it
+// calls the other holder busy: a query that asks whether it is held takes it
+// for a moment (FileLock::is_held), which must not fail a starting operation.
+constexpr std::chrono::milliseconds kLockGrace{250};
 
 Status check_folder_list(const std::vector<std::string>& folders, std::string_view what) {
   for (const std::string& f : folders) {
@@ -191,7 +195,8 @@ Result<OperationResult> Catalog::Impl::operate(const Project& project, const Int
   std::string lock_id = existing ? existing->id : "new-" + project.id + "-" + integ.id;
   CLOUDSYNC_ASSIGN_OR_RETURN(
       FileLock lock, FileLock::acquire(lock_file("connection", lock_id),
-                                       fmt::format("integration '{}' in project '{}'", integ.spec.name, project.name)));
+                                       fmt::format("integration '{}' in project '{}'", integ.spec.name, project.name),
+                                       kLockGrace));
   if (existing) {
     target.connection = *existing;
     CLOUDSYNC_ASSIGN_OR_RETURN(target.manifest, store->load_manifest(existing->id));
@@ -370,7 +375,8 @@ Result<StatusCheck> Catalog::check_integration(std::string_view id_or_name, cons
   CLOUDSYNC_ASSIGN_OR_RETURN(Integration integ, impl_->require_integration(id_or_name));
   CLOUDSYNC_ASSIGN_OR_RETURN(FileLock lock,
                              FileLock::acquire(impl_->lock_file("check", integ.id),
-                                               fmt::format("the status check of integration '{}'", integ.spec.name)));
+                                               fmt::format("the status check of integration '{}'", integ.spec.name),
+                                               kLockGrace));
   CLOUDSYNC_RETURN_IF_ERROR(impl_->store->begin_check(integ.id));
   auto started = std::chrono::steady_clock::now();
   StatusCheck check;
