@@ -242,14 +242,21 @@ TEST_CASE("a status check of a local integration: connected, probe gone, or not 
   REQUIRE_OK(recovered);
   CHECK(recovered->status == "CONNECTED");
 
-  // Many at once.
-  for (int n = 0; n < 10; ++n) f.add(fmt::format("Many {}", n), r);
-  auto all = f.catalog->check_integrations({}, 4);
-  REQUIRE_OK(all);
-  CHECK(all->size() == 12);
-  size_t connected = 0;
-  for (auto& [id, c] : *all) connected += c.status == IntegrationStatus::Connected;
-  CHECK(connected == 11);
+  // Many at once, on one folder: each check's listing may meet the others'
+  // probe objects, which vanish under it; that is no reason to fail.
+  for (int n = 0; n < 40; ++n) f.add(fmt::format("Many {}", n), r, /*writeback=*/true);
+  for (int round = 0; round < 3; ++round) {
+    auto all = f.catalog->check_integrations({}, 8);
+    REQUIRE_OK(all);
+    CHECK(all->size() == 42);
+    size_t connected = 0;
+    for (auto& [id, c] : *all) {
+      if (c.status != IntegrationStatus::Connected) UNSCOPED_INFO(c.message);
+      connected += c.status == IntegrationStatus::Connected;
+    }
+    CHECK(connected == 41);
+  }
+  CHECK(list_tree(r) == std::vector<std::string>{"data/a.txt"});
 }
 
 TEST_CASE("a probe a killed check left behind is removed by the next check", "[catalog][status]") {

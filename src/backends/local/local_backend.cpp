@@ -347,6 +347,9 @@ class LocalBackend final : public StorageBackend, public std::enable_shared_from
         // Vanished or unreadable while we looked: if it was a folder (a rename
         // in progress), everything below it is unknown, so it is not "absent".
         bool maybe_dir = de->d_type == DT_DIR || de->d_type == DT_UNKNOWN;
+        // A file removed since readdir is simply absent, as in a listing taken
+        // a moment later (another writer's temporary, a status probe's object).
+        if (errno == ENOENT && !maybe_dir) continue;
         unreadable.push_back({base + name + (maybe_dir ? "/" : ""), errno_error(errno, "stat", root_ / (base + name))});
         continue;
       }
