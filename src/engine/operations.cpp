@@ -16,6 +16,7 @@
 #include "engine/integration_spec.hpp"
 #include "engine/scope.hpp"
 #include "engine/selection.hpp"
+#include "engine/status_probe.hpp"
 #include "sync/executor.hpp"
 #include "sync/planner.hpp"
 
@@ -318,6 +319,7 @@ Result<OperationResult> run_import(OperationTarget& t, const ImportRequest& requ
   CLOUDSYNC_RETURN_IF_ERROR(check_import_request(request));
   OpContext ctx{cancel};
   CLOUDSYNC_ASSIGN_OR_RETURN(std::vector<ObjectMeta> selected, resolve_selection(*t.remote, request.selectors, ctx));
+  std::erase_if(selected, [](const ObjectMeta& m) { return is_probe_object_key(m.key); });
   std::vector<const ObjectMeta*> incoming;
   std::set<std::string> selected_keys;
   for (const ObjectMeta& m : selected) {
@@ -424,6 +426,9 @@ Result<Plan> plan_connection_sync(OperationTarget& t, SyncDirection direction, c
   }
   CLOUDSYNC_ASSIGN_OR_RETURN(Listing remote_side, list_folders(*t.remote, folders, false, ctx));
   CLOUDSYNC_ASSIGN_OR_RETURN(Listing local_side, list_folders(*t.local, folders, true, ctx));
+  // A status check's probe object is nobody's file: never pulled, never
+  // deleted as extraneous.
+  std::erase_if(remote_side.objects, [](const ObjectMeta& m) { return is_probe_object_key(m.key); });
   if (!scope.include.empty() || !scope.exclude.empty()) {
     // Both sides through the same filter: a local file the globs do not cover
     // is not extraneous, it is outside the connection.

@@ -257,6 +257,11 @@ StatusCheck local_failure(ProbeAction action, const Status& failure) {
 
 }  // namespace
 
+bool is_probe_object_key(std::string_view key) {
+  size_t slash = key.rfind('/');
+  return key.substr(slash == std::string_view::npos ? 0 : slash + 1).starts_with(kProbeStem);
+}
+
 std::string probe_object_key(const std::string& folder) {
   std::string name = std::string(kProbeStem) + random_hex(8);
   std::string_view dir = trim_slashes(folder);

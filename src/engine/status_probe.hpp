@@ -44,6 +44,10 @@ struct ProbeJournal {
 /// The name a probe object gets in `folder`: ".cloudsync-probe-<random hex>".
 std::string probe_object_key(const std::string& folder);
 
+/// True for a key named like a probe object: imports and syncs leave such
+/// objects alone (a check running at the same moment deletes them).
+bool is_probe_object_key(std::string_view key);
+
 /// Runs the probe. Never fails: every failure becomes a DISCONNECTED check.
 /// Leftover probes from the journal are deleted first (a failure to delete one
 /// is logged, not fatal; one already gone counts as ended; a key not named

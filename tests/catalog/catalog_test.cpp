@@ -277,6 +277,28 @@ TEST_CASE("a probe a killed check left behind is removed by the next check", "[c
   CHECK(query_catalog_sql(f.state / "catalog.db", "SELECT COUNT(*) FROM probes") == "0");
 }
 
+TEST_CASE("a probe object of a check running elsewhere is neither imported nor synced", "[catalog][status]") {
+  CatalogFixture f;
+  fs::path r = f.remote("r");
+  write_file(r / "data/a.txt", "a");
+  write_file(r / "data/.cloudsync-probe-0123456789abcdef", "");
+  f.project("p");
+  f.add("R", r);
+  WorkspaceOptions wo;
+  wo.catalog = f.catalog;
+  wo.project = "p";
+  auto ws = Workspace::open(f.dir / "projects/p", wo);
+  REQUIRE_OK(ws);
+  REQUIRE_OK((*ws)->import_files("R", ImportRequest{{"data/"}, false}));
+  const fs::path folder = f.dir / "projects/p/external-files/local/r";
+  CHECK(list_tree(folder) == std::vector<std::string>{"data/a.txt"});
+  auto conn = f.catalog->connection_for("p", "R");
+  REQUIRE_OK(conn);
+  auto plan = f.catalog->compute_differences(conn->id);
+  REQUIRE_OK(plan);
+  for (const PlanAction& a : plan->actions) CHECK(a.path.find("cloudsync-probe") == std::string::npos);
+}
+
 TEST_CASE("allowed projects and paths are enforced and touch nothing", "[catalog][scope]") {
   CatalogFixture f;
   fs::path r = f.remote("r");
