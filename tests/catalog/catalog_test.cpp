@@ -17,6 +17,7 @@
 #include "cloudsync/workspace.hpp"
 #include "core/hash.hpp"
 #include "support/fault_backend.hpp"
+#include "support/plan_checks.hpp"
 #include "support/test_util.hpp"
 
 namespace cloudsync::test {
@@ -470,21 +471,7 @@ TEST_CASE("a dry-run plan is exactly what synchronize then does (randomised tree
     auto result = f.catalog->synchronize(conn->id, s);
     REQUIRE_OK(result);
     // Every planned transfer or deletion happened, and nothing else.
-    std::map<std::string, ActionKind> planned, done;
-    for (const PlanAction& a : plan->actions) {
-      if (a.kind == ActionKind::Add || a.kind == ActionKind::Update || a.kind == ActionKind::Delete) planned[a.path] = a.kind;
-    }
-    for (const ActionOutcome& o : result->report.outcomes) {
-      if (o.outcome == OutcomeKind::Done) done[o.path] = o.action;
-    }
-    CHECK(planned == done);
-    for (const auto& [path, kind] : planned) {
-      if (kind == ActionKind::Delete) {
-        CHECK_FALSE(fs::exists(local / path));
-      } else {
-        CHECK(read_file(local / path) == read_file(r / path));
-      }
-    }
+    check_applied_exactly(*plan, result->report, local, [&](const std::string& path) { return read_file(r / path); });
   }
 }
 

@@ -7,6 +7,7 @@
 
 #include "cloudsync/catalog.hpp"
 #include "s3/s3_fixture.hpp"
+#include "support/plan_checks.hpp"
 
 namespace cloudsync::test {
 
@@ -60,23 +61,11 @@ TEST_CASE("S3 connection: a dry-run plan equals what synchronize does (randomise
     s.expected_plan = &*plan;
     auto result = (*catalog)->synchronize(conn->id, s);
     REQUIRE_OK(result);
-    std::map<std::string, ActionKind> planned, done;
-    for (const PlanAction& a : plan->actions) {
-      if (a.kind == ActionKind::Add || a.kind == ActionKind::Update || a.kind == ActionKind::Delete) planned[a.path] = a.kind;
-    }
-    for (const ActionOutcome& out : result->report.outcomes) {
-      if (out.outcome == OutcomeKind::Done) done[out.path] = out.action;
-    }
-    CHECK(planned == done);
-    for (const auto& [path, kind] : planned) {
-      if (kind == ActionKind::Delete) {
-        CHECK_FALSE(fs::exists(local / path));
-      } else {
-        auto body = remote->read_all(P(path), kCtx);
-        REQUIRE_OK(body);
-        CHECK(read_file(local / path) == *body);
-      }
-    }
+    check_applied_exactly(*plan, result->report, local, [&](const std::string& path) {
+      auto body = remote->read_all(P(path), kCtx);
+      REQUIRE_OK(body);
+      return *body;
+    });
   }
   // The secret is in the secrets file only.
   std::string database;
