@@ -63,6 +63,16 @@ struct CatalogFixture {
     return *p;
   }
 
+  /// A project's Workspace on this catalog (the project registered on first open).
+  std::unique_ptr<Workspace> workspace(const std::string& project, const fs::path& root) {
+    WorkspaceOptions o;
+    o.catalog = catalog;
+    o.project = project;
+    auto ws = Workspace::open(root, o);
+    REQUIRE_OK(ws);
+    return std::move(ws).value();
+  }
+
   std::string database_bytes() const {
     std::string all;
     for (const char* f : {"catalog.db", "catalog.db-wal"}) {
@@ -285,12 +295,8 @@ TEST_CASE("a probe object of a check running elsewhere is neither imported nor s
   write_file(r / "data/.cloudsync-probe-0123456789abcdef", "");
   f.project("p");
   f.add("R", r);
-  WorkspaceOptions wo;
-  wo.catalog = f.catalog;
-  wo.project = "p";
-  auto ws = Workspace::open(f.dir / "projects/p", wo);
-  REQUIRE_OK(ws);
-  REQUIRE_OK((*ws)->import_files("R", ImportRequest{{"data/"}, false}));
+  auto ws = f.workspace("p", f.dir / "projects/p");
+  REQUIRE_OK(ws->import_files("R", ImportRequest{{"data/"}, false}));
   const fs::path folder = f.dir / "projects/p/external-files/local/r";
   CHECK(list_tree(folder) == std::vector<std::string>{"data/a.txt"});
   auto conn = f.catalog->connection_for("p", "R");
@@ -325,35 +331,29 @@ TEST_CASE("allowed projects and paths are enforced and touch nothing", "[catalog
   for_alpha.project = alpha.id;
   CHECK(*f.catalog->count_integrations(for_alpha) == 1);
 
-  WorkspaceOptions wo;
-  wo.catalog = f.catalog;
-  wo.project = "beta";
-  auto beta_ws = Workspace::open(beta.root, wo);
-  REQUIRE_OK(beta_ws);
-  REQUIRE_CODE((*beta_ws)->import_files("Scoped", ImportRequest{{"data/a.txt"}, false}), ErrorCode::PermissionDenied);
-  wo.project = "alpha";
-  auto ws = Workspace::open(alpha.root, wo);
-  REQUIRE_OK(ws);
+  auto beta_ws = f.workspace("beta", beta.root);
+  REQUIRE_CODE(beta_ws->import_files("Scoped", ImportRequest{{"data/a.txt"}, false}), ErrorCode::PermissionDenied);
+  auto ws = f.workspace("alpha", alpha.root);
   for (std::vector<std::string> selectors : {std::vector<std::string>{"secret/c.txt"}, {"data2/"}, {"**/*.txt"}}) {
-    REQUIRE_CODE((*ws)->import_files("Scoped", ImportRequest{selectors, false}), ErrorCode::PermissionDenied);
+    REQUIRE_CODE(ws->import_files("Scoped", ImportRequest{selectors, false}), ErrorCode::PermissionDenied);
   }
   SyncRequest sync_outside;
   sync_outside.folders = {"secret"};
-  REQUIRE_CODE((*ws)->sync("Scoped", sync_outside), ErrorCode::PermissionDenied);
+  REQUIRE_CODE(ws->sync("Scoped", sync_outside), ErrorCode::PermissionDenied);
   CHECK_FALSE(fs::exists(alpha.root / "external-files"));
 
-  auto imported = (*ws)->import_files("Scoped", ImportRequest{{"data/"}, false});
+  auto imported = ws->import_files("Scoped", ImportRequest{{"data/"}, false});
   REQUIRE_OK(imported);
   CHECK(list_tree(alpha.root / "external-files/local/scoped") == std::vector<std::string>{"data/a.txt"});
   // A file written outside the allowed paths is not exported; nothing is.
   write_file(alpha.root / "external-files/local/scoped/data/new.txt", "n");
   write_file(alpha.root / "external-files/local/scoped/secret/x.txt", "x");
-  REQUIRE_CODE((*ws)->export_files("Scoped", {}), ErrorCode::PermissionDenied);
+  REQUIRE_CODE(ws->export_files("Scoped", {}), ErrorCode::PermissionDenied);
   CHECK_FALSE(fs::exists(r / "data/new.txt"));
   CHECK_FALSE(fs::exists(r / "secret/x.txt"));
   // A sync without folders covers the allowed paths only.
   SyncRequest pull;
-  auto synced = (*ws)->sync("Scoped", pull);
+  auto synced = ws->sync("Scoped", pull);
   REQUIRE_OK(synced);
   for (const PlanAction& a : synced->plan.actions) CHECK(a.path.rfind("data/", 0) == 0);
 }
@@ -619,18 +619,14 @@ TEST_CASE("restoring every integration goes on past one that fails", "[catalog][
   write_file(bad / "b.txt", "b");
   f.add("Bad", bad);
   f.add("Good", good);
-  WorkspaceOptions wo;
-  wo.catalog = f.catalog;
-  wo.project = "p";
-  auto ws = Workspace::open(f.dir / "project", wo);
-  REQUIRE_OK(ws);
-  REQUIRE_OK((*ws)->import_files("Bad", ImportRequest{{"b.txt"}, false}));
-  REQUIRE_OK((*ws)->import_files("Good", ImportRequest{{"g.txt"}, false}));
+  auto ws = f.workspace("p", f.dir / "project");
+  REQUIRE_OK(ws->import_files("Bad", ImportRequest{{"b.txt"}, false}));
+  REQUIRE_OK(ws->import_files("Good", ImportRequest{{"g.txt"}, false}));
   fs::remove_all(f.dir / "project/external-files");
   REQUIRE(bad_store);
   bad_store->fail_head(ErrorCode::Network, 1000);
   // The first integration fails; the second is still restored.
-  auto restored = (*ws)->restore("", {});
+  auto restored = ws->restore("", {});
   REQUIRE_OK(restored);
   REQUIRE(restored->size() == 2);
   CHECK(restored->at(0).integration == "Bad");
@@ -655,17 +651,14 @@ TEST_CASE("a credential change reaches the next operation", "[catalog][workspace
   spec.name = "M";
   spec.url = "mem://m";
   REQUIRE_OK(f.catalog->create_integration(spec, SecretOptions{{"token", "first-token-value"}}));
-  WorkspaceOptions wo;
-  wo.catalog = f.catalog;
-  auto ws = Workspace::open(f.dir / "project", wo);
-  REQUIRE_OK(ws);
-  REQUIRE_OK((*ws)->import_files("M", ImportRequest{{"a.txt"}, false}));
-  REQUIRE_OK((*ws)->restore("M", {}));
+  auto ws = f.workspace("default", f.dir / "project");
+  REQUIRE_OK(ws->import_files("M", ImportRequest{{"a.txt"}, false}));
+  REQUIRE_OK(ws->restore("M", {}));
   REQUIRE(opened.size() == 1);  // the same settings reuse the backend
   IntegrationUpdate update;
   update.secrets = SecretOptions{{"token", "second-token-value"}};
   REQUIRE_OK(f.catalog->update_integration("M", update));
-  REQUIRE_OK((*ws)->restore("M", {}));
+  REQUIRE_OK(ws->restore("M", {}));
   REQUIRE(opened.size() == 2);
   CHECK(opened.back().at("token") == "second-token-value");
 }
@@ -675,10 +668,7 @@ TEST_CASE("queries do not wait behind a running operation", "[catalog][workspace
   fs::path r = f.remote("r");
   write_file(r / "a.txt", "a");
   f.add("R", r);
-  WorkspaceOptions wo;
-  wo.catalog = f.catalog;
-  auto ws = Workspace::open(f.dir / "project", wo);
-  REQUIRE_OK(ws);
+  auto ws = f.workspace("default", f.dir / "project");
   std::atomic<bool> inside{false}, release{false};
   std::thread op([&] {
     ProgressCallback hold = [&](const ProgressEvent&) {
@@ -686,17 +676,17 @@ TEST_CASE("queries do not wait behind a running operation", "[catalog][workspace
       while (!release) std::this_thread::sleep_for(std::chrono::milliseconds(1));
       return true;
     };
-    (void)(*ws)->import_files("R", ImportRequest{{"a.txt"}, false}, hold);
+    (void)ws->import_files("R", ImportRequest{{"a.txt"}, false}, hold);
   });
   while (!inside) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   // Mid-operation: the catalog answers, and the connection says it is busy.
-  CHECK((*ws)->integrations().size() == 1);
+  CHECK(ws->integrations().size() == 1);
   CHECK(*f.catalog->count_integrations() == 1);
   auto conns = f.catalog->connections();
   REQUIRE_OK(conns);
   REQUIRE(conns->size() == 1);
   CHECK(conns->front().is_checking);
-  REQUIRE_CODE((*ws)->import_files("R", ImportRequest{{"a.txt"}, false}), ErrorCode::Conflict);
+  REQUIRE_CODE(ws->import_files("R", ImportRequest{{"a.txt"}, false}), ErrorCode::Conflict);
   release = true;
   op.join();
   CHECK_FALSE(f.catalog->connections()->front().is_checking);

@@ -69,17 +69,6 @@ void check_connected(const StatusCheck& check) {
                                                  ProbeAction::Delete});
 }
 
-void check_disconnected(const StatusCheck& check, DisconnectReason reason, ProbeAction action,
-                        const std::string& provider_code, int http_status) {
-  INFO(status_check_to_json(check));
-  CHECK(integration_status_name(check.status) == "DISCONNECTED");
-  CHECK(disconnect_reason_name(check.reason) == disconnect_reason_name(reason));
-  REQUIRE(check.missing_action.has_value());
-  CHECK(probe_action_name(*check.missing_action) == probe_action_name(action));
-  CHECK(check.provider_code == provider_code);
-  CHECK(check.http_status == http_status);
-  CHECK_FALSE(check.message.empty());
-}
 
 }  // namespace
 

@@ -1,5 +1,6 @@
-// A status-probe journal kept in memory (engine/status_probe.hpp), recording
-// every call in order, for the probe's tests on each store.
+// Support for the status probe's tests on each store: a journal kept in
+// memory (engine/status_probe.hpp) that records every call in order, and the
+// check of a DISCONNECTED outcome.
 #pragma once
 
 #include <functional>
@@ -24,5 +25,10 @@ struct MemoryProbeJournal {
   /// The journal's functions; they refer to this object, which must outlive them.
   ProbeJournal journal();
 };
+
+/// CHECKs that a probe found the store DISCONNECTED for `reason`, at `action`,
+/// with the provider's code and HTTP status, and said why.
+void check_disconnected(const StatusCheck& check, DisconnectReason reason, ProbeAction action,
+                        const std::string& provider_code = {}, int http_status = 0);
 
 }  // namespace cloudsync::test
