@@ -199,10 +199,8 @@ void adopt(ManifestRecorder& recorder, const Manifest& manifest, const Plan& pla
     }
     entry.remote_version = remote_meta.version;
     entry.remote_id = remote_meta.id;
-    bool same = old != nullptr && old->remote_key == entry.remote_key &&
-                fingerprint_to_json(old->remote) == fingerprint_to_json(entry.remote) &&
-                fingerprint_to_json(old->local) == fingerprint_to_json(entry.local) &&
-                old->remote_version == entry.remote_version &&
+    bool same = old != nullptr && old->remote_key == entry.remote_key && old->remote == entry.remote &&
+                old->local == entry.local && old->remote_version == entry.remote_version &&
                 old->remote_id == entry.remote_id;
     if (!same) recorder.upsert(std::move(entry));
   }

@@ -20,6 +20,8 @@ struct Fingerprint {
   std::string etag;
   std::optional<TimePoint> mtime;
   HashSet hashes;
+
+  friend bool operator==(const Fingerprint&, const Fingerprint&) = default;
 };
 
 /// Both sides of one path as they were after the last sync.
