@@ -283,10 +283,7 @@ bool covered_by_globs(std::string_view key, const SyncScope& scope) {
 
 }  // namespace
 
-Result<std::shared_ptr<StorageBackend>> open_connection_folder(const Project& project, const Integration& integration,
-                                                               bool dry_run) {
-  // Whatever the catalog says, the folder must be external-files/{type}/{name}:
-  // a folder elsewhere (an absolute path, "..", a tampered row) is refused.
+Result<Path> integration_folder(const Integration& integration) {
   auto folder = Path::parse(integration.folder);
   std::vector<std::string_view> segments;
   if (folder.ok()) segments = folder->segments();
@@ -296,9 +293,15 @@ Result<std::shared_ptr<StorageBackend>> open_connection_folder(const Project& pr
                       "to use it",
                       integration.spec.name, integration.folder, kExternalFiles);
   }
+  return std::move(folder).value();
+}
+
+Result<std::shared_ptr<StorageBackend>> open_connection_folder(const Project& project, const Integration& integration,
+                                                               bool dry_run) {
+  CLOUDSYNC_ASSIGN_OR_RETURN(Path folder, integration_folder(integration));
   LocalBackendOptions local_options;
   local_options.anchor = project.root;
-  auto backend = make_local_backend(project.root / folder->str(), local_options);
+  auto backend = make_local_backend(project.root / folder.str(), local_options);
   if (!backend.ok()) return backend.status().with_context(fmt::format("integration '{}'", integration.spec.name));
   if (!dry_run) {
     // Temporaries a killed run left in the folder go before anything else

@@ -32,6 +32,11 @@ struct OperationTarget {
   uint32_t transfers = 8;
 };
 
+/// The integration's folder below a project root, whatever the catalog says:
+/// it must be external-files/{type}/{name} (an absolute path, "..", a
+/// tampered row is refused with InvalidArgument).
+Result<Path> integration_folder(const Integration& integration);
+
 /// Opens the connection's folder below the project root as a backend (no
 /// symlinked ancestor is followed); without `dry_run`, temporaries a killed
 /// run left there are swept first.

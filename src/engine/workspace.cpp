@@ -87,15 +87,8 @@ Result<Integration> Workspace::add_integration(IntegrationSpec spec) {
 
 Status Workspace::remove_integration(std::string_view name, bool delete_files) {
   CLOUDSYNC_ASSIGN_OR_RETURN(Integration integ, impl_->require(name));
-  auto folder = Path::parse(integ.folder);
-  if (delete_files) {
-    std::vector<std::string_view> segments;
-    if (folder.ok()) segments = folder->segments();
-    if (!folder.ok() || segments.size() != 3 || segments[0] != "external-files") {
-      return make_error(ErrorCode::InvalidArgument, "integration '{}' has the folder '{}', which is not "
-                        "external-files/<type>/<name>; refusing to delete it", integ.spec.name, integ.folder);
-    }
-  }
+  Result<Path> folder = integration_folder(integ);
+  if (delete_files) CLOUDSYNC_RETURN_IF_ERROR(folder.status());
   // Not while an operation of this project runs on it.
   auto connection = impl_->catalog->connection_for(impl_->project.id, integ.id);
   std::optional<FileLock> lock;
