@@ -20,6 +20,13 @@
 
 namespace cloudsync {
 
+/// True for an id this library makes (lower-case hex, at most 64 digits).
+/// Ids name lock files: one that a tampered state gives as "../x" must never
+/// become a path.
+inline bool is_catalog_id(std::string_view id) {
+  return !id.empty() && id.size() <= 64 && id.find_first_not_of("0123456789abcdef") == std::string_view::npos;
+}
+
 /// An integration query with the project filter resolved to both of the
 /// project's names for itself (allowed_projects may list either).
 struct IntegrationQuery {

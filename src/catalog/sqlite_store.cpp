@@ -21,12 +21,8 @@ using sqlite::Statement;
 
 std::string name_key(std::string_view name) { return fold_case(name); }
 
-// Ids name lock files: one a tampered database gives as "../x" must not
-// become a path. Only what this library makes (lower-case hex) is used.
 Status check_id(std::string_view id, std::string_view what, const std::filesystem::path& file) {
-  if (!id.empty() && id.size() <= 64 && id.find_first_not_of("0123456789abcdef") == std::string_view::npos) {
-    return Status::OK();
-  }
+  if (is_catalog_id(id)) return Status::OK();
   return make_error(ErrorCode::Integrity,
                     "catalog {}: {} has the id '{}', which is not one this library makes; refusing to use it",
                     file.string(), what, id);

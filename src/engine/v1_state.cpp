@@ -75,7 +75,7 @@ Result<std::vector<Integration>> load_integrations(const fs::path& file) {
 // Every field that names a file is checked: an id names the manifest file, a
 // folder is where imports write and what --delete-files removes.
 Status check_v1_integration(const Integration& i, const fs::path& state_file) {
-  if (i.id.empty() || i.id.size() > 64 || i.id.find_first_not_of("0123456789abcdef") != std::string::npos) {
+  if (!is_catalog_id(i.id)) {
     return make_error(ErrorCode::InvalidArgument,
                       "the project state {} gives integration '{}' the id '{}', which is not one this library makes; "
                       "refusing to use the state",
