@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "core/ascii.hpp"
+
 namespace cloudsync {
 namespace {
 
@@ -57,11 +59,7 @@ bool is_name_char(char c) {
 }
 
 bool iequals_at(std::string_view text, size_t pos, std::string_view word) {
-  if (pos + word.size() > text.size()) return false;
-  for (size_t i = 0; i < word.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(text[pos + i])) != word[i]) return false;
-  }
-  return true;
+  return pos + word.size() <= text.size() && iequals(text.substr(pos, word.size()), word);
 }
 
 bool ends_value(char c) {

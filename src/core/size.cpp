@@ -5,6 +5,7 @@
 #include <string>
 #include <utility>
 
+#include "core/ascii.hpp"
 #include "core/error.hpp"
 
 namespace cloudsync {
@@ -23,8 +24,7 @@ Result<uint64_t> parse_size(std::string_view text) {
     if (number > (UINT64_MAX - d) / 10) return invalid();
     number = number * 10 + d;
   }
-  std::string unit;
-  for (char c : text.substr(digits)) unit.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  std::string unit = ascii_lower(text.substr(digits));
   int shift = -1;
   if (unit.empty() || unit == "b") shift = 0;
   for (auto [letter, bits] : std::initializer_list<std::pair<char, int>>{{'k', 10}, {'m', 20}, {'g', 30}, {'t', 40}}) {

@@ -2,6 +2,7 @@
 
 #include <cctype>
 
+#include "core/ascii.hpp"
 #include "core/error.hpp"
 #include "core/redact.hpp"
 
@@ -126,7 +127,7 @@ Result<StorageUrl> parse_storage_url(std::string_view text) {
     url.path = std::string(text);
     return url;
   }
-  for (size_t i = 0; i < sep; ++i) url.scheme.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(text[i]))));
+  url.scheme = ascii_lower(text.substr(0, sep));
   std::string_view rest = text.substr(sep + 3);
   if (url.scheme == "file") {
     // file:///abs/path or file://localhost/abs/path; the path is percent-decoded.

@@ -2,6 +2,7 @@
 #include <cctype>
 
 #include "cloudsync/workspace.hpp"
+#include "core/ascii.hpp"
 #include "core/url.hpp"
 
 namespace cloudsync {
@@ -14,7 +15,7 @@ std::string sanitize_integration_name(std::string_view name) {
     if (c == ' ') {
       out.push_back('_');
     } else if (std::isalnum(c) && c < 0x80) {
-      out.push_back(static_cast<char>(std::tolower(c)));
+      out.push_back(ascii_lower(static_cast<char>(c)));
     }
   }
   return out;

@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "core/ascii.hpp"
 #include "core/error.hpp"
 #include "core/hash.hpp"
 #include "core/log.hpp"
@@ -31,12 +32,6 @@ std::string_view trim_slashes(std::string_view text) {
   while (!text.empty() && text.front() == '/') text.remove_prefix(1);
   while (!text.empty() && text.back() == '/') text.remove_suffix(1);
   return text;
-}
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
 }
 
 bool one_of(std::string_view value, std::initializer_list<std::string_view> candidates) {
@@ -73,7 +68,7 @@ DisconnectReason authentication_reason(const Status& failure) {
     return DisconnectReason::InvalidCredentials;
   }
 
-  std::string text = lower(failure.message());
+  std::string text = ascii_lower(failure.message());
   if (text.find("signature not valid in the specified time frame") != std::string::npos) {
     std::optional<TimePoint> start = bracketed_time(failure.message(), "Start");
     std::optional<TimePoint> current = bracketed_time(failure.message(), "Current");

@@ -1,4 +1,5 @@
 #include "cloudsync/log.hpp"
+#include "core/ascii.hpp"
 #include "core/error.hpp"
 #include "core/error_table.hpp"
 #include "core/glob.hpp"
@@ -171,6 +172,28 @@ TEST_CASE("percent encoding and storage URLs", "[core]") {
   CHECK(plain->path == "./relative/dir");
   REQUIRE_CODE(parse_storage_url("file://relative"), ErrorCode::InvalidArgument);
   REQUIRE_CODE(parse_storage_url("s3:///nobucket"), ErrorCode::InvalidArgument);
+}
+
+TEST_CASE("ASCII helpers: case, white space and numbers, the locale never consulted", "[core]") {
+  CHECK(ascii_lower("Content-MD5 \xC3\x84") == "content-md5 \xC3\x84");  // UTF-8 bytes pass through
+  CHECK(iequals("X-Amz-Date", "x-amz-date"));
+  CHECK_FALSE(iequals("x-amz-date", "x-amz-dat"));
+  CHECK_FALSE(iequals("\xC3\x84", "\xC3\xA4"));  // not Unicode case folding
+  CHECK(istarts_with("AWS:KMS", "aws:"));
+  CHECK_FALSE(istarts_with("aw", "aws"));
+  // Both whitespace sets the code had agree now: \v and \f count too.
+  CHECK(trim(" \t\v\fvalue \r\n") == "value");
+  CHECK(trim(" \t ").empty());
+  CHECK(trim("a b") == "a b");
+  CHECK(parse_u64("18446744073709551615") == UINT64_MAX);
+  CHECK_FALSE(parse_u64("18446744073709551616"));
+  CHECK_FALSE(parse_u64(""));
+  CHECK_FALSE(parse_u64("+1"));
+  CHECK_FALSE(parse_u64("-1"));
+  CHECK_FALSE(parse_u64(" 1"));
+  CHECK_FALSE(parse_u64("1 "));
+  CHECK_FALSE(parse_u64("0x10"));
+  CHECK(parse_u64("007") == 7u);
 }
 
 }  // namespace cloudsync::test

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <optional>
 
+#include "core/ascii.hpp"
 #include "core/error.hpp"
 #include "core/json.hpp"
 #include "core/log.hpp"
@@ -17,12 +18,6 @@ namespace {
 // token is assumed to live as long as Google's do, and a 401 corrects us.
 constexpr int64_t kAssumedLifetimeSeconds = 3600;
 constexpr int64_t kMaxLifetimeSeconds = 366LL * 24 * 3600;
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
 
 struct OAuthError {
   std::string code;         ///< "invalid_grant", ...; empty when the body is no OAuth error

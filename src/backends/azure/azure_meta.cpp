@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/ascii.hpp"
 #include "core/error.hpp"
 #include "core/hash.hpp"
 #include "core/time.hpp"
@@ -12,18 +13,6 @@ namespace {
 
 constexpr std::string_view kMetaPrefix = "x-ms-meta-";
 constexpr std::string_view kDefaultContentType = "application/octet-stream";
-
-char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), ascii_lower);
-  return out;
-}
-
-bool starts_with_ci(std::string_view text, std::string_view prefix) {
-  return text.size() >= prefix.size() && lower(text.substr(0, prefix.size())) == prefix;
-}
 
 // Metadata names travel as header names and must be C# identifiers.
 bool is_metadata_name(std::string_view name) {
@@ -71,7 +60,7 @@ void apply_metadata(ObjectMeta& meta) {
   }
   bool folder_flag = false;
   if (auto it = meta.metadata.find(std::string(kFolderKey)); it != meta.metadata.end()) {
-    folder_flag = lower(it->second) == "true";
+    folder_flag = ascii_lower(it->second) == "true";
   }
   // Only an empty blob is a folder placeholder. A name ending in '/' with
   // content is data: it stays a file, which the planner reports as skipped
@@ -106,7 +95,7 @@ ObjectMeta meta_from_headers(std::string key, const http::Headers& headers) {
   if (auto v = headers.get("Content-Type")) meta.content_type = std::string(*v);
   if (auto v = headers.get("x-ms-version-id")) meta.version = std::string(*v);
   for (const http::Headers::Entry& e : headers.entries()) {
-    if (starts_with_ci(e.name, kMetaPrefix)) meta.metadata[lower(e.name.substr(kMetaPrefix.size()))] = e.value;
+    if (istarts_with(e.name, kMetaPrefix)) meta.metadata[ascii_lower(e.name.substr(kMetaPrefix.size()))] = e.value;
   }
   apply_metadata(meta);
   return meta;
@@ -126,7 +115,7 @@ Status add_write_headers(http::Headers& headers, const PutOptions& options) {
       return make_error(ErrorCode::InvalidArgument, "the value of metadata '{}' must be printable ASCII for Azure",
                         name);
     }
-    if (options.mtime && lower(name) == kMtimeKey) continue;  // the file's mtime wins
+    if (options.mtime && ascii_lower(name) == kMtimeKey) continue;  // the file's mtime wins
     headers.set(std::string(kMetaPrefix) + name, value);
   }
   if (options.mtime) headers.set(std::string(kMetaPrefix) + std::string(kMtimeKey), format_mtime(*options.mtime));

@@ -1,11 +1,11 @@
 #include "backends/azure/azure_xml.hpp"
 
-#include <charconv>
 
 #include <pugixml.hpp>
 
 #include "backends/azure/azure_meta.hpp"
 #include "backends/xml_depth.hpp"
+#include "core/ascii.hpp"
 #include "core/error.hpp"
 #include "core/time.hpp"
 #include "core/url.hpp"
@@ -17,8 +17,6 @@ namespace {
 // Blob names are data: whitespace-only names and carriage returns must
 // survive, so whitespace PCDATA is kept and line ends are not normalised.
 constexpr unsigned kParseFlags = (pugi::parse_default | pugi::parse_ws_pcdata) & ~pugi::parse_eol;
-
-char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
 Result<std::string> name_of(const pugi::xml_node& entry) {
   pugi::xml_node name = entry.child("Name");
@@ -36,10 +34,11 @@ Result<ObjectMeta> object_of(const pugi::xml_node& blob) {
   CLOUDSYNC_ASSIGN_OR_RETURN(meta.key, name_of(blob));
   pugi::xml_node props = blob.child("Properties");
   std::string_view length = props.child_value("Content-Length");
-  auto [end, ec] = std::from_chars(length.data(), length.data() + length.size(), meta.size);
-  if (ec != std::errc() || end != length.data() + length.size()) {
+  std::optional<uint64_t> size = parse_u64(length);
+  if (!size) {
     return make_error(ErrorCode::BadResponse, "List Blobs returned no valid Content-Length for '{}'", meta.key);
   }
+  meta.size = *size;
   meta.etag = quoted_etag(props.child_value("Etag"));
   if (Result<TimePoint> t = parse_http_date(props.child_value("Last-Modified")); t.ok()) meta.last_modified = *t;
   meta.hashes.md5 = md5_hex_from_base64(props.child_value("Content-MD5"));

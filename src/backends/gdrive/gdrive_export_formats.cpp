@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 
+#include "core/ascii.hpp"
 #include "core/error.hpp"
 
 namespace cloudsync::gdrive {
@@ -65,7 +66,7 @@ Result<ExportFormats> ExportFormats::parse(std::string_view preferences) {
     std::string ext(preferences.substr(0, comma));
     ext.erase(std::remove(ext.begin(), ext.end(), ' '), ext.end());
     if (!ext.empty() && ext.front() == '.') ext.erase(0, 1);
-    for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    ext = ascii_lower(ext);
     if (!ext.empty()) {
       bool known = std::any_of(kKnown.begin(), kKnown.end(), [&](const Known& k) { return k.extension == ext; });
       if (!known) {

@@ -1,7 +1,7 @@
 #include "backends/gdrive/gdrive_file.hpp"
 
-#include <charconv>
 
+#include "core/ascii.hpp"
 #include "core/error.hpp"
 #include "core/json.hpp"
 #include "core/time.hpp"
@@ -18,9 +18,7 @@ Result<std::optional<uint64_t>> int64_field(const rapidjson::Value& obj, const c
   if (v.IsUint64()) return std::optional<uint64_t>(v.GetUint64());
   if (v.IsString()) {
     std::string_view text(v.GetString(), v.GetStringLength());
-    uint64_t n = 0;
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-    if (ec == std::errc() && end == text.data() + text.size() && !text.empty()) return std::optional<uint64_t>(n);
+    if (std::optional<uint64_t> n = parse_u64(text)) return n;
   }
   return make_error(ErrorCode::BadResponse, "{}: \"{}\" is not an int64", what, key);
 }
@@ -64,7 +62,7 @@ Result<DriveFile> parse_fields(const rapidjson::Value& v, std::string_view what)
   CLOUDSYNC_RETURN_IF_ERROR(text("headRevisionId", f.head_revision_id));
   CLOUDSYNC_RETURN_IF_ERROR(text("driveId", f.drive_id));
   for (std::string* hex : {&f.md5, &f.sha256}) {
-    for (char& c : *hex) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    *hex = ascii_lower(*hex);
   }
   CLOUDSYNC_ASSIGN_OR_RETURN(f.size, int64_field(v, "size", what));
   CLOUDSYNC_ASSIGN_OR_RETURN(std::optional<uint64_t> version, int64_field(v, "version", what));
@@ -124,9 +122,7 @@ ObjectMeta object_meta(const DriveFile& f, std::string key) {
   m.id = f.id;
   m.content_type = f.mime_type;
   for (const auto& [k, v] : f.app_properties) {
-    std::string lower = k;
-    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    m.metadata[lower] = v;
+    m.metadata[ascii_lower(k)] = v;
   }
   return m;
 }

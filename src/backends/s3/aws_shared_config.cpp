@@ -4,6 +4,7 @@
 #include <fstream>
 #include <system_error>
 
+#include "core/ascii.hpp"
 #include "core/error.hpp"
 #include "core/file_io.hpp"
 
@@ -12,19 +13,6 @@ namespace cloudsync::s3 {
 namespace {
 
 bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && is_blank(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_blank(s.back())) s.remove_suffix(1);
-  return s;
-}
-
-std::string lower(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s) out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
-  return out;
-}
 
 // Collapses inner runs of blanks: "profile   dev" names the profile "dev".
 std::string collapse(std::string_view s) {
@@ -73,7 +61,7 @@ Result<SharedConfigFile> parse_shared_config(std::string_view text, std::string_
     if (section == nullptr) {
       return make_error(ErrorCode::InvalidArgument, "{} line {}: setting outside of any [section]", what, line_number);
     }
-    std::string key = lower(trim(line.substr(0, eq)));
+    std::string key = ascii_lower(trim(line.substr(0, eq)));
     // No inline comments: botocore's parser keeps "x # y" as the value, and a
     // secret may contain '#'.
     std::string_view value = trim(line.substr(eq + 1));

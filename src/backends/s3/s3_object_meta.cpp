@@ -1,9 +1,9 @@
 #include "backends/s3/s3_object_meta.hpp"
 
 #include <cctype>
-#include <charconv>
 
 #include "backends/s3/s3_xml.hpp"
+#include "core/ascii.hpp"
 #include "core/error.hpp"
 #include "core/hash.hpp"
 #include "core/time.hpp"
@@ -16,24 +16,6 @@ constexpr int64_t kNanosPerSecond = 1'000'000'000;
 
 bool is_hex(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; });
-}
-
-std::string lower(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s) out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
-  return out;
-}
-
-bool istarts_with(std::string_view s, std::string_view prefix) {
-  return s.size() >= prefix.size() && lower(s.substr(0, prefix.size())) == prefix;
-}
-
-std::optional<uint64_t> parse_u64(std::string_view text) {
-  uint64_t v = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc() || end != text.data() + text.size() || text.empty()) return std::nullopt;
-  return v;
 }
 
 // SSE-KMS, SSE-C and DSSE objects have ETags that are not the MD5 of the content.
@@ -110,22 +92,22 @@ Result<ObjectMeta> meta_from_response(const http::Response& response, std::strin
   if (auto version = h.get("x-amz-version-id"); version && *version != "null") meta.version = std::string(*version);
   for (const http::Headers::Entry& e : h.entries()) {
     if (istarts_with(e.name, kMetaHeaderPrefix))
-      meta.metadata[lower(e.name.substr(kMetaHeaderPrefix.size()))] = e.value;
+      meta.metadata[ascii_lower(e.name.substr(kMetaHeaderPrefix.size()))] = e.value;
   }
   if (auto it = meta.metadata.find(std::string(kMtimeKey)); it != meta.metadata.end())
     meta.mtime = parse_mtime(it->second);
   if (etag_is_md5(meta.etag) && !etag_hides_md5(h)) {
-    meta.hashes.md5 = lower(meta.etag);
+    meta.hashes.md5 = ascii_lower(meta.etag);
   } else if (auto it = meta.metadata.find(std::string(kMd5Key)); it != meta.metadata.end()) {
     if (auto md5 = md5_hex_from_base64(it->second)) meta.hashes.md5 = *md5;
   }
   if (auto it = meta.metadata.find(std::string(kSha256Key));
       it != meta.metadata.end() && it->second.size() == 64 && is_hex(it->second)) {
-    meta.hashes.sha256 = lower(it->second);
+    meta.hashes.sha256 = ascii_lower(it->second);
   }
   if (auto it = meta.metadata.find(std::string(kCrc32cKey));
       it != meta.metadata.end() && it->second.size() == 8 && is_hex(it->second)) {
-    meta.hashes.crc32c = lower(it->second);
+    meta.hashes.crc32c = ascii_lower(it->second);
   }
   if (meta.size == 0 && meta.key.ends_with('/')) meta.kind = ObjectKind::DirectoryMarker;
   return meta;
@@ -142,11 +124,11 @@ Status add_metadata_headers(http::Headers& headers, const WriteMetadata& write) 
     if (!printable) {
       return make_error(ErrorCode::InvalidArgument, "S3 metadata '{}' must be printable ASCII", name);
     }
-    headers.set(std::string(kMetaHeaderPrefix) + lower(name), value);
+    headers.set(std::string(kMetaHeaderPrefix) + ascii_lower(name), value);
   }
   if (options.mtime) headers.set(std::string(kMetaHeaderPrefix) + std::string(kMtimeKey), format_mtime(*options.mtime));
   if (write.crc32c.size() == 8 && is_hex(write.crc32c)) {
-    headers.set(std::string(kMetaHeaderPrefix) + std::string(kCrc32cKey), lower(write.crc32c));
+    headers.set(std::string(kMetaHeaderPrefix) + std::string(kCrc32cKey), ascii_lower(write.crc32c));
   }
   const HashSet& hashes = options.known_hashes;
   if (write.multipart) {

@@ -1,10 +1,10 @@
 #include "backends/s3/s3_xml.hpp"
 
-#include <charconv>
 #include <pugixml.hpp>
 #include <sstream>
 
 #include "backends/xml_depth.hpp"
+#include "core/ascii.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
 #include "core/time.hpp"
@@ -33,12 +33,9 @@ Result<pugi::xml_document> parse_xml(std::string_view body, std::string_view wha
 std::string text_of(const pugi::xml_node& node, const char* child) { return node.child(child).text().as_string(); }
 
 Result<uint64_t> parse_size(std::string_view text) {
-  uint64_t value = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size() || text.empty()) {
-    return make_error(ErrorCode::BadResponse, "S3 listing has a malformed <Size> '{}'", text);
-  }
-  return value;
+  std::optional<uint64_t> value = parse_u64(text);
+  if (!value) return make_error(ErrorCode::BadResponse, "S3 listing has a malformed <Size> '{}'", text);
+  return *value;
 }
 
 // Keys under encoding-type=url arrive form-encoded ("a+b.txt" is "a b.txt",
