@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "auth/azure/shared_key.hpp"
+#include "core/ascii.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
 #include "core/redact.hpp"
@@ -20,22 +21,6 @@ namespace {
 // host: the storage emulators' defaults and their usual neighbours.
 constexpr std::array<int, 20> kPathStylePorts = {10000, 10001, 10002, 10003, 10004, 10100, 10101, 10102, 10103, 10104,
                                                  11000, 11001, 11002, 11003, 11004, 11100, 11101, 11102, 11103, 11104};
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-  return out;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r' || s.front() == '\n')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
 
 bool is_ip_literal(std::string_view host) {
   if (!host.empty() && host.front() == '[') return true;  // parse_url keeps IPv6 brackets
@@ -235,7 +220,7 @@ Result<AzureCredentials> parse_connection_string(std::string_view text) {
     }
     std::string_view name = trim(part.substr(0, eq));
     std::string_view value = trim(part.substr(eq + 1));
-    std::string key = lower(name);
+    std::string key = ascii_lower(name);
     if (key == "accountkey" || key == "sharedaccesssignature") register_secret(value);
     if (!settings.emplace(key, std::string(value)).second) {
       return make_error(ErrorCode::InvalidArgument, "the connection string sets {} twice", name);
@@ -248,7 +233,7 @@ Result<AzureCredentials> parse_connection_string(std::string_view text) {
   };
 
   if (settings.count("usedevelopmentstorage")) {
-    if (lower(get("usedevelopmentstorage")) != "true") {
+    if (ascii_lower(get("usedevelopmentstorage")) != "true") {
       return make_error(ErrorCode::InvalidArgument, "UseDevelopmentStorage must be 'true' when present");
     }
     CLOUDSYNC_ASSIGN_OR_RETURN(AzureCredentials dev, development_storage(settings, spelled));
@@ -290,7 +275,7 @@ Result<AzureCredentials> parse_connection_string(std::string_view text) {
     f.endpoint = blob_endpoint;
   } else {
     std::string protocol =
-        settings.count("defaultendpointsprotocol") ? lower(get("defaultendpointsprotocol")) : "https";
+        settings.count("defaultendpointsprotocol") ? ascii_lower(get("defaultendpointsprotocol")) : "https";
     if (protocol != "https" && protocol != "http") {
       return make_error(ErrorCode::InvalidArgument, "DefaultEndpointsProtocol must be https or http");
     }
