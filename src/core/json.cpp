@@ -2,22 +2,58 @@
 
 #include <rapidjson/error/en.h>
 
+#include <optional>
+
 #include "core/error.hpp"
 
 namespace cloudsync {
 
 namespace {
 
-// True when arrays and objects in `text` nest deeper than `limit` (brackets
-// inside strings do not count). Text that is not JSON may pass, and then
-// fails to parse.
-bool nested_deeper_than(std::string_view text, size_t limit) {
+// The value of a "\uXXXX" escape at text[i] (text[i] == '\\'), if it is one.
+std::optional<unsigned> unicode_escape(std::string_view text, size_t i) {
+  if (i + 6 > text.size() || text[i + 1] != 'u') return std::nullopt;
+  unsigned v = 0;
+  for (size_t k = i + 2; k < i + 6; ++k) {
+    const char c = text[k];
+    unsigned d = 0;
+    if (c >= '0' && c <= '9') {
+      d = static_cast<unsigned>(c - '0');
+    } else if (c >= 'a' && c <= 'f') {
+      d = static_cast<unsigned>(c - 'a' + 10);
+    } else if (c >= 'A' && c <= 'F') {
+      d = static_cast<unsigned>(c - 'A' + 10);
+    } else {
+      return std::nullopt;
+    }
+    v = v * 16 + d;
+  }
+  return v;
+}
+
+// What parse_json refuses before RapidJSON sees the text: arrays and objects
+// nested deeper than `limit` (brackets inside strings do not count), and an
+// escaped low surrogate without its high one ("\uDE00"), which RapidJSON
+// would decode into bytes that are not UTF-8. Text that is not JSON may pass,
+// and then fails to parse.
+std::optional<std::string> refused_before_parsing(std::string_view text, size_t limit) {
   size_t depth = 0;
   bool in_string = false;
   for (size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
     if (in_string) {
       if (c == '\\') {
+        std::optional<unsigned> v = unicode_escape(text, i);
+        if (v && *v >= 0xD800 && *v <= 0xDBFF) {
+          std::optional<unsigned> low = unicode_escape(text, i + 6);
+          if (text.size() > i + 6 && text[i + 6] == '\\' && low && *low >= 0xDC00 && *low <= 0xDFFF) {
+            i += 11;  // the pair
+            continue;
+          }
+        }
+        if (v && *v >= 0xD800 && *v <= 0xDFFF) {
+          return fmt::format("a string holds an unpaired UTF-16 surrogate (\\u{:04X}) at offset {}", *v, i);
+        }
         ++i;  // the escaped character, a quote included
       } else if (c == '"') {
         in_string = false;
@@ -25,12 +61,12 @@ bool nested_deeper_than(std::string_view text, size_t limit) {
     } else if (c == '"') {
       in_string = true;
     } else if (c == '[' || c == '{') {
-      if (++depth > limit) return true;
+      if (++depth > limit) return fmt::format("JSON nested deeper than {} levels", limit);
     } else if ((c == ']' || c == '}') && depth > 0) {
       --depth;
     }
   }
-  return false;
+  return std::nullopt;
 }
 
 }  // namespace
@@ -41,12 +77,14 @@ Result<rapidjson::Document> parse_json(std::string_view text, std::string_view w
   // hostile server or a damaged state file would overflow the stack and take
   // the host process down. The depth is bounded first, and the parser used
   // is the iterative one.
-  if (nested_deeper_than(text, kMaxJsonDepth)) {
-    return make_error(ErrorCode::InvalidArgument, "{} is malformed: JSON nested deeper than {} levels", what,
-                      kMaxJsonDepth);
+  if (std::optional<std::string> refused = refused_before_parsing(text, kMaxJsonDepth)) {
+    return make_error(ErrorCode::InvalidArgument, "{} is malformed: {}", what, *refused);
   }
   rapidjson::Document doc;
-  doc.Parse<rapidjson::kParseStopWhenDoneFlag | rapidjson::kParseIterativeFlag>(text.data(), text.size());
+  // Strict: anything after the document but white space is an error (a
+  // request with trailing data was not what its sender meant), and so is a
+  // string that is not UTF-8.
+  doc.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(text.data(), text.size());
   if (doc.HasParseError()) {
     return make_error(ErrorCode::InvalidArgument, "{} is not valid JSON: {} at offset {}", what,
                       rapidjson::GetParseError_En(doc.GetParseError()), doc.GetErrorOffset());

@@ -20,7 +20,8 @@ using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
 /// Deepest nesting of arrays and objects parse_json accepts.
 inline constexpr size_t kMaxJsonDepth = 512;
 
-/// Parses a JSON document; InvalidArgument naming `what` on a syntax error.
+/// Parses one JSON document; InvalidArgument naming `what` on a syntax error,
+/// on data after the document, and on strings that are not UTF-8.
 Result<rapidjson::Document> parse_json(std::string_view text, std::string_view what);
 
 /// Field accessors for objects: nullopt when absent or null, an error when the

@@ -103,6 +103,12 @@ char32_t compose_pair(char32_t first, char32_t second) {
 
 }  // namespace
 
+char32_t next_code_point(std::string_view s, size_t& pos) {
+  char32_t cp = 0;
+  if (decode(s, pos, cp)) return cp;
+  return kMalformedByteBase + static_cast<unsigned char>(s[pos++]);
+}
+
 bool is_valid_utf8(std::string_view s) {
   size_t i = 0;
   char32_t cp;

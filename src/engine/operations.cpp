@@ -273,13 +273,45 @@ Result<OperationResult> run(OperationTarget& t, std::string operation, Plan plan
   return result;
 }
 
-bool covered_by_globs(std::string_view key, const SyncScope& scope) {
-  if (!scope.include.empty() &&
-      std::none_of(scope.include.begin(), scope.include.end(), [&](const std::string& g) { return glob_match(g, key); })) {
-    return false;
+// The connection's include and exclude globs, compiled once for every key
+// of both listings.
+class GlobFilter {
+ public:
+  explicit GlobFilter(const SyncScope& scope) {
+    for (const std::string& g : scope.include) include_.emplace_back(g);
+    for (const std::string& g : scope.exclude) exclude_.emplace_back(g);
   }
-  return std::none_of(scope.exclude.begin(), scope.exclude.end(), [&](const std::string& g) { return glob_match(g, key); });
-}
+
+  Result<bool> covers(std::string_view key, const CancelToken* cancel) const {
+    bool included = include_.empty();
+    for (const GlobPattern& g : include_) {
+      CLOUDSYNC_ASSIGN_OR_RETURN(included, g.match(key, cancel));
+      if (included) break;
+    }
+    if (!included) return false;
+    for (const GlobPattern& g : exclude_) {
+      CLOUDSYNC_ASSIGN_OR_RETURN(bool excluded, g.match(key, cancel));
+      if (excluded) return false;
+    }
+    return true;
+  }
+
+  /// Drops the objects the globs do not cover.
+  Status keep_covered(std::vector<ObjectMeta>& objects, const CancelToken* cancel) const {
+    std::vector<ObjectMeta> kept;
+    kept.reserve(objects.size());
+    for (ObjectMeta& m : objects) {
+      CLOUDSYNC_ASSIGN_OR_RETURN(bool covered, covers(m.key, cancel));
+      if (covered) kept.push_back(std::move(m));
+    }
+    objects = std::move(kept);
+    return Status::OK();
+  }
+
+ private:
+  std::vector<GlobPattern> include_;
+  std::vector<GlobPattern> exclude_;
+};
 
 }  // namespace
 
@@ -433,9 +465,9 @@ Result<Plan> plan_connection_sync(OperationTarget& t, SyncDirection direction, c
   if (!scope.include.empty() || !scope.exclude.empty()) {
     // Both sides through the same filter: a local file the globs do not cover
     // is not extraneous, it is outside the connection.
-    auto outside = [&](const ObjectMeta& m) { return !covered_by_globs(m.key, scope); };
-    std::erase_if(remote_side.objects, outside);
-    std::erase_if(local_side.objects, outside);
+    const GlobFilter filter(scope);
+    CLOUDSYNC_RETURN_IF_ERROR(filter.keep_covered(remote_side.objects, ctx.cancel));
+    CLOUDSYNC_RETURN_IF_ERROR(filter.keep_covered(local_side.objects, ctx.cancel));
   }
   Baseline baseline = push ? t.manifest.push_baseline() : t.manifest.pull_baseline();
   StorageBackend& src = push ? *t.local : *t.remote;

@@ -24,8 +24,11 @@ Result<std::vector<ObjectMeta>> resolve_selection(StorageBackend& backend, const
     if (has_glob_chars(selector)) {
       ListOptions opts;
       opts.prefix = glob_literal_prefix(selector);
-      CLOUDSYNC_RETURN_IF_ERROR(backend.list(opts, [&](const ObjectMeta& m) {
-        if (m.kind != ObjectKind::DirectoryMarker && glob_match(selector, m.key)) {
+      const GlobPattern pattern(selector);
+      CLOUDSYNC_RETURN_IF_ERROR(backend.list(opts, [&](const ObjectMeta& m) -> Status {
+        if (m.kind == ObjectKind::DirectoryMarker) return Status::OK();
+        CLOUDSYNC_ASSIGN_OR_RETURN(bool hit, pattern.match(m.key, ctx.cancel));
+        if (hit) {
           matched = true;
           keep(m);
         }

@@ -123,6 +123,43 @@ TEST_CASE("glob patterns", "[core]") {
   CHECK(glob_literal_prefix("da*ta/x").empty());
 }
 
+TEST_CASE("glob patterns work on code points in NFC, and a long match can be cancelled", "[core][glob]") {
+  // '?' is one character, whatever its UTF-8 length.
+  CHECK(glob_match("r?sum?.pdf", "r\xC3\xA9sum\xC3\xA9.pdf"));
+  CHECK(glob_match("?", "\xF0\x9F\x98\x80"));  // one emoji, four bytes
+  CHECK_FALSE(glob_match("??", "\xF0\x9F\x98\x80"));
+  // Classes and ranges of non-ASCII characters.
+  CHECK(glob_match("[\xC3\xA0-\xC3\xBF]x", "\xC3\xA9x"));
+  CHECK_FALSE(glob_match("[!\xC3\xA9]x", "\xC3\xA9x"));
+  // Composed in the pattern, decomposed in the key (as macOS writes names), and back.
+  CHECK(glob_match("caf\xC3\xA9/*.txt", "cafe\xCC\x81/menu.txt"));
+  CHECK(glob_match("cafe\xCC\x81", "caf\xC3\xA9"));
+  CHECK(glob_match("caf?", "cafe\xCC\x81"));  // one character in NFC
+  // Malformed UTF-8 still matches itself exactly, byte for byte.
+  CHECK(glob_match("a\xFF*", "a\xFF" "b"));
+  CHECK_FALSE(glob_match("a\xFE*", "a\xFF" "b"));
+  CHECK(glob_match("a?b", "a\xFF" "b"));
+  // The literal prefix stops before non-ASCII text, which a store may spell decomposed.
+  CHECK(glob_literal_prefix("data/caf\xC3\xA9/*.txt") == "data/");
+
+  // The newcomer's pattern from the ecosystem review answers at once.
+  CHECK_FALSE(glob_match("*a*a*a*a*a*a*b", std::string(120, 'a')));
+  // A match of a huge pattern against a long key stops when cancelled.
+  CancelToken cancel;
+  cancel.cancel();
+  const GlobPattern huge(std::string(100'000, '*') + "b");
+  Result<bool> cancelled = huge.match(std::string(1000, 'a'), &cancel);
+  REQUIRE_FALSE(cancelled.ok());
+  CHECK(cancelled.status().code() == ErrorCode::Cancelled);
+  Result<bool> uncancelled = huge.match(std::string(1000, 'a'), nullptr);
+  REQUIRE(uncancelled.ok());
+  CHECK_FALSE(*uncancelled);
+  // A compiled pattern is reused across keys.
+  const GlobPattern csv("**/*.csv");
+  CHECK(csv.match("a/b.csv"));
+  CHECK_FALSE(csv.match("a/b.txt"));
+}
+
 TEST_CASE("time formats round-trip", "[core]") {
   TimePoint t = from_unix_nanos(1'704'067'200'123'456'789);  // 2024-01-01T00:00:00.123456789Z
   CHECK(format_rfc3339(t) == "2024-01-01T00:00:00.123456789Z");

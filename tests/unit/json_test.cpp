@@ -89,4 +89,25 @@ TEST_CASE("a deeply nested state file is refused, not a crash", "[json][engine]"
   }
 }
 
+TEST_CASE("parse_json is strict: trailing data and malformed UTF-8 are errors", "[json]") {
+  CHECK(parse_json(" {\"a\": 1} \n\t", "request").ok());  // white space after the document is fine
+  for (std::string_view bad : {"{\"a\": 1} x", "{\"a\": 1}{\"b\": 2}", "[1] [2]", "1 2", "{} null"}) {
+    INFO(bad);
+    auto doc = parse_json(bad, "request");
+    REQUIRE_CODE(doc, ErrorCode::InvalidArgument);
+    CHECK(doc.status().message().find("request") != std::string::npos);
+  }
+  auto invalid = parse_json("{\"key\": \"a\xFF" "b\"}", "request");
+  REQUIRE_CODE(invalid, ErrorCode::InvalidArgument);
+  CHECK(parse_json("{\"key\": \"caf\xC3\xA9\"}", "request").ok());
+  // An escaped surrogate pair is one character; half of one would decode into bytes that are not UTF-8.
+  auto pair = parse_json(R"({"key": "\ud83d\ude00"})", "request");
+  REQUIRE(pair.ok());
+  CHECK(std::string((*pair)["key"].GetString()) == "\xF0\x9F\x98\x80");
+  REQUIRE_CODE(parse_json(R"({"key": "a\ude00"})", "request"), ErrorCode::InvalidArgument);
+  REQUIRE_CODE(parse_json(R"({"key": "a\ud83dx"})", "request"), ErrorCode::InvalidArgument);
+  REQUIRE_CODE(parse_json(R"(["\ude00\ud83d"])", "request"), ErrorCode::InvalidArgument);
+  CHECK(parse_json(R"({"key": "\\ude00"})", "request").ok());  // an escaped backslash, then text
+}
+
 }  // namespace cloudsync::test
