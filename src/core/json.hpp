@@ -15,7 +15,25 @@
 
 namespace cloudsync {
 
-using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
+/// RapidJSON's writer, except that every string (keys included) comes out as
+/// UTF-8: a byte that is not part of a well-formed sequence (a remote key can
+/// hold anything) is written as U+FFFD, never passed through raw, so that
+/// every JSON document the library emits is valid UTF-8 and parses anywhere.
+class JsonWriter : public rapidjson::Writer<rapidjson::StringBuffer> {
+ public:
+  using Base = rapidjson::Writer<rapidjson::StringBuffer>;
+  explicit JsonWriter(rapidjson::StringBuffer& out) : Base(out) {}
+
+  bool String(const Ch* text, rapidjson::SizeType length, bool copy = false);
+  bool String(const Ch* text) { return String(text, static_cast<rapidjson::SizeType>(std::char_traits<Ch>::length(text))); }
+  bool String(const std::string& text) { return String(text.data(), static_cast<rapidjson::SizeType>(text.size())); }
+  bool Key(const Ch* text, rapidjson::SizeType length, bool copy = false) { return String(text, length, copy); }
+  bool Key(const Ch* text) { return String(text); }
+  bool Key(const std::string& text) { return String(text); }
+};
+
+/// `text` with every byte outside well-formed UTF-8 replaced by U+FFFD.
+std::string utf8_or_replacement(std::string_view text);
 
 /// Deepest nesting of arrays and objects parse_json accepts.
 inline constexpr size_t kMaxJsonDepth = 512;

@@ -3,7 +3,9 @@
 // from (a state file, a server's answer, a caller's request).
 #include "cloudsync/backends/memory.hpp"
 #include "cloudsync/workspace.hpp"
+#include "cloudsync/sync.hpp"
 #include "core/json.hpp"
+#include "core/utf8.hpp"
 #include "support/test_util.hpp"
 
 namespace cloudsync::test {
@@ -108,6 +110,30 @@ TEST_CASE("parse_json is strict: trailing data and malformed UTF-8 are errors", 
   REQUIRE_CODE(parse_json(R"({"key": "a\ud83dx"})", "request"), ErrorCode::InvalidArgument);
   REQUIRE_CODE(parse_json(R"(["\ude00\ud83d"])", "request"), ErrorCode::InvalidArgument);
   CHECK(parse_json(R"({"key": "\\ude00"})", "request").ok());  // an escaped backslash, then text
+}
+
+TEST_CASE("every JSON the library writes is UTF-8, whatever bytes a remote key holds", "[json]") {
+  const std::string hostile = "bad\xFF" "key\xC3(\xE2\x82";  // a stray byte, truncated sequences
+  REQUIRE_FALSE(is_valid_utf8(hostile));
+  Plan plan;
+  plan.source = "s3://bucket";
+  plan.destination = "file:///project";
+  PlanAction skip;
+  skip.kind = ActionKind::Skip;
+  skip.path = hostile;
+  skip.reason = "the name is not UTF-8: " + hostile;
+  skip.source.key = hostile;
+  skip.source.metadata[hostile] = hostile;  // an object key too
+  skip.has_source = true;
+  plan.actions.push_back(skip);
+  const std::string json = plan_to_json(plan);
+  CHECK(is_valid_utf8(json));
+  auto doc = parse_json(json, "plan");  // strict: UTF-8 only
+  REQUIRE(doc.ok());
+  const std::string written = (*doc)["actions"][0]["path"].GetString();
+  CHECK(written == "bad\xEF\xBF\xBDkey\xEF\xBF\xBD(\xEF\xBF\xBD\xEF\xBF\xBD");  // one U+FFFD a byte
+  // Valid text is passed through untouched.
+  CHECK(utf8_or_replacement("caf\xC3\xA9 \xF0\x9F\x98\x80") == "caf\xC3\xA9 \xF0\x9F\x98\x80");
 }
 
 }  // namespace cloudsync::test
