@@ -11,6 +11,10 @@ namespace cloudsync {
 /// True when `s` is well-formed UTF-8 (no overlongs, surrogates or values above U+10FFFF).
 bool is_valid_utf8(std::string_view s);
 
+/// `s` with each byte that does not start a well-formed sequence replaced by
+/// U+FFFD, so that it can go into a JSON document (a remote key may be any bytes).
+std::string replace_invalid_utf8(std::string_view s);
+
 /// Canonical composition (Unicode NFC). Names that differ only in composition
 /// ("e\u0301" vs "\u00e9", as macOS writes them) compare equal after this.
 /// Invalid UTF-8 is returned unchanged.
