@@ -1,5 +1,5 @@
-# install(): libraries, public headers, a CMake package (find_package(cloudsync))
-# and a pkg-config file.
+# install(): libraries, public headers, a CMake package (find_package(cloudsync)),
+# a pkg-config file and the listing JSON Schema.
 include(CMakePackageConfigHelpers)
 
 install(TARGETS ${CLOUDSYNC_LIBRARY_TARGETS}
@@ -11,6 +11,8 @@ install(TARGETS ${CLOUDSYNC_LIBRARY_TARGETS}
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/cloudsync DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(FILES ${PROJECT_BINARY_DIR}/generated/cloudsync/version.hpp DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/cloudsync)
 install(FILES ${PROJECT_SOURCE_DIR}/capi/include/cloudsync.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+# The JSON Schema of listings, for hosts that validate or generate types from it.
+install(FILES ${PROJECT_SOURCE_DIR}/capi/schema/listing.schema.json DESTINATION ${CMAKE_INSTALL_DATADIR}/cloudsync)
 
 set(CLOUDSYNC_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/cloudsync)
 install(EXPORT cloudsyncTargets NAMESPACE cloudsync:: DESTINATION ${CLOUDSYNC_CMAKE_DIR})

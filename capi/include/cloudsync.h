@@ -10,9 +10,9 @@
  *
  * Conventions
  * -----------
- *  - Opaque handles (cloudsync_workspace, cloudsync_catalog, cloudsync_plan, cloudsync_cancel) are
- *    created by *_open / *_new functions and released by *_close / *_free,
- *    which accept NULL.
+ *  - Opaque handles (cloudsync_workspace, cloudsync_catalog, cloudsync_plan, cloudsync_cancel,
+ *    cloudsync_storage, cloudsync_list_iter) are created by *_open / *_new / *_begin
+ *    functions and released by *_close / *_free / *_end, which accept NULL.
  *  - Every function that can fail returns an int: CLOUDSYNC_OK (0) or a
  *    negative cloudsync_status code. Codes are append-only and never reused.
  *    The details of the last failure on the calling thread are available from
@@ -330,9 +330,15 @@ CLOUDSYNC_EXTERN(int) cloudsync_sync(cloudsync_workspace *ws, const char *integr
  * ------------------------------------------------------------------------ */
 
 /**
- * Lists a storage URL.
+ * Lists a storage URL in one call (opening and closing a backend each time;
+ * hosts that list more than once, or list large stores, use a storage handle
+ * and cloudsync_storage_list_begin below).
  * options_json (may be NULL): {"recursive": true, "prefix": "", "options": {<backend options>}}
- * *out_json: {"objects": [{"key","size","mtime","etag",...}], "folders": ["dir/", ...]}
+ * *out_json: a listing document (see "Listings" below):
+ *   {"url": "...", "entries": [<entry>, ...],
+ *    "objects": [<entry>, ...], "folders": ["dir/", ...]}
+ * "objects" (the entries that are not rolled-up folders) and "folders" (the
+ * rolled-up folders' keys) are the version 1.0 form, kept for existing hosts.
  */
 CLOUDSYNC_EXTERN(int) cloudsync_list(const char *url, const char *options_json, char **out_json);
 
@@ -638,6 +644,164 @@ CLOUDSYNC_EXTERN(int) cloudsync_connection_diff(cloudsync_catalog *cat, const ch
 CLOUDSYNC_EXTERN(int) cloudsync_connection_sync(cloudsync_catalog *cat, const char *id, const char *request_json,
                                                 const cloudsync_plan *expected_plan, cloudsync_progress_fn progress,
                                                 void *user, cloudsync_cancel *cancel, char **result_json);
+
+/* ---------------------------------------------------------------------------
+ * Storage handles: one backend opened once, objects read, written, listed
+ * ------------------------------------------------------------------------ */
+
+/*
+ * Listings
+ * --------
+ * Listing entries and documents have one JSON form, shared with the command
+ * line tool's `ls --json`; its JSON Schema is capi/schema/listing.schema.json
+ * (installed as share/cloudsync/listing.schema.json). An entry:
+ *   {"key": "dir/a.txt",                 relative to the handle's URL; may be any
+ *                                        bytes the store holds (invalid UTF-8 is
+ *                                        written as U+FFFD)
+ *    "kind": "file" | "directory" | "document",   (document: a Google Doc, readable
+ *                                        only by export, never overwritten)
+ *    "size": 12,                         absent for a folder a one-level listing rolled up
+ *    "mtime": "2024-05-01T12:00:00.123456789Z",   the file's own time, when the store keeps one
+ *    "last_modified": "...",             when the store last wrote the object
+ *    "etag", "version", "id", "md5", "sha256", "crc32c", "content_type"}
+ * Members other than "key" and "kind" are absent when unknown; later versions
+ * may add members.
+ */
+
+/**
+ * An open backend: one URL, its options and credentials, its connections
+ * (kept alive between calls) and its tokens (fetched once, refreshed when they
+ * expire). A handle may be used from several threads at once; close it only
+ * when no call on it runs and no iterator of it is open.
+ */
+typedef struct cloudsync_storage cloudsync_storage;
+
+/**
+ * Opens `url` (file:///abs, a plain path, mem://name, s3://bucket/prefix,
+ * az://container/prefix, gdrive://folder-id/path); keys of the calls below are
+ * relative to it. options_json (may be NULL): the backend's options, string
+ * values only, e.g. {"region": "eu-west-1", "secret_access_key": "..."}: the
+ * keys cloudsync_list takes as "options". Secrets given here stay in memory.
+ * Opening checks the URL and options; it does not contact the store.
+ */
+CLOUDSYNC_EXTERN(int) cloudsync_storage_open(const char *url, const char *options_json, cloudsync_storage **out);
+/** Closes a storage handle (NULL is ignored). */
+CLOUDSYNC_EXTERN(void) cloudsync_storage_close(cloudsync_storage *storage);
+
+/**
+ * Metadata of one object. *entry_json: its listing entry.
+ * CLOUDSYNC_ENOTFOUND when there is none. `cancel` may be NULL.
+ */
+CLOUDSYNC_EXTERN(int) cloudsync_storage_head(cloudsync_storage *storage, const char *key, cloudsync_cancel *cancel,
+                                             char **entry_json);
+
+/** A listing in progress: it fetches one page from the store at a time. */
+typedef struct cloudsync_list_iter cloudsync_list_iter;
+
+/**
+ * Starts listing the keys that begin with `prefix` (NULL or "": everything;
+ * "data/" lists inside folder data, "data" also matches "data2/x").
+ * options_json (may be NULL):
+ *   {"recursive": true,   false: one level, deeper keys rolled up into "dir/" entries
+ *    "page_size": 0}      keys per request (0: the store's default, 1000 on S3)
+ * Nothing is fetched until the first cloudsync_list_next. `cancel` (may be
+ * NULL) stops the listing between and during requests; it must outlive the
+ * iterator. The iterator keeps the storage handle's backend alive.
+ */
+CLOUDSYNC_EXTERN(int) cloudsync_storage_list_begin(cloudsync_storage *storage, const char *prefix,
+                                                   const char *options_json, cloudsync_cancel *cancel,
+                                                   cloudsync_list_iter **out);
+
+/**
+ * The next entry: CLOUDSYNC_OK with *entry_json set (free it with
+ * cloudsync_free), or CLOUDSYNC_OK with *entry_json == NULL at the end.
+ * Entries come page by page, each page sorted by key; the order across pages
+ * is the store's. An error (the request failed, the listing was cancelled, an
+ * entry could not be read -- reported after every readable entry, so that a
+ * partial listing is never taken for a whole one) is returned once; the
+ * iterator then stays at its end.
+ */
+CLOUDSYNC_EXTERN(int) cloudsync_list_next(cloudsync_list_iter *iter, char **entry_json);
+/** Releases an iterator (NULL is ignored); it may be ended before its end. */
+CLOUDSYNC_EXTERN(void) cloudsync_list_end(cloudsync_list_iter *iter);
+
+/**
+ * Receives the bytes of a download, in order. Return 0 to go on, anything else
+ * to stop the download (it then fails with CLOUDSYNC_ECANCELLED).
+ */
+typedef int (*cloudsync_write_fn)(const void *data, size_t size, void *user);
+/**
+ * Produces the bytes of an upload: copies up to `capacity` bytes to `buffer`
+ * and stores how many in *size_read; 0 bytes means the end. Return 0 on
+ * success, anything else to stop the upload (it fails with CLOUDSYNC_ECANCELLED).
+ */
+typedef int (*cloudsync_read_fn)(void *buffer, size_t capacity, size_t *size_read, void *user);
+
+/*
+ * Object transfers
+ * ----------------
+ * Progress (`progress`, `user`, may be NULL) reports one file: phase
+ * CLOUDSYNC_PHASE_TRANSFERRING with bytes_done / bytes_total, then
+ * CLOUDSYNC_PHASE_FILE_DONE and CLOUDSYNC_PHASE_FINISHED. Returning nonzero
+ * from it, or triggering `cancel` (may be NULL), stops the transfer with
+ * CLOUDSYNC_ECANCELLED. *entry_json (may be NULL): the object's listing entry
+ * (for a get, the object as read; for a put, as written).
+ */
+
+/**
+ * Downloads `key` to the file `local_path`: through a hidden temporary in the
+ * same folder, hashed while it streams, resumed after a dropped connection,
+ * verified against the size and the hashes the store vouches for, then renamed
+ * into place, so `local_path` never holds a partial file. Missing folders on
+ * the way are created.
+ * options_json (may be NULL): {"overwrite": true}  (false: CLOUDSYNC_ECONFLICT
+ * when the file exists)
+ */
+CLOUDSYNC_EXTERN(int) cloudsync_storage_get_file(cloudsync_storage *storage, const char *key, const char *local_path,
+                                                 const char *options_json, cloudsync_progress_fn progress, void *user,
+                                                 cloudsync_cancel *cancel, char **entry_json);
+
+/**
+ * Streams `key` (or a range of it) to `write`. The object is read as it was
+ * when the call began (pinned to its etag: a concurrent overwrite fails the
+ * call with CLOUDSYNC_ECONFLICT). A download cut short is not resumed (the
+ * bytes already reached the caller); cloudsync_storage_get_file is.
+ * options_json (may be NULL): {"offset": 0, "length": <to the end>}
+ */
+CLOUDSYNC_EXTERN(int) cloudsync_storage_get(cloudsync_storage *storage, const char *key, const char *options_json,
+                                            cloudsync_write_fn write, void *write_user,
+                                            cloudsync_progress_fn progress, void *user, cloudsync_cancel *cancel,
+                                            char **entry_json);
+
+/**
+ * Uploads the file `local_path` to `key`: streamed (in parallel parts above
+ * the store's multipart threshold), hashed for the store to verify, and
+ * atomic: readers see the old or the new object, never a part. A file changed
+ * while it was read fails with CLOUDSYNC_ECONFLICT.
+ * options_json (may be NULL):
+ *   {"create_only": false}   true: CLOUDSYNC_ECONFLICT when the key exists
+ *                            (atomic where the store has conditional writes)
+ */
+CLOUDSYNC_EXTERN(int) cloudsync_storage_put_file(cloudsync_storage *storage, const char *key, const char *local_path,
+                                                 const char *options_json, cloudsync_progress_fn progress, void *user,
+                                                 cloudsync_cancel *cancel, char **entry_json);
+
+/**
+ * Uploads what `read` produces to `key`. `size` is the number of bytes `read`
+ * will produce, or -1 when unknown; a source that produces another number
+ * fails with CLOUDSYNC_EINTEGRITY. The bytes are spooled to a private
+ * temporary file first (in the system's temporary folder), so that the upload
+ * can be hashed, retried and sent in parts like cloudsync_storage_put_file;
+ * `read` is called to the end before anything is sent. options_json as for
+ * cloudsync_storage_put_file.
+ */
+CLOUDSYNC_EXTERN(int) cloudsync_storage_put(cloudsync_storage *storage, const char *key, const char *options_json,
+                                            cloudsync_read_fn read, void *read_user, int64_t size,
+                                            cloudsync_progress_fn progress, void *user, cloudsync_cancel *cancel,
+                                            char **entry_json);
+
+/** Deletes `key`; an absent key counts as deleted. `cancel` may be NULL. */
+CLOUDSYNC_EXTERN(int) cloudsync_storage_delete(cloudsync_storage *storage, const char *key, cloudsync_cancel *cancel);
 
 #ifdef __cplusplus
 }

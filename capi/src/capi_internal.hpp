@@ -26,6 +26,11 @@ struct cloudsync_cancel {
   cloudsync::CancelToken token;
 };
 
+/// An open backend. Iterators share it, so closing the handle first is safe.
+struct cloudsync_storage {
+  std::shared_ptr<cloudsync::StorageBackend> backend;
+};
+
 /// One handle type for both kinds of plan, so hosts inspect and free them the
 /// same way. A tree-sync plan (cloudsync_plan_sync) holds the two ends it was
 /// made between and is applied by cloudsync_plan_apply. A connection's plan
@@ -70,6 +75,9 @@ inline void hand_out(char** out, const std::string& s) {
 
 /// Requires a non-NULL argument.
 Status require_arg(const void* p, const char* name);
+/// A key argument of the storage calls: non-NULL and a valid Path (no "..",
+/// empty segment, leading '/' or control character).
+Result<Path> key_arg(const char* key);
 
 /// Parses an optional JSON object argument ("{}" when NULL or empty) and
 /// checks that it has only the given keys.

@@ -65,6 +65,11 @@ Status require_arg(const void* p, const char* name) {
   return Status(ErrorCode::InvalidArgument, std::string(name) + " must not be NULL");
 }
 
+Result<Path> key_arg(const char* key) {
+  CLOUDSYNC_RETURN_IF_ERROR(require_arg(key, "key"));
+  return Path::parse(key);
+}
+
 }  // namespace cloudsync::capi
 
 using namespace cloudsync;

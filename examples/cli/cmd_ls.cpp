@@ -1,11 +1,13 @@
 // cloudsync ls URL: list objects, one level (with folders) or recursively.
 #include <algorithm>
+#include <cstdio>
 #include <set>
 #include <memory>
 #include <optional>
 
 #include <fmt/format.h>
 
+#include "cloudsync/listing.hpp"
 #include "commands.hpp"
 #include "console.hpp"
 #include "human_format.hpp"
@@ -49,7 +51,10 @@ int run_ls(const LsArgs& a) {
   auto backend = open_backend(a.url, to_backend_options(a.options));
   if (!backend.ok()) return fail(console, a.out, backend.status());
   std::optional<ListingJsonWriter> json;
-  if (a.out.json) json.emplace(stdout, (*backend)->describe());
+  if (a.out.json) {
+    json.emplace((*backend)->describe(),
+                 [](std::string_view chunk) { std::fwrite(chunk.data(), 1, chunk.size(), stdout); });
+  }
 
   ListOptions options;
   options.recursive = a.recursive;
@@ -72,9 +77,9 @@ int run_ls(const LsArgs& a) {
       if (!json) {
         print_entry(e);
       } else if (e.object != nullptr) {
-        json->object(*e.object);
+        json->entry(*e.object);
       } else {
-        json->directory(*e.folder);
+        json->folder(*e.folder);
       }
     }
     for (const UnreadableEntry& entry : page->unreadable) {
@@ -93,7 +98,11 @@ int run_ls(const LsArgs& a) {
   } while (!options.page_token.empty() && !ctx.cancelled());
   if (status.ok() && ctx.cancelled()) status = Status(ErrorCode::Cancelled, "the listing was interrupted");
   if (status.ok()) status = unreadable;
-  if (json) json->finish(status);
+  if (json) {
+    json->finish(status.ok() ? std::string() : error_to_json(status));
+    std::fputs("\n", stdout);
+    std::fflush(stdout);
+  }
   if (!status.ok()) {
     console.error(status);
     return exit_status_of(status);
@@ -116,7 +125,8 @@ void add_ls_command(CLI::App& app, Action& action) {
                {"cloudsync ls ./data", "cloudsync ls -R file:///srv/exports --json",
                 "cloudsync ls -R s3://my-bucket/reports -o region=eu-west-1"},
                "Without -R, folders are shown as 'name/' with '-' for size and time. Times are UTC.\n"
-               "With --json: {\"url\", \"entries\": [{\"key\", \"kind\", \"size\", \"mtime\", \"etag\", hashes...}]}.");
+               "With --json: {\"url\", \"entries\": [{\"key\", \"kind\", \"size\", \"mtime\", \"etag\", hashes...}]},\n"
+               "the listing form of the C ABI (capi/schema/listing.schema.json).");
   cmd->callback([a, &action] { action = [a] { return run_ls(*a); }; });
 }
 

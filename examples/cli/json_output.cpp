@@ -1,10 +1,8 @@
 #include "json_output.hpp"
 
-#include <rapidjson/filewritestream.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
-#include "human_format.hpp"
 #include "outcome.hpp"
 #include "utf8_text.hpp"
 
@@ -27,15 +25,6 @@ void put_key(Writer& w, std::string_view s) {
 template <class Writer>
 void put_raw(Writer& w, const std::string& raw) {
   w.RawValue(raw.data(), raw.size(), rapidjson::kObjectType);
-}
-
-std::string_view kind_name(ObjectKind kind) {
-  switch (kind) {
-    case ObjectKind::File: return "file";
-    case ObjectKind::DirectoryMarker: return "directory";
-    case ObjectKind::Document: return "document";
-  }
-  return "file";
 }
 
 }  // namespace
@@ -125,82 +114,6 @@ std::string tracked_files_to_json(std::string_view integration, const std::vecto
   w.EndArray();
   w.EndObject();
   return buf.GetString();
-}
-
-struct ListingJsonWriter::Impl {
-  explicit Impl(std::FILE* out) : stream(out, buffer, sizeof buffer), writer(stream) {}
-  char buffer[64 * 1024];
-  rapidjson::FileWriteStream stream;
-  rapidjson::Writer<rapidjson::FileWriteStream> writer;
-  bool finished = false;
-};
-
-ListingJsonWriter::ListingJsonWriter(std::FILE* out, std::string_view url) : impl_(std::make_unique<Impl>(out)) {
-  auto& w = impl_->writer;
-  w.StartObject();
-  put_key(w, "url");
-  put_string(w, url);
-  put_key(w, "entries");
-  w.StartArray();
-}
-
-ListingJsonWriter::~ListingJsonWriter() { finish(); }
-
-void ListingJsonWriter::object(const ObjectMeta& meta) {
-  auto& w = impl_->writer;
-  w.StartObject();
-  put_key(w, "key");
-  put_string(w, meta.key);
-  put_key(w, "kind");
-  put_string(w, kind_name(meta.kind));
-  put_key(w, "size");
-  w.Uint64(meta.size);
-  if (meta.mtime) {
-    put_key(w, "mtime");
-    put_string(w, format_time(*meta.mtime, true));
-  }
-  if (meta.last_modified) {
-    put_key(w, "last_modified");
-    put_string(w, format_time(*meta.last_modified, true));
-  }
-  if (!meta.etag.empty()) {
-    put_key(w, "etag");
-    put_string(w, meta.etag);
-  }
-  if (!meta.id.empty()) {
-    put_key(w, "id");
-    put_string(w, meta.id);
-  }
-  for (HashKind k : {HashKind::Md5, HashKind::Sha256, HashKind::Crc32c}) {
-    if (meta.hashes.get(k).empty()) continue;
-    put_key(w, hash_kind_name(k));
-    put_string(w, meta.hashes.get(k));
-  }
-  w.EndObject();
-}
-
-void ListingJsonWriter::directory(std::string_view prefix) {
-  auto& w = impl_->writer;
-  w.StartObject();
-  put_key(w, "key");
-  put_string(w, prefix);
-  put_key(w, "kind");
-  put_string(w, "directory");
-  w.EndObject();
-}
-
-void ListingJsonWriter::finish(const Status& error) {
-  if (impl_->finished) return;
-  impl_->finished = true;
-  auto& w = impl_->writer;
-  w.EndArray();
-  if (!error.ok()) {
-    put_key(w, "error");
-    put_raw(w, error_to_json(error));
-  }
-  w.EndObject();
-  impl_->stream.Put('\n');
-  impl_->stream.Flush();
 }
 
 }  // namespace cloudsync::cli

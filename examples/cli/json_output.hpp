@@ -1,11 +1,10 @@
 // The CLI's own JSON documents (--json). Plans, reports, operation results and
 // integrations come from the library's serialisers (plan_to_json, ...); this
 // file wraps them into one document per command and writes what the library
-// has no serialiser for: listings, tracked files and errors.
+// has no serialiser for: tracked files and errors. Listings come from the
+// library's ListingJsonWriter (cloudsync/listing.hpp), the C ABI's form.
 #pragma once
 
-#include <cstdio>
-#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -29,25 +28,5 @@ std::string json_strings(const std::vector<std::string>& items);
 std::string error_to_json(const Status& status);
 /// {"integration","files":[{"path","origin","size","remote_etag","sha256"}]}.
 std::string tracked_files_to_json(std::string_view integration, const std::vector<TrackedFile>& files);
-
-/// Streams {"url": ..., "entries": [...]} to a FILE one entry at a time, so a
-/// listing of millions of keys never sits in memory.
-class ListingJsonWriter {
- public:
-  ListingJsonWriter(std::FILE* out, std::string_view url);
-  ~ListingJsonWriter();
-  ListingJsonWriter(const ListingJsonWriter&) = delete;
-  ListingJsonWriter& operator=(const ListingJsonWriter&) = delete;
-
-  void object(const ObjectMeta& meta);
-  void directory(std::string_view prefix);
-  /// Closes the document (also done by the destructor); an error that cut the
-  /// listing short is added as "error" (see error_to_json).
-  void finish(const Status& error = Status::OK());
-
- private:
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
-};
 
 }  // namespace cloudsync::cli

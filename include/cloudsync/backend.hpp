@@ -9,6 +9,10 @@
 // Threading: every method may be called concurrently from several threads on
 // the same backend object. A MultipartUpload may receive parts concurrently
 // when Capabilities::multipart.parallel is true, else strictly in order.
+//
+// C++ API: source-stable within a major version, not binary-stable. Use it
+// through the static library (cloudsync::cloudsync_static) or add_subdirectory();
+// the shared library libcloudsync.so exports the C ABI (cloudsync.h) only.
 #pragma once
 
 #include <chrono>

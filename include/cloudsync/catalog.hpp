@@ -22,6 +22,10 @@
 // Threading: a Catalog may be shared between threads and processes. Queries
 // never wait behind a running transfer; operations on one connection run one
 // at a time (an advisory lock the kernel releases when its holder dies).
+//
+// C++ API: source-stable within a major version, not binary-stable. Use it
+// through the static library (cloudsync::cloudsync_static) or add_subdirectory();
+// the shared library libcloudsync.so exports the C ABI (cloudsync.h) only.
 #pragma once
 
 #include <chrono>

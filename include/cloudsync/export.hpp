@@ -1,7 +1,17 @@
 // Symbol visibility for the documented C++ API.
 //
-// The library is compiled with hidden visibility; only declarations marked
-// CLOUDSYNC_API (and the C ABI in cloudsync.h) are exported from the shared library.
+// What the two libraries promise:
+//  - libcloudsync.so.N exports the C ABI (cloudsync.h) and nothing else; N
+//    changes only when that ABI changes incompatibly (tests/capi/abi checks it).
+//  - The C++ API (include/cloudsync/*.hpp) is source-stable within a major
+//    version but not binary-stable: its structs grow by appending fields and
+//    its signatures use std:: types. It is used through the static library
+//    (cloudsync::cloudsync_static) or add_subdirectory(), so that a program is
+//    always compiled against the headers of the library it contains.
+//
+// The library is compiled with hidden visibility; CLOUDSYNC_API marks what the
+// C++ API declares (it matters for Windows DLL builds), and the version script
+// capi/cloudsync.map keeps everything but cloudsync_* local in the shared library.
 #pragma once
 
 #if defined(_WIN32)

@@ -1,5 +1,9 @@
 // Streaming byte sources and sinks: how object bodies move without being held
 // in memory as a whole.
+//
+// C++ API: source-stable within a major version, not binary-stable. Use it
+// through the static library (cloudsync::cloudsync_static) or add_subdirectory();
+// the shared library libcloudsync.so exports the C ABI (cloudsync.h) only.
 #pragma once
 
 #include <cstddef>

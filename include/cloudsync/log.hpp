@@ -1,5 +1,9 @@
 // Logging hook for hosts. The library never writes to stdout/stderr itself;
 // it hands every message (already scrubbed of secrets) to the host's handler.
+//
+// C++ API: source-stable within a major version, not binary-stable. Use it
+// through the static library (cloudsync::cloudsync_static) or add_subdirectory();
+// the shared library libcloudsync.so exports the C ABI (cloudsync.h) only.
 #pragma once
 
 #include <functional>

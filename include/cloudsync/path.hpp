@@ -6,6 +6,10 @@
 // characters, and invalid UTF-8. Remote listings may still report keys that are
 // not valid Paths (S3 allows "../x"); those keys stay plain strings and the
 // engine reports them as skipped instead of touching the disk.
+//
+// C++ API: source-stable within a major version, not binary-stable. Use it
+// through the static library (cloudsync::cloudsync_static) or add_subdirectory();
+// the shared library libcloudsync.so exports the C ABI (cloudsync.h) only.
 #pragma once
 
 #include <compare>

@@ -1,6 +1,10 @@
 // Byte sizes as people type them, for every size option (the CLI's
 // --max-file-size and the providers' part_size, block_size, ...): one parser,
 // one meaning of "k".
+//
+// C++ API: source-stable within a major version, not binary-stable. Use it
+// through the static library (cloudsync::cloudsync_static) or add_subdirectory();
+// the shared library libcloudsync.so exports the C ABI (cloudsync.h) only.
 #pragma once
 
 #include <cstdint>

@@ -6,6 +6,10 @@
 // (secrets are scrubbed from it when it is built), and, for errors that came from
 // a remote service, the HTTP status, the provider's own error code and the
 // request id, which is what a support ticket needs.
+//
+// C++ API: source-stable within a major version, not binary-stable. Use it
+// through the static library (cloudsync::cloudsync_static) or add_subdirectory();
+// the shared library libcloudsync.so exports the C ABI (cloudsync.h) only.
 #pragma once
 
 #include <cstdint>

@@ -11,6 +11,10 @@
 // gate before every destructive step. Transfers run in parallel; deletions run
 // after all transfers and only if none of them failed, and never beyond the
 // max-delete guard.
+//
+// C++ API: source-stable within a major version, not binary-stable. Use it
+// through the static library (cloudsync::cloudsync_static) or add_subdirectory();
+// the shared library libcloudsync.so exports the C ABI (cloudsync.h) only.
 #pragma once
 
 #include <cstdint>

@@ -20,6 +20,10 @@
 // operations on one integration run one at a time (a lock the kernel releases
 // when its holder dies; a second one fails with Conflict), and queries never
 // wait behind them.
+//
+// C++ API: source-stable within a major version, not binary-stable. Use it
+// through the static library (cloudsync::cloudsync_static) or add_subdirectory();
+// the shared library libcloudsync.so exports the C ABI (cloudsync.h) only.
 #pragma once
 
 #include <filesystem>

@@ -150,25 +150,10 @@ Status json_check_keys(const rapidjson::Value& obj, std::initializer_list<std::s
   return Status::OK();
 }
 
-std::string utf8_or_replacement(std::string_view text) {
-  std::string out;
-  out.reserve(text.size() + 8);
-  for (size_t i = 0; i < text.size();) {
-    const size_t start = i;
-    char32_t cp = next_code_point(text, i);
-    if (cp >= kMalformedByteBase) {
-      out += "\xEF\xBF\xBD";  // U+FFFD
-    } else {
-      out.append(text.substr(start, i - start));
-    }
-  }
-  return out;
-}
-
 bool JsonWriter::String(const Ch* text, rapidjson::SizeType length, bool copy) {
   std::string_view view(text, length);
   if (is_valid_utf8(view)) return Base::String(text, length, copy);
-  const std::string repaired = utf8_or_replacement(view);
+  const std::string repaired = replace_invalid_utf8(view);
   return Base::String(repaired.data(), static_cast<rapidjson::SizeType>(repaired.size()), true);
 }
 

@@ -32,9 +32,6 @@ class JsonWriter : public rapidjson::Writer<rapidjson::StringBuffer> {
   bool Key(const std::string& text) { return String(text); }
 };
 
-/// `text` with every byte outside well-formed UTF-8 replaced by U+FFFD.
-std::string utf8_or_replacement(std::string_view text);
-
 /// Deepest nesting of arrays and objects parse_json accepts.
 inline constexpr size_t kMaxJsonDepth = 512;
 

@@ -122,6 +122,24 @@ bool is_valid_utf8(std::string_view s) {
   return true;
 }
 
+std::string replace_invalid_utf8(std::string_view s) {
+  if (is_valid_utf8(s)) return std::string(s);
+  std::string out;
+  out.reserve(s.size() + 8);
+  size_t i = 0;
+  char32_t cp;
+  while (i < s.size()) {
+    size_t start = i;
+    if (decode(s, i, cp)) {
+      out.append(s.substr(start, i - start));
+    } else {
+      out.append("\xEF\xBF\xBD");
+      i = start + 1;
+    }
+  }
+  return out;
+}
+
 std::string to_nfc(std::string_view s) {
   if (std::all_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; })) {
     return std::string(s);

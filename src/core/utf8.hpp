@@ -21,6 +21,10 @@ inline constexpr char32_t kMalformedByteBase = 0x110000;
 /// long. `pos` must be < s.size().
 char32_t next_code_point(std::string_view s, size_t& pos);
 
+/// `s` with each byte that does not start a well-formed sequence replaced by
+/// U+FFFD, so that it can go into a JSON document (a remote key may be any bytes).
+std::string replace_invalid_utf8(std::string_view s);
+
 /// Canonical composition (Unicode NFC). Names that differ only in composition
 /// ("e\u0301" vs "\u00e9", as macOS writes them) compare equal after this.
 /// Invalid UTF-8 is returned unchanged.

@@ -7,36 +7,6 @@
 
 namespace cloudsync {
 
-void write_object_meta(JsonWriter& w, const ObjectMeta& m) {
-  w.StartObject();
-  json_write_key(w, "key");
-  json_write_string(w, m.key);
-  w.Key("size");
-  w.Uint64(m.size);
-  if (m.mtime) {
-    w.Key("mtime");
-    json_write_string(w, format_rfc3339(*m.mtime));
-  }
-  if (!m.etag.empty()) {
-    w.Key("etag");
-    json_write_string(w, m.etag);
-  }
-  if (!m.version.empty()) {
-    w.Key("version");
-    json_write_string(w, m.version);
-  }
-  if (!m.id.empty()) {
-    w.Key("id");
-    json_write_string(w, m.id);
-  }
-  for (HashKind k : {HashKind::Md5, HashKind::Sha256, HashKind::Crc32c}) {
-    if (m.hashes.get(k).empty()) continue;
-    json_write_key(w, hash_kind_name(k));
-    json_write_string(w, m.hashes.get(k));
-  }
-  w.EndObject();
-}
-
 void write_plan(JsonWriter& w, const Plan& plan) {
   w.StartObject();
   w.Key("source");

@@ -73,6 +73,20 @@ LIB.cloudsync_catalog_connection_remove.argtypes = [VP, ctypes.c_char_p]
 LIB.cloudsync_connection_diff.argtypes = [VP, ctypes.c_char_p, ctypes.c_char_p, VP, OUT]
 LIB.cloudsync_connection_sync.argtypes = [VP, ctypes.c_char_p, ctypes.c_char_p, VP, PROGRESS_FN, VP, VP, OUT]
 
+WRITE_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_size_t, ctypes.c_void_p)
+READ_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_size_t, ctypes.POINTER(ctypes.c_size_t),
+                           ctypes.c_void_p)
+LIB.cloudsync_storage_open.argtypes = [ctypes.c_char_p, ctypes.c_char_p, OUT]
+LIB.cloudsync_storage_close.argtypes = [VP]
+LIB.cloudsync_storage_head.argtypes = [VP, ctypes.c_char_p, VP, OUT]
+LIB.cloudsync_storage_list_begin.argtypes = [VP, ctypes.c_char_p, ctypes.c_char_p, VP, OUT]
+LIB.cloudsync_list_next.argtypes = [VP, OUT]
+LIB.cloudsync_list_end.argtypes = [VP]
+LIB.cloudsync_storage_get.argtypes = [VP, ctypes.c_char_p, ctypes.c_char_p, WRITE_FN, VP, PROGRESS_FN, VP, VP, OUT]
+LIB.cloudsync_storage_put.argtypes = [VP, ctypes.c_char_p, ctypes.c_char_p, READ_FN, VP, ctypes.c_int64,
+                                      PROGRESS_FN, VP, VP, OUT]
+LIB.cloudsync_storage_delete.argtypes = [VP, ctypes.c_char_p, VP]
+
 NO_PROGRESS = PROGRESS_FN()
 
 
@@ -327,6 +341,86 @@ class CApiTest(unittest.TestCase):
         self.assertFalse(list(elsewhere.iterdir()))
         self.assertTrue(any(level == 2 and "data/a.csv" in text for level, text in lines), lines)
         self.assertEqual(LIB.cloudsync_set_log_handler(9, on_log, None), -6)
+
+
+class StorageTest(unittest.TestCase):
+    """A storage handle driven from Python: callbacks that produce and consume
+    the bytes, progress, and the listing iterator."""
+
+    def setUp(self):
+        self.storage = ctypes.c_void_p()
+        url = f"mem://ctypes-storage-{os.getpid()}-{id(self)}".encode()
+        self.assertEqual(LIB.cloudsync_storage_open(url, None, ctypes.byref(self.storage)), 0)
+
+    def tearDown(self):
+        LIB.cloudsync_storage_close(self.storage)
+
+    def put(self, key, data, size=None, progress=NO_PROGRESS):
+        view = memoryview(data)
+        pos = [0]
+
+        @READ_FN
+        def read(buffer, capacity, size_read, _user):
+            n = min(capacity, len(view) - pos[0])
+            ctypes.memmove(buffer, bytes(view[pos[0]:pos[0] + n]), n)
+            pos[0] += n
+            size_read[0] = n
+            return 0
+
+        return call(LIB.cloudsync_storage_put, self.storage, key, None, read, None,
+                    len(data) if size is None else size, progress, None, None)
+
+    def get(self, key, options=None):
+        chunks = []
+
+        @WRITE_FN
+        def write(data, size, _user):
+            chunks.append(ctypes.string_at(data, size))
+            return 0
+
+        entry = call(LIB.cloudsync_storage_get, self.storage, key, options, write, None, NO_PROGRESS, None, None)
+        return b"".join(chunks), entry
+
+    def test_put_get_head_delete_through_callbacks(self):
+        data = os.urandom(3 * 1024 * 1024 + 17)  # several chunks of the read callback
+        events = []
+
+        @PROGRESS_FN
+        def progress(p, _user):
+            events.append((p.contents.phase, p.contents.bytes_done, p.contents.bytes_total))
+            return 0
+
+        written = self.put(b"blobs/big.bin", data, progress=progress)
+        self.assertEqual((written["key"], written["size"], written["kind"]), ("blobs/big.bin", len(data), "file"))
+        self.assertIn((2, len(data), len(data)), events)  # CLOUDSYNC_PHASE_FILE_DONE with every byte
+        got, entry = self.get(b"blobs/big.bin")
+        self.assertEqual(got, data)
+        self.assertEqual(entry["size"], len(data))
+        part, _ = self.get(b"blobs/big.bin", b'{"offset": 1000, "length": 10}')
+        self.assertEqual(part, data[1000:1010])
+        self.assertEqual(call(LIB.cloudsync_storage_head, self.storage, b"blobs/big.bin", None)["size"], len(data))
+        self.assertEqual(LIB.cloudsync_storage_delete(self.storage, b"blobs/big.bin", None), 0)
+        with self.assertRaises(CloudsyncError) as caught:
+            call(LIB.cloudsync_storage_head, self.storage, b"blobs/big.bin", None)
+        self.assertEqual(caught.exception.code_name, "not_found")
+        with self.assertRaises(CloudsyncError) as caught:
+            self.put(b"blobs/short.bin", b"abc", size=4)
+        self.assertEqual(caught.exception.code_name, "integrity")
+
+    def test_listing_iterator_streams_page_by_page(self):
+        for i in range(25):
+            self.put(f"many/{i:02}.txt".encode(), b"x" * i)
+        it = ctypes.c_void_p()
+        self.assertEqual(LIB.cloudsync_storage_list_begin(self.storage, b"many/", b'{"page_size": 4}', None,
+                                                          ctypes.byref(it)), 0)
+        keys = []
+        try:
+            while (entry := call(LIB.cloudsync_list_next, it)) is not None:
+                keys.append(entry["key"])
+                self.assertEqual(entry["size"], int(entry["key"][5:7]))
+        finally:
+            LIB.cloudsync_list_end(it)
+        self.assertEqual(sorted(keys), [f"many/{i:02}.txt" for i in range(25)])
 
 
 class CatalogTest(unittest.TestCase):

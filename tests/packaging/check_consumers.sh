@@ -10,7 +10,8 @@ echo "payload" >"$work/data/src/file.txt"
 cmake --install "$build" --prefix "$work/prefix" >/dev/null
 echo "installed: $(cd "$work/prefix" && find . -name 'libcloudsync*' -o -name 'cloudsync.pc' -o -name 'cloudsyncConfig.cmake' | sort | tr '\n' ' ')"
 
-# 1. find_package against the installed package (shared library).
+# 1. find_package against the installed package: the C program on the shared
+# library, the C++ program on the static one (the shared library exports the C ABI only).
 cmake -S "$src/tests/packaging/consumer" -B "$work/pkg" -G Ninja -DCMAKE_PREFIX_PATH="$work/prefix" >/dev/null
 cmake --build "$work/pkg" >/dev/null
 LD_LIBRARY_PATH="$work/prefix/lib" "$work/pkg/consumer_c"
@@ -19,6 +20,8 @@ LD_LIBRARY_PATH="$work/prefix/lib" "$work/pkg/consumer_cpp" "$work/data/src" "$w
 # random when grep stops reading early and ldd dies of SIGPIPE.
 linked=$(ldd "$work/pkg/consumer_c")
 grep -q 'libcloudsync.so.1' <<<"$linked" || { echo "consumer is not linked to libcloudsync.so.1"; exit 1; }
+linked=$(ldd "$work/pkg/consumer_cpp")
+if grep -q libcloudsync <<<"$linked"; then echo "the C++ consumer should link the static library"; exit 1; fi
 
 # 2. pkg-config.
 export PKG_CONFIG_PATH="$work/prefix/lib/pkgconfig"

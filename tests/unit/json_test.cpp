@@ -133,7 +133,7 @@ TEST_CASE("every JSON the library writes is UTF-8, whatever bytes a remote key h
   const std::string written = (*doc)["actions"][0]["path"].GetString();
   CHECK(written == "bad\xEF\xBF\xBDkey\xEF\xBF\xBD(\xEF\xBF\xBD\xEF\xBF\xBD");  // one U+FFFD a byte
   // Valid text is passed through untouched.
-  CHECK(utf8_or_replacement("caf\xC3\xA9 \xF0\x9F\x98\x80") == "caf\xC3\xA9 \xF0\x9F\x98\x80");
+  CHECK(replace_invalid_utf8("caf\xC3\xA9 \xF0\x9F\x98\x80") == "caf\xC3\xA9 \xF0\x9F\x98\x80");
 }
 
 }  // namespace cloudsync::test

@@ -19,6 +19,10 @@
 // options: account, account_key, sas, connection_string, endpoint,
 // create_container (true/false), block_size and upload_cutoff (bytes, with an
 // optional K/M/G suffix meaning KiB/MiB/GiB). Unknown options are an error.
+//
+// C++ API: source-stable within a major version, not binary-stable. Use it
+// through the static library (cloudsync::cloudsync_static) or add_subdirectory();
+// the shared library libcloudsync.so exports the C ABI (cloudsync.h) only.
 #pragma once
 
 #include <cstdint>

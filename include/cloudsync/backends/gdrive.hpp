@@ -36,6 +36,10 @@
 //    (storageQuotaExceeded, quotaExceeded, the daily upload cap, ...),
 //    cannotDownloadAbusiveFile and insufficientPermissions fail at once with
 //    a message that says what to do.
+//
+// C++ API: source-stable within a major version, not binary-stable. Use it
+// through the static library (cloudsync::cloudsync_static) or add_subdirectory();
+// the shared library libcloudsync.so exports the C ABI (cloudsync.h) only.
 #pragma once
 
 #include <chrono>

@@ -4,6 +4,10 @@
 // in them. Writes are atomic (temporary file, fsync, rename), symbolic links are
 // never followed, and the library's own temporaries are invisible to listings.
 // This is the embedded default: no account, no network.
+//
+// C++ API: source-stable within a major version, not binary-stable. Use it
+// through the static library (cloudsync::cloudsync_static) or add_subdirectory();
+// the shared library libcloudsync.so exports the C ABI (cloudsync.h) only.
 #pragma once
 
 #include <filesystem>

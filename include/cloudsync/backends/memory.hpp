@@ -3,6 +3,10 @@
 // Its capabilities are configurable, so tests can make it behave like a
 // case-insensitive store, one without conditional writes or without mtimes,
 // and drive the engine down every capability-dependent path.
+//
+// C++ API: source-stable within a major version, not binary-stable. Use it
+// through the static library (cloudsync::cloudsync_static) or add_subdirectory();
+// the shared library libcloudsync.so exports the C ABI (cloudsync.h) only.
 #pragma once
 
 #include <memory>

@@ -45,6 +45,10 @@
 // x-amz-meta-md5chksum (base64, rclone's), resp. x-amz-meta-cloudsync-sha256.
 // An ETag is reported as an MD5 only when it is one (32 hex digits,
 // single-part, not SSE-KMS/SSE-C); md5chksum written by other tools is read.
+//
+// C++ API: source-stable within a major version, not binary-stable. Use it
+// through the static library (cloudsync::cloudsync_static) or add_subdirectory();
+// the shared library libcloudsync.so exports the C ABI (cloudsync.h) only.
 #pragma once
 
 #include <cstdint>
