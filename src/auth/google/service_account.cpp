@@ -56,10 +56,16 @@ class ServiceAccountSource final : public TokenSource {
       : key_(std::move(key)), options_(std::move(options)), endpoint_(std::move(endpoint)) {}
 
   Result<AccessToken> fetch(const OpContext& ctx, TimePoint now) override {
-    CLOUDSYNC_ASSIGN_OR_RETURN(std::string assertion,
-                               make_service_account_assertion(key_, options_, endpoint_.token_uri, now));
+    // The assertion is dated by the authority's corrected clock, and made
+    // again if the authority's answer shows that clock had to be corrected.
+    auto form_at = [&](const http::ServerClock& clock) -> Result<FormFields> {
+      CLOUDSYNC_ASSIGN_OR_RETURN(std::string assertion, make_service_account_assertion(key_, options_, endpoint_.token_uri,
+                                                                                       clock.correct(now)));
+      return FormFields{{std::string("grant_type"), std::string(kJwtBearerGrant)}, {"assertion", std::move(assertion)}};
+    };
     TokenRequest request;
-    request.form = {{std::string("grant_type"), std::string(kJwtBearerGrant)}, {"assertion", std::move(assertion)}};
+    CLOUDSYNC_ASSIGN_OR_RETURN(request.form, form_at(*endpoint_.clock));
+    request.make_form = form_at;
     request.reauthorise_hint = fmt::format(
         "Re-authorise the integration with a current key of service account {} (the key may have been deleted or "
         "disabled{}), and check that the system clock is right",
@@ -180,6 +186,8 @@ Result<std::shared_ptr<TokenProvider>> make_service_account_provider(ServiceAcco
                                                                      ServiceAccountOptions options,
                                                                      TokenEndpointOptions endpoint,
                                                                      TokenCacheOptions cache) {
+  // Assertions are dated by the cache's clock, as corrected by the authority.
+  if (!endpoint.clock) endpoint.clock = std::make_shared<http::ServerClock>(cache.clock);
   CLOUDSYNC_ASSIGN_OR_RETURN(std::unique_ptr<TokenSource> source,
                              make_service_account_source(std::move(key), std::move(options), std::move(endpoint)));
   return std::shared_ptr<TokenProvider>(std::make_shared<CachingTokenProvider>(std::move(source), std::move(cache)));

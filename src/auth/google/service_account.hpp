@@ -71,7 +71,8 @@ Result<std::string> make_service_account_assertion(const ServiceAccountKey& key,
                                                    std::string_view audience, TimePoint issued_at);
 
 /// The uncached flow: each fetch() signs a new assertion (issued at the
-/// cache's `now`, aud = the token URI) and posts
+/// cache's `now` as endpoint.clock corrects it, aud = the token URI; made
+/// again once when the authority's refusal shows our clock is off) and posts
 /// grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer&assertion=... to the
 /// token URI: options.token_uri if set, else the key file's token_uri, else
 /// kGoogleTokenUri. The options are checked here (see above).

@@ -8,6 +8,7 @@
 #include "core/json.hpp"
 #include "core/log.hpp"
 #include "core/redact.hpp"
+#include "core/time.hpp"
 #include "core/url.hpp"
 
 namespace cloudsync::auth {
@@ -121,6 +122,33 @@ Result<AccessToken> token_from_answer(const http::Response& response, TimePoint 
   return token;
 }
 
+// OAuth error answers, and the one a clock too far from the authority's
+// earns: invalid_grant "Invalid JWT: Token must be a short-lived token (60
+// minutes) and in a reasonable timeframe. Check your iat and exp values".
+class TokenAnswerReader final : public http::AnswerReader {
+ public:
+  explicit TokenAnswerReader(const TokenRequest& request) : request_(request) {}
+
+  std::optional<TimePoint> server_time(const http::Call& /*call*/, const http::Response& response) override {
+    if (!request_.make_form || response.status != 400 || response.body.find("invalid_grant") == std::string::npos) {
+      return std::nullopt;
+    }
+    bool about_time = response.body.find("iat") != std::string::npos ||
+                      response.body.find("exp") != std::string::npos ||
+                      response.body.find("timeframe") != std::string::npos;
+    std::optional<std::string_view> date = response.headers.get("Date");
+    if (!about_time || !date) return std::nullopt;
+    Result<TimePoint> parsed = parse_http_date(*date);
+    return parsed.ok() ? std::optional<TimePoint>(*parsed) : std::nullopt;
+  }
+  Status error(const http::Call& call, const http::Response& response, const http::SendInfo& /*info*/) override {
+    return error_from_answer(response, request_, call.what);
+  }
+
+ private:
+  const TokenRequest& request_;
+};
+
 }  // namespace
 
 std::string encode_form(const FormFields& fields) {
@@ -141,6 +169,7 @@ Result<TokenEndpointOptions> resolve_token_endpoint(TokenEndpointOptions options
     return make_error(ErrorCode::InvalidArgument, "token URI '{}' is not an http(s) URL", options.token_uri);
   }
   if (!options.transport) options.transport = http::make_curl_transport(http::ClientOptions{});
+  if (!options.clock) options.clock = std::make_shared<http::ServerClock>();
   return options;
 }
 
@@ -148,27 +177,34 @@ Result<AccessToken> request_token(const TokenEndpointOptions& options, const Tok
                                   const OpContext& ctx) {
   const std::string what = "POST " + options.token_uri;
   if (!options.transport) return make_error(ErrorCode::Internal, "{}: no HTTP transport", what);
-  const std::string body = encode_form(request.form);
+  std::string body = encode_form(request.form);
   MemorySource source(body);
-  Result<http::Response> answer = http::send_with_retry(
-      options.retry, ctx,
-      [&](uint32_t /*attempt*/) {
-        http::Request post;
-        post.method = "POST";
-        post.url = options.token_uri;
-        post.headers.set("Content-Type", "application/x-www-form-urlencoded");
-        post.headers.set("Accept", "application/json");
-        post.body = &source;
-        post.body_size = body.size();
-        return options.transport->send(post, nullptr, ctx);
-      },
-      // Asking for a token twice is harmless (Google does not rotate refresh
-      // tokens), so a request that may have reached the server is retried too.
-      [](const Result<http::Response>& r) { return http::classify_default(r, /*idempotent=*/true); }, &source,
-      what);
-  if (!answer.ok()) return answer.status();
-  if (answer->status < 200 || answer->status > 299) return error_from_answer(*answer, request, what);
-  return token_from_answer(*answer, now, what);
+  std::optional<MemorySource> fresh;  // the form made for the current attempt (make_form)
+  http::Call call;
+  call.method = "POST";
+  call.url = options.token_uri;
+  call.headers.set("Content-Type", "application/x-www-form-urlencoded");
+  call.headers.set("Accept", "application/json");
+  call.body = &source;
+  call.body_size = body.size();
+  // Asking for a token twice is harmless (Google does not rotate refresh
+  // tokens), so a request that may have reached the server is retried too.
+  call.idempotent = true;
+  call.what = what;
+  if (request.make_form) {
+    call.route = [&](http::Request& post) -> Result<http::Authorizer*> {
+      CLOUDSYNC_ASSIGN_OR_RETURN(FormFields form, request.make_form(*options.clock));
+      body = encode_form(form);
+      fresh.emplace(body);
+      post.body = &*fresh;
+      post.body_size = body.size();
+      return nullptr;
+    };
+  }
+  TokenAnswerReader reader(request);
+  http::Client client(http::Client::Settings{options.transport, options.retry, nullptr, options.clock, nullptr});
+  CLOUDSYNC_ASSIGN_OR_RETURN(http::Response answer, client.send(call, reader, ctx));
+  return token_from_answer(answer, now, what);
 }
 
 }  // namespace cloudsync::auth
