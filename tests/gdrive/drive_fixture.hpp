@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "backends/gdrive/drive_client.hpp"
+#include "backends/gdrive/gdrive_client.hpp"
 #include "backends/gdrive/gdrive_backend.hpp"
 #include "cloudsync/backends/gdrive.hpp"
 #include "support/http_support.hpp"

@@ -1,13 +1,13 @@
 // The Drive backend's pieces on their own: error mapping, the pacer, names
 // and queries, export formats, listing tokens, the multipart body, and the
 // gdrive:// URL options. No server.
-#include "backends/gdrive/drive_file.hpp"
-#include "backends/gdrive/export_formats.hpp"
+#include "backends/gdrive/gdrive_file.hpp"
+#include "backends/gdrive/gdrive_export_formats.hpp"
 #include "backends/gdrive/gdrive_errors.hpp"
-#include "backends/gdrive/listing_cursor.hpp"
-#include "backends/gdrive/multipart_body.hpp"
-#include "backends/gdrive/names.hpp"
-#include "backends/gdrive/pacer.hpp"
+#include "backends/gdrive/gdrive_list_cursor.hpp"
+#include "backends/gdrive/gdrive_multipart_body.hpp"
+#include "backends/gdrive/gdrive_names.hpp"
+#include "backends/gdrive/gdrive_pacer.hpp"
 #include "cloudsync/backends/gdrive.hpp"
 #include "core/redact.hpp"
 #include "support/http_support.hpp"

@@ -14,7 +14,7 @@
 #include <string>
 #include <string_view>
 
-#include "backends/gdrive/drive_client.hpp"
+#include "backends/gdrive/gdrive_client.hpp"
 
 namespace cloudsync::gdrive {
 

@@ -10,8 +10,8 @@
 #include <string_view>
 #include <vector>
 
-#include "backends/gdrive/drive_file.hpp"
-#include "backends/gdrive/export_formats.hpp"
+#include "backends/gdrive/gdrive_export_formats.hpp"
+#include "backends/gdrive/gdrive_file.hpp"
 
 namespace cloudsync::gdrive {
 

@@ -1,4 +1,4 @@
-#include "backends/gdrive/pacer.hpp"
+#include "backends/gdrive/gdrive_pacer.hpp"
 
 #include <algorithm>
 #include <thread>

@@ -1,9 +1,9 @@
-#include "backends/gdrive/drive_client.hpp"
+#include "backends/gdrive/gdrive_client.hpp"
 
 #include <algorithm>
 
 #include "auth/google/bearer_authorizer.hpp"
-#include "backends/gdrive/multipart_body.hpp"
+#include "backends/gdrive/gdrive_multipart_body.hpp"
 #include "core/error.hpp"
 #include "core/json.hpp"
 #include "core/log.hpp"
@@ -144,7 +144,8 @@ Result<FileListPage> DriveClient::list_files(const std::string& query, const std
   call.what = "Drive files.list";
   CLOUDSYNC_ASSIGN_OR_RETURN(http::Response response, send(call, ctx));
   auto doc = parse_json(response.body, "files.list answer");
-  if (!doc.ok()) return make_error(ErrorCode::BadResponse, "Drive answered files.list malformed: {}", doc.status().message());
+  if (!doc.ok())
+    return make_error(ErrorCode::BadResponse, "Drive answered files.list malformed: {}", doc.status().message());
   if (!doc->IsObject()) return make_error(ErrorCode::BadResponse, "files.list answered with no JSON object");
   FileListPage page;
   CLOUDSYNC_ASSIGN_OR_RETURN(std::optional<std::string> next, json_string(*doc, "nextPageToken", "files.list"));

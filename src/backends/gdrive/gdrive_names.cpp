@@ -1,4 +1,4 @@
-#include "backends/gdrive/names.hpp"
+#include "backends/gdrive/gdrive_names.hpp"
 
 #include <algorithm>
 

@@ -1,4 +1,4 @@
-#include "backends/gdrive/drive_file.hpp"
+#include "backends/gdrive/gdrive_file.hpp"
 
 #include <charconv>
 
@@ -101,6 +101,34 @@ Result<DriveFile> parse_drive_file(std::string_view json, std::string_view what)
   auto doc = parse_json(json, what);
   if (!doc.ok()) return Status(ErrorCode::BadResponse, doc.status().message());
   return parse_drive_file(*doc, what);
+}
+
+std::string drive_etag(const DriveFile& f) {
+  if (!f.head_revision_id.empty()) return f.head_revision_id;
+  if (!f.version.empty()) return "v" + f.version;
+  return f.modified_time ? format_rfc3339(*f.modified_time, 3) : std::string();
+}
+
+ObjectMeta object_meta(const DriveFile& f, std::string key) {
+  ObjectMeta m;
+  m.key = std::move(key);
+  m.kind = f.is_native_document() ? ObjectKind::Document : ObjectKind::File;
+  if (m.kind == ObjectKind::File) {
+    m.size = f.size.value_or(0);
+    m.hashes.md5 = f.md5;
+    m.hashes.sha256 = f.sha256;
+  }
+  m.mtime = f.modified_time;
+  m.etag = drive_etag(f);
+  m.version = f.version;
+  m.id = f.id;
+  m.content_type = f.mime_type;
+  for (const auto& [k, v] : f.app_properties) {
+    std::string lower = k;
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    m.metadata[lower] = v;
+  }
+  return m;
 }
 
 }  // namespace cloudsync::gdrive

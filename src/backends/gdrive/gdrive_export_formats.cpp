@@ -1,4 +1,4 @@
-#include "backends/gdrive/export_formats.hpp"
+#include "backends/gdrive/gdrive_export_formats.hpp"
 
 #include <algorithm>
 #include <array>

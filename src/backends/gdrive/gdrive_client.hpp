@@ -14,9 +14,9 @@
 #include <vector>
 
 #include "auth/google/token_provider.hpp"
-#include "backends/gdrive/drive_file.hpp"
 #include "backends/gdrive/gdrive_errors.hpp"
-#include "backends/gdrive/pacer.hpp"
+#include "backends/gdrive/gdrive_file.hpp"
+#include "backends/gdrive/gdrive_pacer.hpp"
 #include "http/client.hpp"
 
 namespace cloudsync::gdrive {

@@ -1,4 +1,4 @@
-#include "backends/gdrive/multipart_body.hpp"
+#include "backends/gdrive/gdrive_multipart_body.hpp"
 
 #include <algorithm>
 #include <cstring>

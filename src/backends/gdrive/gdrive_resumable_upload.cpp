@@ -1,4 +1,4 @@
-#include "backends/gdrive/resumable_upload.hpp"
+#include "backends/gdrive/gdrive_resumable_upload.hpp"
 
 #include "core/error.hpp"
 #include "core/log.hpp"

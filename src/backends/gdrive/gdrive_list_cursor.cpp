@@ -1,4 +1,4 @@
-#include "backends/gdrive/listing_cursor.hpp"
+#include "backends/gdrive/gdrive_list_cursor.hpp"
 
 #include <algorithm>
 

@@ -52,4 +52,11 @@ struct DriveFile {
 Result<DriveFile> parse_drive_file(const rapidjson::Value& value, std::string_view what);
 Result<DriveFile> parse_drive_file(std::string_view json, std::string_view what);
 
+/// The version a caller compares: the head revision (it changes with the
+/// content and only with it), else the version of a native document (which
+/// changes with every edit), else the modification time.
+std::string drive_etag(const DriveFile& file);
+/// `file` as the object (or document) at `key`.
+ObjectMeta object_meta(const DriveFile& file, std::string key);
+
 }  // namespace cloudsync::gdrive
