@@ -177,9 +177,10 @@ Result<AccessToken> request_token(const TokenEndpointOptions& options, const Tok
                                   const OpContext& ctx) {
   const std::string what = "POST " + options.token_uri;
   if (!options.transport) return make_error(ErrorCode::Internal, "{}: no HTTP transport", what);
-  std::string body = encode_form(request.form);
+  const std::string body = encode_form(request.form);
   MemorySource source(body);
-  std::optional<MemorySource> fresh;  // the form made for the current attempt (make_form)
+  std::string made;                   // the form made for the current attempt (make_form)
+  std::optional<MemorySource> fresh;  // reading `made`
   http::Call call;
   call.method = "POST";
   call.url = options.token_uri;
@@ -194,10 +195,10 @@ Result<AccessToken> request_token(const TokenEndpointOptions& options, const Tok
   if (request.make_form) {
     call.route = [&](http::Request& post) -> Result<http::Authorizer*> {
       CLOUDSYNC_ASSIGN_OR_RETURN(FormFields form, request.make_form(*options.clock));
-      body = encode_form(form);
-      fresh.emplace(body);
+      made = encode_form(form);
+      fresh.emplace(made);
       post.body = &*fresh;
-      post.body_size = body.size();
+      post.body_size = made.size();
       return nullptr;
     };
   }

@@ -6,7 +6,6 @@
 #include "backends/azure/azure_errors.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
-#include "core/time.hpp"
 #include "core/url.hpp"
 
 namespace cloudsync::azure {
@@ -29,41 +28,6 @@ Status check_container_name(std::string_view name) {
   }
   return Status::OK();
 }
-
-// Azure's reading of answers: x-ms-error-code names the transient ones and
-// the refusals of our date.
-class AzureAnswerReader final : public http::AnswerReader {
- public:
-  explicit AzureAnswerReader(const AzureCall& call) : create_only_(call.create_only) {}
-
-  bool is_transient(const http::Call& /*call*/, const http::Response& response) override {
-    std::optional<std::string_view> code = response.headers.get("x-ms-error-code");
-    return code && is_transient_azure_code(*code);
-  }
-  // SharedKey requests dated more than 15 minutes from the service's clock
-  // are refused as AuthenticationFailed; the answer's Date is the service's
-  // time (the client blames our clock only when the two differ).
-  std::optional<TimePoint> server_time(const http::Call& /*call*/, const http::Response& response) override {
-    if (response.status != 403 || response.headers.get("x-ms-error-code") != "AuthenticationFailed") {
-      return std::nullopt;
-    }
-    std::optional<std::string_view> date = response.headers.get("Date");
-    if (!date) return std::nullopt;
-    Result<TimePoint> parsed = parse_http_date(*date);
-    return parsed.ok() ? std::optional<TimePoint>(*parsed) : std::nullopt;
-  }
-  Status error(const http::Call& call, const http::Response& response, const http::SendInfo& info) override {
-    Status error = azure_error(response, call.what, create_only_);
-    // The retry loop names its attempts only for transport failures.
-    return info.attempts > 1 ? error.with_context(fmt::format("{} attempts, last", info.attempts)) : error;
-  }
-  Status transport_error(const http::Call& call, Status status, const http::SendInfo& /*info*/) override {
-    return status.with_context(call.what);
-  }
-
- private:
-  bool create_only_;
-};
 
 }  // namespace
 
@@ -137,7 +101,7 @@ Status AzureClient::check_sas(std::string_view permissions, SasScope scope) cons
 
 Result<http::Response> AzureClient::send_once(AzureCall& call, const OpContext& ctx) {
   call.headers.set("x-ms-version", kAzureApiVersion);
-  AzureAnswerReader reader(call);
+  AzureAnswerReader reader(call.create_only);
   http::SendInfo info;
   Result<http::Response> result = http_.send(call, reader, ctx, &info);
   call.attempts = info.attempts;
@@ -148,7 +112,7 @@ Result<http::Response> AzureClient::send_once(AzureCall& call, const OpContext& 
 Result<http::RangedAnswer> AzureClient::ranged_get(AzureCall& call, const http::RangeRequest& range,
                                                    const OpContext& ctx) {
   call.headers.set("x-ms-version", kAzureApiVersion);
-  AzureAnswerReader reader(call);
+  AzureAnswerReader reader(call.create_only);
   http::SendInfo info;
   Result<http::RangedAnswer> result = http_.ranged_get(call, range, reader, ctx, &info);
   call.attempts = info.attempts;

@@ -46,34 +46,6 @@ std::string build_url(const std::string& base, const QueryParams& params) {
 
 std::string fields_param() { return std::string(kFileFields); }
 
-// Drive's reading of answers: the reason inside a 403 decides between a rate
-// limit (retry, and slow the pacer down) and a refusal; a call that may have
-// created something is not repeated after a 5xx.
-class DriveAnswerReader final : public http::AnswerReader {
- public:
-  DriveAnswerReader(CallKind kind, const DriveErrorPolicy& policy, Pacer& pacer)
-      : kind_(kind), policy_(policy), pacer_(pacer) {}
-
-  http::Outcome classify(const http::Call& call, const Result<http::Response>& result) override {
-    if (result.ok() && std::find(call.accept.begin(), call.accept.end(), result->status) != call.accept.end()) {
-      return http::Outcome::Success;
-    }
-    http::Outcome outcome = classify_drive_answer(result, call.idempotent, kind_, policy_);
-    if (result.ok() && outcome == http::Outcome::Retry && (result->status == 429 || result->status == 403)) {
-      pacer_.on_throttled();
-    }
-    return outcome;
-  }
-  Status error(const http::Call& call, const http::Response& response, const http::SendInfo& /*info*/) override {
-    return drive_error_status(response, call.what, kind_, policy_);
-  }
-
- private:
-  CallKind kind_;
-  const DriveErrorPolicy& policy_;
-  Pacer& pacer_;
-};
-
 }  // namespace
 
 DriveClient::DriveClient(DriveClientConfig config)

@@ -7,47 +7,6 @@
 
 namespace cloudsync::s3 {
 
-namespace {
-
-// S3's reading of answers: the <Error> document, its transient codes, the
-// region and clock complaints. One per call (it knows what the call is).
-class S3AnswerReader final : public http::AnswerReader {
- public:
-  S3AnswerReader(S3Client& client, const S3Request& request, const std::string& signed_region)
-      : client_(client), request_(request), signed_region_(signed_region) {}
-
-  bool is_transient(const http::Call& /*call*/, const http::Response& response) override {
-    std::optional<ErrorDocument> doc = parse_error_document(response.body);
-    return doc && s3_code_is_transient(doc->code);
-  }
-  bool failed_despite_status(const http::Call& /*call*/, const http::Response& response) override {
-    return request_.error_in_200 && parse_error_document(response.body).has_value();
-  }
-  bool redirected(const http::Call& /*call*/, const http::Response& response) override {
-    std::optional<ErrorDocument> doc = parse_error_document(response.body);
-    std::optional<std::string> region = region_hint(response, doc ? &*doc : nullptr);
-    if (!region || *region == signed_region_) return false;
-    client_.switch_region(*region);  // false when another request got there first
-    return true;
-  }
-  std::optional<TimePoint> server_time(const http::Call& /*call*/, const http::Response& response) override {
-    std::optional<ErrorDocument> doc = parse_error_document(response.body);
-    return skewed_server_time(response, doc ? &*doc : nullptr);
-  }
-  Status error(const http::Call& call, const http::Response& response, const http::SendInfo& /*info*/) override {
-    const S3Config& config = client_.config();
-    ErrorHints hints{signed_region_, config.credentials.access_key_id, config.credential_source};
-    return s3_error_status(response, call.what, request_.context, hints);
-  }
-
- private:
-  S3Client& client_;
-  const S3Request& request_;
-  const std::string& signed_region_;
-};
-
-}  // namespace
-
 S3Client::S3Client(S3Config config, std::shared_ptr<http::Transport> transport)
     : config_(std::move(config)),
       clock_(std::make_shared<http::ServerClock>(config_.clock)),
@@ -112,7 +71,7 @@ std::string S3Client::url_for(const S3Request& request, const Route& route) cons
 
 template <typename Send>
 auto S3Client::exchange(const S3Request& request, Send&& send) {
-  std::string signed_region;
+  ErrorHints hints{{}, config_.credentials.access_key_id, config_.credential_source};
   std::shared_ptr<http::Authorizer> authorizer;  // the attempt's route's, kept alive while it signs
   http::Call call;
   call.method = request.method;
@@ -126,7 +85,7 @@ auto S3Client::exchange(const S3Request& request, Send&& send) {
   // takes the current route's URL and signer together.
   call.route = [&](http::Request& wire) -> Result<http::Authorizer*> {
     Route current = route();
-    signed_region = current.region;
+    hints.region = current.region;
     wire.url = url_for(request, current);
     if (current.authorizer) {
       wire.headers.set("x-amz-content-sha256", request.payload_hash.empty() ? auth::kEmptyPayloadSha256
@@ -135,7 +94,8 @@ auto S3Client::exchange(const S3Request& request, Send&& send) {
     authorizer = std::move(current.authorizer);
     return authorizer.get();
   };
-  S3AnswerReader reader(*this, request, signed_region);
+  S3AnswerReader reader(request.context, request.error_in_200, hints,
+                        [this](const std::string& region) { switch_region(region); });
   return send(call, reader);
 }
 

@@ -69,11 +69,11 @@ class S3Client {
   /// "s3://bucket/key", for messages.
   std::string describe(std::string_view key) const;
 
+ private:
   /// Moves to `region` (and its endpoint, if ours was derived from the
   /// region), after an answer said the bucket is there. False if already there.
   bool switch_region(const std::string& region);
 
- private:
   struct Route {
     std::string region;
     http::Url endpoint;
