@@ -6,6 +6,7 @@
 #include <pugixml.hpp>
 
 #include "backends/xml_depth.hpp"
+#include "core/error.hpp"
 #include "core/time.hpp"
 
 namespace cloudsync::azure {
