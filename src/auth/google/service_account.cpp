@@ -59,8 +59,9 @@ class ServiceAccountSource final : public TokenSource {
     // The assertion is dated by the authority's corrected clock, and made
     // again if the authority's answer shows that clock had to be corrected.
     auto form_at = [&](const http::ServerClock& clock) -> Result<FormFields> {
-      CLOUDSYNC_ASSIGN_OR_RETURN(std::string assertion, make_service_account_assertion(key_, options_, endpoint_.token_uri,
-                                                                                       clock.correct(now)));
+      CLOUDSYNC_ASSIGN_OR_RETURN(
+          std::string assertion,
+          make_service_account_assertion(key_, options_, endpoint_.token_uri, clock.correct(now)));
       return FormFields{{std::string("grant_type"), std::string(kJwtBearerGrant)}, {"assertion", std::move(assertion)}};
     };
     TokenRequest request;

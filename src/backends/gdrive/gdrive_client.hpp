@@ -1,6 +1,7 @@
 // The Drive v3 REST calls this backend makes, sent through the shared
 // http::Client: authorised by a bearer token (one refresh on a 401), paced,
-// retried with Drive's rules and mapped to a Status in gdrive_errors. Nothing here knows about paths: that is the backend's job.
+// retried with Drive's rules and mapped to a Status in gdrive_errors. Nothing
+// here knows about paths: that is the backend's job.
 #pragma once
 
 #include <chrono>

@@ -154,7 +154,8 @@ http::Outcome DriveAnswerReader::classify(const http::Call& call, const Result<h
   return outcome;
 }
 
-Status DriveAnswerReader::error(const http::Call& call, const http::Response& response, const http::SendInfo& /*info*/) {
+Status DriveAnswerReader::error(const http::Call& call, const http::Response& response,
+                                const http::SendInfo& /*info*/) {
   return drive_error_status(response, call.what, kind_, policy_);
 }
 
