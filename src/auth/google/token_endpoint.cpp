@@ -169,7 +169,6 @@ Result<TokenEndpointOptions> resolve_token_endpoint(TokenEndpointOptions options
     return make_error(ErrorCode::InvalidArgument, "token URI '{}' is not an http(s) URL", options.token_uri);
   }
   if (!options.transport) options.transport = http::make_curl_transport(http::ClientOptions{});
-  if (!options.clock) options.clock = std::make_shared<http::ServerClock>();
   return options;
 }
 
@@ -181,6 +180,8 @@ Result<AccessToken> request_token(const TokenEndpointOptions& options, const Tok
   MemorySource source(body);
   std::string made;                   // the form made for the current attempt (make_form)
   std::optional<MemorySource> fresh;  // reading `made`
+  std::shared_ptr<http::ServerClock> clock =
+      request.clock ? request.clock : std::make_shared<http::ServerClock>();
   http::Call call;
   call.method = "POST";
   call.url = options.token_uri;
@@ -194,7 +195,7 @@ Result<AccessToken> request_token(const TokenEndpointOptions& options, const Tok
   call.what = what;
   if (request.make_form) {
     call.route = [&](http::Request& post) -> Result<http::Authorizer*> {
-      CLOUDSYNC_ASSIGN_OR_RETURN(FormFields form, request.make_form(*options.clock));
+      CLOUDSYNC_ASSIGN_OR_RETURN(FormFields form, request.make_form(*clock));
       made = encode_form(form);
       fresh.emplace(made);
       post.body = &*fresh;
@@ -203,7 +204,7 @@ Result<AccessToken> request_token(const TokenEndpointOptions& options, const Tok
     };
   }
   TokenAnswerReader reader(request);
-  http::Client client(http::Client::Settings{options.transport, options.retry, nullptr, options.clock, nullptr});
+  http::Client client(http::Client::Settings{options.transport, options.retry, nullptr, clock, nullptr});
   CLOUDSYNC_ASSIGN_OR_RETURN(http::Response answer, client.send(call, reader, ctx));
   return token_from_answer(answer, now, what);
 }

@@ -42,9 +42,6 @@ struct TokenEndpointOptions {
   /// Null: a curl transport with default ClientOptions.
   std::shared_ptr<http::Transport> transport;
   http::RetryPolicy retry = token_retry_policy();
-  /// The authority's clock as its answers correct it (assertions are dated
-  /// by it). Null: resolve_token_endpoint() makes one on the system clock.
-  std::shared_ptr<http::ServerClock> clock;
 };
 
 using FormFields = std::vector<std::pair<std::string, std::string>>;
@@ -65,6 +62,9 @@ struct TokenRequest {
   /// corrected clock (a service-account assertion, whose iat/exp the
   /// authority checks against its own time), in place of `form`.
   std::function<Result<FormFields>(const http::ServerClock& clock)> make_form;
+  /// The clock make_form reads: the authority's time as its answers correct
+  /// it. Null: a fresh one on the system clock.
+  std::shared_ptr<http::ServerClock> clock;
   /// Appended to the message of an invalid_grant error: what the user must do.
   std::string reauthorise_hint;
 };
@@ -73,7 +73,7 @@ struct TokenRequest {
 /// an http::Client with `options.retry` (429, 5xx, network errors and
 /// timeouts are retried; OAuth error answers are not, except an
 /// invalid_grant about the assertion's time whose Date shows our clock is
-/// off: options.clock learns the offset and the form is made once more) and
+/// off: request.clock learns the offset and the form is made once more) and
 /// parses the answer: the token (registered as a
 /// secret) expires at `now` + expires_in. A 2xx answer that is not a JSON token
 /// answer is Internal; a token type other than Bearer is Unsupported.
