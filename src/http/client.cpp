@@ -193,7 +193,7 @@ Result<RangedAnswer> Client::ranged_get(Call call, const RangeRequest& range, An
       offset += one.sink_bytes;
       if (length) *length -= one.sink_bytes;
       call.headers.set("If-Match", range.if_match);
-      log(LogLevel::Info, "{}: the body was cut after {} bytes ({}); resuming from byte {} of the same version",
+      log(LogLevel::Info, "{}: the body was cut after {} bytes ({}); resuming at byte {} of the same version",
           call.what, one.sink_bytes, answer.status().message(), offset);
       continue;
     }
