@@ -1,6 +1,7 @@
 // The Azure backend's pieces that need no server: error mapping, the List
 // Blobs document, metadata and mtimes, block ids and sizes, az:// options.
 #include "azure/azurite.hpp"
+#include "backends/azure/azure_client.hpp"
 #include "backends/azure/azure_errors.hpp"
 #include "backends/azure/azure_meta.hpp"
 #include "backends/azure/azure_writes.hpp"
@@ -296,6 +297,88 @@ TEST_CASE("az:// URLs: options, capabilities and clear errors without secrets", 
                  BackendOptions{{"sas", "http://127.0.0.1:1/devstoreaccount1/other?sv=2022-11-02&se=2099-01-01&sr=c&"
                                         "sp=r&sig=c2lnbmF0dXJlc2ln"}},
                  "other");
+}
+
+namespace {
+
+// A Blob service whose clock runs an hour ahead of this machine's: like Azure,
+// it refuses SharedKey requests dated more than 15 minutes off with 403
+// AuthenticationFailed and its own time in Date.
+class SkewCheckingService final : public http::Transport {
+ public:
+  explicit SkewCheckingService(TimePoint server_now) : server_now_(server_now) {}
+  Result<http::Response> send(const http::Request& request, ByteSink* /*sink*/, const OpContext& /*ctx*/) override {
+    Result<TimePoint> date = parse_http_date(request.headers.get("x-ms-date").value_or(""));
+    dates.push_back(date.ok() ? *date : TimePoint{});
+    http::Response r;
+    r.headers.set("Date", format_http_date(server_now_));
+    r.headers.set("x-ms-request-id", "req-skew");
+    if (!date.ok() || std::chrono::abs(*date - server_now_) > std::chrono::minutes(15) || refuse_all) {
+      r.status = 403;
+      r.headers.set("x-ms-error-code", "AuthenticationFailed");
+      r.body = "<?xml version=\"1.0\"?><Error><Code>AuthenticationFailed</Code><Message>Request date header too "
+               "old</Message></Error>";
+      return r;
+    }
+    r.status = 200;
+    return r;
+  }
+  std::vector<TimePoint> dates;
+  bool refuse_all = false;
+
+ private:
+  TimePoint server_now_;
+};
+
+std::unique_ptr<azure::AzureClient> skew_client(std::shared_ptr<http::Transport> transport,
+                                                std::function<TimePoint()> clock) {
+  azure::AzureClient::Settings settings;
+  settings.credentials.account = "devstoreaccount1";
+  settings.credentials.account_key = base64_encode("a test key, not a secret");
+  settings.credentials.blob_endpoint = "http://127.0.0.1:9/devstoreaccount1";
+  settings.credentials.path_style = true;
+  settings.container = "skewed";
+  settings.transport = std::move(transport);
+  settings.retry.initial_backoff = std::chrono::milliseconds(1);
+  settings.clock = std::move(clock);
+  Result<std::unique_ptr<azure::AzureClient>> client = azure::AzureClient::create(std::move(settings));
+  REQUIRE_OK(client);
+  return std::move(*client);
+}
+
+Result<http::Response> get_properties(azure::AzureClient& client) {
+  azure::AzureCall call;
+  call.method = "GET";
+  call.url = client.container_url() + "?restype=container";
+  call.what = "GET " + client.describe();
+  return client.send(call, {});
+}
+
+}  // namespace
+
+TEST_CASE("azure SharedKey dates come from the clock the service corrected", "[azure][unit][skew]") {
+  const TimePoint server_now = now_utc();
+  auto service = std::make_shared<SkewCheckingService>(server_now);
+  auto client = skew_client(service, [] { return now_utc() - std::chrono::hours(1); });
+  REQUIRE_OK(get_properties(*client));
+  REQUIRE(service->dates.size() == 2);
+  CHECK(std::chrono::abs(service->dates[0] - (server_now - std::chrono::hours(1))) < std::chrono::minutes(1));
+  CHECK(std::chrono::abs(service->dates[1] - server_now) < std::chrono::minutes(1));
+  CHECK(std::chrono::abs(client->clock_offset() - std::chrono::hours(1)) < std::chrono::minutes(1));
+  // Later requests are dated right the first time.
+  REQUIRE_OK(get_properties(*client));
+  CHECK(service->dates.size() == 3);
+
+  SECTION("a refusal whose Date agrees with our clock (a wrong key) is sent once") {
+    auto strict = std::make_shared<SkewCheckingService>(now_utc());
+    strict->refuse_all = true;
+    auto right_clock = skew_client(strict, [] { return now_utc(); });
+    Result<http::Response> refused = get_properties(*right_clock);
+    REQUIRE_FALSE(refused.ok());
+    CHECK(refused.status().provider_code() == "AuthenticationFailed");
+    CHECK(strict->dates.size() == 1);
+    CHECK(std::chrono::abs(right_clock->clock_offset()) < std::chrono::minutes(1));
+  }
 }
 
 }  // namespace cloudsync::test

@@ -227,6 +227,39 @@ TEST_CASE("an interrupted download resumes with a range pinned to the version", 
   CHECK(read_file(dir / "project" / integ->folder / "data/big.bin") == data);
 }
 
+TEST_CASE("a ranged download refuses bytes from another range than it asked for", "[gdrive][faults][download]") {
+  RuleGuard guard;
+  std::string root = fresh_folder();
+  std::string data = random_bytes(1000, 9);
+  REQUIRE_OK(open_drive(drive_options(root))->write_all(P("r/k.bin"), data, {}, {}));
+  auto b = open_drive(proxied(root));
+  GetOptions options;
+  options.range = ByteRange{100, 50};
+  StringSink sink;
+
+  SECTION("the range asked for passes") {
+    REQUIRE_OK(b->get(P("r/k.bin"), options, sink, {}));
+    CHECK(sink.out == data.substr(100, 50));
+  }
+  SECTION("a 206 whose Content-Range is another range is refused") {
+    drive_proxy().set_rule(R"({"status":206,"count":1,"match":"alt=media","body":")" + std::string(50, 'x') +
+                           R"(","headers":{"Content-Range":"bytes 0-49/1000"}})");
+    REQUIRE_CODE(b->get(P("r/k.bin"), options, sink, {}), ErrorCode::Integrity);
+    CHECK(drive_proxy().hits() == 1);
+  }
+  SECTION("a 206 with the right bounds but another total is refused") {
+    drive_proxy().set_rule(R"({"status":206,"count":1,"match":"alt=media","body":")" + std::string(50, 'x') +
+                           R"(","headers":{"Content-Range":"bytes 100-149/2000"}})");
+    options.range = ByteRange{100, std::nullopt};  // to the end: bytes 100-999 are asked for
+    REQUIRE_CODE(b->get(P("r/k.bin"), options, sink, {}), ErrorCode::Integrity);
+  }
+  SECTION("a 200 with the whole file, answered to a range request, is refused") {
+    drive_proxy().set_rule(R"({"status":200,"count":1,"match":"alt=media","body":")" + std::string(1000, 'x') +
+                           R"("})");
+    REQUIRE_CODE(b->get(P("r/k.bin"), options, sink, {}), ErrorCode::Integrity);
+  }
+}
+
 TEST_CASE("an expired access token is refreshed once, a revoked grant asks to re-authorise", "[gdrive][faults][auth]") {
   DriveAdmin admin;
   std::string root = fresh_folder();

@@ -52,14 +52,26 @@ std::string optional_string(const rapidjson::Value& doc, const char* field) {
 
 class ServiceAccountSource final : public TokenSource {
  public:
-  ServiceAccountSource(ServiceAccountKey key, ServiceAccountOptions options, TokenEndpointOptions endpoint)
-      : key_(std::move(key)), options_(std::move(options)), endpoint_(std::move(endpoint)) {}
+  ServiceAccountSource(ServiceAccountKey key, ServiceAccountOptions options, TokenEndpointOptions endpoint,
+                       std::function<TimePoint()> local_clock)
+      : key_(std::move(key)),
+        options_(std::move(options)),
+        endpoint_(std::move(endpoint)),
+        clock_(std::make_shared<http::ServerClock>(std::move(local_clock))) {}
 
   Result<AccessToken> fetch(const OpContext& ctx, TimePoint now) override {
-    CLOUDSYNC_ASSIGN_OR_RETURN(std::string assertion,
-                               make_service_account_assertion(key_, options_, endpoint_.token_uri, now));
+    // The assertion is dated by the authority's corrected clock, and made
+    // again if the authority's answer shows that clock had to be corrected.
+    auto form_at = [&](const http::ServerClock& clock) -> Result<FormFields> {
+      CLOUDSYNC_ASSIGN_OR_RETURN(
+          std::string assertion,
+          make_service_account_assertion(key_, options_, endpoint_.token_uri, clock.correct(now)));
+      return FormFields{{std::string("grant_type"), std::string(kJwtBearerGrant)}, {"assertion", std::move(assertion)}};
+    };
     TokenRequest request;
-    request.form = {{std::string("grant_type"), std::string(kJwtBearerGrant)}, {"assertion", std::move(assertion)}};
+    CLOUDSYNC_ASSIGN_OR_RETURN(request.form, form_at(*clock_));
+    request.make_form = form_at;
+    request.clock = clock_;
     request.reauthorise_hint = fmt::format(
         "Re-authorise the integration with a current key of service account {} (the key may have been deleted or "
         "disabled{}), and check that the system clock is right",
@@ -75,6 +87,8 @@ class ServiceAccountSource final : public TokenSource {
   const ServiceAccountKey key_;
   const ServiceAccountOptions options_;
   const TokenEndpointOptions endpoint_;
+  /// The authority's time, as its refusals correct it; shared by every fetch.
+  const std::shared_ptr<http::ServerClock> clock_;
 };
 
 }  // namespace
@@ -168,20 +182,24 @@ Result<std::string> make_service_account_assertion(const ServiceAccountKey& key,
 }
 
 Result<std::unique_ptr<TokenSource>> make_service_account_source(ServiceAccountKey key, ServiceAccountOptions options,
-                                                                 TokenEndpointOptions endpoint) {
+                                                                 TokenEndpointOptions endpoint,
+                                                                 std::function<TimePoint()> local_clock) {
   CLOUDSYNC_RETURN_IF_ERROR(check_options(options));
   const std::string flow_uri = key.token_uri.empty() ? std::string(kGoogleTokenUri) : key.token_uri;
   CLOUDSYNC_ASSIGN_OR_RETURN(TokenEndpointOptions resolved, resolve_token_endpoint(std::move(endpoint), flow_uri));
   return std::unique_ptr<TokenSource>(
-      std::make_unique<ServiceAccountSource>(std::move(key), std::move(options), std::move(resolved)));
+      std::make_unique<ServiceAccountSource>(std::move(key), std::move(options), std::move(resolved),
+                                             std::move(local_clock)));
 }
 
 Result<std::shared_ptr<TokenProvider>> make_service_account_provider(ServiceAccountKey key,
                                                                      ServiceAccountOptions options,
                                                                      TokenEndpointOptions endpoint,
                                                                      TokenCacheOptions cache) {
+  // Assertions are dated by the cache's clock, as corrected by the authority.
   CLOUDSYNC_ASSIGN_OR_RETURN(std::unique_ptr<TokenSource> source,
-                             make_service_account_source(std::move(key), std::move(options), std::move(endpoint)));
+                             make_service_account_source(std::move(key), std::move(options), std::move(endpoint),
+                                                         cache.clock));
   return std::shared_ptr<TokenProvider>(std::make_shared<CachingTokenProvider>(std::move(source), std::move(cache)));
 }
 

@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -71,12 +72,16 @@ Result<std::string> make_service_account_assertion(const ServiceAccountKey& key,
                                                    std::string_view audience, TimePoint issued_at);
 
 /// The uncached flow: each fetch() signs a new assertion (issued at the
-/// cache's `now`, aud = the token URI) and posts
+/// cache's `now` as the authority's answers correct it, aud = the token URI; made
+/// again once when the authority's refusal shows our clock is off) and posts
 /// grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer&assertion=... to the
 /// token URI: options.token_uri if set, else the key file's token_uri, else
 /// kGoogleTokenUri. The options are checked here (see above).
+/// `local_clock` is the clock the `now` of fetch() comes from (the cache's;
+/// empty: the system clock): the authority's corrections are learned against it.
 Result<std::unique_ptr<TokenSource>> make_service_account_source(ServiceAccountKey key, ServiceAccountOptions options,
-                                                                 TokenEndpointOptions endpoint = {});
+                                                                 TokenEndpointOptions endpoint = {},
+                                                                 std::function<TimePoint()> local_clock = {});
 
 /// The flow behind a token cache.
 Result<std::shared_ptr<TokenProvider>> make_service_account_provider(ServiceAccountKey key,

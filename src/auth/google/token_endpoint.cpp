@@ -9,6 +9,7 @@
 #include "core/json.hpp"
 #include "core/log.hpp"
 #include "core/redact.hpp"
+#include "core/time.hpp"
 #include "core/url.hpp"
 
 namespace cloudsync::auth {
@@ -116,6 +117,33 @@ Result<AccessToken> token_from_answer(const http::Response& response, TimePoint 
   return token;
 }
 
+// OAuth error answers, and the one a clock too far from the authority's
+// earns: invalid_grant "Invalid JWT: Token must be a short-lived token (60
+// minutes) and in a reasonable timeframe. Check your iat and exp values".
+class TokenAnswerReader final : public http::AnswerReader {
+ public:
+  explicit TokenAnswerReader(const TokenRequest& request) : request_(request) {}
+
+  std::optional<TimePoint> server_time(const http::Call& /*call*/, const http::Response& response) override {
+    if (!request_.make_form || response.status != 400 || response.body.find("invalid_grant") == std::string::npos) {
+      return std::nullopt;
+    }
+    bool about_time = response.body.find("iat") != std::string::npos ||
+                      response.body.find("exp") != std::string::npos ||
+                      response.body.find("timeframe") != std::string::npos;
+    std::optional<std::string_view> date = response.headers.get("Date");
+    if (!about_time || !date) return std::nullopt;
+    Result<TimePoint> parsed = parse_http_date(*date);
+    return parsed.ok() ? std::optional<TimePoint>(*parsed) : std::nullopt;
+  }
+  Status error(const http::Call& call, const http::Response& response, const http::SendInfo& /*info*/) override {
+    return error_from_answer(response, request_, call.what);
+  }
+
+ private:
+  const TokenRequest& request_;
+};
+
 }  // namespace
 
 std::string encode_form(const FormFields& fields) {
@@ -145,25 +173,35 @@ Result<AccessToken> request_token(const TokenEndpointOptions& options, const Tok
   if (!options.transport) return make_error(ErrorCode::Internal, "{}: no HTTP transport", what);
   const std::string body = encode_form(request.form);
   MemorySource source(body);
-  Result<http::Response> answer = http::send_with_retry(
-      options.retry, ctx,
-      [&](uint32_t /*attempt*/) {
-        http::Request post;
-        post.method = "POST";
-        post.url = options.token_uri;
-        post.headers.set("Content-Type", "application/x-www-form-urlencoded");
-        post.headers.set("Accept", "application/json");
-        post.body = &source;
-        post.body_size = body.size();
-        return options.transport->send(post, nullptr, ctx);
-      },
-      // Asking for a token twice is harmless (Google does not rotate refresh
-      // tokens), so a request that may have reached the server is retried too.
-      [](const Result<http::Response>& r) { return http::classify_default(r, /*idempotent=*/true); }, &source,
-      what);
-  if (!answer.ok()) return answer.status();
-  if (answer->status < 200 || answer->status > 299) return error_from_answer(*answer, request, what);
-  return token_from_answer(*answer, now, what);
+  std::string made;                   // the form made for the current attempt (make_form)
+  std::optional<MemorySource> fresh;  // reading `made`
+  std::shared_ptr<http::ServerClock> clock =
+      request.clock ? request.clock : std::make_shared<http::ServerClock>();
+  http::Call call;
+  call.method = "POST";
+  call.url = options.token_uri;
+  call.headers.set("Content-Type", "application/x-www-form-urlencoded");
+  call.headers.set("Accept", "application/json");
+  call.body = &source;
+  call.body_size = body.size();
+  // Asking for a token twice is harmless (Google does not rotate refresh
+  // tokens), so a request that may have reached the server is retried too.
+  call.idempotent = true;
+  call.what = what;
+  if (request.make_form) {
+    call.route = [&](http::Request& post) -> Result<http::Authorizer*> {
+      CLOUDSYNC_ASSIGN_OR_RETURN(FormFields form, request.make_form(*clock));
+      made = encode_form(form);
+      fresh.emplace(made);
+      post.body = &*fresh;
+      post.body_size = made.size();
+      return nullptr;
+    };
+  }
+  TokenAnswerReader reader(request);
+  http::Client client(http::Client::Settings{options.transport, options.retry, nullptr, clock, nullptr});
+  CLOUDSYNC_ASSIGN_OR_RETURN(http::Response answer, client.send(call, reader, ctx));
+  return token_from_answer(answer, now, what);
 }
 
 }  // namespace cloudsync::auth

@@ -1,9 +1,10 @@
 // The OAuth2 token endpoint exchange (RFC 6749 §4.1.3/§6, RFC 7523 §2.1) both
-// Google flows end in: a form POST through the shared HTTP retry loop, the
+// Google flows end in: a form POST through the shared HTTP client, the
 // token answer parsed, and OAuth error answers turned into Status codes.
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -11,7 +12,7 @@
 #include <vector>
 
 #include "auth/google/token_provider.hpp"
-#include "http/http.hpp"
+#include "http/client.hpp"
 
 namespace cloudsync::auth {
 
@@ -57,13 +58,23 @@ Result<TokenEndpointOptions> resolve_token_endpoint(TokenEndpointOptions options
 /// One token request of a flow.
 struct TokenRequest {
   FormFields form;  ///< grant_type and the grant's fields (secrets registered by the caller)
+  /// When set, the form is made afresh for every attempt from the endpoint's
+  /// corrected clock (a service-account assertion, whose iat/exp the
+  /// authority checks against its own time), in place of `form`.
+  std::function<Result<FormFields>(const http::ServerClock& clock)> make_form;
+  /// The clock make_form reads: the authority's time as its answers correct
+  /// it. Null: a fresh one on the system clock.
+  std::shared_ptr<http::ServerClock> clock;
   /// Appended to the message of an invalid_grant error: what the user must do.
   std::string reauthorise_hint;
 };
 
-/// POSTs the form to options.token_uri (from resolve_token_endpoint()) with
-/// `options.retry` (429, 5xx, network errors and timeouts are retried; OAuth
-/// error answers are not) and parses the answer: the token (registered as a
+/// POSTs the form to options.token_uri (from resolve_token_endpoint()) through
+/// an http::Client with `options.retry` (429, 5xx, network errors and
+/// timeouts are retried; OAuth error answers are not, except an
+/// invalid_grant about the assertion's time whose Date shows our clock is
+/// off: request.clock learns the offset and the form is made once more) and
+/// parses the answer: the token (registered as a
 /// secret) expires at `now` + expires_in. A 2xx answer that is not a JSON token
 /// answer is Internal; a token type other than Bearer is Unsupported.
 /// Errors by OAuth error code:

@@ -1,7 +1,6 @@
 #include "auth/google/token_provider.hpp"
 
 #include "core/error.hpp"
-#include "core/log.hpp"
 #include "core/redact.hpp"
 
 namespace cloudsync::auth {
@@ -31,15 +30,5 @@ Result<AccessToken> StaticTokenProvider::refresh(const OpContext& /*ctx*/, std::
 }
 
 std::string bearer_authorization(const AccessToken& token) { return "Bearer " + token.value; }
-
-Result<http::Response> send_authorized(TokenProvider& provider, const OpContext& ctx,
-                                       const std::function<Result<http::Response>(const AccessToken&)>& send) {
-  CLOUDSYNC_ASSIGN_OR_RETURN(AccessToken token, provider.token(ctx));
-  Result<http::Response> first = send(token);
-  if (!first.ok() || first->status != 401) return first;
-  log(LogLevel::Info, "the server rejected the access token (HTTP 401); retrying once with a new token");
-  CLOUDSYNC_ASSIGN_OR_RETURN(AccessToken replacement, provider.refresh(ctx, token.value));
-  return send(replacement);
-}
 
 }  // namespace cloudsync::auth

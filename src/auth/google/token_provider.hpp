@@ -7,7 +7,6 @@
 // themselves.
 #pragma once
 
-#include <functional>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -64,15 +63,5 @@ class StaticTokenProvider final : public TokenProvider {
 
 /// The Authorization header value: "Bearer <token>".
 std::string bearer_authorization(const AccessToken& token);
-
-/// Sends one request authorised by `provider`, recovering once from a rejected
-/// token: `send` gets the current token (and sets the Authorization header
-/// itself, with its own retry loop around the transport); when it answers HTTP
-/// 401 the token is reported through refresh() and `send` runs once more with
-/// the new token. Returns the last answer (a second 401 as is), or the error of
-/// token()/refresh() -- e.g. Unauthenticated "invalid_grant" when the grant
-/// behind the provider was revoked.
-Result<http::Response> send_authorized(TokenProvider& provider, const OpContext& ctx,
-                                       const std::function<Result<http::Response>(const AccessToken&)>& send);
 
 }  // namespace cloudsync::auth

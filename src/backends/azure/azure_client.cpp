@@ -2,11 +2,10 @@
 
 #include <algorithm>
 
-#include "auth/azure/sas.hpp"
+#include "auth/azure/azure_authorizers.hpp"
 #include "backends/azure/azure_errors.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
-#include "core/time.hpp"
 #include "core/url.hpp"
 
 namespace cloudsync::azure {
@@ -32,18 +31,28 @@ Status check_container_name(std::string_view name) {
 
 }  // namespace
 
+AzureClient::AzureClient(Settings settings, std::shared_ptr<http::ServerClock> clock,
+                         std::shared_ptr<http::Authorizer> authorizer)
+    : settings_(std::move(settings)),
+      clock_(std::move(clock)),
+      http_(http::Client::Settings{settings_.transport, settings_.retry, std::move(authorizer), clock_, nullptr}) {}
+
 Result<std::unique_ptr<AzureClient>> AzureClient::create(Settings settings) {
   CLOUDSYNC_RETURN_IF_ERROR(check_container_name(settings.container));
   if (!settings.transport) return make_error(ErrorCode::Internal, "azure: no transport");
-  if (!settings.clock) settings.clock = now_utc;
-  std::optional<auth::AzureSharedKeySigner> signer;
+  auto clock = std::make_shared<http::ServerClock>(settings.clock);
+  std::shared_ptr<http::Authorizer> authorizer;
   if (!settings.credentials.account_key.empty()) {
-    CLOUDSYNC_ASSIGN_OR_RETURN(signer, auth::AzureSharedKeySigner::create(settings.credentials.account,
-                                                                          settings.credentials.account_key));
-  } else if (!settings.credentials.sas) {
+    CLOUDSYNC_ASSIGN_OR_RETURN(auth::AzureSharedKeySigner signer,
+                               auth::AzureSharedKeySigner::create(settings.credentials.account,
+                                                                  settings.credentials.account_key));
+    authorizer = std::make_shared<auth::SharedKeyAuthorizer>(std::move(signer), clock);
+  } else if (settings.credentials.sas) {
+    authorizer = std::make_shared<auth::SasAuthorizer>(*settings.credentials.sas);
+  } else {
     return make_error(ErrorCode::Unauthenticated, "azure: neither an account key nor a SAS was given");
   }
-  return std::unique_ptr<AzureClient>(new AzureClient(std::move(settings), std::move(signer)));
+  return std::unique_ptr<AzureClient>(new AzureClient(std::move(settings), std::move(clock), std::move(authorizer)));
 }
 
 std::string AzureClient::describe(std::string_view name) const {
@@ -85,42 +94,29 @@ Status AzureClient::check_sas(std::string_view permissions, SasScope scope) cons
                       "{}: a blob SAS (sr={}) gives access to one blob only and cannot list; use a container SAS",
                       describe(), sas->resource);
   }
-  Status visible = auth::check_sas_token(*sas, permissions, settings_.clock());
+  Status visible = auth::check_sas_token(*sas, permissions, clock_->now());
   if (!visible.ok()) return visible.with_context(describe());
   return Status::OK();
 }
 
 Result<http::Response> AzureClient::send_once(AzureCall& call, const OpContext& ctx) {
-  http::CountingSink counting(call.sink);
-  const auto& sas = settings_.credentials.sas;
-  auto attempt = [&](uint32_t n) -> Result<http::Response> {
-    call.attempts = n;
-    http::Request request;
-    request.method = call.method;
-    request.url = sas ? auth::append_sas_token(call.url, *sas) : call.url;
-    request.headers = call.headers;
-    request.headers.set("x-ms-version", kAzureApiVersion);
-    request.body = call.body;
-    request.body_size = call.body_size;
-    if (signer_) CLOUDSYNC_RETURN_IF_ERROR(signer_->sign(request, settings_.clock()));
-    return settings_.transport->send(request, counting.as_sink(), ctx);
-  };
-  auto classify = [&](const Result<http::Response>& result) {
-    if (!result.ok() && counting.bytes() > 0) return http::Outcome::Fail;
-    if (result.ok() && (result->status < 200 || result->status > 299)) {
-      std::optional<std::string_view> code = result->headers.get("x-ms-error-code");
-      if (code && is_transient_azure_code(*code)) return http::Outcome::Retry;
-    }
-    return http::classify_default(result, call.idempotent);
-  };
-  Result<http::Response> result = http::send_with_retry(settings_.retry, ctx, attempt, classify, call.body, call.what);
-  call.sink_bytes = counting.bytes();
-  if (!result.ok()) return result.status().with_context(call.what);
-  if (result->status < 200 || result->status > 299) {
-    Status error = azure_error(*result, call.what, call.create_only);
-    // The retry loop names its attempts only for transport failures.
-    return call.attempts > 1 ? error.with_context(fmt::format("{} attempts, last", call.attempts)) : error;
-  }
+  call.headers.set("x-ms-version", kAzureApiVersion);
+  AzureAnswerReader reader(call.create_only);
+  http::SendInfo info;
+  Result<http::Response> result = http_.send(call, reader, ctx, &info);
+  call.attempts = info.attempts;
+  call.sink_bytes = info.sink_bytes;
+  return result;
+}
+
+Result<http::RangedAnswer> AzureClient::ranged_get(AzureCall& call, const http::RangeRequest& range,
+                                                   const OpContext& ctx) {
+  call.headers.set("x-ms-version", kAzureApiVersion);
+  AzureAnswerReader reader(call.create_only);
+  http::SendInfo info;
+  Result<http::RangedAnswer> result = http_.ranged_get(call, range, reader, ctx, &info);
+  call.attempts = info.attempts;
+  call.sink_bytes = info.sink_bytes;
   return result;
 }
 

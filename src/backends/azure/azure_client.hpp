@@ -1,10 +1,12 @@
-// One container's requests: URLs (path-style or virtual-host endpoints),
-// authorisation (SharedKey signing per attempt, or a user's SAS with its
-// visible limits checked before sending), the pinned x-ms-version, the shared
-// retry loop with Azure's transient error codes, and error answers turned into
-// Status through azure_errors. One transport (keep-alive) per client.
+// One container's requests through the shared http::Client: URLs (path-style
+// or virtual-host endpoints), the authorizer (SharedKey, dated by the client's
+// server-corrected clock, or a user's SAS with its visible limits checked
+// before sending), the pinned x-ms-version, and Azure's reading of answers
+// (its transient codes, a refusal of our clock, errors turned into Status
+// through azure_errors). One transport (keep-alive) per client.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -12,9 +14,8 @@
 #include <string_view>
 
 #include "auth/azure/credentials.hpp"
-#include "auth/azure/shared_key.hpp"
 #include "cloudsync/backend.hpp"
-#include "http/http.hpp"
+#include "http/client.hpp"
 
 namespace cloudsync::azure {
 
@@ -26,26 +27,14 @@ inline constexpr std::string_view kAzureApiVersion = "2021-08-06";
 /// the scope of a service SAS (sr).
 enum class SasScope { Container, Object };
 
-/// One logical request: the retry loop sends it as often as needed, signing
-/// every attempt afresh.
-struct AzureCall {
-  std::string method = "GET";
-  std::string url;  ///< encoded, without a SAS (added per attempt)
-  http::Headers headers;
-  ByteSource* body = nullptr;
-  std::optional<uint64_t> body_size;
-  /// 2xx bodies stream here. Once a byte has arrived, a failed attempt is not
-  /// repeated: the caller decides (a download resumes with a range).
-  ByteSink* sink = nullptr;
-  /// Transport failures (the request may have been applied) are retried only
-  /// for idempotent requests; throttling and 5xx answers always are.
-  bool idempotent = true;
+/// One logical request (see http::Call: streamed 2xx bodies are never sent
+/// again once a byte reached the sink; transport failures are retried only
+/// for idempotent requests), plus what Azure's answers depend on.
+struct AzureCall : http::Call {
   /// An If-None-Match: * write: "exists" answers become AlreadyExists.
   bool create_only = false;
   /// A write into the container, which may create it (create_container).
   bool creates_in_container = false;
-  /// Names the request in messages and logs: "PUT az://container/key".
-  std::string what;
 
   // Filled by send():
   uint32_t attempts = 0;    ///< attempts made by the last retry loop
@@ -60,7 +49,9 @@ class AzureClient {
     bool create_container = false;
     std::shared_ptr<http::Transport> transport;
     http::RetryPolicy retry;
-    std::function<TimePoint()> clock;  ///< for signing and SAS expiry checks
+    /// This machine's clock, for signing and SAS expiry checks (corrected by
+    /// the server's when it refuses our date).
+    std::function<TimePoint()> clock;
   };
   /// Validates the container name and the key. InvalidArgument otherwise.
   static Result<std::unique_ptr<AzureClient>> create(Settings settings);
@@ -84,15 +75,21 @@ class AzureClient {
   /// Sends `call` with retries. A 2xx answer is returned; any other answer
   /// becomes its mapped error Status (code, message, request id).
   Result<http::Response> send(AzureCall& call, const OpContext& ctx);
+  /// A checked ranged GET (see http::Client::ranged_get).
+  Result<http::RangedAnswer> ranged_get(AzureCall& call, const http::RangeRequest& range, const OpContext& ctx);
+
+  /// Server time minus ours, as learned from a refusal of our date.
+  std::chrono::nanoseconds clock_offset() const noexcept { return clock_->offset(); }
 
  private:
-  explicit AzureClient(Settings settings, std::optional<auth::AzureSharedKeySigner> signer)
-      : settings_(std::move(settings)), signer_(std::move(signer)) {}
+  AzureClient(Settings settings, std::shared_ptr<http::ServerClock> clock,
+              std::shared_ptr<http::Authorizer> authorizer);
   Result<http::Response> send_once(AzureCall& call, const OpContext& ctx);
   Status create_container(const OpContext& ctx);
 
   Settings settings_;
-  std::optional<auth::AzureSharedKeySigner> signer_;
+  std::shared_ptr<http::ServerClock> clock_;
+  http::Client http_;
 };
 
 }  // namespace cloudsync::azure

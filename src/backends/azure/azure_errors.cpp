@@ -6,6 +6,8 @@
 #include <pugixml.hpp>
 
 #include "backends/xml_depth.hpp"
+#include "core/error.hpp"
+#include "core/time.hpp"
 
 namespace cloudsync::azure {
 
@@ -152,6 +154,31 @@ Status azure_error(const http::Response& response, std::string_view what, bool c
   // HEAD answers have no body: the code is all the service said.
   const std::string& message = error.message.empty() ? error.code : error.message;
   return http::status_from_response(response, what, code, error.code, message, error.request_id);
+}
+
+bool AzureAnswerReader::is_transient(const http::Call& /*call*/, const http::Response& response) {
+  std::optional<std::string_view> code = response.headers.get("x-ms-error-code");
+  return code && is_transient_azure_code(*code);
+}
+
+// A wrong key earns the same refusal; the client blames our clock only when
+// the service's Date differs from it.
+std::optional<TimePoint> AzureAnswerReader::server_time(const http::Call& /*call*/, const http::Response& response) {
+  if (response.status != 403 || response.headers.get("x-ms-error-code") != "AuthenticationFailed") return std::nullopt;
+  std::optional<std::string_view> date = response.headers.get("Date");
+  if (!date) return std::nullopt;
+  Result<TimePoint> parsed = parse_http_date(*date);
+  return parsed.ok() ? std::optional<TimePoint>(*parsed) : std::nullopt;
+}
+
+Status AzureAnswerReader::error(const http::Call& call, const http::Response& response, const http::SendInfo& info) {
+  Status error = azure_error(response, call.what, create_only_);
+  // The retry loop names its attempts only for transport failures.
+  return info.attempts > 1 ? error.with_context(fmt::format("{} attempts, last", info.attempts)) : error;
+}
+
+Status AzureAnswerReader::transport_error(const http::Call& call, Status status, const http::SendInfo& /*info*/) {
+  return status.with_context(call.what);
 }
 
 }  // namespace cloudsync::azure

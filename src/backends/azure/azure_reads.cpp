@@ -6,7 +6,6 @@
 #include "backends/azure/azure_xml.hpp"
 #include "core/error.hpp"
 #include "core/url.hpp"
-#include "http/content_range.hpp"
 
 namespace cloudsync::azure {
 
@@ -53,55 +52,34 @@ Result<ObjectMeta> get_blob(AzureClient& client, const std::string& key, const G
   call.method = "GET";
   call.url = client.blob_url(key);
   call.what = "GET " + client.describe(key);
-  std::optional<uint64_t> offset;  // set when a range is sent
+  http::RangeRequest range;
+  range.header = "x-ms-range";
   if (options.range) {
-    const ByteRange& range = *options.range;
-    if (range.length && *range.length == 0) return empty_range(client, key, options, ctx);
-    if (range.offset > 0 || range.length) {
-      offset = range.offset;
-      call.headers.set("x-ms-range", range.length
-                                         ? fmt::format("bytes={}-{}", range.offset, range.offset + *range.length - 1)
-                                         : fmt::format("bytes={}-", range.offset));
-    }
+    if (options.range->length && *options.range->length == 0) return empty_range(client, key, options, ctx);
+    range.offset = options.range->offset;
+    range.length = options.range->length;
   }
-  if (!options.if_match.empty()) call.headers.set("If-Match", quoted_etag(options.if_match));
+  if (!options.if_match.empty()) {
+    range.if_match = quoted_etag(options.if_match);
+    call.headers.set("If-Match", range.if_match);
+  }
   call.sink = &sink;
-  Result<http::Response> response = client.send(call, ctx);
-  if (!response.ok()) {
+  Result<http::RangedAnswer> answer = client.ranged_get(call, range, ctx);
+  if (!answer.ok()) {
     // 416: the range starts at the end (a resumption after the last byte
     // arrived) or beyond it.
-    if (offset && response.status().provider_code() == "InvalidRange" && call.sink_bytes == 0) {
+    bool ranged = range.offset > 0 || range.length;
+    if (ranged && answer.status().provider_code() == "InvalidRange" && call.sink_bytes == 0) {
       return empty_range(client, key, options, ctx);
     }
-    return response.status();
+    return answer.status();
   }
-  ObjectMeta meta = meta_from_headers(key, response->headers);
-  std::optional<std::string_view> content_length = response->headers.get("Content-Length");
-  uint64_t expected = content_length ? meta.size : call.sink_bytes;
-  if (offset) {
-    std::optional<std::string_view> content_range = response->headers.get("Content-Range");
-    std::optional<http::ContentRange> range = http::parse_content_range(content_range.value_or(""));
-    // Azurite answers a range starting at the end with 206 and the empty range
-    // "bytes N-(N-1)/N" (the service: 416 InvalidRange, handled above).
-    if (!range && *offset > 0 && call.sink_bytes == 0 &&
-        content_range == fmt::format("bytes {}-{}/{}", *offset, *offset - 1, *offset)) {
-      range = http::ContentRange{*offset, *offset - 1, *offset};
-    }
-    if (response->status != 206 || !range || range->first != *offset) {
-      // The sink received something other than the requested bytes.
-      return make_error(ErrorCode::Internal, "{}: the answer (HTTP {}, Content-Range '{}') is not the range from byte {}",
-                        call.what, response->status, content_range.value_or(""), *offset);
-    }
-    meta.size = range->total;
+  ObjectMeta meta = meta_from_headers(key, answer->response.headers);
+  meta.size = answer->total.value_or(answer->delivered);  // the whole blob's, not the range's
+  if (answer->partial) {
     // Only x-ms-blob-content-md5 describes the whole blob on a range answer.
-    std::optional<std::string_view> blob_md5 = response->headers.get("x-ms-blob-content-md5");
+    std::optional<std::string_view> blob_md5 = answer->response.headers.get("x-ms-blob-content-md5");
     meta.hashes.md5 = blob_md5 ? md5_hex_from_base64(*blob_md5) : std::string();
-  } else if (!content_length) {
-    meta.size = call.sink_bytes;
-  }
-  if (call.sink_bytes != expected) {
-    return make_error(ErrorCode::Network, "{}: the body was cut short ({} of {} bytes)", call.what, call.sink_bytes,
-                      expected);
   }
   return meta;
 }

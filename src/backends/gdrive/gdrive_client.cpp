@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "auth/google/bearer_authorizer.hpp"
 #include "backends/gdrive/gdrive_multipart_body.hpp"
 #include "core/error.hpp"
 #include "core/json.hpp"
@@ -45,15 +46,14 @@ std::string build_url(const std::string& base, const QueryParams& params) {
 
 std::string fields_param() { return std::string(kFileFields); }
 
-bool accepted(int status, const std::vector<int>& accept) {
-  if (status >= 200 && status <= 299) return true;
-  return std::find(accept.begin(), accept.end(), status) != accept.end();
-}
-
 }  // namespace
 
 DriveClient::DriveClient(DriveClientConfig config)
-    : config_(std::move(config)), pacer_(config_.pacer_min_sleep, config_.pacer_burst) {
+    : config_(std::move(config)),
+      pacer_(config_.pacer_min_sleep, config_.pacer_burst),
+      http_(http::Client::Settings{config_.transport, config_.retry,
+                                   std::make_shared<auth::BearerAuthorizer>(config_.tokens), nullptr,
+                                   [this](const OpContext& ctx) { return pacer_.acquire(ctx); }}) {
   while (!config_.endpoint.empty() && config_.endpoint.back() == '/') config_.endpoint.pop_back();
   if (auto url = http::parse_url(config_.endpoint); url.ok()) endpoint_host_ = url->authority();
 }
@@ -73,56 +73,21 @@ bool DriveClient::same_host(const std::string& url) const {
   return parsed.ok() && !endpoint_host_.empty() && parsed->authority() == endpoint_host_;
 }
 
-Result<http::Response> DriveClient::perform(const Exchange& ex, const OpContext& ctx) {
-  auto run = [&](const auth::AccessToken& token) -> Result<http::Response> {
-    const std::string authorization = ex.authorize ? auth::bearer_authorization(token) : std::string();
-    return http::send_with_retry(
-        config_.retry, ctx,
-        [&](uint32_t n) -> Result<http::Response> {
-          CLOUDSYNC_RETURN_IF_ERROR(pacer_.acquire(ctx));
-          return ex.attempt(authorization, n);
-        },
-        [&](const Result<http::Response>& r) {
-          bool delivered = ex.delivered && ex.delivered();
-          http::Outcome outcome = classify_drive_answer(r, ex.idempotent && !delivered, ex.kind, config_.errors);
-          if (delivered && outcome == http::Outcome::Retry) outcome = http::Outcome::Fail;
-          if (r.ok() && outcome == http::Outcome::Retry && (r->status == 429 || r->status == 403)) {
-            pacer_.on_throttled();
-          }
-          return outcome;
-        },
-        ex.body, ex.what);
-  };
-  return auth::send_authorized(*config_.tokens, ctx, run);
+Result<http::Response> DriveClient::send(const Call& call, const OpContext& ctx) {
+  DriveAnswerReader reader(call.kind, config_.errors, pacer_);
+  if (!call.json_body) return http_.send(call, reader, ctx);
+  http::Call with_json = call;
+  MemorySource json_source(*call.json_body);
+  with_json.body = &json_source;
+  with_json.body_size = call.json_body->size();
+  with_json.headers.set("Content-Type", "application/json; charset=UTF-8");
+  return http_.send(with_json, reader, ctx);
 }
 
-Result<http::Response> DriveClient::send(const Call& call, const OpContext& ctx) {
-  MemorySource json_source(call.json_body ? std::string_view(*call.json_body) : std::string_view());
-  ByteSource* body = call.body != nullptr ? call.body : (call.json_body ? &json_source : nullptr);
-  uint64_t body_size = call.body != nullptr ? call.body_size : (call.json_body ? call.json_body->size() : 0);
-  http::CountingSink counting(call.sink);
-
-  Exchange ex;
-  ex.what = call.what;
-  ex.kind = call.kind;
-  ex.idempotent = call.idempotent;
-  ex.authorize = call.authorize;
-  ex.body = body;
-  ex.delivered = [&] { return counting.bytes() > 0; };
-  ex.attempt = [&](const std::string& authorization, uint32_t) -> Result<http::Response> {
-    http::Request request;
-    request.method = call.method;
-    request.url = call.url;
-    request.headers = call.headers;
-    if (!authorization.empty()) request.headers.set("Authorization", authorization);
-    if (call.json_body) request.headers.set("Content-Type", "application/json; charset=UTF-8");
-    request.body = body;
-    if (body != nullptr) request.body_size = body_size;
-    return config_.transport->send(request, counting.as_sink(), ctx);
-  };
-  CLOUDSYNC_ASSIGN_OR_RETURN(http::Response response, perform(ex, ctx));
-  if (accepted(response.status, call.accept)) return response;
-  return drive_error_status(response, call.what, call.kind, config_.errors);
+Result<http::RangedAnswer> DriveClient::ranged_get(const Call& call, const http::RangeRequest& range,
+                                                   const OpContext& ctx) {
+  DriveAnswerReader reader(call.kind, config_.errors, pacer_);
+  return http_.ranged_get(call, range, reader, ctx);
 }
 
 Result<DriveFile> DriveClient::get_file(const std::string& id, const OpContext& ctx) {
@@ -208,7 +173,7 @@ Result<DriveFile> DriveClient::upload_multipart(const UploadTarget& target, Byte
                         {{"uploadType", "multipart"}, {"fields", fields_param()}});
   call.headers.set("Content-Type", body.content_type());
   call.body = &body;
-  call.body_size = *body.size();
+  call.body_size = body.size();
   // Replacing a file's content twice is harmless; creating it twice is a twin.
   call.idempotent = !target.file_id.empty();
   call.kind = CallKind::Upload;
@@ -238,21 +203,16 @@ Result<std::string> DriveClient::start_resumable(const UploadTarget& target, std
   return std::string(*location);
 }
 
-Result<http::Response> DriveClient::download(const std::string& id, uint64_t offset, std::optional<uint64_t> length,
-                                             ByteSink& sink, const std::string& what, const OpContext& ctx) {
+Result<http::RangedAnswer> DriveClient::download(const std::string& id, const http::RangeRequest& range,
+                                                 ByteSink& sink, const std::string& what, const OpContext& ctx) {
   QueryParams params{{"alt", "media"}};
   if (config_.acknowledge_abuse) params.emplace_back("acknowledgeAbuse", "true");
   Call call;
   call.url = files_url("/" + percent_encode(id), std::move(params));
-  if (offset > 0 || length) {
-    std::string range = fmt::format("bytes={}-", offset);
-    if (length) range += std::to_string(offset + *length - 1);
-    call.headers.set("Range", range);
-  }
   call.sink = &sink;
   call.kind = CallKind::Download;
   call.what = what;
-  return send(call, ctx);
+  return ranged_get(call, range, ctx);
 }
 
 Result<std::string> DriveClient::export_file(const std::string& id, const std::string& mime, size_t cap,

@@ -1,6 +1,7 @@
-// The Drive v3 REST calls this backend makes, each authorised (one token
-// refresh on a 401), paced, retried by the shared loop and mapped to a Status
-// in gdrive_errors. Nothing here knows about paths: that is the backend's job.
+// The Drive v3 REST calls this backend makes, sent through the shared
+// http::Client: authorised by a bearer token (one refresh on a 401), paced,
+// retried with Drive's rules and mapped to a Status in gdrive_errors. Nothing
+// here knows about paths: that is the backend's job.
 #pragma once
 
 #include <chrono>
@@ -17,7 +18,7 @@
 #include "backends/gdrive/gdrive_errors.hpp"
 #include "backends/gdrive/gdrive_file.hpp"
 #include "backends/gdrive/gdrive_pacer.hpp"
-#include "http/http.hpp"
+#include "http/client.hpp"
 
 namespace cloudsync::gdrive {
 
@@ -54,46 +55,22 @@ class DriveClient {
   explicit DriveClient(DriveClientConfig config);
 
   const DriveClientConfig& config() const { return config_; }
-  http::Transport& transport() { return *config_.transport; }
 
   /// <endpoint>/drive/v3/files<suffix>?<params>&supportsAllDrives=true
   std::string files_url(std::string_view suffix, QueryParams params) const;
   /// <endpoint>/upload/drive/v3/files<suffix>?<params>&supportsAllDrives=true
   std::string upload_url(std::string_view suffix, QueryParams params) const;
 
-  /// One exchange: `attempt` sends one request (with the Authorization header
-  /// value it is given, empty when `authorize` is false) through transport().
-  struct Exchange {
-    std::string what;  ///< names the call in messages and retry logs (no URLs with secrets)
+  /// A request, sent through the shared http::Client (bearer token, one
+  /// refresh on a 401, pacing, Drive's retry rules). 2xx answers (and
+  /// statuses in `accept`) are returned; others become an error Status.
+  struct Call : http::Call {
+    std::optional<std::string> json_body;  ///< sent as application/json (in place of `body`)
     CallKind kind = CallKind::Metadata;
-    bool idempotent = true;
-    bool authorize = true;
-    ByteSource* body = nullptr;  ///< rewound before each retry
-    /// True once response bytes reached the caller's sink: the call is not
-    /// repeated after that (the caller resumes with a range instead).
-    std::function<bool()> delivered;
-    std::function<Result<http::Response>(const std::string& authorization, uint32_t attempt)> attempt;
-  };
-  /// Runs an exchange; the raw answer (any status) or a transport/auth error.
-  Result<http::Response> perform(const Exchange& exchange, const OpContext& ctx);
-
-  /// A plain request. 2xx answers (and statuses in `accept`) are returned;
-  /// others become an error Status.
-  struct Call {
-    std::string method = "GET";
-    std::string url;
-    http::Headers headers;
-    std::optional<std::string> json_body;  ///< sent as application/json
-    ByteSource* body = nullptr;            ///< or a streamed body of body_size bytes
-    uint64_t body_size = 0;
-    ByteSink* sink = nullptr;  ///< 2xx bodies go here (else to Response::body)
-    bool idempotent = true;
-    bool authorize = true;
-    CallKind kind = CallKind::Metadata;
-    std::vector<int> accept;
-    std::string what;
   };
   Result<http::Response> send(const Call& call, const OpContext& ctx);
+  /// A checked ranged GET (see http::Client::ranged_get).
+  Result<http::RangedAnswer> ranged_get(const Call& call, const http::RangeRequest& range, const OpContext& ctx);
 
   // files.get / list / create / update / delete
   Result<DriveFile> get_file(const std::string& id, const OpContext& ctx);
@@ -114,9 +91,9 @@ class DriveClient {
   Result<std::string> start_resumable(const UploadTarget& target, std::optional<uint64_t> total,
                                       const std::string& what, const OpContext& ctx);
 
-  /// alt=media, optionally a byte range [offset, offset + length).
-  Result<http::Response> download(const std::string& id, uint64_t offset, std::optional<uint64_t> length,
-                                  ByteSink& sink, const std::string& what, const OpContext& ctx);
+  /// alt=media of `range` (checked: Content-Range, length), into `sink`.
+  Result<http::RangedAnswer> download(const std::string& id, const http::RangeRequest& range, ByteSink& sink,
+                                      const std::string& what, const OpContext& ctx);
   /// files.export into memory, at most `cap` bytes.
   Result<std::string> export_file(const std::string& id, const std::string& mime, size_t cap, const std::string& what,
                                   const OpContext& ctx);
@@ -134,6 +111,7 @@ class DriveClient {
   DriveClientConfig config_;
   Pacer pacer_;
   std::string endpoint_host_;
+  http::Client http_;
 };
 
 }  // namespace cloudsync::gdrive

@@ -143,4 +143,20 @@ Status drive_error_status(const http::Response& response, std::string_view what,
   return http::status_from_response(response, what, code, e.reason, detail, {});
 }
 
+http::Outcome DriveAnswerReader::classify(const http::Call& call, const Result<http::Response>& result) {
+  if (result.ok() && std::find(call.accept.begin(), call.accept.end(), result->status) != call.accept.end()) {
+    return http::Outcome::Success;
+  }
+  http::Outcome outcome = classify_drive_answer(result, call.idempotent, kind_, policy_);
+  if (result.ok() && outcome == http::Outcome::Retry && (result->status == 429 || result->status == 403)) {
+    pacer_.on_throttled();
+  }
+  return outcome;
+}
+
+Status DriveAnswerReader::error(const http::Call& call, const http::Response& response,
+                                const http::SendInfo& /*info*/) {
+  return drive_error_status(response, call.what, kind_, policy_);
+}
+
 }  // namespace cloudsync::gdrive

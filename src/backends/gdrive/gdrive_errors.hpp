@@ -10,7 +10,8 @@
 #include <string_view>
 
 #include "cloudsync/status.hpp"
-#include "http/http.hpp"
+#include "backends/gdrive/gdrive_pacer.hpp"
+#include "http/client.hpp"
 
 namespace cloudsync::gdrive {
 
@@ -49,5 +50,23 @@ http::Outcome classify_drive_answer(const Result<http::Response>& result, bool i
 /// the HTTP status and reason attached as provider details.
 Status drive_error_status(const http::Response& response, std::string_view what, CallKind kind,
                           const DriveErrorPolicy& policy);
+
+/// Drive's reading of answers for the shared http::Client: statuses in
+/// Call::accept are answers; otherwise classify_drive_answer() decides (a
+/// rate limit is retried and slows the pacer down) and drive_error_status()
+/// makes the error. One per call.
+class DriveAnswerReader final : public http::AnswerReader {
+ public:
+  DriveAnswerReader(CallKind kind, const DriveErrorPolicy& policy, Pacer& pacer)
+      : kind_(kind), policy_(policy), pacer_(pacer) {}
+
+  http::Outcome classify(const http::Call& call, const Result<http::Response>& result) override;
+  Status error(const http::Call& call, const http::Response& response, const http::SendInfo& info) override;
+
+ private:
+  CallKind kind_;
+  const DriveErrorPolicy& policy_;
+  Pacer& pacer_;
+};
 
 }  // namespace cloudsync::gdrive

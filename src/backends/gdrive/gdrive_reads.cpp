@@ -34,17 +34,13 @@ Result<ObjectMeta> DriveBackend::get(const Path& path, const GetOptions& options
   uint64_t length = meta.size - offset;
   if (options.range && options.range->length) length = std::min(length, *options.range->length);
   if (length == 0) return meta;  // nothing to fetch (Drive answers 416 to an empty range)
-  bool ranged = offset > 0 || length < meta.size;
+  http::RangeRequest range;
+  range.offset = offset;
+  if (offset > 0 || length < meta.size) range.length = length;
   std::string what = fmt::format("download of '{}'", path.str());
-  CLOUDSYNC_ASSIGN_OR_RETURN(
-      http::Response response,
-      client_->download(entry.file.id, offset, ranged ? std::optional<uint64_t>(length) : std::nullopt, sink, what,
-                        ctx));
-  if (ranged && response.status != 206) {
-    return make_error(ErrorCode::Internal, "{}: Drive answered HTTP {} to a range request", what, response.status);
-  }
-  if (response.sink_bytes != length) {
-    return make_error(ErrorCode::Network, "{}: {} of {} bytes arrived", what, response.sink_bytes, length);
+  CLOUDSYNC_ASSIGN_OR_RETURN(http::RangedAnswer answer, client_->download(entry.file.id, range, sink, what, ctx));
+  if (answer.delivered != length) {
+    return make_error(ErrorCode::Network, "{}: {} of {} bytes arrived", what, answer.delivered, length);
   }
   return meta;
 }

@@ -83,22 +83,29 @@ Result<std::optional<DriveFile>> ResumableWriter::flush(bool final, const OpCont
       CLOUDSYNC_ASSIGN_OR_RETURN(session_, client_.start_resumable(target_, total_, what_, ctx));
     }
     const uint64_t before = confirmed_;
-    DriveClient::Exchange ex;
-    ex.what = what_;
-    ex.kind = CallKind::UploadChunk;
-    ex.idempotent = true;  // after a failure the offset is asked for first
-    ex.authorize = client_.same_host(session_);
-    ex.attempt = [&](const std::string& authorization, uint32_t) -> Result<http::Response> {
+    DriveClient::Call call;
+    call.method = "PUT";
+    call.url = session_;
+    call.what = what_;
+    call.kind = CallKind::UploadChunk;
+    call.idempotent = true;  // after a failure the offset is asked for first
+    call.authorize = client_.same_host(session_);
+    call.accept = {308};
+    // One attempt may be two requests: where the session stands, then the chunk.
+    call.exchange = [&](const http::Request& authorized, ByteSink*,
+                        const OpContext& attempt_ctx) -> Result<http::Response> {
+      http::Transport& transport = *client_.config().transport;
+      std::optional<std::string_view> authorization = authorized.headers.get("Authorization");
       MemorySource empty("");
       if (need_sync_) {
         http::Request query;
         query.method = "PUT";
         query.url = session_;
-        if (!authorization.empty()) query.headers.set("Authorization", authorization);
+        if (authorization) query.headers.set("Authorization", *authorization);
         query.headers.set("Content-Range", "bytes */" + range_total(final));
         query.body = &empty;
         query.body_size = 0;
-        Result<http::Response> r = client_.transport().send(query, nullptr, ctx);
+        Result<http::Response> r = transport.send(query, nullptr, attempt_ctx);
         if (!r.ok() || r->status != 308) return r;  // completed, expired, or another failure
         CLOUDSYNC_RETURN_IF_ERROR(accept_range(*r));
         need_sync_ = false;
@@ -110,18 +117,23 @@ Result<std::optional<DriveFile>> ResumableWriter::flush(bool final, const OpCont
       http::Request put;
       put.method = "PUT";
       put.url = session_;
-      if (!authorization.empty()) put.headers.set("Authorization", authorization);
+      if (authorization) put.headers.set("Authorization", *authorization);
       put.headers.set("Content-Range",
                       n == 0 ? "bytes */" + range_total(final)
                              : fmt::format("bytes {}-{}/{}", confirmed_, confirmed_ + n - 1, range_total(final)));
       put.body = &chunk;
       put.body_size = n;
-      Result<http::Response> r = client_.transport().send(put, nullptr, ctx);
+      Result<http::Response> r = transport.send(put, nullptr, attempt_ctx);
       // The chunk may have arrived in part: ask before sending again.
       if (!r.ok() || r->status >= 500) need_sync_ = true;
       return r;
     };
-    CLOUDSYNC_ASSIGN_OR_RETURN(http::Response response, client_.perform(ex, ctx));
+    Result<http::Response> answer = client_.send(call, ctx);
+    if (!answer.ok()) {
+      session_expired_ = answer.status().http_status() == 404;
+      return answer.status();
+    }
+    const http::Response& response = *answer;
     if (response.status == 308) {
       CLOUDSYNC_RETURN_IF_ERROR(accept_range(response));
       stalled = confirmed_ == before ? stalled + 1 : 0;
@@ -138,8 +150,7 @@ Result<std::optional<DriveFile>> ResumableWriter::flush(bool final, const OpCont
       carry_.clear();
       return std::optional<DriveFile>(std::move(file));
     }
-    session_expired_ = response.status == 404;
-    return drive_error_status(response, what_, CallKind::UploadChunk, client_.config().errors);
+    return make_error(ErrorCode::Internal, "{}: Drive answered HTTP {} to a chunk", what_, response.status);
   }
 }
 

@@ -10,7 +10,6 @@
 #include "core/hash.hpp"
 #include "core/log.hpp"
 #include "core/time.hpp"
-#include "http/content_range.hpp"
 
 namespace cloudsync::s3 {
 
@@ -158,14 +157,17 @@ Result<ObjectMeta> S3Backend::get(const Path& path, const GetOptions& options, B
   request.what = "GET " + client_->describe(key);
   request.sink = &sink;
   request.context = ErrorContext::ReadIfMatch;
+  http::RangeRequest range;
   if (options.range) {
-    const ByteRange& r = *options.range;
-    request.headers.set("Range", r.length ? fmt::format("bytes={}-{}", r.offset, r.offset + *r.length - 1)
-                                          : fmt::format("bytes={}-", r.offset));
+    range.offset = options.range->offset;
+    range.length = options.range->length;
   }
-  if (!options.if_match.empty()) request.headers.set("If-Match", "\"" + options.if_match + "\"");
+  if (!options.if_match.empty()) {
+    range.if_match = "\"" + options.if_match + "\"";
+    request.headers.set("If-Match", range.if_match);
+  }
 
-  Result<http::Response> answer = client_->send(request, ctx);
+  Result<http::RangedAnswer> answer = client_->ranged_get(request, range, ctx);
   if (!answer.ok()) {
     // A range starting exactly at the end (resuming a download that had
     // everything) is "not satisfiable" to S3, but simply empty to us.
@@ -178,35 +180,8 @@ Result<ObjectMeta> S3Backend::get(const Path& path, const GetOptions& options, B
     }
     return answer.status();
   }
-  const http::Response& response = *answer;
-  CLOUDSYNC_ASSIGN_OR_RETURN(ObjectMeta meta, meta_from_response(response, key));
-  // The body must be what Content-Length promised; a short one is a dropped
-  // connection the transfer layer resumes from. (Without Content-Length the
-  // transport saw the end of a chunked body.)
-  if (!response.headers.get("Content-Length")) meta.size = response.sink_bytes;
-  if (response.sink_bytes != meta.size) {
-    return make_error(ErrorCode::Network, "{}: the body ended after {} of {} bytes", request.what, response.sink_bytes,
-                      meta.size);
-  }
-  if (response.status == 206) {
-    auto range = http::parse_content_range(response.headers.get("Content-Range").value_or(""));
-    uint64_t offset = options.range ? options.range->offset : 0;
-    uint64_t end = 0;  // one past the last byte asked for
-    if (range) {
-      end = options.range && options.range->length ? std::min(offset + *options.range->length, range->total)
-                                                   : range->total;
-    }
-    if (!range || range->first != offset || range->last + 1 != end ||
-        range->last - range->first + 1 != response.sink_bytes) {
-      return make_error(ErrorCode::Integrity, "{}: the server sent another range ('{}') than the one asked for",
-                        request.what, response.headers.get("Content-Range").value_or(""));
-    }
-    meta.size = range->total;  // the whole object's size, not the range's
-  } else if (options.range &&
-             (options.range->offset > 0 || (options.range->length && *options.range->length < meta.size))) {
-    return make_error(ErrorCode::Integrity, "{}: the server ignored the Range header and sent the whole object",
-                      request.what);
-  }
+  CLOUDSYNC_ASSIGN_OR_RETURN(ObjectMeta meta, meta_from_response(answer->response, key));
+  meta.size = answer->total.value_or(answer->delivered);  // the whole object's, not the range's
   CLOUDSYNC_RETURN_IF_ERROR(check_etag(meta));
   return meta;
 }

@@ -1,13 +1,12 @@
-// Sends S3 requests: builds the URL (path or virtual-host style), signs every
-// attempt afresh (SigV4, with the clock corrected by the server's when it
-// complained about skew), runs the shared retry loop with S3's own reading of
-// answers (an <Error> inside a 200, a retryable S3 code behind a 4xx, a
-// region redirect, a skewed clock), and turns failures into Statuses through
-// s3_errors. One client, and one transport (so one keep-alive pool), per
-// backend object; it is shared with the backend's multipart uploads.
+// Sends S3 requests through the shared http::Client: builds the URL (path or
+// virtual-host style) for the region the bucket is in now, hands each attempt
+// to that region's SigV4 authorizer (dated by the client's server-corrected
+// clock), and reads S3's answers (an <Error> inside a 200, a retryable S3 code
+// behind a 4xx, a region redirect, RequestTimeTooSkewed) through s3_errors.
+// One client, and one transport (so one keep-alive pool), per backend object;
+// it is shared with the backend's multipart uploads.
 #pragma once
 
-#include <atomic>
 #include <chrono>
 #include <memory>
 #include <mutex>
@@ -18,7 +17,7 @@
 #include "auth/aws/sigv4.hpp"
 #include "backends/s3/s3_config.hpp"
 #include "backends/s3/s3_errors.hpp"
-#include "http/http.hpp"
+#include "http/client.hpp"
 
 namespace cloudsync::s3 {
 
@@ -44,14 +43,8 @@ struct S3Request {
   std::string what;
 };
 
-/// How a request went, beyond its answer.
-struct SendInfo {
-  uint32_t attempts = 0;
-  /// An attempt failed after the request may have reached the server (a
-  /// dropped connection) and was sent again: a later "precondition failed"
-  /// may be our own earlier write.
-  bool ambiguous = false;
-};
+/// How a request went (attempts, whether a write may have been applied twice).
+using http::SendInfo;
 
 class S3Client {
  public:
@@ -62,6 +55,9 @@ class S3Client {
   /// Sends `request` with retries. OK only for a 2xx answer (without an
   /// <Error> body); every other outcome is an error Status (S3 details attached).
   Result<http::Response> send(const S3Request& request, const OpContext& ctx, SendInfo* info = nullptr);
+  /// A checked ranged GET of `request` (see http::Client::ranged_get).
+  Result<http::RangedAnswer> ranged_get(const S3Request& request, const http::RangeRequest& range,
+                                        const OpContext& ctx);
 
   const S3Config& config() const noexcept { return config_; }
   /// The region requests are signed for now (it moves after a region redirect).
@@ -69,27 +65,33 @@ class S3Client {
   /// The endpoint requests go to now.
   std::string endpoint() const;
   /// Server clock minus ours, learned from a RequestTimeTooSkewed answer.
-  std::chrono::nanoseconds clock_offset() const noexcept { return std::chrono::nanoseconds(skew_ns_.load()); }
+  std::chrono::nanoseconds clock_offset() const noexcept { return clock_->offset(); }
   /// "s3://bucket/key", for messages.
   std::string describe(std::string_view key) const;
 
  private:
+  /// Moves to `region` (and its endpoint, if ours was derived from the
+  /// region), after an answer said the bucket is there. False if already there.
+  bool switch_region(const std::string& region);
+
   struct Route {
     std::string region;
     http::Url endpoint;
-    std::shared_ptr<const auth::SigV4Signer> signer;  ///< null when anonymous
+    std::shared_ptr<http::Authorizer> authorizer;  ///< null when anonymous
   };
   Route route() const;
-  /// Moves to `region` (and its endpoint, if ours was derived from the
-  /// region). False if already there.
-  bool switch_region(const std::string& region);
-  Result<http::Request> build(const S3Request& request, const Route& route) const;
+  std::shared_ptr<http::Authorizer> make_authorizer(const std::string& region) const;
+  /// The URL of `request` on `route`.
+  std::string url_for(const S3Request& request, const Route& route) const;
+  /// Runs `send(call, reader)` with the http::Call and S3 reader of `request`.
+  template <typename Send>
+  auto exchange(const S3Request& request, Send&& send);
 
   S3Config config_;
-  std::shared_ptr<http::Transport> transport_;
+  std::shared_ptr<http::ServerClock> clock_;
+  http::Client http_;
   mutable std::mutex mutex_;
   Route route_;
-  std::atomic<int64_t> skew_ns_{0};
 };
 
 }  // namespace cloudsync::s3

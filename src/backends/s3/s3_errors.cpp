@@ -165,4 +165,30 @@ Status s3_error_status(const http::Response& response, std::string_view what, Er
   return http::status_from_response(response, what, mapped, code, message, request_id);
 }
 
+bool S3AnswerReader::is_transient(const http::Call& /*call*/, const http::Response& response) {
+  std::optional<ErrorDocument> doc = parse_error_document(response.body);
+  return doc && s3_code_is_transient(doc->code);
+}
+
+bool S3AnswerReader::failed_despite_status(const http::Call& /*call*/, const http::Response& response) {
+  return error_in_200_ && parse_error_document(response.body).has_value();
+}
+
+bool S3AnswerReader::redirected(const http::Call& /*call*/, const http::Response& response) {
+  std::optional<ErrorDocument> doc = parse_error_document(response.body);
+  std::optional<std::string> region = region_hint(response, doc ? &*doc : nullptr);
+  if (!region || *region == hints_.region) return false;
+  move_to_region_(*region);  // a no-op when another request got there first
+  return true;
+}
+
+std::optional<TimePoint> S3AnswerReader::server_time(const http::Call& /*call*/, const http::Response& response) {
+  std::optional<ErrorDocument> doc = parse_error_document(response.body);
+  return skewed_server_time(response, doc ? &*doc : nullptr);
+}
+
+Status S3AnswerReader::error(const http::Call& call, const http::Response& response, const http::SendInfo& /*info*/) {
+  return s3_error_status(response, call.what, context_, hints_);
+}
+
 }  // namespace cloudsync::s3

@@ -5,12 +5,13 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include "backends/s3/s3_xml.hpp"
-#include "http/http.hpp"
+#include "http/client.hpp"
 
 namespace cloudsync::s3 {
 
@@ -55,5 +56,30 @@ struct ErrorHints {
 /// request id attached.
 Status s3_error_status(const http::Response& response, std::string_view what, ErrorContext context,
                        const ErrorHints& hints);
+
+/// S3's reading of answers for the shared http::Client: the <Error> document
+/// and its transient codes, an <Error> inside a 200 (for the requests that can
+/// get one), a region redirect (handed to `move_to_region`, which moves the
+/// client's route; false when already there) and RequestTimeTooSkewed (the
+/// server's time). Failed answers become s3_error_status(). One per call.
+class S3AnswerReader final : public http::AnswerReader {
+ public:
+  /// `hints.region` must stay the region the current attempt was signed for.
+  S3AnswerReader(ErrorContext context, bool error_in_200, const ErrorHints& hints,
+                 std::function<void(const std::string& region)> move_to_region)
+      : context_(context), error_in_200_(error_in_200), hints_(hints), move_to_region_(std::move(move_to_region)) {}
+
+  bool is_transient(const http::Call& call, const http::Response& response) override;
+  bool failed_despite_status(const http::Call& call, const http::Response& response) override;
+  bool redirected(const http::Call& call, const http::Response& response) override;
+  std::optional<TimePoint> server_time(const http::Call& call, const http::Response& response) override;
+  Status error(const http::Call& call, const http::Response& response, const http::SendInfo& info) override;
+
+ private:
+  ErrorContext context_;
+  bool error_in_200_;
+  const ErrorHints& hints_;
+  std::function<void(const std::string& region)> move_to_region_;
+};
 
 }  // namespace cloudsync::s3

@@ -172,12 +172,4 @@ std::function<TimePoint()> ManualClock::function() const {
   return [nanos = nanos_] { return from_unix_nanos(nanos->load()); };
 }
 
-Result<http::Response> get_with_token(http::Transport& transport, const std::string& url,
-                                      const auth::AccessToken& token) {
-  http::Request request;
-  request.url = url;
-  request.headers.set("Authorization", auth::bearer_authorization(token));
-  return transport.send(request, nullptr, {});
-}
-
 }  // namespace cloudsync::test

@@ -83,9 +83,4 @@ class ManualClock {
   std::shared_ptr<std::atomic<int64_t>> nanos_;
 };
 
-
-/// A GET of `url` with "Authorization: Bearer <token>".
-Result<http::Response> get_with_token(http::Transport& transport, const std::string& url,
-                                      const auth::AccessToken& token);
-
 }  // namespace cloudsync::test

@@ -5,6 +5,8 @@
 #include "auth/google/google_auth_fixture.hpp"
 #include "auth/google/oauth2.hpp"
 #include "core/error.hpp"
+#include "core/hash.hpp"
+#include "core/json.hpp"
 #include "core/time.hpp"
 
 namespace cloudsync::auth {
@@ -159,6 +161,104 @@ TEST_CASE("token endpoint: settings refused up front") {
                ErrorCode::InvalidArgument);
   REQUIRE_CODE(make_refresh_token_source({"id", "secret", ""}, {}), ErrorCode::Unauthenticated);
   REQUIRE_CODE(make_refresh_token_source({"", "secret", "refresh-token-value"}, {}), ErrorCode::InvalidArgument);
+}
+
+namespace {
+
+/// The iat claim of the assertion in a token request's form body.
+TimePoint assertion_iat(const std::string& form) {
+  size_t start = form.find("assertion=");
+  REQUIRE(start != std::string::npos);
+  std::string assertion = form.substr(start + 10, form.find('&', start) - start - 10);
+  size_t dot = assertion.find('.');
+  std::string claims = assertion.substr(dot + 1, assertion.find('.', dot + 1) - dot - 1);
+  for (char& c : claims) c = c == '-' ? '+' : c == '_' ? '/' : c;
+  while (claims.size() % 4 != 0) claims += '=';
+  Result<std::string> json = base64_decode(claims);
+  REQUIRE_OK(json);
+  Result<rapidjson::Document> doc = parse_json(*json, "claims");
+  REQUIRE_OK(doc);
+  Result<std::optional<int64_t>> iat = json_int(*doc, "iat", "claims");
+  REQUIRE_OK(iat);
+  REQUIRE(iat->has_value());
+  return from_unix_nanos(**iat * 1'000'000'000);
+}
+
+// A token authority an hour ahead of this machine: like Google, it refuses an
+// assertion whose iat is more than a few minutes from its own time, with
+// invalid_grant, and says its time in Date (unless told not to).
+class SkewCheckingAuthority final : public http::Transport {
+ public:
+  explicit SkewCheckingAuthority(TimePoint server_now) : server_now_(server_now) {}
+  Result<http::Response> send(const http::Request& request, ByteSink* /*sink*/, const OpContext& /*ctx*/) override {
+    std::string form;
+    REQUIRE(request.body != nullptr);
+    char buf[4096];
+    for (;;) {
+      Result<size_t> n = request.body->read(std::span<char>(buf, sizeof buf));
+      REQUIRE_OK(n);
+      if (*n == 0) break;
+      form.append(buf, *n);
+    }
+    iats.push_back(assertion_iat(form));
+    http::Response r;
+    if (send_date) r.headers.set("Date", format_http_date(server_now_));
+    if (std::chrono::abs(iats.back() - server_now_) > 5min) {
+      r.status = 400;
+      r.body = R"({"error":"invalid_grant","error_description":"Invalid JWT: Token must be a short-lived token )"
+               R"((60 minutes) and in a reasonable timeframe. Check your iat and exp values in the JWT claim."})";
+      return r;
+    }
+    r.status = 200;
+    r.body = R"({"access_token":"token-from-the-authority","expires_in":3600,"token_type":"Bearer"})";
+    return r;
+  }
+  std::vector<TimePoint> iats;
+  bool send_date = true;
+
+ private:
+  TimePoint server_now_;
+};
+
+}  // namespace
+
+TEST_CASE("service account: an assertion refused for its time is dated by the authority's clock", "[skew]") {
+  const TimePoint server_now = now_utc();
+  auto authority = std::make_shared<SkewCheckingAuthority>(server_now);
+  const std::string token_uri = "http://authority.test/token";
+  TokenEndpointOptions endpoint;
+  endpoint.transport = authority;
+  endpoint.retry = test::quick_retry_policy();
+  TokenCacheOptions cache;
+  cache.clock = [] { return now_utc() - 1h; };  // this machine is an hour late
+  ServiceAccountOptions options;
+  options.scopes = {std::string(kDriveReadonlyScope)};
+
+  SECTION("learned once, then every assertion is dated right") {
+    Result<std::shared_ptr<TokenProvider>> provider =
+        make_service_account_provider(test::vector_service_account(token_uri), options, endpoint, cache);
+    REQUIRE_OK(provider);
+    Result<AccessToken> token = (*provider)->token({});
+    REQUIRE_OK(token);
+    CHECK(token->value == "token-from-the-authority");
+    REQUIRE(authority->iats.size() == 2);
+    CHECK(std::chrono::abs(authority->iats[0] - (server_now - 1h)) < 1min);
+    CHECK(std::chrono::abs(authority->iats[1] - server_now) < 1min);
+    // A refresh signs with the corrected clock at once.
+    REQUIRE_OK((*provider)->refresh({}, token->value));
+    REQUIRE(authority->iats.size() == 3);
+    CHECK(std::chrono::abs(authority->iats[2] - server_now) < 1min);
+  }
+  SECTION("a refusal that does not say the authority's time is reported, not repeated") {
+    authority->send_date = false;
+    Result<std::shared_ptr<TokenProvider>> provider =
+        make_service_account_provider(test::vector_service_account(token_uri), options, endpoint, cache);
+    REQUIRE_OK(provider);
+    Result<AccessToken> token = (*provider)->token({});
+    REQUIRE_CODE(token, ErrorCode::Unauthenticated);
+    CHECK(token.status().provider_code() == "invalid_grant");
+    CHECK(authority->iats.size() == 1);
+  }
 }
 
 }  // namespace cloudsync::auth
