@@ -321,21 +321,6 @@ std::shared_ptr<StorageBackend> open_drive(GDriveOptions options) {
   return *backend;
 }
 
-UrlRecorder::UrlRecorder() : inner_(http::make_curl_transport(fast_options())) {}
-
-Result<http::Response> UrlRecorder::send(const http::Request& request, ByteSink* sink, const OpContext& ctx) {
-  {
-    std::lock_guard lock(mutex_);
-    sent_.emplace_back(request.method, request.url);
-  }
-  return inner_->send(request, sink, ctx);
-}
-
-std::vector<std::pair<std::string, std::string>> UrlRecorder::sent() const {
-  std::lock_guard lock(mutex_);
-  return sent_;
-}
-
 std::shared_ptr<StorageBackend> open_drive_with(const std::string& folder_id,
                                                 std::shared_ptr<http::Transport> transport,
                                                 const std::string& endpoint) {

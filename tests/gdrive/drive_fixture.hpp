@@ -104,19 +104,6 @@ std::string fresh_folder();
 GDriveOptions drive_options(const std::string& folder_id, const std::string& endpoint = drive_server().url());
 std::shared_ptr<StorageBackend> open_drive(GDriveOptions options);
 
-/// Forwards to a curl transport and records method and URL of each request.
-class UrlRecorder final : public http::Transport {
- public:
-  UrlRecorder();
-  Result<http::Response> send(const http::Request& request, ByteSink* sink, const OpContext& ctx) override;
-  std::vector<std::pair<std::string, std::string>> sent() const;
-
- private:
-  std::shared_ptr<http::Transport> inner_;
-  mutable std::mutex mutex_;
-  std::vector<std::pair<std::string, std::string>> sent_;
-};
-
 /// A backend built from parts (a transport of the test's choosing).
 std::shared_ptr<StorageBackend> open_drive_with(const std::string& folder_id,
                                                 std::shared_ptr<http::Transport> transport,

@@ -1,8 +1,6 @@
 // Every engine operation through S3: a Workspace whose integration is
 // s3://bucket/prefix, opened by open_backend() from stored (non-secret)
 // options plus the secret from WorkspaceOptions::credentials.
-#include <sys/stat.h>
-
 #include "cloudsync/backends/local.hpp"
 #include "cloudsync/sync.hpp"
 #include "cloudsync/workspace.hpp"
@@ -17,12 +15,6 @@ namespace cloudsync::test {
 namespace fs = std::filesystem;
 
 namespace {
-
-TimePoint file_mtime(const fs::path& file) {
-  struct stat st {};
-  REQUIRE(::stat(file.c_str(), &st) == 0);
-  return from_unix_nanos(int64_t{st.st_mtim.tv_sec} * 1'000'000'000 + st.st_mtim.tv_nsec);
-}
 
 size_t done(const OperationResult& r) { return r.report.count(OutcomeKind::Done); }
 
