@@ -89,7 +89,9 @@ TEST_CASE("azure workspace conformance", "[azure][workspace][conformance]") {
   Azurite& az = azurite();
   WorkspaceTarget target;
   target.name = "azure (azurite)";
-  target.quirks = {.holds_dot_segments = true, .holds_empty_segments = true, .holds_control_chars = true};
+  // Blob names keep "." and ".." segments and empty ones. Azure takes
+  // control characters too, but Azurite then fails the listing (HTTP 500).
+  target.quirks = {.holds_dot_segments = true, .holds_empty_segments = true};
   target.make_remote = [&az] {
     const std::string container = az.new_container();
     WorkspaceRemote remote;

@@ -19,8 +19,9 @@ void check_pulled_files(const Result<OperationResult>& pulled, const std::filesy
                         const std::map<std::string, std::string>& files,
                         const std::map<std::string, TimePoint>& mtimes);
 
-/// `rclone check` found `matching` files alike and nothing it could not check.
-void check_rclone_agrees(int exit_code, const std::string& output, size_t matching);
+/// `rclone check` found `matching` files alike; with `every_hash_checked`,
+/// also none whose hash it could not compare.
+void check_rclone_agrees(int exit_code, const std::string& output, size_t matching, bool every_hash_checked = true);
 
 /// `rclone lsl` (run with TZ=UTC) listed each of `files` with the mtime its
 /// copy in `folder` has, to the nanosecond.
