@@ -515,7 +515,7 @@ TEST_CASE("azure credentials: connection strings, the environment, account and c
   }
   SECTION("AZURE_STORAGE_ACCOUNT and AZURE_STORAGE_KEY name the public endpoint") {
     azure::AzureEnvironment env;
-    auto recorder = std::make_shared<RecordingTransport>(std::make_shared<StubTransport>());
+    auto recorder = std::make_shared<RecordingTransport>(RecordingOptions{.inner = std::make_shared<StubTransport>()});
     env.transport = recorder;
     env.retry.max_attempts = 1;
     env.env = [&](std::string_view name) -> std::optional<std::string> {
@@ -580,7 +580,7 @@ TEST_CASE("azure credential failures are clear and never show the secret", "[azu
   auto check_clean = [&](const Status& s) {
     for (const std::string& secret : secrets) {
       CHECK(s.to_string().find(secret) == std::string::npos);
-      CHECK(logs.text().find(secret) == std::string::npos);
+      CHECK(logs.joined().find(secret) == std::string::npos);
     }
   };
   auto sig_of = [](const std::string& token) {
@@ -702,7 +702,7 @@ TEST_CASE("azure deletes run in parallel on one kept-alive transport", "[azure]"
   CHECK(recorder->matching("DELETE ").size() == paths.size());
   // 70 requests, but connections only for the calling thread and the 8
   // delete workers: the rest reused them.
-  std::string text = logs.text();
+  std::string text = logs.joined();
   size_t fresh = 0;
   for (size_t at = text.find("new connection"); at != std::string::npos; at = text.find("new connection", at + 1)) {
     ++fresh;

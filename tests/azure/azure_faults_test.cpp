@@ -19,62 +19,17 @@ using namespace std::chrono_literals;
 
 namespace {
 
-class FaultProxy {
- public:
-  explicit FaultProxy(int upstream_port)
-      : server_([&] {
-          PeerSpec spec;
-          spec.name = "faultproxy";
-          spec.command = {"{peers}/start-faultproxy.sh", "{port}", std::to_string(upstream_port), "{dir}"};
-          spec.launcher_exits = true;
-          return spec;
-        }()),
-        control_(http::make_curl_transport(http::ClientOptions{})) {}
-
-  /// The Azurite account endpoint through the proxy.
-  std::string endpoint() const { return server_.url() + "/" + std::string(auth::kAzuriteAccount); }
-
-  /// Replaces the proxy's rule (see faults.py); "{}" clears it.
-  void set_rule(const std::string& json) { REQUIRE(control("POST", json).find("\"rule\"") != std::string::npos); }
-
-  /// Requests the current rule has hit.
-  int hits() {
-    std::string body = control("GET", "");
-    size_t at = body.find("\"hits\": ");
-    REQUIRE(at != std::string::npos);
-    return std::stoi(body.substr(at + 8));
-  }
-
- private:
-  std::string control(const std::string& method, const std::string& json) {
-    MemorySource body(json);
-    http::Request request;
-    request.method = method;
-    request.url = server_.url() + "/__faults__";
-    if (method == "POST") {
-      request.headers.set("Content-Type", "application/json");
-      request.body = &body;
-      request.body_size = json.size();
-    }
-    auto r = control_->send(request, nullptr, {});
-    REQUIRE_OK(r);
-    REQUIRE(r->status == 200);
-    return r->body;
-  }
-
-  PeerServer server_;
-  std::shared_ptr<http::Transport> control_;
-};
-
 // Azurite with the proxy in front, one container, and backends through it.
 struct Faulty {
   Azurite& az = azurite();
   FaultProxy proxy{az.port()};
+  /// The Azurite account endpoint through the proxy.
+  std::string endpoint() const { return proxy.url() + "/" + std::string(auth::kAzuriteAccount); }
   std::string container = az.new_container();
   std::shared_ptr<RecordingTransport> recorder = std::make_shared<RecordingTransport>();
 
   std::shared_ptr<StorageBackend> backend(AzureBackendOptions extra = {}) {
-    AzureBackendOptions o = az.key_options(container, proxy.endpoint());
+    AzureBackendOptions o = az.key_options(container, endpoint());
     o.block_size = extra.block_size;
     o.upload_cutoff = extra.upload_cutoff;
     azure::AzureEnvironment env;
@@ -159,7 +114,7 @@ TEST_CASE("azure retries 503 ServerBusy after the server's Retry-After", "[azure
   REQUIRE_OK(put);
   CHECK(f.proxy.hits() == 2);
   CHECK(elapsed >= 2s);  // two waits of Retry-After: 1
-  CHECK(logs.text().find("as the server asked") != std::string::npos);
+  CHECK(logs.joined().find("as the server asked") != std::string::npos);
   CHECK(f.direct()->read_all(P("busy.txt"), kCtx).value_or("") == "eventually");
   CHECK(f.recorder->matching("PUT ").size() == 3);
 
@@ -167,7 +122,7 @@ TEST_CASE("azure retries 503 ServerBusy after the server's Retry-After", "[azure
   azure::AzureEnvironment env;
   env.retry.max_attempts = 3;
   env.retry.initial_backoff = 10ms;
-  auto impatient = azure::make_azure_backend(f.az.key_options(f.container, f.proxy.endpoint()), env);
+  auto impatient = azure::make_azure_backend(f.az.key_options(f.container, f.endpoint()), env);
   REQUIRE_OK(impatient);
   f.proxy.set_rule(error_rule(503, "ServerBusy", "PUT", 10));
   auto refused = (*impatient)->write_all(P("never.txt"), "x", {}, kCtx);
@@ -262,7 +217,7 @@ TEST_CASE("azure engine: faults during import and export end with complete, veri
   CHECK(f.proxy.hits() == 1);
   CHECK(read_file(folder / "big.bin") == big);
   CHECK(list_tree(folder) == std::vector<std::string>{"big.bin", "small.txt"});  // no partial files
-  auto resumed = f.recorder->matching("GET " + f.proxy.endpoint() + "/" + f.container + "/proj/big.bin");
+  auto resumed = f.recorder->matching("GET " + f.endpoint() + "/" + f.container + "/proj/big.bin");
   REQUIRE(resumed.size() == 2);
   CHECK_FALSE(resumed[0].headers.get("x-ms-range").has_value());
   CHECK(resumed[1].headers.get("x-ms-range") == "bytes=100000-");

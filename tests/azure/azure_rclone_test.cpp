@@ -2,16 +2,13 @@
 // environment, reaching Azurite with a container SAS URL): what rclone writes
 // imports byte-identical with rclone's mtimes, and what cloudsync exports
 // passes `rclone check` and shows rclone the same mtimes and MD5s.
-#include <fcntl.h>
-#include <sys/stat.h>
-
-#include <cstdio>
-
 #include "azure/azurite.hpp"
 #include "cloudsync/workspace.hpp"
 #include "core/file_io.hpp"
 #include "core/hash.hpp"
 #include "core/time.hpp"
+#include "support/command.hpp"
+#include "support/rclone_checks.hpp"
 
 namespace cloudsync::test {
 
@@ -20,12 +17,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::string shell_quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
 struct ToolResult {
   int exit_code = -1;
   std::string output;
@@ -33,33 +24,12 @@ struct ToolResult {
 
 // Runs rclone with `args`, the remote given by a SAS URL in the environment.
 ToolResult rclone(const std::string& sas_url, const std::vector<std::string>& args) {
-  std::string command =
-      "env -u http_proxy -u https_proxy -u HTTP_PROXY -u HTTPS_PROXY -u ALL_PROXY TZ=UTC RCLONE_CONFIG=/dev/null "
-      "RCLONE_AZUREBLOB_SAS_URL=" +
-      shell_quote(sas_url) + " rclone";
+  std::string command = "env -u http_proxy -u https_proxy -u HTTP_PROXY -u HTTPS_PROXY -u ALL_PROXY rclone";
   for (const std::string& a : args) command += " " + shell_quote(a);
-  command += " 2>&1";
   ToolResult result;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) result.output.append(buf, n);
-  int status = ::pclose(pipe);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  result.exit_code = run_command(
+      command, {{"TZ", "UTC"}, {"RCLONE_CONFIG", "/dev/null"}, {"RCLONE_AZUREBLOB_SAS_URL", sas_url}}, result.output);
   return result;
-}
-
-void set_mtime(const fs::path& file, TimePoint t) {
-  int64_t ns = to_unix_nanos(t);
-  struct timespec times[2] = {{ns / 1'000'000'000, ns % 1'000'000'000}, {ns / 1'000'000'000, ns % 1'000'000'000}};
-  REQUIRE(::utimensat(AT_FDCWD, file.c_str(), times, 0) == 0);
-}
-
-TimePoint mtime_of(const fs::path& file) {
-  struct ::stat st {};
-  REQUIRE(::stat(file.c_str(), &st) == 0);
-  return file_info_from_stat(st).mtime;
 }
 
 struct Interop {
@@ -103,7 +73,7 @@ TEST_CASE("azure interop: blobs rclone wrote import byte-identical with their mt
   for (const auto& [key, data] : files) {
     write_file(src / key, data);
     mtimes[key] = from_unix_nanos(base += 1'111'111'111);
-    set_mtime(src / key, mtimes[key]);
+    set_file_mtime(src / key, mtimes[key]);
   }
   // Blocks of 1 MiB above 1 MiB: the big file goes up in four blocks.
   ToolResult copied = rclone(t.sas_url, {"copy", src.path().string(), ":azureblob:" + t.container + "/from-rclone",
@@ -111,15 +81,7 @@ TEST_CASE("azure interop: blobs rclone wrote import byte-identical with their mt
   INFO(copied.output);
   REQUIRE(copied.exit_code == 0);
 
-  auto pulled = t.ws->sync(t.name, {});
-  REQUIRE_OK(pulled);
-  INFO(operation_result_to_json(*pulled));
-  CHECK(pulled->report.count(OutcomeKind::Done) == files.size());
-  for (const auto& [key, data] : files) {
-    INFO(key);
-    CHECK(read_file(t.folder / key) == data);
-    CHECK(mtime_of(t.folder / key) == mtimes[key]);
-  }
+  check_pulled_files(t.ws->sync(t.name, {}), t.folder, files, mtimes);
   // rclone's block upload kept an MD5 that cloudsync reads.
   auto backend = t.az.backend(t.container);
   auto big = backend->head(*Path::parse("from-rclone/deep/er/big.bin"), kCtx);
@@ -141,7 +103,7 @@ TEST_CASE("azure interop: what cloudsync exports passes rclone check", "[azure][
   int64_t when = 1'660'000'000'000'000'007;
   for (const auto& [key, data] : files) {
     write_file(t.folder / key, data);
-    set_mtime(t.folder / key, from_unix_nanos(when += 2'222'222'221));  // distinct, odd nanoseconds
+    set_file_mtime(t.folder / key, from_unix_nanos(when += 2'222'222'221));  // distinct, odd nanoseconds
   }
   auto exported = t.ws->export_files(t.name, {});
   REQUIRE_OK(exported);
@@ -150,23 +112,11 @@ TEST_CASE("azure interop: what cloudsync exports passes rclone check", "[azure][
 
   std::string remote = ":azureblob:" + t.container + "/from-cloudsync";
   ToolResult check = rclone(t.sas_url, {"check", t.folder.string(), remote});
-  INFO(check.output);
-  CHECK(check.exit_code == 0);
-  CHECK(check.output.find("0 differences found") != std::string::npos);
-  CHECK(check.output.find(std::to_string(files.size()) + " matching files") != std::string::npos);
-  CHECK(check.output.find("could not be checked") == std::string::npos);  // every blob has an MD5
+  check_rclone_agrees(check.exit_code, check.output, files.size());
 
   // rclone sees the files' own mtimes, to the nanosecond.
   ToolResult listing = rclone(t.sas_url, {"lsl", remote});
-  INFO(listing.output);
-  REQUIRE(listing.exit_code == 0);
-  for (const auto& [key, data] : files) {
-    std::string stamp = format_rfc3339(mtime_of(t.folder / key), 9);
-    stamp[10] = ' ';
-    stamp.pop_back();  // "YYYY-MM-DD HH:MM:SS.nnnnnnnnn", as lsl prints it in UTC
-    INFO(key << " at " << stamp);
-    CHECK(listing.output.find(stamp + " " + key) != std::string::npos);
-  }
+  check_rclone_lists_mtimes(listing.exit_code, listing.output, t.folder, files);
   ToolResult sums = rclone(t.sas_url, {"md5sum", remote});
   INFO(sums.output);
   REQUIRE(sums.exit_code == 0);

@@ -168,51 +168,6 @@ Azurite& azurite() {
   return instance;
 }
 
-RecordingTransport::RecordingTransport(std::shared_ptr<http::Transport> inner)
-    : inner_(inner ? std::move(inner) : http::make_curl_transport(http::ClientOptions{})) {}
-
-Result<http::Response> RecordingTransport::send(const http::Request& request, ByteSink* sink, const OpContext& ctx) {
-  Result<http::Response> r = inner_->send(request, sink, ctx);
-  std::lock_guard lock(mutex_);
-  entries_.push_back(Entry{request.method, request.url, request.headers,
-                           request.body ? std::optional<uint64_t>(request.body_size.value_or(0)) : std::nullopt,
-                           r.ok() ? r->status : 0});
-  return r;
-}
-
-std::vector<RecordingTransport::Entry> RecordingTransport::entries() const {
-  std::lock_guard lock(mutex_);
-  return entries_;
-}
-
-std::vector<RecordingTransport::Entry> RecordingTransport::matching(const std::string& needle) const {
-  std::vector<Entry> out;
-  for (const Entry& e : entries()) {
-    if ((e.method + " " + e.url).find(needle) != std::string::npos) out.push_back(e);
-  }
-  return out;
-}
-
-void RecordingTransport::clear() {
-  std::lock_guard lock(mutex_);
-  entries_.clear();
-}
-
-LogCapture::LogCapture() {
-  set_log_handler(LogLevel::Trace, [this](LogLevel, std::string_view message) {
-    std::lock_guard lock(mutex_);
-    text_.append(message);
-    text_ += '\n';
-  });
-}
-
-LogCapture::~LogCapture() { set_log_handler(LogLevel::Error, nullptr); }
-
-std::string LogCapture::text() const {
-  std::lock_guard lock(mutex_);
-  return text_;
-}
-
 std::string unique_name(const std::string& stem) { return stem + "-" + random_hex(6); }
 
 }  // namespace cloudsync::test

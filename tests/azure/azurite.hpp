@@ -1,12 +1,12 @@
 // Azurite for the Azure backend's tests: one emulator per test process
 // (started on first use through tests/peers/start-azurite.sh, stopped at
-// exit), fresh containers, SAS tokens, raw signed requests for looking at the
-// service behind the backend's back, and a transport that records requests.
+// exit), fresh containers, SAS tokens, and raw signed requests for looking at
+// the service behind the backend's back. The recording transport, log capture
+// and fault proxy the Azure tests use come from tests/support.
 #pragma once
 
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
@@ -15,9 +15,10 @@
 #include "auth/azure/shared_key.hpp"
 #include "backends/azure/azure_backend.hpp"
 #include "cloudsync/backends/azure.hpp"
-#include "cloudsync/log.hpp"
 #include "http/http.hpp"
+#include "support/http_support.hpp"
 #include "support/peer_server.hpp"
+#include "support/recording_transport.hpp"
 #include "support/test_util.hpp"
 
 namespace cloudsync::test {
@@ -73,41 +74,6 @@ class Azurite {
 
 /// The Azurite of this test process.
 Azurite& azurite();
-
-/// Records every request (method, URL, headers, body size) and answer status.
-class RecordingTransport final : public http::Transport {
- public:
-  struct Entry {
-    std::string method;
-    std::string url;
-    http::Headers headers;
-    std::optional<uint64_t> body_size;
-    int status = 0;  ///< 0 when the transport failed
-  };
-  explicit RecordingTransport(std::shared_ptr<http::Transport> inner = nullptr);
-  Result<http::Response> send(const http::Request& request, ByteSink* sink, const OpContext& ctx) override;
-  std::vector<Entry> entries() const;
-  /// Entries whose "METHOD url" contains `needle`.
-  std::vector<Entry> matching(const std::string& needle) const;
-  void clear();
-
- private:
-  std::shared_ptr<http::Transport> inner_;
-  mutable std::mutex mutex_;
-  std::vector<Entry> entries_;
-};
-
-/// Collects every log line (Trace and up) while it lives.
-class LogCapture {
- public:
-  LogCapture();
-  ~LogCapture();
-  std::string text() const;
-
- private:
-  mutable std::mutex mutex_;
-  std::string text_;
-};
 
 /// A unique name fragment for blobs and prefixes.
 std::string unique_name(const std::string& stem);

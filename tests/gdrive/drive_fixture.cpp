@@ -321,21 +321,6 @@ std::shared_ptr<StorageBackend> open_drive(GDriveOptions options) {
   return *backend;
 }
 
-UrlRecorder::UrlRecorder() : inner_(http::make_curl_transport(fast_options())) {}
-
-Result<http::Response> UrlRecorder::send(const http::Request& request, ByteSink* sink, const OpContext& ctx) {
-  {
-    std::lock_guard lock(mutex_);
-    sent_.emplace_back(request.method, request.url);
-  }
-  return inner_->send(request, sink, ctx);
-}
-
-std::vector<std::pair<std::string, std::string>> UrlRecorder::sent() const {
-  std::lock_guard lock(mutex_);
-  return sent_;
-}
-
 std::shared_ptr<StorageBackend> open_drive_with(const std::string& folder_id,
                                                 std::shared_ptr<http::Transport> transport,
                                                 const std::string& endpoint) {
@@ -354,6 +339,57 @@ std::shared_ptr<StorageBackend> open_drive_with(const std::string& folder_id,
   auto backend = gdrive::make_drive_backend(std::move(settings), std::make_shared<gdrive::DriveClient>(config));
   REQUIRE_OK(backend);
   return *backend;
+}
+
+DriveProject::DriveProject(BackendOptions credentials) {
+  WorkspaceOptions o;
+  o.credentials = [credentials](const Integration&) { return credentials; };
+  auto w = Workspace::open(dir / "project", o);
+  REQUIRE_OK(w);
+  ws = std::move(*w);
+  IntegrationSpec spec;
+  spec.name = name;
+  spec.url = "gdrive://" + root;
+  spec.writeback = true;
+  spec.options = {{"endpoint", drive_server().url()}, {"pacer_min_sleep_ms", "0"}};
+  auto integ = ws->add_integration(spec);
+  REQUIRE_OK(integ);
+  CHECK(integ->folder == "external-files/googledrive/team_drive");
+  folder = dir / "project" / integ->folder;
+}
+
+void DriveProject::put_remote(const std::string& key, const std::string& data) {
+  REQUIRE_OK(drive->write_all(P(key), data, {}, {}));
+}
+
+std::string DriveProject::remote_text(const std::string& key) {
+  auto r = drive->read_all(P(key), {});
+  REQUIRE_OK(r);
+  return *r;
+}
+
+ObjectMeta DriveProject::remote_head(const std::string& key) {
+  auto r = drive->head(P(key), {});
+  REQUIRE_OK(r);
+  return *r;
+}
+
+OperationResult DriveProject::import(std::vector<std::string> selectors, bool dry_run) {
+  auto r = ws->import_files(name, ImportRequest{std::move(selectors), dry_run});
+  REQUIRE_OK(r);
+  return *r;
+}
+
+OperationResult DriveProject::export_all() {
+  auto r = ws->export_files(name, {});
+  REQUIRE_OK(r);
+  return *r;
+}
+
+OperationResult DriveProject::sync(const SyncRequest& request) {
+  auto r = ws->sync(name, request);
+  REQUIRE_OK(r);
+  return *r;
 }
 
 }  // namespace cloudsync::test

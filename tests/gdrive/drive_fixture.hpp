@@ -14,6 +14,7 @@
 #include "backends/gdrive/gdrive_client.hpp"
 #include "backends/gdrive/gdrive_backend.hpp"
 #include "cloudsync/backends/gdrive.hpp"
+#include "cloudsync/workspace.hpp"
 #include "support/http_support.hpp"
 #include "support/peer_server.hpp"
 #include "support/test_util.hpp"
@@ -104,17 +105,27 @@ std::string fresh_folder();
 GDriveOptions drive_options(const std::string& folder_id, const std::string& endpoint = drive_server().url());
 std::shared_ptr<StorageBackend> open_drive(GDriveOptions options);
 
-/// Forwards to a curl transport and records method and URL of each request.
-class UrlRecorder final : public http::Transport {
- public:
-  UrlRecorder();
-  Result<http::Response> send(const http::Request& request, ByteSink* sink, const OpContext& ctx) override;
-  std::vector<std::pair<std::string, std::string>> sent() const;
+/// A project with one writeback gdrive:// integration ("Team Drive") on a
+/// fresh folder of the stand-in, opened with `credentials` (never stored),
+/// and the folder seen directly for setting up and checking.
+struct DriveProject {
+  explicit DriveProject(BackendOptions credentials);
 
- private:
-  std::shared_ptr<http::Transport> inner_;
-  mutable std::mutex mutex_;
-  std::vector<std::pair<std::string, std::string>> sent_;
+  void put_remote(const std::string& key, const std::string& data);
+  std::string remote_text(const std::string& key);
+  ObjectMeta remote_head(const std::string& key);
+  /// Operations that must run (their outcomes are the caller's to check).
+  OperationResult import(std::vector<std::string> selectors, bool dry_run = false);
+  OperationResult export_all();
+  OperationResult sync(const SyncRequest& request);
+
+  TempDir dir;
+  DriveAdmin admin;
+  std::string root = fresh_folder();
+  std::shared_ptr<StorageBackend> drive = open_drive(drive_options(root));  ///< Drive seen directly
+  std::unique_ptr<Workspace> ws;
+  std::string name = "Team Drive";
+  std::filesystem::path folder;
 };
 
 /// A backend built from parts (a transport of the test's choosing).

@@ -347,7 +347,12 @@ TEST_CASE("S3 batch deletes go 1000 keys per request", "[s3][delete]") {
   for (int i = 0; i < 2500; ++i) paths.push_back(P(fmt::format("gone/{:04}.txt", i)));
   for (int i : {0, 999, 1000, 2499}) REQUIRE_OK(b->write_all(paths[static_cast<size_t>(i)], "x", {}, kCtx));
   Result<std::vector<Status>> removed = Status(ErrorCode::Internal, "not run");
-  auto logs = capture_logs([&] { removed = b->remove_many(paths, kCtx); });
+  std::vector<std::string> logs;
+  {
+    LogCapture capture(LogLevel::Debug);
+    removed = b->remove_many(paths, kCtx);
+    logs = capture.messages();
+  }
   REQUIRE_OK(removed);
   REQUIRE(removed->size() == paths.size());
   for (const Status& s : *removed) REQUIRE_OK(s);  // absent keys count as deleted
@@ -397,13 +402,16 @@ TEST_CASE("S3 with a wrong secret: a clear Unauthenticated error without the sec
     CHECK(s.to_string().find(wrong.secret_access_key) == std::string::npos);
     CHECK(s.to_string().find(moto().secret_access_key) == std::string::npos);
   };
-  std::vector<std::string> logs = capture_logs([&] {
+  std::vector<std::string> logs;
+  {
+    LogCapture capture(LogLevel::Debug);
     check(b->list_page({}, kCtx).status());
     check(b->head(P("k.txt"), kCtx).status());  // HEAD has no body: found out with a 1-byte GET
     check(b->write_all(P("new.txt"), "x", {}, kCtx).status());
     StringSink sink;
     check(b->get(P("k.txt"), {}, sink, kCtx).status());
-  });
+    logs = capture.messages();
+  }
   for (const std::string& line : logs) CHECK(line.find(wrong.secret_access_key) == std::string::npos);
 
   SECTION("anonymous requests carry no signature and are refused by a private bucket") {
@@ -429,10 +437,13 @@ TEST_CASE("S3 clock skew is corrected from the server's clock and every attempt 
   auto b = bucket_backend(moto_options(bucket), [](s3::S3Config& config) {
     config.clock = [] { return now_utc() - std::chrono::hours(1); };  // this machine is an hour late
   });
-  std::vector<std::string> logs = capture_logs([&] {
+  std::vector<std::string> logs;
+  {
+    LogCapture capture(LogLevel::Debug);
     REQUIRE_OK(b->write_all(P("skew.txt"), "on time", {}, kCtx));
     CHECK(read_text(*b, "skew.txt") == "on time");
-  });
+    logs = capture.messages();
+  }
   auto offset = b->client().clock_offset();
   CHECK(std::chrono::abs(offset - std::chrono::hours(1)) < std::chrono::minutes(1));
   size_t warnings = std::count_if(logs.begin(), logs.end(), [](const std::string& l) {

@@ -5,6 +5,8 @@
 // partial (no temporaries in the project, no unfinished uploads).
 #include <fmt/format.h>
 
+#include <optional>
+
 #include "core/hash.hpp"
 #include "core/time.hpp"
 #include "s3/s3_fixture.hpp"
@@ -85,9 +87,9 @@ TEST_CASE("S3 transfers survive faults and end complete and verified", "[s3][fau
     // The first PUT of small.txt is stored, its answer dropped; the retry meets
     // its own object (412 to If-None-Match) and recognises it by its CRC32C.
     proxy.set_rule(fmt::format(R"({{"kill_after":true,"count":1,"match":"PUT {}lost/small.txt"}})", prefix));
-    Result<OperationResult> first = Status(ErrorCode::Internal, "not run");
-    auto logs = capture_logs([&] { first = p.ws->export_files(p.name, ExportRequest{false, {"lost/small.txt"}}); });
-    CHECK(contains_line(logs, "an earlier attempt had stored it"));
+    std::optional<LogCapture> logs(std::in_place, LogLevel::Debug);
+    Result<OperationResult> first = p.ws->export_files(p.name, ExportRequest{false, {"lost/small.txt"}});
+    CHECK(contains_line(logs->messages(), "an earlier attempt had stored it"));
     REQUIRE_OK(first);
     INFO(operation_result_to_json(*first));
     CHECK(done(*first) == 1);
@@ -96,10 +98,10 @@ TEST_CASE("S3 transfers survive faults and end complete and verified", "[s3][fau
     // moto (like S3) answers a repeated completion with 200; stores that
     // answer NoSuchUpload or 412 instead are recognised by the object's CRC32C.
     proxy.set_rule(fmt::format(R"({{"kill_after":true,"count":1,"match":"POST {}lost/big.bin?uploadId="}})", prefix));
-    Result<OperationResult> second = Status(ErrorCode::Internal, "not run");
-    logs = capture_logs([&] { second = p.ws->export_files(p.name, ExportRequest{false, {"lost/big.bin"}}); });
-    CHECK(
-        contains_line(logs, "CompleteMultipartUpload s3://" + p.bucket + "/prefix/lost/big.bin (10 parts): attempt 1"));
+    logs.emplace(LogLevel::Debug);  // only the second export's lines
+    Result<OperationResult> second = p.ws->export_files(p.name, ExportRequest{false, {"lost/big.bin"}});
+    CHECK(contains_line(logs->messages(),
+                        "CompleteMultipartUpload s3://" + p.bucket + "/prefix/lost/big.bin (10 parts): attempt 1"));
     REQUIRE_OK(second);
     INFO(operation_result_to_json(*second));
     CHECK(done(*second) == 1);
@@ -110,10 +112,10 @@ TEST_CASE("S3 transfers survive faults and end complete and verified", "[s3][fau
   SECTION("truncated downloads resume with a range pinned to the etag") {
     p.put_remote("down/big.bin", big);
     proxy.set_rule(fmt::format(R"({{"truncate":50000,"count":3,"match":"GET {}down/big.bin"}})", prefix));
-    OperationResult imported;
-    auto logs = capture_logs([&] { imported = p.import({"down/big.bin"}); });
-    CHECK(contains_line(logs, "at byte 50000"));
-    CHECK(contains_line(logs, "at byte 100000"));
+    LogCapture logs(LogLevel::Debug);
+    OperationResult imported = p.import({"down/big.bin"});
+    CHECK(contains_line(logs.messages(), "at byte 50000"));
+    CHECK(contains_line(logs.messages(), "at byte 100000"));
     CHECK(done(imported) == 1);
     CHECK(proxy.hits() == 3);
     CHECK(read_file(p.folder / "down/big.bin") == big);

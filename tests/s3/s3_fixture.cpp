@@ -1,7 +1,6 @@
 #include "s3/s3_fixture.hpp"
 
 #include <fmt/format.h>
-#include <sys/wait.h>
 
 #include <atomic>
 #include <cstdlib>
@@ -99,17 +98,6 @@ Result<http::Response> raw_request(s3::S3Backend& backend, const std::string& me
   return backend.client().send(request, {});
 }
 
-int run_command(const std::string& command, const std::map<std::string, std::string>& env, std::string& output) {
-  TempDir dir;
-  std::string script;
-  for (const auto& [name, value] : env) script += "export " + name + "='" + value + "'\n";
-  script += command + " >" + (dir / "out").string() + " 2>&1\n";
-  write_file(dir / "run.sh", script);
-  int rc = std::system(("bash " + (dir / "run.sh").string()).c_str());
-  output = read_file(dir / "out");
-  return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-}
-
 void boto3_put(const std::string& bucket, const std::vector<std::string>& keys) {
   Moto& m = moto();
   TempDir dir;
@@ -174,45 +162,23 @@ std::vector<std::string> all_keys(StorageBackend& backend) {
   return keys;
 }
 
-FaultProxy::FaultProxy()
-    : server_([] {
-        PeerSpec spec;
-        spec.name = "faultproxy";
-        spec.command = {"{peers}/start-faultproxy.sh", "{port}", std::to_string(moto().server.port()), "{dir}"};
-        spec.launcher_exits = true;
-        return spec;
-      }()),
-      control_(http::make_curl_transport({})) {
-  set_rule("{}");
-}
-
-void FaultProxy::set_rule(const std::string& json) {
-  MemorySource body(json);
-  http::Request request;
-  request.method = "POST";
-  request.url = url() + "/__faults__";
-  request.headers.set("Content-Type", "application/json");
-  request.body = &body;
-  auto r = control_->send(request, nullptr, {});
-  REQUIRE_OK(r);
-  REQUIRE(r->status == 200);
-}
-
-int64_t FaultProxy::hits() {
-  http::Request request;
-  request.url = url() + "/__faults__";
-  auto r = control_->send(request, nullptr, {});
-  REQUIRE_OK(r);
-  auto doc = parse_json(r->body, "faults");
-  REQUIRE_OK(doc);
-  return (*doc)["hits"].GetInt64();
-}
-
 FaultProxy& fault_proxy() {
   static std::unique_ptr<FaultProxy> proxy;
-  if (!proxy) proxy = std::make_unique<FaultProxy>();
+  if (!proxy) proxy = std::make_unique<FaultProxy>(moto().server.port());
   proxy->set_rule("{}");
   return *proxy;
+}
+
+BackendOptions moto_integration_options(const std::string& endpoint) {
+  Moto& m = moto();
+  return {{"endpoint", endpoint.empty() ? m.endpoint : endpoint},
+          {"provider", "aws"},
+          {"region", "us-east-1"},
+          {"access_key_id", m.access_key_id},
+          {"use_environment", "false"},
+          {"min_part_size", "64KiB"},
+          {"part_size", "64KiB"},
+          {"multipart_threshold", "256KiB"}};
 }
 
 S3Project::S3Project(const std::string& endpoint, const BackendOptions& extra) : bucket(create_bucket("ws")) {
@@ -228,14 +194,7 @@ S3Project::S3Project(const std::string& endpoint, const BackendOptions& extra) :
   spec.name = name;
   spec.url = "s3://" + bucket + "/prefix";
   spec.writeback = true;
-  spec.options = {{"endpoint", endpoint.empty() ? m.endpoint : endpoint},
-                  {"provider", "aws"},
-                  {"region", "us-east-1"},
-                  {"access_key_id", m.access_key_id},
-                  {"use_environment", "false"},
-                  {"min_part_size", "64KiB"},
-                  {"part_size", "64KiB"},
-                  {"multipart_threshold", "256KiB"}};
+  spec.options = moto_integration_options(endpoint);
   for (const auto& [k, v] : extra) spec.options[k] = v;
   auto integ = ws->add_integration(spec);
   REQUIRE_OK(integ);
@@ -284,19 +243,6 @@ void check_nothing_partial(S3Project& project) {
     CHECK_FALSE(is_partial_file_name(std::filesystem::path(f).filename().string()));
   }
   CHECK(pending_uploads(*project.raw) == 0);
-}
-
-std::vector<std::string> capture_logs(const std::function<void()>& fn) {
-  auto lines = std::make_shared<std::vector<std::string>>();
-  auto mutex = std::make_shared<std::mutex>();
-  set_log_handler(LogLevel::Debug, [lines, mutex](LogLevel, std::string_view message) {
-    std::lock_guard lock(*mutex);
-    lines->emplace_back(message);
-  });
-  fn();
-  set_log_handler(LogLevel::Error, nullptr);
-  std::lock_guard lock(*mutex);
-  return *lines;
 }
 
 }  // namespace cloudsync::test

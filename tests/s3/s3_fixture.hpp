@@ -15,6 +15,8 @@
 #include "cloudsync/backends/s3.hpp"
 #include "cloudsync/workspace.hpp"
 #include "http/http.hpp"
+#include "support/command.hpp"
+#include "support/http_support.hpp"
 #include "support/peer_server.hpp"
 #include "support/test_util.hpp"
 
@@ -67,33 +69,20 @@ struct MotoPrincipal {
 /// `spec` is its JSON spec) and returns their credentials by name.
 std::map<std::string, MotoPrincipal> moto_principals(const std::string& spec);
 
-/// Runs a command line with the environment `env` added; returns its exit
-/// status and leaves its combined output in `output`.
-int run_command(const std::string& command, const std::map<std::string, std::string>& env, std::string& output);
-
 /// Unfinished multipart uploads in the bucket (ListMultipartUploads).
 size_t pending_uploads(s3::S3Backend& backend);
 
 /// All keys of a bucket, straight from ListObjectsV2 (recursive).
 std::vector<std::string> all_keys(StorageBackend& backend);
 
-/// The fault-injecting proxy (tests/peers/faults.py) in front of moto.
-class FaultProxy {
- public:
-  FaultProxy();
-  std::string url() const { return server_.url(); }
-  /// Replaces the rule (see faults.py); "{}" clears it.
-  void set_rule(const std::string& json);
-  /// How many requests the current rule has hit.
-  int64_t hits();
-
- private:
-  PeerServer server_;
-  std::shared_ptr<http::Transport> control_;
-};
-
-/// The fault proxy for this test process (started on first use), its rule cleared.
+/// The fault proxy (tests/support) in front of moto for this test process
+/// (started on first use), its rule cleared.
 FaultProxy& fault_proxy();
+
+/// The non-secret options a project stores for an S3 integration on moto
+/// (`endpoint` replaces moto's): multipart above 256 KiB in 64 KiB parts,
+/// no environment. The secret access key goes separately, as a credential.
+BackendOptions moto_integration_options(const std::string& endpoint = {});
 
 /// A project with one S3 integration ("Team Bucket" -> s3://<fresh bucket>/prefix)
 /// opened through open_backend() from stored non-secret options, the secret
@@ -121,8 +110,5 @@ struct S3Project {
 
 /// No temporaries in the project and no unfinished uploads in the bucket.
 void check_nothing_partial(S3Project& project);
-
-/// Runs `fn` with cloudsync's log lines collected; returns them.
-std::vector<std::string> capture_logs(const std::function<void()>& fn);
 
 }  // namespace cloudsync::test

@@ -87,6 +87,11 @@ class FaultySink final : public ByteSink {
       written_ += copy.size();
       return out_.write(copy);
     }
+    // Past the limit the rest of the body is swallowed, and get() reports
+    // the drop once the inner store has answered: the caller sees the first
+    // `limit` bytes and then the error, as on a dropped connection, while an
+    // HTTP store's client sees a whole answer and does not retry on its own.
+    if (tripped_) return Status::OK();
     if (written_ + data.size() > limit_) {
       size_t keep = static_cast<size_t>(limit_ - written_);
       if (keep > 0) {
@@ -94,10 +99,17 @@ class FaultySink final : public ByteSink {
         if (!s.ok()) return s;
       }
       written_ += keep;
-      return Status(code_, "injected: connection dropped mid-body");
+      tripped_ = true;
+      return Status::OK();
     }
     written_ += data.size();
     return out_.write(data);
+  }
+
+  /// The injected failure, once the body went past the limit.
+  std::optional<Status> dropped() const {
+    if (!tripped_) return std::nullopt;
+    return Status(code_, "injected: connection dropped mid-body");
   }
 
  private:
@@ -107,6 +119,7 @@ class FaultySink final : public ByteSink {
   bool corrupt_;
   uint64_t written_ = 0;
   bool done_ = false;
+  bool tripped_ = false;
 };
 }  // namespace
 
@@ -130,6 +143,9 @@ Result<ObjectMeta> FaultBackend::get(const Path& path, const GetOptions& options
   } else {
     FaultySink faulty(sink, fault->after_bytes, fault->code, fault->corrupt);
     got = inner_->get(path, options, faulty, ctx);
+    if (got.ok()) {
+      if (std::optional<Status> dropped = faulty.dropped()) got = *dropped;
+    }
   }
   if (got.ok() && vouch_on_get_) got->hashes = only_kinds(got->hashes, *vouch_on_get_);
   return got;

@@ -43,6 +43,10 @@ class FaultBackend : public StorageBackend {
   std::optional<PutOptions> last_put_options();
   /// Pretend to be another kind of store.
   void override_capabilities(Capabilities caps) { caps_ = caps; }
+  /// Hide the inner store's local folder (a file:// store), so that writes
+  /// to it go through put() and its injected failures instead of straight
+  /// to the files.
+  void hide_local_root() { hide_local_root_ = true; }
   /// Listings vouch for no hash and answers only for `kinds`, like an S3
   /// multipart object another tool wrote (no MD5 ETag, md5chksum metadata).
   void vouch_only_on_get(HashKinds kinds) { vouch_on_get_ = kinds; }
@@ -63,7 +67,9 @@ class FaultBackend : public StorageBackend {
                                                            const OpContext& ctx) override;
   Result<ListPage> list_page(const ListOptions& options, const OpContext& ctx) override;
   Result<std::vector<Status>> remove_many(std::span<const Path> paths, const OpContext& ctx) override;
-  std::optional<LocalFolder> local_root() const override { return inner_->local_root(); }
+  std::optional<LocalFolder> local_root() const override {
+    return hide_local_root_ ? std::nullopt : inner_->local_root();
+  }
   Result<uint64_t> sweep_interrupted_uploads(const SweepOptions& options, const OpContext& ctx) override {
     return inner_->sweep_interrupted_uploads(options, ctx);
   }
@@ -72,6 +78,7 @@ class FaultBackend : public StorageBackend {
   bool take(int& times);
   std::shared_ptr<StorageBackend> inner_;
   std::optional<Capabilities> caps_;
+  std::atomic<bool> hide_local_root_{false};
   std::optional<HashKinds> vouch_on_get_;
   bool misreport_md5_ = false;
   std::mutex mutex_;

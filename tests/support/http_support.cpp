@@ -38,6 +38,12 @@ std::vector<std::pair<LogLevel, std::string>> LogCapture::lines() const {
   return shared_->lines;
 }
 
+std::vector<std::string> LogCapture::messages() const {
+  std::vector<std::string> out;
+  for (auto& [level, line] : lines()) out.push_back(std::move(line));
+  return out;
+}
+
 std::string LogCapture::joined() const {
   std::string out;
   for (const auto& [level, line] : lines()) out += line + "\n";

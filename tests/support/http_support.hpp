@@ -30,6 +30,9 @@ class LogCapture {
   LogCapture(const LogCapture&) = delete;
   LogCapture& operator=(const LogCapture&) = delete;
   std::vector<std::pair<LogLevel, std::string>> lines() const;
+  /// The messages alone, in order.
+  std::vector<std::string> messages() const;
+  /// Every message, each followed by a newline.
   std::string joined() const;
 
  private:

@@ -5,9 +5,13 @@
 #include <algorithm>
 #include <atomic>
 #include <random>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/file_io.hpp"
 #include "core/hash.hpp"
+#include "core/time.hpp"
 
 namespace cloudsync::test {
 
@@ -49,6 +53,19 @@ std::string random_bytes(size_t n, uint32_t seed) {
   std::string out(n, '\0');
   for (auto& c : out) c = static_cast<char>(rng() & 0xFF);
   return out;
+}
+
+TimePoint file_mtime(const fs::path& file) {
+  struct ::stat st {};
+  REQUIRE(::stat(file.c_str(), &st) == 0);
+  return file_info_from_stat(st).mtime;
+}
+
+void set_file_mtime(const fs::path& file, TimePoint when) {
+  const int64_t ns = to_unix_nanos(when);
+  const struct timespec at {ns / 1'000'000'000, ns % 1'000'000'000};
+  const struct timespec times[2] = {at, at};
+  REQUIRE(::utimensat(AT_FDCWD, file.c_str(), times, 0) == 0);
 }
 
 std::vector<std::string> list_tree(const fs::path& root) {

@@ -39,6 +39,10 @@ inline const OpContext kCtx{};
 Path P(std::string_view text);
 /// Every hash kind of `data`, as lower-case hex.
 HashSet hashes_of(std::string_view data);
+/// A file's mtime, to the nanosecond (REQUIREs that it exists).
+TimePoint file_mtime(const std::filesystem::path& file);
+/// Sets a file's access and modification times to `when`.
+void set_file_mtime(const std::filesystem::path& file, TimePoint when);
 /// Every regular file below `root`, relative, sorted (including hidden ones).
 std::vector<std::string> list_tree(const std::filesystem::path& root);
 /// Runs SQL on a catalog database behind the library's back (a tampered or

@@ -127,37 +127,11 @@ http::RetryPolicy quick_retry_policy() {
   return policy;
 }
 
-RecordingTransport::RecordingTransport(std::chrono::milliseconds delay)
-    : inner_(http::make_curl_transport(fast_options())), delay_(delay) {}
-
-Result<http::Response> RecordingTransport::send(const http::Request& request, ByteSink* sink, const OpContext& ctx) {
-  Sent sent{request.method, request.url, {}};
-  if (request.body != nullptr) {  // runs on the callers' threads: errors are returned, not REQUIREd
-    char buf[4096];
-    for (;;) {
-      Result<size_t> n = request.body->read(std::span<char>(buf, sizeof buf));
-      if (!n.ok()) return n.status();
-      if (*n == 0) break;
-      sent.body.append(buf, *n);
-    }
-    CLOUDSYNC_RETURN_IF_ERROR(request.body->rewind());
-  }
-  {
-    std::lock_guard lock(mutex_);
-    sent_.push_back(std::move(sent));
-  }
-  if (delay_.count() > 0) std::this_thread::sleep_for(delay_);
-  return inner_->send(request, sink, ctx);
-}
-
-std::vector<RecordingTransport::Sent> RecordingTransport::sent() const {
-  std::lock_guard lock(mutex_);
-  return sent_;
-}
-
-size_t RecordingTransport::count() const {
-  std::lock_guard lock(mutex_);
-  return sent_.size();
+std::shared_ptr<RecordingTransport> body_recorder(std::chrono::milliseconds delay) {
+  RecordingOptions options;
+  options.delay = delay;
+  options.keep_bodies = true;
+  return std::make_shared<RecordingTransport>(std::move(options));
 }
 
 ManualClock::ManualClock() : nanos_(std::make_shared<std::atomic<int64_t>>(to_unix_nanos(now_utc()))) {}

@@ -1,7 +1,7 @@
 // Shared pieces of the Google-auth tests: the signing vectors, the OAuth2 token
-// server (tests/peers/start-oauth.sh) configured for these tests, a transport
-// that records what it sends, a settable clock and the fault proxy. Log
-// capture, ScopedEnv and fast_options() come from the HTTP tests' fixture.
+// server (tests/peers/start-oauth.sh) configured for these tests, a recording
+// transport that keeps bodies, and a settable clock. Log capture, ScopedEnv,
+// fast_options() and the fault proxy come from tests/support.
 #pragma once
 
 #include <atomic>
@@ -16,6 +16,7 @@
 #include "http/http.hpp"
 #include "support/http_support.hpp"
 #include "support/peer_server.hpp"
+#include "support/recording_transport.hpp"
 #include "support/test_util.hpp"
 
 namespace cloudsync::test {
@@ -49,26 +50,9 @@ int64_t oauth_token_requests(const std::string& grant_type);
 /// Quick retries so fault tests finish in well under a second.
 http::RetryPolicy quick_retry_policy();
 
-/// Forwards to a curl transport and records each request (with its body).
-class RecordingTransport final : public http::Transport {
- public:
-  struct Sent {
-    std::string method;
-    std::string url;
-    std::string body;
-  };
-  /// `delay` is slept before each request goes out (widens race windows).
-  explicit RecordingTransport(std::chrono::milliseconds delay = std::chrono::milliseconds(0));
-  Result<http::Response> send(const http::Request& request, ByteSink* sink, const OpContext& ctx) override;
-  std::vector<Sent> sent() const;
-  size_t count() const;
-
- private:
-  std::shared_ptr<http::Transport> inner_;
-  std::chrono::milliseconds delay_;
-  mutable std::mutex mutex_;
-  std::vector<Sent> sent_;
-};
+/// A RecordingTransport (tests/support) that keeps request bodies, for
+/// looking at token requests; `delay` is slept before each request goes out.
+std::shared_ptr<RecordingTransport> body_recorder(std::chrono::milliseconds delay = std::chrono::milliseconds(0));
 
 /// A wall clock the test moves by hand; starts at the real time.
 class ManualClock {

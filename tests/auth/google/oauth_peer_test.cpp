@@ -77,7 +77,7 @@ void revoke_issued_tokens() {
 }  // namespace
 
 TEST_CASE("refresh-token flow: a token from the token endpoint") {
-  auto transport = std::make_shared<test::RecordingTransport>();
+  auto transport = test::body_recorder();
   const int64_t before = test::oauth_token_requests(kRefreshGrant);
   auto provider = refresh_provider(transport);
   Result<AccessToken> token = provider->token({});
@@ -95,7 +95,7 @@ TEST_CASE("refresh-token flow: a token from the token endpoint") {
 
   // The request, as sent: a form POST with the four fields.
   REQUIRE(transport->count() == 1);
-  const auto sent = transport->sent().front();
+  const auto sent = transport->entries().front();
   CHECK(sent.method == "POST");
   CHECK(sent.url == test::oauth_token_uri());
   CHECK(form_of(sent.body) == std::map<std::string, std::string>{
@@ -107,7 +107,7 @@ TEST_CASE("refresh-token flow: a token from the token endpoint") {
 }
 
 TEST_CASE("refresh-token flow: a revoked refresh token is Unauthenticated invalid_grant, not retried") {
-  auto transport = std::make_shared<test::RecordingTransport>();
+  auto transport = test::body_recorder();
   auto provider = refresh_provider(transport, {}, user_credentials("revoked-refresh-token"));
   Result<AccessToken> token = provider->token({});
   REQUIRE_CODE(token, ErrorCode::Unauthenticated);
@@ -122,7 +122,7 @@ TEST_CASE("refresh-token flow: a revoked refresh token is Unauthenticated invali
 
 TEST_CASE("refresh-token flow: expiry-driven refresh against the server") {
   test::ManualClock clock;
-  auto transport = std::make_shared<test::RecordingTransport>();
+  auto transport = test::body_recorder();
   TokenCacheOptions cache;
   cache.clock = clock.function();
   auto provider = refresh_provider(transport, cache);
@@ -143,7 +143,7 @@ TEST_CASE("refresh-token flow: expiry-driven refresh against the server") {
 
 TEST_CASE("refresh-token flow: concurrent callers cause exactly one token request") {
   // Each request waits 300 ms before it goes out, so the callers overlap.
-  auto transport = std::make_shared<test::RecordingTransport>(300ms);
+  auto transport = test::body_recorder(300ms);
   test::ManualClock clock;
   TokenCacheOptions cache;
   cache.clock = clock.function();
@@ -221,7 +221,7 @@ Result<http::Response> call_api(const std::shared_ptr<TokenProvider>& provider, 
 }  // namespace
 
 TEST_CASE("refresh-token flow: HTTP 401 from the API refreshes once and retries") {
-  auto transport = std::make_shared<test::RecordingTransport>();
+  auto transport = test::body_recorder();
   auto provider = refresh_provider(transport);
   auto api = std::make_shared<CountingApi>();
 
@@ -270,7 +270,7 @@ TEST_CASE("refresh-token flow: HTTP 401 from the API refreshes once and retries"
 }
 
 TEST_CASE("service-account flow: the key file's token_uri, a verified assertion, a token") {
-  auto transport = std::make_shared<test::RecordingTransport>();
+  auto transport = test::body_recorder();
   const int64_t before = test::oauth_token_requests(kJwtBearerGrant);
   // The token URI comes from the key file; nothing else points at the server.
   Result<std::shared_ptr<TokenProvider>> provider =
@@ -282,7 +282,7 @@ TEST_CASE("service-account flow: the key file's token_uri, a verified assertion,
   CHECK(test::oauth_token_requests(kJwtBearerGrant) == before + 1);
 
   REQUIRE(transport->count() == 1);
-  const auto sent = transport->sent().front();
+  const auto sent = transport->entries().front();
   CHECK(sent.url == test::oauth_token_uri());
   CHECK(sent.body.rfind("grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion=", 0) == 0);
   const std::string assertion = form_of(sent.body).at("assertion");
@@ -305,22 +305,22 @@ TEST_CASE("service-account flow: the key file's token_uri, a verified assertion,
         make_service_account_provider(key_for(test::oauth_token_uri()), options, endpoint(transport));
     REQUIRE_OK(delegated);
     REQUIRE_OK((*delegated)->token({}));
-    CHECK(transport->sent().back().body.size() > sent.body.size());
+    CHECK(transport->entries().back().body.size() > sent.body.size());
   }
 }
 
 TEST_CASE("service-account flow: the endpoint override wins over the key file") {
-  auto transport = std::make_shared<test::RecordingTransport>();
+  auto transport = test::body_recorder();
   Result<std::shared_ptr<TokenProvider>> provider = make_service_account_provider(
       key_for("https://oauth2.googleapis.com/token"), drive_scope(), endpoint(transport, test::oauth_token_uri()));
   REQUIRE_OK(provider);
   REQUIRE_OK((*provider)->token({}));
   REQUIRE(transport->count() == 1);
-  CHECK(transport->sent().front().url == test::oauth_token_uri());
+  CHECK(transport->entries().front().url == test::oauth_token_uri());
 }
 
 TEST_CASE("service-account flow: assertions the server refuses are Unauthenticated invalid_grant") {
-  auto transport = std::make_shared<test::RecordingTransport>();
+  auto transport = test::body_recorder();
   SECTION("a clock far off (iat in the future) is corrected from the server's Date, once") {
     test::ManualClock clock;
     clock.advance(2h);
@@ -368,7 +368,7 @@ TEST_CASE("service-account flow: assertions the server refuses are Unauthenticat
 
 TEST_CASE("secrets never reach log lines or error messages") {
   test::LogCapture log(LogLevel::Trace);
-  auto transport = std::make_shared<test::RecordingTransport>();
+  auto transport = test::body_recorder();
   std::vector<std::string> messages;
   std::vector<std::string> secrets = {"GOCSPX-client-secret-of-the-app", "1//refresh-token-of-alice",
                                       "revoked-refresh-token"};
@@ -392,7 +392,7 @@ TEST_CASE("secrets never reach log lines or error messages") {
   Result<AccessToken> sa_token = (*account)->token({});
   REQUIRE_OK(sa_token);
   secrets.push_back(sa_token->value);
-  secrets.push_back(form_of(transport->sent().back().body).at("assertion"));
+  secrets.push_back(form_of(transport->entries().back().body).at("assertion"));
 
   // Failing flows: a refused assertion, an unreachable endpoint, a broken key.
   ServiceAccountKey stranger = key_for(test::oauth_token_uri());
@@ -403,7 +403,7 @@ TEST_CASE("secrets never reach log lines or error messages") {
   Result<AccessToken> refused = (*late)->token({});
   REQUIRE_CODE(refused, ErrorCode::Unauthenticated);
   messages.push_back(refused.status().to_string());
-  secrets.push_back(form_of(transport->sent().back().body).at("assertion"));
+  secrets.push_back(form_of(transport->entries().back().body).at("assertion"));
 
   secrets.push_back("1//another-refresh-token-xyz");
   Result<std::unique_ptr<TokenSource>> nowhere = make_refresh_token_source(
@@ -437,7 +437,7 @@ TEST_CASE("secrets never reach log lines or error messages") {
 
 TEST_CASE("through the fault proxy: 503 then success is retried") {
   test::FaultProxy proxy(test::oauth_server().port());
-  auto transport = std::make_shared<test::RecordingTransport>();
+  auto transport = test::body_recorder();
   const std::string proxied_token_uri = proxy.url() + "/token";
 
   SECTION("refresh-token flow") {

@@ -8,6 +8,7 @@
 #include "core/hash.hpp"
 #include "core/time.hpp"
 #include "gdrive/drive_fixture.hpp"
+#include "support/recording_transport.hpp"
 
 namespace cloudsync::test {
 
@@ -328,7 +329,7 @@ TEST_CASE("shared drives: every call says supportsAllDrives, listings use the dr
   std::string drive = admin.create_shared_drive("Team");
   std::string folder = admin.create_folder("project", drive);
   admin.create_file("existing.txt", folder, "was there");
-  auto recorder = std::make_shared<UrlRecorder>();
+  auto recorder = std::make_shared<RecordingTransport>();
   auto b = open_drive_with(folder, recorder);
 
   // The stand-in hides shared-drive items from calls without the flags, as Drive does.
@@ -341,7 +342,9 @@ TEST_CASE("shared drives: every call says supportsAllDrives, listings use the dr
   CHECK(keys(list(*b)) == std::multiset<std::string>{"sub/large.bin", "sub/new.txt"});
 
   size_t lists = 0;
-  for (const auto& [method, url] : recorder->sent()) {
+  for (const RecordingTransport::Entry& sent : recorder->entries()) {
+    const std::string& method = sent.method;
+    const std::string& url = sent.url;
     INFO(method << " " << url);
     if (url.find("upload_id=") != std::string::npos) continue;  // a session URI is not an API call
     CHECK(url.find("supportsAllDrives=true") != std::string::npos);
