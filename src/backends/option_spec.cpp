@@ -5,6 +5,7 @@
 #include <numeric>
 
 #include "cloudsync/size.hpp"
+#include "core/ascii.hpp"
 
 namespace cloudsync::backends {
 
@@ -65,17 +66,12 @@ Result<std::optional<bool>> parse_auto_bool_option(std::string_view name, std::s
 }
 
 Result<uint64_t> parse_number_option(std::string_view name, std::string_view value, uint64_t min, uint64_t max) {
-  uint64_t n = 0;
-  bool ok = !value.empty() && value.size() <= 19;  // 19 digits cannot overflow 64 bits
-  for (char c : value) {
-    ok = ok && c >= '0' && c <= '9';
-    if (ok) n = n * 10 + static_cast<uint64_t>(c - '0');
-  }
-  if (!ok || n < min || n > max) {
+  std::optional<uint64_t> n = parse_u64(value);
+  if (!n || *n < min || *n > max) {
     return make_error(ErrorCode::InvalidArgument, "option {} must be a whole number from {} to {}, not '{}'", name, min,
                       max, value);
   }
-  return n;
+  return *n;
 }
 
 Result<uint64_t> parse_size_option(std::string_view name, std::string_view value) {
