@@ -5,6 +5,10 @@
 // Each provider declares its options in one table next to its factory
 // (src/backends/<provider>/<provider>_factory.cpp); this header is the
 // read-only view of those tables. Nothing here opens a backend.
+//
+// C++ API: source-stable within a major version, not binary-stable. Use it
+// through the static library (cloudsync::cloudsync_static) or add_subdirectory();
+// the shared library libcloudsync.so exports the C ABI (cloudsync.h) only.
 #pragma once
 
 #include <cstdint>
