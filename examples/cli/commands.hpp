@@ -27,6 +27,11 @@ void add_status_command(CLI::App& app, Action& action);
 void add_integrations_command(CLI::App& app, Action& action);
 void add_projects_command(CLI::App& app, Action& action);
 void add_connections_command(CLI::App& app, Action& action);
+void add_providers_command(CLI::App& app, Action& action);
+
+/// The backend option names of every URL scheme, from the providers' tables,
+/// for the main --help (cmd_providers.cpp).
+std::string provider_options_help();
 
 /// copy / sync between two URLs (cmd_transfer.cpp).
 struct TreeTransferArgs {

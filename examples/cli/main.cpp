@@ -45,6 +45,7 @@ std::string main_footer() {
       "az://container/prefix, gdrive://folder-id/path. Credentials come from the environment (AWS_*,\n"
       "AZURE_STORAGE_*, GOOGLE_APPLICATION_CREDENTIALS, ...) or -o KEY=VALUE on each command and are not stored;\n"
       "only 'integrations add/update' keeps secrets, outside the catalog database (see its --help).\n\n"
+      "{}\n"
       "A run whose actions failed exits with the status of the first failure; conflicts left unresolved exit\n"
       "with the conflict status.\n{}\n\n"
       "Examples:\n"
@@ -57,7 +58,7 @@ std::string main_footer() {
       "  cloudsync integrations add Sales s3://acme-sales/exports --secret secret_access_key=env:SALES_SECRET\n"
       "  cloudsync connections sync 9b1c2d3e4f5a6b7c --dry-run\n"
       "Run 'cloudsync COMMAND --help' for a command's options.\n",
-      exit_status_help());
+      provider_options_help(), exit_status_help());
 }
 
 // "cloudsync integration add": the deepest command the user reached.
@@ -99,6 +100,7 @@ int main(int argc, char** argv) {
   add_integrations_command(app, action);
   add_projects_command(app, action);
   add_connections_command(app, action);
+  add_providers_command(app, action);
 
   try {
     app.parse(argc, argv);

@@ -16,30 +16,20 @@ namespace {
 constexpr std::string_view kMask = "***";
 
 // Names whose value is a credential, matched case-insensitively when followed
-// by '=' (query/form) or ':' (JSON/header), optionally quoted.
-constexpr std::array<std::string_view, 19> kSecretFields{
+// by '=' (query/form) or ':' (JSON/header), optionally quoted. The providers'
+// secret options (their option tables, cloudsync/backend_options.hpp) are
+// among them, so that "name=value" in any message is masked wherever it
+// comes from; tests/unit/input_checks_test.cpp keeps the two in step.
+// access_key_id is not: it names a key (like an account name) and may be
+// stored; only its secret half may not.
+constexpr std::array<std::string_view, 23> kSecretFields{
     "x-amz-signature",  "x-amz-credential", "x-amz-security-token", "sig",           "signature",
     "access_token",     "refresh_token",    "id_token",             "client_secret", "assertion",
     "private_key",      "secret_access_key", "aws_secret_access_key", "accountkey",  "account_key",
     "sharedaccesssignature", "password",    "token",
     "upload_id",  // a Google resumable-upload session URI lets its holder write the upload
+    "session_token",    "sas",              "connection_string",    "service_account_key",
 };
-
-// The providers' credential options, by exact name (their factories in
-// src/backends/registry.cpp read them; the provider headers document them).
-// access_key_id is not among them: it names a key (like an account name) and
-// may be stored; only its secret half may not.
-constexpr std::array<CredentialOption, 9> kCredentialOptions{{
-    {"s3", "secret_access_key"},
-    {"s3", "session_token"},
-    {"az", "account_key"},
-    {"az", "sas"},
-    {"az", "connection_string"},
-    {"gdrive", "access_token"},
-    {"gdrive", "client_secret"},
-    {"gdrive", "refresh_token"},
-    {"gdrive", "service_account_key"},
-}};
 
 // Header-like prefixes whose whole remaining value (to end of line) is secret.
 constexpr std::array<std::string_view, 4> kSecretSchemes{"bearer ", "sharedkey ", "aws4-hmac-sha256 ", "basic "};
@@ -99,9 +89,7 @@ std::string mask_fields(std::string_view in) {
         i = v;
         return true;
       };
-      masked = std::any_of(kSecretFields.begin(), kSecretFields.end(), field_at) ||
-               std::any_of(kCredentialOptions.begin(), kCredentialOptions.end(),
-                           [&](const CredentialOption& o) { return field_at(o.name); });
+      masked = std::any_of(kSecretFields.begin(), kSecretFields.end(), field_at);
       if (!masked) {
         for (std::string_view scheme : kSecretSchemes) {
           if (!iequals_at(in, i, scheme)) continue;
@@ -143,13 +131,6 @@ std::string mask_url_userinfo(std::string_view in) {
 }
 
 }  // namespace
-
-std::span<const CredentialOption> credential_options() { return kCredentialOptions; }
-
-bool is_credential_option(std::string_view name) {
-  return std::any_of(kCredentialOptions.begin(), kCredentialOptions.end(),
-                     [&](const CredentialOption& o) { return o.name == name; });
-}
 
 std::string redact_url(std::string_view url) {
   std::string out = mask_url_userinfo(url);

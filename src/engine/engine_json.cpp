@@ -1,9 +1,9 @@
 // JSON forms of engine and catalog values (documented in capi/include/cloudsync.h).
 // None of them carries a secret: secrets are never in these values.
+#include "cloudsync/backend_options.hpp"
 #include "cloudsync/catalog.hpp"
 #include "cloudsync/workspace.hpp"
 #include "core/json.hpp"
-#include "core/redact.hpp"
 #include "core/time.hpp"
 #include "sync/json_writers.hpp"
 
@@ -92,7 +92,7 @@ std::string integration_to_json(const Integration& i) {
   w.Key("options");
   w.StartObject();
   for (const auto& [k, v] : i.spec.options) {
-    if (is_credential_option(k)) continue;  // defence in depth: they are refused before they are stored
+    if (is_secret_backend_option(k)) continue;  // defence in depth: they are refused before they are stored
     json_write_key(w, k);
     json_write_string(w, v);
   }

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "backends/registry.hpp"
+#include "cloudsync/backend_options.hpp"
 #include "core/error.hpp"
 #include "core/redact.hpp"
 #include "core/url.hpp"
@@ -40,7 +41,7 @@ Status check_integration_spec(const IntegrationSpec& spec, bool check_names) {
   std::string_view scheme = url.ok() ? std::string_view(url->scheme) : std::string_view();
   for (const auto& [key, value] : spec.options) {
     // The value is never quoted: it is, or may hold, a secret.
-    if (is_credential_option(key)) {
+    if (is_secret_backend_option(key)) {
       return make_error(ErrorCode::InvalidArgument,
                         "option '{}' is a credential, and a project never stores credentials: {}; a host passes "
                         "them with its credentials callback (WorkspaceOptions::credentials, "

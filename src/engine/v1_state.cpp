@@ -1,11 +1,11 @@
 #include "engine/v1_state.hpp"
 
+#include "cloudsync/backend_options.hpp"
 #include "core/error.hpp"
 #include "core/file_io.hpp"
 #include "core/hash.hpp"
 #include "core/json.hpp"
 #include "core/log.hpp"
-#include "core/redact.hpp"
 #include "core/time.hpp"
 #include "core/url.hpp"
 
@@ -62,7 +62,7 @@ Result<std::vector<Integration>> load_integrations(const fs::path& file) {
     if (opts != v.MemberEnd() && opts->value.IsObject()) {
       for (const auto& m : opts->value.GetObject()) {
         if (!m.value.IsString()) return make_error(ErrorCode::InvalidArgument, "{}: option values must be strings", what);
-        if (is_credential_option(m.name.GetString())) continue;  // from an older state file: never used, never shown
+        if (is_secret_backend_option(m.name.GetString())) continue;  // from an older state file: never used, never shown
         integ.spec.options[m.name.GetString()] = m.value.GetString();
       }
     }

@@ -243,6 +243,29 @@ TEST_CASE("azure block ids are unique per upload and of one length and block siz
   CHECK(azure::stream_block_size(1000 * MiB, std::nullopt, 49'999) == azure::kMaxBlockSize);
 }
 
+TEST_CASE("make_azure_backend scopes to its options' prefix, as an az:// URL's path does", "[azure][unit]") {
+  AzureBackendOptions o;
+  o.container = "my-container";
+  o.account = "devstoreaccount1";
+  o.account_key = std::string(auth::kAzuriteAccountKey);
+  o.endpoint = "http://127.0.0.1:1/devstoreaccount1";
+  auto whole = make_azure_backend(o);
+  REQUIRE_OK(whole);
+  o.prefix = "some/prefix";
+  auto scoped = make_azure_backend(o);
+  REQUIRE_OK(scoped);
+  CHECK((*scoped)->describe() == (*whole)->describe() + "/some/prefix");
+  CHECK((*scoped)->capabilities().max_key_bytes ==
+        (*whole)->capabilities().max_key_bytes - std::string("some/prefix/").size());
+  auto via_url = open_backend("az://my-container/some/prefix", {{"account", o.account},
+                                                                {"account_key", o.account_key},
+                                                                {"endpoint", o.endpoint}});
+  REQUIRE_OK(via_url);
+  CHECK((*via_url)->describe() == (*scoped)->describe());
+  o.prefix = "../elsewhere";
+  REQUIRE_CODE(make_azure_backend(o), ErrorCode::InvalidArgument);
+}
+
 TEST_CASE("az:// URLs: options, capabilities and clear errors without secrets", "[azure][unit]") {
   const std::string key(auth::kAzuriteAccountKey);
   BackendOptions base{{"account", "devstoreaccount1"},

@@ -8,9 +8,11 @@ its exit status. Run one group with: test_cli.py --cli PATH LsTest
 
 import argparse
 import http.server
+import itertools
 import json
 import os
 import pty
+import re
 import shutil
 import signal
 import subprocess
@@ -255,6 +257,112 @@ class HelpAndUsageTest(CliTestCase):
         r = run("copy", self.tmp, self.path("dst"), "-o", "s3cr3t-t0ken-value")
         self.assertFailsWith(r, EXIT["usage"])
         self.assertNotIn("s3cr3t-t0ken-value", r.stderr)
+
+
+README = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "README.md")
+
+
+def readme_provider_options():
+    """{scheme: [(name, secret), ...]} from the options column of the README's
+    "Storage providers" table, in the order written. Every cell must be
+    "none" or a list of `name` and `name` † items, so that nothing else hides
+    in the column."""
+    with open(README, encoding="utf-8") as f:
+        lines = f.read().split("## Storage providers", 1)[1].splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("|"))
+    table = list(itertools.takewhile(lambda line: line.startswith("|"), lines[start:]))
+    header = [cell.strip() for cell in table[0].strip("|").split("|")]
+    column = next(i for i, cell in enumerate(header) if cell.startswith("options"))
+    found = {}
+    for row in table[2:]:
+        # Cells are split on " | " (an escaped "\|" inside a cell is no separator).
+        cells = [cell.strip() for cell in re.split(r"(?<!\\)\|", row.strip().strip("|"))]
+        scheme = re.search(r"`([a-z0-9]+):", cells[0]).group(1)
+        cell = cells[column]
+        items = [] if cell == "none" else cell.split(", ")
+        parsed = []
+        for item in items:
+            m = re.fullmatch(r"`([a-z0-9_]+)`( †)?", item)
+            if m is None:
+                raise AssertionError(f"README options cell of {scheme}: cannot read {item!r}")
+            parsed.append((m.group(1), m.group(2) is not None))
+        found[scheme] = parsed
+    return found
+
+
+def help_provider_options(help_text):
+    """{scheme: [(name, secret), ...]} from the "Backend options" block of
+    `cloudsync --help` (a trailing * marks a secret)."""
+    block = help_text.split("Backend options", 1)[1].split("Run 'cloudsync providers", 1)[0]
+    found = {}
+    scheme = None
+    for line in block.splitlines()[1:]:
+        m = re.match(r"  ([a-z0-9]+) +(.*)$", line)
+        if m is not None:
+            scheme, rest = m.group(1), m.group(2)
+            found[scheme] = []
+        else:
+            rest = line.strip()
+        if rest == "(none)":
+            continue
+        for item in filter(None, (i.strip() for i in rest.split(","))):
+            m = re.fullmatch(r"([a-z0-9_]+)(\*)?", item)
+            if m is None:
+                raise AssertionError(f"--help options of {scheme}: cannot read {item!r}")
+            found[scheme].append((m.group(1), m.group(2) is not None))
+    return found
+
+
+class ProviderOptionsTest(CliTestCase):
+    """`cloudsync providers --json` shows the providers' option tables; the
+    README's provider table and `cloudsync --help` must agree with them."""
+
+    def tables(self):
+        r = run("providers", "--json")
+        self.assertExit(r, 0)
+        providers = self.json_of(r)["providers"]
+        return {p["scheme"]: [(o["name"], o["secret"]) for o in p["options"]] for p in providers}, providers
+
+    def test_the_tables_list_every_scheme_and_its_secrets(self):
+        tables, providers = self.tables()
+        self.assertEqual(sorted(tables), ["az", "file", "gdrive", "mem", "s3"])
+        secrets = {name for options in tables.values() for name, secret in options if secret}
+        self.assertEqual(secrets, {"secret_access_key", "session_token", "account_key", "sas", "connection_string",
+                                   "access_token", "client_secret", "refresh_token", "service_account_key"})
+        for p in providers:
+            for o in p["options"]:
+                with self.subTest(scheme=p["scheme"], option=o["name"]):
+                    self.assertTrue(o["help"])
+                    self.assertIn(o["kind"], ("string", "bool", "auto|bool", "integer", "size", "milliseconds",
+                                              "enum"))
+                    if o["kind"] == "enum":
+                        self.assertIn(o["default"], o["choices"])
+
+    def test_readme_table_agrees_with_the_tables(self):
+        tables, _ = self.tables()
+        self.assertEqual(readme_provider_options(), tables)
+
+    def test_help_agrees_with_the_tables(self):
+        tables, _ = self.tables()
+        r = run("--help")
+        self.assertExit(r, 0)
+        self.assertEqual(help_provider_options(r.stdout), tables)
+
+    def test_providers_for_one_scheme_and_an_unknown_one(self):
+        r = run("providers", "az")
+        self.assertExit(r, 0)
+        self.assertTrue(r.stdout.startswith("az: "), r.stdout)
+        self.assertRegex(r.stdout, r"\n  account_key +string, secret\n")
+        self.assertRegex(r.stdout, r"\n  block_size +size, default 8MiB\n")
+        self.assertNotIn("gdrive", r.stdout)
+        r = run("providers", "ftp")
+        self.assertFailsWith(r, EXIT["invalid_argument"])
+        self.assertIn("'ftp'", r.stderr)
+
+    def test_a_mistyped_option_is_refused_with_a_suggestion(self):
+        r = run("ls", file_url(self.tmp), "-o", "fsycn=false")
+        self.assertFailsWith(r, EXIT["invalid_argument"])
+        self.assertIn("unknown option 'fsycn' for file URLs; did you mean 'fsync'?", r.stderr)
 
 
 class LsTest(CliTestCase):

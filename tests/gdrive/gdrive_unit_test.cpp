@@ -289,6 +289,25 @@ TEST_CASE("the multipart/related body streams metadata and media", "[gdrive][upl
   }
 }
 
+TEST_CASE("make_gdrive_backend scopes to its options' prefix, as a gdrive:// URL's path does", "[gdrive][registry]") {
+  test::ScopedEnv no_adc("GOOGLE_APPLICATION_CREDENTIALS", nullptr);
+  GDriveOptions o;
+  o.folder_id = "1AbCdEfGh";
+  o.access_token = "ya29.a-token-for-tests";
+  auto whole = make_gdrive_backend(o);
+  REQUIRE_OK(whole);
+  CHECK((*whole)->describe() == "gdrive://1AbCdEfGh");
+  o.prefix = "sub/dir";
+  auto scoped = make_gdrive_backend(o);
+  REQUIRE_OK(scoped);
+  CHECK((*scoped)->describe() == "gdrive://1AbCdEfGh/sub/dir");
+  auto via_url = open_backend("gdrive://1AbCdEfGh/sub/dir", {{"access_token", o.access_token}});
+  REQUIRE_OK(via_url);
+  CHECK((*via_url)->describe() == (*scoped)->describe());
+  o.prefix = "a//b";
+  REQUIRE_CODE(make_gdrive_backend(o), ErrorCode::InvalidArgument);
+}
+
 TEST_CASE("gdrive:// URLs and their options", "[gdrive][registry]") {
   test::ScopedEnv no_adc("GOOGLE_APPLICATION_CREDENTIALS", nullptr);
   BackendOptions token{{"access_token", "ya29.a-token-for-tests"}};

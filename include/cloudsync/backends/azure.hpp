@@ -15,10 +15,10 @@
 // MD5 (Content-MD5, set on block uploads too), and the content type. Large
 // objects are uploaded as blocks (Put Block + Put Block List), in parallel.
 //
-// URL form for open_backend(): az://CONTAINER[/PREFIX] with the string
-// options: account, account_key, sas, connection_string, endpoint,
-// create_container (true/false), block_size and upload_cutoff (bytes, with an
-// optional K/M/G suffix meaning KiB/MiB/GiB). Unknown options are an error.
+// URL form for open_backend(): az://CONTAINER[/PREFIX]; the string options it
+// takes are listed, with their kinds, defaults and which are secret, by
+// find_backend_provider("az") (cloudsync/backend_options.hpp) and by
+// `cloudsync providers az`. Unknown options are an error.
 //
 // C++ API: source-stable within a major version, not binary-stable. Use it
 // through the static library (cloudsync::cloudsync_static) or add_subdirectory();
@@ -38,6 +38,9 @@ struct AzureBackendOptions {
   /// The container: 3-63 lower-case letters, digits and single hyphens (or
   /// "$root"). May be left empty when `sas` is a SAS URL naming one.
   std::string container;
+  /// Blob name prefix the backend is scoped to ("a/b": blobs under "a/b/"
+  /// appear relative to it). Empty: the whole container.
+  std::string prefix;
 
   // Credentials. When all five are empty they come from the environment.
   std::string account;            ///< storage account name

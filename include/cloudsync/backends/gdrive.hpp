@@ -55,6 +55,9 @@ namespace cloudsync {
 struct GDriveOptions {
   /// The root folder's ID (Hex's "Subdirectory ID"); "root" is My Drive.
   std::string folder_id;
+  /// Path below the folder the backend is scoped to ("a/b": files under
+  /// a/b appear relative to it). Empty: the whole tree under the folder.
+  std::string prefix;
   /// Drive API base URL; empty: https://www.googleapis.com. Requests go to
   /// <endpoint>/drive/v3/... and <endpoint>/upload/drive/v3/....
   std::string endpoint;
@@ -110,18 +113,16 @@ struct GDriveOptions {
   std::string proxy;      ///< empty: the *_proxy environment variables
 };
 
-/// Opens the tree under options.folder_id. Fails with InvalidArgument for
-/// unusable options and Unauthenticated when no credentials can be found.
-/// Nothing is sent before the first call; the root folder is checked then
-/// (NotFound when it does not exist or is not shared with the credentials).
+/// Opens the tree under options.folder_id (scoped to options.prefix). Fails
+/// with InvalidArgument for unusable options and Unauthenticated when no
+/// credentials can be found. Nothing is sent before the first call; the root
+/// folder is checked then (NotFound when it does not exist or is not shared
+/// with the credentials).
 ///
-/// open_backend("gdrive://<folder id>/sub/path", options) takes these string
-/// keys (unknown keys are an error): endpoint, access_token, client_id,
-/// client_secret, refresh_token, service_account_key, service_account_file,
-/// scope, subject, token_uri, export_formats, use_trash, follow_shortcuts,
-/// acknowledge_abuse, stop_on_upload_limit, upload_cutoff, chunk_size (bytes),
-/// page_size, pacer_min_sleep_ms, pacer_burst, max_attempts, ca_bundle, proxy.
-/// Booleans are true/false, 1/0 or yes/no.
+/// open_backend("gdrive://<folder id>/sub/path", options) takes the string
+/// options that find_backend_provider("gdrive") lists
+/// (cloudsync/backend_options.hpp; `cloudsync providers gdrive`), with their
+/// kinds, defaults and which are secret. Unknown options are an error.
 CLOUDSYNC_API Result<std::shared_ptr<StorageBackend>> make_gdrive_backend(GDriveOptions options);
 
 }  // namespace cloudsync

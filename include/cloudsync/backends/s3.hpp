@@ -121,14 +121,10 @@ struct S3Options {
 /// unusable options and Unauthenticated when no credentials can be found
 /// (unless anonymous). Nothing is sent to the store until the first call.
 ///
-/// open_backend("s3://bucket/prefix", options) builds S3Options from these
-/// string keys (unknown keys are an error): provider, region, endpoint,
-/// addressing_style (auto|path|virtual), access_key_id, secret_access_key,
-/// session_token, profile, anonymous, use_environment, checksum
-/// (auto|md5|crc32c|none), sign_payload, conditional_writes
-/// (auto|true|false), part_size, multipart_threshold, min_part_size (bytes,
-/// or with a K/M/G or KiB/MiB/GiB suffix), ca_bundle, proxy, verify_tls,
-/// max_attempts. Booleans are true/false, 1/0 or yes/no.
+/// open_backend("s3://bucket/prefix", options) builds S3Options from the
+/// string options that find_backend_provider("s3") lists
+/// (cloudsync/backend_options.hpp; `cloudsync providers s3`), with their
+/// kinds, defaults and which are secret. Unknown options are an error.
 CLOUDSYNC_API Result<std::shared_ptr<StorageBackend>> make_s3_backend(S3Options options);
 
 }  // namespace cloudsync

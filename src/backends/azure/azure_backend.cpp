@@ -8,8 +8,6 @@
 #include "backends/azure/azure_reads.hpp"
 #include "backends/azure/azure_writes.hpp"
 #include "core/error.hpp"
-#include "core/log.hpp"
-#include "core/time.hpp"
 
 namespace cloudsync::azure {
 
@@ -108,52 +106,9 @@ Capabilities azure_capabilities(const AzureBackendOptions& options) {
   return caps;
 }
 
-Result<std::shared_ptr<StorageBackend>> make_azure_backend(AzureBackendOptions options, AzureEnvironment environment) {
-  if (options.block_size == 0 || options.block_size > kMaxBlockSize) {
-    return make_error(ErrorCode::InvalidArgument, "azure: block_size must be between 1 byte and {} bytes",
-                      kMaxBlockSize);
-  }
-  if (options.upload_cutoff == 0 || options.upload_cutoff > kMaxPutBlobSize) {
-    return make_error(ErrorCode::InvalidArgument, "azure: upload_cutoff must be between 1 byte and {} bytes",
-                      kMaxPutBlobSize);
-  }
-  auth::AzureAuthSettings settings;
-  settings.connection_string = options.connection_string;
-  settings.account = options.account;
-  settings.account_key = options.account_key;
-  settings.sas = options.sas;
-  settings.endpoint = options.endpoint;
-  if (!environment.env) environment.env = auth::process_environment();
-  CLOUDSYNC_ASSIGN_OR_RETURN(auth::AzureCredentials credentials,
-                             auth::resolve_azure_credentials(settings, environment.env));
-  if (!credentials.container.empty()) {
-    if (options.container.empty()) {
-      options.container = credentials.container;
-    } else if (options.container != credentials.container) {
-      return make_error(ErrorCode::InvalidArgument, "the SAS URL is for container '{}', not '{}'",
-                        credentials.container, options.container);
-    }
-  }
-  if (!environment.transport) environment.transport = http::make_curl_transport(http::ClientOptions{});
-  AzureClient::Settings client;
-  client.credentials = std::move(credentials);
-  client.container = options.container;
-  client.create_container = options.create_container;
-  client.transport = std::move(environment.transport);
-  client.retry = environment.retry;
-  client.clock = environment.clock ? environment.clock : now_utc;
-  CLOUDSYNC_ASSIGN_OR_RETURN(std::unique_ptr<AzureClient> made, AzureClient::create(std::move(client)));
-  std::shared_ptr<AzureClient> shared = std::move(made);
-  log(LogLevel::Debug, "azure: opened {}", shared->describe());
-  return std::shared_ptr<StorageBackend>(std::make_shared<AzureBackend>(std::move(shared), std::move(options)));
+std::shared_ptr<StorageBackend> make_container_backend(std::shared_ptr<AzureClient> client,
+                                                       AzureBackendOptions options) {
+  return std::make_shared<AzureBackend>(std::move(client), std::move(options));
 }
 
 }  // namespace cloudsync::azure
-
-namespace cloudsync {
-
-Result<std::shared_ptr<StorageBackend>> make_azure_backend(AzureBackendOptions options) {
-  return azure::make_azure_backend(std::move(options), azure::AzureEnvironment{});
-}
-
-}  // namespace cloudsync

@@ -1,6 +1,6 @@
-// The Azure backend's construction seams: what make_azure_backend() takes
-// from the process (transport, clock, environment, retry policy), open to
-// replacement by tests, and the registry's translation of URL options.
+// The Azure backend's construction seams: what make_azure_backend()
+// (azure_factory.cpp) takes from the process (transport, clock, environment,
+// retry policy), open to replacement by tests, and the backend it assembles.
 #pragma once
 
 #include <functional>
@@ -19,7 +19,15 @@ struct AzureEnvironment {
   auth::EnvLookup env;               ///< default: the process environment
 };
 
+/// Opens options.container (scoped to options.prefix) with what `environment`
+/// gives instead of the process's transport, clock and variables.
 Result<std::shared_ptr<StorageBackend>> make_azure_backend(AzureBackendOptions options, AzureEnvironment environment);
+
+class AzureClient;
+/// The StorageBackend over the container `client` reaches (not scoped to a
+/// prefix: make_azure_backend does that).
+std::shared_ptr<StorageBackend> make_container_backend(std::shared_ptr<AzureClient> client,
+                                                       AzureBackendOptions options);
 
 /// The Capabilities of a backend made with `options`.
 Capabilities azure_capabilities(const AzureBackendOptions& options);

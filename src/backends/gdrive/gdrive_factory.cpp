@@ -1,9 +1,12 @@
-// make_gdrive_backend(): options -> credentials, HTTP client and backend.
+// make_gdrive_backend(): options -> credentials, HTTP client and backend
+// (scoped to the options' prefix), and the option table of gdrive:// URLs.
 #include <cstdlib>
 
 #include "auth/google/oauth2.hpp"
 #include "auth/google/service_account.hpp"
 #include "backends/gdrive/gdrive_backend.hpp"
+#include "backends/option_spec.hpp"
+#include "backends/provider.hpp"
 #include "cloudsync/backends/gdrive.hpp"
 #include "core/error.hpp"
 #include "core/redact.hpp"
@@ -113,7 +116,111 @@ Result<std::shared_ptr<StorageBackend>> make_gdrive_backend(GDriveOptions option
   settings.upload_cutoff = options.upload_cutoff;
   settings.chunk_size = options.chunk_size;
   settings.page_size = options.page_size;
-  return gdrive::make_drive_backend(std::move(settings), std::make_shared<gdrive::DriveClient>(std::move(config)));
+  CLOUDSYNC_ASSIGN_OR_RETURN(
+      std::shared_ptr<StorageBackend> tree,
+      gdrive::make_drive_backend(std::move(settings), std::make_shared<gdrive::DriveClient>(std::move(config))));
+  if (options.prefix.empty()) return tree;
+  CLOUDSYNC_ASSIGN_OR_RETURN(Path scope, Path::parse(options.prefix));
+  return make_prefixed_backend(std::move(tree), std::move(scope));
 }
 
 }  // namespace cloudsync
+
+namespace cloudsync::backends {
+
+namespace {
+
+constexpr OptionSpec<GDriveOptions> kDriveOptions[] = {
+    {.name = "endpoint",
+     .target = &GDriveOptions::endpoint,
+     .help = "Drive API base URL",
+     .default_text = kDefaultEndpoint},
+    {.name = "access_token",
+     .target = &GDriveOptions::access_token,
+     .help = "a ready OAuth2 access token (hosts that manage tokens themselves)",
+     .secret = true},
+    {.name = "client_id", .target = &GDriveOptions::client_id, .help = "OAuth2 client of a user's authorisation"},
+    {.name = "client_secret", .target = &GDriveOptions::client_secret, .help = "the OAuth2 client's secret",
+     .secret = true},
+    {.name = "refresh_token", .target = &GDriveOptions::refresh_token, .help = "the user's OAuth2 refresh token",
+     .secret = true},
+    {.name = "service_account_key",
+     .target = &GDriveOptions::service_account_key,
+     .help = "a service account's JSON key, as text",
+     .secret = true},
+    {.name = "service_account_file",
+     .target = &GDriveOptions::service_account_file,
+     .help = "path of a service account's JSON key file (empty: GOOGLE_APPLICATION_CREDENTIALS)"},
+    {.name = "scope",
+     .target = &GDriveOptions::scope,
+     .help = "service-account scope: drive, drive.readonly, drive.file or a full scope URL (empty: drive)"},
+    {.name = "subject",
+     .target = &GDriveOptions::subject,
+     .help = "service-account domain-wide delegation: the user to act as"},
+    {.name = "token_uri",
+     .target = &GDriveOptions::token_uri,
+     .help = "token endpoint replacing Google's (and a key file's token_uri)"},
+    {.name = "export_formats",
+     .target = &GDriveOptions::export_formats,
+     .help = "export formats of Google Docs, Sheets, Slides and Drawings, in order of preference (none: hide "
+             "them); known: docx, xlsx, pptx, pdf, csv, tsv, txt, odt, ods, odp, rtf, epub, svg, png, jpg"},
+    {.name = "use_trash", .target = &GDriveOptions::use_trash, .help = "deletes move files to the trash"},
+    {.name = "follow_shortcuts",
+     .target = &GDriveOptions::follow_shortcuts,
+     .help = "follow shortcuts (read-only) instead of skipping them"},
+    {.name = "acknowledge_abuse",
+     .target = &GDriveOptions::acknowledge_abuse,
+     .help = "download files Google flagged as malware or spam"},
+    {.name = "stop_on_upload_limit",
+     .target = &GDriveOptions::stop_on_upload_limit,
+     .help = "treat a user rate limit on an upload as the daily upload cap: stop instead of retrying"},
+    {.name = "upload_cutoff",
+     .target = &GDriveOptions::upload_cutoff,
+     .help = "files at least this large are uploaded with a resumable session"},
+    {.name = "chunk_size",
+     .target = &GDriveOptions::chunk_size,
+     .help = "resumable chunk size, a multiple of 256KiB"},
+    {.name = "page_size", .target = &GDriveOptions::page_size, .help = "files.list page size", .min = 1, .max = 1000},
+    {.name = "pacer_min_sleep_ms",
+     .target = &GDriveOptions::pacer_min_sleep,
+     .help = "at most one call per this many milliseconds on average (0: no pacing)",
+     .min = 0,
+     .max = 60'000},
+    {.name = "pacer_burst",
+     .target = &GDriveOptions::pacer_burst,
+     .help = "calls the pacer lets through in a burst",
+     .min = 1,
+     .max = 10'000},
+    {.name = "max_attempts",
+     .target = &GDriveOptions::max_attempts,
+     .help = "attempts per request, the first included",
+     .min = 1,
+     .max = 100},
+    {.name = "ca_bundle",
+     .target = &GDriveOptions::ca_bundle,
+     .help = "PEM file of trusted CAs (empty: the system store)"},
+    {.name = "proxy", .target = &GDriveOptions::proxy, .help = "HTTP proxy URL (empty: the *_proxy variables)"},
+};
+
+// gdrive://<folder id>[/path]
+Result<std::shared_ptr<StorageBackend>> open_gdrive_url(const StorageUrl& url, const BackendOptions& options) {
+  GDriveOptions drive;
+  drive.folder_id = url.root;
+  drive.prefix = url.path;
+  CLOUDSYNC_RETURN_IF_ERROR(apply_options(kDriveOptions, "gdrive", options, drive));
+  return make_gdrive_backend(std::move(drive));
+}
+
+}  // namespace
+
+const ProviderEntry& gdrive_provider() {
+  static constexpr ProviderEntry kEntry{
+      .scheme = "gdrive",
+      .url_form = "gdrive://folder-id/path",
+      .title = "Google Drive v3, rooted at a folder (the whole tree below it)",
+      .describe = [] { return describe_options<GDriveOptions>(kDriveOptions); },
+      .open = open_gdrive_url};
+  return kEntry;
+}
+
+}  // namespace cloudsync::backends
