@@ -1,8 +1,8 @@
 #include "http/client.hpp"
 
 #include <algorithm>
-#include <charconv>
 
+#include "core/ascii.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
 #include "http/content_range.hpp"
@@ -18,11 +18,8 @@ bool accepted(int status, const std::vector<int>& accept) {
 
 std::optional<uint64_t> content_length(const Response& response) {
   std::optional<std::string_view> text = response.headers.get("Content-Length");
-  if (!text || text->empty()) return std::nullopt;
-  uint64_t value = 0;
-  auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
-  if (ec != std::errc() || end != text->data() + text->size()) return std::nullopt;
-  return value;
+  if (!text) return std::nullopt;
+  return parse_u64(*text);
 }
 
 std::string range_value(uint64_t offset, std::optional<uint64_t> length) {

@@ -1,21 +1,10 @@
 #include "http/content_range.hpp"
 
-#include <charconv>
 #include <limits>
 
+#include "core/ascii.hpp"
+
 namespace cloudsync::http {
-
-namespace {
-
-// Decimal digits only: from_chars refuses signs, spaces and overflow.
-std::optional<uint64_t> parse_number(std::string_view text) {
-  uint64_t v = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc() || end != text.data() + text.size() || text.empty()) return std::nullopt;
-  return v;
-}
-
-}  // namespace
 
 std::optional<ContentRange> parse_content_range(std::string_view text) {
   constexpr std::string_view kUnit = "bytes ";
@@ -24,9 +13,9 @@ std::optional<ContentRange> parse_content_range(std::string_view text) {
   size_t dash = text.find('-');
   size_t slash = text.find('/');
   if (dash == std::string_view::npos || slash == std::string_view::npos || dash > slash) return std::nullopt;
-  auto first = parse_number(text.substr(0, dash));
-  auto last = parse_number(text.substr(dash + 1, slash - dash - 1));
-  auto total = parse_number(text.substr(slash + 1));
+  auto first = parse_u64(text.substr(0, dash));
+  auto last = parse_u64(text.substr(dash + 1, slash - dash - 1));
+  auto total = parse_u64(text.substr(slash + 1));
   if (!first || !last || !total || *first > *last || *last >= *total) return std::nullopt;
   return ContentRange{*first, *last, *total};
 }
@@ -34,7 +23,7 @@ std::optional<ContentRange> parse_content_range(std::string_view text) {
 std::optional<uint64_t> parse_upload_range(std::string_view text) {
   constexpr std::string_view kStart = "bytes=0-";
   if (!text.starts_with(kStart)) return std::nullopt;
-  auto last = parse_number(text.substr(kStart.size()));
+  auto last = parse_u64(text.substr(kStart.size()));
   if (!last || *last == std::numeric_limits<uint64_t>::max()) return std::nullopt;
   return *last + 1;
 }

@@ -15,6 +15,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "core/ascii.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
 #include "core/redact.hpp"
@@ -182,14 +183,6 @@ struct Transfer {
 
   bool is_2xx() const { return response.status >= 200 && response.status <= 299; }
 };
-
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
-  return s;
-}
 
 size_t on_header(char* data, size_t size, size_t count, void* userp) {
   auto* t = static_cast<Transfer*>(userp);
@@ -360,8 +353,7 @@ bool has_line_break(std::string_view s) { return s.find_first_of("\r\n") != std:
 // Header names whose values are credentials; Trace logs show "***" for them
 // (redact() catches the usual schemes too, this also covers keys and cookies).
 bool is_secret_header(std::string_view name) {
-  std::string lower;
-  for (char c : name) lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  const std::string lower = ascii_lower(name);
   for (std::string_view word : {"authorization", "token", "key", "cookie", "signature", "credential", "secret"}) {
     if (lower.find(word) != std::string::npos) return true;
   }
@@ -517,8 +509,7 @@ Status CurlTransport::configure(CURL* curl, const Request& request, Transfer& tr
   bool has_content_type = false;
   bool has_expect = false;
   for (const Headers::Entry& e : request.headers.entries()) {
-    std::string lower;
-    for (char c : e.name) lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+    const std::string lower = ascii_lower(e.name);
     if (lower == "content-length" || lower == "transfer-encoding") continue;
     has_content_type = has_content_type || lower == "content-type";
     has_expect = has_expect || lower == "expect";

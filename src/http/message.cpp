@@ -2,20 +2,12 @@
 #include <algorithm>
 #include <cctype>
 
+#include "core/ascii.hpp"
 #include "core/error.hpp"
 #include "core/url.hpp"
 #include "http/http.hpp"
 
 namespace cloudsync::http {
-
-namespace {
-char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return ascii_lower(x) == ascii_lower(y); });
-}
-}  // namespace
 
 std::optional<std::string_view> Headers::get(std::string_view name) const {
   for (const Entry& e : entries_) {
@@ -53,7 +45,7 @@ Result<Url> parse_url(std::string_view text) {
   Url url;
   size_t sep = text.find("://");
   if (sep == std::string_view::npos) return make_error(ErrorCode::InvalidArgument, "'{}' is not an absolute URL", text);
-  for (char c : text.substr(0, sep)) url.scheme.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  url.scheme = ascii_lower(text.substr(0, sep));
   if (url.scheme != "http" && url.scheme != "https") {
     return make_error(ErrorCode::InvalidArgument, "unsupported URL scheme in '{}'", text);
   }

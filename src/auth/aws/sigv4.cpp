@@ -8,6 +8,7 @@
 
 #include <openssl/crypto.h>
 
+#include "core/ascii.hpp"
 #include "core/error.hpp"
 #include "core/hash.hpp"
 #include "core/redact.hpp"
@@ -21,22 +22,10 @@ namespace {
 constexpr std::string_view kAlgorithm = "AWS4-HMAC-SHA256";
 constexpr std::string_view kTerminator = "aws4_request";
 
-char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
-  }
-  return true;
-}
-
 bool iless(std::string_view a, std::string_view b) {
   return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(),
                                       [](char x, char y) { return ascii_lower(x) < ascii_lower(y); });
 }
-
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f'; }
 
 bool is_unreserved(char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
@@ -64,9 +53,9 @@ void append_header_value(std::string& out, std::string_view value) {
   bool first = true;
   size_t i = 0;
   while (i < value.size()) {
-    while (i < value.size() && is_space(value[i])) ++i;
+    while (i < value.size() && is_ascii_space(value[i])) ++i;
     size_t word = i;
-    while (i < value.size() && !is_space(value[i])) ++i;
+    while (i < value.size() && !is_ascii_space(value[i])) ++i;
     if (i == word) break;
     if (!first) out.push_back(' ');
     out.append(value.substr(word, i - word));
@@ -78,12 +67,6 @@ void append_lower(std::string& out, std::string_view name) {
   size_t start = out.size();
   out.append(name);
   for (size_t i = start; i < out.size(); ++i) out[i] = ascii_lower(out[i]);
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
-  return s;
 }
 
 struct CanonicalHeaders {

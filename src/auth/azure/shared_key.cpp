@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "auth/azure/header_order.hpp"
+#include "core/ascii.hpp"
 #include "core/error.hpp"
 #include "core/hash.hpp"
 #include "core/redact.hpp"
@@ -26,20 +27,6 @@ constexpr std::string_view kStandardHeaders[] = {
     "Content-Encoding",  "Content-Language", "Content-Length", "Content-MD5",         "Content-Type", "Date",
     "If-Modified-Since", "If-Match",         "If-None-Match",  "If-Unmodified-Since", "Range",
 };
-
-char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), ascii_lower);
-  return out;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 bool is_account_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
@@ -79,7 +66,7 @@ Result<std::string_view> signable_value(std::string_view name, std::string_view 
 Result<std::string> canonicalized_headers(const http::Headers& headers) {
   std::map<std::string, std::vector<std::string_view>> by_name;
   for (const http::Headers::Entry& e : headers.entries()) {
-    std::string name = lower(trim(e.name));
+    std::string name = ascii_lower(trim(e.name));
     if (name.rfind("x-ms-", 0) != 0) continue;
     CLOUDSYNC_ASSIGN_OR_RETURN(std::string_view value, signable_value(e.name, e.value));
     by_name[name].push_back(value);
@@ -108,7 +95,7 @@ Result<std::string> canonicalized_resource(std::string_view account, const http:
   out += url.path;
   CLOUDSYNC_ASSIGN_OR_RETURN(auto params, http::parse_query(url.query));
   std::map<std::string, std::vector<std::string>> by_name;  // ordinal order of names
-  for (auto& [name, value] : params) by_name[lower(name)].push_back(std::move(value));
+  for (auto& [name, value] : params) by_name[ascii_lower(name)].push_back(std::move(value));
   for (auto& [name, values] : by_name) {
     std::sort(values.begin(), values.end());
     out += '\n';

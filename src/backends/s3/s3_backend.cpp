@@ -6,6 +6,7 @@
 #include "backends/s3/s3_object_meta.hpp"
 #include "backends/s3/s3_xml.hpp"
 #include "cloudsync/backends/s3.hpp"
+#include "core/ascii.hpp"
 #include "core/error.hpp"
 #include "core/hash.hpp"
 #include "core/log.hpp"
@@ -249,7 +250,7 @@ Result<ObjectMeta> S3Backend::put(const Path& path, ByteSource& data, const PutO
   meta.hashes.crc32c = plan.whole_crc32c;
   if (etag_is_md5(meta.etag) && !answer->headers.get("x-amz-server-side-encryption-customer-algorithm") &&
       !answer->headers.get("x-amz-server-side-encryption").value_or("").starts_with("aws:kms")) {
-    for (char c : meta.etag) meta.hashes.md5.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+    meta.hashes.md5 = ascii_lower(meta.etag);
   }
   return meta;
 }
@@ -299,8 +300,7 @@ Result<ListPage> S3Backend::list_page(const ListOptions& options, const OpContex
     meta.etag = std::move(o.etag);
     meta.last_modified = o.last_modified;
     if (etag_is_md5(meta.etag)) {
-      for (char c : meta.etag)
-        meta.hashes.md5.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+      meta.hashes.md5 = ascii_lower(meta.etag);
     }
     if (meta.size == 0 && meta.key.ends_with('/')) meta.kind = ObjectKind::DirectoryMarker;
     page.objects.push_back(std::move(meta));

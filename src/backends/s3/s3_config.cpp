@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "backends/s3/aws_shared_config.hpp"
+#include "core/ascii.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
 #include "core/redact.hpp"
@@ -13,12 +14,6 @@
 namespace cloudsync::s3 {
 
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out;
-  for (char c : s) out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
-  return out;
-}
 
 bool ends_with_label(std::string_view host, std::string_view suffix) {
   return host == suffix.substr(1) || (host.size() > suffix.size() && host.ends_with(suffix));
@@ -175,7 +170,7 @@ std::string_view provider_name(S3Provider provider) {
 }
 
 S3Provider provider_for_host(std::string_view host) {
-  std::string h = lower(host);
+  std::string h = ascii_lower(host);
   if (ends_with_label(h, ".amazonaws.com") || ends_with_label(h, ".amazonaws.com.cn")) return S3Provider::Aws;
   if (ends_with_label(h, ".r2.cloudflarestorage.com")) return S3Provider::R2;
   if (h == "storage.googleapis.com") return S3Provider::Gcs;
@@ -220,7 +215,7 @@ Result<S3Config> resolve_s3_config(const S3Options& options, const Environment& 
   // The SDKs' switch for ignoring every configured endpoint (environment and profile).
   std::string ignore = non_empty(env.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"))
                            .value_or(profile.setting("ignore_configured_endpoint_urls").value_or(""));
-  if (endpoint.empty() && lower(ignore) != "true") {
+  if (endpoint.empty() && ascii_lower(ignore) != "true") {
     endpoint = non_empty(env.get("AWS_ENDPOINT_URL_S3")).value_or("");
     if (endpoint.empty()) endpoint = non_empty(env.get("AWS_ENDPOINT_URL")).value_or("");
     if (endpoint.empty()) endpoint = profile.setting("s3.endpoint_url").value_or("");
