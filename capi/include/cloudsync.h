@@ -41,17 +41,17 @@
 #include <stdint.h>
 
 #if defined(_WIN32)
-#  if defined(CLOUDSYNC_STATIC)
-#    define CLOUDSYNC_EXTERN(type) extern type
-#  elif defined(CLOUDSYNC_BUILDING)
-#    define CLOUDSYNC_EXTERN(type) extern __declspec(dllexport) type
-#  else
-#    define CLOUDSYNC_EXTERN(type) extern __declspec(dllimport) type
-#  endif
-#elif defined(__GNUC__)
-#  define CLOUDSYNC_EXTERN(type) extern __attribute__((visibility("default"))) type
+#if defined(CLOUDSYNC_STATIC)
+#define CLOUDSYNC_EXTERN(type) extern type
+#elif defined(CLOUDSYNC_BUILDING)
+#define CLOUDSYNC_EXTERN(type) extern __declspec(dllexport) type
 #else
-#  define CLOUDSYNC_EXTERN(type) extern type
+#define CLOUDSYNC_EXTERN(type) extern __declspec(dllimport) type
+#endif
+#elif defined(__GNUC__)
+#define CLOUDSYNC_EXTERN(type) extern __attribute__((visibility("default"))) type
+#else
+#define CLOUDSYNC_EXTERN(type) extern type
 #endif
 
 #ifdef __cplusplus
@@ -66,7 +66,7 @@ extern "C" {
 #define CLOUDSYNC_ABI_VERSION 1
 
 /** The library version, e.g. "1.0.0". Static storage; do not free. */
-CLOUDSYNC_EXTERN(const char *) cloudsync_version(void);
+CLOUDSYNC_EXTERN(const char*) cloudsync_version(void);
 /** major * 1000000 + minor * 1000 + patch; compare with CLOUDSYNC_VERSION_NUMBER. */
 CLOUDSYNC_EXTERN(int) cloudsync_version_number(void);
 /** The ABI major version of the loaded library; equals CLOUDSYNC_ABI_VERSION when compatible. */
@@ -100,11 +100,11 @@ typedef enum cloudsync_status {
 /** Details of the last failure on the calling thread. */
 typedef struct cloudsync_error {
   int code;                  /**< a cloudsync_status; CLOUDSYNC_OK when there was none */
-  const char *code_name;     /**< "not_found", "unauthenticated", ...; "ok" when none */
-  const char *message;       /**< UTF-8, never NULL ("" when none) */
+  const char* code_name;     /**< "not_found", "unauthenticated", ...; "ok" when none */
+  const char* message;       /**< UTF-8, never NULL ("" when none) */
   int http_status;           /**< HTTP status of the failed remote call, or 0 */
-  const char *provider_code; /**< e.g. "NoSuchKey", "AuthorizationFailure", "invalid_grant"; "" when none */
-  const char *request_id;    /**< the provider's request id, for support; "" when none */
+  const char* provider_code; /**< e.g. "NoSuchKey", "AuthorizationFailure", "invalid_grant"; "" when none */
+  const char* request_id;    /**< the provider's request id, for support; "" when none */
 } cloudsync_error;
 
 /**
@@ -113,12 +113,12 @@ typedef struct cloudsync_error {
  * on this thread. Functions do not reset it on success: check return codes,
  * not this.
  */
-CLOUDSYNC_EXTERN(const cloudsync_error *) cloudsync_last_error(void);
+CLOUDSYNC_EXTERN(const cloudsync_error*) cloudsync_last_error(void);
 /** Resets this thread's last error to CLOUDSYNC_OK. */
 CLOUDSYNC_EXTERN(void) cloudsync_clear_error(void);
 
 /** Releases a string returned by the library. NULL is ignored. */
-CLOUDSYNC_EXTERN(void) cloudsync_free(void *ptr);
+CLOUDSYNC_EXTERN(void) cloudsync_free(void* ptr);
 
 /* ---------------------------------------------------------------------------
  * Logging
@@ -132,13 +132,13 @@ CLOUDSYNC_EXTERN(void) cloudsync_free(void *ptr);
 #define CLOUDSYNC_LOG_TRACE 5
 
 /** Receives one log line (UTF-8, scrubbed of secrets). Called from any thread. */
-typedef void (*cloudsync_log_fn)(int level, const char *message, void *user);
+typedef void (*cloudsync_log_fn)(int level, const char* message, void* user);
 
 /**
  * Routes library log lines up to `max_level` to `fn` (process-wide). A NULL
  * `fn` turns logging off. The library never writes to stdout or stderr.
  */
-CLOUDSYNC_EXTERN(int) cloudsync_set_log_handler(int max_level, cloudsync_log_fn fn, void *user);
+CLOUDSYNC_EXTERN(int) cloudsync_set_log_handler(int max_level, cloudsync_log_fn fn, void* user);
 
 /* ---------------------------------------------------------------------------
  * Progress and cancellation
@@ -152,11 +152,11 @@ CLOUDSYNC_EXTERN(int) cloudsync_set_log_handler(int max_level, cloudsync_log_fn 
 
 /** A progress snapshot. Fields may be appended; check struct_size before reading new ones. */
 typedef struct cloudsync_progress {
-  size_t struct_size;    /**< sizeof(cloudsync_progress) as the library knows it */
-  int phase;             /**< CLOUDSYNC_PHASE_* */
-  const char *path;      /**< the file this event is about, or "" */
-  uint64_t bytes_done;   /**< bytes moved so far in this operation */
-  uint64_t bytes_total;  /**< bytes the operation will move */
+  size_t struct_size;   /**< sizeof(cloudsync_progress) as the library knows it */
+  int phase;            /**< CLOUDSYNC_PHASE_* */
+  const char* path;     /**< the file this event is about, or "" */
+  uint64_t bytes_done;  /**< bytes moved so far in this operation */
+  uint64_t bytes_total; /**< bytes the operation will move */
   uint64_t files_done;
   uint64_t files_total;
 } cloudsync_progress;
@@ -167,14 +167,14 @@ typedef struct cloudsync_progress {
  * cancel the operation (it then fails with CLOUDSYNC_ECANCELLED or reports the
  * unfinished actions as cancelled). `progress` is valid only during the call.
  */
-typedef int (*cloudsync_progress_fn)(const cloudsync_progress *progress, void *user);
+typedef int (*cloudsync_progress_fn)(const cloudsync_progress* progress, void* user);
 
 /** A cancellation token another thread can trigger while an operation runs. */
 typedef struct cloudsync_cancel cloudsync_cancel;
-CLOUDSYNC_EXTERN(int) cloudsync_cancel_new(cloudsync_cancel **out);
+CLOUDSYNC_EXTERN(int) cloudsync_cancel_new(cloudsync_cancel** out);
 /** Requests cancellation; safe from any thread, and more than once. */
-CLOUDSYNC_EXTERN(void) cloudsync_cancel_trigger(cloudsync_cancel *cancel);
-CLOUDSYNC_EXTERN(void) cloudsync_cancel_free(cloudsync_cancel *cancel);
+CLOUDSYNC_EXTERN(void) cloudsync_cancel_trigger(cloudsync_cancel* cancel);
+CLOUDSYNC_EXTERN(void) cloudsync_cancel_free(cloudsync_cancel* cancel);
 
 /* ---------------------------------------------------------------------------
  * Workspaces: a project folder and its storage integrations
@@ -204,15 +204,15 @@ typedef struct cloudsync_workspace cloudsync_workspace;
  * allowed to use, and the limits and transfers above apply to every
  * operation it runs through that catalog.
  */
-CLOUDSYNC_EXTERN(int) cloudsync_workspace_open(const char *root, const char *options_json, cloudsync_workspace **out);
-CLOUDSYNC_EXTERN(void) cloudsync_workspace_close(cloudsync_workspace *ws);
+CLOUDSYNC_EXTERN(int) cloudsync_workspace_open(const char* root, const char* options_json, cloudsync_workspace** out);
+CLOUDSYNC_EXTERN(void) cloudsync_workspace_close(cloudsync_workspace* ws);
 
 /**
  * Sets (replaces) the secrets used to open one integration's backend, e.g.
  * {"secret_access_key": "..."}; they are kept in memory only.
  */
-CLOUDSYNC_EXTERN(int) cloudsync_workspace_set_credentials(cloudsync_workspace *ws, const char *integration,
-                                                          const char *options_json);
+CLOUDSYNC_EXTERN(int)
+cloudsync_workspace_set_credentials(cloudsync_workspace* ws, const char* integration, const char* options_json);
 
 /**
  * Registers an integration. Its files will live in
@@ -231,22 +231,22 @@ CLOUDSYNC_EXTERN(int) cloudsync_workspace_set_credentials(cloudsync_workspace *w
  * Fails with CLOUDSYNC_EEXISTS for a taken name, CLOUDSYNC_ECONFLICT when the
  * folder would be another integration's, CLOUDSYNC_EINVAL for a secret in "options".
  */
-CLOUDSYNC_EXTERN(int) cloudsync_integration_add(cloudsync_workspace *ws, const char *spec_json, char **out_json);
+CLOUDSYNC_EXTERN(int) cloudsync_integration_add(cloudsync_workspace* ws, const char* spec_json, char** out_json);
 
 /** Forgets an integration (and with delete_files != 0 also deletes its folder). */
-CLOUDSYNC_EXTERN(int) cloudsync_integration_remove(cloudsync_workspace *ws, const char *name, int delete_files);
+CLOUDSYNC_EXTERN(int) cloudsync_integration_remove(cloudsync_workspace* ws, const char* name, int delete_files);
 
 /**
  * *out_json: {"integrations": [<integration>, ...]}, each as described at
  * cloudsync_catalog_integration_create (the integrations this project may use).
  */
-CLOUDSYNC_EXTERN(int) cloudsync_integration_list(cloudsync_workspace *ws, char **out_json);
+CLOUDSYNC_EXTERN(int) cloudsync_integration_list(cloudsync_workspace* ws, char** out_json);
 
 /**
  * Files the engine tracks for an integration.
  * *out_json: {"files": [{"path", "origin" ("import"|"export"), "size", "remote_etag", "sha256"}, ...]}
  */
-CLOUDSYNC_EXTERN(int) cloudsync_tracked_files(cloudsync_workspace *ws, const char *integration, char **out_json);
+CLOUDSYNC_EXTERN(int) cloudsync_tracked_files(cloudsync_workspace* ws, const char* integration, char** out_json);
 
 /*
  * Operation results
@@ -290,9 +290,9 @@ CLOUDSYNC_EXTERN(int) cloudsync_tracked_files(cloudsync_workspace *ws, const cha
  *   folder boundaries respected) or a glob ('*' and '?' within one folder level,
  *   "**" across levels).
  */
-CLOUDSYNC_EXTERN(int) cloudsync_import(cloudsync_workspace *ws, const char *integration, const char *request_json,
-                                       cloudsync_progress_fn progress, void *user, cloudsync_cancel *cancel,
-                                       char **result_json);
+CLOUDSYNC_EXTERN(int)
+cloudsync_import(cloudsync_workspace* ws, const char* integration, const char* request_json,
+                 cloudsync_progress_fn progress, void* user, cloudsync_cancel* cancel, char** result_json);
 
 /**
  * Exports new and changed files of the integration folder (writeback). A file
@@ -300,9 +300,9 @@ CLOUDSYNC_EXTERN(int) cloudsync_import(cloudsync_workspace *ws, const char *inte
  * CLOUDSYNC_EPERM on a read-only integration.
  * request_json (may be NULL): {"paths": ["only/this.csv"], "dry_run": false}
  */
-CLOUDSYNC_EXTERN(int) cloudsync_export(cloudsync_workspace *ws, const char *integration, const char *request_json,
-                                       cloudsync_progress_fn progress, void *user, cloudsync_cancel *cancel,
-                                       char **result_json);
+CLOUDSYNC_EXTERN(int)
+cloudsync_export(cloudsync_workspace* ws, const char* integration, const char* request_json,
+                 cloudsync_progress_fn progress, void* user, cloudsync_cancel* cancel, char** result_json);
 
 /**
  * Brings back every tracked file of one integration, or of all of them when
@@ -310,9 +310,9 @@ CLOUDSYNC_EXTERN(int) cloudsync_export(cloudsync_workspace *ws, const char *inte
  * request_json (may be NULL): {"dry_run": false}
  * *result_json: {"results": [<operation result>, ...]}
  */
-CLOUDSYNC_EXTERN(int) cloudsync_restore(cloudsync_workspace *ws, const char *integration, const char *request_json,
-                                        cloudsync_progress_fn progress, void *user, cloudsync_cancel *cancel,
-                                        char **result_json);
+CLOUDSYNC_EXTERN(int)
+cloudsync_restore(cloudsync_workspace* ws, const char* integration, const char* request_json,
+                  cloudsync_progress_fn progress, void* user, cloudsync_cancel* cancel, char** result_json);
 
 /**
  * Synchronises selected remote folders with the project.
@@ -321,9 +321,9 @@ CLOUDSYNC_EXTERN(int) cloudsync_restore(cloudsync_workspace *ws, const char *int
  *    "dry_run": false, "max_delete": 100}
  * Deletions run after all transfers, only when none failed, never beyond max_delete.
  */
-CLOUDSYNC_EXTERN(int) cloudsync_sync(cloudsync_workspace *ws, const char *integration, const char *request_json,
-                                     cloudsync_progress_fn progress, void *user, cloudsync_cancel *cancel,
-                                     char **result_json);
+CLOUDSYNC_EXTERN(int)
+cloudsync_sync(cloudsync_workspace* ws, const char* integration, const char* request_json,
+               cloudsync_progress_fn progress, void* user, cloudsync_cancel* cancel, char** result_json);
 
 /* ---------------------------------------------------------------------------
  * Storage URLs: listing, and tree sync between any two backends
@@ -340,7 +340,7 @@ CLOUDSYNC_EXTERN(int) cloudsync_sync(cloudsync_workspace *ws, const char *integr
  * "objects" (the entries that are not rolled-up folders) and "folders" (the
  * rolled-up folders' keys) are the version 1.0 form, kept for existing hosts.
  */
-CLOUDSYNC_EXTERN(int) cloudsync_list(const char *url, const char *options_json, char **out_json);
+CLOUDSYNC_EXTERN(int) cloudsync_list(const char* url, const char* options_json, char** out_json);
 
 /**
  * A computed plan. cloudsync_plan_sync makes one between two URLs (applied by
@@ -356,11 +356,12 @@ typedef struct cloudsync_plan cloudsync_plan;
  *   {"delete_extraneous": false, "folders": [], "checksum": false,
  *    "source_options": {<backend options>}, "destination_options": {<backend options>}}
  */
-CLOUDSYNC_EXTERN(int) cloudsync_plan_sync(const char *source_url, const char *destination_url,
-                                          const char *options_json, cloudsync_plan **out);
+CLOUDSYNC_EXTERN(int)
+cloudsync_plan_sync(const char* source_url, const char* destination_url, const char* options_json,
+                    cloudsync_plan** out);
 
 /** The plan as JSON (the "plan" schema above). */
-CLOUDSYNC_EXTERN(int) cloudsync_plan_json(const cloudsync_plan *plan, char **out_json);
+CLOUDSYNC_EXTERN(int) cloudsync_plan_json(const cloudsync_plan* plan, char** out_json);
 
 /**
  * Applies a plan made by cloudsync_plan_sync (a connection's plan is
@@ -368,11 +369,11 @@ CLOUDSYNC_EXTERN(int) cloudsync_plan_json(const cloudsync_plan *plan, char **out
  *   {"dry_run": false, "transfers": 8, "max_delete": 100}
  * *report_json: the "report" schema above. Return value as for the operations.
  */
-CLOUDSYNC_EXTERN(int) cloudsync_plan_apply(cloudsync_plan *plan, const char *options_json,
-                                           cloudsync_progress_fn progress, void *user, cloudsync_cancel *cancel,
-                                           char **report_json);
+CLOUDSYNC_EXTERN(int)
+cloudsync_plan_apply(cloudsync_plan* plan, const char* options_json, cloudsync_progress_fn progress, void* user,
+                     cloudsync_cancel* cancel, char** report_json);
 
-CLOUDSYNC_EXTERN(void) cloudsync_plan_free(cloudsync_plan *plan);
+CLOUDSYNC_EXTERN(void) cloudsync_plan_free(cloudsync_plan* plan);
 
 /* ---------------------------------------------------------------------------
  * Catalogs: an organisation's integrations, projects and connections
@@ -439,16 +440,16 @@ typedef struct cloudsync_catalog cloudsync_catalog;
  *     }
  *   }
  */
-CLOUDSYNC_EXTERN(int) cloudsync_catalog_open(const char *state_dir, const char *options_json, cloudsync_catalog **out);
-CLOUDSYNC_EXTERN(void) cloudsync_catalog_close(cloudsync_catalog *cat);
+CLOUDSYNC_EXTERN(int) cloudsync_catalog_open(const char* state_dir, const char* options_json, cloudsync_catalog** out);
+CLOUDSYNC_EXTERN(void) cloudsync_catalog_close(cloudsync_catalog* cat);
 
 /**
  * Sets (replaces) the in-memory secrets used to open one integration's
  * backend (by name or id), e.g. {"secret_access_key": "..."}; never stored.
  * An empty object or NULL forgets them.
  */
-CLOUDSYNC_EXTERN(int) cloudsync_catalog_set_credentials(cloudsync_catalog *cat, const char *integration,
-                                                        const char *options_json);
+CLOUDSYNC_EXTERN(int)
+cloudsync_catalog_set_credentials(cloudsync_catalog* cat, const char* integration, const char* options_json);
 
 /**
  * Registers an integration.
@@ -468,19 +469,20 @@ CLOUDSYNC_EXTERN(int) cloudsync_catalog_set_credentials(cloudsync_catalog *cat, 
  * CLOUDSYNC_EEXISTS for a taken name; CLOUDSYNC_EINVAL for a secret among
  * "options", an option the URL's provider does not take, or a bad URL.
  */
-CLOUDSYNC_EXTERN(int) cloudsync_catalog_integration_create(cloudsync_catalog *cat, const char *spec_json,
-                                                           const char *secrets_json, char **out_json);
+CLOUDSYNC_EXTERN(int)
+cloudsync_catalog_integration_create(cloudsync_catalog* cat, const char* spec_json, const char* secrets_json,
+                                     char** out_json);
 
 /** One integration by id or name (CLOUDSYNC_ENOTFOUND when neither matches). */
-CLOUDSYNC_EXTERN(int) cloudsync_catalog_integration_get(cloudsync_catalog *cat, const char *id_or_name,
-                                                        char **out_json);
+CLOUDSYNC_EXTERN(int)
+cloudsync_catalog_integration_get(cloudsync_catalog* cat, const char* id_or_name, char** out_json);
 
 /**
  * The names of the secrets stored for an integration, never their values.
  * *out_json: {"secret_names": ["secret_access_key", ...]}
  */
-CLOUDSYNC_EXTERN(int) cloudsync_catalog_integration_secret_names(cloudsync_catalog *cat, const char *id_or_name,
-                                                                 char **out_json);
+CLOUDSYNC_EXTERN(int)
+cloudsync_catalog_integration_secret_names(cloudsync_catalog* cat, const char* id_or_name, char** out_json);
 
 /**
  * Changes an integration; only the fields present change (null: unchanged).
@@ -491,22 +493,24 @@ CLOUDSYNC_EXTERN(int) cloudsync_catalog_integration_secret_names(cloudsync_catal
  * *out_json (may be NULL): the integration after the change.
  * CLOUDSYNC_ECONFLICT for a rename that would move the folder of existing connections.
  */
-CLOUDSYNC_EXTERN(int) cloudsync_catalog_integration_update(cloudsync_catalog *cat, const char *id_or_name,
-                                                           const char *update_json, char **out_json);
+CLOUDSYNC_EXTERN(int)
+cloudsync_catalog_integration_update(cloudsync_catalog* cat, const char* id_or_name, const char* update_json,
+                                     char** out_json);
 
 /**
  * Deletes an integration, its secrets and its connections' manifests (no file
  * is deleted). CLOUDSYNC_ECONFLICT while it has connections, unless force != 0.
  */
-CLOUDSYNC_EXTERN(int) cloudsync_catalog_integration_delete(cloudsync_catalog *cat, const char *id_or_name, int force);
+CLOUDSYNC_EXTERN(int) cloudsync_catalog_integration_delete(cloudsync_catalog* cat, const char* id_or_name, int force);
 
 /** *out_json: {"integrations": [<integration>, ...]}: a page of those the filter matches. */
-CLOUDSYNC_EXTERN(int) cloudsync_catalog_integration_list(cloudsync_catalog *cat, const char *filter_json,
-                                                         uint64_t first, uint64_t skip, char **out_json);
+CLOUDSYNC_EXTERN(int)
+cloudsync_catalog_integration_list(cloudsync_catalog* cat, const char* filter_json, uint64_t first, uint64_t skip,
+                                   char** out_json);
 
 /** How many integrations the filter matches. */
-CLOUDSYNC_EXTERN(int) cloudsync_catalog_integration_count(cloudsync_catalog *cat, const char *filter_json,
-                                                          uint64_t *out_count);
+CLOUDSYNC_EXTERN(int)
+cloudsync_catalog_integration_count(cloudsync_catalog* cat, const char* filter_json, uint64_t* out_count);
 
 /*
  * Status checks
@@ -527,8 +531,8 @@ CLOUDSYNC_EXTERN(int) cloudsync_catalog_integration_count(cloudsync_catalog *cat
  */
 
 /** Checks one integration. *out_json (may be NULL): the check. */
-CLOUDSYNC_EXTERN(int) cloudsync_catalog_check(cloudsync_catalog *cat, const char *id_or_name,
-                                              cloudsync_cancel *cancel, char **out_json);
+CLOUDSYNC_EXTERN(int)
+cloudsync_catalog_check(cloudsync_catalog* cat, const char* id_or_name, cloudsync_cancel* cancel, char** out_json);
 
 /**
  * Checks every integration the filter matches, `concurrency` at a time (0: 8).
@@ -536,8 +540,9 @@ CLOUDSYNC_EXTERN(int) cloudsync_catalog_check(cloudsync_catalog *cat, const char
  * An integration whose check could not run (another process is checking it)
  * is reported with status "CHECKING" and reason "ERROR".
  */
-CLOUDSYNC_EXTERN(int) cloudsync_catalog_check_all(cloudsync_catalog *cat, const char *filter_json,
-                                                  uint32_t concurrency, cloudsync_cancel *cancel, char **out_json);
+CLOUDSYNC_EXTERN(int)
+cloudsync_catalog_check_all(cloudsync_catalog* cat, const char* filter_json, uint32_t concurrency,
+                            cloudsync_cancel* cancel, char** out_json);
 
 /*
  * Projects
@@ -549,14 +554,14 @@ CLOUDSYNC_EXTERN(int) cloudsync_catalog_check_all(cloudsync_catalog *cat, const 
  * Registers a project (or returns it when one with this name has this root;
  * CLOUDSYNC_EEXISTS when it has another root). *out_json (may be NULL): the project.
  */
-CLOUDSYNC_EXTERN(int) cloudsync_catalog_project_add(cloudsync_catalog *cat, const char *name, const char *root,
-                                                    char **out_json);
+CLOUDSYNC_EXTERN(int)
+cloudsync_catalog_project_add(cloudsync_catalog* cat, const char* name, const char* root, char** out_json);
 
 /** *out_json: {"projects": [<project>, ...]} */
-CLOUDSYNC_EXTERN(int) cloudsync_catalog_project_list(cloudsync_catalog *cat, char **out_json);
+CLOUDSYNC_EXTERN(int) cloudsync_catalog_project_list(cloudsync_catalog* cat, char** out_json);
 
 /** Forgets a project (by id or name); no file is deleted. */
-CLOUDSYNC_EXTERN(int) cloudsync_catalog_project_remove(cloudsync_catalog *cat, const char *id_or_name);
+CLOUDSYNC_EXTERN(int) cloudsync_catalog_project_remove(cloudsync_catalog* cat, const char* id_or_name);
 
 /*
  * Connections
@@ -590,29 +595,29 @@ CLOUDSYNC_EXTERN(int) cloudsync_catalog_project_remove(cloudsync_catalog *cat, c
  * integration does not allow the project or a folder lies outside its allowed
  * paths; CLOUDSYNC_EEXISTS when the project is already connected to it.
  */
-CLOUDSYNC_EXTERN(int) cloudsync_catalog_connection_add(cloudsync_catalog *cat, const char *spec_json,
-                                                       char **out_json);
+CLOUDSYNC_EXTERN(int) cloudsync_catalog_connection_add(cloudsync_catalog* cat, const char* spec_json, char** out_json);
 
 /** One connection by id. */
-CLOUDSYNC_EXTERN(int) cloudsync_catalog_connection_get(cloudsync_catalog *cat, const char *id, char **out_json);
+CLOUDSYNC_EXTERN(int) cloudsync_catalog_connection_get(cloudsync_catalog* cat, const char* id, char** out_json);
 
 /**
  * A page of connections. filter_json (may be NULL):
  *   {"project": "<id or name>", "integration": "<id or name>"}
  * *out_json: {"connections": [<connection>, ...]}
  */
-CLOUDSYNC_EXTERN(int) cloudsync_catalog_connection_list(cloudsync_catalog *cat, const char *filter_json,
-                                                        uint64_t first, uint64_t skip, char **out_json);
+CLOUDSYNC_EXTERN(int)
+cloudsync_catalog_connection_list(cloudsync_catalog* cat, const char* filter_json, uint64_t first, uint64_t skip,
+                                  char** out_json);
 
 /** How many connections the filter (as for _list) matches. */
-CLOUDSYNC_EXTERN(int) cloudsync_catalog_connection_count(cloudsync_catalog *cat, const char *filter_json,
-                                                         uint64_t *out_count);
+CLOUDSYNC_EXTERN(int)
+cloudsync_catalog_connection_count(cloudsync_catalog* cat, const char* filter_json, uint64_t* out_count);
 
 /** Forgets a connection and its manifest; no file is deleted. */
-CLOUDSYNC_EXTERN(int) cloudsync_catalog_connection_remove(cloudsync_catalog *cat, const char *id);
+CLOUDSYNC_EXTERN(int) cloudsync_catalog_connection_remove(cloudsync_catalog* cat, const char* id);
 
 /** Files the connection tracks; *out_json as for cloudsync_tracked_files. */
-CLOUDSYNC_EXTERN(int) cloudsync_catalog_connection_files(cloudsync_catalog *cat, const char *id, char **out_json);
+CLOUDSYNC_EXTERN(int) cloudsync_catalog_connection_files(cloudsync_catalog* cat, const char* id, char** out_json);
 
 /**
  * Computes what synchronising the connection (remote -> project) would do
@@ -622,8 +627,9 @@ CLOUDSYNC_EXTERN(int) cloudsync_catalog_connection_files(cloudsync_catalog *cat,
  * it to cloudsync_connection_sync to apply exactly it, free it with
  * cloudsync_plan_free.
  */
-CLOUDSYNC_EXTERN(int) cloudsync_connection_diff(cloudsync_catalog *cat, const char *id, const char *request_json,
-                                                cloudsync_cancel *cancel, cloudsync_plan **out_plan);
+CLOUDSYNC_EXTERN(int)
+cloudsync_connection_diff(cloudsync_catalog* cat, const char* id, const char* request_json, cloudsync_cancel* cancel,
+                          cloudsync_plan** out_plan);
 
 /**
  * Synchronises the connection (remote -> project): adds and updates first,
@@ -641,9 +647,10 @@ CLOUDSYNC_EXTERN(int) cloudsync_connection_diff(cloudsync_catalog *cat, const ch
  * *result_json: an operation result (schema above); return value as for the
  * operations.
  */
-CLOUDSYNC_EXTERN(int) cloudsync_connection_sync(cloudsync_catalog *cat, const char *id, const char *request_json,
-                                                const cloudsync_plan *expected_plan, cloudsync_progress_fn progress,
-                                                void *user, cloudsync_cancel *cancel, char **result_json);
+CLOUDSYNC_EXTERN(int)
+cloudsync_connection_sync(cloudsync_catalog* cat, const char* id, const char* request_json,
+                          const cloudsync_plan* expected_plan, cloudsync_progress_fn progress, void* user,
+                          cloudsync_cancel* cancel, char** result_json);
 
 /* ---------------------------------------------------------------------------
  * Storage handles: one backend opened once, objects read, written, listed
@@ -684,16 +691,16 @@ typedef struct cloudsync_storage cloudsync_storage;
  * keys cloudsync_list takes as "options". Secrets given here stay in memory.
  * Opening checks the URL and options; it does not contact the store.
  */
-CLOUDSYNC_EXTERN(int) cloudsync_storage_open(const char *url, const char *options_json, cloudsync_storage **out);
+CLOUDSYNC_EXTERN(int) cloudsync_storage_open(const char* url, const char* options_json, cloudsync_storage** out);
 /** Closes a storage handle (NULL is ignored). */
-CLOUDSYNC_EXTERN(void) cloudsync_storage_close(cloudsync_storage *storage);
+CLOUDSYNC_EXTERN(void) cloudsync_storage_close(cloudsync_storage* storage);
 
 /**
  * Metadata of one object. *entry_json: its listing entry.
  * CLOUDSYNC_ENOTFOUND when there is none. `cancel` may be NULL.
  */
-CLOUDSYNC_EXTERN(int) cloudsync_storage_head(cloudsync_storage *storage, const char *key, cloudsync_cancel *cancel,
-                                             char **entry_json);
+CLOUDSYNC_EXTERN(int)
+cloudsync_storage_head(cloudsync_storage* storage, const char* key, cloudsync_cancel* cancel, char** entry_json);
 
 /** A listing in progress: it fetches one page from the store at a time. */
 typedef struct cloudsync_list_iter cloudsync_list_iter;
@@ -708,9 +715,9 @@ typedef struct cloudsync_list_iter cloudsync_list_iter;
  * NULL) stops the listing between and during requests; it must outlive the
  * iterator. The iterator keeps the storage handle's backend alive.
  */
-CLOUDSYNC_EXTERN(int) cloudsync_storage_list_begin(cloudsync_storage *storage, const char *prefix,
-                                                   const char *options_json, cloudsync_cancel *cancel,
-                                                   cloudsync_list_iter **out);
+CLOUDSYNC_EXTERN(int)
+cloudsync_storage_list_begin(cloudsync_storage* storage, const char* prefix, const char* options_json,
+                             cloudsync_cancel* cancel, cloudsync_list_iter** out);
 
 /**
  * The next entry: CLOUDSYNC_OK with *entry_json set (free it with
@@ -721,21 +728,21 @@ CLOUDSYNC_EXTERN(int) cloudsync_storage_list_begin(cloudsync_storage *storage, c
  * partial listing is never taken for a whole one) is returned once; the
  * iterator then stays at its end.
  */
-CLOUDSYNC_EXTERN(int) cloudsync_list_next(cloudsync_list_iter *iter, char **entry_json);
+CLOUDSYNC_EXTERN(int) cloudsync_list_next(cloudsync_list_iter* iter, char** entry_json);
 /** Releases an iterator (NULL is ignored); it may be ended before its end. */
-CLOUDSYNC_EXTERN(void) cloudsync_list_end(cloudsync_list_iter *iter);
+CLOUDSYNC_EXTERN(void) cloudsync_list_end(cloudsync_list_iter* iter);
 
 /**
  * Receives the bytes of a download, in order. Return 0 to go on, anything else
  * to stop the download (it then fails with CLOUDSYNC_ECANCELLED).
  */
-typedef int (*cloudsync_write_fn)(const void *data, size_t size, void *user);
+typedef int (*cloudsync_write_fn)(const void* data, size_t size, void* user);
 /**
  * Produces the bytes of an upload: copies up to `capacity` bytes to `buffer`
  * and stores how many in *size_read; 0 bytes means the end. Return 0 on
  * success, anything else to stop the upload (it fails with CLOUDSYNC_ECANCELLED).
  */
-typedef int (*cloudsync_read_fn)(void *buffer, size_t capacity, size_t *size_read, void *user);
+typedef int (*cloudsync_read_fn)(void* buffer, size_t capacity, size_t* size_read, void* user);
 
 /*
  * Object transfers
@@ -757,9 +764,10 @@ typedef int (*cloudsync_read_fn)(void *buffer, size_t capacity, size_t *size_rea
  * options_json (may be NULL): {"overwrite": true}  (false: CLOUDSYNC_ECONFLICT
  * when the file exists)
  */
-CLOUDSYNC_EXTERN(int) cloudsync_storage_get_file(cloudsync_storage *storage, const char *key, const char *local_path,
-                                                 const char *options_json, cloudsync_progress_fn progress, void *user,
-                                                 cloudsync_cancel *cancel, char **entry_json);
+CLOUDSYNC_EXTERN(int)
+cloudsync_storage_get_file(cloudsync_storage* storage, const char* key, const char* local_path,
+                           const char* options_json, cloudsync_progress_fn progress, void* user,
+                           cloudsync_cancel* cancel, char** entry_json);
 
 /**
  * Streams `key` (or a range of it) to `write`. The object is read as it was
@@ -768,10 +776,10 @@ CLOUDSYNC_EXTERN(int) cloudsync_storage_get_file(cloudsync_storage *storage, con
  * bytes already reached the caller); cloudsync_storage_get_file is.
  * options_json (may be NULL): {"offset": 0, "length": <to the end>}
  */
-CLOUDSYNC_EXTERN(int) cloudsync_storage_get(cloudsync_storage *storage, const char *key, const char *options_json,
-                                            cloudsync_write_fn write, void *write_user,
-                                            cloudsync_progress_fn progress, void *user, cloudsync_cancel *cancel,
-                                            char **entry_json);
+CLOUDSYNC_EXTERN(int)
+cloudsync_storage_get(cloudsync_storage* storage, const char* key, const char* options_json, cloudsync_write_fn write,
+                      void* write_user, cloudsync_progress_fn progress, void* user, cloudsync_cancel* cancel,
+                      char** entry_json);
 
 /**
  * Uploads the file `local_path` to `key`: streamed (in parallel parts above
@@ -782,9 +790,10 @@ CLOUDSYNC_EXTERN(int) cloudsync_storage_get(cloudsync_storage *storage, const ch
  *   {"create_only": false}   true: CLOUDSYNC_ECONFLICT when the key exists
  *                            (atomic where the store has conditional writes)
  */
-CLOUDSYNC_EXTERN(int) cloudsync_storage_put_file(cloudsync_storage *storage, const char *key, const char *local_path,
-                                                 const char *options_json, cloudsync_progress_fn progress, void *user,
-                                                 cloudsync_cancel *cancel, char **entry_json);
+CLOUDSYNC_EXTERN(int)
+cloudsync_storage_put_file(cloudsync_storage* storage, const char* key, const char* local_path,
+                           const char* options_json, cloudsync_progress_fn progress, void* user,
+                           cloudsync_cancel* cancel, char** entry_json);
 
 /**
  * Uploads what `read` produces to `key`. `size` is the number of bytes `read`
@@ -795,13 +804,13 @@ CLOUDSYNC_EXTERN(int) cloudsync_storage_put_file(cloudsync_storage *storage, con
  * `read` is called to the end before anything is sent. options_json as for
  * cloudsync_storage_put_file.
  */
-CLOUDSYNC_EXTERN(int) cloudsync_storage_put(cloudsync_storage *storage, const char *key, const char *options_json,
-                                            cloudsync_read_fn read, void *read_user, int64_t size,
-                                            cloudsync_progress_fn progress, void *user, cloudsync_cancel *cancel,
-                                            char **entry_json);
+CLOUDSYNC_EXTERN(int)
+cloudsync_storage_put(cloudsync_storage* storage, const char* key, const char* options_json, cloudsync_read_fn read,
+                      void* read_user, int64_t size, cloudsync_progress_fn progress, void* user,
+                      cloudsync_cancel* cancel, char** entry_json);
 
 /** Deletes `key`; an absent key counts as deleted. `cancel` may be NULL. */
-CLOUDSYNC_EXTERN(int) cloudsync_storage_delete(cloudsync_storage *storage, const char *key, cloudsync_cancel *cancel);
+CLOUDSYNC_EXTERN(int) cloudsync_storage_delete(cloudsync_storage* storage, const char* key, cloudsync_cancel* cancel);
 
 #ifdef __cplusplus
 }

@@ -54,7 +54,8 @@ Result<IntegrationFilter> integration_filter(const char* filter_json) {
 
 Result<ConnectionFilter> connection_filter(const char* filter_json) {
   std::string_view what = "connection filter";
-  CLOUDSYNC_ASSIGN_OR_RETURN(rapidjson::Document doc, capi::parse_request(filter_json, what, {"project", "integration"}));
+  CLOUDSYNC_ASSIGN_OR_RETURN(rapidjson::Document doc,
+                             capi::parse_request(filter_json, what, {"project", "integration"}));
   ConnectionFilter filter;
   CLOUDSYNC_ASSIGN_OR_RETURN(filter.project, json_string(doc, "project", what));
   CLOUDSYNC_ASSIGN_OR_RETURN(filter.integration, json_string(doc, "integration", what));
@@ -117,10 +118,10 @@ int cloudsync_catalog_open(const char* state_dir, const char* options_json, clou
     CLOUDSYNC_RETURN_IF_ERROR(capi::require_arg(state_dir, "state_dir"));
     CLOUDSYNC_RETURN_IF_ERROR(capi::require_arg(out, "out"));
     std::string_view what = "catalog options";
-    CLOUDSYNC_ASSIGN_OR_RETURN(rapidjson::Document doc,
-                               capi::parse_request(options_json, what,
-                                                   {"busy_timeout_ms", "transfers", "max_files", "max_file_size",
-                                                    "credentials"}));
+    CLOUDSYNC_ASSIGN_OR_RETURN(
+        rapidjson::Document doc,
+        capi::parse_request(options_json, what,
+                            {"busy_timeout_ms", "transfers", "max_files", "max_file_size", "credentials"}));
     auto handle = std::make_unique<cloudsync_catalog>();
     CatalogOptions options;
     options.state_dir = state_dir;
@@ -169,7 +170,8 @@ int cloudsync_catalog_integration_create(cloudsync_catalog* cat, const char* spe
                                                     "allowed_projects", "allowed_paths", "options"}));
     CLOUDSYNC_ASSIGN_OR_RETURN(IntegrationSpec spec, capi::integration_spec_member(doc, what));
     CLOUDSYNC_ASSIGN_OR_RETURN(SecretOptions secrets, capi::options_document(secrets_json, "secrets"));
-    CLOUDSYNC_ASSIGN_OR_RETURN(Integration integ, cat->catalog->create_integration(std::move(spec), std::move(secrets)));
+    CLOUDSYNC_ASSIGN_OR_RETURN(Integration integ,
+                               cat->catalog->create_integration(std::move(spec), std::move(secrets)));
     capi::hand_out(out_json, integration_to_json(integ));
     return Status::OK();
   });
@@ -254,8 +256,7 @@ int cloudsync_catalog_integration_count(cloudsync_catalog* cat, const char* filt
 
 // --- Status checks ----------------------------------------------------------
 
-int cloudsync_catalog_check(cloudsync_catalog* cat, const char* id_or_name, cloudsync_cancel* cancel,
-                            char** out_json) {
+int cloudsync_catalog_check(cloudsync_catalog* cat, const char* id_or_name, cloudsync_cancel* cancel, char** out_json) {
   if (out_json != nullptr) *out_json = nullptr;
   return capi::guarded([&]() -> Status {
     CLOUDSYNC_RETURN_IF_ERROR(require_catalog(cat));
@@ -274,7 +275,8 @@ int cloudsync_catalog_check_all(cloudsync_catalog* cat, const char* filter_json,
     CLOUDSYNC_ASSIGN_OR_RETURN(IntegrationFilter filter, integration_filter(filter_json));
     CLOUDSYNC_ASSIGN_OR_RETURN(auto checks, cat->catalog->check_integrations(filter, concurrency == 0 ? 8 : concurrency,
                                                                              capi::token_of(cancel)));
-    capi::hand_out(out_json, list_json("checks", checks, [](const auto& c) { return check_with_id_json(c.first, c.second); }));
+    capi::hand_out(out_json,
+                   list_json("checks", checks, [](const auto& c) { return check_with_id_json(c.first, c.second); }));
     return Status::OK();
   });
 }

@@ -98,7 +98,8 @@ void cloudsync_free(void* ptr) { std::free(ptr); }
 int cloudsync_set_log_handler(int max_level, cloudsync_log_fn fn, void* user) {
   return capi::guarded([&]() -> Status {
     if (fn != nullptr && (max_level < CLOUDSYNC_LOG_ERROR || max_level > CLOUDSYNC_LOG_TRACE)) {
-      return Status(ErrorCode::InvalidArgument, "max_level must be between CLOUDSYNC_LOG_ERROR and CLOUDSYNC_LOG_TRACE");
+      return Status(ErrorCode::InvalidArgument,
+                    "max_level must be between CLOUDSYNC_LOG_ERROR and CLOUDSYNC_LOG_TRACE");
     }
     if (fn == nullptr) {
       set_log_handler(LogLevel::Error, nullptr);

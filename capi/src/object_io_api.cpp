@@ -170,7 +170,8 @@ Status spool_callback(cloudsync_read_fn read, void* user, int64_t size, const fs
     }
     if (n == 0) break;
     if (n > kChunk) {
-      return make_error(ErrorCode::InvalidArgument, "the read callback reported {} bytes in a {}-byte buffer", n, kChunk);
+      return make_error(ErrorCode::InvalidArgument, "the read callback reported {} bytes in a {}-byte buffer", n,
+                        kChunk);
     }
     out.write(buffer.get(), static_cast<std::streamsize>(n));
     if (!out) return errno_error(errno, "write spool file", file);
@@ -241,8 +242,8 @@ int cloudsync_storage_get(cloudsync_storage* storage, const char* key, const cha
     if (result.code() == ErrorCode::PreconditionFailed) {
       result = make_error(ErrorCode::Conflict, "'{}' changed while it was being read", path.str());
     } else if (result.ok() && meta.kind != ObjectKind::Document && sink.written() != expected) {
-      result = make_error(ErrorCode::Integrity, "'{}' arrived with {} bytes, expected {}", path.str(),
-                          sink.written(), expected);
+      result = make_error(ErrorCode::Integrity, "'{}' arrived with {} bytes, expected {}", path.str(), sink.written(),
+                          expected);
     }
     CLOUDSYNC_RETURN_IF_ERROR(transfer.finish(result, path));
     got->key = path.str();
@@ -265,9 +266,9 @@ int cloudsync_storage_put_file(cloudsync_storage* storage, const char* key, cons
   });
 }
 
-int cloudsync_storage_put(cloudsync_storage* storage, const char* key, const char* options_json,
-                          cloudsync_read_fn read, void* read_user, int64_t size, cloudsync_progress_fn progress,
-                          void* user, cloudsync_cancel* cancel, char** entry_json) {
+int cloudsync_storage_put(cloudsync_storage* storage, const char* key, const char* options_json, cloudsync_read_fn read,
+                          void* read_user, int64_t size, cloudsync_progress_fn progress, void* user,
+                          cloudsync_cancel* cancel, char** entry_json) {
   if (entry_json != nullptr) *entry_json = nullptr;
   return capi::guarded([&]() -> Status {
     CLOUDSYNC_RETURN_IF_ERROR(capi::require_arg(storage, "storage"));

@@ -15,10 +15,9 @@ int cloudsync_plan_sync(const char* source_url, const char* destination_url, con
     CLOUDSYNC_RETURN_IF_ERROR(capi::require_arg(destination_url, "destination_url"));
     CLOUDSYNC_RETURN_IF_ERROR(capi::require_arg(out, "out"));
     std::string_view what = "sync options";
-    CLOUDSYNC_ASSIGN_OR_RETURN(
-        rapidjson::Document doc,
-        capi::parse_request(options_json, what,
-                            {"delete_extraneous", "folders", "checksum", "source_options", "destination_options"}));
+    CLOUDSYNC_ASSIGN_OR_RETURN(rapidjson::Document doc, capi::parse_request(options_json, what,
+                                                                            {"delete_extraneous", "folders", "checksum",
+                                                                             "source_options", "destination_options"}));
     SyncOptions sync;
     CLOUDSYNC_ASSIGN_OR_RETURN(auto del, json_bool(doc, "delete_extraneous", what));
     sync.delete_extraneous = del.value_or(false);
@@ -68,8 +67,7 @@ int cloudsync_plan_apply(cloudsync_plan* plan, const char* options_json, cloudsy
     CLOUDSYNC_ASSIGN_OR_RETURN(apply.max_delete, capi::uint_member(doc, "max_delete", what));
     CLOUDSYNC_ASSIGN_OR_RETURN(SyncReport report,
                                apply_plan(plan->plan, *plan->source, *plan->destination, apply,
-                                          capi::progress_adapter(progress, user),
-                                          capi::token_of(cancel)));
+                                          capi::progress_adapter(progress, user), capi::token_of(cancel)));
     capi::hand_out(report_json, report_to_json(report));
     return report.first_error();
   });

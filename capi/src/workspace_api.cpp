@@ -54,7 +54,8 @@ int cloudsync_workspace_open(const char* root, const char* options_json, cloudsy
       // A shared catalog keeps its state in its own folder: a second state
       // folder for the same project would be ignored, so it is refused.
       if (state_dir) {
-        return Status(ErrorCode::InvalidArgument, "workspace options: \"state_dir\" and \"catalog_dir\" exclude each other");
+        return Status(ErrorCode::InvalidArgument,
+                      "workspace options: \"state_dir\" and \"catalog_dir\" exclude each other");
       }
       CatalogOptions catalog;
       catalog.state_dir = *catalog_dir;
@@ -90,9 +91,9 @@ int cloudsync_integration_add(cloudsync_workspace* ws, const char* spec_json, ch
     CLOUDSYNC_RETURN_IF_ERROR(require_workspace(ws));
     CLOUDSYNC_RETURN_IF_ERROR(capi::require_arg(spec_json, "spec_json"));
     std::string_view what = "integration";
-    CLOUDSYNC_ASSIGN_OR_RETURN(rapidjson::Document doc,
-                               capi::parse_request(spec_json, what,
-                                                   {"name", "url", "type", "writeback", "selected_folders", "options"}));
+    CLOUDSYNC_ASSIGN_OR_RETURN(
+        rapidjson::Document doc,
+        capi::parse_request(spec_json, what, {"name", "url", "type", "writeback", "selected_folders", "options"}));
     CLOUDSYNC_ASSIGN_OR_RETURN(IntegrationSpec spec, capi::integration_spec_member(doc, what));
     CLOUDSYNC_ASSIGN_OR_RETURN(Integration integ, ws->ws->add_integration(std::move(spec)));
     capi::hand_out(out_json, integration_to_json(integ));
@@ -144,7 +145,8 @@ int cloudsync_import(cloudsync_workspace* ws, const char* integration, const cha
     CLOUDSYNC_RETURN_IF_ERROR(require_workspace(ws));
     CLOUDSYNC_RETURN_IF_ERROR(capi::require_arg(integration, "integration"));
     std::string_view what = "import request";
-    CLOUDSYNC_ASSIGN_OR_RETURN(rapidjson::Document doc, capi::parse_request(request_json, what, {"selectors", "dry_run"}));
+    CLOUDSYNC_ASSIGN_OR_RETURN(rapidjson::Document doc,
+                               capi::parse_request(request_json, what, {"selectors", "dry_run"}));
     ImportRequest req;
     CLOUDSYNC_ASSIGN_OR_RETURN(req.selectors, json_string_array(doc, "selectors", what));
     CLOUDSYNC_RETURN_IF_ERROR(parse_dry_run(doc, what, req.dry_run));
@@ -197,9 +199,10 @@ int cloudsync_sync(cloudsync_workspace* ws, const char* integration, const char*
     CLOUDSYNC_RETURN_IF_ERROR(require_workspace(ws));
     CLOUDSYNC_RETURN_IF_ERROR(capi::require_arg(integration, "integration"));
     std::string_view what = "sync request";
-    CLOUDSYNC_ASSIGN_OR_RETURN(rapidjson::Document doc,
-                               capi::parse_request(request_json, what,
-                                                   {"direction", "folders", "delete_extraneous", "dry_run", "max_delete"}));
+    CLOUDSYNC_ASSIGN_OR_RETURN(
+        rapidjson::Document doc,
+        capi::parse_request(request_json, what,
+                            {"direction", "folders", "delete_extraneous", "dry_run", "max_delete"}));
     SyncRequest req;
     CLOUDSYNC_ASSIGN_OR_RETURN(auto given, json_string(doc, "direction", what));
     // One plain string compared (GCC 12 warns, wrongly, about comparing inside the optional here).

@@ -21,7 +21,8 @@ CLI::Option* add_key_value_option(CLI::App& cmd, const std::string& names, std::
   CLI::Validator key_value(
       [](std::string& text) -> std::string {
         size_t eq = text.find('=');
-        if (eq == std::string::npos || eq == 0) return "expected KEY=VALUE";  // the text is not echoed: it may be a secret
+        if (eq == std::string::npos || eq == 0)
+          return "expected KEY=VALUE";  // the text is not echoed: it may be a secret
         return {};
       },
       "");
@@ -47,8 +48,9 @@ CLI::Validator whole_number(uint64_t min, uint64_t max) {
         bool digits = !text.empty() && text.size() <= 19 && text.find_first_not_of("0123456789") == std::string::npos;
         uint64_t value = digits ? std::stoull(text) : 0;
         if (!digits || value < min || value > max) {
-          return max == UINT64_MAX ? "expected a whole number of at least " + std::to_string(min)
-                                   : "expected a whole number from " + std::to_string(min) + " to " + std::to_string(max);
+          return max == UINT64_MAX
+                     ? "expected a whole number of at least " + std::to_string(min)
+                     : "expected a whole number from " + std::to_string(min) + " to " + std::to_string(max);
         }
         return {};
       },

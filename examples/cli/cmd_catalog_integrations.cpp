@@ -52,7 +52,8 @@ CLI::Validator env_reference() {
                       std::string_view::npos &&
                   !(var.front() >= '0' && var.front() <= '9');
         // The text is not echoed: it may be the secret itself.
-        if (!ok) return "expected KEY=env:VARIABLE (a secret value is never taken from the command line; see --secret-stdin)";
+        if (!ok)
+          return "expected KEY=env:VARIABLE (a secret value is never taken from the command line; see --secret-stdin)";
         return {};
       },
       "");
@@ -473,12 +474,13 @@ void add_add(CLI::App& parent, Action& action) {
   add_secret_flags(*cmd, a->secrets);
   add_catalog_flag(*cmd, a->catalog);
   add_output_flags(*cmd, a->out);
-  set_examples(*cmd,
-               {"cloudsync integrations add Sales s3://acme-sales/exports -o region=eu-west-1 \\",
-                "    --secret access_key_id=env:SALES_KEY_ID --secret secret_access_key=env:SALES_SECRET",
-                "cloudsync integrations add Shared /mnt/shared --writeback --allowed-project analysis",
-                "printf '%s\\n' \"$TOKEN\" | cloudsync integrations add Drive gdrive://1AbC --secret-stdin refresh_token"},
-               kSecretsHelp);
+  set_examples(
+      *cmd,
+      {"cloudsync integrations add Sales s3://acme-sales/exports -o region=eu-west-1 \\",
+       "    --secret access_key_id=env:SALES_KEY_ID --secret secret_access_key=env:SALES_SECRET",
+       "cloudsync integrations add Shared /mnt/shared --writeback --allowed-project analysis",
+       "printf '%s\\n' \"$TOKEN\" | cloudsync integrations add Drive gdrive://1AbC --secret-stdin refresh_token"},
+      kSecretsHelp);
   cmd->callback([a, &action] { action = [a] { return run_add(*a); }; });
 }
 
@@ -487,11 +489,14 @@ void add_list(CLI::App& parent, Action& action) {
   CLI::App* cmd = parent.add_subcommand("list", "List the catalog's integrations, one per line");
   add_filter_flags(*cmd, a->filter);
   add_optional_count(*cmd, "--first", a->first, "Show at most N (default: all)");
-  cmd->add_option("--skip", a->skip, "Skip the first N matches (creation order)")->check(whole_number(0))->type_name("N");
+  cmd->add_option("--skip", a->skip, "Skip the first N matches (creation order)")
+      ->check(whole_number(0))
+      ->type_name("N");
   add_catalog_flag(*cmd, a->catalog);
   add_output_flags(*cmd, a->out);
-  set_examples(*cmd, {"cloudsync integrations list", "cloudsync integrations list --platform AWS --status DISCONNECTED",
-                      "cloudsync integrations list --project analysis --first 20 --skip 40 --json"},
+  set_examples(*cmd,
+               {"cloudsync integrations list", "cloudsync integrations list --platform AWS --status DISCONNECTED",
+                "cloudsync integrations list --project analysis --first 20 --skip 40 --json"},
                "With --json: {\"integrations\": [...], \"total\": N}, total counting every match.");
   cmd->callback([a, &action] { action = [a] { return run_list(*a); }; });
 }
@@ -525,8 +530,9 @@ void add_update(CLI::App& parent, Action& action) {
       ->type_name("PATH");
   add_key_value_option(*cmd, "-o,--option", a->options, "Replace the stored options (repeatable)");
   add_secret_flags(*cmd, a->secrets);
-  add_repeated_option(*cmd, "--clear", a->clear, "Empty a list: selected-folders, allowed-projects, allowed-paths, "
-                                                 "options or secrets (repeatable)")
+  add_repeated_option(*cmd, "--clear", a->clear,
+                      "Empty a list: selected-folders, allowed-projects, allowed-paths, "
+                      "options or secrets (repeatable)")
       ->check(CLI::IsMember({"selected-folders", "allowed-projects", "allowed-paths", "options", "secrets"}))
       ->type_name("FIELD");
   add_catalog_flag(*cmd, a->catalog);
@@ -567,15 +573,14 @@ void add_check(CLI::App& parent, Action& action) {
   add_run_option_flag(*cmd, a->catalog);
   add_catalog_flag(*cmd, a->catalog);
   add_output_flags(*cmd, a->out);
-  set_examples(*cmd, {"cloudsync integrations check Sales", "cloudsync integrations check --all --concurrency 4 --json"},
-               fmt::format("A check lists, reads and, with writeback, writes and deletes a probe object. One line per\n"
-                           "integration: its status and, when DISCONNECTED, the reason and the missing permission.\n"
-                           "The exit status is non-zero when any is not connected: that of the first one's reason\n"
-                           "({} NOT_FOUND, {} MISSING_PERMISSION, {} credentials, {} UNREACHABLE).",
-                           error_code_exit_status(ErrorCode::NotFound),
-                           error_code_exit_status(ErrorCode::PermissionDenied),
-                           error_code_exit_status(ErrorCode::Unauthenticated),
-                           error_code_exit_status(ErrorCode::Network)));
+  set_examples(
+      *cmd, {"cloudsync integrations check Sales", "cloudsync integrations check --all --concurrency 4 --json"},
+      fmt::format("A check lists, reads and, with writeback, writes and deletes a probe object. One line per\n"
+                  "integration: its status and, when DISCONNECTED, the reason and the missing permission.\n"
+                  "The exit status is non-zero when any is not connected: that of the first one's reason\n"
+                  "({} NOT_FOUND, {} MISSING_PERMISSION, {} credentials, {} UNREACHABLE).",
+                  error_code_exit_status(ErrorCode::NotFound), error_code_exit_status(ErrorCode::PermissionDenied),
+                  error_code_exit_status(ErrorCode::Unauthenticated), error_code_exit_status(ErrorCode::Network)));
   cmd->callback([a, &action] {
     if (a->all == !a->name.empty()) usage_error("check needs an integration NAME or --all (not both)");
     action = [a] { return run_check(*a); };

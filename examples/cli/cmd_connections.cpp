@@ -216,8 +216,8 @@ int run_diff(const DiffArgs& a) {
     }
     if (a.out.quiet) return 0;
     std::vector<std::string> parts;
-    for (ActionKind kind : {ActionKind::Add, ActionKind::Update, ActionKind::Delete, ActionKind::Conflict,
-                            ActionKind::Skip}) {
+    for (ActionKind kind :
+         {ActionKind::Add, ActionKind::Update, ActionKind::Delete, ActionKind::Conflict, ActionKind::Skip}) {
       if (size_t n = plan->count(kind); n > 0) parts.push_back(fmt::format("{} {}", n, action_kind_name(kind)));
     }
     std::string summary = parts.empty() ? std::string("nothing to do") : fmt::format("{}", fmt::join(parts, ", "));
@@ -244,8 +244,7 @@ int run_connection_sync(const ConnectionSyncArgs& a) {
     options.delete_extraneous_files = a.delete_extraneous;
     options.dry_run = a.dry_run;
     options.max_delete = a.max_delete.get();
-    return report_operation(console, a.out,
-                            catalog.synchronize(a.id, options, console.progress(), interrupt_token()));
+    return report_operation(console, a.out, catalog.synchronize(a.id, options, console.progress(), interrupt_token()));
   });
 }
 
@@ -338,9 +337,10 @@ void add_connections_command(CLI::App& app, Action& action) {
       ->type_name("GLOB");
   add_catalog_flag(*c, add->catalog);
   add_output_flags(*c, add->out);
-  set_examples(*c, {"cloudsync connections add --project analysis --integration Sales",
-                    "cloudsync connections add --project analysis --integration Images --folder train --include "
-                    "\"**/*.png\" --exclude \"tmp/**\""},
+  set_examples(*c,
+               {"cloudsync connections add --project analysis --integration Sales",
+                "cloudsync connections add --project analysis --integration Images --folder train --include "
+                "\"**/*.png\" --exclude \"tmp/**\""},
                "Globs: '*' and '?' within a folder level, '**' across levels. The integration must allow the project\n"
                "and the folders must lie within its allowed paths.");
   on_parsed(c, action, add, run_connection_add);
@@ -365,7 +365,8 @@ void add_connections_command(CLI::App& app, Action& action) {
   add_run_option_flag(*c, diff->catalog);
   add_catalog_flag(*c, diff->catalog);
   add_output_flags(*c, diff->out);
-  set_examples(*c, {"cloudsync connections diff 9b1c2d3e4f5a6b7c", "cloudsync connections diff 9b1c2d3e4f5a6b7c --json"},
+  set_examples(*c,
+               {"cloudsync connections diff 9b1c2d3e4f5a6b7c", "cloudsync connections diff 9b1c2d3e4f5a6b7c --json"},
                "Each line: add, update, delete, conflict or skip, the path, and why. With --json: the plan.");
   on_parsed(c, action, diff, run_diff);
 
@@ -380,10 +381,12 @@ void add_connections_command(CLI::App& app, Action& action) {
   add_limit_flags(*c, sync->catalog);
   add_catalog_flag(*c, sync->catalog);
   add_output_flags(*c, sync->out);
-  set_examples(*c, {"cloudsync connections sync 9b1c2d3e4f5a6b7c --dry-run",
-                    "cloudsync connections sync 9b1c2d3e4f5a6b7c --delete-extraneous-files --max-delete 20"},
-               fmt::format("Files changed on both sides since the last sync are conflicts (exit status {}), left alone.",
-                           error_code_exit_status(ErrorCode::Conflict)));
+  set_examples(
+      *c,
+      {"cloudsync connections sync 9b1c2d3e4f5a6b7c --dry-run",
+       "cloudsync connections sync 9b1c2d3e4f5a6b7c --delete-extraneous-files --max-delete 20"},
+      fmt::format("Files changed on both sides since the last sync are conflicts (exit status {}), left alone.",
+                  error_code_exit_status(ErrorCode::Conflict)));
   on_parsed(c, action, sync, run_connection_sync);
 
   auto remove = std::make_shared<ConnectionRemoveArgs>();

@@ -88,8 +88,8 @@ int run_remove(const RemoveArgs& a) {
   Status removed = (*ws)->remove_integration(a.name, a.delete_files);
   if (!removed.ok()) return fail(console, a.out, removed);
   if (a.out.json) {
-    print_json(json_object({{"removed", integration_to_json(*integration)},
-                            {"files_deleted", a.delete_files ? "true" : "false"}}));
+    print_json(json_object(
+        {{"removed", integration_to_json(*integration)}, {"files_deleted", a.delete_files ? "true" : "false"}}));
   } else if (!a.out.quiet) {
     fmt::print("Removed integration '{}'. {} {}\n", printable(integration->spec.name),
                a.delete_files ? "Deleted its folder" : "Its files were kept in", printable(integration->folder));
@@ -174,7 +174,8 @@ void add_integration_remove(CLI::App& parent, Action& action) {
   cmd->add_flag("--delete-files", a->delete_files, "Also delete its folder in the project");
   add_project_flag(*cmd, a->workspace);
   add_output_flags(*cmd, a->out);
-  set_examples(*cmd, {"cloudsync integration remove Shared", "cloudsync integration remove \"Sales Data\" --delete-files"});
+  set_examples(*cmd,
+               {"cloudsync integration remove Shared", "cloudsync integration remove \"Sales Data\" --delete-files"});
   cmd->callback([a, &action] { action = [a] { return run_remove(*a); }; });
 }
 

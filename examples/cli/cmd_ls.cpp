@@ -36,7 +36,7 @@ struct Entry {
 void print_entry(const Entry& e) {
   if (e.object != nullptr && e.object->kind != ObjectKind::DirectoryMarker) {
     const ObjectMeta& m = *e.object;
-    std::string when = m.mtime ? format_time(*m.mtime, false)
+    std::string when = m.mtime           ? format_time(*m.mtime, false)
                        : m.last_modified ? format_time(*m.last_modified, false)
                                          : std::string("-");
     fmt::print("{:>12}  {:<19}  {}{}\n", m.size, when, printable(m.key),

@@ -72,10 +72,11 @@ void add_sync_command(CLI::App& app, Action& action) {
   CLI::App* cmd = app.add_subcommand(
       "sync", "Make DST like SRC (deleting extra files only with --delete-extraneous), or sync a project integration");
   cmd->add_option("SRC", a->tree.source, "Where from: a URL or a local path (not with --integration)")->type_name("");
-  cmd->add_option("DST", a->tree.destination, "Where to: a URL or a local path (not with --integration)")->type_name("");
-  a->integration_option = cmd->add_option("--integration", a->integration,
-                                          "Sync this integration of the project instead of SRC DST")
-                              ->type_name("NAME");
+  cmd->add_option("DST", a->tree.destination, "Where to: a URL or a local path (not with --integration)")
+      ->type_name("");
+  a->integration_option =
+      cmd->add_option("--integration", a->integration, "Sync this integration of the project instead of SRC DST")
+          ->type_name("NAME");
   add_project_flag(*cmd, a->workspace);
   a->push_option = cmd->add_flag("--push", a->push,
                                  "With --integration: send the project's files to the remote (needs --writeback)");
@@ -89,13 +90,12 @@ void add_sync_command(CLI::App& app, Action& action) {
       "external-files folder, or pushes them with --push. Changes on both sides since the last sync are\n"
       "reported as conflicts (exit status {}) and left alone. -o supplies credentials for this run only.",
       error_code_exit_status(ErrorCode::Conflict));
-  set_examples(
-      *cmd,
-      {"cloudsync sync ./site file:///var/www/site --delete-extraneous --dry-run",
-       "cloudsync sync ./site s3://my-bucket/site --delete-extraneous --max-delete 50",
-       "cloudsync sync --project ~/analysis --integration Sales --folder reports/2024",
-       "cloudsync sync --integration Sales --push --dry-run --json"},
-      notes);
+  set_examples(*cmd,
+               {"cloudsync sync ./site file:///var/www/site --delete-extraneous --dry-run",
+                "cloudsync sync ./site s3://my-bucket/site --delete-extraneous --max-delete 50",
+                "cloudsync sync --project ~/analysis --integration Sales --folder reports/2024",
+                "cloudsync sync --integration Sales --push --dry-run --json"},
+               notes);
   cmd->callback([a, &action] { action = action_for(a); });
 }
 

@@ -33,8 +33,9 @@ Status check_no_overlap(const StorageBackend& source, const StorageBackend& dest
                               (outer.back() == '/' || inner[outer.size()] == '/'));
   };
   if (within(s, d) || within(d, s)) {
-    return Status(ErrorCode::InvalidArgument,
-                  fmt::format("source {} and destination {} overlap; use folders that do not contain each other", s, d));
+    return Status(
+        ErrorCode::InvalidArgument,
+        fmt::format("source {} and destination {} overlap; use folders that do not contain each other", s, d));
   }
   return Status::OK();
 }
@@ -48,17 +49,18 @@ void add_tree_transfer_flags(CLI::App& cmd, TreeTransferArgs& a, bool with_delet
                  "Also delete destination files that are not at the source (after all transfers succeeded)");
   }
   add_optional_count(cmd, "--max-delete", a.max_delete, "Refuse to run a plan that deletes more than N files");
-  a.checksum_option = cmd.add_flag("--checksum", a.checksum,
-                                   "Compare content hashes even when sizes and times agree (slower, exact)");
-  a.ignore_checksum_option =
-      cmd.add_flag("--ignore-checksum", a.ignore_checksum,
-                   "Skip whole-file checksums: downloads are not verified against the source's MD5 or CRC32C and uploads "
-                   "store none (faster; each request keeps its own checksum)");
+  a.checksum_option =
+      cmd.add_flag("--checksum", a.checksum, "Compare content hashes even when sizes and times agree (slower, exact)");
+  a.ignore_checksum_option = cmd.add_flag(
+      "--ignore-checksum", a.ignore_checksum,
+      "Skip whole-file checksums: downloads are not verified against the source's MD5 or CRC32C and uploads "
+      "store none (faster; each request keeps its own checksum)");
   cmd.add_option("--transfers", a.transfers, "Files transferred in parallel")
       ->check(whole_number(1, kMaxTransfers))
       ->type_name("N")
       ->capture_default_str();
-  add_repeated_option(cmd, "--folder", a.folders, "Only this folder below both roots (repeatable)")->type_name("FOLDER");
+  add_repeated_option(cmd, "--folder", a.folders, "Only this folder below both roots (repeatable)")
+      ->type_name("FOLDER");
   add_key_value_option(cmd, "-o,--option", a.options, "Backend option KEY=VALUE for both ends (repeatable)");
   a.source_options_option =
       add_key_value_option(cmd, "--src-option", a.source_options, "Backend option KEY=VALUE for SRC only (repeatable)");
@@ -113,14 +115,14 @@ void add_copy_command(CLI::App& app, Action& action) {
   cmd->add_option("DST", a->tree.destination, "Where to: a URL or a local path")->required()->type_name("");
   add_tree_transfer_flags(*cmd, a->tree, false);
   add_output_flags(*cmd, a->out);
-  set_examples(*cmd,
-               {"cloudsync copy ./photos file:///mnt/backup/photos",
-                "cloudsync copy --dry-run ./reports s3://my-bucket/reports",
-                "cloudsync copy s3://my-bucket/data ./data --folder 2024 --transfers 16 --json",
-                "cloudsync copy az://container/in ./in --src-option account=myaccount"},
-               "Files are compared by size and modification time (and hashes with --checksum); only differences\n"
-               "move. Credentials come from the environment (AWS_*, AZURE_STORAGE_*,\n"
-               "GOOGLE_APPLICATION_CREDENTIALS, ...) or -o options; they are never stored.");
+  set_examples(
+      *cmd,
+      {"cloudsync copy ./photos file:///mnt/backup/photos", "cloudsync copy --dry-run ./reports s3://my-bucket/reports",
+       "cloudsync copy s3://my-bucket/data ./data --folder 2024 --transfers 16 --json",
+       "cloudsync copy az://container/in ./in --src-option account=myaccount"},
+      "Files are compared by size and modification time (and hashes with --checksum); only differences\n"
+      "move. Credentials come from the environment (AWS_*, AZURE_STORAGE_*,\n"
+      "GOOGLE_APPLICATION_CREDENTIALS, ...) or -o options; they are never stored.");
   cmd->callback([a, &action] { action = [a] { return run_tree_transfer("copy", a->tree, a->out); }; });
 }
 

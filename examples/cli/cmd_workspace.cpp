@@ -140,8 +140,9 @@ void add_export_command(CLI::App& app, Action& action) {
   cmd->add_option("PATH", a->request.paths, "Only these files or folders, relative to the integration's folder")
       ->type_name("");
   add_operation_flags(*cmd, a->workspace, a->request.dry_run, a->out);
-  set_examples(*cmd, {"cloudsync export Shared --dry-run", "cloudsync export Shared reports/summary.csv",
-                      "AWS_PROFILE=sales cloudsync export Sales"},
+  set_examples(*cmd,
+               {"cloudsync export Shared --dry-run", "cloudsync export Shared reports/summary.csv",
+                "AWS_PROFILE=sales cloudsync export Sales"},
                "Only files added or changed in the project since they were imported or exported are sent, and\n"
                "never over a file that also changed remotely (that is a conflict). Needs an integration added\n"
                "with --writeback.");
@@ -154,9 +155,10 @@ void add_restore_command(CLI::App& app, Action& action) {
       app.add_subcommand("restore", "Bring back every file imported or exported (missing or changed ones only)");
   cmd->add_option("NAME", a->name, "Only this integration (default: all)")->type_name("");
   add_operation_flags(*cmd, a->workspace, a->request.dry_run, a->out);
-  set_examples(*cmd, {"cloudsync restore", "cloudsync restore Sales --dry-run", "cloudsync restore --project ~/analysis --json"},
-               "For a fresh checkout or a new machine: downloads only the tracked files that are missing or differ\n"
-               "from what was imported. With --json: {\"results\": [one operation result per integration]}.");
+  set_examples(
+      *cmd, {"cloudsync restore", "cloudsync restore Sales --dry-run", "cloudsync restore --project ~/analysis --json"},
+      "For a fresh checkout or a new machine: downloads only the tracked files that are missing or differ\n"
+      "from what was imported. With --json: {\"results\": [one operation result per integration]}.");
   cmd->callback([a, &action] { action = [a] { return run_restore(*a); }; });
 }
 

@@ -111,23 +111,25 @@ void Console::draw_bar(const ProgressEvent& event) {
     return;
   }
   constexpr int kBarWidth = 20;
-  double fraction = event.bytes_total > 0   ? static_cast<double>(event.bytes_done) / static_cast<double>(event.bytes_total)
-                    : event.files_total > 0 ? static_cast<double>(event.files_done) / static_cast<double>(event.files_total)
-                                            : 0.0;
+  double fraction =
+      event.bytes_total > 0   ? static_cast<double>(event.bytes_done) / static_cast<double>(event.bytes_total)
+      : event.files_total > 0 ? static_cast<double>(event.files_done) / static_cast<double>(event.files_total)
+                              : 0.0;
   fraction = std::min(std::max(fraction, 0.0), 1.0);
   int filled = static_cast<int>(fraction * kBarWidth);
   std::string bar(static_cast<size_t>(filled), '#');
   bar.append(static_cast<size_t>(kBarWidth - filled), '-');
   double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-  std::string rate = elapsed > 0.5 ? fmt::format(" {}/s", format_bytes(static_cast<uint64_t>(
-                                                              static_cast<double>(event.bytes_done) / elapsed)))
-                                   : std::string();
+  std::string rate =
+      elapsed > 0.5
+          ? fmt::format(" {}/s", format_bytes(static_cast<uint64_t>(static_cast<double>(event.bytes_done) / elapsed)))
+          : std::string();
   std::string_view phase = event.phase == ProgressEvent::Phase::Deleting   ? "deleting "
                            : event.phase == ProgressEvent::Phase::Planning ? "planning "
                                                                            : "";
-  std::string text = fmt::format("{}[{}] {:3.0f}% {}/{} files {}/{}{} {}", phase, bar, fraction * 100,
-                                 event.files_done, event.files_total, format_bytes(event.bytes_done),
-                                 format_bytes(event.bytes_total), rate, printable(event.path));
+  std::string text = fmt::format("{}[{}] {:3.0f}% {}/{} files {}/{}{} {}", phase, bar, fraction * 100, event.files_done,
+                                 event.files_total, format_bytes(event.bytes_done), format_bytes(event.bytes_total),
+                                 rate, printable(event.path));
   truncate_utf8(text, terminal_width() - 1);
   bar_ = std::move(text);
   std::fprintf(stderr, "\r\033[K%s", bar_.c_str());

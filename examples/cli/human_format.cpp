@@ -33,8 +33,8 @@ std::string format_seconds(double seconds) {
 std::string format_time(TimePoint time, bool iso) {
   auto secs = std::chrono::floor<std::chrono::seconds>(time);
   auto nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(time - secs).count();
-  std::time_t t = std::chrono::system_clock::to_time_t(
-      std::chrono::time_point_cast<std::chrono::system_clock::duration>(secs));
+  std::time_t t =
+      std::chrono::system_clock::to_time_t(std::chrono::time_point_cast<std::chrono::system_clock::duration>(secs));
   std::tm tm{};
   gmtime_r(&t, &tm);
   std::string out = fmt::format("{:04}-{:02}-{:02}{}{:02}:{:02}:{:02}", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
@@ -48,9 +48,7 @@ std::string format_time(TimePoint time, bool iso) {
   return out + "Z";
 }
 
-std::string access_of(const Integration& integration) {
-  return integration.spec.writeback ? "writeback" : "read-only";
-}
+std::string access_of(const Integration& integration) { return integration.spec.writeback ? "writeback" : "read-only"; }
 
 void print_table(std::FILE* out, const std::vector<std::vector<std::string>>& rows) {
   std::vector<size_t> width;
@@ -90,9 +88,7 @@ std::string verb(const ActionOutcome& o) {
 }
 
 // Actions an interrupt (Ctrl-C) stopped before they started: counted, not listed.
-bool not_started(const ActionOutcome& o) {
-  return o.outcome == OutcomeKind::Failed && o.error == ErrorCode::Cancelled;
-}
+bool not_started(const ActionOutcome& o) { return o.outcome == OutcomeKind::Failed && o.error == ErrorCode::Cancelled; }
 
 bool needs_attention(const ActionOutcome& o) {
   return o.outcome == OutcomeKind::Failed || o.outcome == OutcomeKind::Conflict;

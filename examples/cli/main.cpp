@@ -76,9 +76,10 @@ std::string command_path(const CLI::App* app) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app("Copy, sync and list files between local folders and cloud storage, and manage a project's "
-               "external files.",
-               "cloudsync");
+  CLI::App app(
+      "Copy, sync and list files between local folders and cloud storage, and manage a project's "
+      "external files.",
+      "cloudsync");
   app.set_version_flag("--version", std::string("cloudsync ") + CLOUDSYNC_VERSION_STRING);
   app.footer(main_footer());
   app.require_subcommand(1);

@@ -16,11 +16,11 @@ RunVerdict verdict_of(const SyncReport& report) {
   if (!first.ok()) {
     size_t failed = report.count(OutcomeKind::Failed);
     if (first.code() == ErrorCode::Cancelled) {
-      return {exit_status_of(first), fmt::format("interrupted: {} action{} did not complete", failed,
-                                                 failed == 1 ? "" : "s")};
+      return {exit_status_of(first),
+              fmt::format("interrupted: {} action{} did not complete", failed, failed == 1 ? "" : "s")};
     }
-    return {exit_status_of(first), fmt::format("{} action{} failed; the first: {}", failed, failed == 1 ? "" : "s",
-                                               first.to_string())};
+    return {exit_status_of(first),
+            fmt::format("{} action{} failed; the first: {}", failed, failed == 1 ? "" : "s", first.to_string())};
   }
   size_t conflicts = report.count(OutcomeKind::Conflict);
   if (conflicts > 0) {

@@ -29,8 +29,8 @@ std::string printable(std::string_view text) {
     size_t len = utf8_sequence_length(text, i);
     auto c = static_cast<unsigned char>(text[i]);
     // U+0080..U+009F (C1 controls) are encoded as C2 80..C2 9F.
-    bool control = len == 1 ? (c < 0x20 || c == 0x7f)
-                            : len == 2 && c == 0xC2 && static_cast<unsigned char>(text[i + 1]) < 0xA0;
+    bool control =
+        len == 1 ? (c < 0x20 || c == 0x7f) : len == 2 && c == 0xC2 && static_cast<unsigned char>(text[i + 1]) < 0xA0;
     if (len == 0 || control) {
       size_t n = len == 0 ? 1 : len;
       for (size_t k = 0; k < n; ++k) out += fmt::format("\\x{:02x}", static_cast<unsigned char>(text[i + k]));

@@ -15,11 +15,11 @@ void add_project_flag(CLI::App& cmd, WorkspaceArgs& a) {
 }
 
 void add_limit_flags(CLI::App& cmd, RunArgs& a) {
-  a.max_files_option = cmd.add_option("--max-files", a.limits.max_files,
-                                      "Most files the project may take from its integrations")
-                           ->check(whole_number(1))
-                           ->type_name("N")
-                           ->capture_default_str();
+  a.max_files_option =
+      cmd.add_option("--max-files", a.limits.max_files, "Most files the project may take from its integrations")
+          ->check(whole_number(1))
+          ->type_name("N")
+          ->capture_default_str();
   a.max_file_size_option = cmd.add_option("--max-file-size", a.limits.max_file_size,
                                           "Largest file the project may take, in bytes; suffixes K, M, G, T (x1024)")
                                ->transform(byte_size())

@@ -77,11 +77,11 @@ struct Capabilities {
 
   struct Multipart {
     bool supported = false;
-    bool parallel = true;            ///< parts may be uploaded concurrently
-    bool equal_parts = true;         ///< all parts but the last must be the same size
-    uint64_t min_part_size = 0;      ///< except the last part
+    bool parallel = true;        ///< parts may be uploaded concurrently
+    bool equal_parts = true;     ///< all parts but the last must be the same size
+    uint64_t min_part_size = 0;  ///< except the last part
     uint64_t max_part_size = 0;
-    uint64_t part_size_multiple = 1; ///< e.g. 256 KiB for Drive
+    uint64_t part_size_multiple = 1;  ///< e.g. 256 KiB for Drive
     uint32_t max_parts = 0;
     uint64_t default_part_size = 0;
     /// Objects at least this large are uploaded in parts.
@@ -120,8 +120,8 @@ enum class PutMode {
 
 struct PutOptions {
   PutMode mode = PutMode::Overwrite;
-  std::string if_match;              ///< etag for PutMode::Update
-  std::optional<TimePoint> mtime;    ///< the file's mtime, kept where the store allows
+  std::string if_match;            ///< etag for PutMode::Update
+  std::optional<TimePoint> mtime;  ///< the file's mtime, kept where the store allows
   std::string content_type;
   /// Hashes of the content the caller already computed; backends use them
   /// (Content-MD5, checksums, metadata) instead of hashing the data again.
@@ -227,8 +227,7 @@ class CLOUDSYNC_API StorageBackend {
   /// Streams an object (or a range of it) into `sink` and returns its metadata.
   /// On failure the sink may have received a prefix of the data; the caller can
   /// resume with a range and if_match = the etag.
-  virtual Result<ObjectMeta> get(const Path& path, const GetOptions& options, ByteSink& sink,
-                                 const OpContext& ctx) = 0;
+  virtual Result<ObjectMeta> get(const Path& path, const GetOptions& options, ByteSink& sink, const OpContext& ctx) = 0;
 
   /// Writes a whole object atomically: readers see the old or the new content,
   /// never a mix or a prefix.
@@ -236,8 +235,7 @@ class CLOUDSYNC_API StorageBackend {
                                  const OpContext& ctx) = 0;
 
   /// Starts an upload in parts. Unsupported unless capabilities().multipart.supported.
-  virtual Result<std::unique_ptr<MultipartUpload>> start_multipart(const Path& path,
-                                                                   const PutOptions& options,
+  virtual Result<std::unique_ptr<MultipartUpload>> start_multipart(const Path& path, const PutOptions& options,
                                                                    const OpContext& ctx);
 
   /// One page of a listing. Order within and across pages is unspecified.
@@ -269,8 +267,7 @@ class CLOUDSYNC_API StorageBackend {
   /// read goes to `unreadable` when given; without it the listing fails
   /// (after visiting the rest), so that no caller mistakes a partial listing
   /// for a whole one.
-  Status list(ListOptions options, const std::function<Status(const ObjectMeta&)>& visit,
-              const OpContext& ctx,
+  Status list(ListOptions options, const std::function<Status(const ObjectMeta&)>& visit, const OpContext& ctx,
               const std::function<void(const UnreadableEntry&)>& unreadable = {});
   /// Collects a whole listing (small listings and tests only).
   Result<std::vector<ObjectMeta>> list_all(ListOptions options, const OpContext& ctx);
@@ -291,11 +288,10 @@ using BackendOptions = std::map<std::string, std::string>;
 ///   mem://name[/prefix]                   a process-wide named in-memory store
 /// A path after the bucket/container/folder scopes the backend to that prefix.
 CLOUDSYNC_API Result<std::shared_ptr<StorageBackend>> open_backend(std::string_view url,
-                                                                  const BackendOptions& options = {});
+                                                                   const BackendOptions& options = {});
 
 /// A backend that shows only the keys under `prefix` of `inner`, with the
 /// prefix removed (keys under "a/b" of inner appear as keys of this backend).
-CLOUDSYNC_API std::shared_ptr<StorageBackend> make_prefixed_backend(std::shared_ptr<StorageBackend> inner,
-                                                                    Path prefix);
+CLOUDSYNC_API std::shared_ptr<StorageBackend> make_prefixed_backend(std::shared_ptr<StorageBackend> inner, Path prefix);
 
 }  // namespace cloudsync

@@ -52,7 +52,8 @@ namespace cloudsync {
 /// (an endpoint other than AWS's) counts as AWS; Google Cloud Storage through
 /// its S3 interoperability endpoint counts as GCP.
 enum class Platform { AWS, Azure, GCP, GoogleDrive, Local, Memory };
-CLOUDSYNC_API std::string_view platform_name(Platform platform);  ///< "AWS", "Azure", "GCP", "GoogleDrive", "Local", "Memory"
+CLOUDSYNC_API std::string_view platform_name(
+    Platform platform);  ///< "AWS", "Azure", "GCP", "GoogleDrive", "Local", "Memory"
 CLOUDSYNC_API std::optional<Platform> parse_platform(std::string_view name);  ///< case-insensitive
 
 /// The platform an integration's URL and options name.
@@ -98,7 +99,8 @@ struct StatusCheck {
   std::vector<ProbeAction> passed;  ///< actions the probe did successfully
 };
 
-/// JSON: {"status","reason","missing_action","provider_code","http_status","message","checked_at","duration_ms","passed"}.
+/// JSON:
+/// {"status","reason","missing_action","provider_code","http_status","message","checked_at","duration_ms","passed"}.
 CLOUDSYNC_API std::string status_check_to_json(const StatusCheck& check);
 
 /// Secrets of one integration: backend option name -> value. A value
@@ -113,8 +115,8 @@ struct IntegrationUpdate {
   std::optional<std::string> name;
   std::optional<std::string> url;
   std::optional<bool> writeback;
-  std::optional<BackendOptions> options;        ///< replaces the non-secret options
-  std::optional<SecretOptions> secrets;         ///< replaces the stored secrets
+  std::optional<BackendOptions> options;  ///< replaces the non-secret options
+  std::optional<SecretOptions> secrets;   ///< replaces the stored secrets
   std::optional<std::vector<std::string>> selected_folders;
   std::optional<std::vector<std::string>> allowed_projects;
   std::optional<std::vector<std::string>> allowed_paths;

@@ -15,15 +15,15 @@
 #pragma once
 
 #if defined(_WIN32)
-#  if defined(CLOUDSYNC_STATIC)
-#    define CLOUDSYNC_API
-#  elif defined(CLOUDSYNC_BUILDING)
-#    define CLOUDSYNC_API __declspec(dllexport)
-#  else
-#    define CLOUDSYNC_API __declspec(dllimport)
-#  endif
-#elif defined(__GNUC__)
-#  define CLOUDSYNC_API [[gnu::visibility("default")]]
+#if defined(CLOUDSYNC_STATIC)
+#define CLOUDSYNC_API
+#elif defined(CLOUDSYNC_BUILDING)
+#define CLOUDSYNC_API __declspec(dllexport)
 #else
-#  define CLOUDSYNC_API
+#define CLOUDSYNC_API __declspec(dllimport)
+#endif
+#elif defined(__GNUC__)
+#define CLOUDSYNC_API [[gnu::visibility("default")]]
+#else
+#define CLOUDSYNC_API
 #endif

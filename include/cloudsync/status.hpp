@@ -80,8 +80,7 @@ class [[nodiscard]] CLOUDSYNC_API Status {
   const std::string& request_id() const noexcept;
 
   /// Returns a copy with provider details attached.
-  Status with_provider_details(int http_status, std::string provider_code,
-                               std::string request_id) const;
+  Status with_provider_details(int http_status, std::string provider_code, std::string request_id) const;
   /// Returns a copy whose message is prefixed by `context` ("import a.csv: ...").
   Status with_context(std::string_view context) const;
 
@@ -143,14 +142,16 @@ class [[nodiscard]] Result {
 namespace cloudsync::detail {
 inline const Status& status_of(const Status& s) noexcept { return s; }
 template <class T>
-const Status& status_of(const Result<T>& r) noexcept { return r.status(); }
+const Status& status_of(const Result<T>& r) noexcept {
+  return r.status();
+}
 }  // namespace cloudsync::detail
 
 /// Evaluates an expression yielding a Status or a Result and returns its error.
-#define CLOUDSYNC_RETURN_IF_ERROR(expr)                                             \
-  do {                                                                              \
-    ::cloudsync::Status cloudsync_status_ = ::cloudsync::detail::status_of(expr);   \
-    if (!cloudsync_status_.ok()) return cloudsync_status_;                          \
+#define CLOUDSYNC_RETURN_IF_ERROR(expr)                                           \
+  do {                                                                            \
+    ::cloudsync::Status cloudsync_status_ = ::cloudsync::detail::status_of(expr); \
+    if (!cloudsync_status_.ok()) return cloudsync_status_;                        \
   } while (0)
 
 #define CLOUDSYNC_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, rexpr) \

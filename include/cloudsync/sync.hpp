@@ -41,8 +41,8 @@ CLOUDSYNC_API std::string_view action_kind_name(ActionKind kind);
 
 struct PlanAction {
   ActionKind kind = ActionKind::Skip;
-  std::string path;    ///< key relative to both roots
-  std::string reason;  ///< why, in words
+  std::string path;        ///< key relative to both roots
+  std::string reason;      ///< why, in words
   ObjectMeta source;       ///< the source object as listed (absent for deletes)
   ObjectMeta destination;  ///< the destination object as listed (absent for adds)
   bool has_source = false;
@@ -73,7 +73,8 @@ struct CLOUDSYNC_API Plan {
   uint64_t bytes_to_transfer() const;
 };
 
-/// JSON: {"source","destination","delete_extraneous","summary":{...},"actions":[{"kind","path","reason","size",...}],"warnings"}.
+/// JSON:
+/// {"source","destination","delete_extraneous","summary":{...},"actions":[{"kind","path","reason","size",...}],"warnings"}.
 CLOUDSYNC_API std::string plan_to_json(const Plan& plan);
 
 /// Options for planning a tree sync between two backends.

@@ -65,12 +65,11 @@ struct IntegrationSpec {
   std::vector<std::string> allowed_paths;
 };
 
-
 struct Integration {
-  std::string id;      ///< stable identifier
+  std::string id;  ///< stable identifier
   IntegrationSpec spec;
-  std::string folder;  ///< relative to the root: "external-files/s3/hexs_testing_bucket"
-  std::string platform;  ///< "AWS", "Azure", "GCP", "GoogleDrive", "Local", "Memory"
+  std::string folder;                ///< relative to the root: "external-files/s3/hexs_testing_bucket"
+  std::string platform;              ///< "AWS", "Azure", "GCP", "GoogleDrive", "Local", "Memory"
   std::string status = "UNCHECKED";  ///< "UNCHECKED", "CHECKING", "CONNECTED", "DISCONNECTED"
   std::string status_reason;         ///< with DISCONNECTED: "MISSING_PERMISSION", "UNREACHABLE", ...
   std::string missing_action;        ///< with MISSING_PERMISSION: "list", "read", "write" or "delete"
@@ -81,8 +80,8 @@ struct Integration {
 };
 
 struct WorkspaceLimits {
-  uint64_t max_files = 100;                       ///< files from integrations per project
-  uint64_t max_file_size = 10'000'000'000ull;     ///< bytes per file (10 GB)
+  uint64_t max_files = 100;                    ///< files from integrations per project
+  uint64_t max_file_size = 10'000'000'000ull;  ///< bytes per file (10 GB)
 };
 
 class Catalog;

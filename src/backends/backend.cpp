@@ -20,7 +20,8 @@ Result<uint64_t> StorageBackend::sweep_interrupted_uploads(const SweepOptions&, 
 
 Status StorageBackend::remove(const Path& path, const OpContext& ctx) {
   CLOUDSYNC_ASSIGN_OR_RETURN(std::vector<Status> results, remove_many(std::span<const Path>(&path, 1), ctx));
-  if (results.size() != 1) return make_error(ErrorCode::Internal, "remove_many returned {} results for 1 path", results.size());
+  if (results.size() != 1)
+    return make_error(ErrorCode::Internal, "remove_many returned {} results for 1 path", results.size());
   return results.front();
 }
 
@@ -75,10 +76,13 @@ Status StorageBackend::list(ListOptions options, const std::function<Status(cons
 
 Result<std::vector<ObjectMeta>> StorageBackend::list_all(ListOptions options, const OpContext& ctx) {
   std::vector<ObjectMeta> out;
-  CLOUDSYNC_RETURN_IF_ERROR(list(std::move(options), [&](const ObjectMeta& m) {
-    out.push_back(m);
-    return Status::OK();
-  }, ctx));
+  CLOUDSYNC_RETURN_IF_ERROR(list(
+      std::move(options),
+      [&](const ObjectMeta& m) {
+        out.push_back(m);
+        return Status::OK();
+      },
+      ctx));
   return out;
 }
 

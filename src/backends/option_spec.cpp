@@ -85,8 +85,7 @@ Status check_choice(std::string_view name, std::string_view value, std::span<con
   return make_error(ErrorCode::InvalidArgument, "option {} must be one of {}, not '{}'", name, join(choices), value);
 }
 
-std::optional<std::string_view> closest_option_name(std::string_view name,
-                                                    std::span<const std::string_view> known) {
+std::optional<std::string_view> closest_option_name(std::string_view name, std::span<const std::string_view> known) {
   // A typo: at most two edits, and fewer than half the name (so that "sas"
   // does not suggest "sig"-like strangers for every three-letter word).
   std::optional<std::string_view> best;
@@ -123,8 +122,8 @@ Status unknown_option(std::string_view name, std::string_view scheme, std::span<
     return make_error(ErrorCode::InvalidArgument, "unknown option '{}' for {} URLs; did you mean '{}'?", name, scheme,
                       *closest);
   }
-  if (known.empty()) return make_error(ErrorCode::InvalidArgument, "unknown option '{}' for {} URLs (they take none)",
-                                       name, scheme);
+  if (known.empty())
+    return make_error(ErrorCode::InvalidArgument, "unknown option '{}' for {} URLs (they take none)", name, scheme);
   return make_error(ErrorCode::InvalidArgument, "unknown option '{}' for {} URLs (known: {})", name, scheme,
                     join(known));
 }

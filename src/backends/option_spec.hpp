@@ -38,9 +38,9 @@ struct EnumTarget {
 };
 
 template <class Options>
-using OptionTarget = std::variant<std::string Options::*, bool Options::*, std::optional<bool> Options::*,
-                                  uint32_t Options::*, uint64_t Options::*, std::chrono::milliseconds Options::*,
-                                  EnumTarget<Options>>;
+using OptionTarget =
+    std::variant<std::string Options::*, bool Options::*, std::optional<bool> Options::*, uint32_t Options::*,
+                 uint64_t Options::*, std::chrono::milliseconds Options::*, EnumTarget<Options>>;
 
 template <class Options>
 struct OptionSpec {
@@ -53,7 +53,7 @@ struct OptionSpec {
   /// an unset AutoBool). Set it where the field's zero means "resolved".
   std::string_view default_text = {};
   std::span<const std::string_view> choices = {};  ///< Enum only
-  uint64_t min = 0;                                 ///< Integer and Milliseconds
+  uint64_t min = 0;                                ///< Integer and Milliseconds
   uint64_t max = std::numeric_limits<uint32_t>::max();
 };
 

@@ -30,7 +30,9 @@ class PrefixedUpload final : public MultipartUpload {
 class PrefixedBackend final : public StorageBackend {
  public:
   PrefixedBackend(std::shared_ptr<StorageBackend> inner, Path prefix)
-      : inner_(std::move(inner)), prefix_(std::move(prefix)), key_prefix_(prefix_.str() + "/"),
+      : inner_(std::move(inner)),
+        prefix_(std::move(prefix)),
+        key_prefix_(prefix_.str() + "/"),
         caps_(inner_->capabilities()) {
     // Keys get the prefix in front: the longest key shrinks by its length.
     if (caps_.max_key_bytes > 0) {
@@ -54,8 +56,7 @@ class PrefixedBackend final : public StorageBackend {
   Result<ObjectMeta> get(const Path& path, const GetOptions& options, ByteSink& sink, const OpContext& ctx) override {
     return strip(inner_->get(prefix_.join(path), options, sink, ctx));
   }
-  Result<ObjectMeta> put(const Path& path, ByteSource& data, const PutOptions& options,
-                         const OpContext& ctx) override {
+  Result<ObjectMeta> put(const Path& path, ByteSource& data, const PutOptions& options, const OpContext& ctx) override {
     return strip(inner_->put(prefix_.join(path), data, options, ctx));
   }
   Result<std::unique_ptr<MultipartUpload>> start_multipart(const Path& path, const PutOptions& options,

@@ -20,8 +20,8 @@ namespace {
 
 const std::array<const backends::ProviderEntry*, 5>& provider_entries() {
   static const std::array<const backends::ProviderEntry*, 5> entries{
-      &backends::local_provider(), &backends::memory_provider(), &backends::s3_provider(),
-      &backends::azure_provider(), &backends::gdrive_provider()};
+      &backends::local_provider(), &backends::memory_provider(), &backends::s3_provider(), &backends::azure_provider(),
+      &backends::gdrive_provider()};
   return entries;
 }
 
@@ -36,20 +36,13 @@ const backends::ProviderEntry* find_entry(std::string_view scheme) {
 
 std::string_view backend_option_kind_name(BackendOptionKind kind) {
   switch (kind) {
-    case BackendOptionKind::String:
-      return "string";
-    case BackendOptionKind::Bool:
-      return "bool";
-    case BackendOptionKind::AutoBool:
-      return "auto|bool";
-    case BackendOptionKind::Integer:
-      return "integer";
-    case BackendOptionKind::Size:
-      return "size";
-    case BackendOptionKind::Milliseconds:
-      return "milliseconds";
-    case BackendOptionKind::Enum:
-      return "enum";
+    case BackendOptionKind::String: return "string";
+    case BackendOptionKind::Bool: return "bool";
+    case BackendOptionKind::AutoBool: return "auto|bool";
+    case BackendOptionKind::Integer: return "integer";
+    case BackendOptionKind::Size: return "size";
+    case BackendOptionKind::Milliseconds: return "milliseconds";
+    case BackendOptionKind::Enum: return "enum";
   }
   return "string";
 }
@@ -58,8 +51,8 @@ const std::vector<BackendProvider>& backend_providers() {
   static const std::vector<BackendProvider> providers = [] {
     std::vector<BackendProvider> list;
     for (const backends::ProviderEntry* entry : provider_entries()) {
-      list.push_back({std::string(entry->scheme), std::string(entry->url_form), std::string(entry->title),
-                      entry->describe()});
+      list.push_back(
+          {std::string(entry->scheme), std::string(entry->url_form), std::string(entry->title), entry->describe()});
     }
     return list;
   }();

@@ -60,7 +60,8 @@ class CatalogStore {
   /// Removes the integration with its connections, manifests and probes.
   virtual Status delete_integration(const std::string& id) = 0;
   virtual Result<std::optional<Integration>> find_integration(const std::string& id_or_name) const = 0;
-  virtual Result<std::vector<Integration>> query_integrations(const IntegrationQuery& query, PageRequest page) const = 0;
+  virtual Result<std::vector<Integration>> query_integrations(const IntegrationQuery& query,
+                                                              PageRequest page) const = 0;
   virtual Result<uint64_t> count_integrations(const IntegrationQuery& query) const = 0;
   /// Sets the status columns. With `only_if_checking`, only when the row still
   /// says CHECKING (a check's result never overwrites a newer settings change).

@@ -76,9 +76,7 @@ std::optional<Platform> parse_platform(std::string_view name) {
 }
 
 std::string_view integration_status_name(IntegrationStatus status) { return name_of(status, kStatuses); }
-std::optional<IntegrationStatus> parse_integration_status(std::string_view name) {
-  return parse_name(name, kStatuses);
-}
+std::optional<IntegrationStatus> parse_integration_status(std::string_view name) { return parse_name(name, kStatuses); }
 std::string_view disconnect_reason_name(DisconnectReason reason) { return name_of(reason, kReasons); }
 std::string_view probe_action_name(ProbeAction action) { return name_of(action, kActions); }
 

@@ -93,8 +93,8 @@ Result<Manifest> Manifest::load(const fs::path& file) {
       return make_error(ErrorCode::InvalidArgument, "{}: entry '{}' has an invalid remote key", what, entry.path);
     }
     CLOUDSYNC_ASSIGN_OR_RETURN(auto origin, json_string(e, "origin", what));
-    entry.origin = origin.value_or("import") == "export" ? ManifestEntry::Origin::Exported
-                                                          : ManifestEntry::Origin::Imported;
+    entry.origin =
+        origin.value_or("import") == "export" ? ManifestEntry::Origin::Exported : ManifestEntry::Origin::Imported;
     auto remote = e.FindMember("remote");
     auto local = e.FindMember("local");
     if (remote == e.MemberEnd() || local == e.MemberEnd()) {

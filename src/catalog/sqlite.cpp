@@ -13,21 +13,15 @@ ErrorCode code_for(int rc) {
   if (rc == SQLITE_CONSTRAINT_FOREIGNKEY) return ErrorCode::NotFound;
   switch (rc & 0xff) {
     case SQLITE_BUSY:
-    case SQLITE_LOCKED:
-      return ErrorCode::Timeout;
-    case SQLITE_CONSTRAINT:
-      return ErrorCode::AlreadyExists;
+    case SQLITE_LOCKED: return ErrorCode::Timeout;
+    case SQLITE_CONSTRAINT: return ErrorCode::AlreadyExists;
     case SQLITE_PERM:
     case SQLITE_READONLY:
-    case SQLITE_AUTH:
-      return ErrorCode::PermissionDenied;
-    case SQLITE_FULL:
-      return ErrorCode::LimitExceeded;
+    case SQLITE_AUTH: return ErrorCode::PermissionDenied;
+    case SQLITE_FULL: return ErrorCode::LimitExceeded;
     case SQLITE_NOTADB:
-    case SQLITE_CORRUPT:
-      return ErrorCode::Integrity;
-    default:
-      return ErrorCode::Internal;
+    case SQLITE_CORRUPT: return ErrorCode::Integrity;
+    default: return ErrorCode::Internal;
   }
 }
 
@@ -83,8 +77,8 @@ Database::~Database() {
 Status Database::error(int rc, std::string_view doing) const {
   const char* detail = db_ != nullptr ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
   if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED) {
-    return make_error(ErrorCode::Timeout, "catalog {}: {}: another process kept the database busy ({})",
-                      file_.string(), doing, detail);
+    return make_error(ErrorCode::Timeout, "catalog {}: {}: another process kept the database busy ({})", file_.string(),
+                      doing, detail);
   }
   return make_error(code_for(rc), "catalog {}: {}: {}", file_.string(), doing, detail);
 }

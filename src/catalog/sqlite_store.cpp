@@ -108,9 +108,8 @@ class SqliteCatalogStore final : public CatalogStore {
       if (name_key(other) == name_key(i.spec.name)) {
         return make_error(ErrorCode::AlreadyExists, "an integration named '{}' already exists", other);
       }
-      return make_error(ErrorCode::Conflict,
-                        "integrations '{}' and '{}' would share the folder {}: rename one of them", other,
-                        i.spec.name, i.folder);
+      return make_error(ErrorCode::Conflict, "integrations '{}' and '{}' would share the folder {}: rename one of them",
+                        other, i.spec.name, i.folder);
     }
     CLOUDSYNC_ASSIGN_OR_RETURN(
         Statement st,
@@ -118,7 +117,10 @@ class SqliteCatalogStore final : public CatalogStore {
                     "selected_folders, allowed_paths, status, created_at, updated_at) "
                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"));
     st.bind(1, i.id).bind(2, i.spec.name).bind(3, name_key(i.spec.name)).bind(4, i.spec.url).bind(5, i.spec.type);
-    st.bind(6, i.folder).bind(7, i.platform).bind(8, int64_t{i.spec.writeback}).bind(9, options_to_json(i.spec.options));
+    st.bind(6, i.folder)
+        .bind(7, i.platform)
+        .bind(8, int64_t{i.spec.writeback})
+        .bind(9, options_to_json(i.spec.options));
     st.bind(10, strings_to_json(i.spec.selected_folders)).bind(11, strings_to_json(i.spec.allowed_paths));
     st.bind(12, i.status).bind(13, to_unix_nanos(i.created_at)).bind(14, to_unix_nanos(i.updated_at));
     CLOUDSYNC_RETURN_IF_ERROR(st.run());
@@ -130,7 +132,8 @@ class SqliteCatalogStore final : public CatalogStore {
     std::lock_guard lock(mutex_);
     CLOUDSYNC_ASSIGN_OR_RETURN(sqlite::Transaction tx, sqlite::Transaction::begin(db_));
     CLOUDSYNC_ASSIGN_OR_RETURN(
-        Statement taken, db_.prepare("SELECT name FROM integrations WHERE (name_key = ?1 OR folder = ?2) AND id <> ?3"));
+        Statement taken,
+        db_.prepare("SELECT name FROM integrations WHERE (name_key = ?1 OR folder = ?2) AND id <> ?3"));
     taken.bind(1, name_key(i.spec.name)).bind(2, i.folder).bind(3, i.id);
     CLOUDSYNC_ASSIGN_OR_RETURN(bool clash, taken.step());
     if (clash) {
@@ -138,12 +141,16 @@ class SqliteCatalogStore final : public CatalogStore {
     }
     CLOUDSYNC_ASSIGN_OR_RETURN(
         Statement st,
-        db_.prepare("UPDATE integrations SET name = ?2, name_key = ?3, url = ?4, type = ?5, folder = ?6, platform = ?7, "
-                    "writeback = ?8, options = ?9, selected_folders = ?10, allowed_paths = ?11, status = ?12, "
-                    "status_reason = ?13, missing_action = ?14, status_message = ?15, updated_at = ?16, "
-                    "status_before_check = NULL WHERE id = ?1"));
+        db_.prepare(
+            "UPDATE integrations SET name = ?2, name_key = ?3, url = ?4, type = ?5, folder = ?6, platform = ?7, "
+            "writeback = ?8, options = ?9, selected_folders = ?10, allowed_paths = ?11, status = ?12, "
+            "status_reason = ?13, missing_action = ?14, status_message = ?15, updated_at = ?16, "
+            "status_before_check = NULL WHERE id = ?1"));
     st.bind(1, i.id).bind(2, i.spec.name).bind(3, name_key(i.spec.name)).bind(4, i.spec.url).bind(5, i.spec.type);
-    st.bind(6, i.folder).bind(7, i.platform).bind(8, int64_t{i.spec.writeback}).bind(9, options_to_json(i.spec.options));
+    st.bind(6, i.folder)
+        .bind(7, i.platform)
+        .bind(8, int64_t{i.spec.writeback})
+        .bind(9, options_to_json(i.spec.options));
     st.bind(10, strings_to_json(i.spec.selected_folders)).bind(11, strings_to_json(i.spec.allowed_paths));
     st.bind(12, i.status).bind(13, i.status_reason).bind(14, i.missing_action).bind(15, i.status_message);
     st.bind(16, to_unix_nanos(i.updated_at));
@@ -180,8 +187,9 @@ class SqliteCatalogStore final : public CatalogStore {
     std::vector<std::string> params;
     std::string where = integration_where(query, params);
     CLOUDSYNC_ASSIGN_OR_RETURN(
-        Statement st, db().prepare(fmt::format("SELECT {} FROM integrations i{} ORDER BY i.created_at, i.id LIMIT ? OFFSET ?",
-                                               kIntegrationColumns, where)));
+        Statement st,
+        db().prepare(fmt::format("SELECT {} FROM integrations i{} ORDER BY i.created_at, i.id LIMIT ? OFFSET ?",
+                                 kIntegrationColumns, where)));
     int n = 1;
     for (const std::string& p : params) st.bind(n++, p);
     st.bind(n, clamp(page.first));
@@ -272,7 +280,11 @@ class SqliteCatalogStore final : public CatalogStore {
     std::lock_guard lock(mutex_);
     CLOUDSYNC_ASSIGN_OR_RETURN(Statement st, db_.prepare("INSERT INTO projects (id, name, name_key, root, created_at) "
                                                          "VALUES (?1, ?2, ?3, ?4, ?5)"));
-    st.bind(1, p.id).bind(2, p.name).bind(3, name_key(p.name)).bind(4, p.root.string()).bind(5, to_unix_nanos(p.created_at));
+    st.bind(1, p.id)
+        .bind(2, p.name)
+        .bind(3, name_key(p.name))
+        .bind(4, p.root.string())
+        .bind(5, to_unix_nanos(p.created_at));
     Status s = st.run();
     if (s.code() == ErrorCode::AlreadyExists) {
       return make_error(ErrorCode::AlreadyExists, "a project named '{}' already exists", p.name);
@@ -283,9 +295,10 @@ class SqliteCatalogStore final : public CatalogStore {
   Result<std::optional<Project>> find_project(const std::string& id_or_name) const override {
     std::lock_guard lock(mutex_);
     CLOUDSYNC_ASSIGN_OR_RETURN(
-        Statement st, db().prepare(fmt::format("SELECT {} FROM projects WHERE id = ?1 OR name_key = ?2 ORDER BY id = ?1 "
-                                               "DESC LIMIT 1",
-                                               kProjectColumns)));
+        Statement st,
+        db().prepare(fmt::format("SELECT {} FROM projects WHERE id = ?1 OR name_key = ?2 ORDER BY id = ?1 "
+                                 "DESC LIMIT 1",
+                                 kProjectColumns)));
     st.bind(1, id_or_name).bind(2, name_key(id_or_name));
     CLOUDSYNC_ASSIGN_OR_RETURN(bool row, st.step());
     if (!row) return std::optional<Project>();
@@ -295,8 +308,8 @@ class SqliteCatalogStore final : public CatalogStore {
 
   Result<std::vector<Project>> list_projects() const override {
     std::lock_guard lock(mutex_);
-    CLOUDSYNC_ASSIGN_OR_RETURN(Statement st,
-                               db().prepare(fmt::format("SELECT {} FROM projects ORDER BY created_at, id", kProjectColumns)));
+    CLOUDSYNC_ASSIGN_OR_RETURN(
+        Statement st, db().prepare(fmt::format("SELECT {} FROM projects ORDER BY created_at, id", kProjectColumns)));
     std::vector<Project> out;
     while (true) {
       CLOUDSYNC_ASSIGN_OR_RETURN(bool row, st.step());
@@ -323,10 +336,10 @@ class SqliteCatalogStore final : public CatalogStore {
 
   Result<std::optional<Connection>> find_connection(const std::string& id) const override {
     std::lock_guard lock(mutex_);
-    CLOUDSYNC_ASSIGN_OR_RETURN(
-        Statement st, db().prepare(fmt::format("SELECT {} FROM connections c JOIN integrations i ON i.id = "
-                                               "c.integration_id WHERE c.id = ?1",
-                                               kConnectionColumns)));
+    CLOUDSYNC_ASSIGN_OR_RETURN(Statement st,
+                               db().prepare(fmt::format("SELECT {} FROM connections c JOIN integrations i ON i.id = "
+                                                        "c.integration_id WHERE c.id = ?1",
+                                                        kConnectionColumns)));
     st.bind(1, id);
     return one_connection(st);
   }
@@ -364,8 +377,9 @@ class SqliteCatalogStore final : public CatalogStore {
 
   Result<uint64_t> count_connections(const ConnectionQuery& query) const override {
     std::lock_guard lock(mutex_);
-    CLOUDSYNC_ASSIGN_OR_RETURN(Statement st, db().prepare("SELECT COUNT(*) FROM connections c WHERE (?1 IS NULL OR "
-                                                          "c.project_id = ?1) AND (?2 IS NULL OR c.integration_id = ?2)"));
+    CLOUDSYNC_ASSIGN_OR_RETURN(Statement st,
+                               db().prepare("SELECT COUNT(*) FROM connections c WHERE (?1 IS NULL OR "
+                                            "c.project_id = ?1) AND (?2 IS NULL OR c.integration_id = ?2)"));
     bind_connection_query(st, query);
     CLOUDSYNC_ASSIGN_OR_RETURN(bool row, st.step());
     return row ? static_cast<uint64_t>(st.integer(0)) : 0;
@@ -390,8 +404,9 @@ class SqliteCatalogStore final : public CatalogStore {
   Result<Manifest> load_manifest(const std::string& connection_id) const override {
     std::lock_guard lock(mutex_);
     CLOUDSYNC_ASSIGN_OR_RETURN(
-        Statement st, db().prepare("SELECT path, remote_key, origin, remote, local, remote_version, remote_id, synced_at "
-                                   "FROM manifest_entries WHERE connection_id = ?1"));
+        Statement st,
+        db().prepare("SELECT path, remote_key, origin, remote, local, remote_version, remote_id, synced_at "
+                     "FROM manifest_entries WHERE connection_id = ?1"));
     st.bind(1, connection_id);
     Manifest m;
     std::string what = fmt::format("catalog {}: manifest of connection {}", db().file().string(), connection_id);
@@ -483,7 +498,9 @@ class SqliteCatalogStore final : public CatalogStore {
   // Reads never change the database; the connection is shared under the mutex.
   sqlite::Database& db() const { return db_; }
 
-  static int64_t clamp(uint64_t n) { return n > static_cast<uint64_t>(INT64_MAX) ? INT64_MAX : static_cast<int64_t>(n); }
+  static int64_t clamp(uint64_t n) {
+    return n > static_cast<uint64_t>(INT64_MAX) ? INT64_MAX : static_cast<int64_t>(n);
+  }
 
   static Result<std::vector<std::string>> column_strings(Statement& st) {
     std::vector<std::string> out;
@@ -534,16 +551,24 @@ class SqliteCatalogStore final : public CatalogStore {
   }
 
   static void bind_connection_query(Statement& st, const ConnectionQuery& q) {
-    if (q.project_id) st.bind(1, *q.project_id); else st.bind_null(1);
-    if (q.integration_id) st.bind(2, *q.integration_id); else st.bind_null(2);
+    if (q.project_id)
+      st.bind(1, *q.project_id);
+    else
+      st.bind_null(1);
+    if (q.integration_id)
+      st.bind(2, *q.integration_id);
+    else
+      st.bind_null(2);
   }
 
   Status write_allowed_projects(const Integration& i) {
-    CLOUDSYNC_ASSIGN_OR_RETURN(Statement del, db_.prepare("DELETE FROM integration_projects WHERE integration_id = ?1"));
+    CLOUDSYNC_ASSIGN_OR_RETURN(Statement del,
+                               db_.prepare("DELETE FROM integration_projects WHERE integration_id = ?1"));
     del.bind(1, i.id);
     CLOUDSYNC_RETURN_IF_ERROR(del.run());
-    CLOUDSYNC_ASSIGN_OR_RETURN(Statement ins,
-                               db_.prepare("INSERT OR IGNORE INTO integration_projects (integration_id, project) VALUES (?1, ?2)"));
+    CLOUDSYNC_ASSIGN_OR_RETURN(
+        Statement ins,
+        db_.prepare("INSERT OR IGNORE INTO integration_projects (integration_id, project) VALUES (?1, ?2)"));
     for (const std::string& p : i.spec.allowed_projects) {
       ins.bind(1, i.id).bind(2, p);
       CLOUDSYNC_RETURN_IF_ERROR(ins.run());

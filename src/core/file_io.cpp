@@ -75,14 +75,13 @@ Result<UniqueFd> open_dir_below(const fs::path& root, const Path& rel, bool crea
     }
     if (fd < 0) {
       int err = errno;
-      struct stat st{};
+      struct stat st {};
       if (::fstatat(dir.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
         if (S_ISLNK(st.st_mode)) {
           return make_error(ErrorCode::PermissionDenied, "refusing to follow the symbolic link '{}'", sofar.string());
         }
         if (!S_ISDIR(st.st_mode)) {
-          return make_error(ErrorCode::Conflict, "'{}' is a file, but a folder of that name is needed",
-                            sofar.string());
+          return make_error(ErrorCode::Conflict, "'{}' is a file, but a folder of that name is needed", sofar.string());
         }
       }
       return errno_error(err, "open directory", sofar);
@@ -94,7 +93,7 @@ Result<UniqueFd> open_dir_below(const fs::path& root, const Path& rel, bool crea
 
 Result<FileInfo> stat_file_below(const fs::path& root, const Path& rel) {
   CLOUDSYNC_ASSIGN_OR_RETURN(UniqueFd dir, open_dir_below(root, rel.parent(), false));
-  struct stat st{};
+  struct stat st {};
   std::string name(rel.name());
   if (::fstatat(dir.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
     return errno_error(errno, "stat", root / rel.str());
@@ -140,7 +139,7 @@ Result<std::unique_ptr<FileSource>> FileSource::open_below(const fs::path& root,
 
 Result<std::unique_ptr<FileSource>> FileSource::from_fd(UniqueFd fd, const fs::path& file, uint64_t offset,
                                                         std::optional<uint64_t> length) {
-  struct stat st{};
+  struct stat st {};
   if (::fstat(fd.get(), &st) != 0) return errno_error(errno, "stat", file);
   if (!S_ISREG(st.st_mode)) return make_error(ErrorCode::Unsupported, "'{}' is not a regular file", file.string());
   auto size = static_cast<uint64_t>(st.st_size);
@@ -166,7 +165,8 @@ Result<size_t> FileSource::read(std::span<char> buf) {
 Result<std::string> read_small_file(const fs::path& file, size_t max_bytes) {
   CLOUDSYNC_ASSIGN_OR_RETURN(auto source, FileSource::open(file));
   uint64_t size = *source->size();
-  if (size > max_bytes) return make_error(ErrorCode::LimitExceeded, "'{}' is larger than {} bytes", file.string(), max_bytes);
+  if (size > max_bytes)
+    return make_error(ErrorCode::LimitExceeded, "'{}' is larger than {} bytes", file.string(), max_bytes);
   std::string text(static_cast<size_t>(size), '\0');
   size_t off = 0;
   while (off < text.size()) {
@@ -215,7 +215,7 @@ Status remove_tree_at(int parent_fd, const std::string& name, const fs::path& sh
     }
     std::string child = de->d_name;
     if (child == "." || child == "..") continue;
-    struct stat st{};
+    struct stat st {};
     if (::fstatat(::dirfd(dp), child.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) continue;  // gone meanwhile
     entries.emplace_back(std::move(child), S_ISDIR(st.st_mode));
   }

@@ -25,7 +25,9 @@ class JsonWriter : public rapidjson::Writer<rapidjson::StringBuffer> {
   explicit JsonWriter(rapidjson::StringBuffer& out) : Base(out) {}
 
   bool String(const Ch* text, rapidjson::SizeType length, bool copy = false);
-  bool String(const Ch* text) { return String(text, static_cast<rapidjson::SizeType>(std::char_traits<Ch>::length(text))); }
+  bool String(const Ch* text) {
+    return String(text, static_cast<rapidjson::SizeType>(std::char_traits<Ch>::length(text)));
+  }
   bool String(const std::string& text) { return String(text.data(), static_cast<rapidjson::SizeType>(text.size())); }
   bool Key(const Ch* text, rapidjson::SizeType length, bool copy = false) { return String(text, length, copy); }
   bool Key(const Ch* text) { return String(text); }
@@ -44,8 +46,7 @@ Result<rapidjson::Document> parse_json(std::string_view text, std::string_view w
 Result<std::optional<std::string>> json_string(const rapidjson::Value& obj, const char* key, std::string_view what);
 Result<std::optional<int64_t>> json_int(const rapidjson::Value& obj, const char* key, std::string_view what);
 Result<std::optional<bool>> json_bool(const rapidjson::Value& obj, const char* key, std::string_view what);
-Result<std::vector<std::string>> json_string_array(const rapidjson::Value& obj, const char* key,
-                                                   std::string_view what);
+Result<std::vector<std::string>> json_string_array(const rapidjson::Value& obj, const char* key, std::string_view what);
 /// Fails with InvalidArgument when `obj` has a member not in `known` (catches typos).
 Status json_check_keys(const rapidjson::Value& obj, std::initializer_list<std::string_view> known,
                        std::string_view what);

@@ -23,12 +23,29 @@ constexpr std::string_view kMask = "***";
 // access_key_id is not: it names a key (like an account name) and may be
 // stored; only its secret half may not.
 constexpr std::array<std::string_view, 23> kSecretFields{
-    "x-amz-signature",  "x-amz-credential", "x-amz-security-token", "sig",           "signature",
-    "access_token",     "refresh_token",    "id_token",             "client_secret", "assertion",
-    "private_key",      "secret_access_key", "aws_secret_access_key", "accountkey",  "account_key",
-    "sharedaccesssignature", "password",    "token",
+    "x-amz-signature",
+    "x-amz-credential",
+    "x-amz-security-token",
+    "sig",
+    "signature",
+    "access_token",
+    "refresh_token",
+    "id_token",
+    "client_secret",
+    "assertion",
+    "private_key",
+    "secret_access_key",
+    "aws_secret_access_key",
+    "accountkey",
+    "account_key",
+    "sharedaccesssignature",
+    "password",
+    "token",
     "upload_id",  // a Google resumable-upload session URI lets its holder write the upload
-    "session_token",    "sas",              "connection_string",    "service_account_key",
+    "session_token",
+    "sas",
+    "connection_string",
+    "service_account_key",
 };
 
 // Header-like prefixes whose whole remaining value (to end of line) is secret.
@@ -44,17 +61,15 @@ SecretStore& secrets() {
   return store;
 }
 
-bool is_name_char(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
-}
+bool is_name_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-'; }
 
 bool iequals_at(std::string_view text, size_t pos, std::string_view word) {
   return pos + word.size() <= text.size() && iequals(text.substr(pos, word.size()), word);
 }
 
 bool ends_value(char c) {
-  return c == '&' || c == '"' || c == '\'' || c == ',' || c == ';' || c == '<' || c == '>' || c == '\n' ||
-         c == '\r' || c == ' ' || c == '\t' || c == '}' || c == ')';
+  return c == '&' || c == '"' || c == '\'' || c == ',' || c == ';' || c == '<' || c == '>' || c == '\n' || c == '\r' ||
+         c == ' ' || c == '\t' || c == '}' || c == ')';
 }
 
 // Masks "name=value" and "name": "value" for every secret field name.

@@ -110,13 +110,24 @@ std::string Status::to_string() const {
 ErrorCode error_code_from_errno(int err) {
   switch (err) {
     case ENOENT: return ErrorCode::NotFound;
-    case EEXIST: case ENOTEMPTY: return ErrorCode::AlreadyExists;
-    case EACCES: case EPERM: case EROFS: return ErrorCode::PermissionDenied;
-    case ENOSPC: case EDQUOT: case EFBIG: case EMFILE: case ENFILE: return ErrorCode::LimitExceeded;
-    case ENAMETOOLONG: case EINVAL: case EILSEQ: return ErrorCode::InvalidArgument;
-    case EISDIR: case ENOTDIR: return ErrorCode::Conflict;
+    case EEXIST:
+    case ENOTEMPTY: return ErrorCode::AlreadyExists;
+    case EACCES:
+    case EPERM:
+    case EROFS: return ErrorCode::PermissionDenied;
+    case ENOSPC:
+    case EDQUOT:
+    case EFBIG:
+    case EMFILE:
+    case ENFILE: return ErrorCode::LimitExceeded;
+    case ENAMETOOLONG:
+    case EINVAL:
+    case EILSEQ: return ErrorCode::InvalidArgument;
+    case EISDIR:
+    case ENOTDIR: return ErrorCode::Conflict;
     case ETIMEDOUT: return ErrorCode::Timeout;
-    case EINTR: case ECANCELED: return ErrorCode::Cancelled;
+    case EINTR:
+    case ECANCELED: return ErrorCode::Cancelled;
     default: return ErrorCode::Internal;
   }
 }

@@ -11,8 +11,7 @@ namespace cloudsync {
 namespace {
 
 constexpr const char* kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
-constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 
 std::tm to_tm(TimePoint t, int64_t& nanos_of_second) {
   int64_t ns = to_unix_nanos(t);
@@ -35,8 +34,7 @@ Result<TimePoint> from_tm(std::tm& tm, int64_t nanos, int64_t offset_secs, std::
   constexpr int64_t kMaxSecs = std::numeric_limits<int64_t>::max() / 1'000'000'000 - 1;
   int64_t secs = static_cast<int64_t>(timegm(&tm)) - offset_secs;
   if (secs > kMaxSecs || secs < -kMaxSecs) {
-    return make_error(ErrorCode::InvalidArgument, "time out of the supported range (years 1678 to 2261): '{}'",
-                      text);
+    return make_error(ErrorCode::InvalidArgument, "time out of the supported range (years 1678 to 2261): '{}'", text);
   }
   return from_unix_nanos(secs * 1'000'000'000 + nanos);
 }
@@ -61,9 +59,7 @@ bool expect(std::string_view& s, char c) {
 
 }  // namespace
 
-TimePoint now_utc() {
-  return std::chrono::time_point_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now());
-}
+TimePoint now_utc() { return std::chrono::time_point_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now()); }
 
 int64_t to_unix_nanos(TimePoint t) { return t.time_since_epoch().count(); }
 TimePoint from_unix_nanos(int64_t nanos) { return TimePoint(std::chrono::nanoseconds(nanos)); }

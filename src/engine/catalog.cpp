@@ -71,9 +71,8 @@ Status validate_integration(Integration& integ, bool check_option_names) {
   CLOUDSYNC_RETURN_IF_ERROR(check_folder_list(spec.allowed_paths, "allowed path"));
   spec.allowed_paths = without_trailing_slashes(std::move(spec.allowed_paths));
   for (const std::string& f : spec.selected_folders) {
-    if (!spec.allowed_paths.empty() &&
-        std::none_of(spec.allowed_paths.begin(), spec.allowed_paths.end(),
-                     [&](const std::string& p) { return path_within(f, p); })) {
+    if (!spec.allowed_paths.empty() && std::none_of(spec.allowed_paths.begin(), spec.allowed_paths.end(),
+                                                    [&](const std::string& p) { return path_within(f, p); })) {
       return make_error(ErrorCode::InvalidArgument, "selected folder '{}' lies outside the allowed paths", f);
     }
   }
@@ -150,7 +149,7 @@ Connection Catalog::Impl::with_live_state(Connection connection) const {
 }
 
 Result<std::shared_ptr<StorageBackend>> Catalog::Impl::open_remote(const Integration& integ,
-                                                                  const CredentialsCallback& extra) {
+                                                                   const CredentialsCallback& extra) {
   BackendOptions merged = integ.spec.options;
   CLOUDSYNC_ASSIGN_OR_RETURN(SecretOptions stored_secrets, secrets.get(integ.id));
   CLOUDSYNC_ASSIGN_OR_RETURN(SecretOptions resolved, resolve_secret_references(stored_secrets));
@@ -164,7 +163,8 @@ Result<std::shared_ptr<StorageBackend>> Catalog::Impl::open_remote(const Integra
   std::string digest = settings_digest(integ, merged);
   std::lock_guard lock(backends_mutex);
   if (auto it = backends.find(integ.id); it != backends.end() && it->second.first == digest) return it->second.second;
-  auto backend = options.backend_factory ? options.backend_factory(integ, merged) : open_backend(integ.spec.url, merged);
+  auto backend =
+      options.backend_factory ? options.backend_factory(integ, merged) : open_backend(integ.spec.url, merged);
   if (!backend.ok()) return backend.status().with_context(fmt::format("integration '{}'", integ.spec.name));
   backends[integ.id] = {digest, *backend};
   return backend;
@@ -194,9 +194,9 @@ Result<OperationResult> Catalog::Impl::operate(const Project& project, const Int
   }
   std::string lock_id = existing ? existing->id : "new-" + project.id + "-" + integ.id;
   CLOUDSYNC_ASSIGN_OR_RETURN(
-      FileLock lock, FileLock::acquire(lock_file("connection", lock_id),
-                                       fmt::format("integration '{}' in project '{}'", integ.spec.name, project.name),
-                                       kLockGrace));
+      FileLock lock,
+      FileLock::acquire(lock_file("connection", lock_id),
+                        fmt::format("integration '{}' in project '{}'", integ.spec.name, project.name), kLockGrace));
   if (existing) {
     target.connection = *existing;
     CLOUDSYNC_ASSIGN_OR_RETURN(target.manifest, store->load_manifest(existing->id));
@@ -373,10 +373,10 @@ Result<std::vector<std::string>> Catalog::secret_names(std::string_view id_or_na
 
 Result<StatusCheck> Catalog::check_integration(std::string_view id_or_name, const CancelToken* cancel) {
   CLOUDSYNC_ASSIGN_OR_RETURN(Integration integ, impl_->require_integration(id_or_name));
-  CLOUDSYNC_ASSIGN_OR_RETURN(FileLock lock,
-                             FileLock::acquire(impl_->lock_file("check", integ.id),
-                                               fmt::format("the status check of integration '{}'", integ.spec.name),
-                                               kLockGrace));
+  CLOUDSYNC_ASSIGN_OR_RETURN(
+      FileLock lock,
+      FileLock::acquire(impl_->lock_file("check", integ.id),
+                        fmt::format("the status check of integration '{}'", integ.spec.name), kLockGrace));
   CLOUDSYNC_RETURN_IF_ERROR(impl_->store->begin_check(integ.id));
   auto started = std::chrono::steady_clock::now();
   StatusCheck check;
@@ -418,19 +418,22 @@ Result<std::vector<std::pair<std::string, StatusCheck>>> Catalog::check_integrat
   std::vector<std::pair<std::string, StatusCheck>> out(targets.size());
   std::mutex mutex;
   Status first_error;
-  parallel_for(targets.size(), std::max<uint32_t>(1, concurrency), [&](size_t n) {
-    auto check = check_integration(targets[n].id, cancel);
-    std::lock_guard lock(mutex);
-    out[n].first = targets[n].id;
-    if (check.ok()) {
-      out[n].second = std::move(check).value();
-    } else {
-      // A check that could not run (another holds it): reported, not fatal.
-      out[n].second.status = IntegrationStatus::Checking;
-      out[n].second.reason = DisconnectReason::Error;
-      out[n].second.message = check.status().to_string();
-    }
-  }, cancel);
+  parallel_for(
+      targets.size(), std::max<uint32_t>(1, concurrency),
+      [&](size_t n) {
+        auto check = check_integration(targets[n].id, cancel);
+        std::lock_guard lock(mutex);
+        out[n].first = targets[n].id;
+        if (check.ok()) {
+          out[n].second = std::move(check).value();
+        } else {
+          // A check that could not run (another holds it): reported, not fatal.
+          out[n].second.status = IntegrationStatus::Checking;
+          out[n].second.reason = DisconnectReason::Error;
+          out[n].second.message = check.status().to_string();
+        }
+      },
+      cancel);
   if (cancel != nullptr && cancel->is_cancelled()) return Status(ErrorCode::Cancelled, "cancelled");
   return out;
 }
@@ -440,7 +443,8 @@ Result<Project> Catalog::add_project(std::string_view name, const fs::path& root
     return make_error(ErrorCode::InvalidArgument, "a project needs a name");
   }
   if (name.find_first_of("\r\n\t") != std::string::npos || name.size() > 255) {
-    return make_error(ErrorCode::InvalidArgument, "a project name must be at most 255 bytes, without control characters");
+    return make_error(ErrorCode::InvalidArgument,
+                      "a project name must be at most 255 bytes, without control characters");
   }
   std::error_code ec;
   fs::path abs = fs::absolute(root, ec).lexically_normal();
@@ -547,9 +551,9 @@ Result<uint64_t> Catalog::count_connections(const ConnectionFilter& filter) cons
 Status Catalog::remove_connection(std::string_view id) {
   CLOUDSYNC_ASSIGN_OR_RETURN(Connection c, connection(id));
   // Not under a running operation's feet: it records into this manifest.
-  CLOUDSYNC_ASSIGN_OR_RETURN(FileLock lock, FileLock::acquire(impl_->lock_file("connection", c.id),
-                                                              fmt::format("connection {}", c.id),
-                                                              std::chrono::seconds(10)));
+  CLOUDSYNC_ASSIGN_OR_RETURN(FileLock lock,
+                             FileLock::acquire(impl_->lock_file("connection", c.id), fmt::format("connection {}", c.id),
+                                               std::chrono::seconds(10)));
   return impl_->store->delete_connection(c.id);
 }
 
@@ -590,34 +594,37 @@ Result<Plan> Catalog::compute_differences(std::string_view connection_id, const 
                                           const CancelToken* cancel) {
   CLOUDSYNC_ASSIGN_OR_RETURN(ConnectionParts parts, connection_parts(*this, *impl_, connection_id));
   Plan plan;
-  CLOUDSYNC_RETURN_IF_ERROR(impl_->operate(parts.project, parts.integration, /*dry_run=*/true, {},
-                                           [&](OperationTarget& t) -> Result<OperationResult> {
-    CLOUDSYNC_ASSIGN_OR_RETURN(plan, plan_connection_sync(t, SyncDirection::Pull, parts.scope,
-                                                          options.delete_extraneous_files, cancel));
-    return OperationResult{};
-  }).status());
+  CLOUDSYNC_RETURN_IF_ERROR(impl_
+                                ->operate(parts.project, parts.integration, /*dry_run=*/true, {},
+                                          [&](OperationTarget& t) -> Result<OperationResult> {
+                                            CLOUDSYNC_ASSIGN_OR_RETURN(
+                                                plan, plan_connection_sync(t, SyncDirection::Pull, parts.scope,
+                                                                           options.delete_extraneous_files, cancel));
+                                            return OperationResult{};
+                                          })
+                                .status());
   return plan;
 }
 
 Result<OperationResult> Catalog::synchronize(std::string_view connection_id, const SynchronizeOptions& options,
                                              const ProgressCallback& progress, const CancelToken* cancel) {
   CLOUDSYNC_ASSIGN_OR_RETURN(ConnectionParts parts, connection_parts(*this, *impl_, connection_id));
-  return impl_->operate(parts.project, parts.integration, options.dry_run, {},
-                        [&](OperationTarget& t) -> Result<OperationResult> {
-    CLOUDSYNC_ASSIGN_OR_RETURN(Plan plan, plan_connection_sync(t, SyncDirection::Pull, parts.scope,
-                                                               options.delete_extraneous_files, cancel));
-    if (options.expected_plan != nullptr && plan_digest(*options.expected_plan) != plan_digest(plan)) {
-      return make_error(ErrorCode::Conflict,
-                        "the plan is stale: the remote or the project changed since it was computed ({} actions "
-                        "planned then, {} now); compute the differences again",
-                        options.expected_plan->actions.size(), plan.actions.size());
-    }
-    CLOUDSYNC_ASSIGN_OR_RETURN(OperationResult result,
-                               apply_connection_sync(t, SyncDirection::Pull, std::move(plan), options.dry_run,
-                                                     options.max_delete, progress, cancel));
-    if (!options.dry_run) CLOUDSYNC_RETURN_IF_ERROR(impl_->store->set_last_checked(t.connection.id, now_utc()));
-    return result;
-  });
+  return impl_->operate(
+      parts.project, parts.integration, options.dry_run, {}, [&](OperationTarget& t) -> Result<OperationResult> {
+        CLOUDSYNC_ASSIGN_OR_RETURN(Plan plan, plan_connection_sync(t, SyncDirection::Pull, parts.scope,
+                                                                   options.delete_extraneous_files, cancel));
+        if (options.expected_plan != nullptr && plan_digest(*options.expected_plan) != plan_digest(plan)) {
+          return make_error(ErrorCode::Conflict,
+                            "the plan is stale: the remote or the project changed since it was computed ({} actions "
+                            "planned then, {} now); compute the differences again",
+                            options.expected_plan->actions.size(), plan.actions.size());
+        }
+        CLOUDSYNC_ASSIGN_OR_RETURN(OperationResult result,
+                                   apply_connection_sync(t, SyncDirection::Pull, std::move(plan), options.dry_run,
+                                                         options.max_delete, progress, cancel));
+        if (!options.dry_run) CLOUDSYNC_RETURN_IF_ERROR(impl_->store->set_last_checked(t.connection.id, now_utc()));
+        return result;
+      });
 }
 
 }  // namespace cloudsync

@@ -42,8 +42,7 @@ struct Catalog::Impl {
 
   /// Opens the integration's backend with its stored secrets, the catalog's
   /// credentials callback and then `extra` merged over its options.
-  Result<std::shared_ptr<StorageBackend>> open_remote(const Integration& integration,
-                                                     const CredentialsCallback& extra);
+  Result<std::shared_ptr<StorageBackend>> open_remote(const Integration& integration, const CredentialsCallback& extra);
 
   /// Runs `operation` on the project's connection to the integration, under
   /// the connection's lock (Conflict when another operation holds it). The

@@ -48,17 +48,20 @@ Result<std::vector<ObjectMeta>> head_many(StorageBackend& backend, const std::ve
   std::vector<std::optional<ObjectMeta>> found(keys.size());
   std::mutex mutex;
   Status first_error;
-  parallel_for(keys.size(), concurrency, [&](size_t i) {
-    auto path = Path::parse(keys[i]);
-    if (!path.ok()) return;
-    auto head = backend.head(*path, ctx);
-    std::lock_guard lock(mutex);
-    if (head.ok()) {
-      found[i] = std::move(head).value();
-    } else if (head.status().code() != ErrorCode::NotFound && first_error.ok()) {
-      first_error = head.status();
-    }
-  }, ctx.cancel);
+  parallel_for(
+      keys.size(), concurrency,
+      [&](size_t i) {
+        auto path = Path::parse(keys[i]);
+        if (!path.ok()) return;
+        auto head = backend.head(*path, ctx);
+        std::lock_guard lock(mutex);
+        if (head.ok()) {
+          found[i] = std::move(head).value();
+        } else if (head.status().code() != ErrorCode::NotFound && first_error.ok()) {
+          first_error = head.status();
+        }
+      },
+      ctx.cancel);
   if (!first_error.ok()) return first_error;
   if (ctx.cancelled()) return Status(ErrorCode::Cancelled, "cancelled");
   std::vector<ObjectMeta> out;
@@ -154,8 +157,8 @@ class ManifestRecorder {
 void record(ManifestRecorder& recorder, const Manifest& manifest, const PlanAction& a, const TransferResult* r,
             Orientation o, ManifestEntry::Origin origin) {
   if (r == nullptr) {  // a deletion
-    const ManifestEntry* e = o == Orientation::Pull ? manifest.find(a.destination.key)
-                                                    : manifest.find_by_remote_key(a.destination.key);
+    const ManifestEntry* e =
+        o == Orientation::Pull ? manifest.find(a.destination.key) : manifest.find_by_remote_key(a.destination.key);
     if (e != nullptr) recorder.erase(e->path);
     return;
   }
@@ -230,8 +233,8 @@ Status check_limits(const OperationTarget& t, const std::vector<const ObjectMeta
   CLOUDSYNC_ASSIGN_OR_RETURN(uint64_t current, t.store->tracked_files_in_project(t.project.id));
   if (current + added > t.limits.max_files) {
     return make_error(ErrorCode::LimitExceeded,
-                      "this would bring the project to {} files ({} already, {} new); the limit is {}",
-                      current + added, current, added, t.limits.max_files);
+                      "this would bring the project to {} files ({} already, {} new); the limit is {}", current + added,
+                      current, added, t.limits.max_files);
   }
   return Status::OK();
 }

@@ -61,9 +61,9 @@ struct SyncScope {
 Result<Plan> plan_connection_sync(OperationTarget& target, SyncDirection direction, const SyncScope& scope,
                                   bool delete_extraneous, const CancelToken* cancel);
 /// Applies a plan made by plan_connection_sync on the same target.
-Result<OperationResult> apply_connection_sync(OperationTarget& target, SyncDirection direction, Plan plan,
-                                              bool dry_run, std::optional<uint64_t> max_delete,
-                                              const ProgressCallback& progress, const CancelToken* cancel);
+Result<OperationResult> apply_connection_sync(OperationTarget& target, SyncDirection direction, Plan plan, bool dry_run,
+                                              std::optional<uint64_t> max_delete, const ProgressCallback& progress,
+                                              const CancelToken* cancel);
 
 /// A digest of what a plan would do (each action's kind, path and the
 /// versions it saw): equal digests mean the same work on the same state.

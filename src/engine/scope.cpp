@@ -23,7 +23,8 @@ bool allowed(const Integration& integration, std::string_view key) {
 
 std::string allowed_list(const Integration& integration) {
   std::string out;
-  for (const std::string& p : integration.spec.allowed_paths) out += (out.empty() ? "" : ", ") + std::string(trimmed(p)) + "/";
+  for (const std::string& p : integration.spec.allowed_paths)
+    out += (out.empty() ? "" : ", ") + std::string(trimmed(p)) + "/";
   return out;
 }
 

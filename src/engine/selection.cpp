@@ -25,15 +25,18 @@ Result<std::vector<ObjectMeta>> resolve_selection(StorageBackend& backend, const
       ListOptions opts;
       opts.prefix = glob_literal_prefix(selector);
       const GlobPattern pattern(selector);
-      CLOUDSYNC_RETURN_IF_ERROR(backend.list(opts, [&](const ObjectMeta& m) -> Status {
-        if (m.kind == ObjectKind::DirectoryMarker) return Status::OK();
-        CLOUDSYNC_ASSIGN_OR_RETURN(bool hit, pattern.match(m.key, ctx.cancel));
-        if (hit) {
-          matched = true;
-          keep(m);
-        }
-        return Status::OK();
-      }, ctx));
+      CLOUDSYNC_RETURN_IF_ERROR(backend.list(
+          opts,
+          [&](const ObjectMeta& m) -> Status {
+            if (m.kind == ObjectKind::DirectoryMarker) return Status::OK();
+            CLOUDSYNC_ASSIGN_OR_RETURN(bool hit, pattern.match(m.key, ctx.cancel));
+            if (hit) {
+              matched = true;
+              keep(m);
+            }
+            return Status::OK();
+          },
+          ctx));
     } else {
       std::string text = selector;
       bool folder_only = !text.empty() && text.back() == '/';
@@ -52,11 +55,14 @@ Result<std::vector<ObjectMeta>> resolve_selection(StorageBackend& backend, const
       if (!matched) {
         ListOptions opts;
         opts.prefix = path->is_root() ? std::string() : path->str() + "/";
-        CLOUDSYNC_RETURN_IF_ERROR(backend.list(opts, [&](const ObjectMeta& m) {
-          matched = matched || m.kind != ObjectKind::DirectoryMarker;
-          keep(m);
-          return Status::OK();
-        }, ctx));
+        CLOUDSYNC_RETURN_IF_ERROR(backend.list(
+            opts,
+            [&](const ObjectMeta& m) {
+              matched = matched || m.kind != ObjectKind::DirectoryMarker;
+              keep(m);
+              return Status::OK();
+            },
+            ctx));
       }
     }
     if (!matched) return make_error(ErrorCode::NotFound, "nothing in {} matches '{}'", backend.describe(), selector);

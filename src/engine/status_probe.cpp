@@ -84,19 +84,13 @@ DisconnectReason authentication_reason(const Status& failure) {
 
 DisconnectReason reason_for(const Status& failure) {
   switch (failure.code()) {
-    case ErrorCode::PermissionDenied:
-      return DisconnectReason::MissingPermission;
-    case ErrorCode::Unauthenticated:
-      return authentication_reason(failure);
-    case ErrorCode::NotFound:
-      return DisconnectReason::NotFound;
+    case ErrorCode::PermissionDenied: return DisconnectReason::MissingPermission;
+    case ErrorCode::Unauthenticated: return authentication_reason(failure);
+    case ErrorCode::NotFound: return DisconnectReason::NotFound;
     case ErrorCode::Network:
-    case ErrorCode::Timeout:
-      return DisconnectReason::Unreachable;
-    case ErrorCode::Throttled:
-      return DisconnectReason::Throttled;
-    default:
-      return DisconnectReason::Error;
+    case ErrorCode::Timeout: return DisconnectReason::Unreachable;
+    case ErrorCode::Throttled: return DisconnectReason::Throttled;
+    default: return DisconnectReason::Error;
   }
 }
 
@@ -173,7 +167,7 @@ Status sweep_leftovers(StorageBackend& backend, const ProbeJournal& journal, con
   Result<std::vector<Status>> removed = backend.remove_many(paths, ctx);
   if (!removed.ok() && removed.status().code() == ErrorCode::Cancelled) return cancelled();
   for (size_t i = 0; i < keys.size(); ++i) {
-    Status s = !removed.ok() ? removed.status()
+    Status s = !removed.ok()         ? removed.status()
                : i < removed->size() ? (*removed)[i]
                                      : Status(ErrorCode::Internal, "remove_many returned too few results");
     if (s.ok() || s.code() == ErrorCode::NotFound) {
@@ -296,7 +290,9 @@ StatusCheck probe_backend(StorageBackend& backend, const ProbeOptions& options, 
     check.passed = passed;
     return check;
   };
-  auto fail = [&](ProbeAction action, const Status& failure) { return finish(classify_probe_failure(action, failure)); };
+  auto fail = [&](ProbeAction action, const Status& failure) {
+    return finish(classify_probe_failure(action, failure));
+  };
 
   if (ctx.cancelled()) return fail(ProbeAction::List, cancelled());
   if (Status swept = sweep_leftovers(backend, journal, ctx); !swept.ok()) return fail(ProbeAction::List, swept);

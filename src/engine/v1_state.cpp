@@ -51,8 +51,10 @@ Result<std::vector<Integration>> load_integrations(const fs::path& file) {
     // leaves them out (credentials come from the environment or the host).
     integ.spec.url = without_credentials(*url);
     if (integ.spec.url != *url) {
-      log(LogLevel::Warn, "{}: the URL of integration '{}' carried credentials; they were dropped and are no longer "
-          "used (give them through the environment or the credentials callback)", what, *name);
+      log(LogLevel::Warn,
+          "{}: the URL of integration '{}' carried credentials; they were dropped and are no longer "
+          "used (give them through the environment or the credentials callback)",
+          what, *name);
     }
     integ.spec.type = *type;
     integ.folder = *folder;
@@ -61,8 +63,10 @@ Result<std::vector<Integration>> load_integrations(const fs::path& file) {
     auto opts = v.FindMember("options");
     if (opts != v.MemberEnd() && opts->value.IsObject()) {
       for (const auto& m : opts->value.GetObject()) {
-        if (!m.value.IsString()) return make_error(ErrorCode::InvalidArgument, "{}: option values must be strings", what);
-        if (is_secret_backend_option(m.name.GetString())) continue;  // from an older state file: never used, never shown
+        if (!m.value.IsString())
+          return make_error(ErrorCode::InvalidArgument, "{}: option values must be strings", what);
+        if (is_secret_backend_option(m.name.GetString()))
+          continue;  // from an older state file: never used, never shown
         integ.spec.options[m.name.GetString()] = m.value.GetString();
       }
     }
@@ -70,7 +74,6 @@ Result<std::vector<Integration>> load_integrations(const fs::path& file) {
   }
   return out;
 }
-
 
 // Every field that names a file is checked: an id names the manifest file, a
 // folder is where imports write and what --delete-files removes.
@@ -82,7 +85,8 @@ Status check_v1_integration(const Integration& i, const fs::path& state_file) {
                       state_file.string(), i.spec.name, i.id);
   }
   std::string expected = fmt::format("external-files/{}/{}", i.spec.type, sanitize_integration_name(i.spec.name));
-  if (i.folder != expected || i.spec.type.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_") != std::string::npos) {
+  if (i.folder != expected ||
+      i.spec.type.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_") != std::string::npos) {
     return make_error(ErrorCode::InvalidArgument,
                       "integration '{}' has the folder '{}' in the project state {}, which is not {}; refusing to "
                       "use the state",

@@ -70,7 +70,8 @@ Result<std::unique_ptr<Workspace>> Workspace::open(const fs::path& root, Workspa
   if (!project.ok() && project.status().code() == ErrorCode::NotFound) {
     project = impl->catalog->add_project(options.project, abs);
     // Another process registered it a moment ago.
-    if (!project.ok() && project.status().code() == ErrorCode::AlreadyExists) project = impl->catalog->project(options.project);
+    if (!project.ok() && project.status().code() == ErrorCode::AlreadyExists)
+      project = impl->catalog->project(options.project);
   }
   CLOUDSYNC_RETURN_IF_ERROR(project.status());
   impl->project = std::move(project).value();
@@ -93,9 +94,9 @@ Status Workspace::remove_integration(std::string_view name, bool delete_files) {
   auto connection = impl_->catalog->connection_for(impl_->project.id, integ.id);
   std::optional<FileLock> lock;
   if (connection.ok()) {
-    CLOUDSYNC_ASSIGN_OR_RETURN(lock, FileLock::acquire(impl_->cat().lock_file("connection", connection->id),
-                                                       fmt::format("integration '{}'", integ.spec.name),
-                                                       std::chrono::seconds(10)));
+    CLOUDSYNC_ASSIGN_OR_RETURN(
+        lock, FileLock::acquire(impl_->cat().lock_file("connection", connection->id),
+                                fmt::format("integration '{}'", integ.spec.name), std::chrono::seconds(10)));
   }
   CLOUDSYNC_RETURN_IF_ERROR(impl_->catalog->delete_integration(integ.id, /*force=*/true));
   // Through directory descriptors from the project root: a symlinked
@@ -131,9 +132,8 @@ Result<OperationResult> Workspace::import_files(std::string_view name, const Imp
                                                 const ProgressCallback& progress, const CancelToken* cancel) {
   CLOUDSYNC_ASSIGN_OR_RETURN(Integration integ, impl_->require(name));
   CLOUDSYNC_RETURN_IF_ERROR(check_selectors_allowed(integ, request.selectors, "import"));
-  return impl_->operate(integ, request.dry_run, [&](OperationTarget& t) {
-    return run_import(t, request, progress, cancel);
-  });
+  return impl_->operate(integ, request.dry_run,
+                        [&](OperationTarget& t) { return run_import(t, request, progress, cancel); });
 }
 
 Result<OperationResult> Workspace::export_files(std::string_view name, const ExportRequest& request,
@@ -144,9 +144,8 @@ Result<OperationResult> Workspace::export_files(std::string_view name, const Exp
                       "integration '{}' is read-only: writeback is disabled, so files cannot be exported",
                       integ.spec.name);
   }
-  return impl_->operate(integ, request.dry_run, [&](OperationTarget& t) {
-    return run_export(t, request, progress, cancel);
-  });
+  return impl_->operate(integ, request.dry_run,
+                        [&](OperationTarget& t) { return run_export(t, request, progress, cancel); });
 }
 
 Result<std::vector<OperationResult>> Workspace::restore(std::string_view name, const RestoreRequest& request,
@@ -168,9 +167,8 @@ Result<std::vector<OperationResult>> Workspace::restore(std::string_view name, c
   }
   std::vector<OperationResult> results;
   for (const Integration& integ : targets) {
-    auto r = impl_->operate(integ, request.dry_run, [&](OperationTarget& t) {
-      return run_restore(t, request, progress, cancel);
-    });
+    auto r = impl_->operate(integ, request.dry_run,
+                            [&](OperationTarget& t) { return run_restore(t, request, progress, cancel); });
     if (r.ok()) {
       results.push_back(std::move(r).value());
       continue;
@@ -202,8 +200,8 @@ Result<OperationResult> Workspace::sync(std::string_view name, const SyncRequest
     scope.include = t.connection.include;
     scope.exclude = t.connection.exclude;
     CLOUDSYNC_RETURN_IF_ERROR(check_selectors_allowed(integ, scope.folders, "sync"));
-    CLOUDSYNC_ASSIGN_OR_RETURN(Plan plan, plan_connection_sync(t, request.direction, scope, request.delete_extraneous,
-                                                               cancel));
+    CLOUDSYNC_ASSIGN_OR_RETURN(Plan plan,
+                               plan_connection_sync(t, request.direction, scope, request.delete_extraneous, cancel));
     return apply_connection_sync(t, request.direction, std::move(plan), request.dry_run, request.max_delete, progress,
                                  cancel);
   });

@@ -130,8 +130,8 @@ Result<Response> Client::send(const Call& call, AnswerReader& reader, const OpCo
         clock_corrected = true;
         auto offset = settings_.clock->learn(*server);
         auto seconds = std::chrono::duration_cast<std::chrono::seconds>(offset).count();
-        log(LogLevel::Warn, "{}: this machine's clock is {} s {} the server's; correcting and signing again",
-            call.what, seconds < 0 ? -seconds : seconds, seconds < 0 ? "ahead of" : "behind");
+        log(LogLevel::Warn, "{}: this machine's clock is {} s {} the server's; correcting and signing again", call.what,
+            seconds < 0 ? -seconds : seconds, seconds < 0 ? "ahead of" : "behind");
         return Outcome::Retry;
       }
     }
@@ -182,8 +182,7 @@ Result<RangedAnswer> Client::ranged_get(Call call, const RangeRequest& range, An
     if (!answer.ok()) {
       ErrorCode code = answer.status().code();
       bool cut = one.sink_bytes > 0 && (code == ErrorCode::Network || code == ErrorCode::Timeout);
-      if (!cut || range.if_match.empty() || resumptions >= kMaxResumptions ||
-          (length && one.sink_bytes >= *length)) {
+      if (!cut || range.if_match.empty() || resumptions >= kMaxResumptions || (length && one.sink_bytes >= *length)) {
         return answer.status();
       }
       // The rest must come from the version the first bytes came from.
@@ -204,7 +203,8 @@ Result<RangedAnswer> Client::ranged_get(Call call, const RangeRequest& range, An
       std::optional<ContentRange> parsed = parse_content_range(content_range);
       // Azurite answers a range starting at the end with the empty range
       // "bytes N-(N-1)/N" (the service answers 416 instead).
-      if (!parsed && got == 0 && offset > 0 && content_range == fmt::format("bytes {}-{}/{}", offset, offset - 1, offset)) {
+      if (!parsed && got == 0 && offset > 0 &&
+          content_range == fmt::format("bytes {}-{}/{}", offset, offset - 1, offset)) {
         out.total = offset;
         return out;
       }
@@ -226,8 +226,9 @@ Result<RangedAnswer> Client::ranged_get(Call call, const RangeRequest& range, An
     }
     // The server ignored the range: usable only when the range was the whole object.
     if (offset > 0 || (length && *length < got)) {
-      return make_error(ErrorCode::Integrity, "{}: the server ignored the {} header (HTTP {}) and sent the whole object",
-                        call.what, range.header, response.status);
+      return make_error(ErrorCode::Integrity,
+                        "{}: the server ignored the {} header (HTTP {}) and sent the whole object", call.what,
+                        range.header, response.status);
     }
     out.total = got;
     return out;

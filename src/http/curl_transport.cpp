@@ -319,20 +319,16 @@ int on_progress(void* userp, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
 
 ErrorCode code_for_curl_error(CURLcode rc) {
   switch (rc) {
-    case CURLE_OPERATION_TIMEDOUT:
-      return ErrorCode::Timeout;
-    case CURLE_ABORTED_BY_CALLBACK:
-      return ErrorCode::Cancelled;
+    case CURLE_OPERATION_TIMEDOUT: return ErrorCode::Timeout;
+    case CURLE_ABORTED_BY_CALLBACK: return ErrorCode::Cancelled;
     case CURLE_URL_MALFORMAT:
     case CURLE_UNSUPPORTED_PROTOCOL:
-    case CURLE_BAD_CONTENT_ENCODING:
-      return ErrorCode::InvalidArgument;
+    case CURLE_BAD_CONTENT_ENCODING: return ErrorCode::InvalidArgument;
     case CURLE_OUT_OF_MEMORY:
     case CURLE_FAILED_INIT:
     case CURLE_BAD_FUNCTION_ARGUMENT:
     case CURLE_UNKNOWN_OPTION:
-    case CURLE_NOT_BUILT_IN:
-      return ErrorCode::Internal;
+    case CURLE_NOT_BUILT_IN: return ErrorCode::Internal;
     default:
       // Connect/resolve failures, send/receive errors, truncated bodies
       // (CURLE_PARTIAL_FILE), TLS failures, empty replies, proxy errors:
@@ -415,13 +411,12 @@ class CurlTransport final : public Transport {
   std::shared_ptr<HandlePool> pool_;
 };
 
-#define CLOUDSYNC_CURL_SET(curl, option, value)                                                      \
-  do {                                                                                               \
-    CURLcode set_rc_ = curl_easy_setopt(curl, option, value);                                        \
-    if (set_rc_ != CURLE_OK) {                                                                       \
-      return make_error(ErrorCode::Internal, "libcurl rejected option " #option ": {}",              \
-                        curl_easy_strerror(set_rc_));                                                \
-    }                                                                                                \
+#define CLOUDSYNC_CURL_SET(curl, option, value)                                                                       \
+  do {                                                                                                                \
+    CURLcode set_rc_ = curl_easy_setopt(curl, option, value);                                                         \
+    if (set_rc_ != CURLE_OK) {                                                                                        \
+      return make_error(ErrorCode::Internal, "libcurl rejected option " #option ": {}", curl_easy_strerror(set_rc_)); \
+    }                                                                                                                 \
   } while (0)
 
 Status CurlTransport::configure(CURL* curl, const Request& request, Transfer& transfer, CurlSlist& header_list,
@@ -599,8 +594,8 @@ Result<Response> CurlTransport::send(const Request& request, ByteSink* sink, con
       error = transfer.callback_error;
     } else {
       std::string_view detail = error_buffer[0] != '\0' ? std::string_view(error_buffer) : curl_easy_strerror(rc);
-      error = make_error(code_for_curl_error(rc), "{} {} failed: {} (curl error {})", method, request.url,
-                         trim(detail), static_cast<int>(rc));
+      error = make_error(code_for_curl_error(rc), "{} {} failed: {} (curl error {})", method, request.url, trim(detail),
+                         static_cast<int>(rc));
     }
     log(LogLevel::Debug, "HTTP {} {} failed after {} ms ({} bytes in, {} out): {}", method, request.url, elapsed, down,
         up, error.to_string());

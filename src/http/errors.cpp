@@ -36,20 +36,20 @@ ErrorCode error_code_for_status(int status) {
     case 401: return ErrorCode::Unauthenticated;
     case 403: return ErrorCode::PermissionDenied;
     case 404: return ErrorCode::NotFound;
-    case 405: return ErrorCode::Unsupported;       // method not allowed on this resource
+    case 405: return ErrorCode::Unsupported;  // method not allowed on this resource
     case 408: return ErrorCode::Timeout;
     case 409: return ErrorCode::Conflict;
-    case 410: return ErrorCode::NotFound;          // gone
-    case 411: return ErrorCode::InvalidArgument;   // length required
+    case 410: return ErrorCode::NotFound;         // gone
+    case 411: return ErrorCode::InvalidArgument;  // length required
     case 412: return ErrorCode::PreconditionFailed;
-    case 413: return ErrorCode::LimitExceeded;     // payload too large
-    case 414: return ErrorCode::InvalidArgument;   // URI too long
-    case 416: return ErrorCode::InvalidArgument;   // range not satisfiable
+    case 413: return ErrorCode::LimitExceeded;       // payload too large
+    case 414: return ErrorCode::InvalidArgument;     // URI too long
+    case 416: return ErrorCode::InvalidArgument;     // range not satisfiable
     case 428: return ErrorCode::PreconditionFailed;  // precondition required
     case 429: return ErrorCode::Throttled;
     case 501: return ErrorCode::Unsupported;
-    case 503: return ErrorCode::Throttled;         // S3 SlowDown, Azure ServerBusy
-    case 507: return ErrorCode::LimitExceeded;     // insufficient storage
+    case 503: return ErrorCode::Throttled;      // S3 SlowDown, Azure ServerBusy
+    case 507: return ErrorCode::LimitExceeded;  // insufficient storage
     default: break;
   }
   if (status >= 500 && status <= 599) return ErrorCode::Network;

@@ -145,9 +145,9 @@ struct RetryPolicy {
 
 /// What to do with the outcome of one attempt.
 enum class Outcome {
-  Success,     ///< return it
-  Retry,       ///< transient: back off and try again (if the policy allows)
-  Fail,        ///< return it as an error (after mapping)
+  Success,  ///< return it
+  Retry,    ///< transient: back off and try again (if the policy allows)
+  Fail,     ///< return it as an error (after mapping)
 };
 
 /// The shared retry loop. `attempt` builds, signs and sends one fresh request

@@ -26,8 +26,9 @@ void Headers::add(std::string_view name, std::string_view value) {
 }
 
 void Headers::remove(std::string_view name) {
-  entries_.erase(std::remove_if(entries_.begin(), entries_.end(), [&](const Entry& e) { return iequals(e.name, name); }),
-                 entries_.end());
+  entries_.erase(
+      std::remove_if(entries_.begin(), entries_.end(), [&](const Entry& e) { return iequals(e.name, name); }),
+      entries_.end());
 }
 
 std::string Url::authority() const {
@@ -71,8 +72,9 @@ Result<Url> parse_url(std::string_view text) {
   }
   if (!authority.empty()) {  // ":port"
     std::string_view digits = authority.substr(1);
-    if (digits.empty() || digits.size() > 5 ||
-        !std::all_of(digits.begin(), digits.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); })) {
+    if (digits.empty() || digits.size() > 5 || !std::all_of(digits.begin(), digits.end(), [](char c) {
+          return std::isdigit(static_cast<unsigned char>(c));
+        })) {
       return make_error(ErrorCode::InvalidArgument, "bad port in '{}'", text);
     }
     url.port = std::stoi(std::string(digits));

@@ -84,8 +84,7 @@ Result<Response> send_with_retry(const RetryPolicy& policy, const OpContext& ctx
       log(LogLevel::Warn, "{}: giving up after {} attempt(s) in {} ms ({}): {}", label(what), n, elapsed.count(), why,
           describe_outcome(result));
       if (result.ok() || n == 1) return result;
-      return result.status().with_context(
-          fmt::format("{} attempts in {} ms, last", n, elapsed.count()));
+      return result.status().with_context(fmt::format("{} attempts in {} ms, last", n, elapsed.count()));
     };
 
     // Every transient failure is counted against the operation's budget, the
@@ -137,24 +136,25 @@ Result<Response> send_with_retry(const RetryPolicy& policy, const OpContext& ctx
 Outcome classify_default(const Result<Response>& result, bool idempotent) {
   if (!result.ok()) {
     switch (result.status().code()) {
-      case ErrorCode::Throttled:
-        return Outcome::Retry;  // refused before anything happened
+      case ErrorCode::Throttled: return Outcome::Retry;  // refused before anything happened
       case ErrorCode::Network:
       case ErrorCode::Timeout:
         // The request may have reached the server; only a request that can be
         // applied twice without harm is sent again.
         return idempotent ? Outcome::Retry : Outcome::Fail;
-      default:
-        return Outcome::Fail;
+      default: return Outcome::Fail;
     }
   }
   int status = result->status;
   if (status >= 200 && status <= 299) return Outcome::Success;
   switch (status) {
-    case 408: case 429: case 500: case 502: case 503: case 504:
-      return Outcome::Retry;
-    default:
-      return Outcome::Fail;
+    case 408:
+    case 429:
+    case 500:
+    case 502:
+    case 503:
+    case 504: return Outcome::Retry;
+    default: return Outcome::Fail;
   }
 }
 

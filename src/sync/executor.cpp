@@ -105,39 +105,43 @@ Result<SyncReport> execute_plan(const Plan& plan, StorageBackend& source, Storag
 
   std::mutex mutex;
   std::atomic<size_t> failures{0};
-  parallel_for(transfers.size(), std::max<uint32_t>(options.transfers, 1), [&](size_t t) {
-    size_t i = transfers[t];
-    const PlanAction& a = plan.actions[i];
-    ActionOutcome& out = report.outcomes[i];
-    if (ctx.cancelled()) return;  // marked below
-    if (!gate.allow(out, a.kind == ActionKind::Add ? "copy" : "update")) {
-      out.bytes = a.source.size;
-      return;
-    }
-    DestinationExpectation expect;
-    expect.kind = a.kind == ActionKind::Add ? DestinationExpectation::Kind::Absent : DestinationExpectation::Kind::Unchanged;
-    expect.meta = a.destination;
-    expect.check_by_reading = !plan.mirror;
-    const std::string& dst_key = a.has_destination ? a.destination.key : a.source.key;
-    auto r = transfer_object(source, key_of(a.source.key), a.source, destination, key_of(dst_key), expect,
-                             transfer_options, &progress, ctx);
-    std::lock_guard lock(mutex);
-    if (r.ok()) {
-      out.outcome = OutcomeKind::Done;
-      out.message.clear();
-      out.bytes = r->bytes;
-      report.bytes_transferred += r->bytes;
-      if (hooks.on_done) hooks.on_done(a, &r.value());
-    } else {
-      ++failures;
-      out.error = r.status().code();
-      out.outcome = out.error == ErrorCode::Conflict ? OutcomeKind::Conflict : OutcomeKind::Failed;
-      out.message = r.status().to_string();
-      out.status = r.status();
-      log(LogLevel::Warn, "{} '{}' failed: {}", action_kind_name(a.kind), a.path, out.message);
-    }
-    progress.file_done(a.path);
-  }, ctx.cancel);
+  parallel_for(
+      transfers.size(), std::max<uint32_t>(options.transfers, 1),
+      [&](size_t t) {
+        size_t i = transfers[t];
+        const PlanAction& a = plan.actions[i];
+        ActionOutcome& out = report.outcomes[i];
+        if (ctx.cancelled()) return;  // marked below
+        if (!gate.allow(out, a.kind == ActionKind::Add ? "copy" : "update")) {
+          out.bytes = a.source.size;
+          return;
+        }
+        DestinationExpectation expect;
+        expect.kind =
+            a.kind == ActionKind::Add ? DestinationExpectation::Kind::Absent : DestinationExpectation::Kind::Unchanged;
+        expect.meta = a.destination;
+        expect.check_by_reading = !plan.mirror;
+        const std::string& dst_key = a.has_destination ? a.destination.key : a.source.key;
+        auto r = transfer_object(source, key_of(a.source.key), a.source, destination, key_of(dst_key), expect,
+                                 transfer_options, &progress, ctx);
+        std::lock_guard lock(mutex);
+        if (r.ok()) {
+          out.outcome = OutcomeKind::Done;
+          out.message.clear();
+          out.bytes = r->bytes;
+          report.bytes_transferred += r->bytes;
+          if (hooks.on_done) hooks.on_done(a, &r.value());
+        } else {
+          ++failures;
+          out.error = r.status().code();
+          out.outcome = out.error == ErrorCode::Conflict ? OutcomeKind::Conflict : OutcomeKind::Failed;
+          out.message = r.status().to_string();
+          out.status = r.status();
+          log(LogLevel::Warn, "{} '{}' failed: {}", action_kind_name(a.kind), a.path, out.message);
+        }
+        progress.file_done(a.path);
+      },
+      ctx.cancel);
   if (ctx.cancelled()) {
     for (size_t i : transfers) {
       ActionOutcome& out = report.outcomes[i];
@@ -157,7 +161,7 @@ Result<SyncReport> execute_plan(const Plan& plan, StorageBackend& source, Storag
           ctx.cancelled() ? "the operation was cancelled; nothing was deleted"
           : failures > 0  ? fmt::format("{} transfer(s) did not complete; nothing was deleted", failures.load())
                           : fmt::format("the source listing could not read {} entr{}; nothing was deleted", unread,
-                                        unread == 1 ? "y" : "ies");
+                                       unread == 1 ? "y" : "ies");
       for (size_t i : removals) report.outcomes[i].message = report.deletes_skipped_reason;
     } else {
       progress.set_phase(ProgressEvent::Phase::Deleting);
@@ -259,8 +263,8 @@ std::function<Result<HashSet>(Side, const ObjectMeta&, HashKinds)> local_hasher(
 }
 
 std::function<Result<ObjectMeta>(Side, const ObjectMeta&)> object_header(StorageBackend& source,
-                                                                        StorageBackend& destination,
-                                                                        const OpContext& ctx) {
+                                                                         StorageBackend& destination,
+                                                                         const OpContext& ctx) {
   return [&source, &destination, ctx](Side side, const ObjectMeta& meta) -> Result<ObjectMeta> {
     CLOUDSYNC_ASSIGN_OR_RETURN(Path key, Path::parse(meta.key));
     return (side == Side::Source ? source : destination).head(key, ctx);

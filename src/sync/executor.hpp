@@ -41,7 +41,7 @@ std::function<Result<HashSet>(Side, const ObjectMeta&, HashKinds)> local_hasher(
 /// Heads objects of either backend (PlanInput::head). The backends must
 /// outlive the planning.
 std::function<Result<ObjectMeta>(Side, const ObjectMeta&)> object_header(StorageBackend& source,
-                                                                        StorageBackend& destination,
-                                                                        const OpContext& ctx);
+                                                                         StorageBackend& destination,
+                                                                         const OpContext& ctx);
 
 }  // namespace cloudsync

@@ -50,7 +50,8 @@ void write_object_meta(JsonWriter& w, const ObjectMeta& m) {
   write_optional(w, "etag", m.etag);
   write_optional(w, "version", m.version);
   write_optional(w, "id", m.id);
-  for (HashKind k : {HashKind::Md5, HashKind::Sha256, HashKind::Crc32c}) write_optional(w, hash_kind_name(k), m.hashes.get(k));
+  for (HashKind k : {HashKind::Md5, HashKind::Sha256, HashKind::Crc32c})
+    write_optional(w, hash_kind_name(k), m.hashes.get(k));
   write_optional(w, "content_type", m.content_type);
   w.EndObject();
 }

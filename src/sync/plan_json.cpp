@@ -19,7 +19,8 @@ void write_plan(JsonWriter& w, const Plan& plan) {
   w.Bool(plan.mirror);
   w.Key("summary");
   w.StartObject();
-  for (ActionKind k : {ActionKind::Add, ActionKind::Update, ActionKind::Delete, ActionKind::Conflict, ActionKind::Skip}) {
+  for (ActionKind k :
+       {ActionKind::Add, ActionKind::Update, ActionKind::Delete, ActionKind::Conflict, ActionKind::Skip}) {
     json_write_key(w, action_kind_name(k));
     w.Uint64(plan.count(k));
   }
@@ -77,8 +78,8 @@ void write_report(JsonWriter& w, const SyncReport& r) {
   w.Bool(r.dry_run);
   w.Key("summary");
   w.StartObject();
-  for (OutcomeKind k : {OutcomeKind::Done, OutcomeKind::DryRun, OutcomeKind::Failed, OutcomeKind::Conflict,
-                        OutcomeKind::Skipped}) {
+  for (OutcomeKind k :
+       {OutcomeKind::Done, OutcomeKind::DryRun, OutcomeKind::Failed, OutcomeKind::Conflict, OutcomeKind::Skipped}) {
     json_write_key(w, outcome_kind_name(k));
     w.Uint64(r.count(k));
   }

@@ -112,9 +112,10 @@ class Planner {
       size_t slash = key.find('/', start);
       std::string_view segment = key.substr(start, slash == std::string_view::npos ? key.npos : slash - start);
       if (caps.max_name_bytes > 0 && segment.size() > caps.max_name_bytes) {
-        return fmt::format("a part of the name is {} bytes long; the destination allows at most {} per folder or "
-                           "file name",
-                           segment.size(), caps.max_name_bytes);
+        return fmt::format(
+            "a part of the name is {} bytes long; the destination allows at most {} per folder or "
+            "file name",
+            segment.size(), caps.max_name_bytes);
       }
       if (caps.reserves_temporary_names && is_partial_file_name(segment)) {
         return fmt::format("'{}' is named like cloudsync's own temporary files, which the destination reserves",
@@ -192,8 +193,7 @@ class Planner {
 
   void add_action(ActionKind kind, const std::string& path, std::string reason, const ObjectMeta* s,
                   const ObjectMeta* d) {
-    if ((kind == ActionKind::Update || kind == ActionKind::Delete) && d != nullptr &&
-        d->kind == ObjectKind::Document) {
+    if ((kind == ActionKind::Update || kind == ActionKind::Delete) && d != nullptr && d->kind == ObjectKind::Document) {
       kind = ActionKind::Skip;  // Google Docs and the like are read-only to us: never overwritten or deleted
       reason = "a provider-native document (e.g. a Google Doc) is never overwritten or deleted; " + reason;
     }
@@ -245,9 +245,7 @@ class Planner {
     return same_version(recorded, now);
   }
 
-  std::chrono::nanoseconds precision(const Capabilities& caps) const {
-    return caps.mtime_precision;
-  }
+  std::chrono::nanoseconds precision(const Capabilities& caps) const { return caps.mtime_precision; }
 
   // Same content? The ladder: size, then mtime within the stores' precision,
   // then a hash both sides know (computed lazily for local files).
@@ -255,9 +253,9 @@ class Planner {
     if (s.kind == ObjectKind::Document || d.kind == ObjectKind::Document) {
       // A provider-native document has no byte size or hash of its own; the
       // exported copy carries the document's modification time.
-      if (s.mtime && d.mtime && std::chrono::abs(*s.mtime - *d.mtime) <
-                                    std::max(precision(in_.source_caps), std::chrono::nanoseconds(1000000)) +
-                                        in_.modify_window) {
+      if (s.mtime && d.mtime &&
+          std::chrono::abs(*s.mtime - *d.mtime) <
+              std::max(precision(in_.source_caps), std::chrono::nanoseconds(1000000)) + in_.modify_window) {
         return true;
       }
       why = "the document was modified";
@@ -269,8 +267,8 @@ class Planner {
     }
     complete_from_head(Side::Source, s);
     complete_from_head(Side::Destination, d);
-    bool have_mtimes = s.mtime && d.mtime && precision(in_.source_caps).count() > 0 &&
-                       precision(in_.destination_caps).count() > 0;
+    bool have_mtimes =
+        s.mtime && d.mtime && precision(in_.source_caps).count() > 0 && precision(in_.destination_caps).count() > 0;
     if (have_mtimes && !in_.checksum) {
       auto window = std::max(precision(in_.source_caps), precision(in_.destination_caps)) + in_.modify_window;
       if (std::chrono::abs(*s.mtime - *d.mtime) < std::max(window, std::chrono::nanoseconds(1))) return true;
@@ -394,8 +392,8 @@ class Planner {
       withhold_deletes(entry.key, fmt::format("'{}' could not be read at the source ({}); refusing to delete what "
                                               "may still be there",
                                               entry.key, entry.reason.message()));
-      plan_.warnings.push_back(fmt::format("could not read '{}' at the source: {}; nothing will be deleted",
-                                           entry.key, entry.reason.to_string()));
+      plan_.warnings.push_back(fmt::format("could not read '{}' at the source: {}; nothing will be deleted", entry.key,
+                                           entry.reason.to_string()));
       plan_.unreadable.push_back(entry);
     }
   }

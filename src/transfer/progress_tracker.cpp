@@ -45,7 +45,8 @@ void ProgressTracker::emit(const std::string& path, bool force) {
   last_emit_ = now;
   ProgressEvent event;
   event.phase = phase_;
-  if (force && !path.empty() && phase_ == ProgressEvent::Phase::Transferring) event.phase = ProgressEvent::Phase::FileDone;
+  if (force && !path.empty() && phase_ == ProgressEvent::Phase::Transferring)
+    event.phase = ProgressEvent::Phase::FileDone;
   event.path = path;
   event.bytes_done = bytes_done_;
   event.bytes_total = bytes_total_;

@@ -99,8 +99,7 @@ Result<TransferResult> download_to_local(StorageBackend& src, const Path& src_ke
   // Hash what the listing vouches for; when it vouches for nothing (an S3
   // multipart ETag), the cheapest kind the backend records on its writes.
   HashKinds listed = src_meta.hashes.kinds();
-  HashKinds verify =
-      options.ignore_checksum ? 0 : cheapest_hash_kind(listed ? listed : src.capabilities().hashes);
+  HashKinds verify = options.ignore_checksum ? 0 : cheapest_hash_kind(listed ? listed : src.capabilities().hashes);
   Hasher hasher(options.hash_kinds | verify);
   const std::string& label = src_key.str();
   HashingSink sink(*writer, hasher, progress, label);
@@ -183,9 +182,7 @@ Result<PutOptions> put_options_for(StorageBackend& dst, const Path& dst_key, con
                                    PutOptions put, const OpContext& ctx) {
   const Capabilities& caps = dst.capabilities();
   switch (expect.kind) {
-    case DestinationExpectation::Kind::Anything:
-      put.mode = PutMode::Overwrite;
-      break;
+    case DestinationExpectation::Kind::Anything: put.mode = PutMode::Overwrite; break;
     case DestinationExpectation::Kind::Absent:
       if (caps.conditional_create) {
         put.mode = PutMode::Create;
@@ -227,9 +224,9 @@ Status map_put_error(const Status& s, const Path& dst_key) {
 }
 
 Result<ObjectMeta> upload_in_parts(StorageBackend& dst, const Path& dst_key, const LocalFolder& folder,
-                                   const Path& src_key, uint64_t size,
-                                   const PutOptions& put, const TransferOptions& options, ProgressTracker* progress,
-                                   const std::string& label, const OpContext& ctx) {
+                                   const Path& src_key, uint64_t size, const PutOptions& put,
+                                   const TransferOptions& options, ProgressTracker* progress, const std::string& label,
+                                   const OpContext& ctx) {
   const Capabilities& caps = dst.capabilities();
   uint64_t part_size = choose_part_size(caps, size, options.part_size);
   auto count = static_cast<uint32_t>(size == 0 ? 1 : (size + part_size - 1) / part_size);
@@ -262,7 +259,8 @@ Result<ObjectMeta> upload_in_parts(StorageBackend& dst, const Path& dst_key, con
   if (first_error.ok() && ctx.cancelled()) first_error = Status(ErrorCode::Cancelled, "upload cancelled");
   if (!first_error.ok()) {
     Status aborted = upload->abort(OpContext{});
-    if (!aborted.ok()) log(LogLevel::Warn, "could not abort the upload of '{}': {}", dst_key.str(), aborted.to_string());
+    if (!aborted.ok())
+      log(LogLevel::Warn, "could not abort the upload of '{}': {}", dst_key.str(), aborted.to_string());
     return first_error;
   }
   auto done = upload->complete(std::move(parts), ctx);
@@ -275,9 +273,9 @@ Result<ObjectMeta> upload_in_parts(StorageBackend& dst, const Path& dst_key, con
 
 // Uploads a local file: one streaming put, or parts above the backend's threshold.
 Result<TransferResult> upload_from_local(const LocalFolder& folder, const Path& src_key, const ObjectMeta& src_meta,
-                                         StorageBackend& dst, const Path& dst_key,
-                                         const DestinationExpectation& expect, const TransferOptions& options,
-                                         ProgressTracker* progress, const OpContext& ctx) {
+                                         StorageBackend& dst, const Path& dst_key, const DestinationExpectation& expect,
+                                         const TransferOptions& options, ProgressTracker* progress,
+                                         const OpContext& ctx) {
   const fs::path& root = folder.anchor;
   const Path src_rel = folder.key_path(src_key);
   CLOUDSYNC_ASSIGN_OR_RETURN(FileInfo before, stat_file_below(root, src_rel));
@@ -287,8 +285,8 @@ Result<TransferResult> upload_from_local(const LocalFolder& folder, const Path& 
   // Hashes known from planning are reused; otherwise one pass computes them all
   // (backends need them up front: Content-MD5, payload signatures, metadata).
   const Capabilities& dst_caps = dst.capabilities();
-  HashKinds wanted = options.hash_kinds | dst_caps.upload_hashes |
-                     (options.ignore_checksum ? 0 : cheapest_hash_kind(dst_caps.hashes));
+  HashKinds wanted =
+      options.hash_kinds | dst_caps.upload_hashes | (options.ignore_checksum ? 0 : cheapest_hash_kind(dst_caps.hashes));
   HashSet hashes = src_meta.hashes;
   if ((hashes.kinds() & wanted) != wanted) {
     CLOUDSYNC_ASSIGN_OR_RETURN(HashSet computed, hash_local_file(root, src_rel, wanted & ~hashes.kinds(), ctx));
@@ -401,12 +399,12 @@ Result<TransferResult> transfer_object(StorageBackend& src, const Path& src_key,
   Path spooled = *Path::parse("object");
   TransferOptions spool_options = options;
   spool_options.fsync = false;  // scratch data
-  CLOUDSYNC_ASSIGN_OR_RETURN(TransferResult down, download_to_local(src, src_key, src_meta, LocalFolder{spool, {}}, spooled, {},
-                                                                    spool_options, nullptr, ctx));
+  CLOUDSYNC_ASSIGN_OR_RETURN(TransferResult down, download_to_local(src, src_key, src_meta, LocalFolder{spool, {}},
+                                                                    spooled, {}, spool_options, nullptr, ctx));
   ObjectMeta local = down.destination;
   local.hashes = down.content_hashes;
-  CLOUDSYNC_ASSIGN_OR_RETURN(TransferResult up, upload_from_local(LocalFolder{spool, {}}, spooled, local, dst, dst_key, expect, options,
-                                                                  progress, ctx));
+  CLOUDSYNC_ASSIGN_OR_RETURN(TransferResult up, upload_from_local(LocalFolder{spool, {}}, spooled, local, dst, dst_key,
+                                                                  expect, options, progress, ctx));
   up.source = down.source;
   return up;
 }

@@ -115,8 +115,9 @@ TEST_CASE("azure stores awkward names verbatim and lists them back", "[azure]") 
   std::string container = az.new_container();
   auto b = az.backend(container);
   std::string long_name = "long/" + std::string(1000, 'n') + ".txt";  // 1009 bytes
-  std::vector<std::string> names = {"with space.txt",  "plus+sign.txt",      "percent%41.txt",     "ünïcödé/日本語.txt",
-                                    "bang!star*quote'(paren).txt", "semi;colon:eq=&amp.txt", "tilde~.txt", long_name};
+  std::vector<std::string> names = {
+      "with space.txt",         "plus+sign.txt", "percent%41.txt", "ünïcödé/日本語.txt", "bang!star*quote'(paren).txt",
+      "semi;colon:eq=&amp.txt", "tilde~.txt",    long_name};
   for (const std::string& n : names) REQUIRE_OK(b->write_all(P(n), "content of " + n, {}, kCtx));
   // The service holds exactly these names: no '+' read as a space, no
   // double encoding ("%41" stays three characters).
@@ -223,11 +224,14 @@ TEST_CASE("azure listings page with maxresults and markers", "[azure]") {
   level.recursive = false;
   level.max_keys = 2;
   std::vector<std::string> folders;
-  REQUIRE_OK(b->list(level, [&](const ObjectMeta& m) {
-    CHECK(m.kind == ObjectKind::DirectoryMarker);
-    folders.push_back(m.key);
-    return Status::OK();
-  }, kCtx));
+  REQUIRE_OK(b->list(
+      level,
+      [&](const ObjectMeta& m) {
+        CHECK(m.kind == ObjectKind::DirectoryMarker);
+        folders.push_back(m.key);
+        return Status::OK();
+      },
+      kCtx));
   CHECK(folders == std::vector<std::string>{"p/0/", "p/1/", "p/2/", "p/3/", "p/4/"});
 }
 
@@ -493,8 +497,9 @@ TEST_CASE("azure credentials: connection strings, the environment, account and c
     REQUIRE_OK(listed);
     CHECK_FALSE(listed->empty());
   };
-  std::string connection = "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=" +
-                           std::string(auth::kAzuriteAccountKey) + ";BlobEndpoint=" + az.endpoint() + ";";
+  std::string connection =
+      "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=" + std::string(auth::kAzuriteAccountKey) +
+      ";BlobEndpoint=" + az.endpoint() + ";";
 
   SECTION("a connection string option") {
     auto b = open_backend("az://" + container, {{"connection_string", connection}});
@@ -557,7 +562,8 @@ TEST_CASE("azure credentials: connection strings, the environment, account and c
     CHECK(listed.status().message().find("blob SAS") != std::string::npos);
     auto other = (*b)->read_all(P("not/that.txt"), kCtx);
     CHECK(other.status().http_status() == 403);
-    CHECK((other.status().code() == ErrorCode::Unauthenticated || other.status().code() == ErrorCode::PermissionDenied));
+    CHECK(
+        (other.status().code() == ErrorCode::Unauthenticated || other.status().code() == ErrorCode::PermissionDenied));
   }
   SECTION("a container SAS URL names the endpoint and the container") {
     std::string url = az.endpoint() + "/" + container + "?" + az.container_sas(container, "racwdl", now_utc() + 1h);

@@ -179,7 +179,8 @@ TEST_CASE("azure retries a dropped connection on reads and block uploads", "[azu
   CHECK(f.proxy.hits() == 2);
 }
 
-TEST_CASE("azure engine: faults during import and export end with complete, verified files", "[azure][faults][engine]") {
+TEST_CASE("azure engine: faults during import and export end with complete, verified files",
+          "[azure][faults][engine]") {
   Faulty f;
   std::string big = random_bytes(2 * 1024 * 1024 + 33, 10);
   auto direct = f.direct();

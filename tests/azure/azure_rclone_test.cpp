@@ -35,8 +35,7 @@ ToolResult rclone(const std::string& sas_url, const std::vector<std::string>& ar
 struct Interop {
   Azurite& az = azurite();
   std::string container = az.new_container();
-  std::string sas_url =
-      az.endpoint() + "/" + container + "?" + az.container_sas(container, "racwdl", now_utc() + 2h);
+  std::string sas_url = az.endpoint() + "/" + container + "?" + az.container_sas(container, "racwdl", now_utc() + 2h);
   TempDir dir;
   std::unique_ptr<Workspace> ws;
   std::string name = "Shared With Rclone";

@@ -41,7 +41,6 @@ struct ProbeContainer {
   }
 };
 
-
 }  // namespace
 
 TEST_CASE("azure status probe: container SAS permissions l, rl, rlw, rwdl and an expired SAS", "[azure][probe]") {
@@ -54,8 +53,8 @@ TEST_CASE("azure status probe: container SAS permissions l, rl, rlw, rwdl and an
   check_disconnected(c.probe(az.container_sas(c.container, "rl", in_an_hour)), DisconnectReason::MissingPermission,
                      ProbeAction::Write);
   CHECK(c.probe_objects().empty());
-  check_disconnected(c.probe(az.container_sas(c.container, "rlw", in_an_hour)),
-                     DisconnectReason::MissingPermission, ProbeAction::Delete);
+  check_disconnected(c.probe(az.container_sas(c.container, "rlw", in_an_hour)), DisconnectReason::MissingPermission,
+                     ProbeAction::Delete);
   std::vector<std::string> left = c.probe_objects();
   REQUIRE(left.size() == 1);
   CHECK(c.journal.open == std::set<std::string>{left[0]});
@@ -75,9 +74,9 @@ TEST_CASE("azure status probe: container SAS permissions l, rl, rlw, rwdl and an
 
 TEST_CASE("azure status probe: Azurite's own refusals of a stored access policy's SAS", "[azure][probe]") {
   ProbeContainer c;
-  c.az.set_access_policies(
-      c.container, {{"probe-l", "l"}, {"probe-rl", "rl"}, {"probe-rlw", "rlw"}, {"probe-rwdl", "rwdl"}},
-      now_utc() + 1h);
+  c.az.set_access_policies(c.container,
+                           {{"probe-l", "l"}, {"probe-rl", "rl"}, {"probe-rlw", "rlw"}, {"probe-rwdl", "rwdl"}},
+                           now_utc() + 1h);
 
   auto sas = [&](const std::string& policy) { return c.az.policy_sas(c.container, policy); };
   check_disconnected(c.probe(sas("probe-l")), DisconnectReason::MissingPermission, ProbeAction::Read,
@@ -107,8 +106,8 @@ TEST_CASE("azure status probe: a wrong account key or a forged SAS is INVALID_CR
   SECTION("a SAS whose signature was tampered with") {
     std::string sas = c.az.container_sas(c.container, "rwdl", now_utc() + 1h);
     std::string forged = sas.substr(0, sas.find("sig=") + 4) + "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA%3D";
-    check_disconnected(c.probe(forged), DisconnectReason::InvalidCredentials, ProbeAction::List,
-                       "AuthorizationFailure", 403);
+    check_disconnected(c.probe(forged), DisconnectReason::InvalidCredentials, ProbeAction::List, "AuthorizationFailure",
+                       403);
   }
 }
 

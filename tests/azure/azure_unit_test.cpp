@@ -30,17 +30,17 @@ TEST_CASE("azure error codes map to the shared ErrorCodes with details attached"
     const char* code;
     ErrorCode expected;
   };
-  for (const Case& c : {Case{404, "BlobNotFound", ErrorCode::NotFound}, Case{404, "ContainerNotFound", ErrorCode::NotFound},
-                        Case{403, "AuthenticationFailed", ErrorCode::Unauthenticated},
-                        Case{403, "AuthorizationPermissionMismatch", ErrorCode::PermissionDenied},
-                        Case{403, "AuthorizationFailure", ErrorCode::PermissionDenied},
-                        Case{412, "ConditionNotMet", ErrorCode::PreconditionFailed},
-                        Case{409, "BlobAlreadyExists", ErrorCode::AlreadyExists},
-                        Case{503, "ServerBusy", ErrorCode::Throttled}, Case{500, "OperationTimedOut", ErrorCode::Timeout},
-                        Case{500, "InternalError", ErrorCode::Network}, Case{400, "Md5Mismatch", ErrorCode::Integrity},
-                        Case{409, "SnapshotsPresent", ErrorCode::Conflict},
-                        Case{400, "InvalidBlockList", ErrorCode::Conflict},
-                        Case{418, "SomethingNew", ErrorCode::Internal}, Case{429, "", ErrorCode::Throttled}}) {
+  for (const Case& c :
+       {Case{404, "BlobNotFound", ErrorCode::NotFound}, Case{404, "ContainerNotFound", ErrorCode::NotFound},
+        Case{403, "AuthenticationFailed", ErrorCode::Unauthenticated},
+        Case{403, "AuthorizationPermissionMismatch", ErrorCode::PermissionDenied},
+        Case{403, "AuthorizationFailure", ErrorCode::PermissionDenied},
+        Case{412, "ConditionNotMet", ErrorCode::PreconditionFailed},
+        Case{409, "BlobAlreadyExists", ErrorCode::AlreadyExists}, Case{503, "ServerBusy", ErrorCode::Throttled},
+        Case{500, "OperationTimedOut", ErrorCode::Timeout}, Case{500, "InternalError", ErrorCode::Network},
+        Case{400, "Md5Mismatch", ErrorCode::Integrity}, Case{409, "SnapshotsPresent", ErrorCode::Conflict},
+        Case{400, "InvalidBlockList", ErrorCode::Conflict}, Case{418, "SomethingNew", ErrorCode::Internal},
+        Case{429, "", ErrorCode::Throttled}}) {
     INFO(c.status << " " << c.code);
     Status s = azure::azure_error(answer(c.status, c.code), "HEAD az://c/k");
     CHECK(s.code() == c.expected);
@@ -210,7 +210,9 @@ TEST_CASE("azure metadata: rclone's mtime format, etags, MD5s and write headers"
   o.metadata.clear();
   REQUIRE_OK(azure::add_write_headers(create, o));
   CHECK(create.get("If-None-Match") == "*");
-  for (auto [name, value] : {std::pair<std::string, std::string>{"1digit", "v"}, {"has-dash", "v"}, {"ok", "caf\xc3\xa9"},
+  for (auto [name, value] : {std::pair<std::string, std::string>{"1digit", "v"},
+                             {"has-dash", "v"},
+                             {"ok", "caf\xc3\xa9"},
                              {"ok", "line\nbreak"}}) {
     http::Headers bad;
     o.metadata = {{name, value}};
@@ -257,9 +259,8 @@ TEST_CASE("make_azure_backend scopes to its options' prefix, as an az:// URL's p
   CHECK((*scoped)->describe() == (*whole)->describe() + "/some/prefix");
   CHECK((*scoped)->capabilities().max_key_bytes ==
         (*whole)->capabilities().max_key_bytes - std::string("some/prefix/").size());
-  auto via_url = open_backend("az://my-container/some/prefix", {{"account", o.account},
-                                                                {"account_key", o.account_key},
-                                                                {"endpoint", o.endpoint}});
+  auto via_url = open_backend("az://my-container/some/prefix",
+                              {{"account", o.account}, {"account_key", o.account_key}, {"endpoint", o.endpoint}});
   REQUIRE_OK(via_url);
   CHECK((*via_url)->describe() == (*scoped)->describe());
   o.prefix = "../elsewhere";
@@ -268,9 +269,8 @@ TEST_CASE("make_azure_backend scopes to its options' prefix, as an az:// URL's p
 
 TEST_CASE("az:// URLs: options, capabilities and clear errors without secrets", "[azure][unit]") {
   const std::string key(auth::kAzuriteAccountKey);
-  BackendOptions base{{"account", "devstoreaccount1"},
-                      {"account_key", key},
-                      {"endpoint", "http://127.0.0.1:1/devstoreaccount1"}};
+  BackendOptions base{
+      {"account", "devstoreaccount1"}, {"account_key", key}, {"endpoint", "http://127.0.0.1:1/devstoreaccount1"}};
 
   auto b = open_backend("az://my-container/some/prefix", base);
   REQUIRE_OK(b);
@@ -309,16 +309,51 @@ TEST_CASE("az:// URLs: options, capabilities and clear errors without secrets", 
   };
   expect_invalid("az://Bad_Name", base, "container name");
   expect_invalid("az://ab", base, "3 to 63");
-  expect_invalid("az://my-container", [&] { auto o = base; o["regoin"] = "x"; return o; }(), "regoin");
-  expect_invalid("az://my-container", [&] { auto o = base; o.erase("account_key"); o["key"] = key; return o; }(),
-                 "account_key");
-  expect_invalid("az://my-container", [&] { auto o = base; o["block_size"] = "8X"; return o; }(), "block_size");
-  expect_invalid("az://my-container", [&] { auto o = base; o["create_container"] = "maybe"; return o; }(),
-                 "create_container");
-  expect_invalid("az://my-container", [&] { auto o = base; o["account_key"] = "not base64!"; return o; }(), "base64");
+  expect_invalid(
+      "az://my-container",
+      [&] {
+        auto o = base;
+        o["regoin"] = "x";
+        return o;
+      }(),
+      "regoin");
+  expect_invalid(
+      "az://my-container",
+      [&] {
+        auto o = base;
+        o.erase("account_key");
+        o["key"] = key;
+        return o;
+      }(),
+      "account_key");
+  expect_invalid(
+      "az://my-container",
+      [&] {
+        auto o = base;
+        o["block_size"] = "8X";
+        return o;
+      }(),
+      "block_size");
+  expect_invalid(
+      "az://my-container",
+      [&] {
+        auto o = base;
+        o["create_container"] = "maybe";
+        return o;
+      }(),
+      "create_container");
+  expect_invalid(
+      "az://my-container",
+      [&] {
+        auto o = base;
+        o["account_key"] = "not base64!";
+        return o;
+      }(),
+      "base64");
   expect_invalid("az://my-container",
-                 BackendOptions{{"sas", "http://127.0.0.1:1/devstoreaccount1/other?sv=2022-11-02&se=2099-01-01&sr=c&"
-                                        "sp=r&sig=c2lnbmF0dXJlc2ln"}},
+                 BackendOptions{{"sas",
+                                 "http://127.0.0.1:1/devstoreaccount1/other?sv=2022-11-02&se=2099-01-01&sr=c&"
+                                 "sp=r&sig=c2lnbmF0dXJlc2ln"}},
                  "other");
 }
 
@@ -339,8 +374,9 @@ class SkewCheckingService final : public http::Transport {
     if (!date.ok() || std::chrono::abs(*date - server_now_) > std::chrono::minutes(15) || refuse_all) {
       r.status = 403;
       r.headers.set("x-ms-error-code", "AuthenticationFailed");
-      r.body = "<?xml version=\"1.0\"?><Error><Code>AuthenticationFailed</Code><Message>Request date header too "
-               "old</Message></Error>";
+      r.body =
+          "<?xml version=\"1.0\"?><Error><Code>AuthenticationFailed</Code><Message>Request date header too "
+          "old</Message></Error>";
       return r;
     }
     r.status = 200;

@@ -82,8 +82,7 @@ std::string Azurite::container_sas(const std::string& container, const std::stri
 }
 
 void Azurite::set_access_policies(const std::string& container,
-                                  const std::vector<std::pair<std::string, std::string>>& policies,
-                                  TimePoint expires) {
+                                  const std::vector<std::pair<std::string, std::string>>& policies, TimePoint expires) {
   std::string body = R"(<?xml version="1.0" encoding="utf-8"?><SignedIdentifiers>)";
   for (const auto& [id, permissions] : policies) {
     body += "<SignedIdentifier><Id>" + id + "</Id><AccessPolicy><Start>" + format_rfc3339(now_utc() - 1h, 0) +

@@ -1,7 +1,7 @@
 /* The C ABI from C: every workspace operation, errors, ownership, progress,
  * and a catalog's integrations, status check, connections and plans.
  * Usage: cloudsync_capi_test BASE_DIR   (a fresh folder is made below it) */
-#define _DEFAULT_SOURCE  /* mkdtemp */
+#define _DEFAULT_SOURCE /* mkdtemp */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,21 +10,21 @@
 #include "cloudsync.h"
 
 static int failures = 0;
-#define CHECK(cond)                                                          \
-  do {                                                                       \
-    if (!(cond)) {                                                           \
+#define CHECK(cond)                                                            \
+  do {                                                                         \
+    if (!(cond)) {                                                             \
       fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-      ++failures;                                                            \
-    }                                                                        \
+      ++failures;                                                              \
+    }                                                                          \
   } while (0)
-#define CHECK_RC(call, expected)                                                                  \
-  do {                                                                                            \
-    int rc_ = (call);                                                                             \
-    if (rc_ != (expected)) {                                                                      \
+#define CHECK_RC(call, expected)                                                                       \
+  do {                                                                                                 \
+    int rc_ = (call);                                                                                  \
+    if (rc_ != (expected)) {                                                                           \
       fprintf(stderr, "%s:%d: %s returned %d (%s: %s), expected %d\n", __FILE__, __LINE__, #call, rc_, \
-              cloudsync_last_error()->code_name, cloudsync_last_error()->message, (expected));     \
-      ++failures;                                                                                 \
-    }                                                                                             \
+              cloudsync_last_error()->code_name, cloudsync_last_error()->message, (expected));         \
+      ++failures;                                                                                      \
+    }                                                                                                  \
   } while (0)
 
 static void write_text(const char* path, const char* text) {
@@ -102,7 +102,8 @@ int main(int argc, char** argv) {
   CHECK_RC(cloudsync_workspace_open(project, "{\"max_files\": 10}", &ws), CLOUDSYNC_OK);
   CHECK(ws != NULL);
 
-  snprintf(spec, sizeof spec, "{\"name\": \"Hex's Testing Bucket\", \"url\": \"file://%s\", \"writeback\": true}", bucket);
+  snprintf(spec, sizeof spec, "{\"name\": \"Hex's Testing Bucket\", \"url\": \"file://%s\", \"writeback\": true}",
+           bucket);
   char* out = NULL;
   CHECK_RC(cloudsync_integration_add(ws, spec, &out), CLOUDSYNC_OK);
   CHECK(out && strstr(out, "\"folder\":\"external-files/local/hexs_testing_bucket\"") != NULL);
@@ -116,8 +117,9 @@ int main(int argc, char** argv) {
 
   /* Import with progress. */
   char* result = NULL;
-  CHECK_RC(cloudsync_import(ws, "Hex's Testing Bucket", "{\"selectors\": [\"data/\"]}", on_progress, NULL, NULL, &result),
-           CLOUDSYNC_OK);
+  CHECK_RC(
+      cloudsync_import(ws, "Hex's Testing Bucket", "{\"selectors\": [\"data/\"]}", on_progress, NULL, NULL, &result),
+      CLOUDSYNC_OK);
   CHECK(result && strstr(result, "\"operation\":\"import\"") != NULL);
   CHECK(result && strstr(result, "\"done\":2") != NULL);
   cloudsync_free(result);
@@ -136,7 +138,8 @@ int main(int argc, char** argv) {
   /* Export a change, after a dry run. */
   write_text(path, "x,y\n1,2\n3,4\n");
   result = NULL;
-  CHECK_RC(cloudsync_export(ws, "Hex's Testing Bucket", "{\"dry_run\": true}", NULL, NULL, NULL, &result), CLOUDSYNC_OK);
+  CHECK_RC(cloudsync_export(ws, "Hex's Testing Bucket", "{\"dry_run\": true}", NULL, NULL, NULL, &result),
+           CLOUDSYNC_OK);
   CHECK(result && strstr(result, "\"dry_run\":1") != NULL);
   cloudsync_free(result);
   snprintf(path, sizeof path, "%s/data/a.csv", bucket);
@@ -217,10 +220,11 @@ int main(int argc, char** argv) {
   CHECK_RC(cloudsync_catalog_integration_create(cat, spec, NULL, &out), CLOUDSYNC_OK);
   CHECK(out && strstr(out, "\"platform\":\"Local\"") && strstr(out, "\"status\":\"UNCHECKED\""));
   cloudsync_free(out);
-  CHECK_RC(cloudsync_catalog_integration_create(
-               cat, "{\"name\": \"Remote\", \"url\": \"s3://bucket\", \"options\": {\"endpoint\": \"http://127.0.0.1:9\"}}",
-               "{\"secret_access_key\": \"c-api-secret-value-0123\"}", NULL),
-           CLOUDSYNC_OK);
+  CHECK_RC(
+      cloudsync_catalog_integration_create(
+          cat, "{\"name\": \"Remote\", \"url\": \"s3://bucket\", \"options\": {\"endpoint\": \"http://127.0.0.1:9\"}}",
+          "{\"secret_access_key\": \"c-api-secret-value-0123\"}", NULL),
+      CLOUDSYNC_OK);
   uint64_t count = 0;
   CHECK_RC(cloudsync_catalog_integration_count(cat, NULL, &count), CLOUDSYNC_OK);
   CHECK(count == 2);
@@ -239,8 +243,10 @@ int main(int argc, char** argv) {
   cloudsync_free(out);
 
   CHECK_RC(cloudsync_catalog_project_add(cat, "team", team, NULL), CLOUDSYNC_OK);
-  CHECK_RC(cloudsync_catalog_connection_add(cat, "{\"project\": \"team\", \"integration\": \"Local\", "
-                                                 "\"selected_folders\": [\"elsewhere\"]}", NULL),
+  CHECK_RC(cloudsync_catalog_connection_add(cat,
+                                            "{\"project\": \"team\", \"integration\": \"Local\", "
+                                            "\"selected_folders\": [\"elsewhere\"]}",
+                                            NULL),
            CLOUDSYNC_EPERM);
   out = NULL;
   CHECK_RC(cloudsync_catalog_connection_add(cat, "{\"project\": \"team\", \"integration\": \"Local\"}", &out),
@@ -304,7 +310,9 @@ int main(int argc, char** argv) {
   cloudsync_clear_error();
   CHECK(cloudsync_last_error()->code == CLOUDSYNC_OK);
 
-  if (failures) fprintf(stderr, "%d check(s) failed\n", failures);
-  else printf("C ABI test passed\n");
+  if (failures)
+    fprintf(stderr, "%d check(s) failed\n", failures);
+  else
+    printf("C ABI test passed\n");
   return failures ? 1 : 0;
 }

@@ -21,14 +21,14 @@ static int failures = 0;
       ++failures;                                                              \
     }                                                                          \
   } while (0)
-#define CHECK_RC(call, expected)                                                                         \
-  do {                                                                                                   \
-    int rc_ = (call);                                                                                    \
-    if (rc_ != (expected)) {                                                                             \
-      fprintf(stderr, "%s:%d: %s returned %d (%s: %s), expected %d\n", __FILE__, __LINE__, #call, rc_,   \
-              cloudsync_last_error()->code_name, cloudsync_last_error()->message, (expected));           \
-      ++failures;                                                                                        \
-    }                                                                                                    \
+#define CHECK_RC(call, expected)                                                                       \
+  do {                                                                                                 \
+    int rc_ = (call);                                                                                  \
+    if (rc_ != (expected)) {                                                                           \
+      fprintf(stderr, "%s:%d: %s returned %d (%s: %s), expected %d\n", __FILE__, __LINE__, #call, rc_, \
+              cloudsync_last_error()->code_name, cloudsync_last_error()->message, (expected));         \
+      ++failures;                                                                                      \
+    }                                                                                                  \
   } while (0)
 
 /* A read callback over a string. */
@@ -303,8 +303,7 @@ int main(int argc, char** argv) {
   CHECK_RC(cloudsync_storage_get(st, "docs/hello.txt", NULL, refusing_write, NULL, NULL, NULL, NULL, NULL),
            CLOUDSYNC_ECANCELLED);
   CHECK_RC(cloudsync_storage_get(st, "docs/hello.txt", NULL, NULL, NULL, NULL, NULL, NULL, NULL), CLOUDSYNC_EINVAL);
-  CHECK_RC(cloudsync_storage_get(st, "docs/hello.txt", "{\"offset\": \"7\"}", write_sink, &out, NULL, NULL, NULL,
-                                 NULL),
+  CHECK_RC(cloudsync_storage_get(st, "docs/hello.txt", "{\"offset\": \"7\"}", write_sink, &out, NULL, NULL, NULL, NULL),
            CLOUDSYNC_EINVAL);
 
   /* Cancellation: a token triggered before the call, a progress callback that stops. */
@@ -389,7 +388,9 @@ int main(int argc, char** argv) {
   cloudsync_list_end(NULL);
   cloudsync_storage_close(NULL);
 
-  if (failures) fprintf(stderr, "%d check(s) failed\n", failures);
-  else printf("C ABI storage test passed on %s\n", url);
+  if (failures)
+    fprintf(stderr, "%d check(s) failed\n", failures);
+  else
+    printf("C ABI storage test passed on %s\n", url);
   return failures ? 1 : 0;
 }

@@ -138,7 +138,8 @@ TEST_CASE("integrations: create, get, update, delete, filters, first/skip paging
 
   // The iterator visits every match a page at a time and can stop early.
   size_t visited = 0;
-  REQUIRE_OK(f.catalog->for_each_integration({}, [&](const Integration&) { return ++visited < 20; }, 3));
+  REQUIRE_OK(f.catalog->for_each_integration(
+      {}, [&](const Integration&) { return ++visited < 20; }, 3));
   CHECK(visited == 20);
 
   // A taken name (in any case) and a shared folder are refused.
@@ -210,8 +211,8 @@ TEST_CASE("secrets live in a 0600 file, never in the database or any output", "[
 
   // An env: reference stays a reference; an unset variable is named, never a value.
   IntegrationUpdate update;
-  update.secrets = SecretOptions{{"access_key_id", "AKIACATALOGTEST01"},
-                                 {"secret_access_key", "env:CLOUDSYNC_TEST_UNSET_SECRET"}};
+  update.secrets =
+      SecretOptions{{"access_key_id", "AKIACATALOGTEST01"}, {"secret_access_key", "env:CLOUDSYNC_TEST_UNSET_SECRET"}};
   REQUIRE_OK(f.catalog->update_integration("Secret bucket", update));
   CHECK(read_file(f.state / "secrets.json").find(secret) == std::string::npos);
   ::unsetenv("CLOUDSYNC_TEST_UNSET_SECRET");
@@ -278,9 +279,8 @@ TEST_CASE("a probe a killed check left behind is removed by the next check", "[c
   // What a check killed between its write and its delete leaves: the object,
   // and the catalog's record of it.
   write_file(r / ".cloudsync-probe-00112233445566778899aabbccddeeff", "");
-  run_catalog_sql(f.state / "catalog.db",
-                  "INSERT INTO probes (integration_id, key, started_at) VALUES ('" + integ.id +
-                      "', '.cloudsync-probe-00112233445566778899aabbccddeeff', 0)");
+  run_catalog_sql(f.state / "catalog.db", "INSERT INTO probes (integration_id, key, started_at) VALUES ('" + integ.id +
+                                              "', '.cloudsync-probe-00112233445566778899aabbccddeeff', 0)");
   auto check = f.catalog->check_integration("Local");
   REQUIRE_OK(check);
   CHECK(check->status == IntegrationStatus::Connected);
@@ -358,7 +358,8 @@ TEST_CASE("allowed projects and paths are enforced and touch nothing", "[catalog
   for (const PlanAction& a : synced->plan.actions) CHECK(a.path.rfind("data/", 0) == 0);
 }
 
-TEST_CASE("connections: Kili's folder prefix, globs, pure dry run, exact plan, stale plan refused", "[catalog][connections]") {
+TEST_CASE("connections: Kili's folder prefix, globs, pure dry run, exact plan, stale plan refused",
+          "[catalog][connections]") {
   CatalogFixture f;
   fs::path r = f.remote("r");
   write_file(r / "data/a.jpg", "a");
@@ -478,7 +479,8 @@ TEST_CASE("a dry-run plan is exactly what synchronize then does (randomised tree
 TEST_CASE("an interrupted synchronisation keeps what it finished", "[catalog][connections]") {
   CatalogFixture f;
   fs::path r = f.remote("r");
-  for (int n = 0; n < 40; ++n) write_file(r / fmt::format("f{:02}.bin", n), random_bytes(1000, static_cast<uint32_t>(n)));
+  for (int n = 0; n < 40; ++n)
+    write_file(r / fmt::format("f{:02}.bin", n), random_bytes(1000, static_cast<uint32_t>(n)));
   f.project("p");
   f.add("R", r);
   auto conn = f.catalog->add_connection(ConnectionSpec{"p", "R", {}, {}, {}});
@@ -507,11 +509,12 @@ TEST_CASE("a project's v1 JSON state is migrated on first open", "[catalog][migr
   const fs::path project = dir / "project";
   write_file(project / "external-files/local/old_bucket/data/a.csv", "a,b\n");
   const std::string id = "0123456789abcdef";
-  write_file(project / ".cloudsync/workspace.json",
-             fmt::format(R"({{"version":1,"integrations":[{{"id":"{}","name":"Old Bucket","type":"local","url":"file://{}",)"
-                         R"("folder":"external-files/local/old_bucket","writeback":true,"selected_folders":["data"],)"
-                         R"("options":{{}}}}]}})",
-                         id, remote.string()));
+  write_file(
+      project / ".cloudsync/workspace.json",
+      fmt::format(R"({{"version":1,"integrations":[{{"id":"{}","name":"Old Bucket","type":"local","url":"file://{}",)"
+                  R"("folder":"external-files/local/old_bucket","writeback":true,"selected_folders":["data"],)"
+                  R"("options":{{}}}}]}})",
+                  id, remote.string()));
   write_file(project / ".cloudsync/manifests" / (id + ".json"),
              R"({"version":1,"entries":[{"path":"data/a.csv","origin":"import","remote":{"size":4},"local":{"size":4},)"
              R"("synced_at":"2026-01-01T00:00:00.000Z"}]})");
@@ -546,10 +549,11 @@ TEST_CASE("v1 state that points outside the project is refused, not migrated", "
   const fs::path project = dir / "project";
   for (std::string folder : {"../victim", "/tmp", "external-files/../../victim", "external-files/local/other"}) {
     CAPTURE(folder);
-    write_file(project / ".cloudsync/workspace.json",
-               fmt::format(R"({{"version":1,"integrations":[{{"id":"00ff","name":"X","type":"local","url":"file:///tmp",)"
-                           R"("folder":"{}","writeback":false}}]}})",
-                           folder));
+    write_file(
+        project / ".cloudsync/workspace.json",
+        fmt::format(R"({{"version":1,"integrations":[{{"id":"00ff","name":"X","type":"local","url":"file:///tmp",)"
+                    R"("folder":"{}","writeback":false}}]}})",
+                    folder));
     REQUIRE_CODE(Workspace::open(project), ErrorCode::InvalidArgument);
     CHECK(fs::exists(project / ".cloudsync/workspace.json"));
   }
@@ -606,7 +610,8 @@ TEST_CASE("restoring every integration goes on past one that fails", "[catalog][
   // "Bad" is reached through a wrapper that can make its store unreachable.
   std::shared_ptr<FaultBackend> bad_store;
   CatalogOptions o;
-  o.backend_factory = [&](const Integration& i, const BackendOptions& options) -> Result<std::shared_ptr<StorageBackend>> {
+  o.backend_factory = [&](const Integration& i,
+                          const BackendOptions& options) -> Result<std::shared_ptr<StorageBackend>> {
     auto backend = open_backend(i.spec.url, options);
     if (!backend.ok() || i.spec.name != "Bad") return backend;
     bad_store = std::make_shared<FaultBackend>(*backend);
@@ -642,7 +647,8 @@ TEST_CASE("a credential change reaches the next operation", "[catalog][workspace
   CatalogOptions o;
   auto memory = std::make_shared<MemoryBackend>("m");
   memory->insert_raw("a.txt", "a");
-  o.backend_factory = [&](const Integration&, const BackendOptions& options) -> Result<std::shared_ptr<StorageBackend>> {
+  o.backend_factory = [&](const Integration&,
+                          const BackendOptions& options) -> Result<std::shared_ptr<StorageBackend>> {
     opened.push_back(options);
     return std::shared_ptr<StorageBackend>(memory);
   };

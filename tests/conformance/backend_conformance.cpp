@@ -177,8 +177,7 @@ void run_backend_conformance(const ConformanceTarget& target) {
     CHECK(list_keys(b, "") ==
           std::set<std::string>{"data/a.csv", "data/sub/b.csv", "data2/c.csv", "top.txt", "database.txt"});
     CHECK(list_keys(b, "data/") == std::set<std::string>{"data/a.csv", "data/sub/b.csv"});
-    CHECK(list_keys(b, "data") ==
-          std::set<std::string>{"data/a.csv", "data/sub/b.csv", "data2/c.csv", "database.txt"});
+    CHECK(list_keys(b, "data") == std::set<std::string>{"data/a.csv", "data/sub/b.csv", "data2/c.csv", "database.txt"});
     CHECK(list_keys(b, "data/sub/") == std::set<std::string>{"data/sub/b.csv"});
     CHECK(list_keys(b, "nothing-here/").empty());
   }
@@ -201,10 +200,13 @@ void run_backend_conformance(const ConformanceTarget& target) {
     opts.prefix = "l/";
     opts.recursive = false;
     std::set<std::string> files, dirs;
-    REQUIRE_OK(b.list(opts, [&](const ObjectMeta& m) {
-      (m.kind == ObjectKind::DirectoryMarker ? dirs : files).insert(m.key);
-      return Status::OK();
-    }, kCtx));
+    REQUIRE_OK(b.list(
+        opts,
+        [&](const ObjectMeta& m) {
+          (m.kind == ObjectKind::DirectoryMarker ? dirs : files).insert(m.key);
+          return Status::OK();
+        },
+        kCtx));
     CHECK(files == std::set<std::string>{"l/a.txt"});
     CHECK(dirs == std::set<std::string>{"l/b/", "l/e/"});
   }
@@ -228,9 +230,15 @@ void run_backend_conformance(const ConformanceTarget& target) {
   }
 
   SECTION("awkward keys round-trip") {
-    std::vector<std::string> keys = {"with space.txt", "plus+sign.txt", "percent%20.txt", "unicode/ü/ñ 日本.txt",
-                                     "bang!star*quote'paren(x).txt", "amp&eq=semi;.txt", "tilde~dash-.txt",
-                                     "hash#question.txt", "comma,colon:at@.txt"};
+    std::vector<std::string> keys = {"with space.txt",
+                                     "plus+sign.txt",
+                                     "percent%20.txt",
+                                     "unicode/ü/ñ 日本.txt",
+                                     "bang!star*quote'paren(x).txt",
+                                     "amp&eq=semi;.txt",
+                                     "tilde~dash-.txt",
+                                     "hash#question.txt",
+                                     "comma,colon:at@.txt"};
     uint32_t max_key = caps.max_key_bytes ? caps.max_key_bytes : 1024;
     // A long key, made of segments a filesystem accepts (<= 255 bytes each).
     std::string long_key;

@@ -75,7 +75,8 @@ TEST_CASE("local backend hides and cleans its temporaries", "[local]") {
     auto r = (*b)->put(P("keep.txt"), failing, {}, kCtx);
     REQUIRE_CODE(r, ErrorCode::Network);
     CHECK(read_file(dir / "keep.txt") == "old");
-    for (const auto& f : list_tree(dir.path())) CHECK((f.find(".partial") == std::string::npos || f.rfind("a/", 0) == 0));
+    for (const auto& f : list_tree(dir.path()))
+      CHECK((f.find(".partial") == std::string::npos || f.rfind("a/", 0) == 0));
   }
 }
 
@@ -116,7 +117,7 @@ TEST_CASE("local backend keeps nanosecond mtimes and reports its root", "[local]
   PutOptions opts;
   opts.mtime = from_unix_nanos(1'600'000'000'987'654'321);
   REQUIRE_OK((*b)->write_all(P("t.txt"), "x", opts, kCtx));
-  struct stat st{};
+  struct stat st {};
   REQUIRE(::stat((dir / "t.txt").c_str(), &st) == 0);
   CHECK(st.st_mtim.tv_sec == 1'600'000'000);
   CHECK(st.st_mtim.tv_nsec == 987'654'321);

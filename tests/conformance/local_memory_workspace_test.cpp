@@ -34,10 +34,8 @@ TEST_CASE("local workspace conformance", "[conformance][workspace][local]") {
 TEST_CASE("memory workspace conformance", "[conformance][workspace][memory]") {
   WorkspaceTarget target;
   target.name = "memory";
-  target.quirks = {.holds_dot_segments = true,
-                   .holds_empty_segments = true,
-                   .holds_control_chars = true,
-                   .holds_nul_bytes = true};
+  target.quirks = {
+      .holds_dot_segments = true, .holds_empty_segments = true, .holds_control_chars = true, .holds_nul_bytes = true};
   target.make_remote = [] {
     const std::string store = "workspace-conformance-" + random_hex(6);
     std::shared_ptr<MemoryBackend> memory = shared_memory_backend(store);

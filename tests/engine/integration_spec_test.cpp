@@ -48,9 +48,8 @@ TEST_CASE("integration names and types must be able to name a folder", "[engine]
 
 TEST_CASE("credential options are refused by exact name, others are stored", "[engine][validation]") {
   LocalProject p;
-  for (const char* secret : {"secret_access_key", "session_token", "sas", "account_key",
-                             "connection_string", "access_token", "refresh_token", "client_secret",
-                             "service_account_key"}) {
+  for (const char* secret : {"secret_access_key", "session_token", "sas", "account_key", "connection_string",
+                             "access_token", "refresh_token", "client_secret", "service_account_key"}) {
     INFO(secret);
     auto added = p.add("S", {{secret, "v4lue-that-is-secret"}});
     REQUIRE_CODE(added, ErrorCode::InvalidArgument);
@@ -59,8 +58,8 @@ TEST_CASE("credential options are refused by exact name, others are stored", "[e
   IntegrationSpec drive;
   drive.name = "Drive";
   drive.url = "gdrive://folder";
-  drive.options = {{"token_uri", "https://oauth2.example.com/token"}, {"endpoint", "http://127.0.0.1:9"},
-                   {"client_id", "123.apps"}};
+  drive.options = {
+      {"token_uri", "https://oauth2.example.com/token"}, {"endpoint", "http://127.0.0.1:9"}, {"client_id", "123.apps"}};
   auto added = p.ws->add_integration(drive);
   REQUIRE_OK(added);
   CHECK(added->spec.options == drive.options);

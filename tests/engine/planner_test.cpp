@@ -52,8 +52,9 @@ Plan plan_of(const PlanInput& in) {
 }  // namespace
 
 TEST_CASE("two-way planning: adds, updates, unchanged, extraneous", "[planner]") {
-  auto in = input({obj("new.txt", 3), obj("same.txt", 5, "", 1000), obj("bigger.txt", 9), obj("touched.txt", 4, "", 50)},
-                  {obj("same.txt", 5, "", 1000), obj("bigger.txt", 8), obj("touched.txt", 4, "", 60), obj("old.txt", 1)});
+  auto in =
+      input({obj("new.txt", 3), obj("same.txt", 5, "", 1000), obj("bigger.txt", 9), obj("touched.txt", 4, "", 50)},
+            {obj("same.txt", 5, "", 1000), obj("bigger.txt", 8), obj("touched.txt", 4, "", 60), obj("old.txt", 1)});
   SECTION("without delete_extraneous, extra destination files are reported, not deleted") {
     Plan p = plan_of(in);
     REQUIRE(find(p, "new.txt"));
@@ -155,12 +156,11 @@ TEST_CASE("three-way planning against a baseline", "[planner]") {
   base["both-changed.txt"] = {fp(1, "r1"), fp(1, "l1")};
   base["gone-remote.txt"] = {fp(1, "r1"), fp(1, "l1")};
   base["gone-remote-edited.txt"] = {fp(1, "r1"), fp(1, "l1")};
-  auto in = input(
-      {obj("same.txt", 1, "r1"), obj("remote-changed.txt", 2, "r2"), obj("local-changed.txt", 1, "r1"),
-       obj("both-changed.txt", 2, "r2"), obj("never-synced.txt", 1, "x")},
-      {obj("same.txt", 1, "l1"), obj("remote-changed.txt", 1, "l1"), obj("local-changed.txt", 3, "l2"),
-       obj("both-changed.txt", 3, "l2"), obj("gone-remote.txt", 1, "l1"), obj("gone-remote-edited.txt", 5, "l9"),
-       obj("local-only.txt", 1, "l")});
+  auto in = input({obj("same.txt", 1, "r1"), obj("remote-changed.txt", 2, "r2"), obj("local-changed.txt", 1, "r1"),
+                   obj("both-changed.txt", 2, "r2"), obj("never-synced.txt", 1, "x")},
+                  {obj("same.txt", 1, "l1"), obj("remote-changed.txt", 1, "l1"), obj("local-changed.txt", 3, "l2"),
+                   obj("both-changed.txt", 3, "l2"), obj("gone-remote.txt", 1, "l1"),
+                   obj("gone-remote-edited.txt", 5, "l9"), obj("local-only.txt", 1, "l")});
   in.baseline = &base;
   in.delete_extraneous = true;
   Plan p = plan_of(in);
@@ -185,9 +185,9 @@ TEST_CASE("three-way planning against a baseline", "[planner]") {
 
 TEST_CASE("hostile and unusable names are skipped, never acted on", "[planner][security]") {
   std::vector<ObjectMeta> src;
-  for (std::string key : {std::string("../x"), std::string("a/../../etc/passwd"), std::string("a//b"),
-                          std::string("/abs"), std::string("nul\0byte", 8), std::string("ctl\x01.txt"),
-                          std::string("trailing/"), std::string("ok.txt")}) {
+  for (std::string key :
+       {std::string("../x"), std::string("a/../../etc/passwd"), std::string("a//b"), std::string("/abs"),
+        std::string("nul\0byte", 8), std::string("ctl\x01.txt"), std::string("trailing/"), std::string("ok.txt")}) {
     src.push_back(obj(key, 1));
   }
   auto in = input(src, {obj("../y", 1)});
@@ -249,8 +249,8 @@ TEST_CASE("an empty source never deletes the destination", "[planner][safety]") 
 }
 
 TEST_CASE("a selected folder the source lists nothing in deletes nothing", "[planner][safety]") {
-  auto in = input({obj("a/kept.txt", 1)}, {obj("a/kept.txt", 1), obj("a/gone.txt", 1), obj("b/x.txt", 1),
-                                           obj("b/y.txt", 1)});
+  auto in =
+      input({obj("a/kept.txt", 1)}, {obj("a/kept.txt", 1), obj("a/gone.txt", 1), obj("b/x.txt", 1), obj("b/y.txt", 1)});
   in.delete_extraneous = true;
   in.folders = {"a", "b"};
   Plan p = plan_of(in);

@@ -71,11 +71,14 @@ TEST_CASE("local listing: a folder that vanishes between pages is reported, not 
   all.max_keys = 1;
   fs::rename(dir / "moved", dir / "a");
   // Vanishing between the pages of list() itself: from the visitor.
-  Status listed = (*b)->list(all, [&](const ObjectMeta& m) {
-    seen.push_back(m.key);
-    if (m.key == "a/1") fs::rename(dir / "a", dir / "moved");
-    return Status::OK();
-  }, kCtx);
+  Status listed = (*b)->list(
+      all,
+      [&](const ObjectMeta& m) {
+        seen.push_back(m.key);
+        if (m.key == "a/1") fs::rename(dir / "a", dir / "moved");
+        return Status::OK();
+      },
+      kCtx);
   CHECK_FALSE(listed.ok());
   CHECK(listed.message().find("'a/'") != std::string::npos);
 }

@@ -33,10 +33,10 @@ http::Response answer(int status, std::string body, std::vector<std::pair<std::s
 }
 
 Status s3_answer(int status, const std::string& code, const std::string& message = "refused") {
-  return s3::s3_error_status(
-      answer(status, "<?xml version=\"1.0\"?><Error><Code>" + code + "</Code><Message>" + message +
-                         "</Message><RequestId>R1</RequestId></Error>"),
-      "PUT s3://bucket/key", s3::ErrorContext::CreateOnly, s3::ErrorHints{"us-east-1", "AKIAEXAMPLE", "options"});
+  return s3::s3_error_status(answer(status, "<?xml version=\"1.0\"?><Error><Code>" + code + "</Code><Message>" +
+                                                message + "</Message><RequestId>R1</RequestId></Error>"),
+                             "PUT s3://bucket/key", s3::ErrorContext::CreateOnly,
+                             s3::ErrorHints{"us-east-1", "AKIAEXAMPLE", "options"});
 }
 
 Status azure_answer(int status, const std::string& code, const std::string& detail = {},
@@ -48,10 +48,9 @@ Status azure_answer(int status, const std::string& code, const std::string& deta
 }
 
 Status drive_answer(int status, const std::string& reason) {
-  return gdrive::drive_error_status(
-      answer(status, R"({"error":{"code":)" + std::to_string(status) + R"(,"message":"m","errors":[{"reason":")" +
-                         reason + R"("}]}})"),
-      "files.list", gdrive::CallKind::Metadata, {});
+  return gdrive::drive_error_status(answer(status, R"({"error":{"code":)" + std::to_string(status) +
+                                                       R"(,"message":"m","errors":[{"reason":")" + reason + R"("}]}})"),
+                                    "files.list", gdrive::CallKind::Metadata, {});
 }
 
 Status sas_check(const std::string& token_text) {
@@ -422,8 +421,7 @@ TEST_CASE("status probe: leftover probe objects are swept first", "[probe][journ
     CHECK(check.status == IntegrationStatus::Connected);
     CHECK(p.probe_objects().empty());
     CHECK(p.journal.open.empty());
-    CHECK(p.journal.calls ==
-          std::vector<std::string>{"leftovers", "end data/.cloudsync-probe-00112233aabbccdd"});
+    CHECK(p.journal.calls == std::vector<std::string>{"leftovers", "end data/.cloudsync-probe-00112233aabbccdd"});
   }
   SECTION("a leftover already gone counts as ended") {
     p.journal.open.insert("gone/.cloudsync-probe-ffffffffffffffff");

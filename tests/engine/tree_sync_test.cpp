@@ -173,8 +173,7 @@ TEST_CASE("a corrupted download is refused and the old file kept", "[sync][downl
   CHECK(list_tree(f.dir / "local") == std::vector<std::string>{"data.csv"});
 }
 
-TEST_CASE("a download the listing vouches nothing for is verified by what the answer vouches for",
-          "[sync][download]") {
+TEST_CASE("a download the listing vouches nothing for is verified by what the answer vouches for", "[sync][download]") {
   Fixture f;
   std::string data = random_bytes(300 * 1024, 21);
   f.put_remote("part.bin", data);

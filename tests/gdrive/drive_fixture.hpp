@@ -133,5 +133,4 @@ std::shared_ptr<StorageBackend> open_drive_with(const std::string& folder_id,
                                                 std::shared_ptr<http::Transport> transport,
                                                 const std::string& endpoint = drive_server().url());
 
-
 }  // namespace cloudsync::test

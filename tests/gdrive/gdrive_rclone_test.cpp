@@ -81,7 +81,9 @@ TEST_CASE("Drive interop: files rclone wrote import byte-identical with their mt
   DriveProject t(static_token());
   TempDir src;
   const std::map<std::string, std::string> files = {{"plain.txt", "plain\n"},
-                                                    {"with space/\xC3\xBCn\xC3\xAF" "code n\xC3\xA4me.txt", "unicode"},
+                                                    {"with space/\xC3\xBCn\xC3\xAF"
+                                                     "code n\xC3\xA4me.txt",
+                                                     "unicode"},
                                                     {"deep/er/big.bin", random_bytes(700 * 1024 + 11, 41)},
                                                     {"empty.txt", ""}};
   std::map<std::string, TimePoint> mtimes;
@@ -133,8 +135,7 @@ TEST_CASE("Drive interop: what cloudsync exports passes rclone check", "[gdrive]
   ToolResult sums = rclone(t.root, {"md5sum", "g:"});
   INFO(sums.output);
   REQUIRE(sums.exit_code == 0);
-  CHECK(sums.output.find(to_hex(md5_digest(files.at("chunks/large.bin"))) + "  chunks/large.bin") !=
-        std::string::npos);
+  CHECK(sums.output.find(to_hex(md5_digest(files.at("chunks/large.bin"))) + "  chunks/large.bin") != std::string::npos);
 
   // The check can fail: same size, other content behind rclone's back.
   REQUIRE_OK(t.drive->write_all(P("report.csv"), "A,B\n1,2\n", {}, kCtx));

@@ -286,9 +286,7 @@ TEST_CASE("http::Client::ranged_get checks the range it receives", "[http][clien
     CHECK(r->delivered == 8);
   }
   SECTION("a 200 to a range request is refused unless it is the range asked for") {
-    Fixture f([&](const http::Request&, ByteSink* to) {
-      return deliver(to, 200, object, {{"Content-Length", "10"}});
-    });
+    Fixture f([&](const http::Request&, ByteSink* to) { return deliver(to, 200, object, {{"Content-Length", "10"}}); });
     REQUIRE_CODE(f.client.ranged_get(get_call(&sink), range, f.reader, {}), ErrorCode::Integrity);
     StringSink whole;
     http::RangeRequest from_start;

@@ -18,13 +18,16 @@ Response response_with(int status, std::string body = {}) {
 
 TEST_CASE("error_code_for_status maps the statuses providers answer with") {
   const std::vector<std::pair<int, ErrorCode>> table = {
-      {400, ErrorCode::InvalidArgument},    {401, ErrorCode::Unauthenticated}, {403, ErrorCode::PermissionDenied},
-      {404, ErrorCode::NotFound},           {408, ErrorCode::Timeout},         {409, ErrorCode::Conflict},
-      {410, ErrorCode::NotFound},           {412, ErrorCode::PreconditionFailed},
-      {413, ErrorCode::LimitExceeded},      {416, ErrorCode::InvalidArgument}, {429, ErrorCode::Throttled},
-      {500, ErrorCode::Network},            {501, ErrorCode::Unsupported},     {502, ErrorCode::Network},
-      {503, ErrorCode::Throttled},          {504, ErrorCode::Network},         {599, ErrorCode::Network},
-      {418, ErrorCode::Internal},           {304, ErrorCode::Internal},        {200, ErrorCode::Internal},
+      {400, ErrorCode::InvalidArgument},  {401, ErrorCode::Unauthenticated},
+      {403, ErrorCode::PermissionDenied}, {404, ErrorCode::NotFound},
+      {408, ErrorCode::Timeout},          {409, ErrorCode::Conflict},
+      {410, ErrorCode::NotFound},         {412, ErrorCode::PreconditionFailed},
+      {413, ErrorCode::LimitExceeded},    {416, ErrorCode::InvalidArgument},
+      {429, ErrorCode::Throttled},        {500, ErrorCode::Network},
+      {501, ErrorCode::Unsupported},      {502, ErrorCode::Network},
+      {503, ErrorCode::Throttled},        {504, ErrorCode::Network},
+      {599, ErrorCode::Network},          {418, ErrorCode::Internal},
+      {304, ErrorCode::Internal},         {200, ErrorCode::Internal},
   };
   for (const auto& [status, code] : table) {
     INFO("HTTP " << status);

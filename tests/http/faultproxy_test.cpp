@@ -85,8 +85,8 @@ TEST_CASE("fault proxy: a burst of 503s is ridden out") {
     CHECK(download.attempts == 3);
     CHECK(r->sink_bytes == 0);
     CHECK(r->body.find("ServiceUnavailable") != std::string::npos);  // the error document was captured
-    Status s = status_from_response(*r, "GET /bytes", error_code_for_status(r->status), "ServiceUnavailable",
-                                    "injected", "");
+    Status s =
+        status_from_response(*r, "GET /bytes", error_code_for_status(r->status), "ServiceUnavailable", "injected", "");
     CHECK(s.code() == ErrorCode::Throttled);
     CHECK(proxy.hits() == 3);
   }

@@ -197,14 +197,16 @@ TEST_CASE("retry loop: bodies are rewound before each retry, and never resent wh
   SECTION("rewindable") {
     CountingSource body("payload");
     Run run;
-    run.go(policy, [](uint32_t) -> Result<Response> { return answer(503); }, &body);
+    run.go(
+        policy, [](uint32_t) -> Result<Response> { return answer(503); }, &body);
     CHECK(run.attempts() == 3);
     CHECK(body.rewinds == 2);
   }
   SECTION("one-shot") {
     OneShotSource body("payload");
     Run run;
-    run.go(policy, [](uint32_t) -> Result<Response> { return answer(503); }, &body);
+    run.go(
+        policy, [](uint32_t) -> Result<Response> { return answer(503); }, &body);
     CHECK(run.attempts() == 1);
     CHECK(body.rewind_calls == 1);
     REQUIRE_OK(run.result);
@@ -218,7 +220,8 @@ TEST_CASE("retry loop: cancellation stops it promptly") {
     token.cancel();
     OpContext ctx{&token};
     Run run;
-    run.go(RetryPolicy{}, [](uint32_t) -> Result<Response> { return answer(200); }, nullptr, ctx);
+    run.go(
+        RetryPolicy{}, [](uint32_t) -> Result<Response> { return answer(200); }, nullptr, ctx);
     CHECK(run.attempts() == 0);
     REQUIRE_CODE(run.result, ErrorCode::Cancelled);
   }
@@ -234,7 +237,8 @@ TEST_CASE("retry loop: cancellation stops it promptly") {
     });
     auto start = std::chrono::steady_clock::now();
     Result<Response> result = send_with_retry(
-        policy, ctx, [&](uint32_t) -> Result<Response> {
+        policy, ctx,
+        [&](uint32_t) -> Result<Response> {
           ++attempts;
           return answer(503);
         },
@@ -279,7 +283,8 @@ TEST_CASE("retry against the server: 503 with Retry-After, then success") {
   uint32_t attempts = 0;
   auto start = std::chrono::steady_clock::now();
   Result<Response> result = send_with_retry(
-      RetryPolicy{}, {}, [&](uint32_t n) {
+      RetryPolicy{}, {},
+      [&](uint32_t n) {
         attempts = n;
         return test::http_get(*transport, url);
       },
@@ -317,7 +322,8 @@ TEST_CASE("retry against the server: a one-shot upload is sent once") {
   OneShotSource body(test::random_bytes(10'000));
   uint32_t attempts = 0;
   Result<Response> result = send_with_retry(
-      RetryPolicy{}, {}, [&](uint32_t n) {
+      RetryPolicy{}, {},
+      [&](uint32_t n) {
         attempts = n;
         Request request;
         request.method = "PUT";

@@ -12,8 +12,8 @@ namespace cloudsync::http {
 using namespace std::chrono_literals;
 using test::echo_header;
 using test::echo_json;
-using test::http_get;
 using test::HashingSink;
+using test::http_get;
 
 namespace {
 
@@ -389,9 +389,10 @@ TEST_CASE("transport: TLS is verified unless told otherwise") {
   test::TempDir certs;
   const std::string cert = (certs / "cert.pem").string();
   const std::string key = (certs / "key.pem").string();
-  const std::string command = "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2"
-                              " -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 -keyout '" + key +
-                              "' -out '" + cert + "' >'" + (certs / "openssl.log").string() + "' 2>&1";
+  const std::string command =
+      "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2"
+      " -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 -keyout '" +
+      key + "' -out '" + cert + "' >'" + (certs / "openssl.log").string() + "' 2>&1";
   INFO(command << "\n" << test::read_file(certs / "openssl.log"));
   REQUIRE(std::system(command.c_str()) == 0);
   test::PeerSpec spec;

@@ -30,8 +30,8 @@ TEST_CASE("S3 connection: a dry-run plan equals what synchronize does (randomise
     IntegrationSpec spec;
     spec.name = fmt::format("Round {}", round);
     spec.url = "s3://" + bucket;
-    spec.options = {{"endpoint", m.endpoint}, {"provider", "aws"},       {"region", "us-east-1"},
-                    {"use_environment", "false"}};
+    spec.options = {
+        {"endpoint", m.endpoint}, {"provider", "aws"}, {"region", "us-east-1"}, {"use_environment", "false"}};
     SecretOptions secrets{{"access_key_id", m.access_key_id}, {"secret_access_key", m.secret_access_key}};
     REQUIRE_OK((*catalog)->create_integration(spec, secrets));
     auto project = (*catalog)->add_project(spec.name, dir / fmt::format("p{}", round));

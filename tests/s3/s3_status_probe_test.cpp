@@ -65,10 +65,9 @@ ProbeOptions writeback(std::vector<std::string> prefixes = {}, std::string folde
 void check_connected(const StatusCheck& check) {
   INFO(status_check_to_json(check));
   CHECK(integration_status_name(check.status) == "CONNECTED");
-  CHECK(check.passed == std::vector<ProbeAction>{ProbeAction::List, ProbeAction::Read, ProbeAction::Write,
-                                                 ProbeAction::Delete});
+  CHECK(check.passed ==
+        std::vector<ProbeAction>{ProbeAction::List, ProbeAction::Read, ProbeAction::Write, ProbeAction::Delete});
 }
-
 
 }  // namespace
 
@@ -79,18 +78,17 @@ TEST_CASE("s3 status probe: each IAM policy, secret and session gets its status 
   const std::string get = allow(R"("s3:GetObject")", b.arn("*"));
   const std::string put = allow(R"("s3:PutObject")", b.arn("*"));
   const std::string scoped_list = allow(R"("s3:ListBucket")", b.arn(), R"({"StringLike":{"s3:prefix":["team/*"]}})");
-  const std::string scoped_objects =
-      allow(R"(["s3:GetObject","s3:PutObject","s3:DeleteObject"])", b.arn("team/*"));
+  const std::string scoped_objects = allow(R"(["s3:GetObject","s3:PutObject","s3:DeleteObject"])", b.arn("team/*"));
   const std::string everything = allow(R"("s3:*")", "*");
   const std::string n = b.bucket;
-  auto principals = moto_principals(fmt::format(
-      R"({{"users":{{"{n}-nothing":null,"{n}-list":[{list}],"{n}-listget":[{list},{get}],)"
-      R"("{n}-listgetput":[{list},{get},{put}],"{n}-scoped":[{scoped_list},{scoped_objects}]}},)"
-      R"("sessions":{{"{n}-expired":{{"statements":[{everything}],"duration":1}},)"
-      R"("{n}-fresh":{{"statements":[{everything}],"duration":3600}}}}}})",
-      fmt::arg("n", n), fmt::arg("list", list), fmt::arg("get", get), fmt::arg("put", put),
-      fmt::arg("scoped_list", scoped_list), fmt::arg("scoped_objects", scoped_objects),
-      fmt::arg("everything", everything)));
+  auto principals = moto_principals(
+      fmt::format(R"({{"users":{{"{n}-nothing":null,"{n}-list":[{list}],"{n}-listget":[{list},{get}],)"
+                  R"("{n}-listgetput":[{list},{get},{put}],"{n}-scoped":[{scoped_list},{scoped_objects}]}},)"
+                  R"("sessions":{{"{n}-expired":{{"statements":[{everything}],"duration":1}},)"
+                  R"("{n}-fresh":{{"statements":[{everything}],"duration":3600}}}}}})",
+                  fmt::arg("n", n), fmt::arg("list", list), fmt::arg("get", get), fmt::arg("put", put),
+                  fmt::arg("scoped_list", scoped_list), fmt::arg("scoped_objects", scoped_objects),
+                  fmt::arg("everything", everything)));
   const auto sessions_made = std::chrono::steady_clock::now();
   auto who = [&](const std::string& name) {
     auto it = principals.find(n + "-" + name);
@@ -141,8 +139,7 @@ TEST_CASE("s3 status probe: each IAM policy, secret and session gets its status 
   CHECK(b.probe_objects().empty());
 }
 
-TEST_CASE("s3 status probe: a probe a killed check left behind is deleted by the next check",
-          "[s3][probe][journal]") {
+TEST_CASE("s3 status probe: a probe a killed check left behind is deleted by the next check", "[s3][probe][journal]") {
   ProbeBucket b;
   std::string leftover = "team/.cloudsync-probe-" + random_hex(8);
   REQUIRE_OK(b.admin->write_all(P(leftover), "cloudsync status probe", {}, kCtx));

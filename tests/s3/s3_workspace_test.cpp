@@ -83,7 +83,7 @@ TEST_CASE("S3 workspace: objects in parts both ways, exact mtimes, checksums S3 
   CHECK(small_head->etag == hashes_of("x,y\n").md5);
   auto big_head = p.remote->head(P("exports/big.bin"), kCtx);
   REQUIRE_OK(big_head);
-  CHECK(big_head->etag.ends_with("-11"));  // 700 KiB in 64 KiB parts
+  CHECK(big_head->etag.ends_with("-11"));                   // 700 KiB in 64 KiB parts
   CHECK(big_head->hashes.crc32c == hashes_of(big).crc32c);  // recorded: a multipart ETag is no MD5
   CHECK(big_head->mtime == file_mtime(p.folder / "exports/big.bin"));
   CHECK(p.remote_text("exports/big.bin") == big);

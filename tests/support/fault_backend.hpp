@@ -21,11 +21,11 @@ class FaultBackend : public StorageBackend {
 
   // Failures to inject (each applies `times` times; -1 = always).
   struct GetFault {
-    std::string key;        ///< empty: any key
+    std::string key;  ///< empty: any key
     uint64_t after_bytes = 0;
     ErrorCode code = ErrorCode::Network;
     int times = 1;
-    bool corrupt = false;   ///< flip a byte instead of failing
+    bool corrupt = false;  ///< flip a byte instead of failing
   };
   void inject_get(GetFault fault);
   void fail_put(std::string key, ErrorCode code, int times = 1);

@@ -264,8 +264,8 @@ std::string PeerServer::try_start() {
     if ((launcher_done || !spec_.launcher_exits) && port_accepts(port_)) return {};
     std::this_thread::sleep_for(50ms);
   }
-  return "not answering on port " + std::to_string(port_) + " after " +
-         std::to_string(spec_.ready_timeout.count()) + " ms";
+  return "not answering on port " + std::to_string(port_) + " after " + std::to_string(spec_.ready_timeout.count()) +
+         " ms";
 }
 
 void PeerServer::stop() {

@@ -32,8 +32,8 @@ struct PeerSpec {
   /// Extra environment for the command; `unset_env` names variables to drop
   /// (e.g. AWS_CA_BUNDLE, or proxy variables a test sets for itself).
   std::map<std::string, std::string> env;
-  std::vector<std::string> unset_env{"http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY",
-                                     "all_proxy"};
+  std::vector<std::string> unset_env{"http_proxy",  "https_proxy", "HTTP_PROXY",
+                                     "HTTPS_PROXY", "ALL_PROXY",   "all_proxy"};
   std::chrono::milliseconds ready_timeout{30'000};
 };
 

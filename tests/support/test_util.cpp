@@ -20,8 +20,8 @@ namespace fs = std::filesystem;
 TempDir::TempDir() {
   static std::atomic<int> counter{0};
   std::random_device rd;
-  path_ = fs::temp_directory_path() /
-          ("cloudsync-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) + "-" + std::to_string(rd()));
+  path_ = fs::temp_directory_path() / ("cloudsync-test-" + std::to_string(::getpid()) + "-" +
+                                       std::to_string(counter++) + "-" + std::to_string(rd()));
   fs::create_directories(path_);
 }
 
@@ -63,7 +63,7 @@ TimePoint file_mtime(const fs::path& file) {
 
 void set_file_mtime(const fs::path& file, TimePoint when) {
   const int64_t ns = to_unix_nanos(when);
-  const struct timespec at {ns / 1'000'000'000, ns % 1'000'000'000};
+  const struct timespec at { ns / 1'000'000'000, ns % 1'000'000'000 };
   const struct timespec times[2] = {at, at};
   REQUIRE(::utimensat(AT_FDCWD, file.c_str(), times, 0) == 0);
 }

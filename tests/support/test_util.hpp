@@ -54,17 +54,17 @@ std::string query_catalog_sql(const std::filesystem::path& database, const std::
 }  // namespace cloudsync::test
 
 /// REQUIRE that a Status/Result is OK, printing the error when it is not.
-#define REQUIRE_OK(expr)                                                         \
-  do {                                                                           \
+#define REQUIRE_OK(expr)                                                           \
+  do {                                                                             \
     ::cloudsync::Status require_ok_status_ = ::cloudsync::detail::status_of(expr); \
-    INFO(require_ok_status_.to_string());                                        \
-    REQUIRE(require_ok_status_.ok());                                            \
+    INFO(require_ok_status_.to_string());                                          \
+    REQUIRE(require_ok_status_.ok());                                              \
   } while (0)
 
 /// REQUIRE that a Status/Result failed with the given ErrorCode.
-#define REQUIRE_CODE(expr, expected_code)                                        \
-  do {                                                                           \
+#define REQUIRE_CODE(expr, expected_code)                                            \
+  do {                                                                               \
     ::cloudsync::Status require_code_status_ = ::cloudsync::detail::status_of(expr); \
-    INFO(require_code_status_.to_string());                                      \
-    REQUIRE(require_code_status_.code() == (expected_code));                     \
+    INFO(require_code_status_.to_string());                                          \
+    REQUIRE(require_code_status_.code() == (expected_code));                         \
   } while (0)

@@ -136,9 +136,15 @@ TEST_CASE("glob patterns work on code points in NFC, and a long match can be can
   CHECK(glob_match("cafe\xCC\x81", "caf\xC3\xA9"));
   CHECK(glob_match("caf?", "cafe\xCC\x81"));  // one character in NFC
   // Malformed UTF-8 still matches itself exactly, byte for byte.
-  CHECK(glob_match("a\xFF*", "a\xFF" "b"));
-  CHECK_FALSE(glob_match("a\xFE*", "a\xFF" "b"));
-  CHECK(glob_match("a?b", "a\xFF" "b"));
+  CHECK(glob_match("a\xFF*",
+                   "a\xFF"
+                   "b"));
+  CHECK_FALSE(glob_match("a\xFE*",
+                         "a\xFF"
+                         "b"));
+  CHECK(glob_match("a?b",
+                   "a\xFF"
+                   "b"));
   // The literal prefix stops before non-ASCII text, which a store may spell decomposed.
   CHECK(glob_literal_prefix("data/caf\xC3\xA9/*.txt") == "data/");
 

@@ -92,9 +92,9 @@ TEST_CASE("the secret options are the providers' credentials, by exact name", "[
   }
   // Names a substring guess would have caught, which are no secrets (a token
   // endpoint, a key's ID, a key file's path) or no option at all.
-  for (const char* not_secret : {"token_uri", "endpoint", "client_id", "profile", "account", "region", "scope",
-                                 "access_key_id", "service_account_file", "subject", "proxy", "secret", "token",
-                                 "Secret_Access_Key"}) {
+  for (const char* not_secret :
+       {"token_uri", "endpoint", "client_id", "profile", "account", "region", "scope", "access_key_id",
+        "service_account_file", "subject", "proxy", "secret", "token", "Secret_Access_Key"}) {
     INFO(not_secret);
     CHECK_FALSE(is_secret_backend_option(not_secret));
   }
@@ -120,9 +120,8 @@ TEST_CASE("the option names integration add checks are the ones the providers ta
     for (const std::string& name : every_name) {
       BackendOptions options{{name, "1"}};
       bool listed = check_option_names(url, options).ok();
-      bool in_table = std::any_of(p.options.begin(), p.options.end(), [&](const BackendOption& o) {
-        return o.name == name;
-      });
+      bool in_table =
+          std::any_of(p.options.begin(), p.options.end(), [&](const BackendOption& o) { return o.name == name; });
       auto opened = open_backend(url, options);
       bool unknown = !opened.ok() && opened.status().message().find("unknown option") != std::string::npos;
       INFO(url << " " << name << ": " << opened.status().to_string());
@@ -171,18 +170,18 @@ TEST_CASE("option values of the wrong kind are refused with a message naming the
     std::string value;
     std::string says;
   };
-  for (const Case& c : std::vector<Case>{
-           {"s3://bucket", "part_size", "8 parsecs", "option part_size"},
-           {"s3://bucket", "max_attempts", "0", "from 1 to 100"},
-           {"s3://bucket", "max_attempts", "-1", "from 1 to 100"},
-           {"s3://bucket", "sign_payload", "maybe", "true or false"},
-           {"s3://bucket", "conditional_writes", "sometimes", "auto, true or false"},
-           {"s3://bucket", "addressing_style", "dns", "one of auto, path, virtual"},
-           {"s3://bucket", "provider", "azure", "one of auto, aws, minio, ceph, r2, gcs, other"},
-           {"az://container", "block_size", "8X", "option block_size"},
-           {"gdrive://folder", "page_size", "5000", "from 1 to 1000"},
-           {"gdrive://folder", "pacer_min_sleep_ms", "1s", "from 0 to 60000"},
-           {"file:///tmp/cloudsync-options-test", "fsync", "often", "true or false"}}) {
+  for (const Case& c :
+       std::vector<Case>{{"s3://bucket", "part_size", "8 parsecs", "option part_size"},
+                         {"s3://bucket", "max_attempts", "0", "from 1 to 100"},
+                         {"s3://bucket", "max_attempts", "-1", "from 1 to 100"},
+                         {"s3://bucket", "sign_payload", "maybe", "true or false"},
+                         {"s3://bucket", "conditional_writes", "sometimes", "auto, true or false"},
+                         {"s3://bucket", "addressing_style", "dns", "one of auto, path, virtual"},
+                         {"s3://bucket", "provider", "azure", "one of auto, aws, minio, ceph, r2, gcs, other"},
+                         {"az://container", "block_size", "8X", "option block_size"},
+                         {"gdrive://folder", "page_size", "5000", "from 1 to 1000"},
+                         {"gdrive://folder", "pacer_min_sleep_ms", "1s", "from 0 to 60000"},
+                         {"file:///tmp/cloudsync-options-test", "fsync", "often", "true or false"}}) {
     auto r = open_backend(c.url, {{c.name, c.value}});
     INFO(c.url << " " << c.name << "=" << c.value << ": " << r.status().to_string());
     REQUIRE_CODE(r, ErrorCode::InvalidArgument);

@@ -72,7 +72,8 @@ TEST_CASE("a deeply nested state file is refused, not a crash", "[json][engine]"
     auto memory = std::make_shared<MemoryBackend>("bucket");
     memory->insert_raw("a.txt", "a");
     WorkspaceOptions options;
-    options.backend_factory = [&](const Integration&, const BackendOptions&) -> Result<std::shared_ptr<StorageBackend>> {
+    options.backend_factory = [&](const Integration&,
+                                  const BackendOptions&) -> Result<std::shared_ptr<StorageBackend>> {
       return std::shared_ptr<StorageBackend>(memory);
     };
     auto ws = Workspace::open(project, options);
@@ -99,7 +100,10 @@ TEST_CASE("parse_json is strict: trailing data and malformed UTF-8 are errors", 
     REQUIRE_CODE(doc, ErrorCode::InvalidArgument);
     CHECK(doc.status().message().find("request") != std::string::npos);
   }
-  auto invalid = parse_json("{\"key\": \"a\xFF" "b\"}", "request");
+  auto invalid = parse_json(
+      "{\"key\": \"a\xFF"
+      "b\"}",
+      "request");
   REQUIRE_CODE(invalid, ErrorCode::InvalidArgument);
   CHECK(parse_json("{\"key\": \"caf\xC3\xA9\"}", "request").ok());
   // An escaped surrogate pair is one character; half of one would decode into bytes that are not UTF-8.
@@ -113,7 +117,9 @@ TEST_CASE("parse_json is strict: trailing data and malformed UTF-8 are errors", 
 }
 
 TEST_CASE("every JSON the library writes is UTF-8, whatever bytes a remote key holds", "[json]") {
-  const std::string hostile = "bad\xFF" "key\xC3(\xE2\x82";  // a stray byte, truncated sequences
+  const std::string hostile =
+      "bad\xFF"
+      "key\xC3(\xE2\x82";  // a stray byte, truncated sequences
   REQUIRE_FALSE(is_valid_utf8(hostile));
   Plan plan;
   plan.source = "s3://bucket";

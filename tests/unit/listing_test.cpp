@@ -67,10 +67,13 @@ TEST_CASE("list() gives up after max_pages pages", "[list][hostile]") {
   ListOptions opts;
   opts.max_pages = 7;
   size_t seen = 0;
-  Status s = b.list(opts, [&](const ObjectMeta&) {
-    ++seen;
-    return Status::OK();
-  }, kCtx);
+  Status s = b.list(
+      opts,
+      [&](const ObjectMeta&) {
+        ++seen;
+        return Status::OK();
+      },
+      kCtx);
   REQUIRE(s.code() == ErrorCode::LimitExceeded);
   CHECK_THAT(s.message(), Catch::Contains("after 7 pages"));
   CHECK(b.calls == 7);

@@ -13,11 +13,11 @@ TEST_CASE("Path accepts ordinary keys", "[core][path]") {
 }
 
 TEST_CASE("Path refuses hostile keys", "[core][path][security]") {
-  for (std::string bad : {std::string("../x"), std::string("a/../../x"), std::string(".."), std::string("a/.."),
-                          std::string("./x"), std::string("a/./b"), std::string("/abs"), std::string("a//b"),
-                          std::string("a/"), std::string("a\0b", 3), std::string("a\nb"), std::string("tab\there"),
-                          std::string("del\x7f"), std::string("bad\xff utf8"), std::string("\xc0\xaf"),
-                          std::string("\xed\xa0\x80surrogate")}) {
+  for (std::string bad :
+       {std::string("../x"), std::string("a/../../x"), std::string(".."), std::string("a/.."), std::string("./x"),
+        std::string("a/./b"), std::string("/abs"), std::string("a//b"), std::string("a/"), std::string("a\0b", 3),
+        std::string("a\nb"), std::string("tab\there"), std::string("del\x7f"), std::string("bad\xff utf8"),
+        std::string("\xc0\xaf"), std::string("\xed\xa0\x80surrogate")}) {
     INFO("key: " << bad);
     REQUIRE_CODE(Path::parse(bad), ErrorCode::InvalidArgument);
   }

@@ -4,11 +4,11 @@
 namespace cloudsync::test {
 
 TEST_CASE("NFC composes what macOS decomposes", "[core][unicode]") {
-  CHECK(to_nfc("e\xcc\x81") == "\xc3\xa9");                       // e + U+0301 -> é
-  CHECK(to_nfc("\xc3\xa9") == "\xc3\xa9");                        // already NFC
+  CHECK(to_nfc("e\xcc\x81") == "\xc3\xa9");  // e + U+0301 -> é
+  CHECK(to_nfc("\xc3\xa9") == "\xc3\xa9");   // already NFC
   CHECK(to_nfc("caf\x65\xcc\x81.txt") == "caf\xc3\xa9.txt");
-  CHECK(to_nfc("A\xcc\x8a") == "\xc3\x85");                       // A + ring -> Å
-  CHECK(to_nfc("\xe2\x84\xab") == "\xc3\x85");                    // U+212B ANGSTROM SIGN -> Å (singleton)
+  CHECK(to_nfc("A\xcc\x8a") == "\xc3\x85");     // A + ring -> Å
+  CHECK(to_nfc("\xe2\x84\xab") == "\xc3\x85");  // U+212B ANGSTROM SIGN -> Å (singleton)
   // Canonical reordering: q + dot below (220) + dot above (230) in either order.
   CHECK(to_nfc("q\xcc\x87\xcc\xa3") == to_nfc("q\xcc\xa3\xcc\x87"));
   // ệ from e + circumflex + dot below in the "wrong" order.

@@ -32,6 +32,6 @@ struct LocalBackendOptions {
 
 /// Opens `root` (created on the first write if missing). URL: file:///abs/path.
 CLOUDSYNC_API Result<std::shared_ptr<StorageBackend>> make_local_backend(const std::filesystem::path& root,
-                                                                        LocalBackendOptions options = {});
+                                                                         LocalBackendOptions options = {});
 
 }  // namespace cloudsync

@@ -36,8 +36,8 @@ bool is_upper_hex(char c) { return (c >= '0' && c <= '9') || (c >= 'A' && c <= '
 
 // Never signed; see the header for why each is excluded.
 constexpr std::array<std::string_view, 11> kUnsignedHeaders{
-    "authorization", "user-agent",       "x-amzn-trace-id", "expect",  "connection", "keep-alive",
-    "proxy-authorization", "proxy-connection", "te", "transfer-encoding", "upgrade",
+    "authorization",    "user-agent", "x-amzn-trace-id",   "expect",  "connection", "keep-alive", "proxy-authorization",
+    "proxy-connection", "te",         "transfer-encoding", "upgrade",
 };
 
 bool is_signable(std::string_view name, SigV4Mode mode) {
@@ -70,7 +70,7 @@ void append_lower(std::string& out, std::string_view name) {
 }
 
 struct CanonicalHeaders {
-  std::string block;   // "name:value\n" lines
+  std::string block;         // "name:value\n" lines
   std::string signed_names;  // "a;b;c"
 };
 
@@ -224,8 +224,8 @@ std::string assemble_canonical_request(std::string_view method, std::string_view
 // Names the signer puts into presigned URLs; a URL that already has one is
 // already presigned (or would be ambiguous) and is refused.
 constexpr std::array<std::string_view, 7> kPresignParams{
-    "X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date",         "X-Amz-Expires",
-    "X-Amz-SignedHeaders", "X-Amz-Signature", "X-Amz-Security-Token",
+    "X-Amz-Algorithm",     "X-Amz-Credential", "X-Amz-Date",           "X-Amz-Expires",
+    "X-Amz-SignedHeaders", "X-Amz-Signature",  "X-Amz-Security-Token",
 };
 
 }  // namespace
@@ -287,8 +287,8 @@ std::string SigV4Signer::credential_scope(std::string_view date) const {
   return scope;
 }
 
-SigV4Signature SigV4Signer::finish(std::string canonical_request, std::string signed_headers,
-                                   std::string_view amz_date, std::string_view scope) const {
+SigV4Signature SigV4Signer::finish(std::string canonical_request, std::string signed_headers, std::string_view amz_date,
+                                   std::string_view scope) const {
   std::string_view date = amz_date.substr(0, 8);
   SigV4Signature out;
   out.string_to_sign.reserve(kAlgorithm.size() + amz_date.size() + scope.size() + 64 + 3);

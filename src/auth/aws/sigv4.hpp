@@ -76,8 +76,8 @@ std::string uri_encode_s3_key(std::string_view key);
 
 /// The SigV4 signing key (32 raw bytes): HMAC chain "AWS4"+secret -> date
 /// ("YYYYMMDD") -> region -> service -> "aws4_request".
-std::string derive_sigv4_signing_key(std::string_view secret_access_key, std::string_view date,
-                                     std::string_view region, std::string_view service);
+std::string derive_sigv4_signing_key(std::string_view secret_access_key, std::string_view date, std::string_view region,
+                                     std::string_view service);
 
 /// The intermediate values of one signature, for tests and diagnostics. They
 /// hold no secret other than a session token inside canonical_request.

@@ -43,8 +43,10 @@ Result<std::unique_ptr<TokenSource>> make_refresh_token_source(RefreshTokenCrede
   if (credentials.refresh_token.empty()) {
     return make_error(ErrorCode::Unauthenticated, "no refresh token: authorise the integration first");
   }
-  CLOUDSYNC_ASSIGN_OR_RETURN(TokenEndpointOptions resolved, resolve_token_endpoint(std::move(options), kGoogleTokenUri));
-  return std::unique_ptr<TokenSource>(std::make_unique<RefreshTokenSource>(std::move(credentials), std::move(resolved)));
+  CLOUDSYNC_ASSIGN_OR_RETURN(TokenEndpointOptions resolved,
+                             resolve_token_endpoint(std::move(options), kGoogleTokenUri));
+  return std::unique_ptr<TokenSource>(
+      std::make_unique<RefreshTokenSource>(std::move(credentials), std::move(resolved)));
 }
 
 Result<std::shared_ptr<TokenProvider>> make_refresh_token_provider(RefreshTokenCredentials credentials,

@@ -26,7 +26,8 @@ std::string join_scopes(const std::vector<std::string>& scopes) {
 }
 
 Status check_options(const ServiceAccountOptions& options) {
-  if (options.scopes.empty()) return make_error(ErrorCode::InvalidArgument, "a service account needs at least one scope");
+  if (options.scopes.empty())
+    return make_error(ErrorCode::InvalidArgument, "a service account needs at least one scope");
   for (const std::string& scope : options.scopes) {
     if (scope.empty() || scope.find_first_of(" \t\r\n") != std::string::npos) {
       return make_error(ErrorCode::InvalidArgument, "scope '{}' is empty or contains whitespace", scope);
@@ -63,9 +64,8 @@ class ServiceAccountSource final : public TokenSource {
     // The assertion is dated by the authority's corrected clock, and made
     // again if the authority's answer shows that clock had to be corrected.
     auto form_at = [&](const http::ServerClock& clock) -> Result<FormFields> {
-      CLOUDSYNC_ASSIGN_OR_RETURN(
-          std::string assertion,
-          make_service_account_assertion(key_, options_, endpoint_.token_uri, clock.correct(now)));
+      CLOUDSYNC_ASSIGN_OR_RETURN(std::string assertion, make_service_account_assertion(
+                                                            key_, options_, endpoint_.token_uri, clock.correct(now)));
       return FormFields{{std::string("grant_type"), std::string(kJwtBearerGrant)}, {"assertion", std::move(assertion)}};
     };
     TokenRequest request;
@@ -101,8 +101,7 @@ Result<ServiceAccountKey> parse_service_account_key(std::string_view json_text) 
 
   CLOUDSYNC_ASSIGN_OR_RETURN(std::string type, required_string(doc, "type"));
   if (type != "service_account") {
-    return make_error(ErrorCode::InvalidArgument,
-                      "the credentials are of type '{}', not a service-account key{}", type,
+    return make_error(ErrorCode::InvalidArgument, "the credentials are of type '{}', not a service-account key{}", type,
                       type == "authorized_user" ? " (use their client_id, client_secret and refresh_token with the "
                                                   "refresh-token flow)"
                                                 : "");
@@ -187,9 +186,8 @@ Result<std::unique_ptr<TokenSource>> make_service_account_source(ServiceAccountK
   CLOUDSYNC_RETURN_IF_ERROR(check_options(options));
   const std::string flow_uri = key.token_uri.empty() ? std::string(kGoogleTokenUri) : key.token_uri;
   CLOUDSYNC_ASSIGN_OR_RETURN(TokenEndpointOptions resolved, resolve_token_endpoint(std::move(endpoint), flow_uri));
-  return std::unique_ptr<TokenSource>(
-      std::make_unique<ServiceAccountSource>(std::move(key), std::move(options), std::move(resolved),
-                                             std::move(local_clock)));
+  return std::unique_ptr<TokenSource>(std::make_unique<ServiceAccountSource>(
+      std::move(key), std::move(options), std::move(resolved), std::move(local_clock)));
 }
 
 Result<std::shared_ptr<TokenProvider>> make_service_account_provider(ServiceAccountKey key,
@@ -197,9 +195,9 @@ Result<std::shared_ptr<TokenProvider>> make_service_account_provider(ServiceAcco
                                                                      TokenEndpointOptions endpoint,
                                                                      TokenCacheOptions cache) {
   // Assertions are dated by the cache's clock, as corrected by the authority.
-  CLOUDSYNC_ASSIGN_OR_RETURN(std::unique_ptr<TokenSource> source,
-                             make_service_account_source(std::move(key), std::move(options), std::move(endpoint),
-                                                         cache.clock));
+  CLOUDSYNC_ASSIGN_OR_RETURN(
+      std::unique_ptr<TokenSource> source,
+      make_service_account_source(std::move(key), std::move(options), std::move(endpoint), cache.clock));
   return std::shared_ptr<TokenProvider>(std::make_shared<CachingTokenProvider>(std::move(source), std::move(cache)));
 }
 

@@ -70,8 +70,8 @@ class CachingTokenProvider final : public TokenProvider {
   std::condition_variable fetched_;
   std::optional<Cached> current_;
   bool fetching_ = false;
-  uint64_t generation_ = 0;  ///< completed fetches
-  Status last_fetch_;        ///< outcome of the latest completed fetch
+  uint64_t generation_ = 0;    ///< completed fetches
+  Status last_fetch_;          ///< outcome of the latest completed fetch
   std::string last_rejected_;  ///< the latest token reported through refresh() and dropped
   /// After a failed early refresh: the current token is used until then.
   TimePoint early_retry_at_ = TimePoint::min();

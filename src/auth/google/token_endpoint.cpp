@@ -175,8 +175,7 @@ Result<AccessToken> request_token(const TokenEndpointOptions& options, const Tok
   MemorySource source(body);
   std::string made;                   // the form made for the current attempt (make_form)
   std::optional<MemorySource> fresh;  // reading `made`
-  std::shared_ptr<http::ServerClock> clock =
-      request.clock ? request.clock : std::make_shared<http::ServerClock>();
+  std::shared_ptr<http::ServerClock> clock = request.clock ? request.clock : std::make_shared<http::ServerClock>();
   http::Call call;
   call.method = "POST";
   call.url = options.token_uri;

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "backends/azure/azure_client.hpp"
+#include "backends/azure/azure_list.hpp"
 #include "backends/azure/azure_reads.hpp"
 #include "backends/azure/azure_writes.hpp"
 #include "core/error.hpp"
@@ -36,8 +37,7 @@ class AzureBackend final : public StorageBackend {
     return get_blob(*client_, path.str(), options, sink, ctx);
   }
 
-  Result<ObjectMeta> put(const Path& path, ByteSource& data, const PutOptions& options,
-                         const OpContext& ctx) override {
+  Result<ObjectMeta> put(const Path& path, ByteSource& data, const PutOptions& options, const OpContext& ctx) override {
     CLOUDSYNC_RETURN_IF_ERROR(check_key(path));
     std::optional<uint64_t> size = data.size();
     if (!size) size = options.size;

@@ -43,9 +43,9 @@ Result<std::unique_ptr<AzureClient>> AzureClient::create(Settings settings) {
   auto clock = std::make_shared<http::ServerClock>(settings.clock);
   std::shared_ptr<http::Authorizer> authorizer;
   if (!settings.credentials.account_key.empty()) {
-    CLOUDSYNC_ASSIGN_OR_RETURN(auth::AzureSharedKeySigner signer,
-                               auth::AzureSharedKeySigner::create(settings.credentials.account,
-                                                                  settings.credentials.account_key));
+    CLOUDSYNC_ASSIGN_OR_RETURN(
+        auth::AzureSharedKeySigner signer,
+        auth::AzureSharedKeySigner::create(settings.credentials.account, settings.credentials.account_key));
     authorizer = std::make_shared<auth::SharedKeyAuthorizer>(std::move(signer), clock);
   } else if (settings.credentials.sas) {
     authorizer = std::make_shared<auth::SasAuthorizer>(*settings.credentials.sas);

@@ -116,12 +116,11 @@ Result<std::shared_ptr<StorageBackend>> open_azure_url(const StorageUrl& url, co
 }  // namespace
 
 const ProviderEntry& azure_provider() {
-  static constexpr ProviderEntry kEntry{
-      .scheme = "az",
-      .url_form = "az://container/prefix",
-      .title = "Azure Blob Storage (and Azurite, Azure Stack)",
-      .describe = [] { return describe_options<AzureBackendOptions>(kAzureOptions); },
-      .open = open_azure_url};
+  static constexpr ProviderEntry kEntry{.scheme = "az",
+                                        .url_form = "az://container/prefix",
+                                        .title = "Azure Blob Storage (and Azurite, Azure Stack)",
+                                        .describe = [] { return describe_options<AzureBackendOptions>(kAzureOptions); },
+                                        .open = open_azure_url};
   return kEntry;
 }
 

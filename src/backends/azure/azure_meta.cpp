@@ -120,11 +120,8 @@ Status add_write_headers(http::Headers& headers, const PutOptions& options) {
   }
   if (options.mtime) headers.set(std::string(kMetaPrefix) + std::string(kMtimeKey), format_mtime(*options.mtime));
   switch (options.mode) {
-    case PutMode::Overwrite:
-      break;
-    case PutMode::Create:
-      headers.set("If-None-Match", "*");
-      break;
+    case PutMode::Overwrite: break;
+    case PutMode::Create: headers.set("If-None-Match", "*"); break;
     case PutMode::Update:
       if (options.if_match.empty()) {
         return make_error(ErrorCode::InvalidArgument, "a conditional update needs the etag to match");

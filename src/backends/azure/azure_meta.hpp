@@ -33,7 +33,8 @@ std::string md5_base64_from_hex(std::string_view hex);
 
 /// Fills the fields that depend on metadata and name: mtime from "mtime", and
 /// the kind (zero-length blobs named with a trailing '/' or with
-/// hdi_isfolder=true are directory markers; with content they are files). `meta.metadata` must already have lower-case keys.
+/// hdi_isfolder=true are directory markers; with content they are files). `meta.metadata` must already have lower-case
+/// keys.
 void apply_metadata(ObjectMeta& meta);
 
 /// Object metadata from the headers of a HEAD or GET answer: size from

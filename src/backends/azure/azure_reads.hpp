@@ -1,5 +1,5 @@
-// Reading a container: Get Blob Properties (head), Get Blob (streamed, ranged,
-// pinned to an etag) and List Blobs pages.
+// Reading blobs: Get Blob Properties (head) and Get Blob (streamed, ranged,
+// pinned to an etag). Listing is in azure_list.
 #pragma once
 
 #include <string>
@@ -9,9 +9,6 @@
 
 namespace cloudsync::azure {
 
-/// Default and largest List Blobs page (maxresults).
-inline constexpr uint32_t kMaxListPage = 5000;
-
 Result<ObjectMeta> head_blob(AzureClient& client, const std::string& key, const OpContext& ctx);
 
 /// Streams the blob (or a range) into `sink`. The result reports the whole
@@ -20,9 +17,5 @@ Result<ObjectMeta> head_blob(AzureClient& client, const std::string& key, const 
 /// resumes with a range); a changed etag is PreconditionFailed.
 Result<ObjectMeta> get_blob(AzureClient& client, const std::string& key, const GetOptions& options, ByteSink& sink,
                             const OpContext& ctx);
-
-/// One List Blobs page with metadata (for the mtime): up to options.max_keys
-/// entries (at most 5000), 1000 when it is 0.
-Result<ListPage> list_blobs(AzureClient& client, const ListOptions& options, const OpContext& ctx);
 
 }  // namespace cloudsync::azure

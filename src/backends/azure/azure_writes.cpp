@@ -287,9 +287,9 @@ std::unique_ptr<MultipartUpload> start_block_upload(std::shared_ptr<AzureClient>
   return std::make_unique<BlockUpload>(std::move(client), std::move(key), std::move(options));
 }
 
-Result<ObjectMeta> put_streamed_blocks(std::shared_ptr<AzureClient> client, const std::string& key,
-                                       ByteSource& data, std::optional<uint64_t> size, uint64_t block_size,
-                                       const PutOptions& options, const OpContext& ctx) {
+Result<ObjectMeta> put_streamed_blocks(std::shared_ptr<AzureClient> client, const std::string& key, ByteSource& data,
+                                       std::optional<uint64_t> size, uint64_t block_size, const PutOptions& options,
+                                       const OpContext& ctx) {
   BlockUpload upload(client, key, options);
   std::vector<PartInfo> parts;
   std::string buffer;
@@ -343,8 +343,8 @@ Result<std::vector<Status>> delete_blobs(AzureClient& client, std::span<const Pa
         call.what = "DELETE " + client.describe(paths[i].str());
         Result<http::Response> response = client.send(call, ctx);
         // Absent counts as deleted (and a retried delete finds its own work done).
-        results[i] = response.ok() || response.status().code() == ErrorCode::NotFound ? Status::OK()
-                                                                                        : response.status();
+        results[i] =
+            response.ok() || response.status().code() == ErrorCode::NotFound ? Status::OK() : response.status();
       },
       ctx.cancel);
   return results;

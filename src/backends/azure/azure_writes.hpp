@@ -47,9 +47,9 @@ std::unique_ptr<MultipartUpload> start_block_upload(std::shared_ptr<AzureClient>
 
 /// Uploads `data` block by block with one block in memory at a time: for
 /// sources of unknown size and sizes beyond one Put Blob.
-Result<ObjectMeta> put_streamed_blocks(std::shared_ptr<AzureClient> client, const std::string& key,
-                                       ByteSource& data, std::optional<uint64_t> size, uint64_t block_size,
-                                       const PutOptions& options, const OpContext& ctx);
+Result<ObjectMeta> put_streamed_blocks(std::shared_ptr<AzureClient> client, const std::string& key, ByteSource& data,
+                                       std::optional<uint64_t> size, uint64_t block_size, const PutOptions& options,
+                                       const OpContext& ctx);
 
 /// Deletes blobs, `concurrency` at a time; a missing blob counts as deleted.
 Result<std::vector<Status>> delete_blobs(AzureClient& client, std::span<const Path> paths, uint32_t concurrency,

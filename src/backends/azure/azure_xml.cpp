@@ -1,6 +1,5 @@
 #include "backends/azure/azure_xml.hpp"
 
-
 #include <pugixml.hpp>
 
 #include "backends/azure/azure_meta.hpp"
@@ -64,8 +63,8 @@ Result<ListPage> parse_list_blobs(std::string_view xml) {
   pugi::xml_node root = doc.child("EnumerationResults");
   if (!parsed || !root) return make_error(ErrorCode::BadResponse, "List Blobs returned a malformed document");
   if (xml_deeper_than(doc)) {
-    return make_error(ErrorCode::BadResponse, "List Blobs returned a malformed document (XML nested deeper than {} levels)",
-                      kMaxXmlDepth);
+    return make_error(ErrorCode::BadResponse,
+                      "List Blobs returned a malformed document (XML nested deeper than {} levels)", kMaxXmlDepth);
   }
   ListPage page;
   for (pugi::xml_node entry : root.child("Blobs").children()) {

@@ -203,8 +203,8 @@ Result<std::string> DriveClient::start_resumable(const UploadTarget& target, std
   return std::string(*location);
 }
 
-Result<http::RangedAnswer> DriveClient::download(const std::string& id, const http::RangeRequest& range,
-                                                 ByteSink& sink, const std::string& what, const OpContext& ctx) {
+Result<http::RangedAnswer> DriveClient::download(const std::string& id, const http::RangeRequest& range, ByteSink& sink,
+                                                 const std::string& what, const OpContext& ctx) {
   QueryParams params{{"alt", "media"}};
   if (config_.acknowledge_abuse) params.emplace_back("acknowledgeAbuse", "true");
   Call call;

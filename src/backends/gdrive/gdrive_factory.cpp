@@ -140,9 +140,13 @@ constexpr OptionSpec<GDriveOptions> kDriveOptions[] = {
      .help = "a ready OAuth2 access token (hosts that manage tokens themselves)",
      .secret = true},
     {.name = "client_id", .target = &GDriveOptions::client_id, .help = "OAuth2 client of a user's authorisation"},
-    {.name = "client_secret", .target = &GDriveOptions::client_secret, .help = "the OAuth2 client's secret",
+    {.name = "client_secret",
+     .target = &GDriveOptions::client_secret,
+     .help = "the OAuth2 client's secret",
      .secret = true},
-    {.name = "refresh_token", .target = &GDriveOptions::refresh_token, .help = "the user's OAuth2 refresh token",
+    {.name = "refresh_token",
+     .target = &GDriveOptions::refresh_token,
+     .help = "the user's OAuth2 refresh token",
      .secret = true},
     {.name = "service_account_key",
      .target = &GDriveOptions::service_account_key,
@@ -177,9 +181,7 @@ constexpr OptionSpec<GDriveOptions> kDriveOptions[] = {
     {.name = "upload_cutoff",
      .target = &GDriveOptions::upload_cutoff,
      .help = "files at least this large are uploaded with a resumable session"},
-    {.name = "chunk_size",
-     .target = &GDriveOptions::chunk_size,
-     .help = "resumable chunk size, a multiple of 256KiB"},
+    {.name = "chunk_size", .target = &GDriveOptions::chunk_size, .help = "resumable chunk size, a multiple of 256KiB"},
     {.name = "page_size", .target = &GDriveOptions::page_size, .help = "files.list page size", .min = 1, .max = 1000},
     {.name = "pacer_min_sleep_ms",
      .target = &GDriveOptions::pacer_min_sleep,
@@ -214,12 +216,11 @@ Result<std::shared_ptr<StorageBackend>> open_gdrive_url(const StorageUrl& url, c
 }  // namespace
 
 const ProviderEntry& gdrive_provider() {
-  static constexpr ProviderEntry kEntry{
-      .scheme = "gdrive",
-      .url_form = "gdrive://folder-id/path",
-      .title = "Google Drive v3, rooted at a folder (the whole tree below it)",
-      .describe = [] { return describe_options<GDriveOptions>(kDriveOptions); },
-      .open = open_gdrive_url};
+  static constexpr ProviderEntry kEntry{.scheme = "gdrive",
+                                        .url_form = "gdrive://folder-id/path",
+                                        .title = "Google Drive v3, rooted at a folder (the whole tree below it)",
+                                        .describe = [] { return describe_options<GDriveOptions>(kDriveOptions); },
+                                        .open = open_gdrive_url};
   return kEntry;
 }
 

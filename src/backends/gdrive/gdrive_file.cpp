@@ -1,6 +1,5 @@
 #include "backends/gdrive/gdrive_file.hpp"
 
-
 #include "core/ascii.hpp"
 #include "core/error.hpp"
 #include "core/json.hpp"

@@ -54,7 +54,7 @@ bool probe_case_sensitive(int dir_fd) {
   std::string upper = ".CLOUDSYNC-CASE-" + suffix + "-A.PARTIAL";
   UniqueFd fd(::openat(dir_fd, lower.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
   if (!fd) return true;
-  struct stat st{};
+  struct stat st {};
   bool sensitive = ::fstatat(dir_fd, upper.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0;
   ::unlinkat(dir_fd, lower.c_str(), 0);
   return sensitive;
@@ -68,8 +68,13 @@ class LocalMultipartUpload final : public MultipartUpload {
  public:
   // `anchor` and `rel`: where the target lives (see LocalFolder); `key`: its key.
   LocalMultipartUpload(fs::path anchor, Path rel, Path key, PutOptions options, bool fsync, UniqueFd dir)
-      : root_(std::move(anchor)), rel_(std::move(rel)), path_(std::move(key)), options_(std::move(options)),
-        fsync_(fsync), dir_(std::move(dir)), id_(random_hex(6)) {}
+      : root_(std::move(anchor)),
+        rel_(std::move(rel)),
+        path_(std::move(key)),
+        options_(std::move(options)),
+        fsync_(fsync),
+        dir_(std::move(dir)),
+        id_(random_hex(6)) {}
   ~LocalMultipartUpload() override {
     if (!finished_) (void)abort(OpContext{});
   }
@@ -98,7 +103,9 @@ class LocalMultipartUpload final : public MultipartUpload {
 class LocalBackend final : public StorageBackend, public std::enable_shared_from_this<LocalBackend> {
  public:
   LocalBackend(fs::path anchor, Path below, LocalBackendOptions options)
-      : root_(below.is_root() ? anchor : anchor / below.str()), anchor_(std::move(anchor)), below_(std::move(below)),
+      : root_(below.is_root() ? anchor : anchor / below.str()),
+        anchor_(std::move(anchor)),
+        below_(std::move(below)),
         options_(std::move(options)) {
     caps_.mtime_precision = std::chrono::nanoseconds(1);
     caps_.hashes = 0;  // computed by the engine when needed, never stored
@@ -140,7 +147,7 @@ class LocalBackend final : public StorageBackend, public std::enable_shared_from
     std::string name(path.name());
     UniqueFd fd(::openat(dir->get(), name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
     if (!fd) return not_found_for_folders(errno_error(errno, "open", root_ / path.str()), path);
-    struct stat st{};
+    struct stat st {};
     if (::fstat(fd.get(), &st) != 0) return errno_error(errno, "stat", root_ / path.str());
     if (!S_ISREG(st.st_mode)) return make_error(ErrorCode::NotFound, "'{}' is not a file", path.str());
     ObjectMeta meta = meta_from(path.str(), file_info_from_stat(st));
@@ -171,8 +178,7 @@ class LocalBackend final : public StorageBackend, public std::enable_shared_from
     return meta;
   }
 
-  Result<ObjectMeta> put(const Path& path, ByteSource& data, const PutOptions& options,
-                         const OpContext& ctx) override {
+  Result<ObjectMeta> put(const Path& path, ByteSource& data, const PutOptions& options, const OpContext& ctx) override {
     CLOUDSYNC_RETURN_IF_ERROR(check_writable(path));
     // Conditional updates compare-and-rename under a lock, which makes them
     // atomic among writers in this process (the filesystem has no If-Match).
@@ -342,7 +348,7 @@ class LocalBackend final : public StorageBackend, public std::enable_shared_from
       }
       std::string name = de->d_name;
       if (name == "." || name == ".." || is_partial_file_name(name)) continue;
-      struct stat st{};
+      struct stat st {};
       if (::fstatat(dir_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
         // Vanished or unreadable while we looked: if it was a folder (a rename
         // in progress), everything below it is unknown, so it is not "absent".
@@ -389,8 +395,8 @@ class LocalBackend final : public StorageBackend, public std::enable_shared_from
     for (const Child& child : children) {
       std::string key = base + child.sort_key;  // folders end with '/'
       // Entirely before the prefix or the page token, or not matching the prefix: skip.
-      bool matches_prefix = key.compare(0, prefix.size(), prefix) == 0 ||
-                            (child.is_dir && prefix.compare(0, key.size(), key) == 0);
+      bool matches_prefix =
+          key.compare(0, prefix.size(), prefix) == 0 || (child.is_dir && prefix.compare(0, key.size(), key) == 0);
       if (!matches_prefix) continue;
       bool before_token = !token.empty() && key <= token;
       if (child.is_dir) {
@@ -457,7 +463,7 @@ class LocalBackend final : public StorageBackend, public std::enable_shared_from
     ::closedir(dp);
     for (const std::string& name : temporaries) {
       UniqueFd file(::openat(dir_fd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
-      struct stat st{};
+      struct stat st {};
       if (!file || ::fstat(file.get(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
       if (::flock(file.get(), LOCK_EX | LOCK_NB) != 0) continue;  // its writer is alive
       auto age = now - file_info_from_stat(st).mtime;
@@ -493,7 +499,7 @@ class LocalBackend final : public StorageBackend, public std::enable_shared_from
       return (c == ErrorCode::NotFound || c == ErrorCode::Conflict) ? Status::OK() : dir.status();
     }
     std::string name(path.name());
-    struct stat st{};
+    struct stat st {};
     if (::fstatat(dir->get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
       return errno == ENOENT ? Status::OK() : errno_error(errno, "stat", root_ / path.str());
     }
@@ -563,8 +569,9 @@ Result<ObjectMeta> LocalMultipartUpload::complete(std::vector<PartInfo> parts, c
     if (ctx.cancelled()) return Status(ErrorCode::Cancelled, "upload cancelled");
     std::string name = part_name(part.number);
     UniqueFd in(::openat(dir_.get(), name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
-    if (!in) return make_error(ErrorCode::InvalidArgument, "part {} of '{}' was never uploaded", part.number, path_.str());
-    struct stat st{};
+    if (!in)
+      return make_error(ErrorCode::InvalidArgument, "part {} of '{}' was never uploaded", part.number, path_.str());
+    struct stat st {};
     ::fstat(in.get(), &st);
     if (static_cast<uint64_t>(st.st_size) != part.size) {
       return make_error(ErrorCode::Integrity, "part {} of '{}' has {} bytes, expected {}", part.number, path_.str(),

@@ -24,12 +24,11 @@ Result<std::shared_ptr<StorageBackend>> open_local_url(const StorageUrl& url, co
 }  // namespace
 
 const ProviderEntry& local_provider() {
-  static constexpr ProviderEntry kEntry{
-      .scheme = "file",
-      .url_form = "file:///abs/dir, ./dir",
-      .title = "a local folder (the embedded default)",
-      .describe = [] { return describe_options<LocalBackendOptions>(kLocalOptions); },
-      .open = open_local_url};
+  static constexpr ProviderEntry kEntry{.scheme = "file",
+                                        .url_form = "file:///abs/dir, ./dir",
+                                        .title = "a local folder (the embedded default)",
+                                        .describe = [] { return describe_options<LocalBackendOptions>(kLocalOptions); },
+                                        .open = open_local_url};
   return kEntry;
 }
 

@@ -170,11 +170,13 @@ std::string MemoryBackend::describe() const { return "mem://" + name_; }
 Result<ObjectMeta> MemoryBackend::head(const Path& path, const OpContext&) {
   std::shared_lock lock(impl_->mutex);
   auto it = impl_->objects.find(path.str());
-  if (it == impl_->objects.end()) return make_error(ErrorCode::NotFound, "'{}' not found in {}", path.str(), describe());
+  if (it == impl_->objects.end())
+    return make_error(ErrorCode::NotFound, "'{}' not found in {}", path.str(), describe());
   return it->second.meta;
 }
 
-Result<ObjectMeta> MemoryBackend::get(const Path& path, const GetOptions& options, ByteSink& sink, const OpContext& ctx) {
+Result<ObjectMeta> MemoryBackend::get(const Path& path, const GetOptions& options, ByteSink& sink,
+                                      const OpContext& ctx) {
   StoredObject obj;
   {
     std::shared_lock lock(impl_->mutex);

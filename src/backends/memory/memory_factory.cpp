@@ -22,12 +22,11 @@ Result<std::shared_ptr<StorageBackend>> open_memory_url(const StorageUrl& url, c
 }  // namespace
 
 const ProviderEntry& memory_provider() {
-  static constexpr ProviderEntry kEntry{
-      .scheme = "mem",
-      .url_form = "mem://name",
-      .title = "in-process memory (tests and scratch data)",
-      .describe = [] { return describe_options<MemoryUrlOptions>(kMemoryOptions); },
-      .open = open_memory_url};
+  static constexpr ProviderEntry kEntry{.scheme = "mem",
+                                        .url_form = "mem://name",
+                                        .title = "in-process memory (tests and scratch data)",
+                                        .describe = [] { return describe_options<MemoryUrlOptions>(kMemoryOptions); },
+                                        .open = open_memory_url};
   return kEntry;
 }
 

@@ -14,6 +14,9 @@ namespace cloudsync::s3 {
 /// What this configuration can do, truthfully (see backend.hpp).
 Capabilities s3_capabilities(const S3Config& config);
 
+/// InvalidArgument for the bucket root and for keys longer than S3 allows.
+Status check_object_key(const Path& path);
+
 class S3Backend final : public StorageBackend {
  public:
   explicit S3Backend(std::shared_ptr<S3Client> client);

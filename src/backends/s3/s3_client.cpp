@@ -100,9 +100,8 @@ auto S3Client::exchange(const S3Request& request, Send&& send) {
 }
 
 Result<http::Response> S3Client::send(const S3Request& request, const OpContext& ctx, SendInfo* info) {
-  return exchange(request, [&](const http::Call& call, http::AnswerReader& reader) {
-    return http_.send(call, reader, ctx, info);
-  });
+  return exchange(
+      request, [&](const http::Call& call, http::AnswerReader& reader) { return http_.send(call, reader, ctx, info); });
 }
 
 Result<http::RangedAnswer> S3Client::ranged_get(const S3Request& request, const http::RangeRequest& range,

@@ -151,20 +151,13 @@ Environment process_environment() {
 
 std::string_view provider_name(S3Provider provider) {
   switch (provider) {
-    case S3Provider::Auto:
-      return "auto";
-    case S3Provider::Aws:
-      return "aws";
-    case S3Provider::Minio:
-      return "minio";
-    case S3Provider::Ceph:
-      return "ceph";
-    case S3Provider::R2:
-      return "r2";
-    case S3Provider::Gcs:
-      return "gcs";
-    case S3Provider::Other:
-      return "other";
+    case S3Provider::Auto: return "auto";
+    case S3Provider::Aws: return "aws";
+    case S3Provider::Minio: return "minio";
+    case S3Provider::Ceph: return "ceph";
+    case S3Provider::R2: return "r2";
+    case S3Provider::Gcs: return "gcs";
+    case S3Provider::Other: return "other";
   }
   return "other";
 }
@@ -252,9 +245,7 @@ Result<S3Config> resolve_s3_config(const S3Options& options, const Environment& 
         endpoint = aws_endpoint_for_region(config.region);
         config.default_endpoint = true;
         break;
-      case S3Provider::Gcs:
-        endpoint = "https://storage.googleapis.com";
-        break;
+      case S3Provider::Gcs: endpoint = "https://storage.googleapis.com"; break;
       default:
         return make_error(ErrorCode::InvalidArgument,
                           "S3 provider '{}' needs an endpoint (e.g. endpoint=https://host:port; for R2 "

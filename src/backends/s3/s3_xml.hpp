@@ -79,7 +79,7 @@ struct PendingUpload {
 struct ListUploadsPage {
   std::vector<PendingUpload> uploads;
   bool truncated = false;
-  std::string next_key_marker;        ///< byte-exact, never decoded
+  std::string next_key_marker;  ///< byte-exact, never decoded
   std::string next_upload_id_marker;
 };
 

@@ -63,8 +63,8 @@ size_t count_headers(const http::Request& request, std::string_view name) {
 
 TEST_CASE("signing key derivation matches AWS's published example", "[sigv4]") {
   // docs.aws.amazon.com/general/latest/gr/signature-v4-examples.html ("Deriving a signing key").
-  std::string key = auth::derive_sigv4_signing_key("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "20120215", "us-east-1",
-                                                   "iam");
+  std::string key =
+      auth::derive_sigv4_signing_key("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "20120215", "us-east-1", "iam");
   CHECK(to_hex(key) == "f4780e2d9f65fa895f9c67b32ce1baf0b0d8a43505a000a1a9e090d414db404d");
 }
 
@@ -185,11 +185,11 @@ TEST_CASE("the host comes from the URL, with a non-default port", "[sigv4][heade
     const char* url;
     const char* host_line;
   };
-  for (const HostCase& hc : {HostCase{"http://127.0.0.1:9000/bucket/key", "host:127.0.0.1:9000"},
-                             HostCase{"https://h.example:443/b/k", "host:h.example"},
-                             HostCase{"http://h.example:80/b/k", "host:h.example"},
-                             HostCase{"https://h.example:80/b/k", "host:h.example:80"},
-                             HostCase{"http://[::1]:10000/b/k", "host:[::1]:10000"}}) {
+  for (const HostCase& hc :
+       {HostCase{"http://127.0.0.1:9000/bucket/key", "host:127.0.0.1:9000"},
+        HostCase{"https://h.example:443/b/k", "host:h.example"}, HostCase{"http://h.example:80/b/k", "host:h.example"},
+        HostCase{"https://h.example:80/b/k", "host:h.example:80"},
+        HostCase{"http://[::1]:10000/b/k", "host:[::1]:10000"}}) {
     INFO(hc.url);
     http::Request request = s3_get(hc.url);
     auto sig = signer.sign_detailed(request, at("2024-01-01T00:00:00Z"));
@@ -212,22 +212,22 @@ TEST_CASE("which headers are signed", "[sigv4][headers]") {
   SigV4Signer signer = s3_signer("session-token-value-123");
   http::Request request = s3_get("https://bucket.s3.amazonaws.com/k");
   request.method = "PUT";
-  for (auto [name, value] : std::initializer_list<std::pair<const char*, const char*>>{
-           {"User-Agent", "cloudsync/1.0"},
-           {"Authorization", "AWS4-HMAC-SHA256 stale"},
-           {"Content-Length", "10"},
-           {"Expect", "100-continue"},
-           {"Transfer-Encoding", "chunked"},
-           {"Connection", "keep-alive"},
-           {"X-Amzn-Trace-Id", "Root=1"},
-           {"Content-MD5", "1B2M2Y8AsgTpgAmY7PhCfg=="},
-           {"Content-Type", "text/csv"},
-           {"X-Amz-Meta-B", "2"},
-           {"x-amz-meta-a", "  one   two\t three  "},
-           {"x-amz-checksum-crc32c", "AAAAAA=="},
-           {"Range", "bytes=0-9"},
-           {"If-Match", "\"etag\""},
-           {"Cache-Control", "no-cache"}}) {
+  for (auto [name, value] :
+       std::initializer_list<std::pair<const char*, const char*>>{{"User-Agent", "cloudsync/1.0"},
+                                                                  {"Authorization", "AWS4-HMAC-SHA256 stale"},
+                                                                  {"Content-Length", "10"},
+                                                                  {"Expect", "100-continue"},
+                                                                  {"Transfer-Encoding", "chunked"},
+                                                                  {"Connection", "keep-alive"},
+                                                                  {"X-Amzn-Trace-Id", "Root=1"},
+                                                                  {"Content-MD5", "1B2M2Y8AsgTpgAmY7PhCfg=="},
+                                                                  {"Content-Type", "text/csv"},
+                                                                  {"X-Amz-Meta-B", "2"},
+                                                                  {"x-amz-meta-a", "  one   two\t three  "},
+                                                                  {"x-amz-checksum-crc32c", "AAAAAA=="},
+                                                                  {"Range", "bytes=0-9"},
+                                                                  {"If-Match", "\"etag\""},
+                                                                  {"Cache-Control", "no-cache"}}) {
     request.headers.add(name, value);
   }
   auto sig = signer.sign_detailed(request, at("2024-01-01T00:00:00Z"));

@@ -103,9 +103,8 @@ TEST_CASE("S3 vectors: header authentication", "[sigv4][s3]") {
     if (at != std::string::npos) CHECK(line_of(sig->canonical_request, 2) == note.substr(at + 18));
     CHECK(sig->signed_headers == json_str(v, "signedHeaders"));
     CHECK(sig->signature == json_str(v, "signature"));
-    CHECK(request.headers.get("Authorization") ==
-          std::optional<std::string_view>(
-              expected_authorization(c, json_str(v, "signedHeaders"), json_str(v, "signature"))));
+    CHECK(request.headers.get("Authorization") == std::optional<std::string_view>(expected_authorization(
+                                                      c, json_str(v, "signedHeaders"), json_str(v, "signature"))));
     CHECK(request.headers.get("x-amz-date") == std::optional<std::string_view>(c.amz_date));
     CHECK_FALSE(request.headers.get("x-amz-security-token").has_value());
   }

@@ -127,8 +127,8 @@ TEST_CASE("published suite: query signing, Generic mode", "[sigv4][suite]") {
   http::Request request = to_request(c.request);
   // Generic mode's default payload for presigning is the empty-body hash, as in the suite.
   check_query_signing(c, signer, request, std::nullopt);
-  CHECK(url_path(request.url) == url_path("https://" + c.query_signed_request.header("host") +
-                                          c.query_signed_request.target));
+  CHECK(url_path(request.url) ==
+        url_path("https://" + c.query_signed_request.header("host") + c.query_signed_request.target));
 }
 
 TEST_CASE("published suite: cases without normalisation pass in S3 mode", "[sigv4][suite][s3]") {

@@ -14,8 +14,8 @@ namespace {
 
 const rapidjson::Document& vectors() {
   static const rapidjson::Document doc = [] {
-    const std::string text = read_file(std::filesystem::path(CLOUDSYNC_TEST_VECTORS_DIR) /
-                                       "generated-signing-vectors.json");
+    const std::string text =
+        read_file(std::filesystem::path(CLOUDSYNC_TEST_VECTORS_DIR) / "generated-signing-vectors.json");
     Result<rapidjson::Document> parsed = parse_json(text, "generated-signing-vectors.json");
     REQUIRE_OK(parsed);
     return std::move(parsed).value();

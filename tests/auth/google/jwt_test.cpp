@@ -18,7 +18,8 @@ namespace {
 
 // The JWS header and claims of RFC 7515 A.2, byte for byte (CRLFs included).
 constexpr std::string_view kRfcHeader = R"({"alg":"RS256"})";
-constexpr std::string_view kRfcClaims = "{\"iss\":\"joe\",\r\n \"exp\":1300819380,\r\n \"http://example.com/is_root\":true}";
+constexpr std::string_view kRfcClaims =
+    "{\"iss\":\"joe\",\r\n \"exp\":1300819380,\r\n \"http://example.com/is_root\":true}";
 
 std::string rfc_signing_input() { return test::google_vector("rfc7515A2", "signingInput"); }
 
@@ -40,8 +41,8 @@ TimePoint unix_seconds(int64_t seconds) { return from_unix_nanos(seconds * 1'000
 std::string pem_of(EVP_PKEY* key, const EVP_CIPHER* cipher = nullptr, const char* passphrase = nullptr) {
   std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()), &BIO_free);
   REQUIRE(bio);
-  REQUIRE(PEM_write_bio_PKCS8PrivateKey(bio.get(), key, cipher, nullptr, 0, nullptr,
-                                        const_cast<char*>(passphrase)) == 1);
+  REQUIRE(PEM_write_bio_PKCS8PrivateKey(bio.get(), key, cipher, nullptr, 0, nullptr, const_cast<char*>(passphrase)) ==
+          1);
   char* data = nullptr;
   long size = BIO_get_mem_data(bio.get(), &data);
   return std::string(data, static_cast<size_t>(size));
@@ -153,8 +154,8 @@ TEST_CASE("RS256: assertion header and claims options") {
     const size_t first = assertion->find('.');
     const size_t last = assertion->rfind('.');
     REQUIRE(first != last);
-    CHECK(assertion->find_first_not_of(
-              "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.") == std::string::npos);
+    CHECK(assertion->find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.") ==
+          std::string::npos);
     CHECK(assertion->size() - last - 1 == 342);  // ceil(256 * 4 / 3) without padding
   }
   SECTION("options Google would refuse") {
@@ -194,8 +195,7 @@ TEST_CASE("RS256: PEM forms of the private key") {
     CHECK(signature_with(crlf) == expected);
   }
   SECTION("PKCS#1 (BEGIN RSA PRIVATE KEY)") {
-    std::unique_ptr<BIO, decltype(&BIO_free)> in(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())),
-                                                 &BIO_free);
+    std::unique_ptr<BIO, decltype(&BIO_free)> in(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), &BIO_free);
     EVP_PKEY* key = PEM_read_bio_PrivateKey(in.get(), nullptr, nullptr, nullptr);
     REQUIRE(key != nullptr);
     std::unique_ptr<BIO, decltype(&BIO_free)> out(BIO_new(BIO_s_mem()), &BIO_free);

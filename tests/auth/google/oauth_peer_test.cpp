@@ -38,9 +38,8 @@ TokenEndpointOptions endpoint(std::shared_ptr<http::Transport> transport, std::s
 std::shared_ptr<TokenProvider> refresh_provider(std::shared_ptr<http::Transport> transport,
                                                 TokenCacheOptions cache = {},
                                                 RefreshTokenCredentials credentials = user_credentials()) {
-  Result<std::shared_ptr<TokenProvider>> provider =
-      make_refresh_token_provider(std::move(credentials), endpoint(std::move(transport), test::oauth_token_uri()),
-                                  std::move(cache));
+  Result<std::shared_ptr<TokenProvider>> provider = make_refresh_token_provider(
+      std::move(credentials), endpoint(std::move(transport), test::oauth_token_uri()), std::move(cache));
   REQUIRE_OK(provider);
   return *provider;
 }
@@ -98,11 +97,11 @@ TEST_CASE("refresh-token flow: a token from the token endpoint") {
   const auto sent = transport->entries().front();
   CHECK(sent.method == "POST");
   CHECK(sent.url == test::oauth_token_uri());
-  CHECK(form_of(sent.body) == std::map<std::string, std::string>{
-                                  {"grant_type", "refresh_token"},
-                                  {"client_id", "1234567890-abc.apps.googleusercontent.com"},
-                                  {"client_secret", "GOCSPX-client-secret-of-the-app"},
-                                  {"refresh_token", "1//refresh-token-of-alice"}});
+  CHECK(form_of(sent.body) ==
+        std::map<std::string, std::string>{{"grant_type", "refresh_token"},
+                                           {"client_id", "1234567890-abc.apps.googleusercontent.com"},
+                                           {"client_secret", "GOCSPX-client-secret-of-the-app"},
+                                           {"refresh_token", "1//refresh-token-of-alice"}});
   CHECK(sent.body.find("refresh_token=1%2F%2Frefresh-token-of-alice") != std::string::npos);
 }
 
@@ -287,8 +286,8 @@ TEST_CASE("service-account flow: the key file's token_uri, a verified assertion,
   CHECK(sent.body.rfind("grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion=", 0) == 0);
   const std::string assertion = form_of(sent.body).at("assertion");
   // The claims the server checked, as sent.
-  const std::string claims_b64 = assertion.substr(assertion.find('.') + 1,
-                                                  assertion.rfind('.') - assertion.find('.') - 1);
+  const std::string claims_b64 =
+      assertion.substr(assertion.find('.') + 1, assertion.rfind('.') - assertion.find('.') - 1);
   std::string b64 = claims_b64;
   for (char& c : b64) c = c == '-' ? '+' : c == '_' ? '/' : c;
   while (b64.size() % 4 != 0) b64 += '=';

@@ -19,12 +19,12 @@ namespace {
 struct ScriptedAuthority {
   std::mutex mutex;
   std::condition_variable changed;
-  int fetches = 0;     ///< fetch() calls so far
-  int waiting = 0;     ///< fetch() calls held at the gate right now
+  int fetches = 0;  ///< fetch() calls so far
+  int waiting = 0;  ///< fetch() calls held at the gate right now
   bool gate_open = true;
   std::deque<Status> failures;  ///< the next fetches fail with these, in order
   std::chrono::seconds lifetime = 3600s;
-  std::string fixed_value;      ///< non-empty: every token has this value
+  std::string fixed_value;  ///< non-empty: every token has this value
 
   void close_gate() {
     std::lock_guard lock(mutex);

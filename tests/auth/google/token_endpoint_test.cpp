@@ -60,7 +60,9 @@ struct Exchange {
 
 TEST_CASE("token endpoint: Google's by default, a form POST") {
   Exchange e;
-  e.transport->add(200, R"({"access_token":"ya29.a0-token","expires_in":3599,"scope":"https://www.googleapis.com/auth/drive","token_type":"Bearer"})");
+  e.transport->add(
+      200,
+      R"({"access_token":"ya29.a0-token","expires_in":3599,"scope":"https://www.googleapis.com/auth/drive","token_type":"Bearer"})");
   Result<AccessToken> token = e.run();
   REQUIRE_OK(token);
   CHECK(e.transport->urls == std::vector<std::string>{"https://oauth2.googleapis.com/token"});
@@ -118,8 +120,8 @@ TEST_CASE("token endpoint: OAuth errors map to codes and are not retried") {
       {400, R"({"error":"invalid_scope","error_description":"Invalid OAuth scope"})", ErrorCode::InvalidArgument,
        "invalid_scope"},
       {400, R"({"error":"unsupported_grant_type"})", ErrorCode::Unsupported, "unsupported_grant_type"},
-      {400, R"({"error":{"code":400,"message":"Invalid JWT","status":"INVALID_ARGUMENT"}})",
-       ErrorCode::InvalidArgument, "INVALID_ARGUMENT"},
+      {400, R"({"error":{"code":400,"message":"Invalid JWT","status":"INVALID_ARGUMENT"}})", ErrorCode::InvalidArgument,
+       "INVALID_ARGUMENT"},
       {404, "<html>not here</html>", ErrorCode::NotFound, ""},
   };
   for (const Case& c : cases) {
