@@ -9,23 +9,7 @@
 
 #include "cloudsync.h"
 
-static int failures = 0;
-#define CHECK(cond)                                                            \
-  do {                                                                         \
-    if (!(cond)) {                                                             \
-      fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-      ++failures;                                                              \
-    }                                                                          \
-  } while (0)
-#define CHECK_RC(call, expected)                                                                       \
-  do {                                                                                                 \
-    int rc_ = (call);                                                                                  \
-    if (rc_ != (expected)) {                                                                           \
-      fprintf(stderr, "%s:%d: %s returned %d (%s: %s), expected %d\n", __FILE__, __LINE__, #call, rc_, \
-              cloudsync_last_error()->code_name, cloudsync_last_error()->message, (expected));         \
-      ++failures;                                                                                      \
-    }                                                                                                  \
-  } while (0)
+#include "check.h"
 
 static void write_text(const char* path, const char* text) {
   FILE* f = fopen(path, "wb");

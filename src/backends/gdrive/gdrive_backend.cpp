@@ -1,6 +1,7 @@
 #include "backends/gdrive/gdrive_backend.hpp"
 
 #include "backends/gdrive/gdrive_resumable_upload.hpp"
+#include "backends/remove_each.hpp"
 #include "core/error.hpp"
 
 namespace cloudsync::gdrive {
@@ -55,16 +56,7 @@ Result<ObjectMeta> DriveBackend::head(const Path& path, const OpContext& ctx) {
 
 Result<std::vector<Status>> DriveBackend::remove_many(std::span<const Path> paths, const OpContext& ctx) {
   CLOUDSYNC_RETURN_IF_ERROR(paths_.root(ctx).status());
-  std::vector<Status> results;
-  results.reserve(paths.size());
-  for (const Path& path : paths) {
-    if (ctx.cancelled()) {
-      results.emplace_back(ErrorCode::Cancelled, "delete cancelled");
-      continue;
-    }
-    results.push_back(remove_one(path, ctx));
-  }
-  return results;
+  return remove_each(paths, ctx, [&](const Path& path) { return remove_one(path, ctx); });
 }
 
 Status DriveBackend::remove_one(const Path& path, const OpContext& ctx) {

@@ -11,6 +11,7 @@
 #include <mutex>
 #include <vector>
 
+#include "backends/remove_each.hpp"
 #include "core/error.hpp"
 #include "core/file_io.hpp"
 #include "core/hash.hpp"
@@ -260,16 +261,7 @@ class LocalBackend final : public StorageBackend, public std::enable_shared_from
   }
 
   Result<std::vector<Status>> remove_many(std::span<const Path> paths, const OpContext& ctx) override {
-    std::vector<Status> results;
-    results.reserve(paths.size());
-    for (const Path& path : paths) {
-      if (ctx.cancelled()) {
-        results.emplace_back(ErrorCode::Cancelled, "delete cancelled");
-        continue;
-      }
-      results.push_back(remove_one(path));
-    }
-    return results;
+    return remove_each(paths, ctx, [&](const Path& path) { return remove_one(path); });
   }
 
   std::optional<LocalFolder> local_root() const override { return LocalFolder{anchor_, below_}; }
