@@ -11,16 +11,6 @@
 
 #include "check.h"
 
-static void write_text(const char* path, const char* text) {
-  FILE* f = fopen(path, "wb");
-  if (!f) {
-    perror(path);
-    exit(2);
-  }
-  fputs(text, f);
-  fclose(f);
-}
-
 static char* read_text(const char* path) {
   static char buf[4096];
   FILE* f = fopen(path, "rb");

@@ -1,10 +1,11 @@
-/* CHECK and CHECK_RC for the C ABI test programs: a failed check is
+/* CHECK, CHECK_RC and write_text for the C ABI test programs: a failed check is
  * printed with its place (and, for a return code, the library's last error)
  * and counted in `failures`, which main() turns into the exit status. */
 #ifndef CLOUDSYNC_TESTS_CAPI_CHECK_H
 #define CLOUDSYNC_TESTS_CAPI_CHECK_H
 
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "cloudsync.h"
 
@@ -25,5 +26,16 @@ static int failures = 0; /* one counter per test program */
       ++failures;                                                                                      \
     }                                                                                                  \
   } while (0)
+
+/* Writes `text` to `path`, or ends the program (a test that cannot set up is no test). */
+static void write_text(const char* path, const char* text) {
+  FILE* f = fopen(path, "wb");
+  if (!f) {
+    perror(path);
+    exit(2);
+  }
+  fputs(text, f);
+  fclose(f);
+}
 
 #endif

@@ -73,15 +73,6 @@ static int stop_progress(const cloudsync_progress* p, void* user) {
   return 1;
 }
 
-static void write_file(const char* path, const char* text) {
-  FILE* f = fopen(path, "wb");
-  if (!f) {
-    perror(path);
-    exit(2);
-  }
-  fputs(text, f);
-  fclose(f);
-}
 static const char* read_file(const char* path) {
   static char buf[4096];
   FILE* f = fopen(path, "rb");
@@ -158,7 +149,7 @@ int main(int argc, char** argv) {
 
   /* A put from a file, and create_only over an existing key. */
   snprintf(path, sizeof path, "%s/upload.txt", scratch);
-  write_file(path, "from a file\n");
+  write_text(path, "from a file\n");
   entry = NULL;
   CHECK_RC(cloudsync_storage_put_file(st, "docs/file.txt", path, NULL, NULL, NULL, NULL, &entry), CLOUDSYNC_OK);
   CHECK(entry && strstr(entry, "\"size\":12"));
