@@ -31,7 +31,7 @@ namespace cloudsync::http {
 /// Puts a provider's credentials on a request. Implementations: SigV4
 /// (auth/aws/sigv4_authorizer.hpp), Azure SharedKey and SAS
 /// (auth/azure/azure_authorizers.hpp), Google bearer tokens
-/// (auth/google/bearer_authorizer.hpp). Shared by all threads of a client.
+/// (auth/oauth/bearer_authorizer.hpp). Shared by all threads of a client.
 class Authorizer {
  public:
   virtual ~Authorizer() = default;

@@ -161,7 +161,7 @@ TEST_CASE("status probe: each provider failure gets its reason", "[probe][classi
       {"Drive notFound (the root folder)", drive_answer(404, "notFound"), DisconnectReason::NotFound},
       {"Drive authError", drive_answer(401, "authError"), DisconnectReason::InvalidCredentials},
       {"Drive rate limit", drive_answer(403, "userRateLimitExceeded"), DisconnectReason::Throttled},
-      // What auth/google/token_endpoint.cpp builds from a token endpoint's refusal.
+      // What auth/oauth/token_endpoint.cpp builds from a token endpoint's refusal.
       {"OAuth invalid_grant, expired",
        http::status_from_response(answer(400, ""), "POST token", ErrorCode::Unauthenticated, "invalid_grant",
                                   "invalid_grant: Token has been expired or revoked.", ""),

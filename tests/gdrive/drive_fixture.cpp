@@ -4,7 +4,7 @@
 
 #include <fmt/format.h>
 
-#include "auth/google/token_provider.hpp"
+#include "auth/oauth/token_provider.hpp"
 #include "core/hash.hpp"
 #include "core/json.hpp"
 #include "core/url.hpp"

@@ -13,8 +13,9 @@
 #include <memory>
 #include <string>
 
-#include "auth/google/token_cache.hpp"
-#include "auth/google/token_endpoint.hpp"
+#include "auth/google/google_endpoints.hpp"
+#include "auth/oauth/token_cache.hpp"
+#include "auth/oauth/token_endpoint.hpp"
 
 namespace cloudsync::auth {
 

@@ -15,9 +15,10 @@
 #include <string_view>
 #include <vector>
 
-#include "auth/google/jwt.hpp"
-#include "auth/google/token_cache.hpp"
-#include "auth/google/token_endpoint.hpp"
+#include "auth/google/google_endpoints.hpp"
+#include "auth/oauth/jwt.hpp"
+#include "auth/oauth/token_cache.hpp"
+#include "auth/oauth/token_endpoint.hpp"
 
 namespace cloudsync::auth {
 

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "auth/google/bearer_authorizer.hpp"
+#include "auth/oauth/bearer_authorizer.hpp"
 #include "backends/gdrive/gdrive_multipart_body.hpp"
 #include "core/error.hpp"
 #include "core/json.hpp"

@@ -14,7 +14,7 @@
 #include <utility>
 #include <vector>
 
-#include "auth/google/token_provider.hpp"
+#include "auth/oauth/token_provider.hpp"
 #include "backends/gdrive/gdrive_errors.hpp"
 #include "backends/gdrive/gdrive_file.hpp"
 #include "backends/gdrive/gdrive_pacer.hpp"

@@ -2,6 +2,7 @@
 // (scoped to the options' prefix), and the option table of gdrive:// URLs.
 #include <cstdlib>
 
+#include "auth/google/google_endpoints.hpp"
 #include "auth/google/oauth2.hpp"
 #include "auth/google/service_account.hpp"
 #include "backends/gdrive/gdrive_backend.hpp"

@@ -7,6 +7,7 @@
 
 #include <sstream>
 
+#include "auth/google/google_endpoints.hpp"
 #include "auth/google/google_auth_fixture.hpp"
 #include "core/hash.hpp"
 #include "core/redact.hpp"

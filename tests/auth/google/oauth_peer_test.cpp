@@ -6,8 +6,9 @@
 #include <sstream>
 #include <thread>
 
+#include "auth/google/google_endpoints.hpp"
 #include "auth/google/google_auth_fixture.hpp"
-#include "auth/google/bearer_authorizer.hpp"
+#include "auth/oauth/bearer_authorizer.hpp"
 #include "auth/google/oauth2.hpp"
 #include "http/client.hpp"
 #include "core/hash.hpp"

@@ -6,7 +6,7 @@
 #include <thread>
 
 #include "auth/google/google_auth_fixture.hpp"
-#include "auth/google/token_cache.hpp"
+#include "auth/oauth/token_cache.hpp"
 #include "core/error.hpp"
 
 namespace cloudsync::auth {

@@ -2,6 +2,7 @@
 // answers are parsed, how OAuth errors map to codes, what is retried.
 #include <deque>
 
+#include "auth/google/google_endpoints.hpp"
 #include "auth/google/google_auth_fixture.hpp"
 #include "auth/google/oauth2.hpp"
 #include "core/error.hpp"

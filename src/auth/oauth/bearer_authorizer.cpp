@@ -1,4 +1,4 @@
-#include "auth/google/bearer_authorizer.hpp"
+#include "auth/oauth/bearer_authorizer.hpp"
 
 #include "core/log.hpp"
 

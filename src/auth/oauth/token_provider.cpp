@@ -1,4 +1,4 @@
-#include "auth/google/token_provider.hpp"
+#include "auth/oauth/token_provider.hpp"
 
 #include "core/error.hpp"
 #include "core/redact.hpp"

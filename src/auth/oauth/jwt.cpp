@@ -1,4 +1,4 @@
-#include "auth/google/jwt.hpp"
+#include "auth/oauth/jwt.hpp"
 
 #include <openssl/bio.h>
 #include <openssl/err.h>

@@ -1,5 +1,6 @@
-// OAuth2 access tokens as the Google backends consume them: a provider hands
-// out a valid bearer token and replaces one the server has rejected.
+// OAuth2 access tokens as the bearer-token backends (Google Drive, Azure with
+// Microsoft Entra ID) consume them: a provider hands out a valid bearer token and
+// replaces one the server has rejected.
 //
 // Implementations: CachingTokenProvider (token_cache.hpp) over a refresh token
 // (oauth2.hpp) or a service account (service_account.hpp), and

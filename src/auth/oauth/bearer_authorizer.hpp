@@ -6,7 +6,7 @@
 
 #include <memory>
 
-#include "auth/google/token_provider.hpp"
+#include "auth/oauth/token_provider.hpp"
 #include "http/client.hpp"
 
 namespace cloudsync::auth {

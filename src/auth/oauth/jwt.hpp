@@ -1,5 +1,6 @@
 // RS256 JSON Web Tokens (RFC 7515 compact serialisation, RFC 7518 §3.3) on
-// OpenSSL: what a Google service account signs to get an access token.
+// OpenSSL: what a Google service account or an Entra client certificate signs
+// to get an access token.
 //
 // The caller supplies the header and claims as JSON text and those exact bytes
 // are signed: JSON has many spellings of one object, and a signature covers

@@ -1,4 +1,4 @@
-#include "auth/google/token_cache.hpp"
+#include "auth/oauth/token_cache.hpp"
 
 #include <algorithm>
 

@@ -1,5 +1,5 @@
-// The OAuth2 token endpoint exchange (RFC 6749 §4.1.3/§6, RFC 7523 §2.1) both
-// Google flows end in: a form POST through the shared HTTP client, the
+// The OAuth2 token endpoint exchange (RFC 6749 §4.1.3/§6, RFC 7523 §2.1) every
+// bearer-token flow ends in: a form POST through the shared HTTP client, the
 // token answer parsed, and OAuth error answers turned into Status codes.
 #pragma once
 
@@ -11,18 +11,10 @@
 #include <utility>
 #include <vector>
 
-#include "auth/google/token_provider.hpp"
+#include "auth/oauth/token_provider.hpp"
 #include "http/client.hpp"
 
 namespace cloudsync::auth {
-
-/// Google's token endpoint (also the `aud` of service-account assertions).
-inline constexpr std::string_view kGoogleTokenUri = "https://oauth2.googleapis.com/token";
-
-/// Drive scopes (space-joined when several are requested).
-inline constexpr std::string_view kDriveScope = "https://www.googleapis.com/auth/drive";
-inline constexpr std::string_view kDriveReadonlyScope = "https://www.googleapis.com/auth/drive.readonly";
-inline constexpr std::string_view kDriveFileScope = "https://www.googleapis.com/auth/drive.file";
 
 /// Retries for token requests: a few quick attempts, since every caller waits.
 inline http::RetryPolicy token_retry_policy() {
@@ -36,7 +28,7 @@ inline http::RetryPolicy token_retry_policy() {
 
 /// How tokens are requested.
 struct TokenEndpointOptions {
-  /// Replaces the token URI of the flow (kGoogleTokenUri, or a key file's
+  /// Replaces the token URI of the flow (e.g. kGoogleTokenUri, or a key file's
   /// token_uri). Empty: no override.
   std::string token_uri;
   /// Null: a curl transport with default ClientOptions.

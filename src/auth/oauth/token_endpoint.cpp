@@ -1,4 +1,4 @@
-#include "auth/google/token_endpoint.hpp"
+#include "auth/oauth/token_endpoint.hpp"
 
 #include <algorithm>
 #include <cctype>

@@ -22,7 +22,7 @@
 #include <optional>
 #include <string>
 
-#include "auth/google/token_provider.hpp"
+#include "auth/oauth/token_provider.hpp"
 
 namespace cloudsync::auth {
 
