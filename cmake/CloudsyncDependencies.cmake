@@ -37,6 +37,10 @@ cloudsync_require(fmt_FOUND "the {fmt} library" libfmt-dev)
 find_package(pugixml QUIET CONFIG)
 cloudsync_require(pugixml_FOUND "pugixml" libpugixml-dev)
 
+# Unicode normalisation and case folding of names and keys.
+find_package(utf8proc QUIET)
+cloudsync_require(utf8proc_FOUND "utf8proc" libutf8proc-dev)
+
 # The catalog's embedded database.
 find_package(SQLite3 QUIET)
 cloudsync_require(SQLite3_FOUND "SQLite 3" libsqlite3-dev)

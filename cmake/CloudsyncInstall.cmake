@@ -21,9 +21,10 @@ configure_package_config_file(${CMAKE_CURRENT_LIST_DIR}/cloudsyncConfig.cmake.in
 write_basic_package_version_file(${PROJECT_BINARY_DIR}/cloudsyncConfigVersion.cmake
   COMPATIBILITY SameMajorVersion)
 install(FILES ${PROJECT_BINARY_DIR}/cloudsyncConfig.cmake ${PROJECT_BINARY_DIR}/cloudsyncConfigVersion.cmake
+  ${CMAKE_CURRENT_LIST_DIR}/Findutf8proc.cmake
   DESTINATION ${CLOUDSYNC_CMAKE_DIR})
 
 # pkg-config: "cloudsync" links the shared library; --static adds the private deps.
-set(CLOUDSYNC_PC_REQUIRES_PRIVATE "libcurl openssl fmt pugixml sqlite3")
+set(CLOUDSYNC_PC_REQUIRES_PRIVATE "libcurl openssl fmt pugixml sqlite3 libutf8proc")
 configure_file(${CMAKE_CURRENT_LIST_DIR}/cloudsync.pc.in ${PROJECT_BINARY_DIR}/cloudsync.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/cloudsync.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)

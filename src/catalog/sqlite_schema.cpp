@@ -2,17 +2,53 @@
 // by the statements at index N. A database newer than this build is refused
 // (an older library must not write rows it does not understand).
 #include <array>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "catalog/sqlite_schema.hpp"
 #include "core/error.hpp"
+#include "core/utf8.hpp"
 
 namespace cloudsync {
 
 namespace {
 
-constexpr std::array<const char*, 1> kMigrations{
+using sqlite::Statement;
+
+// Recomputes the name keys after the folding changed (version 2: full Unicode
+// case folding through utf8proc instead of Latin-only lower-casing). Two names
+// that now fold alike fail the UNIQUE constraint, and the whole migration rolls
+// back with the name in the message, rather than one of them being renamed.
+Status rekey_names(sqlite::Database& db) {
+  for (const char* table : {"projects", "integrations"}) {
+    CLOUDSYNC_ASSIGN_OR_RETURN(Statement rows, db.prepare(fmt::format("SELECT id, name FROM {}", table)));
+    std::vector<std::pair<std::string, std::string>> names;
+    for (;;) {
+      CLOUDSYNC_ASSIGN_OR_RETURN(bool row, rows.step());
+      if (!row) break;
+      names.emplace_back(rows.text(0), rows.text(1));
+    }
+    CLOUDSYNC_ASSIGN_OR_RETURN(Statement update,
+                               db.prepare(fmt::format("UPDATE {} SET name_key = ?1 WHERE id = ?2", table)));
+    for (const auto& [id, name] : names) {
+      Status s = update.bind(1, catalog_name_key(name)).bind(2, id).run();
+      if (!s.ok()) return s.with_context(fmt::format("name '{}' in {}", name, table));
+      CLOUDSYNC_RETURN_IF_ERROR(update.reset());
+    }
+  }
+  return Status::OK();
+}
+
+struct Migration {
+  const char* sql;
+  /// What SQL alone cannot do, run after `sql`; may be null.
+  Status (*rewrite)(sqlite::Database& db);
+};
+
+const std::array<Migration, 2> kMigrations{
     // 1: integrations, projects, connections, manifests, status probes.
-    R"sql(
+    Migration{R"sql(
 CREATE TABLE projects (
   id TEXT PRIMARY KEY,
   name TEXT NOT NULL,
@@ -79,6 +115,9 @@ CREATE TABLE manifest_entries (
   PRIMARY KEY (connection_id, path)
 ) WITHOUT ROWID;
 )sql",
+              nullptr},
+    // 2: name keys by full Unicode case folding.
+    Migration{"", rekey_names},
 };
 
 Result<int> user_version(sqlite::Database& db) {
@@ -88,6 +127,8 @@ Result<int> user_version(sqlite::Database& db) {
 }
 
 }  // namespace
+
+std::string catalog_name_key(std::string_view name) { return fold_case(name); }
 
 int sqlite_catalog_schema_version() { return static_cast<int>(kMigrations.size()); }
 
@@ -105,7 +146,9 @@ Status migrate_catalog_schema(sqlite::Database& db) {
                       db.file().string(), version, sqlite_catalog_schema_version());
   }
   for (int v = version; v < sqlite_catalog_schema_version(); ++v) {
-    Status s = db.exec(kMigrations[static_cast<size_t>(v)]);
+    const Migration& step = kMigrations[static_cast<size_t>(v)];
+    Status s = db.exec(step.sql);
+    if (s.ok() && step.rewrite != nullptr) s = step.rewrite(db);
     if (!s.ok()) return s.with_context(fmt::format("migrating the catalog schema to version {}", v + 1));
   }
   CLOUDSYNC_RETURN_IF_ERROR(db.exec(fmt::format("PRAGMA user_version = {}", sqlite_catalog_schema_version()).c_str()));

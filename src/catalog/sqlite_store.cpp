@@ -19,8 +19,6 @@ namespace {
 
 using sqlite::Statement;
 
-std::string name_key(std::string_view name) { return fold_case(name); }
-
 Status check_id(std::string_view id, std::string_view what, const std::filesystem::path& file) {
   if (is_catalog_id(id)) return Status::OK();
   return make_error(ErrorCode::Integrity,
@@ -101,11 +99,11 @@ class SqliteCatalogStore final : public CatalogStore {
     CLOUDSYNC_ASSIGN_OR_RETURN(sqlite::Transaction tx, sqlite::Transaction::begin(db_));
     CLOUDSYNC_ASSIGN_OR_RETURN(Statement taken,
                                db_.prepare("SELECT name FROM integrations WHERE name_key = ?1 OR folder = ?2"));
-    taken.bind(1, name_key(i.spec.name)).bind(2, i.folder);
+    taken.bind(1, catalog_name_key(i.spec.name)).bind(2, i.folder);
     CLOUDSYNC_ASSIGN_OR_RETURN(bool clash, taken.step());
     if (clash) {
       std::string other = taken.text(0);
-      if (name_key(other) == name_key(i.spec.name)) {
+      if (catalog_name_key(other) == catalog_name_key(i.spec.name)) {
         return make_error(ErrorCode::AlreadyExists, "an integration named '{}' already exists", other);
       }
       return make_error(ErrorCode::Conflict, "integrations '{}' and '{}' would share the folder {}: rename one of them",
@@ -116,7 +114,11 @@ class SqliteCatalogStore final : public CatalogStore {
         db_.prepare("INSERT INTO integrations (id, name, name_key, url, type, folder, platform, writeback, options, "
                     "selected_folders, allowed_paths, status, created_at, updated_at) "
                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"));
-    st.bind(1, i.id).bind(2, i.spec.name).bind(3, name_key(i.spec.name)).bind(4, i.spec.url).bind(5, i.spec.type);
+    st.bind(1, i.id)
+        .bind(2, i.spec.name)
+        .bind(3, catalog_name_key(i.spec.name))
+        .bind(4, i.spec.url)
+        .bind(5, i.spec.type);
     st.bind(6, i.folder)
         .bind(7, i.platform)
         .bind(8, int64_t{i.spec.writeback})
@@ -134,7 +136,7 @@ class SqliteCatalogStore final : public CatalogStore {
     CLOUDSYNC_ASSIGN_OR_RETURN(
         Statement taken,
         db_.prepare("SELECT name FROM integrations WHERE (name_key = ?1 OR folder = ?2) AND id <> ?3"));
-    taken.bind(1, name_key(i.spec.name)).bind(2, i.folder).bind(3, i.id);
+    taken.bind(1, catalog_name_key(i.spec.name)).bind(2, i.folder).bind(3, i.id);
     CLOUDSYNC_ASSIGN_OR_RETURN(bool clash, taken.step());
     if (clash) {
       return make_error(ErrorCode::AlreadyExists, "integration '{}' already has that name or folder", taken.text(0));
@@ -146,7 +148,11 @@ class SqliteCatalogStore final : public CatalogStore {
             "writeback = ?8, options = ?9, selected_folders = ?10, allowed_paths = ?11, status = ?12, "
             "status_reason = ?13, missing_action = ?14, status_message = ?15, updated_at = ?16, "
             "status_before_check = NULL WHERE id = ?1"));
-    st.bind(1, i.id).bind(2, i.spec.name).bind(3, name_key(i.spec.name)).bind(4, i.spec.url).bind(5, i.spec.type);
+    st.bind(1, i.id)
+        .bind(2, i.spec.name)
+        .bind(3, catalog_name_key(i.spec.name))
+        .bind(4, i.spec.url)
+        .bind(5, i.spec.type);
     st.bind(6, i.folder)
         .bind(7, i.platform)
         .bind(8, int64_t{i.spec.writeback})
@@ -175,7 +181,7 @@ class SqliteCatalogStore final : public CatalogStore {
         Statement st, db().prepare(fmt::format("SELECT {} FROM integrations i WHERE i.id = ?1 OR i.name_key = ?2 "
                                                "ORDER BY i.id = ?1 DESC LIMIT 1",
                                                kIntegrationColumns)));
-    st.bind(1, id_or_name).bind(2, name_key(id_or_name));
+    st.bind(1, id_or_name).bind(2, catalog_name_key(id_or_name));
     CLOUDSYNC_ASSIGN_OR_RETURN(bool row, st.step());
     if (!row) return std::optional<Integration>();
     CLOUDSYNC_ASSIGN_OR_RETURN(Integration i, read_integration(st));
@@ -282,7 +288,7 @@ class SqliteCatalogStore final : public CatalogStore {
                                                          "VALUES (?1, ?2, ?3, ?4, ?5)"));
     st.bind(1, p.id)
         .bind(2, p.name)
-        .bind(3, name_key(p.name))
+        .bind(3, catalog_name_key(p.name))
         .bind(4, p.root.string())
         .bind(5, to_unix_nanos(p.created_at));
     Status s = st.run();
@@ -299,7 +305,7 @@ class SqliteCatalogStore final : public CatalogStore {
         db().prepare(fmt::format("SELECT {} FROM projects WHERE id = ?1 OR name_key = ?2 ORDER BY id = ?1 "
                                  "DESC LIMIT 1",
                                  kProjectColumns)));
-    st.bind(1, id_or_name).bind(2, name_key(id_or_name));
+    st.bind(1, id_or_name).bind(2, catalog_name_key(id_or_name));
     CLOUDSYNC_ASSIGN_OR_RETURN(bool row, st.step());
     if (!row) return std::optional<Project>();
     CLOUDSYNC_ASSIGN_OR_RETURN(Project p, read_project(st));
@@ -461,13 +467,16 @@ class SqliteCatalogStore final : public CatalogStore {
       std::lock_guard lock(mutex_);
       CLOUDSYNC_ASSIGN_OR_RETURN(sqlite::Transaction tx, sqlite::Transaction::begin(db_));
       CLOUDSYNC_ASSIGN_OR_RETURN(Statement seen, db_.prepare("SELECT 1 FROM projects WHERE name_key = ?1"));
-      seen.bind(1, name_key(project.name));
+      seen.bind(1, catalog_name_key(project.name));
       CLOUDSYNC_ASSIGN_OR_RETURN(bool done, seen.step());
       if (done) return Status::OK();  // another process migrated it first
       seen = Statement();
       CLOUDSYNC_ASSIGN_OR_RETURN(Statement p, db_.prepare("INSERT INTO projects (id, name, name_key, root, created_at) "
                                                           "VALUES (?1, ?2, ?3, ?4, ?5)"));
-      p.bind(1, project.id).bind(2, project.name).bind(3, name_key(project.name)).bind(4, project.root.string());
+      p.bind(1, project.id)
+          .bind(2, project.name)
+          .bind(3, catalog_name_key(project.name))
+          .bind(4, project.root.string());
       p.bind(5, to_unix_nanos(project.created_at));
       CLOUDSYNC_RETURN_IF_ERROR(p.run());
       for (const Integration& i : integrations) {
@@ -476,7 +485,11 @@ class SqliteCatalogStore final : public CatalogStore {
             db_.prepare("INSERT INTO integrations (id, name, name_key, url, type, folder, platform, writeback, "
                         "options, selected_folders, allowed_paths, status, created_at, updated_at) "
                         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"));
-        st.bind(1, i.id).bind(2, i.spec.name).bind(3, name_key(i.spec.name)).bind(4, i.spec.url).bind(5, i.spec.type);
+        st.bind(1, i.id)
+            .bind(2, i.spec.name)
+            .bind(3, catalog_name_key(i.spec.name))
+            .bind(4, i.spec.url)
+            .bind(5, i.spec.type);
         st.bind(6, i.folder).bind(7, i.platform).bind(8, int64_t{i.spec.writeback});
         st.bind(9, options_to_json(i.spec.options)).bind(10, strings_to_json(i.spec.selected_folders));
         st.bind(11, strings_to_json(i.spec.allowed_paths)).bind(12, i.status).bind(13, to_unix_nanos(i.created_at));
@@ -521,7 +534,7 @@ class SqliteCatalogStore final : public CatalogStore {
     }
     if (f.name) {
       clauses.push_back("i.name_key = ?");
-      params.push_back(name_key(*f.name));
+      params.push_back(catalog_name_key(*f.name));
     }
     if (f.platform) {
       clauses.push_back("i.platform = ?");

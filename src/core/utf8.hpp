@@ -25,13 +25,15 @@ char32_t next_code_point(std::string_view s, size_t& pos);
 /// U+FFFD, so that it can go into a JSON document (a remote key may be any bytes).
 std::string replace_invalid_utf8(std::string_view s);
 
-/// Canonical composition (Unicode NFC). Names that differ only in composition
+/// Canonical composition (Unicode NFC, utf8proc's tables). Names that differ only in composition
 /// ("e\u0301" vs "\u00e9", as macOS writes them) compare equal after this.
 /// Invalid UTF-8 is returned unchanged.
 std::string to_nfc(std::string_view s);
 
-/// Simple case folding for ASCII and Latin-1/Latin Extended-A letters, used to
-/// match names on case-insensitive stores.
+/// Full Unicode case folding (utf8proc: "Straße" and "STRASSE" fold alike),
+/// then NFC, used to match names regardless of case (integration and project
+/// names, keys on case-insensitive stores). Invalid UTF-8 has only its ASCII
+/// letters folded.
 std::string fold_case(std::string_view s);
 
 }  // namespace cloudsync

@@ -15,6 +15,7 @@
 #include "cloudsync/backends/memory.hpp"
 #include "cloudsync/catalog.hpp"
 #include "cloudsync/workspace.hpp"
+#include "catalog/sqlite.hpp"
 #include "core/hash.hpp"
 #include "support/fault_backend.hpp"
 #include "support/plan_checks.hpp"
@@ -170,6 +171,60 @@ TEST_CASE("integrations: create, get, update, delete, filters, first/skip paging
   REQUIRE_CODE(f.catalog->integration("Bucket 05"), ErrorCode::NotFound);
   CHECK(*f.catalog->count_integrations() == 25);
   REQUIRE_CODE(f.catalog->delete_integration("no such"), ErrorCode::NotFound);
+}
+
+TEST_CASE("names are one name whatever their case or composition, in any script", "[catalog][unicode]") {
+  CatalogFixture f;
+  fs::path r = f.remote("r");
+  f.add(
+      "Stra\xc3\x9f"
+      "e",
+      r);                                                                     // Straße
+  f.add("Data \xce\xa3\xce\x9f\xce\xa6\xce\x99\xce\x91", f.remote("greek"));  // Data ΣΟΦΙΑ
+  for (const char* same : {"STRASSE", "strasse", "data \xcf\x83\xce\xbf\xcf\x86\xce\xb9\xce\xb1"}) {
+    IntegrationSpec again;
+    again.name = same;
+    again.url = "file://" + f.remote("other").string();
+    REQUIRE_CODE(f.catalog->create_integration(again), ErrorCode::AlreadyExists);
+  }
+}
+
+TEST_CASE("name keys written by an older folding are recomputed on open (schema 2)", "[catalog][migration]") {
+  TempDir dir;
+  fs::path state = dir / "state";
+  CatalogOptions options;
+  options.state_dir = state;
+  {
+    auto c = Catalog::open(options);
+    REQUIRE_OK(c);
+    IntegrationSpec spec;
+    spec.name = "Data \xce\xa3\xce\x9f\xce\xa6\xce\x99\xce\x91";  // Data ΣΟΦΙΑ
+    fs::create_directories(dir / "r");
+    spec.url = "file://" + (dir / "r").string();
+    REQUIRE_OK((*c)->create_integration(spec));
+  }
+  // What schema 1 stored: its folding left Greek capitals alone.
+  {
+    auto db = sqlite::Database::open(state / "catalog.db", std::chrono::milliseconds(1000));
+    REQUIRE_OK(db);
+    REQUIRE_OK(db->exec("UPDATE integrations SET name_key = name; PRAGMA user_version = 1;"));
+  }
+  auto c = Catalog::open(options);
+  REQUIRE_OK(c);
+  IntegrationSpec lower;
+  lower.name = "data \xcf\x83\xce\xbf\xcf\x86\xce\xb9\xce\xb1";  // data σοφια
+  lower.url = "file://" + (dir / "r").string();
+  REQUIRE_CODE((*c)->create_integration(lower), ErrorCode::AlreadyExists);
+  auto db = sqlite::Database::open(state / "catalog.db", std::chrono::milliseconds(1000));
+  REQUIRE_OK(db);
+  auto version = db->prepare("PRAGMA user_version");
+  REQUIRE_OK(version);
+  REQUIRE_OK(version->step());
+  CHECK(version->integer(0) == 2);
+  auto key = db->prepare("SELECT name_key FROM integrations");
+  REQUIRE_OK(key);
+  REQUIRE_OK(key->step());
+  CHECK(key->text(0) == "data \xcf\x83\xce\xbf\xcf\x86\xce\xb9\xce\xb1");
 }
 
 TEST_CASE("secrets live in a 0600 file, never in the database or any output", "[catalog][secrets]") {

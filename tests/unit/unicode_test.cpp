@@ -29,4 +29,23 @@ TEST_CASE("UTF-8 validation and case folding", "[core][unicode]") {
   CHECK(fold_case("\xc3\x9c\x62\x65r") == "\xc3\xbc\x62\x65r");  // Über -> über
 }
 
+TEST_CASE("case folding is Unicode's full folding, not lower-casing of a few scripts", "[core][unicode]") {
+  // ß and ẞ fold to "ss" (full folding), so these names are one name.
+  CHECK(fold_case("Stra\xc3\x9f"
+                  "e") == "strasse");
+  CHECK(fold_case("STRASSE") == fold_case("stra\xc3\x9f"
+                                          "e"));
+  CHECK(fold_case("\xe1\xba\x9e") == "ss");  // U+1E9E LATIN CAPITAL LETTER SHARP S
+  // Scripts outside Latin: Greek final sigma, Cyrillic, Armenian, Cherokee.
+  CHECK(fold_case("\xce\xa3\xce\x99\xce\xa3") == fold_case("\xcf\x83\xce\xb9\xcf\x82"));  // ΣΙΣ ~ σις
+  CHECK(fold_case("\xd0\x9c\xd0\x9e\xd0\xa1\xd0\x9a\xd0\x92\xd0\x90") ==
+        "\xd0\xbc\xd0\xbe\xd1\x81\xd0\xba\xd0\xb2\xd0\xb0");  // МОСКВА -> москва
+  CHECK(fold_case("\xd4\xb1") == "\xd5\xa1");                 // Ա -> ա
+  CHECK(fold_case("\xe1\x8f\xb8") == "\xe1\x8f\xb0");         // U+13F8 -> U+13F0 (Cherokee folds to upper)
+  // Folding composes: a decomposed É and a composed é fold alike.
+  CHECK(fold_case("E\xcc\x81t\xc3\xa9") == "\xc3\xa9t\xc3\xa9");
+  // Invalid UTF-8 keeps its bytes; its ASCII letters still fold.
+  CHECK(fold_case("AB\xff") == "ab\xff");
+}
+
 }  // namespace cloudsync::test
