@@ -140,6 +140,14 @@ typedef void (*cloudsync_log_fn)(int level, const char* message, void* user);
  */
 CLOUDSYNC_EXTERN(int) cloudsync_set_log_handler(int max_level, cloudsync_log_fn fn, void* user);
 
+/**
+ * Appends the host's product tokens (e.g. "notebook-server/2.3") to the
+ * User-Agent of every request from now on: "cloudsync/<version> <product>".
+ * Process-wide; NULL or "" removes them. CLOUDSYNC_EINVAL for characters
+ * outside printable ASCII or more than 256 bytes (the previous value stays).
+ */
+CLOUDSYNC_EXTERN(int) cloudsync_set_user_agent_product(const char* product);
+
 /* ---------------------------------------------------------------------------
  * Progress and cancellation
  * ------------------------------------------------------------------------ */

@@ -3,6 +3,7 @@
 
 #include "capi_internal.hpp"
 #include "cloudsync/log.hpp"
+#include "cloudsync/user_agent.hpp"
 #include "cloudsync/version.hpp"
 #include "core/error_table.hpp"
 
@@ -94,6 +95,10 @@ void cloudsync_clear_error(void) {
 }
 
 void cloudsync_free(void* ptr) { std::free(ptr); }
+
+int cloudsync_set_user_agent_product(const char* product) {
+  return capi::guarded([&]() -> Status { return set_user_agent_product(product == nullptr ? "" : product); });
+}
 
 int cloudsync_set_log_handler(int max_level, cloudsync_log_fn fn, void* user) {
   return capi::guarded([&]() -> Status {

@@ -10,9 +10,6 @@
 namespace cloudsync {
 namespace {
 
-constexpr const char* kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
-constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-
 std::tm to_tm(TimePoint t, int64_t& nanos_of_second) {
   int64_t ns = to_unix_nanos(t);
   int64_t secs = ns / 1'000'000'000;
@@ -125,41 +122,6 @@ Result<TimePoint> parse_rfc3339(std::string_view text) {
   tm.tm_min = min;
   tm.tm_sec = sec;
   return from_tm(tm, nanos, offset_secs, text);
-}
-
-std::string format_http_date(TimePoint t) {
-  int64_t nanos;
-  std::tm tm = to_tm(t, nanos);
-  return fmt::format("{}, {:02} {} {:04} {:02}:{:02}:{:02} GMT", kDays[tm.tm_wday], tm.tm_mday, kMonths[tm.tm_mon],
-                     tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
-}
-
-Result<TimePoint> parse_http_date(std::string_view text) {
-  std::string_view s = text;
-  size_t comma = s.find(", ");
-  if (comma == std::string_view::npos) return make_error(ErrorCode::InvalidArgument, "not an HTTP date: '{}'", text);
-  s.remove_prefix(comma + 2);
-  std::tm tm{};
-  int day, year, hour, min, sec;
-  if (!read_int(s, 2, day) || !expect(s, ' ') || s.size() < 4) {
-    return make_error(ErrorCode::InvalidArgument, "not an HTTP date: '{}'", text);
-  }
-  int mon = -1;
-  for (int i = 0; i < 12; ++i) {
-    if (s.substr(0, 3) == kMonths[i]) mon = i;
-  }
-  s.remove_prefix(3);
-  if (mon < 0 || !expect(s, ' ') || !read_int(s, 4, year) || !expect(s, ' ') || !read_int(s, 2, hour) ||
-      !expect(s, ':') || !read_int(s, 2, min) || !expect(s, ':') || !read_int(s, 2, sec)) {
-    return make_error(ErrorCode::InvalidArgument, "not an HTTP date: '{}'", text);
-  }
-  tm.tm_year = year - 1900;
-  tm.tm_mon = mon;
-  tm.tm_mday = day;
-  tm.tm_hour = hour;
-  tm.tm_min = min;
-  tm.tm_sec = sec;
-  return from_tm(tm, 0, 0, text);
 }
 
 std::string format_iso8601_basic(TimePoint t) {

@@ -16,10 +16,6 @@ std::string format_rfc3339(TimePoint t, int fraction_digits = 9);
 /// Accepts "YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)".
 Result<TimePoint> parse_rfc3339(std::string_view text);
 
-/// RFC 7231 IMF-fixdate: "Mon, 01 Jan 2024 00:00:00 GMT".
-std::string format_http_date(TimePoint t);
-Result<TimePoint> parse_http_date(std::string_view text);
-
 /// ISO 8601 basic format used by SigV4: "20240131T120000Z".
 std::string format_iso8601_basic(TimePoint t);
 

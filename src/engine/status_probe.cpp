@@ -1,4 +1,5 @@
 #include "engine/status_probe.hpp"
+#include "http/http_date.hpp"
 
 #include <algorithm>
 #include <cctype>

@@ -15,6 +15,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "cloudsync/user_agent.hpp"
 #include "core/ascii.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
@@ -437,7 +438,9 @@ Status CurlTransport::configure(CURL* curl, const Request& request, Transfer& tr
   // Redirects are answers for the provider to interpret (an S3 region
   // redirect is not something to follow blindly with signed headers).
   CLOUDSYNC_CURL_SET(curl, CURLOPT_FOLLOWLOCATION, 0L);
-  CLOUDSYNC_CURL_SET(curl, CURLOPT_USERAGENT, options_.user_agent.c_str());
+  // curl copies the string, so a per-request temporary is safe.
+  const std::string agent = options_.user_agent.empty() ? user_agent() : options_.user_agent;
+  CLOUDSYNC_CURL_SET(curl, CURLOPT_USERAGENT, agent.c_str());
   CLOUDSYNC_CURL_SET(curl, CURLOPT_TCP_KEEPALIVE, 1L);
   // Larger buffers: fewer callbacks and larger writes into sinks (files).
   CLOUDSYNC_CURL_SET(curl, CURLOPT_BUFFERSIZE, 256L * 1024);

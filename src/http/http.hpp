@@ -95,7 +95,8 @@ struct ClientOptions {
   /// to an explicit proxy too.
   std::string proxy;
   std::string proxy_ca_bundle;
-  std::string user_agent = "cloudsync";
+  /// Empty: the process-wide one (cloudsync/user_agent.hpp), read per request.
+  std::string user_agent;
   size_t max_buffered_body = 8 << 20;
 };
 

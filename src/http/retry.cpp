@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "core/error.hpp"
+#include "http/http_date.hpp"
 #include "core/log.hpp"
 #include "core/time.hpp"
 #include "http/internal.hpp"

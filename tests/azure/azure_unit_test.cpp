@@ -1,6 +1,7 @@
 // The Azure backend's pieces that need no server: error mapping, the List
 // Blobs document, metadata and mtimes, block ids and sizes, az:// options.
 #include "azure/azurite.hpp"
+#include "http/http_date.hpp"
 #include "backends/azure/azure_client.hpp"
 #include "backends/azure/azure_errors.hpp"
 #include "backends/azure/azure_meta.hpp"

@@ -64,6 +64,12 @@ int main(int argc, char** argv) {
   CHECK(strncmp(cloudsync_version(), "1.", 2) == 0);
   CHECK(cloudsync_version_number() >= 1000000);
 
+  /* The host names itself in the User-Agent; a line break is refused. */
+  CHECK_RC(cloudsync_set_user_agent_product("capi-test/1"), CLOUDSYNC_OK);
+  CHECK_RC(cloudsync_set_user_agent_product("bad\r\nX-Injected: 1"), CLOUDSYNC_EINVAL);
+  CHECK(strstr(cloudsync_last_error()->message, "printable ASCII") != NULL);
+  CHECK_RC(cloudsync_set_user_agent_product(NULL), CLOUDSYNC_OK);
+
   /* Bad arguments are errors with a message, not crashes. */
   cloudsync_workspace* ws = NULL;
   CHECK_RC(cloudsync_workspace_open(NULL, NULL, &ws), CLOUDSYNC_EINVAL);

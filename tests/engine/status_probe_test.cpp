@@ -6,6 +6,7 @@
 #include <set>
 
 #include "auth/azure/sas.hpp"
+#include "http/http_date.hpp"
 #include "backends/azure/azure_errors.hpp"
 #include "backends/gdrive/gdrive_errors.hpp"
 #include "backends/s3/s3_errors.hpp"

@@ -6,6 +6,7 @@
 #include <deque>
 
 #include "core/error.hpp"
+#include "http/http_date.hpp"
 #include "core/time.hpp"
 #include "http/client.hpp"
 #include "support/test_util.hpp"

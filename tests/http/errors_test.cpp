@@ -1,6 +1,7 @@
 // Status -> ErrorCode mapping, error statuses from responses, the default
 // retry classification and Retry-After parsing.
 #include "core/time.hpp"
+#include "http/http_date.hpp"
 #include "http/http_fixture.hpp"
 
 namespace cloudsync::http {

@@ -3,6 +3,8 @@
 #include <set>
 #include <thread>
 
+#include "cloudsync/user_agent.hpp"
+#include "cloudsync/version.hpp"
 #include "core/file_io.hpp"
 #include "http/http_fixture.hpp"
 #include "http/internal.hpp"
@@ -183,6 +185,42 @@ TEST_CASE("transport: the path goes out as signed, dot segments and double slash
   Result<Response> r = transport->send(get, nullptr, {});
   REQUIRE_OK(r);
   CHECK(std::string(echo_json(*r)["path"].GetString()) == "/echo/a/./b/../c//d");
+}
+
+TEST_CASE("transport: the User-Agent names cloudsync's version and the host's product") {
+  test::PeerServer& server = test::http_server();
+  auto transport = make_curl_transport(test::fast_options());
+  auto agent_sent = [&] {
+    Request get;
+    get.url = server.url() + "/echo";
+    Result<Response> r = transport->send(get, nullptr, {});
+    REQUIRE_OK(r);
+    return echo_header(echo_json(*r), "User-Agent");
+  };
+  const std::string own = "cloudsync/" CLOUDSYNC_VERSION_STRING;
+  CHECK(agent_sent() == own);
+
+  // The host's product reaches a transport that already exists.
+  REQUIRE_OK(set_user_agent_product("notebook-server/2.3 (workspace 42)"));
+  CHECK(agent_sent() == own + " notebook-server/2.3 (workspace 42)");
+  CHECK(user_agent() == own + " notebook-server/2.3 (workspace 42)");
+
+  // A header cannot be split or bloated through it; the previous value stays.
+  REQUIRE_CODE(set_user_agent_product("app/1\r\nX-Injected: 1"), ErrorCode::InvalidArgument);
+  REQUIRE_CODE(set_user_agent_product(std::string(257, 'a')), ErrorCode::InvalidArgument);
+  CHECK(agent_sent() == own + " notebook-server/2.3 (workspace 42)");
+
+  REQUIRE_OK(set_user_agent_product(""));
+  CHECK(agent_sent() == own);
+
+  // A transport configured with its own agent keeps it.
+  ClientOptions options = test::fast_options();
+  options.user_agent = "custom/1";
+  Request get;
+  get.url = server.url() + "/echo";
+  Result<Response> r = make_curl_transport(options)->send(get, nullptr, {});
+  REQUIRE_OK(r);
+  CHECK(echo_header(echo_json(*r), "User-Agent") == "custom/1");
 }
 
 TEST_CASE("transport: error bodies are captured, not streamed") {

@@ -1,4 +1,5 @@
 #include "cloudsync/log.hpp"
+#include "http/http_date.hpp"
 #include "core/ascii.hpp"
 #include "core/error.hpp"
 #include "core/error_table.hpp"
@@ -187,6 +188,18 @@ TEST_CASE("time formats round-trip", "[core]") {
   REQUIRE_CODE(parse_rfc3339("9587-01-01T00:00:00.000Z"), ErrorCode::InvalidArgument);
   REQUIRE_CODE(parse_rfc3339("1000-01-01T00:00:00Z"), ErrorCode::InvalidArgument);
   REQUIRE_CODE(parse_http_date("Mon, 01 Jan 9999 00:00:00 GMT"), ErrorCode::InvalidArgument);
+  // RFC 9110 §5.6.7: recipients accept the two obsolete forms too (Retry-After
+  // and Last-Modified from older servers and proxies).
+  for (const char* obsolete : {"Monday, 01-Jan-24 00:00:00 GMT", "Mon Jan  1 00:00:00 2024"}) {
+    auto parsed = parse_http_date(obsolete);
+    REQUIRE_OK(parsed);
+    CHECK(to_unix_nanos(*parsed) == 1'704'067'200'000'000'000);
+  }
+  for (const char* bad : {"", "120", "2024-01-01", "Mon, 01 Foo 2024 00:00:00 GMT", "not a date at all: 12"}) {
+    INFO(bad);
+    REQUIRE_CODE(parse_http_date(bad), ErrorCode::InvalidArgument);
+  }
+  CHECK(format_http_date(from_unix_nanos(-1)) == "Wed, 31 Dec 1969 23:59:59 GMT");
   REQUIRE_OK(parse_rfc3339("2261-12-31T23:59:59.999999999Z"));
   REQUIRE_OK(parse_rfc3339("1700-01-01T00:00:00Z"));
   REQUIRE_CODE(parse_rfc3339("2024-01-01T00:00:00"), ErrorCode::InvalidArgument);

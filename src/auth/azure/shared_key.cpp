@@ -1,4 +1,5 @@
 #include "auth/azure/shared_key.hpp"
+#include "http/http_date.hpp"
 
 #include <algorithm>
 #include <map>

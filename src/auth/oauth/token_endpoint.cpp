@@ -1,4 +1,5 @@
 #include "auth/oauth/token_endpoint.hpp"
+#include "http/http_date.hpp"
 
 #include <algorithm>
 #include <cctype>

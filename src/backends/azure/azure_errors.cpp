@@ -1,4 +1,5 @@
 #include "backends/azure/azure_errors.hpp"
+#include "http/http_date.hpp"
 
 #include <array>
 #include <utility>

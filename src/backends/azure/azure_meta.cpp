@@ -1,4 +1,5 @@
 #include "backends/azure/azure_meta.hpp"
+#include "http/http_date.hpp"
 
 #include <algorithm>
 

@@ -1,4 +1,5 @@
 #include "backends/azure/azure_xml.hpp"
+#include "http/http_date.hpp"
 
 #include <pugixml.hpp>
 

@@ -1,4 +1,5 @@
 #include "backends/s3/s3_errors.hpp"
+#include "http/http_date.hpp"
 
 #include <utility>
 

@@ -1,4 +1,5 @@
 #include "backends/s3/s3_object_meta.hpp"
+#include "http/http_date.hpp"
 
 #include <cctype>
 

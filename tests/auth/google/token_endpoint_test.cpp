@@ -3,6 +3,7 @@
 #include <deque>
 
 #include "auth/google/google_endpoints.hpp"
+#include "http/http_date.hpp"
 #include "auth/google/google_auth_fixture.hpp"
 #include "auth/google/oauth2.hpp"
 #include "core/error.hpp"
