@@ -45,6 +45,18 @@ function(cloudsync_install_layout libdir generated)
     LIBRARY DESTINATION ${libdir} ${_in}
     RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} ${_in}
     INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+  if(TARGET cloudsync_static AND CMAKE_STRIP)
+    # `--strip` (and CPack) strip executables and shared libraries only; the
+    # static library's debug information is most of its size (150 MB of 155).
+    if(IS_ABSOLUTE "${libdir}")
+      set(_archive "${libdir}/$<TARGET_FILE_NAME:cloudsync_static>")
+    else()
+      set(_archive "\${CMAKE_INSTALL_PREFIX}/${libdir}/$<TARGET_FILE_NAME:cloudsync_static>")
+    endif()
+    install(CODE "if(CMAKE_INSTALL_DO_STRIP)
+      execute_process(COMMAND \"${CMAKE_STRIP}\" --strip-debug \"\$ENV{DESTDIR}${_archive}\" COMMAND_ERROR_IS_FATAL ANY)
+    endif()" ${_in})
+  endif()
   install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/cloudsync DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} ${_in})
   install(FILES ${PROJECT_BINARY_DIR}/generated/cloudsync/version.hpp
     DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/cloudsync ${_in})

@@ -22,6 +22,7 @@ endif()
 
 # Debian wants /usr/share/doc/<package>/copyright, pointing at the system's copy
 # of common licenses rather than repeating them, and a changelog.Debian.gz.
+set(CLOUDSYNC_DEB_RELEASE 1)
 set(_deb ${PROJECT_BINARY_DIR}/install/deb)
 set(CLOUDSYNC_COPYRIGHT_YEAR 2026)
 configure_file(${CMAKE_CURRENT_LIST_DIR}/debian/copyright.in ${_deb}/copyright @ONLY)
@@ -35,6 +36,9 @@ install(FILES ${_deb}/copyright ${_deb}/changelog.Debian.gz DESTINATION ${CMAKE_
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME cloudsync)
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
+# The Debian revision: the package is "1.0.0-1", not a native package (which
+# would want a changelog.gz instead of changelog.Debian.gz).
+set(CPACK_DEBIAN_PACKAGE_RELEASE ${CLOUDSYNC_DEB_RELEASE})
 set(CPACK_PACKAGE_CONTACT "${CLOUDSYNC_PACKAGE_MAINTAINER}")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "${PROJECT_DESCRIPTION}")
 set(CPACK_PACKAGE_DESCRIPTION
