@@ -4,7 +4,8 @@
 # libraries in lib/<multiarch triplet>) whatever prefix this tree was configured
 # with: CPack installs the "deb" component of cmake/CloudsyncInstall.cmake.
 # Depends is computed by dpkg-shlibdeps from what the binaries link.
-set(CLOUDSYNC_PACKAGE_MAINTAINER "cloudsync developers <cloudsync@localhost>"
+# The default is a reserved .invalid address: set the real one when publishing.
+set(CLOUDSYNC_PACKAGE_MAINTAINER "cloudsync maintainers <maintainers@cloudsync.invalid>"
     CACHE STRING "The .deb's Maintainer: \"Name <email>\"")
 
 # Debian's multiarch library folder (lib/x86_64-linux-gnu); CMake knows the
@@ -41,11 +42,14 @@ set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
 set(CPACK_DEBIAN_PACKAGE_RELEASE ${CLOUDSYNC_DEB_RELEASE})
 set(CPACK_PACKAGE_CONTACT "${CLOUDSYNC_PACKAGE_MAINTAINER}")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "${PROJECT_DESCRIPTION}")
+# The extended description: Debian wants lines under 80 columns.
 set(CPACK_PACKAGE_DESCRIPTION
-    "cloudsync connects an application's projects to cloud storage (local folders, S3 and S3-compatible\n\
-stores, Azure Blob Storage, Google Drive): it imports, exports, restores and synchronises files with\n\
-computed plans. This package has the library (stable C ABI, libcloudsync.so.${CLOUDSYNC_ABI_MAJOR}; the C++ API\n\
-in the static library), its headers, CMake package and pkg-config file, and the cloudsync tool.")
+    "cloudsync connects an application's projects to cloud storage (local folders,\n\
+S3 and S3-compatible stores, Azure Blob Storage, Google Drive): it imports,\n\
+exports, restores and synchronises files with computed plans.\n\
+This package has the library (stable C ABI, libcloudsync.so.${CLOUDSYNC_ABI_MAJOR}; the C++ API\n\
+in the static library), its headers, CMake package and pkg-config file, and\n\
+the cloudsync tool with its man page and bash completion.")
 set(CPACK_RESOURCE_FILE_LICENSE ${PROJECT_SOURCE_DIR}/LICENSE)
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_STRIP_FILES ON)
@@ -58,6 +62,9 @@ set(CPACK_DEBIAN_PACKAGE_SECTION libs)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_PACKAGE_GENERATE_SHLIBS ON)
+# ldconfig through dpkg's trigger, as Debian's own library packages do (CPack
+# also still writes a postinst and postrm that call it: lintian warns, no harm).
+set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA ${CMAKE_CURRENT_LIST_DIR}/debian/triggers)
 # Building C++ programs on the static library or with the CMake package needs
 # the dependencies' development files; the C ABI and the tool need only Depends.
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "libcurl4-openssl-dev, libssl-dev, libfmt-dev, libpugixml-dev, libsqlite3-dev")
