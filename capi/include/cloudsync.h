@@ -67,7 +67,10 @@ extern "C" {
 
 /** The library version, e.g. "1.0.0". Static storage; do not free. */
 CLOUDSYNC_EXTERN(const char*) cloudsync_version(void);
-/** major * 1000000 + minor * 1000 + patch; compare with CLOUDSYNC_VERSION_NUMBER. */
+/** The loaded library's major * 1000000 + minor * 1000 + patch (1.2.3 is 1002003). The C
+ * header has no version macro of its own: a host that needs at least 1.2 checks
+ * cloudsync_version_number() >= 1002000 (C++ also has CLOUDSYNC_VERSION_NUMBER, the
+ * headers' version, in <cloudsync/version.hpp>). */
 CLOUDSYNC_EXTERN(int) cloudsync_version_number(void);
 /** The ABI major version of the loaded library; equals CLOUDSYNC_ABI_VERSION when compatible. */
 CLOUDSYNC_EXTERN(int) cloudsync_abi_version(void);

@@ -9,6 +9,12 @@ echo "payload" >"$work/data/src/file.txt"
 
 cmake --install "$build" --prefix "$work/prefix" >/dev/null
 echo "installed: $(cd "$work/prefix" && find . -name 'libcloudsync*' -o -name 'cloudsync.pc' -o -name 'cloudsyncConfig.cmake' | sort | tr '\n' ' ')"
+docs=(share/doc/cloudsync/LICENSE)
+# With the tool built, its man page and bash completion too.
+[ ! -e "$build/docs/cloudsync.1.gz" ] || docs+=(share/man/man1/cloudsync.1.gz share/bash-completion/completions/cloudsync)
+for f in "${docs[@]}"; do
+  [ -s "$work/prefix/$f" ] || { echo "not installed: $f"; exit 1; }
+done
 
 # 1. find_package against the installed package: the C program on the shared
 # library, the C++ program on the static one (the shared library exports the C ABI only).
