@@ -94,6 +94,9 @@ struct ClientOptions {
   /// (lower case only, see "httpoxy"), ALL_PROXY and NO_PROXY. NO_PROXY applies
   /// to an explicit proxy too.
   std::string proxy;
+  /// Never through a proxy, whatever `proxy` and the environment say (a
+  /// link-local metadata server, which a proxy cannot reach).
+  bool bypass_proxy = false;
   std::string proxy_ca_bundle;
   std::string user_agent = "cloudsync";
   size_t max_buffered_body = 8 << 20;
