@@ -43,7 +43,7 @@ std::set<std::string> new_tokens_during(const std::function<void()>& operation) 
 }
 
 void write_and_read(StorageBackend& drive, const std::string& key) {
-  put_text(drive, key, "written with " + key);
+  REQUIRE_OK(drive.write_all(P(key), "written with " + key, {}, {}));
   Result<std::string> back = drive.read_all(P(key), {});
   REQUIRE_OK(back);
   CHECK(*back == "written with " + key);
@@ -53,9 +53,9 @@ void write_and_read(StorageBackend& drive, const std::string& key) {
 
 TEST_CASE("ADC from the metadata server: Drive sees the metadata token, replaced when it expires",
           "[gdrive][credentials]") {
-  AdcEnvironment env(google_standin_host());
+  const std::string root = fresh_folder();           // peers start before HOME moves (npm reads it)
   configure_google_standin(R"({"expires_in": 2})");  // refreshed after half of it
-  const std::string root = fresh_folder();
+  AdcEnvironment env(google_standin_host());
   std::shared_ptr<StorageBackend> drive = open_root(root, no_credentials());
 
   // On a slow machine a 2 s token may be replaced within one operation too:
@@ -82,13 +82,14 @@ TEST_CASE("ADC from the metadata server: Drive sees the metadata token, replaced
 
 TEST_CASE("ADC from gcloud's authorized_user file: Drive sees the refresh-token grant's token",
           "[gdrive][credentials]") {
+  const std::string root = fresh_folder();  // peers start before HOME moves (npm reads it)
+  const std::string oauth = token_uri();
   AdcEnvironment env;  // no metadata server
   std::filesystem::create_directories(env.gcloud_dir());
   write_file(env.gcloud_dir() / "application_default_credentials.json",
              fmt::format(R"({{"type":"authorized_user","client_id":"{}","client_secret":"{}","refresh_token":"{}",)"
                          R"("token_uri":"{}","quota_project_id":"billing-project"}})",
-                         kClientId, kClientSecret, kRefreshToken, token_uri()));
-  const std::string root = fresh_folder();
+                         kClientId, kClientSecret, kRefreshToken, oauth));
   const int64_t grants = token_requests("refresh_token");
   std::shared_ptr<StorageBackend> drive = open_root(root, no_credentials());
   std::set<std::string> used = new_tokens_during([&] { write_and_read(*drive, "user.txt"); });
@@ -107,6 +108,7 @@ TEST_CASE("ADC from gcloud's authorized_user file: Drive sees the refresh-token 
 }
 
 TEST_CASE("credentials_file of type external_account: Drive sees the impersonated token", "[gdrive][credentials]") {
+  const std::string root = fresh_folder();  // peers start before HOME moves (npm reads it)
   AdcEnvironment env;
   TempDir dir;
   write_file(dir / "subject.jwt", "subject-token-for-drive");
@@ -123,7 +125,7 @@ TEST_CASE("credentials_file of type external_account: Drive sees the impersonate
                          base, base, (dir / "subject.jwt").string()));
   BackendOptions options = no_credentials();
   options["credentials_file"] = (dir / "wif.json").string();
-  std::shared_ptr<StorageBackend> drive = open_root(fresh_folder(), options);
+  std::shared_ptr<StorageBackend> drive = open_root(root, options);
   std::set<std::string> used = new_tokens_during([&] { write_and_read(*drive, "federated.txt"); });
   REQUIRE(used.size() == 1);
   CHECK(*used.begin() == google_standin_last_token());
@@ -132,8 +134,8 @@ TEST_CASE("credentials_file of type external_account: Drive sees the impersonate
 
 TEST_CASE("no credentials anywhere: Unauthenticated naming every method, no secret", "[gdrive][credentials]") {
   AdcEnvironment env;
-  BackendOptions options = no_credentials();
-  Result<std::shared_ptr<StorageBackend>> none = open_backend("gdrive://folder", options);
+  Result<std::shared_ptr<StorageBackend>> none =
+      open_backend("gdrive://folder", {{"endpoint", "http://127.0.0.1:9"}, {"pacer_min_sleep_ms", "0"}});
   REQUIRE_CODE(none, ErrorCode::Unauthenticated);
   const std::string message = none.status().message();
   for (const char* named : {"refresh_token", "credentials_file", "GOOGLE_APPLICATION_CREDENTIALS",

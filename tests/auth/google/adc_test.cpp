@@ -11,6 +11,8 @@
 #include "auth/google/default_credentials.hpp"
 #include "auth/google/google_auth_fixture.hpp"
 #include "auth/google/google_endpoints.hpp"
+#include "auth/oauth/bearer_authorizer.hpp"
+#include "core/redact.hpp"
 #include "support/google_standin.hpp"
 
 namespace cloudsync::auth {
@@ -86,7 +88,8 @@ AccessToken token_of(TokenProvider& provider) {
 }  // namespace
 
 TEST_CASE("ADC metadata server: Metadata-Flavor both ways, the scopes asked for, refreshed at expiry") {
-  test::AdcEnvironment env(test::google_standin_host());
+  const std::string host = test::google_standin_host();
+  test::AdcEnvironment env(host);
   configure("unused", 3600);
   test::ManualClock clock;
   Result<GoogleCredentials> found = find_default_credentials(drive_settings(), {}, {});
@@ -140,8 +143,8 @@ TEST_CASE("ADC: nothing found names each method and why, quickly") {
 }
 
 TEST_CASE("ADC: the file locations, in google-auth's order") {
+  const std::string oauth = test::oauth_token_uri();  // peers start before HOME moves (npm reads it)
   test::AdcEnvironment env;
-  const std::string oauth = test::oauth_token_uri();
   test::ManualClock clock;
 
   SECTION("~/.config/gcloud/application_default_credentials.json (authorized_user), refreshed at expiry") {
@@ -164,8 +167,10 @@ TEST_CASE("ADC: the file locations, in google-auth's order") {
     test::TempDir config;
     test::ScopedEnv config_env("CLOUDSDK_CONFIG", config.path().c_str());
     test::write_file(config / "application_default_credentials.json", authorized_user_json(oauth));
+    test::ScopedEnv quota("GOOGLE_CLOUD_QUOTA_PROJECT", "quota-from-the-environment");
     Result<GoogleCredentials> found = find_default_credentials(drive_settings(), {}, {});
     REQUIRE_OK(found);
+    CHECK(found->quota_project_id == "quota-from-the-environment");
     CHECK(well_known_credentials_file() == config / "application_default_credentials.json");
     auto provider = cached(std::move(found).value(), clock);
     CHECK_FALSE(token_of(*provider).value.empty());
@@ -293,6 +298,19 @@ TEST_CASE("impersonated_service_account: an authorized_user source impersonating
   REQUIRE_CODE(token, ErrorCode::Unauthenticated);
   CHECK(test::google_standin_requests("iam") == before + 1);
   CHECK(token.status().message().find("generateAccessToken") != std::string::npos);
+}
+
+TEST_CASE("a quota project goes on every authorised request as x-goog-user-project") {
+  auto tokens = std::make_shared<StaticTokenProvider>(AccessToken{"valid-token-quota", TimePoint::max(), {}});
+  http::Headers fixed;
+  fixed.set("x-goog-user-project", "billing-project");
+  BearerAuthorizer authorizer(tokens, fixed);
+  for (uint32_t attempt : {1u, 2u}) {
+    http::Request request;
+    REQUIRE_OK(authorizer.authorize(request, attempt, {}));
+    CHECK(request.headers.get("x-goog-user-project").value_or("") == "billing-project");
+    CHECK(request.headers.get("Authorization").value_or("") == "Bearer valid-token-quota");
+  }
 }
 
 }  // namespace cloudsync::auth
