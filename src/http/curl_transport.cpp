@@ -467,6 +467,7 @@ Status CurlTransport::configure(CURL* curl, const Request& request, Transfer& tr
   // Without an explicit proxy libcurl applies the *_proxy / NO_PROXY
   // environment itself, exactly as the curl tool does.
   if (!options_.proxy.empty()) CLOUDSYNC_CURL_SET(curl, CURLOPT_PROXY, options_.proxy.c_str());
+  if (options_.bypass_proxy) CLOUDSYNC_CURL_SET(curl, CURLOPT_NOPROXY, "*");
   CLOUDSYNC_CURL_SET(curl, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
 
   // Callbacks.

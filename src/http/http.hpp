@@ -94,6 +94,9 @@ struct ClientOptions {
   /// (lower case only, see "httpoxy"), ALL_PROXY and NO_PROXY. NO_PROXY applies
   /// to an explicit proxy too.
   std::string proxy;
+  /// Never through a proxy, whatever `proxy` and the environment say (a
+  /// link-local metadata server, which a proxy cannot reach).
+  bool bypass_proxy = false;
   std::string proxy_ca_bundle;
   /// Empty: the process-wide one (cloudsync/user_agent.hpp), read per request.
   std::string user_agent;

@@ -1,6 +1,7 @@
 #include "gdrive/drive_fixture.hpp"
 
 #include <cstdlib>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -252,6 +253,17 @@ void DriveAdmin::expire_tokens() {
   auto r = call("POST", "/debug/expire-tokens", "{}", "application/json");
   REQUIRE_OK(r);
   REQUIRE(r->status == 200);
+}
+
+std::set<std::string> DriveAdmin::seen_tokens() {
+  auto r = call("GET", "/debug/seen-tokens", "", "");
+  REQUIRE_OK(r);
+  REQUIRE(r->status == 200);
+  auto doc = parse_json(r->body, "seen tokens");
+  REQUIRE_OK(doc);
+  std::set<std::string> tokens;
+  for (const auto& token : (*doc)["tokens"].GetArray()) tokens.insert(token.GetString());
+  return tokens;
 }
 
 std::optional<RawFile> DriveAdmin::get(const std::string& id) {

@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -81,6 +82,8 @@ class DriveAdmin {
   int short_chunks_left();
   /// Every access token used so far stops working (401).
   void expire_tokens();
+  /// Every access token Drive has accepted so far.
+  std::set<std::string> seen_tokens();
 
   /// The file, or nullopt when Drive answers 404.
   std::optional<RawFile> get(const std::string& id);

@@ -10,6 +10,7 @@
 #include "backends/gdrive/gdrive_pacer.hpp"
 #include "cloudsync/backends/gdrive.hpp"
 #include "core/redact.hpp"
+#include "support/google_standin.hpp"
 #include "support/http_support.hpp"
 #include "support/test_util.hpp"
 
@@ -343,7 +344,11 @@ TEST_CASE("gdrive:// URLs and their options", "[gdrive][registry]") {
                 {"max_attempts", "3"},
                 {"token_uri", "http://127.0.0.1:1/token"},
                 {"ca_bundle", ""},
-                {"proxy", ""}});
+                {"proxy", ""},
+                {"verify_tls", "false"},
+                {"use_environment", "true"},
+                {"metadata_server", "false"},
+                {"metadata_timeout_ms", "500"}});
     REQUIRE_OK(open_backend("gdrive://folder", all));
   }
   SECTION("mistakes are InvalidArgument") {
@@ -359,11 +364,15 @@ TEST_CASE("gdrive:// URLs and their options", "[gdrive][registry]") {
     BackendOptions two = token;
     two["refresh_token"] = "1//another-kind-of-credential";
     REQUIRE_CODE(open_backend("gdrive://folder", two), ErrorCode::InvalidArgument);
+    BackendOptions file_too = token;
+    file_too["credentials_file"] = "/nonexistent/adc.json";
+    REQUIRE_CODE(open_backend("gdrive://folder", file_too), ErrorCode::InvalidArgument);
     BackendOptions boolean = token;
     boolean["use_trash"] = "sometimes";
     REQUIRE_CODE(open_backend("gdrive://folder", boolean), ErrorCode::InvalidArgument);
   }
   SECTION("no credentials is Unauthenticated, and says what to give") {
+    test::AdcEnvironment env;  // nothing in HOME, no metadata server
     auto none = open_backend("gdrive://folder", {});
     REQUIRE_CODE(none, ErrorCode::Unauthenticated);
     CHECK(none.status().message().find("refresh_token") != std::string::npos);

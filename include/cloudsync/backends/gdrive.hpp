@@ -62,8 +62,19 @@ struct GDriveOptions {
   /// <endpoint>/drive/v3/... and <endpoint>/upload/drive/v3/....
   std::string endpoint;
 
-  // Credentials: one kind. With none, GOOGLE_APPLICATION_CREDENTIALS names a
-  // service-account key file. Every secret is registered for redaction.
+  // Credentials: one kind of explicit credentials, or, with none,
+  // Application Default Credentials as google-auth finds them: the file named
+  // by GOOGLE_APPLICATION_CREDENTIALS, then gcloud's
+  // application_default_credentials.json ($CLOUDSDK_CONFIG, else
+  // ~/.config/gcloud), then the GCE metadata server (GCE_METADATA_HOST
+  // replaces metadata.google.internal; not being on Google Cloud costs at most
+  // `metadata_timeout`). A credentials file (found so, or `credentials_file`)
+  // may be of type service_account, authorized_user (what `gcloud auth
+  // application-default login` writes; its quota_project_id, or
+  // GOOGLE_CLOUD_QUOTA_PROJECT, is sent as x-goog-user-project),
+  // external_account (workload identity federation with a file- or
+  // URL-sourced subject token, and service-account impersonation) or
+  // impersonated_service_account. Every secret is registered for redaction.
   /// A ready access token (hosts that manage tokens themselves; tests).
   std::string access_token;
   /// OAuth2 user authorisation: the app's client and the user's refresh token.
@@ -73,12 +84,24 @@ struct GDriveOptions {
   /// A service account: the key file's JSON text, or the file's path.
   std::string service_account_key;
   std::string service_account_file;
-  /// Service-account scope: "drive" (default), "drive.readonly", "drive.file"
-  /// or a full scope URL.
+  /// Path of a Google credentials file of any supported type (above).
+  std::string credentials_file;
+  /// Without explicit credentials, look for Application Default Credentials;
+  /// false: explicit credentials are required.
+  bool use_environment = true;
+  /// Without explicit credentials or a credentials file, ask the GCE metadata
+  /// server last; false: never (a host that knows it is not on Google Cloud).
+  bool metadata_server = true;
+  /// How long the metadata server may take to show it is there.
+  std::chrono::milliseconds metadata_timeout{1000};
+  /// Scope of service-account, metadata-server and federated tokens:
+  /// "drive" (default), "drive.readonly", "drive.file" or a full scope URL.
+  /// (A user's refresh token carries the scopes granted at sign-in.)
   std::string scope;
   /// Service-account domain-wide delegation: the user to act as.
   std::string subject;
-  /// Token endpoint replacing Google's (and a key file's token_uri).
+  /// Token endpoint replacing Google's (and a key file's token_uri) for the
+  /// service-account and refresh-token flows.
   std::string token_uri;
 
   /// Preferred export formats for Google-native files, in order: for each
@@ -108,14 +131,20 @@ struct GDriveOptions {
   /// Attempts per request, the first included.
   uint32_t max_attempts = 10;
 
-  // HTTP.
+  // HTTP, for Drive and for every token request alike (token endpoint, STS,
+  // IAM, a subject-token URL); the metadata server is always asked directly.
   std::string ca_bundle;  ///< PEM file; empty: the system store
   std::string proxy;      ///< empty: the *_proxy environment variables
+  /// Verify servers' TLS certificates (and an HTTPS proxy's); false only for
+  /// test servers with self-signed certificates.
+  bool verify_tls = true;
 };
 
 /// Opens the tree under options.folder_id (scoped to options.prefix). Fails
 /// with InvalidArgument for unusable options and Unauthenticated when no
-/// credentials can be found. Nothing is sent before the first call; the root
+/// credentials can be found (the message names each place looked at). Nothing
+/// is sent to Drive before the first call (only the metadata server may be
+/// asked whether it is there, when the chain gets that far); the root
 /// folder is checked then (NotFound when it does not exist or is not shared
 /// with the credentials).
 ///

@@ -11,6 +11,7 @@ constexpr std::string_view kBearer = "Bearer ";
 Status BearerAuthorizer::authorize(http::Request& request, uint32_t /*attempt*/, const OpContext& ctx) {
   CLOUDSYNC_ASSIGN_OR_RETURN(AccessToken token, tokens_->token(ctx));
   request.headers.set("Authorization", bearer_authorization(token));
+  for (const http::Headers::Entry& header : fixed_headers_.entries()) request.headers.set(header.name, header.value);
   return Status::OK();
 }
 

@@ -13,9 +13,12 @@ namespace cloudsync::auth {
 
 class BearerAuthorizer final : public http::Authorizer {
  public:
-  explicit BearerAuthorizer(std::shared_ptr<TokenProvider> tokens) : tokens_(std::move(tokens)) {}
+  /// `fixed_headers` go on every request besides the token (Google's
+  /// x-goog-user-project, the project a user's requests are billed to).
+  explicit BearerAuthorizer(std::shared_ptr<TokenProvider> tokens, http::Headers fixed_headers = {})
+      : tokens_(std::move(tokens)), fixed_headers_(std::move(fixed_headers)) {}
 
-  /// Sets Authorization from TokenProvider::token() (cached there).
+  /// Sets Authorization from TokenProvider::token() (cached there), and the fixed headers.
   Status authorize(http::Request& request, uint32_t attempt, const OpContext& ctx) override;
   /// TokenProvider::refresh() with the token `rejected` carried: true when a
   /// new one was had, its error (Unauthenticated "invalid_grant"...) otherwise.
@@ -23,6 +26,7 @@ class BearerAuthorizer final : public http::Authorizer {
 
  private:
   std::shared_ptr<TokenProvider> tokens_;
+  const http::Headers fixed_headers_;
 };
 
 }  // namespace cloudsync::auth

@@ -68,7 +68,9 @@ Status error_from_answer(const http::Response& response, const TokenRequest& req
                                     message, "");
 }
 
-Result<AccessToken> token_from_answer(const http::Response& response, TimePoint now, std::string_view what) {
+}  // namespace
+
+Result<AccessToken> parse_token_answer(const http::Response& response, TimePoint now, std::string_view what) {
   // A 2xx that is no token answer (a captive portal, a misrouted URL) is a
   // protocol surprise, like an unexpected status.
   Result<rapidjson::Document> parsed = parse_json(response.body, "token endpoint answer");
@@ -117,6 +119,8 @@ Result<AccessToken> token_from_answer(const http::Response& response, TimePoint 
   token.expires_at = now + std::chrono::seconds(std::clamp<int64_t>(*expires_in, 0, kMaxLifetimeSeconds));
   return token;
 }
+
+namespace {
 
 // OAuth error answers, and the one a clock too far from the authority's
 // earns: invalid_grant "Invalid JWT: Token must be a short-lived token (60
@@ -170,20 +174,26 @@ Result<TokenEndpointOptions> resolve_token_endpoint(TokenEndpointOptions options
 
 Result<AccessToken> request_token(const TokenEndpointOptions& options, const TokenRequest& request, TimePoint now,
                                   const OpContext& ctx) {
-  const std::string what = "POST " + options.token_uri;
+  const std::string what = request.method + " " + redact_url(options.token_uri);
   if (!options.transport) return make_error(ErrorCode::Internal, "{}: no HTTP transport", what);
-  const std::string body = encode_form(request.form);
+  const bool has_body = request.method != "GET";
+  const std::string body = !has_body           ? std::string()
+                           : request.json_body ? *request.json_body
+                                               : encode_form(request.form);
   MemorySource source(body);
   std::string made;                   // the form made for the current attempt (make_form)
   std::optional<MemorySource> fresh;  // reading `made`
   std::shared_ptr<http::ServerClock> clock = request.clock ? request.clock : std::make_shared<http::ServerClock>();
   http::Call call;
-  call.method = "POST";
+  call.method = request.method;
   call.url = options.token_uri;
-  call.headers.set("Content-Type", "application/x-www-form-urlencoded");
+  call.headers = request.headers;
+  if (has_body) {
+    call.headers.set("Content-Type", request.json_body ? "application/json" : "application/x-www-form-urlencoded");
+    call.body = &source;
+    call.body_size = body.size();
+  }
   call.headers.set("Accept", "application/json");
-  call.body = &source;
-  call.body_size = body.size();
   // Asking for a token twice is harmless (Google does not rotate refresh
   // tokens), so a request that may have reached the server is retried too.
   call.idempotent = true;
@@ -201,7 +211,7 @@ Result<AccessToken> request_token(const TokenEndpointOptions& options, const Tok
   TokenAnswerReader reader(request);
   http::Client client(http::Client::Settings{options.transport, options.retry, nullptr, clock, nullptr});
   CLOUDSYNC_ASSIGN_OR_RETURN(http::Response answer, client.send(call, reader, ctx));
-  return token_from_answer(answer, now, what);
+  return request.parse_answer ? request.parse_answer(answer, now, what) : parse_token_answer(answer, now, what);
 }
 
 }  // namespace cloudsync::auth

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -47,7 +48,13 @@ std::string encode_form(const FormFields& fields);
 /// otherwise); a curl transport with default options when none was given.
 Result<TokenEndpointOptions> resolve_token_endpoint(TokenEndpointOptions options, std::string_view flow_uri);
 
-/// One token request of a flow.
+/// Reads a 2xx answer into a token: `what` names the request in messages.
+using TokenAnswerParser =
+    std::function<Result<AccessToken>(const http::Response& answer, TimePoint now, std::string_view what)>;
+
+/// One token request of a flow. Most are OAuth2 form POSTs; the fields after
+/// `reauthorise_hint` serve the token services that are not (a GCE metadata
+/// server's GET, IAM's generateAccessToken with a JSON body and a bearer token).
 struct TokenRequest {
   FormFields form;  ///< grant_type and the grant's fields (secrets registered by the caller)
   /// When set, the form is made afresh for every attempt from the endpoint's
@@ -59,16 +66,30 @@ struct TokenRequest {
   std::shared_ptr<http::ServerClock> clock;
   /// Appended to the message of an invalid_grant error: what the user must do.
   std::string reauthorise_hint;
+  /// "POST" (the form, or json_body, is the body) or "GET" (no body).
+  std::string method = "POST";
+  /// Sent besides Content-Type and Accept (Metadata-Flavor, an Authorization
+  /// whose token the caller registered as a secret).
+  http::Headers headers;
+  /// When set, the body instead of the form, as application/json.
+  std::optional<std::string> json_body;
+  /// Reads the 2xx answer; empty: parse_token_answer().
+  TokenAnswerParser parse_answer;
 };
 
-/// POSTs the form to options.token_uri (from resolve_token_endpoint()) through
+/// The OAuth2 token answer (RFC 6749 §5.1): access_token (registered as a
+/// secret, as are refresh_token and id_token), token_type Bearer when given
+/// (Unsupported otherwise), expires_in (a number or a numeric string; 3600 s
+/// when missing) counted from `now`. BadResponse for anything else.
+Result<AccessToken> parse_token_answer(const http::Response& answer, TimePoint now, std::string_view what);
+
+/// Sends the request (by default a POST of the form) to options.token_uri (from resolve_token_endpoint()) through
 /// an http::Client with `options.retry` (429, 5xx, network errors and
 /// timeouts are retried; OAuth error answers are not, except an
 /// invalid_grant about the assertion's time whose Date shows our clock is
 /// off: request.clock learns the offset and the form is made once more) and
-/// parses the answer: the token (registered as a
-/// secret) expires at `now` + expires_in. A 2xx answer that is not a JSON token
-/// answer is Internal; a token type other than Bearer is Unsupported.
+/// reads the answer with request.parse_answer, by default
+/// parse_token_answer().
 /// Errors by OAuth error code:
 ///  - invalid_grant (revoked or expired refresh token, rejected assertion):
 ///    Unauthenticated, provider code "invalid_grant", the hint appended;

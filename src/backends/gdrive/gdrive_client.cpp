@@ -46,14 +46,20 @@ std::string build_url(const std::string& base, const QueryParams& params) {
 
 std::string fields_param() { return std::string(kFileFields); }
 
+http::Headers quota_headers(const DriveClientConfig& config) {
+  http::Headers headers;
+  if (!config.quota_project.empty()) headers.set("x-goog-user-project", config.quota_project);
+  return headers;
+}
+
 }  // namespace
 
 DriveClient::DriveClient(DriveClientConfig config)
     : config_(std::move(config)),
       pacer_(config_.pacer_min_sleep, config_.pacer_burst),
       http_(http::Client::Settings{config_.transport, config_.retry,
-                                   std::make_shared<auth::BearerAuthorizer>(config_.tokens), nullptr,
-                                   [this](const OpContext& ctx) { return pacer_.acquire(ctx); }}) {
+                                   std::make_shared<auth::BearerAuthorizer>(config_.tokens, quota_headers(config_)),
+                                   nullptr, [this](const OpContext& ctx) { return pacer_.acquire(ctx); }}) {
   while (!config_.endpoint.empty() && config_.endpoint.back() == '/') config_.endpoint.pop_back();
   if (auto url = http::parse_url(config_.endpoint); url.ok()) endpoint_host_ = url->authority();
 }

@@ -27,6 +27,9 @@ struct DriveClientConfig {
   std::string endpoint;
   std::shared_ptr<http::Transport> transport;
   std::shared_ptr<auth::TokenProvider> tokens;
+  /// Sent as x-goog-user-project on every call when set: the project a
+  /// user's quota and billing go to (an ADC file's quota_project_id).
+  std::string quota_project;
   http::RetryPolicy retry;
   std::chrono::milliseconds pacer_min_sleep{100};
   uint32_t pacer_burst = 100;

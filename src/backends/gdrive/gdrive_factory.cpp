@@ -1,7 +1,6 @@
 // make_gdrive_backend(): options -> credentials, HTTP client and backend
 // (scoped to the options' prefix), and the option table of gdrive:// URLs.
-#include <cstdlib>
-
+#include "auth/google/default_credentials.hpp"
 #include "auth/google/google_endpoints.hpp"
 #include "auth/google/oauth2.hpp"
 #include "auth/google/service_account.hpp"
@@ -29,51 +28,88 @@ Result<std::string> scope_url(const std::string& scope) {
                     scope);
 }
 
+/// Where Drive's tokens come from, and the project billed for a user's calls.
+struct DriveCredentials {
+  std::shared_ptr<auth::TokenProvider> tokens;
+  std::string quota_project;
+};
+
+DriveCredentials cached(auth::GoogleCredentials credentials) {
+  return {std::make_shared<auth::CachingTokenProvider>(std::move(credentials.source)),
+          std::move(credentials.quota_project_id)};
+}
+
 Result<std::shared_ptr<auth::TokenProvider>> service_account_provider(const GDriveOptions& o,
-                                                                      auth::TokenEndpointOptions endpoint) {
+                                                                      const auth::GoogleAuthSettings& settings) {
   Result<auth::ServiceAccountKey> key = !o.service_account_key.empty()
                                             ? auth::parse_service_account_key(o.service_account_key)
                                             : auth::load_service_account_key(o.service_account_file);
   if (!key.ok()) return key.status();
   auth::ServiceAccountOptions sa;
-  CLOUDSYNC_ASSIGN_OR_RETURN(std::string scope, scope_url(o.scope));
-  sa.scopes = {scope};
+  sa.scopes = settings.scopes;
   sa.subject = o.subject;
-  return auth::make_service_account_provider(std::move(key).value(), std::move(sa), std::move(endpoint));
+  return auth::make_service_account_provider(std::move(key).value(), std::move(sa),
+                                             settings.endpoint(settings.token_uri));
 }
 
-// Exactly one kind of credentials: a token, a user's refresh token, or a
-// service account (given, or named by GOOGLE_APPLICATION_CREDENTIALS).
-Result<std::shared_ptr<auth::TokenProvider>> token_provider(const GDriveOptions& o,
-                                                            std::shared_ptr<http::Transport> transport) {
+constexpr std::string_view kWhatToGive =
+    "give access_token, a refresh token (client_id, client_secret, refresh_token), a service-account key "
+    "(service_account_key or service_account_file) or a credentials_file";
+
+// One kind of explicit credentials (a token, a user's refresh token, a
+// service-account key, a credentials file of any type), or else Application
+// Default Credentials.
+Result<DriveCredentials> drive_credentials(const GDriveOptions& o, std::shared_ptr<http::Transport> transport) {
   bool has_token = !o.access_token.empty();
   bool has_user = !o.refresh_token.empty() || !o.client_id.empty() || !o.client_secret.empty();
   bool has_sa = !o.service_account_key.empty() || !o.service_account_file.empty();
-  if (int(has_token) + int(has_user) + int(has_sa) > 1) {
+  bool has_file = !o.credentials_file.empty();
+  if (int(has_token) + int(has_user) + int(has_sa) + int(has_file) > 1) {
     return make_error(ErrorCode::InvalidArgument,
                       "give one kind of Google credentials: an access token, a refresh token (with client_id and "
-                      "client_secret), or a service-account key");
+                      "client_secret), a service-account key or a credentials_file");
   }
   if ((!o.scope.empty() || !o.subject.empty()) && (has_token || has_user)) {
     return make_error(ErrorCode::InvalidArgument, "scope and subject apply to service accounts only");
   }
-  auth::TokenEndpointOptions endpoint;
-  endpoint.token_uri = o.token_uri;
-  endpoint.transport = std::move(transport);
+  auth::GoogleAuthSettings settings;
+  CLOUDSYNC_ASSIGN_OR_RETURN(std::string scope, scope_url(o.scope));
+  settings.scopes = {scope};
+  settings.subject = o.subject;
+  settings.token_uri = o.token_uri;
+  settings.transport = std::move(transport);
   if (has_token) {
-    return std::shared_ptr<auth::TokenProvider>(
-        std::make_shared<auth::StaticTokenProvider>(auth::AccessToken{o.access_token, TimePoint::max(), {}}));
+    return DriveCredentials{
+        std::make_shared<auth::StaticTokenProvider>(auth::AccessToken{o.access_token, TimePoint::max(), {}}), {}};
   }
   if (has_user) {
-    return auth::make_refresh_token_provider({o.client_id, o.client_secret, o.refresh_token}, std::move(endpoint));
+    CLOUDSYNC_ASSIGN_OR_RETURN(std::shared_ptr<auth::TokenProvider> tokens,
+                               auth::make_refresh_token_provider({o.client_id, o.client_secret, o.refresh_token},
+                                                                 settings.endpoint(settings.token_uri)));
+    return DriveCredentials{std::move(tokens), {}};
   }
-  if (has_sa) return service_account_provider(o, std::move(endpoint));
-  const char* env = std::getenv("GOOGLE_APPLICATION_CREDENTIALS");
-  if (env != nullptr && *env != '\0') return service_account_provider(o, std::move(endpoint));
-  return make_error(ErrorCode::Unauthenticated,
-                    "no Google credentials: give access_token, a refresh token (client_id, client_secret, "
-                    "refresh_token) or a service-account key (service_account_key, service_account_file or "
-                    "GOOGLE_APPLICATION_CREDENTIALS)");
+  if (has_sa) {
+    CLOUDSYNC_ASSIGN_OR_RETURN(std::shared_ptr<auth::TokenProvider> tokens, service_account_provider(o, settings));
+    return DriveCredentials{std::move(tokens), {}};
+  }
+  if (has_file) {
+    CLOUDSYNC_ASSIGN_OR_RETURN(auth::GoogleCredentials credentials,
+                               auth::load_google_credentials(o.credentials_file, settings));
+    return cached(std::move(credentials));
+  }
+  if (!o.use_environment) {
+    return make_error(ErrorCode::Unauthenticated, "no Google credentials: {} (use_environment is off)", kWhatToGive);
+  }
+  auth::DefaultCredentialsOptions adc;
+  adc.use_metadata_server = o.metadata_server;
+  adc.metadata.detect_timeout = o.metadata_timeout;
+  Result<auth::GoogleCredentials> found = auth::find_default_credentials(settings, adc, OpContext{});
+  if (!found.ok() && found.status().code() == ErrorCode::Unauthenticated) {
+    return make_error(ErrorCode::Unauthenticated, "no Google credentials: {}; {}", kWhatToGive,
+                      found.status().message());
+  }
+  if (!found.ok()) return found.status();
+  return cached(std::move(found).value());
 }
 
 }  // namespace
@@ -93,16 +129,20 @@ Result<std::shared_ptr<StorageBackend>> make_gdrive_backend(GDriveOptions option
     return make_error(ErrorCode::InvalidArgument, "endpoint must be an http(s) URL, not '{}'", endpoint);
   }
 
+  // One transport for Drive and the token requests: the same proxy, CA
+  // bundle and TLS verification.
   http::ClientOptions client_options;
   client_options.ca_bundle = options.ca_bundle;
   client_options.proxy = options.proxy;
+  client_options.verify_tls = options.verify_tls;
   std::shared_ptr<http::Transport> transport = http::make_curl_transport(client_options);
-  CLOUDSYNC_ASSIGN_OR_RETURN(std::shared_ptr<auth::TokenProvider> tokens, token_provider(options, transport));
+  CLOUDSYNC_ASSIGN_OR_RETURN(DriveCredentials credentials, drive_credentials(options, transport));
 
   gdrive::DriveClientConfig config;
   config.endpoint = std::move(endpoint);
   config.transport = std::move(transport);
-  config.tokens = std::move(tokens);
+  config.tokens = std::move(credentials.tokens);
+  config.quota_project = std::move(credentials.quota_project);
   config.retry.max_attempts = options.max_attempts;
   config.pacer_min_sleep = options.pacer_min_sleep;
   config.pacer_burst = options.pacer_burst;
@@ -155,10 +195,27 @@ constexpr OptionSpec<GDriveOptions> kDriveOptions[] = {
      .secret = true},
     {.name = "service_account_file",
      .target = &GDriveOptions::service_account_file,
-     .help = "path of a service account's JSON key file (empty: GOOGLE_APPLICATION_CREDENTIALS)"},
+     .help = "path of a service account's JSON key file"},
+    {.name = "credentials_file",
+     .target = &GDriveOptions::credentials_file,
+     .help = "path of a Google credentials file: service_account, authorized_user (gcloud's application default "
+             "credentials), external_account (workload identity federation) or impersonated_service_account"},
+    {.name = "use_environment",
+     .target = &GDriveOptions::use_environment,
+     .help = "without explicit credentials, use Application Default Credentials: GOOGLE_APPLICATION_CREDENTIALS, "
+             "gcloud's application_default_credentials.json, the GCE metadata server"},
+    {.name = "metadata_server",
+     .target = &GDriveOptions::metadata_server,
+     .help = "let Application Default Credentials ask the GCE metadata server (GCE_METADATA_HOST)"},
+    {.name = "metadata_timeout_ms",
+     .target = &GDriveOptions::metadata_timeout,
+     .help = "how long the GCE metadata server may take to answer whether it is there",
+     .min = 1,
+     .max = 60'000},
     {.name = "scope",
      .target = &GDriveOptions::scope,
-     .help = "service-account scope: drive, drive.readonly, drive.file or a full scope URL (empty: drive)"},
+     .help = "scope of service-account, metadata-server and federated tokens: drive, drive.readonly, drive.file or "
+             "a full scope URL (empty: drive)"},
     {.name = "subject",
      .target = &GDriveOptions::subject,
      .help = "service-account domain-wide delegation: the user to act as"},
@@ -203,6 +260,9 @@ constexpr OptionSpec<GDriveOptions> kDriveOptions[] = {
      .target = &GDriveOptions::ca_bundle,
      .help = "PEM file of trusted CAs (empty: the system store)"},
     {.name = "proxy", .target = &GDriveOptions::proxy, .help = "HTTP proxy URL (empty: the *_proxy variables)"},
+    {.name = "verify_tls",
+     .target = &GDriveOptions::verify_tls,
+     .help = "verify the server's TLS certificate (Drive's and the token services')"},
 };
 
 // gdrive://<folder id>[/path]
