@@ -1,9 +1,6 @@
 // The organisation's integrations in the shared catalog:
 // cloudsync integrations add|list|get|update|remove|check.
 // (The project-local `cloudsync integration ...` commands are cmd_integration.cpp.)
-#include <unistd.h>
-#include <termios.h>
-
 #include <algorithm>
 #include <iostream>
 #include <map>
@@ -12,6 +9,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "backend_option_args.hpp"
 #include "commands.hpp"
 #include "console.hpp"
 #include "human_format.hpp"
@@ -70,33 +68,10 @@ void add_secret_flags(CLI::App& cmd, SecretArgs& a) {
       ->type_name("KEY");
 }
 
-// One line of stdin, without echo when it is a terminal.
-Result<std::string> read_secret_line(const std::string& key) {
-  bool tty = ::isatty(STDIN_FILENO) != 0;
-  termios saved{};
-  if (tty && ::tcgetattr(STDIN_FILENO, &saved) == 0) {
-    termios quiet = saved;
-    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
-    ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
-    fmt::print(stderr, "{}: ", key);
-  }
-  std::string line;
-  bool got = static_cast<bool>(std::getline(std::cin, line));
-  if (tty) {
-    ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
-    fmt::print(stderr, "\n");
-  }
-  if (!line.empty() && line.back() == '\r') line.pop_back();
-  if (!got || line.empty()) {
-    return Status(ErrorCode::InvalidArgument, fmt::format("--secret-stdin {}: no value on stdin", key));
-  }
-  return line;
-}
-
 Result<SecretOptions> read_secrets(const SecretArgs& a) {
   SecretOptions out = to_backend_options(a.references);
   for (const std::string& key : a.stdin_keys) {
-    CLOUDSYNC_ASSIGN_OR_RETURN(out[key], read_secret_line(key));
+    CLOUDSYNC_ASSIGN_OR_RETURN(out[key], read_secret_line(key, fmt::format("--secret-stdin {}", key)));
   }
   return out;
 }
