@@ -27,7 +27,8 @@ bool takes(std::string_view scheme, std::string_view key) {
 
 bool any_provider_takes(std::string_view key) {
   const auto& providers = backend_providers();
-  return std::any_of(providers.begin(), providers.end(), [&](const BackendProvider& p) { return takes(p.scheme, key); });
+  return std::any_of(providers.begin(), providers.end(),
+                     [&](const BackendProvider& p) { return takes(p.scheme, key); });
 }
 
 // "s3.region" -> {"s3", "region"} when "s3" is a provider this build knows.
@@ -123,9 +124,8 @@ Result<std::vector<BackendOptions>> route_options(const BackendOptions& options,
         given = true;
       }
       if (!given) {
-        return Status(ErrorCode::InvalidArgument,
-                      fmt::format("option '{}' is for {} URLs, and no end here is one ({})", key, prefixed->first,
-                                  describe_ends()));
+        return Status(ErrorCode::InvalidArgument, fmt::format("option '{}' is for {} URLs, and no end here is one ({})",
+                                                              key, prefixed->first, describe_ends()));
       }
       continue;
     }

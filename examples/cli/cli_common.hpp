@@ -33,9 +33,9 @@ using Action = std::function<int()>;
 
 /// The flags that shape what a command prints.
 struct OutputFlags {
-  bool json = false;   ///< one JSON document on stdout, no progress
-  bool quiet = false;  ///< no progress and no summary; problems only
-  int verbose = 0;     ///< library log lines on stderr: 1 info, 2 debug, 3 trace
+  bool json = false;     ///< one JSON document on stdout, no progress
+  bool quiet = false;    ///< no progress and no summary; problems only
+  int verbose = 0;       ///< library log lines on stderr: 1 info, 2 debug, 3 trace
   std::string log_file;  ///< --log-file: log lines (and errors) appended there instead, timestamped
 };
 

@@ -2,7 +2,6 @@
 // cloudsync integrations add|list|get|update|remove|check.
 // (The project-local `cloudsync integration ...` commands are cmd_integration.cpp.)
 #include <algorithm>
-#include <iostream>
 #include <map>
 #include <memory>
 

@@ -52,9 +52,9 @@ int run_ls(const LsArgs& a) {
   auto given = read_option_values(a.options);
   if (!given.ok()) return fail(console, a.out, given.status());
   const OptionEnd end{"the URL", a.url};
-  auto options = route_options(*given, std::span(&end, 1));
-  if (!options.ok()) return fail(console, a.out, options.status());
-  auto backend = open_backend(a.url, options->front());
+  auto routed = route_options(*given, std::span(&end, 1));
+  if (!routed.ok()) return fail(console, a.out, routed.status());
+  auto backend = open_backend(a.url, routed->front());
   if (!backend.ok()) return fail(console, a.out, backend.status());
   std::optional<ListingJsonWriter> json;
   if (a.out.json) {

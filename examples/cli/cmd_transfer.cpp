@@ -101,7 +101,8 @@ void add_tree_transfer_flags(CLI::App& cmd, TreeTransferArgs& a, bool with_delet
       ->capture_default_str();
   add_repeated_option(cmd, "--folder", a.folders, "Only this folder below both roots (repeatable)")
       ->type_name("FOLDER");
-  add_key_value_option(cmd, "-o,--option", a.options, "Backend option KEY=VALUE for the ends that take it; SCHEME.KEY for one provider (repeatable)");
+  add_key_value_option(cmd, "-o,--option", a.options,
+                       "Backend option KEY=VALUE for the ends that take it; SCHEME.KEY for one provider (repeatable)");
   a.source_options_option =
       add_key_value_option(cmd, "--src-option", a.source_options, "Backend option KEY=VALUE for SRC only (repeatable)");
   a.destination_options_option = add_key_value_option(cmd, "--dst-option", a.destination_options,

@@ -44,7 +44,8 @@ const CLI::App* find_subcommand(const CLI::App& app, std::string_view name) {
   return nullptr;
 }
 
-[[noreturn]] void unknown_command(std::string_view parent, std::string_view word, const std::vector<std::string>& names) {
+[[noreturn]] void unknown_command(std::string_view parent, std::string_view word,
+                                  const std::vector<std::string>& names) {
   std::vector<std::string_view> known(names.begin(), names.end());
   std::optional<std::string_view> closest = closest_name(word, known);
   std::string prefix = parent.empty() ? std::string() : std::string(parent) + " ";

@@ -80,8 +80,8 @@ Console::Console(const OutputFlags& flags)
   if (!flags_.log_file.empty()) {
     log_file_ = std::fopen(flags_.log_file.c_str(), "a");
     if (log_file_ == nullptr) {
-      error(fmt::format("cannot open the log file '{}' ({}); logging to stderr", flags_.log_file,
-                        std::strerror(errno)));
+      error(
+          fmt::format("cannot open the log file '{}' ({}); logging to stderr", flags_.log_file, std::strerror(errno)));
     }
   }
   // A log file without -v gets what -v shows: asking for a file means wanting a log.

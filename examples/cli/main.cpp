@@ -14,6 +14,7 @@
 
 #include "cloudsync/status.hpp"
 #include "cloudsync/version.hpp"
+#include "backend_option_args.hpp"
 #include "command_line.hpp"
 #include "commands.hpp"
 #include "interrupt.hpp"
@@ -31,8 +32,8 @@ std::string exit_status_help() {
     auto code = static_cast<ErrorCode>(i);
     items.push_back(fmt::format("{} {}", error_code_exit_status(code), error_code_name(code)));
   }
-  items.push_back(fmt::format("{} interrupted (Ctrl-C; {} for SIGTERM)", kSignalExitBase + SIGINT,
-                              kSignalExitBase + SIGTERM));
+  items.push_back(
+      fmt::format("{} interrupted (Ctrl-C; {} for SIGTERM)", kSignalExitBase + SIGINT, kSignalExitBase + SIGTERM));
   std::string text = "Exit status:";
   size_t line = text.size();
   for (size_t i = 0; i < items.size(); ++i) {
@@ -111,7 +112,8 @@ int main(int argc, char** argv) {
       "Copy, sync and list files between local folders and cloud storage, and manage a project's "
       "external files.",
       "cloudsync");
-  app.set_version_flag("-V,--version", version_text(), "Print the version (and libcurl's, OpenSSL's and the build type)");
+  app.set_version_flag("-V,--version", version_text(),
+                       "Print the version (and libcurl's, OpenSSL's and the build type)");
   app.footer(main_footer());
   app.require_subcommand(1);
   app.get_formatter()->column_width(32);

@@ -111,7 +111,6 @@ std::optional<FileUrl> existing_file(const std::string& url, const BackendOption
   return meta.ok() && meta->kind == ObjectKind::File ? parts : std::nullopt;
 }
 
-
 std::shared_ptr<StorageBackend> make_single_object_view(std::shared_ptr<StorageBackend> inner, Path inner_key,
                                                         Path shown_key) {
   return std::make_shared<SingleObjectView>(std::move(inner), std::move(inner_key), std::move(shown_key));

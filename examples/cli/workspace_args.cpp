@@ -21,11 +21,12 @@ void add_limit_flags(CLI::App& cmd, RunArgs& a) {
           ->check(whole_number(1))
           ->type_name("N")
           ->capture_default_str();
-  a.max_file_size_option = cmd.add_option("--max-file-size", a.limits.max_file_size,
-                                          "Largest file the project may take, in bytes; K, M, G, T are multiples of 1024 (50G)")
-                               ->transform(byte_size())
-                               ->type_name("SIZE")
-                               ->capture_default_str();
+  a.max_file_size_option =
+      cmd.add_option("--max-file-size", a.limits.max_file_size,
+                     "Largest file the project may take, in bytes; K, M, G, T are multiples of 1024 (50G)")
+          ->transform(byte_size())
+          ->type_name("SIZE")
+          ->capture_default_str();
 }
 
 void add_run_option_flag(CLI::App& cmd, RunArgs& a) {

@@ -85,6 +85,6 @@ CLOUDSYNC_API Status check_backend_option_names(std::string_view url, const Back
 /// made of the same words ("key" -> "account_key"). Tools use it for their own
 /// words too (the CLI's command names).
 CLOUDSYNC_API std::optional<std::string_view> closest_name(std::string_view name,
-                                                         std::span<const std::string_view> known);
+                                                           std::span<const std::string_view> known);
 
 }  // namespace cloudsync
