@@ -44,7 +44,7 @@ Result<std::string> read_value(const std::string& key, const std::string& value)
     const char* found = name.empty() ? nullptr : std::getenv(name.c_str());
     if (found == nullptr || *found == '\0') {
       return Status(ErrorCode::InvalidArgument,
-                    fmt::format("option '{}': environment variable '{}' is not set or empty", key, name));
+                    fmt::format("environment variable '{}' (for option '{}') is not set or empty", name, key));
     }
     return std::string(found);
   }
@@ -52,7 +52,7 @@ Result<std::string> read_value(const std::string& key, const std::string& value)
     std::string path = value.substr(5);
     std::ifstream in(path, std::ios::binary);
     if (!in) {
-      return Status(ErrorCode::NotFound, fmt::format("option '{}': cannot read the file '{}'", key, path));
+      return Status(ErrorCode::NotFound, fmt::format("cannot read the file '{}' (for option '{}')", path, key));
     }
     std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     if (text.ends_with("\r\n")) {
@@ -60,7 +60,7 @@ Result<std::string> read_value(const std::string& key, const std::string& value)
     } else if (text.ends_with('\n')) {
       text.pop_back();
     }
-    if (text.empty()) return Status(ErrorCode::InvalidArgument, fmt::format("option '{}': '{}' is empty", key, path));
+    if (text.empty()) return Status(ErrorCode::InvalidArgument, fmt::format("the file '{}' (for option '{}') is empty", path, key));
     return text;
   }
   if (value == "-") return read_secret_line(key, fmt::format("option '{}'", key));
@@ -85,7 +85,7 @@ Result<std::string> read_secret_line(std::string_view key, std::string_view what
     fmt::print(stderr, "\n");
   }
   if (!line.empty() && line.back() == '\r') line.pop_back();
-  if (!got || line.empty()) return Status(ErrorCode::InvalidArgument, fmt::format("{}: no value on stdin", what));
+  if (!got || line.empty()) return Status(ErrorCode::InvalidArgument, fmt::format("no value on stdin for {}", what));
   return line;
 }
 

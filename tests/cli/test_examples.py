@@ -11,7 +11,7 @@ pipes, `~` and VAR=value prefixes) with `cloudsync` on PATH, in a sandbox:
     secret file), never from the command line;
   - placeholder ids (9b1c2d3e4f5a6b7c, <connection id>, 3f2a9c0d1e4b5a67) are
     replaced by the ids of what the sandbox holds.
-Examples that add something run in an empty sandbox; the others in one that
+Examples that add something run each in an empty sandbox; the others in one that
 holds the integrations, projects and connections they name (removals last).
 az:// examples have no stand-in account here: they must get as far as the
 network (a proxy that refuses), which shows that they parse and open.
@@ -232,9 +232,8 @@ class ExamplesTest(unittest.TestCase):
                                                                 ["projects", "add"])]
         removals = [e for e in examples if len(command_words(e[1])) == 2 and command_words(e[1])[1] == "remove"]
         others = [e for e in examples if e not in adds and e not in removals]
-        empty = self.sandbox("empty")
-        for source, example in adds:
-            self.check(empty, source, example)
+        for i, (source, example) in enumerate(adds):  # each in a sandbox of its own: the same names recur
+            self.check(self.sandbox(f"empty{i}"), source, example)
         full = self.sandbox("full")
         ids = self.populate(full)
         for source, example in others + removals:
