@@ -60,7 +60,8 @@ Result<std::string> read_value(const std::string& key, const std::string& value)
     } else if (text.ends_with('\n')) {
       text.pop_back();
     }
-    if (text.empty()) return Status(ErrorCode::InvalidArgument, fmt::format("the file '{}' (for option '{}') is empty", path, key));
+    if (text.empty())
+      return Status(ErrorCode::InvalidArgument, fmt::format("the file '{}' (for option '{}') is empty", path, key));
     return text;
   }
   if (value == "-") return read_secret_line(key, fmt::format("option '{}'", key));

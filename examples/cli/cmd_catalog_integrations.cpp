@@ -513,7 +513,8 @@ void add_update(CLI::App& parent, Action& action) {
   add_output_flags(*cmd, a->out);
   set_examples(*cmd,
                {"cloudsync integrations update Sales --allowed-project analysis --allowed-project reporting",
-                "cloudsync integrations update Sales --secret secret_access_key=env:NEW_SECRET",
+                "cloudsync integrations update Sales --secret access_key_id=env:NEW_KEY_ID --secret "
+                "secret_access_key=env:NEW_SECRET",
                 "cloudsync integrations update Shared --read-only --clear allowed-paths"},
                "A repeatable option replaces the whole list (or map) when given. A change of URL, access, options,\n"
                "allowed paths or secrets sets the status back to UNCHECKED.\n" +

@@ -161,8 +161,10 @@ void add_copy_command(CLI::App& app, Action& action) {
       *cmd,
       {"cloudsync copy ./photos file:///mnt/backup/photos", "cloudsync copy --dry-run ./reports s3://my-bucket/reports",
        "cloudsync copy s3://my-bucket/data ./data --folder 2024 --transfers 16 --json",
-       "cloudsync copy ./reports/summary.csv s3://my-bucket/reports -o secret_access_key=file:aws-secret.txt",
-       "cloudsync copy az://container/in ./in --src-option account=myaccount"},
+       "cloudsync copy ./reports/summary.csv s3://my-bucket/reports -o access_key_id=env:MY_KEY_ID \\",
+       "    -o secret_access_key=file:aws-secret.txt",
+       "cloudsync copy az://container/in ./in --src-option account=myaccount --src-option "
+       "account_key=env:AZURE_STORAGE_KEY"},
       "Files are compared by size and modification time (and hashes with --checksum); only differences\n"
       "move. A single file as SRC goes into the folder DST (DST/NAME), or replaces DST when DST is an\n"
       "existing file; the plan shows which. Credentials come from the environment (AWS_*, AZURE_STORAGE_*,\n"

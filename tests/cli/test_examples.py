@@ -161,6 +161,8 @@ class ExamplesTest(unittest.TestCase):
             "AWS_SECRET_ACCESS_KEY": self.moto["AWS_SECRET_ACCESS_KEY"],
             "MY_SECRET": self.moto["AWS_SECRET_ACCESS_KEY"], "SALES_SECRET": self.moto["AWS_SECRET_ACCESS_KEY"],
             "NEW_SECRET": self.moto["AWS_SECRET_ACCESS_KEY"], "SALES_KEY_ID": self.moto["AWS_ACCESS_KEY_ID"],
+            "NEW_KEY_ID": self.moto["AWS_ACCESS_KEY_ID"], "MY_KEY_ID": self.moto["AWS_ACCESS_KEY_ID"],
+            "AZURE_STORAGE_ACCOUNT": "myaccount",
             "TOKEN": "stand-in-refresh-token",
             # Azure: a stand-in account; every request goes to a proxy that refuses.
             "AZURE_STORAGE_KEY": "c3RhbmQtaW4ta2V5", "HTTPS_PROXY": "http://127.0.0.1:9",
@@ -203,7 +205,7 @@ class ExamplesTest(unittest.TestCase):
         m("cloudsync integrations add Images s3://bucket")
         m("cloudsync projects add analysis ~/analysis")
         m("cloudsync projects add reporting " + os.path.join(root, "work", "proj"))
-        r = m("cloudsync connections add --project analysis --integration Shared --json")
+        r = m("cloudsync connections add --project analysis --integration Archive --json")
         answer = json.loads(r.stdout)
         connection_id = answer["id"] if "id" in answer else answer["connection"]["id"]
         ids = {INTEGRATION_PLACEHOLDER: sales_id}
@@ -230,10 +232,18 @@ class ExamplesTest(unittest.TestCase):
         self.assertTrue(any(s == "README.md" for s, _ in examples))
         adds = [e for e in examples if command_words(e[1]) in (["integration", "add"], ["integrations", "add"],
                                                                 ["projects", "add"])]
-        removals = [e for e in examples if len(command_words(e[1])) == 2 and command_words(e[1])[1] == "remove"]
-        others = [e for e in examples if e not in adds and e not in removals]
-        for i, (source, example) in enumerate(adds):  # each in a sandbox of its own: the same names recur
+        connects = [e for e in examples if command_words(e[1]) == ["connections", "add"]]
+        # Removals last, and what others depend on last among them.
+        removal_order = ["connections", "integration", "integrations", "projects"]
+        removals = sorted((e for e in examples if len(command_words(e[1])) == 2 and command_words(e[1])[1] == "remove"),
+                          key=lambda e: removal_order.index(command_words(e[1])[0]))
+        others = [e for e in examples if e not in adds + connects + removals]
+        # Each in a sandbox of its own: the same names recur from one example to the next.
+        for i, (source, example) in enumerate(adds):
             self.check(self.sandbox(f"empty{i}"), source, example)
+        for i, (source, example) in enumerate(connects):
+            root = self.sandbox(f"connect{i}")
+            self.check(root, source, example, self.populate(root))
         full = self.sandbox("full")
         ids = self.populate(full)
         for source, example in others + removals:
