@@ -70,8 +70,10 @@ std::vector<std::string> prepare_arguments(const CLI::App& app, std::vector<std:
   args.erase(args.begin(), args.begin() + static_cast<long>(i));
   if (args.empty()) return globals;
 
-  if (args[0] == "version") return {"--version"};
-  bool help = args[0] == "help";
+  // "help --help" and "version --help" describe those commands themselves.
+  bool asks_help = args.size() > 1 && (args[1] == "--help" || args[1] == "-h");
+  if (args[0] == "version") return asks_help ? args : std::vector<std::string>{"--version"};
+  bool help = args[0] == "help" && !asks_help;
   if (help) args.erase(args.begin());
 
   // The command path: each word names a subcommand of the one before, as long
