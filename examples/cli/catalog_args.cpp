@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "backend_option_args.hpp"
 #include "commands.hpp"
 #include "console.hpp"
 #include "outcome.hpp"
@@ -56,9 +57,10 @@ Result<std::shared_ptr<Catalog>> open_catalog(const CatalogArgs& a, bool create)
   options.state_dir = dir;
   options.limits = a.limits;
   options.transfers = a.transfers;
-  BackendOptions per_run = to_backend_options(a.options);
+  CLOUDSYNC_ASSIGN_OR_RETURN(BackendOptions per_run, read_option_values(a.options));
   if (!per_run.empty()) {
-    options.credentials = [per_run](const Integration&) { return per_run; };
+    // Each integration gets the options its provider takes (restore runs them all).
+    options.credentials = [per_run](const Integration& integ) { return options_for_url(per_run, integ.spec.url); };
   }
   return Catalog::open(std::move(options));
 }

@@ -9,6 +9,9 @@ void add_output_flags(CLI::App& cmd, OutputFlags& flags, bool with_json) {
   cmd.add_flag("-q,--quiet", flags.quiet, "Print no progress and no summary, only problems");
   cmd.add_flag("-v,--verbose", flags.verbose,
                "Print the library's log lines on stderr (repeat for more: -v info, -vv debug, -vvv trace)");
+  cmd.add_option("--log-file", flags.log_file,
+                 "Append log lines and errors to PATH, with UTC timestamps, instead of stderr (at least -v's)")
+      ->type_name("PATH");
 }
 
 CLI::Option* add_repeated_option(CLI::App& cmd, const std::string& names, std::vector<std::string>& into,

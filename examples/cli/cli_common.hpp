@@ -33,12 +33,14 @@ using Action = std::function<int()>;
 
 /// The flags that shape what a command prints.
 struct OutputFlags {
-  bool json = false;   ///< one JSON document on stdout, no progress
-  bool quiet = false;  ///< no progress and no summary; problems only
-  int verbose = 0;     ///< library log lines on stderr: 1 info, 2 debug, 3 trace
+  bool json = false;     ///< one JSON document on stdout, no progress
+  bool quiet = false;    ///< no progress and no summary; problems only
+  int verbose = 0;       ///< library log lines on stderr: 1 info, 2 debug, 3 trace
+  std::string log_file;  ///< --log-file: log lines (and errors) appended there instead, timestamped
 };
 
-/// Adds --json (unless `with_json` is false), -q/--quiet and -v/--verbose.
+/// Adds --json (unless `with_json` is false), -q/--quiet, -v/--verbose and
+/// --log-file. They may also come before the command (command_line.hpp).
 void add_output_flags(CLI::App& cmd, OutputFlags& flags, bool with_json = true);
 
 /// Adds a repeatable option taking one value per occurrence (so that it never

@@ -1,17 +1,14 @@
 // The organisation's integrations in the shared catalog:
 // cloudsync integrations add|list|get|update|remove|check.
 // (The project-local `cloudsync integration ...` commands are cmd_integration.cpp.)
-#include <unistd.h>
-#include <termios.h>
-
 #include <algorithm>
-#include <iostream>
 #include <map>
 #include <memory>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "backend_option_args.hpp"
 #include "commands.hpp"
 #include "console.hpp"
 #include "human_format.hpp"
@@ -70,33 +67,10 @@ void add_secret_flags(CLI::App& cmd, SecretArgs& a) {
       ->type_name("KEY");
 }
 
-// One line of stdin, without echo when it is a terminal.
-Result<std::string> read_secret_line(const std::string& key) {
-  bool tty = ::isatty(STDIN_FILENO) != 0;
-  termios saved{};
-  if (tty && ::tcgetattr(STDIN_FILENO, &saved) == 0) {
-    termios quiet = saved;
-    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
-    ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
-    fmt::print(stderr, "{}: ", key);
-  }
-  std::string line;
-  bool got = static_cast<bool>(std::getline(std::cin, line));
-  if (tty) {
-    ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
-    fmt::print(stderr, "\n");
-  }
-  if (!line.empty() && line.back() == '\r') line.pop_back();
-  if (!got || line.empty()) {
-    return Status(ErrorCode::InvalidArgument, fmt::format("--secret-stdin {}: no value on stdin", key));
-  }
-  return line;
-}
-
 Result<SecretOptions> read_secrets(const SecretArgs& a) {
   SecretOptions out = to_backend_options(a.references);
   for (const std::string& key : a.stdin_keys) {
-    CLOUDSYNC_ASSIGN_OR_RETURN(out[key], read_secret_line(key));
+    CLOUDSYNC_ASSIGN_OR_RETURN(out[key], read_secret_line(key, fmt::format("--secret-stdin {}", key)));
   }
   return out;
 }
@@ -539,7 +513,8 @@ void add_update(CLI::App& parent, Action& action) {
   add_output_flags(*cmd, a->out);
   set_examples(*cmd,
                {"cloudsync integrations update Sales --allowed-project analysis --allowed-project reporting",
-                "cloudsync integrations update Sales --secret secret_access_key=env:NEW_SECRET",
+                "cloudsync integrations update Sales --secret access_key_id=env:NEW_KEY_ID --secret "
+                "secret_access_key=env:NEW_SECRET",
                 "cloudsync integrations update Shared --read-only --clear allowed-paths"},
                "A repeatable option replaces the whole list (or map) when given. A change of URL, access, options,\n"
                "allowed paths or secrets sets the status back to UNCHECKED.\n" +

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "cloudsync/listing.hpp"
+#include "backend_option_args.hpp"
 #include "commands.hpp"
 #include "console.hpp"
 #include "human_format.hpp"
@@ -48,7 +49,12 @@ void print_entry(const Entry& e) {
 
 int run_ls(const LsArgs& a) {
   Console console(a.out);
-  auto backend = open_backend(a.url, to_backend_options(a.options));
+  auto given = read_option_values(a.options);
+  if (!given.ok()) return fail(console, a.out, given.status());
+  const OptionEnd end{"the URL", a.url};
+  auto routed = route_options(*given, std::span(&end, 1));
+  if (!routed.ok()) return fail(console, a.out, routed.status());
+  auto backend = open_backend(a.url, routed->front());
   if (!backend.ok()) return fail(console, a.out, backend.status());
   std::optional<ListingJsonWriter> json;
   if (a.out.json) {
@@ -126,7 +132,8 @@ void add_ls_command(CLI::App& app, Action& action) {
                 "cloudsync ls -R s3://my-bucket/reports -o region=eu-west-1"},
                "Without -R, folders are shown as 'name/' with '-' for size and time. Times are UTC.\n"
                "With --json: {\"url\", \"entries\": [{\"key\", \"kind\", \"size\", \"mtime\", \"etag\", hashes...}]},\n"
-               "the listing form of the C ABI (capi/schema/listing.schema.json).");
+               "the listing form of the C ABI (capi/schema/listing.schema.json).\n" +
+                   std::string(kOptionValueHelp));
   cmd->callback([a, &action] { action = [a] { return run_ls(*a); }; });
 }
 

@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "backend_option_args.hpp"
 #include "commands.hpp"
 
 namespace cloudsync::cli {
@@ -85,11 +86,12 @@ void add_sync_command(CLI::App& app, Action& action) {
   add_output_flags(*cmd, a->out);
   std::string notes = fmt::format(
       "sync SRC DST: like copy; with --delete-extraneous it also deletes destination files missing at the\n"
-      "source, after every transfer succeeded, and never more than --max-delete.\n"
+      "source, after every transfer succeeded, and never more than --max-delete. A single file as SRC goes\n"
+      "into the folder DST, or replaces DST when DST is an existing file.\n"
       "sync --integration NAME: pulls the integration's selected folders (or --folder ...) into the project's\n"
       "external-files folder, or pushes them with --push. Changes on both sides since the last sync are\n"
-      "reported as conflicts (exit status {}) and left alone. -o supplies credentials for this run only.",
-      error_code_exit_status(ErrorCode::Conflict));
+      "reported as conflicts (exit status {}) and left alone. -o supplies credentials for this run only.\n{}",
+      error_code_exit_status(ErrorCode::Conflict), kOptionValueHelp);
   set_examples(*cmd,
                {"cloudsync sync ./site file:///var/www/site --delete-extraneous --dry-run",
                 "cloudsync sync ./site s3://my-bucket/site --delete-extraneous --max-delete 50",

@@ -5,20 +5,31 @@
 #include <fmt/format.h>
 
 #include "cloudsync/sync.hpp"
+#include "backend_option_args.hpp"
 #include "commands.hpp"
 #include "console.hpp"
 #include "human_format.hpp"
 #include "interrupt.hpp"
 #include "json_output.hpp"
 #include "outcome.hpp"
+#include "single_file.hpp"
 
 namespace cloudsync::cli {
 
 namespace {
 
-BackendOptions merged(const std::vector<std::string>& common, const std::vector<std::string>& own) {
-  BackendOptions out = to_backend_options(common);
-  for (auto& [key, value] : to_backend_options(own)) out[key] = value;
+// -o goes to the ends that take it; --src-option / --dst-option to one end
+// (over -o). Values are read here (env:, file:, -), once.
+Result<std::vector<BackendOptions>> options_of_ends(const TreeTransferArgs& a) {
+  const OptionEnd ends[] = {{"the source", a.source}, {"the destination", a.destination}};
+  CLOUDSYNC_ASSIGN_OR_RETURN(BackendOptions common, read_option_values(a.options));
+  CLOUDSYNC_ASSIGN_OR_RETURN(std::vector<BackendOptions> out, route_options(common, ends));
+  const std::vector<std::string>* own[] = {&a.source_options, &a.destination_options};
+  for (size_t i = 0; i < 2; ++i) {
+    CLOUDSYNC_ASSIGN_OR_RETURN(BackendOptions given, read_option_values(*own[i]));
+    CLOUDSYNC_ASSIGN_OR_RETURN(std::vector<BackendOptions> routed, route_options(given, std::span(&ends[i], 1)));
+    for (auto& [key, value] : routed.front()) out[i][key] = value;
+  }
   return out;
 }
 
@@ -38,6 +49,35 @@ Status check_no_overlap(const StorageBackend& source, const StorageBackend& dest
         fmt::format("source {} and destination {} overlap; use folders that do not contain each other", s, d));
   }
   return Status::OK();
+}
+
+using Ends = std::pair<std::shared_ptr<StorageBackend>, std::shared_ptr<StorageBackend>>;
+
+// SRC and DST as backends: two folders, or a single file's views
+// (single_file.hpp) when SRC names a file.
+Result<Ends> open_ends(const TreeTransferArgs& a, const std::vector<BackendOptions>& options) {
+  auto file = existing_file(a.source, options[0]);
+  if (!file) {
+    auto source = open_backend(a.source, options[0]);
+    if (!source.ok()) return source.status().with_context("source");
+    auto destination = open_backend(a.destination, options[1]);
+    if (!destination.ok()) return destination.status().with_context("destination");
+    return Ends{std::move(*source), std::move(*destination)};
+  }
+  if (!a.folders.empty()) return Status(ErrorCode::InvalidArgument, "--folder does not apply to a single file");
+  // DST is the folder the file goes into, unless it is an existing file, which is replaced.
+  FileUrl target{a.destination, file->name};
+  if (auto existing = existing_file(a.destination, options[1])) target = *existing;
+  auto source = open_backend(file->folder, options[0]);
+  if (!source.ok()) return source.status().with_context("source");
+  auto destination = open_backend(target.folder, options[1]);
+  if (!destination.ok()) return destination.status().with_context("destination");
+  auto source_key = Path::parse(file->name);
+  if (!source_key.ok()) return source_key.status().with_context("source");
+  auto destination_key = Path::parse(target.name);
+  if (!destination_key.ok()) return destination_key.status().with_context("destination");
+  return Ends{make_single_object_view(std::move(*source), *source_key, *destination_key),
+              make_single_object_view(std::move(*destination), *destination_key, *destination_key)};
 }
 
 }  // namespace
@@ -61,7 +101,8 @@ void add_tree_transfer_flags(CLI::App& cmd, TreeTransferArgs& a, bool with_delet
       ->capture_default_str();
   add_repeated_option(cmd, "--folder", a.folders, "Only this folder below both roots (repeatable)")
       ->type_name("FOLDER");
-  add_key_value_option(cmd, "-o,--option", a.options, "Backend option KEY=VALUE for both ends (repeatable)");
+  add_key_value_option(cmd, "-o,--option", a.options,
+                       "Backend option KEY=VALUE for the ends that take it; SCHEME.KEY for one provider (repeatable)");
   a.source_options_option =
       add_key_value_option(cmd, "--src-option", a.source_options, "Backend option KEY=VALUE for SRC only (repeatable)");
   a.destination_options_option = add_key_value_option(cmd, "--dst-option", a.destination_options,
@@ -71,18 +112,19 @@ void add_tree_transfer_flags(CLI::App& cmd, TreeTransferArgs& a, bool with_delet
 int run_tree_transfer(std::string_view verb, const TreeTransferArgs& a, const OutputFlags& out) {
   Console console(out);
   const CancelToken* cancel = interrupt_token();
-  auto source = open_backend(a.source, merged(a.options, a.source_options));
-  if (!source.ok()) return fail(console, out, source.status().with_context("source"));
-  auto destination = open_backend(a.destination, merged(a.options, a.destination_options));
-  if (!destination.ok()) return fail(console, out, destination.status().with_context("destination"));
-  Status overlap = check_no_overlap(**source, **destination);
+  auto options = options_of_ends(a);
+  if (!options.ok()) return fail(console, out, options.status());
+  auto ends = open_ends(a, *options);
+  if (!ends.ok()) return fail(console, out, ends.status());
+  auto& [source, destination] = *ends;
+  Status overlap = check_no_overlap(*source, *destination);
   if (!overlap.ok()) return fail(console, out, overlap);
 
   SyncOptions sync_options;
   sync_options.delete_extraneous = a.delete_extraneous;
   sync_options.folders = a.folders;
   sync_options.checksum = a.checksum;
-  auto plan = plan_sync(**source, **destination, sync_options, cancel);
+  auto plan = plan_sync(*source, *destination, sync_options, cancel);
   if (!plan.ok()) return fail(console, out, plan.status());
 
   ApplyOptions apply;
@@ -90,7 +132,7 @@ int run_tree_transfer(std::string_view verb, const TreeTransferArgs& a, const Ou
   apply.transfers = a.transfers;
   apply.max_delete = a.max_delete.get();
   apply.ignore_checksum = a.ignore_checksum;
-  auto report = apply_plan(*plan, **source, **destination, apply, console.progress(), cancel);
+  auto report = apply_plan(*plan, *source, *destination, apply, console.progress(), cancel);
   console.end_progress();
   if (!report.ok()) return fail(console, out, report.status(), {{"plan", plan_to_json(*plan)}});
 
@@ -119,10 +161,15 @@ void add_copy_command(CLI::App& app, Action& action) {
       *cmd,
       {"cloudsync copy ./photos file:///mnt/backup/photos", "cloudsync copy --dry-run ./reports s3://my-bucket/reports",
        "cloudsync copy s3://my-bucket/data ./data --folder 2024 --transfers 16 --json",
-       "cloudsync copy az://container/in ./in --src-option account=myaccount"},
+       "cloudsync copy ./reports/summary.csv s3://my-bucket/reports -o access_key_id=env:MY_KEY_ID \\",
+       "    -o secret_access_key=file:aws-secret.txt",
+       "cloudsync copy az://container/in ./in --src-option account=myaccount --src-option "
+       "account_key=env:AZURE_STORAGE_KEY"},
       "Files are compared by size and modification time (and hashes with --checksum); only differences\n"
-      "move. Credentials come from the environment (AWS_*, AZURE_STORAGE_*,\n"
-      "GOOGLE_APPLICATION_CREDENTIALS, ...) or -o options; they are never stored.");
+      "move. A single file as SRC goes into the folder DST (DST/NAME), or replaces DST when DST is an\n"
+      "existing file; the plan shows which. Credentials come from the environment (AWS_*, AZURE_STORAGE_*,\n"
+      "GOOGLE_APPLICATION_CREDENTIALS, ...) or -o options; they are never stored.\n" +
+          std::string(kOptionValueHelp));
   cmd->callback([a, &action] { action = [a] { return run_tree_transfer("copy", a->tree, a->out); }; });
 }
 

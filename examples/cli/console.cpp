@@ -1,7 +1,10 @@
 #include "console.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 
 #include <fmt/format.h>
 
@@ -25,6 +28,22 @@ bool stderr_is_terminal() {
 #else
   return isatty(STDERR_FILENO) == 1;
 #endif
+}
+
+// TERM=dumb (Emacs shells, some CI runners) draws escape codes as garbage.
+bool terminal_understands_escapes() {
+  const char* term = std::getenv("TERM");
+  return term == nullptr || std::string_view(term) != "dumb";
+}
+
+// "2026-05-01T12:34:56.789Z": ISO 8601 UTC, millisecond precision.
+std::string log_timestamp() {
+  auto now = std::chrono::system_clock::now();
+  auto secs = std::chrono::floor<std::chrono::seconds>(now);
+  auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(now - secs).count();
+  std::string text = format_time(secs, true);  // "...:56Z"
+  text.pop_back();
+  return fmt::format("{}.{:03}Z", text, millis);
 }
 
 size_t terminal_width() {
@@ -56,12 +75,22 @@ void truncate_utf8(std::string& text, size_t width) {
 
 }  // namespace
 
-Console::Console(const OutputFlags& flags) : flags_(flags), tty_(stderr_is_terminal()) {
-  if (flags_.verbose > 0) {
-    LogLevel level = flags_.verbose >= 3 ? LogLevel::Trace : flags_.verbose == 2 ? LogLevel::Debug : LogLevel::Info;
+Console::Console(const OutputFlags& flags)
+    : flags_(flags), tty_(stderr_is_terminal() && terminal_understands_escapes()) {
+  if (!flags_.log_file.empty()) {
+    log_file_ = std::fopen(flags_.log_file.c_str(), "a");
+    if (log_file_ == nullptr) {
+      error(
+          fmt::format("cannot open the log file '{}' ({}); logging to stderr", flags_.log_file, std::strerror(errno)));
+    }
+  }
+  // A log file without -v gets what -v shows: asking for a file means wanting a log.
+  int verbose = flags_.verbose > 0 ? flags_.verbose : flags_.log_file.empty() ? 0 : 1;
+  if (verbose > 0) {
+    LogLevel level = verbose >= 3 ? LogLevel::Trace : verbose == 2 ? LogLevel::Debug : LogLevel::Info;
     set_log_handler(level, [this](LogLevel l, std::string_view message) {
       std::lock_guard lock(mutex_);
-      write_line_locked(fmt::format("cloudsync: [{}] {}", level_name(l), printable(message)));
+      write_log_locked(level_name(l), message);
     });
     log_installed_ = true;
   }
@@ -70,11 +99,13 @@ Console::Console(const OutputFlags& flags) : flags_(flags), tty_(stderr_is_termi
 Console::~Console() {
   if (log_installed_) set_log_handler(LogLevel::Error, nullptr);
   end_progress();
+  if (log_file_ != nullptr) std::fclose(log_file_);
 }
 
 void Console::error(std::string_view message) {
   std::lock_guard lock(mutex_);
   write_line_locked(fmt::format("cloudsync: {}", printable(message)));
+  if (log_file_ != nullptr) write_log_locked("error", message);
 }
 
 void Console::error(const Status& status) { error(status.to_string()); }
@@ -91,10 +122,6 @@ void Console::end_progress() {
 
 bool Console::on_progress(const ProgressEvent& event) {
   std::lock_guard lock(mutex_);
-  if (!started_) {
-    started_ = true;
-    start_ = std::chrono::steady_clock::now();
-  }
   if (tty_) {
     draw_bar(event);
   } else if (event.phase == ProgressEvent::Phase::FileDone && !event.path.empty()) {
@@ -119,21 +146,40 @@ void Console::draw_bar(const ProgressEvent& event) {
   int filled = static_cast<int>(fraction * kBarWidth);
   std::string bar(static_cast<size_t>(filled), '#');
   bar.append(static_cast<size_t>(kBarWidth - filled), '-');
-  double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-  std::string rate =
-      elapsed > 0.5
-          ? fmt::format(" {}/s", format_bytes(static_cast<uint64_t>(static_cast<double>(event.bytes_done) / elapsed)))
-          : std::string();
+  double rate = rate_locked(event);
+  std::string speed;
+  if (rate > 0) {
+    speed = fmt::format(" {}/s", format_bytes(static_cast<uint64_t>(rate)));
+    if (event.bytes_total > event.bytes_done) {
+      speed += " ETA " + format_seconds(static_cast<double>(event.bytes_total - event.bytes_done) / rate);
+    }
+  }
   std::string_view phase = event.phase == ProgressEvent::Phase::Deleting   ? "deleting "
                            : event.phase == ProgressEvent::Phase::Planning ? "planning "
                                                                            : "";
   std::string text = fmt::format("{}[{}] {:3.0f}% {}/{} files {}/{}{} {}", phase, bar, fraction * 100, event.files_done,
                                  event.files_total, format_bytes(event.bytes_done), format_bytes(event.bytes_total),
-                                 rate, printable(event.path));
+                                 speed, printable(event.path));
   truncate_utf8(text, terminal_width() - 1);
   bar_ = std::move(text);
   std::fprintf(stderr, "\r\033[K%s", bar_.c_str());
   std::fflush(stderr);
+}
+
+double Console::rate_locked(const ProgressEvent& event) {
+  auto now = std::chrono::steady_clock::now();
+  if (sample_time_ == std::chrono::steady_clock::time_point{}) {
+    sample_time_ = now;
+    sample_bytes_ = event.bytes_done;
+    return 0;
+  }
+  double seconds = std::chrono::duration<double>(now - sample_time_).count();
+  if (seconds < 0.5 || event.bytes_done < sample_bytes_) return rate_;  // a new sample every half second
+  double recent = static_cast<double>(event.bytes_done - sample_bytes_) / seconds;
+  rate_ = rate_ == 0 ? recent : 0.7 * rate_ + 0.3 * recent;
+  sample_time_ = now;
+  sample_bytes_ = event.bytes_done;
+  return rate_;
 }
 
 void Console::clear_bar_locked() {
@@ -141,6 +187,18 @@ void Console::clear_bar_locked() {
   std::fputs("\r\033[K", stderr);
   std::fflush(stderr);
   bar_.clear();
+}
+
+void Console::write_log_locked(std::string_view level, std::string_view message) {
+  // Newlines and control characters in a message are escaped: one line per entry.
+  std::string line = fmt::format("{} [{}] {}", log_timestamp(), level, printable(message));
+  if (log_file_ == nullptr) {
+    write_line_locked("cloudsync: " + line);
+    return;
+  }
+  std::fputs(line.c_str(), log_file_);
+  std::fputc('\n', log_file_);
+  std::fflush(log_file_);
 }
 
 void Console::write_line_locked(std::string_view line) {

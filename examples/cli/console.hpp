@@ -2,11 +2,17 @@
 // (-v) and progress. One mutex orders them, so a log line from a worker thread
 // never lands in the middle of the progress bar.
 //
-// Progress is a bar redrawn in place when stderr is a terminal and one line per
-// finished file otherwise (logs, CI); there is none with --quiet or --json.
+// Log lines carry an ISO 8601 UTC timestamp and go to stderr, or to the file of
+// --log-file (errors too, so that the file tells the whole story).
+//
+// Progress is a bar redrawn in place, with a rate and an ETA, when stderr is a
+// terminal that understands escape codes (not TERM=dumb); otherwise one line
+// per finished file (logs, CI, dumb terminals), never an escape code. There is
+// none with --quiet or --json.
 #pragma once
 
 #include <chrono>
+#include <cstdio>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -41,14 +47,20 @@ class Console {
   void draw_bar(const ProgressEvent& event);
   void clear_bar_locked();
   void write_line_locked(std::string_view line);
+  void write_log_locked(std::string_view level, std::string_view message);
+  double rate_locked(const ProgressEvent& event);
 
   OutputFlags flags_;
   bool tty_ = false;
   bool log_installed_ = false;
+  std::FILE* log_file_ = nullptr;  ///< --log-file, when it could be opened
   std::mutex mutex_;
   std::string bar_;  ///< what the bar shows now; empty when not drawn
-  bool started_ = false;
-  std::chrono::steady_clock::time_point start_;
+  // The recent rate (bytes per second, smoothed) for the ETA: the average since
+  // the start would answer for a transfer that slowed down long ago.
+  std::chrono::steady_clock::time_point sample_time_;
+  uint64_t sample_bytes_ = 0;
+  double rate_ = 0;
 };
 
 }  // namespace cloudsync::cli

@@ -1,6 +1,8 @@
 // Ctrl-C (SIGINT) and SIGTERM cancel the running operation cleanly: transfers
-// stop between chunks, nothing is deleted, and the command exits with the
-// Cancelled status. A second signal ends the process at once.
+// stop between chunks, no partial file is left, nothing is deleted, and the
+// command exits with 128 + the signal's number (130 for Ctrl-C), the shells'
+// convention that the aws CLI follows too. A second signal ends the process
+// at once.
 #pragma once
 
 #include "cloudsync/cancel.hpp"
@@ -9,5 +11,8 @@ namespace cloudsync::cli {
 
 /// Installs the handlers (once) and returns the token they cancel.
 const CancelToken* interrupt_token();
+
+/// The signal that cancelled the run (SIGINT, SIGTERM), or 0.
+int interrupting_signal();
 
 }  // namespace cloudsync::cli

@@ -20,6 +20,8 @@ namespace cloudsync::cli {
 
 /// Exit status for usage errors (bad flags, two forms of a verb mixed).
 constexpr int kUsageExitStatus = 2;
+/// A run cancelled by a signal exits with this plus the signal's number (130 for SIGINT).
+constexpr int kSignalExitBase = 128;
 
 int exit_status_of(const Status& status);
 

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "backend_option_args.hpp"
 #include "commands.hpp"
 
 namespace cloudsync::cli {
@@ -20,16 +21,18 @@ void add_limit_flags(CLI::App& cmd, RunArgs& a) {
           ->check(whole_number(1))
           ->type_name("N")
           ->capture_default_str();
-  a.max_file_size_option = cmd.add_option("--max-file-size", a.limits.max_file_size,
-                                          "Largest file the project may take, in bytes; suffixes K, M, G, T (x1024)")
-                               ->transform(byte_size())
-                               ->type_name("SIZE")
-                               ->capture_default_str();
+  a.max_file_size_option =
+      cmd.add_option("--max-file-size", a.limits.max_file_size,
+                     "Largest file the project may take, in bytes; K, M, G, T are multiples of 1024 (50G)")
+          ->transform(byte_size())
+          ->type_name("SIZE")
+          ->capture_default_str();
 }
 
 void add_run_option_flag(CLI::App& cmd, RunArgs& a) {
   add_key_value_option(cmd, "-o,--option", a.options,
-                       "Backend option or credential KEY=VALUE for this run; never stored (repeatable)");
+                       "Backend option or credential KEY=VALUE for this run, never stored; VALUE may be env:NAME, "
+                       "file:PATH or - (stdin) (repeatable)");
 }
 
 void add_workspace_run_flags(CLI::App& cmd, RunArgs& a) {
@@ -49,9 +52,10 @@ Result<std::unique_ptr<Workspace>> open_workspace(const WorkspaceArgs& a, bool c
   WorkspaceOptions options;
   options.limits = a.limits;
   options.transfers = a.transfers;
-  BackendOptions per_run = to_backend_options(a.options);
+  CLOUDSYNC_ASSIGN_OR_RETURN(BackendOptions per_run, read_option_values(a.options));
   if (!per_run.empty()) {
-    options.credentials = [per_run](const Integration&) { return per_run; };
+    // Each integration gets the options its provider takes (restore runs them all).
+    options.credentials = [per_run](const Integration& integ) { return options_for_url(per_run, integ.spec.url); };
   }
   return Workspace::open(root, std::move(options));
 }

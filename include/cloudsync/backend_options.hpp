@@ -12,11 +12,15 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "cloudsync/backend.hpp"
 #include "cloudsync/export.hpp"
+#include "cloudsync/status.hpp"
 
 namespace cloudsync {
 
@@ -68,5 +72,19 @@ CLOUDSYNC_API const BackendProvider* find_backend_provider(std::string_view sche
 /// provider's: a secret meant for one provider is still a secret when it is
 /// given under another's URL.
 CLOUDSYNC_API bool is_secret_backend_option(std::string_view name);
+
+/// Checks option names (not their values, which are checked when a backend
+/// opens) against what the provider of `url` takes: InvalidArgument naming
+/// the first unknown one, with a did-you-mean for a near miss ("unknown option
+/// 'regoin' for s3 URLs; did you mean 'region'?"); OK for a scheme this build
+/// does not know (a host's own backend factory). The value is never quoted.
+CLOUDSYNC_API Status check_backend_option_names(std::string_view url, const BackendOptions& options);
+
+/// The closest of `known` to a mistyped `name`, the did-you-mean of the
+/// unknown-option errors: at most two edits ("regoin" -> "region"), or a name
+/// made of the same words ("key" -> "account_key"). Tools use it for their own
+/// words too (the CLI's command names).
+CLOUDSYNC_API std::optional<std::string_view> closest_name(std::string_view name,
+                                                           std::span<const std::string_view> known);
 
 }  // namespace cloudsync

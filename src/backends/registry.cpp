@@ -87,6 +87,14 @@ Status check_option_names(std::string_view url_text, const BackendOptions& optio
   return Status::OK();
 }
 
+Status check_backend_option_names(std::string_view url, const BackendOptions& options) {
+  return check_option_names(url, options);
+}
+
+std::optional<std::string_view> closest_name(std::string_view name, std::span<const std::string_view> known) {
+  return backends::closest_option_name(name, known);
+}
+
 Result<std::shared_ptr<StorageBackend>> open_backend(std::string_view url_text, const BackendOptions& options) {
   CLOUDSYNC_ASSIGN_OR_RETURN(StorageUrl url, parse_storage_url(url_text));
   if (const backends::ProviderEntry* entry = find_entry(url.scheme)) return entry->open(url, options);

@@ -34,23 +34,38 @@ EXIT = {
     "limit_exceeded": 9,
     "conflict": 10,
     "cancelled": 14,
+    "interrupted": 130,  # 128 + SIGINT, the shells' convention
     "unauthenticated": 7,
     "bad_response": 17,
 }
 
-SUBCOMMANDS = [
-    ["ls"],
-    ["copy"],
-    ["sync"],
-    ["integration"],
-    ["integration", "add"],
-    ["integration", "list"],
-    ["integration", "remove"],
-    ["import"],
-    ["export"],
-    ["restore"],
-    ["status"],
-]
+
+def help_of(*command):
+    """`cloudsync COMMAND... --help`, which must succeed."""
+    r = run(*command, "--help")
+    if r.returncode != 0:
+        raise AssertionError(f"cloudsync {' '.join(command)} --help: exit {r.returncode}\n{r.stderr}")
+    return r.stdout
+
+
+def all_commands():
+    """Every command path, from the help texts themselves (so none is missed):
+    [["ls"], ..., ["integration", "add"], ...]."""
+    found = []
+
+    def walk(path):
+        text = help_of(*path)
+        if "\nSubcommands:\n" not in text:
+            return
+        for line in text.split("\nSubcommands:\n", 1)[1].splitlines():
+            if not line.startswith("  ") or not line.strip():
+                break
+            sub = path + [line.split()[0]]
+            found.append(sub)
+            walk(sub)
+
+    walk([])
+    return found
 
 
 def run(*args, cwd=None, env=None):
@@ -166,6 +181,33 @@ def read_tree(root):
     return out
 
 
+def run_on_terminal(args, env):
+    """Runs the CLI with stderr on a pseudo-terminal (stdout a pipe) and `env`
+    added; returns (exit status, stderr bytes, stdout bytes)."""
+    full_env = dict(os.environ, **env)
+    master, slave = pty.openpty()
+    try:
+        proc = subprocess.Popen([CLI, *args], stdout=subprocess.PIPE, stderr=slave, stdin=subprocess.DEVNULL,
+                                env=full_env)
+        os.close(slave)
+        slave = None
+        err = b""
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # EIO: the child closed the terminal
+                break
+            if not chunk:
+                break
+            err += chunk
+        out, _ = proc.communicate(timeout=60)
+    finally:
+        if slave is not None:
+            os.close(slave)
+        os.close(master)
+    return proc.returncode, err, out
+
+
 def file_url(path):
     return "file://" + os.path.abspath(path)
 
@@ -202,13 +244,18 @@ class CliTestCase(unittest.TestCase):
 
 class HelpAndUsageTest(CliTestCase):
     def test_help_on_every_subcommand(self):
-        for cmd in SUBCOMMANDS:
+        # The one help loop (project and catalog commands alike): every command
+        # the help lists has a usage line, examples and --help.
+        commands = all_commands()
+        for expected in (["ls"], ["copy"], ["integration", "add"], ["integrations", "check"], ["connections", "sync"],
+                         ["help"], ["version"]):
+            self.assertIn(expected, commands)
+        for cmd in commands:
             with self.subTest(cmd=" ".join(cmd)):
-                r = run(*cmd, "--help")
-                self.assertExit(r, 0)
-                self.assertIn("Usage: cloudsync " + " ".join(cmd), r.stdout)
-                self.assertIn("Examples:", r.stdout)
-                self.assertIn("--help", r.stdout)
+                text = help_of(*cmd)
+                self.assertIn("Usage: cloudsync " + " ".join(cmd), text)
+                self.assertIn("Examples:", text)
+                self.assertIn("--help", text)
 
     def test_top_level_help_lists_commands_and_exit_statuses(self):
         r = run("--help")
@@ -220,9 +267,13 @@ class HelpAndUsageTest(CliTestCase):
                 self.assertIn(f"{status} {name}", r.stdout)
 
     def test_version(self):
-        r = run("--version")
-        self.assertExit(r, 0)
-        self.assertRegex(r.stdout, r"^cloudsync \d+\.\d+\.\d+")
+        for form in (["--version"], ["-V"], ["version"]):
+            with self.subTest(form=form[0]):
+                r = run(*form)
+                self.assertExit(r, 0)
+                self.assertRegex(r.stdout, r"^cloudsync \d+\.\d+\.\d+\nlibcurl \d+\.\d+")
+                self.assertRegex(r.stdout, r"\nOpenSSL \d+\.\d+")
+                self.assertRegex(r.stdout, r"\nbuild type: \w+")
 
     def test_usage_errors_exit_2(self):
         src = self.path("src")
@@ -557,27 +608,8 @@ class CopySyncTest(CliTestCase):
 
     def test_progress_bar_when_stderr_is_a_terminal(self):
         write_tree(self.src, {f"many/{i:03}.txt": "x" * 1000 for i in range(50)})
-        master, slave = pty.openpty()
-        try:
-            proc = subprocess.Popen([CLI, "copy", self.src, self.dst], stdout=subprocess.PIPE,
-                                    stderr=slave, stdin=subprocess.DEVNULL)
-            os.close(slave)
-            slave = None
-            err = b""
-            while True:
-                try:
-                    chunk = os.read(master, 65536)
-                except OSError:  # EIO: the child closed the terminal
-                    break
-                if not chunk:
-                    break
-                err += chunk
-            out, _ = proc.communicate(timeout=60)
-        finally:
-            if slave is not None:
-                os.close(slave)
-            os.close(master)
-        self.assertEqual(proc.returncode, 0, err)
+        returncode, err, out = run_on_terminal(["copy", self.src, self.dst], {"TERM": "xterm"})
+        self.assertEqual(returncode, 0, err)
         # Redrawn in place ("\r" + erase line), with a percentage and file counts,
         # and erased at the end: no per-file lines.
         self.assertIn(b"\r\x1b[K[", err)
@@ -597,7 +629,7 @@ class CopySyncTest(CliTestCase):
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=120)
         self.assertRegex(first, r"^\[1/2004\] ")
-        self.assertEqual(proc.returncode, EXIT["cancelled"], err)
+        self.assertEqual(proc.returncode, EXIT["interrupted"], err)
         self.assertIn("cloudsync: interrupted:", err)
         self.assertIn("not started (interrupted)", out)
         copied = read_tree(self.dst)
@@ -629,7 +661,7 @@ class CopySyncTest(CliTestCase):
         self.assertNotIn("[debug]", r.stderr)
         r = run("copy", self.src, self.path("dst2"), "-q", "-vv")
         self.assertExit(r, 0)
-        self.assertRegex(r.stderr, r"cloudsync: \[debug\] .*link")
+        self.assertRegex(r.stderr, r"cloudsync: \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z \[debug\] .*link")
         self.assertNotIn("link", read_tree(self.path("dst2")))
 
     def test_overlapping_source_and_destination_are_refused(self):

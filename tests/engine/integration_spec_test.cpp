@@ -1,6 +1,7 @@
 // What Workspace refuses before it stores or runs anything: integration names
 // and types that cannot name a folder, credentials among stored options, and
 // import requests that select nothing or everything by accident.
+#include "cloudsync/catalog.hpp"
 #include "cloudsync/workspace.hpp"
 #include "support/test_util.hpp"
 
@@ -64,6 +65,45 @@ TEST_CASE("credential options are refused by exact name, others are stored", "[e
   REQUIRE_OK(added);
   CHECK(added->spec.options == drive.options);
   REQUIRE_CODE(p.add("T", {{"fsnyc", "false"}}), ErrorCode::InvalidArgument);  // a typo is not stored either
+}
+
+TEST_CASE("an option the URL's provider does not take is refused when stored, with a suggestion",
+          "[engine][validation]") {
+  TempDir dir;
+  CatalogOptions options;
+  options.state_dir = dir / "catalog";
+  auto catalog = Catalog::open(options);
+  REQUIRE_OK(catalog);
+  IntegrationSpec spec;
+  spec.name = "S3z";
+  spec.url = "s3://bucket/pre";
+  spec.options = {{"regoin", "eu-west-1"}};
+  auto added = (*catalog)->create_integration(spec);
+  REQUIRE_CODE(added, ErrorCode::InvalidArgument);
+  CHECK(added.status().message().find("unknown option 'regoin' for s3 URLs; did you mean 'region'?") !=
+        std::string::npos);
+  CHECK(added.status().message().find("eu-west-1") == std::string::npos);  // values are never quoted
+  auto count = (*catalog)->count_integrations({});
+  REQUIRE_OK(count);
+  CHECK(*count == 0);
+
+  // update: new options are checked, and so are the old ones against a new URL.
+  spec.options = {{"region", "eu-west-1"}};
+  REQUIRE_OK((*catalog)->create_integration(spec));
+  IntegrationUpdate typo;
+  typo.options = BackendOptions{{"endpiont", "http://127.0.0.1:9"}};
+  auto updated = (*catalog)->update_integration("S3z", typo);
+  REQUIRE_CODE(updated, ErrorCode::InvalidArgument);
+  CHECK(updated.status().message().find("did you mean 'endpoint'?") != std::string::npos);
+  IntegrationUpdate to_local;
+  to_local.url = "file://" + (dir / "remote").string();
+  auto moved = (*catalog)->update_integration("S3z", to_local);
+  REQUIRE_CODE(moved, ErrorCode::InvalidArgument);
+  CHECK(moved.status().message().find("unknown option 'region' for file URLs") != std::string::npos);
+  auto kept = (*catalog)->integration("S3z");
+  REQUIRE_OK(kept);
+  CHECK(kept->spec.url == "s3://bucket/pre");
+  CHECK(kept->spec.options == BackendOptions{{"region", "eu-west-1"}});
 }
 
 TEST_CASE("an import must select something, and not everything by an empty selector", "[engine][validation]") {
