@@ -67,6 +67,29 @@ Status error_from_answer(const http::Response& response, const TokenRequest& req
                                     message, "");
 }
 
+// A non-negative integer sent as a JSON number or as a string of digits.
+std::optional<int64_t> json_seconds(const rapidjson::Value& doc, const char* field) {
+  auto it = doc.FindMember(field);
+  if (it == doc.MemberEnd()) return std::nullopt;
+  if (it->value.IsInt64()) return it->value.GetInt64();
+  if (!it->value.IsString()) return std::nullopt;
+  std::string_view text(it->value.GetString(), it->value.GetStringLength());
+  if (text.empty() || text.size() >= 12 ||
+      !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return std::nullopt;
+  }
+  return std::stoll(std::string(text));
+}
+
+// expires_on (Unix seconds) as seconds from now on the system clock: Azure's
+// metadata endpoints send it, some without expires_in.
+std::optional<int64_t> seconds_until_expires_on(const rapidjson::Value& doc) {
+  std::optional<int64_t> expires_on = json_seconds(doc, "expires_on");
+  if (!expires_on) return std::nullopt;
+  int64_t now = std::chrono::duration_cast<std::chrono::seconds>(now_utc().time_since_epoch()).count();
+  return std::max<int64_t>(0, *expires_on - now);
+}
+
 Result<AccessToken> token_from_answer(const http::Response& response, TimePoint now, std::string_view what) {
   // A 2xx that is no token answer (a captive portal, a misrouted URL) is a
   // protocol surprise, like an unexpected status.
@@ -97,18 +120,9 @@ Result<AccessToken> token_from_answer(const http::Response& response, TimePoint 
   CLOUDSYNC_ASSIGN_OR_RETURN(std::optional<std::string> scope, json_string(doc, "scope", what));
   if (scope) token.scope = std::move(*scope);
 
-  // A number per RFC 6749; some servers send it as a string.
-  std::optional<int64_t> expires_in;
-  auto it = doc.FindMember("expires_in");
-  if (it != doc.MemberEnd() && it->value.IsInt64()) {
-    expires_in = it->value.GetInt64();
-  } else if (it != doc.MemberEnd() && it->value.IsString()) {
-    std::string_view text(it->value.GetString(), it->value.GetStringLength());
-    if (!text.empty() && text.size() < 12 &&
-        std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-      expires_in = std::stoll(std::string(text));
-    }
-  }
+  // A number per RFC 6749; some servers (Azure IMDS) send it as a string.
+  std::optional<int64_t> expires_in = json_seconds(doc, "expires_in");
+  if (!expires_in) expires_in = seconds_until_expires_on(doc);
   if (!expires_in) {
     log(LogLevel::Debug, "{}: the answer has no usable expires_in; assuming {} s", what, kAssumedLifetimeSeconds);
     expires_in = kAssumedLifetimeSeconds;
@@ -169,7 +183,7 @@ Result<TokenEndpointOptions> resolve_token_endpoint(TokenEndpointOptions options
 
 Result<AccessToken> request_token(const TokenEndpointOptions& options, const TokenRequest& request, TimePoint now,
                                   const OpContext& ctx) {
-  const std::string what = "POST " + options.token_uri;
+  const std::string what = request.method + " " + redact_url(options.token_uri);
   if (!options.transport) return make_error(ErrorCode::Internal, "{}: no HTTP transport", what);
   const std::string body = encode_form(request.form);
   MemorySource source(body);
@@ -177,12 +191,15 @@ Result<AccessToken> request_token(const TokenEndpointOptions& options, const Tok
   std::optional<MemorySource> fresh;  // reading `made`
   std::shared_ptr<http::ServerClock> clock = request.clock ? request.clock : std::make_shared<http::ServerClock>();
   http::Call call;
-  call.method = "POST";
+  call.method = request.method;
   call.url = options.token_uri;
-  call.headers.set("Content-Type", "application/x-www-form-urlencoded");
+  call.headers = request.headers;
   call.headers.set("Accept", "application/json");
-  call.body = &source;
-  call.body_size = body.size();
+  if (request.method != "GET") {
+    call.headers.set("Content-Type", "application/x-www-form-urlencoded");
+    call.body = &source;
+    call.body_size = body.size();
+  }
   // Asking for a token twice is harmless (Google does not rotate refresh
   // tokens), so a request that may have reached the server is retried too.
   call.idempotent = true;

@@ -49,6 +49,14 @@ Result<TokenEndpointOptions> resolve_token_endpoint(TokenEndpointOptions options
 
 /// One token request of a flow.
 struct TokenRequest {
+  /// "POST" (a token endpoint: the form is the body) or "GET" (a metadata
+  /// service such as Azure's managed identity endpoints: the question is in
+  /// the URI's query, and `form` must be empty).
+  std::string method = "POST";
+  /// Headers the authority requires besides the form's (Azure IMDS wants
+  /// "Metadata: true", App Service its X-IDENTITY-HEADER; secrets registered
+  /// by the caller).
+  http::Headers headers;
   FormFields form;  ///< grant_type and the grant's fields (secrets registered by the caller)
   /// When set, the form is made afresh for every attempt from the endpoint's
   /// corrected clock (a service-account assertion, whose iat/exp the
@@ -67,7 +75,10 @@ struct TokenRequest {
 /// invalid_grant about the assertion's time whose Date shows our clock is
 /// off: request.clock learns the offset and the form is made once more) and
 /// parses the answer: the token (registered as a
-/// secret) expires at `now` + expires_in. A 2xx answer that is not a JSON token
+/// secret) expires at `now` + expires_in; without expires_in, at expires_on
+/// (Azure's managed identity endpoints and the Azure CLI: Unix seconds, as a
+/// number or a string), measured from the system clock and carried over to
+/// `now`'s. A 2xx answer that is not a JSON token
 /// answer is Internal; a token type other than Bearer is Unsupported.
 /// Errors by OAuth error code:
 ///  - invalid_grant (revoked or expired refresh token, rejected assertion):
