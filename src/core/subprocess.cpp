@@ -49,6 +49,7 @@ std::optional<std::string> find_program(std::string_view name, std::string_view 
     std::string path(name);
     return ::access(path.c_str(), X_OK) == 0 ? std::optional<std::string>(path) : std::nullopt;
   }
+  if (search_path.empty()) return std::nullopt;
   while (true) {
     size_t colon = search_path.find(':');
     std::string_view dir = search_path.substr(0, colon);
@@ -74,8 +75,8 @@ Result<ProgramResult> run_program(const ProgramRun& run) {
   std::vector<char*> argv_ptrs = pointers(argv);
   std::vector<char*> env_ptrs = pointers(env);
   pid_t pid = -1;
-  int spawned = ::posix_spawn(&pid, program.c_str(), &actions, nullptr, argv_ptrs.data(),
-                              run.env ? env_ptrs.data() : environ);
+  int spawned =
+      ::posix_spawn(&pid, program.c_str(), &actions, nullptr, argv_ptrs.data(), run.env ? env_ptrs.data() : environ);
   posix_spawn_file_actions_destroy(&actions);
   if (spawned != 0) return make_error(ErrorCode::NotFound, "cannot run {}: {}", program, strerror(spawned));
   ::close(out.write);

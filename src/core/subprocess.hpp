@@ -32,7 +32,7 @@ struct ProgramResult {
 };
 
 /// The first executable `name` in the ':'-separated `search_path` (a PATH
-/// value); nullopt when none. A name with a '/' is returned as is when it is
+/// value); nullopt when none or when the path is empty. A name with a '/' is returned as is when it is
 /// executable.
 std::optional<std::string> find_program(std::string_view name, std::string_view search_path);
 

@@ -75,19 +75,20 @@ struct AzureBackendOptions {
   /// "default": that chain only; "client_secret", "client_certificate",
   /// "workload_identity", "managed_identity", "azure_cli": that method only.
   std::string credential;
-  std::string tenant_id;                    ///< AZURE_TENANT_ID
+  std::string tenant_id;  ///< AZURE_TENANT_ID
   /// AZURE_CLIENT_ID: the application, or the user-assigned managed identity.
   std::string client_id;
-  std::string client_secret;                ///< AZURE_CLIENT_SECRET
-  std::string client_certificate_path;      ///< AZURE_CLIENT_CERTIFICATE_PATH: PEM, certificate and key
-  std::string client_certificate_password;  ///< AZURE_CLIENT_CERTIFICATE_PASSWORD (unsupported: give an unencrypted PEM)
-  std::string federated_token_file;         ///< AZURE_FEDERATED_TOKEN_FILE
+  std::string client_secret;            ///< AZURE_CLIENT_SECRET
+  std::string client_certificate_path;  ///< AZURE_CLIENT_CERTIFICATE_PATH: PEM, certificate and key
+  std::string
+      client_certificate_password;   ///< AZURE_CLIENT_CERTIFICATE_PASSWORD (unsupported: give an unencrypted PEM)
+  std::string federated_token_file;  ///< AZURE_FEDERATED_TOKEN_FILE
   /// AZURE_AUTHORITY_HOST; default https://login.microsoftonline.com
   std::string authority_host;
 
   // Network.
-  std::string proxy;      ///< HTTP(S) proxy URL; empty: the *_proxy environment variables
-  std::string ca_bundle;  ///< PEM file of trusted CAs; empty: the system store
+  std::string proxy;       ///< HTTP(S) proxy URL; empty: the *_proxy environment variables
+  std::string ca_bundle;   ///< PEM file of trusted CAs; empty: the system store
   bool verify_tls = true;  ///< false: accept any server certificate (testing only)
 
   /// Create the container on the first write that finds it missing.

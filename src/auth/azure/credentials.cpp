@@ -398,10 +398,8 @@ Result<AzureCredentials> resolve_azure_credentials(const AzureAuthSettings& give
     if (!out.ok()) return out.status().with_context("AZURE_STORAGE_CONNECTION_STRING");
     return out;
   }
-  Fields f{settings.account.empty() ? env_account : std::string(trim(settings.account)),
-           var("AZURE_STORAGE_KEY"),
-           var("AZURE_STORAGE_SAS_TOKEN"),
-           std::string(trim(settings.endpoint)),
+  Fields f{settings.account.empty() ? env_account : std::string(trim(settings.account)), var("AZURE_STORAGE_KEY"),
+           var("AZURE_STORAGE_SAS_TOKEN"), std::string(trim(settings.endpoint)),
            "the environment (AZURE_STORAGE_KEY, AZURE_STORAGE_SAS_TOKEN)"};
   if (!f.account_key.empty() || !f.sas.empty()) {
     Result<AzureCredentials> out = from_fields(f);

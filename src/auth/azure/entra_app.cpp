@@ -182,7 +182,7 @@ std::string client_assertion_claims_json(std::string_view client_id, std::string
 }
 
 Result<std::unique_ptr<TokenSource>> make_client_secret_source(EntraApp app, std::string secret,
-                                                              TokenEndpointOptions endpoint) {
+                                                               TokenEndpointOptions endpoint) {
   register_secret(secret);
   if (secret.empty()) return make_error(ErrorCode::InvalidArgument, "the client secret is empty");
   ClientProof proof = [secret = std::move(secret)](TimePoint) -> Result<FormFields> {
@@ -192,12 +192,12 @@ Result<std::unique_ptr<TokenSource>> make_client_secret_source(EntraApp app, std
 }
 
 Result<std::unique_ptr<TokenSource>> make_client_certificate_source(EntraApp app, ClientCertificate cert,
-                                                                   TokenEndpointOptions endpoint) {
+                                                                    TokenEndpointOptions endpoint) {
   CLOUDSYNC_ASSIGN_OR_RETURN(std::string uri, entra_token_uri(app));
   // The audience is the token endpoint actually asked (an override included).
   std::string audience = endpoint.token_uri.empty() ? uri : endpoint.token_uri;
-  ClientProof proof = [cert = std::move(cert), audience, client_id = app.client_id](
-                          TimePoint now) -> Result<FormFields> {
+  ClientProof proof = [cert = std::move(cert), audience,
+                       client_id = app.client_id](TimePoint now) -> Result<FormFields> {
     CLOUDSYNC_ASSIGN_OR_RETURN(std::string assertion,
                                sign_jwt_rs256(cert.key, client_assertion_header_json(cert),
                                               client_assertion_claims_json(client_id, audience, now, random_hex(16))));
@@ -208,7 +208,7 @@ Result<std::unique_ptr<TokenSource>> make_client_certificate_source(EntraApp app
 }
 
 Result<std::unique_ptr<TokenSource>> make_workload_identity_source(EntraApp app, std::filesystem::path token_file,
-                                                                  TokenEndpointOptions endpoint) {
+                                                                   TokenEndpointOptions endpoint) {
   if (token_file.empty()) return make_error(ErrorCode::InvalidArgument, "workload identity needs a token file");
   ClientProof proof = [token_file = std::move(token_file)](TimePoint) -> Result<FormFields> {
     Result<std::string> text = read_small_file(token_file, kMaxCredentialFileBytes);

@@ -58,12 +58,12 @@ std::string client_assertion_claims_json(std::string_view client_id, std::string
 
 /// Client secret (AZURE_CLIENT_SECRET). The secret is registered for redaction.
 Result<std::unique_ptr<TokenSource>> make_client_secret_source(EntraApp app, std::string secret,
-                                                              TokenEndpointOptions endpoint);
+                                                               TokenEndpointOptions endpoint);
 /// Client certificate (AZURE_CLIENT_CERTIFICATE_PATH).
 Result<std::unique_ptr<TokenSource>> make_client_certificate_source(EntraApp app, ClientCertificate cert,
-                                                                   TokenEndpointOptions endpoint);
+                                                                    TokenEndpointOptions endpoint);
 /// Workload identity (AZURE_FEDERATED_TOKEN_FILE): the file is read at every fetch.
 Result<std::unique_ptr<TokenSource>> make_workload_identity_source(EntraApp app, std::filesystem::path token_file,
-                                                                  TokenEndpointOptions endpoint);
+                                                                   TokenEndpointOptions endpoint);
 
 }  // namespace cloudsync::auth

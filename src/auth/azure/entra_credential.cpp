@@ -78,15 +78,15 @@ Result<std::unique_ptr<TokenSource>> client_certificate(const Resolved& r, const
   CLOUDSYNC_RETURN_IF_ERROR(require_app(r, "client_certificate"));
   CLOUDSYNC_RETURN_IF_ERROR(require(r.s.client_certificate_path, "client_certificate", "client_certificate_path",
                                     "AZURE_CLIENT_CERTIFICATE_PATH"));
-  CLOUDSYNC_ASSIGN_OR_RETURN(ClientCertificate cert, load_client_certificate(r.s.client_certificate_path,
-                                                                             r.s.client_certificate_password));
+  CLOUDSYNC_ASSIGN_OR_RETURN(ClientCertificate cert,
+                             load_client_certificate(r.s.client_certificate_path, r.s.client_certificate_password));
   return make_client_certificate_source(app_of(r), std::move(cert), endpoint);
 }
 
 Result<std::unique_ptr<TokenSource>> workload_identity(const Resolved& r, const TokenEndpointOptions& endpoint) {
   CLOUDSYNC_RETURN_IF_ERROR(require_app(r, "workload_identity"));
-  CLOUDSYNC_RETURN_IF_ERROR(require(r.s.federated_token_file, "workload_identity", "federated_token_file",
-                                    "AZURE_FEDERATED_TOKEN_FILE"));
+  CLOUDSYNC_RETURN_IF_ERROR(
+      require(r.s.federated_token_file, "workload_identity", "federated_token_file", "AZURE_FEDERATED_TOKEN_FILE"));
   return make_workload_identity_source(app_of(r), r.s.federated_token_file, endpoint);
 }
 
@@ -159,7 +159,7 @@ ChainedTokenSource::Member member(std::string name, Result<std::unique_ptr<Token
 }
 
 Result<std::unique_ptr<TokenSource>> default_chain(const Resolved& r, const TokenEndpointOptions& endpoint,
-                                                  const http::ClientOptions& client) {
+                                                   const http::ClientOptions& client) {
   std::vector<ChainedTokenSource::Member> members;
   const bool app = !r.s.tenant_id.empty() && !r.s.client_id.empty();
   if (app && !r.s.client_secret.empty()) {
@@ -202,22 +202,16 @@ std::string_view entra_method_name(EntraMethod method) {
 }
 
 Result<std::unique_ptr<TokenSource>> make_entra_source(const EntraSettings& settings, const EnvLookup& env,
-                                                      const TokenEndpointOptions& endpoint,
-                                                      const http::ClientOptions& client) {
+                                                       const TokenEndpointOptions& endpoint,
+                                                       const http::ClientOptions& client) {
   Resolved r = resolve(settings, env);
   switch (r.s.method) {
-    case EntraMethod::ClientSecret:
-      return client_secret(r, endpoint);
-    case EntraMethod::ClientCertificate:
-      return client_certificate(r, endpoint);
-    case EntraMethod::WorkloadIdentity:
-      return workload_identity(r, endpoint);
-    case EntraMethod::ManagedIdentity:
-      return managed_identity(r, endpoint, client);
-    case EntraMethod::AzureCli:
-      return azure_cli(r);
-    case EntraMethod::Default:
-      break;
+    case EntraMethod::ClientSecret: return client_secret(r, endpoint);
+    case EntraMethod::ClientCertificate: return client_certificate(r, endpoint);
+    case EntraMethod::WorkloadIdentity: return workload_identity(r, endpoint);
+    case EntraMethod::ManagedIdentity: return managed_identity(r, endpoint, client);
+    case EntraMethod::AzureCli: return azure_cli(r);
+    case EntraMethod::Default: break;
   }
   return default_chain(r, endpoint, client);
 }

@@ -56,7 +56,7 @@ struct EntraSettings {
 /// option and the variable); for Default, Unauthenticated only when no
 /// member can be tried at all.
 Result<std::unique_ptr<TokenSource>> make_entra_source(const EntraSettings& settings, const EnvLookup& env,
-                                                      const TokenEndpointOptions& endpoint,
-                                                      const http::ClientOptions& client);
+                                                       const TokenEndpointOptions& endpoint,
+                                                       const http::ClientOptions& client);
 
 }  // namespace cloudsync::auth

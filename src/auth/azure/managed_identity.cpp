@@ -11,8 +11,7 @@ namespace {
 
 class ManagedIdentitySource final : public TokenSource {
  public:
-  ManagedIdentitySource(ManagedIdentityOptions options, TokenEndpointOptions endpoint, http::Headers headers,
-                        bool imds)
+  ManagedIdentitySource(ManagedIdentityOptions options, TokenEndpointOptions endpoint, http::Headers headers, bool imds)
       : options_(std::move(options)), endpoint_(std::move(endpoint)), headers_(std::move(headers)), imds_(imds) {}
 
   Result<AccessToken> fetch(const OpContext& ctx, TimePoint now) override {
@@ -51,8 +50,8 @@ class ManagedIdentitySource final : public TokenSource {
 }  // namespace
 
 Result<std::unique_ptr<TokenSource>> make_managed_identity_source(ManagedIdentityOptions options,
-                                                                 TokenEndpointOptions endpoint,
-                                                                 const http::ClientOptions& client) {
+                                                                  TokenEndpointOptions endpoint,
+                                                                  const http::ClientOptions& client) {
   register_secret(options.identity_header);
   const bool app_service = !options.identity_endpoint.empty() && !options.identity_header.empty();
   std::string uri;
@@ -76,8 +75,8 @@ Result<std::unique_ptr<TokenSource>> make_managed_identity_source(ManagedIdentit
   }
   endpoint.token_uri.clear();
   CLOUDSYNC_ASSIGN_OR_RETURN(TokenEndpointOptions resolved, resolve_token_endpoint(std::move(endpoint), uri));
-  return std::unique_ptr<TokenSource>(
-      std::make_unique<ManagedIdentitySource>(std::move(options), std::move(resolved), std::move(headers), !app_service));
+  return std::unique_ptr<TokenSource>(std::make_unique<ManagedIdentitySource>(std::move(options), std::move(resolved),
+                                                                              std::move(headers), !app_service));
 }
 
 }  // namespace cloudsync::auth

@@ -40,7 +40,7 @@ struct ManagedIdentityOptions {
 /// The source for the endpoint `options` select. `endpoint.transport` is
 /// used for App Service; the IMDS gets its own with the probe timeout.
 Result<std::unique_ptr<TokenSource>> make_managed_identity_source(ManagedIdentityOptions options,
-                                                                 TokenEndpointOptions endpoint,
-                                                                 const http::ClientOptions& client);
+                                                                  TokenEndpointOptions endpoint,
+                                                                  const http::ClientOptions& client);
 
 }  // namespace cloudsync::auth
