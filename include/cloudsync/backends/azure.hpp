@@ -78,10 +78,10 @@ struct AzureBackendOptions {
   std::string tenant_id;  ///< AZURE_TENANT_ID
   /// AZURE_CLIENT_ID: the application, or the user-assigned managed identity.
   std::string client_id;
-  std::string client_secret;            ///< AZURE_CLIENT_SECRET
-  std::string client_certificate_path;  ///< AZURE_CLIENT_CERTIFICATE_PATH: PEM, certificate and key
-  std::string
-      client_certificate_password;   ///< AZURE_CLIENT_CERTIFICATE_PASSWORD (unsupported: give an unencrypted PEM)
+  std::string client_secret;  ///< AZURE_CLIENT_SECRET
+  /// AZURE_CLIENT_CERTIFICATE_PATH: a PEM file with the certificate and its
+  /// unencrypted key (AZURE_CLIENT_CERTIFICATE_PASSWORD is refused as unsupported).
+  std::string client_certificate_path;
   std::string federated_token_file;  ///< AZURE_FEDERATED_TOKEN_FILE
   /// AZURE_AUTHORITY_HOST; default https://login.microsoftonline.com
   std::string authority_host;

@@ -35,7 +35,6 @@ Result<std::shared_ptr<StorageBackend>> make_azure_backend(AzureBackendOptions o
   settings.entra.client_id = options.client_id;
   settings.entra.client_secret = options.client_secret;
   settings.entra.client_certificate_path = options.client_certificate_path;
-  settings.entra.client_certificate_password = options.client_certificate_password;
   settings.entra.federated_token_file = options.federated_token_file;
   settings.entra.authority_host = options.authority_host;
   if (!environment.env) environment.env = auth::process_environment();
@@ -126,10 +125,6 @@ constexpr OptionSpec<AzureBackendOptions> kAzureOptions[] = {
      .target = &AzureBackendOptions::client_certificate_path,
      .help = "PEM file with the application's certificate and unencrypted key (empty: "
              "AZURE_CLIENT_CERTIFICATE_PATH)"},
-    {.name = "client_certificate_password",
-     .target = &AzureBackendOptions::client_certificate_password,
-     .help = "password of the certificate file: not supported, give an unencrypted PEM",
-     .secret = true},
     {.name = "federated_token_file",
      .target = &AzureBackendOptions::federated_token_file,
      .help = "workload identity token file, re-read at each refresh (empty: AZURE_FEDERATED_TOKEN_FILE)"},
