@@ -49,7 +49,7 @@ std::string read(StorageBackend& b, const std::string& name) {
 TEST_CASE("azure: Entra ID bearer tokens against Azurite over HTTPS, refreshed", "[azure][entra]") {
   OAuthAzurite azurite;
   // Tokens live 4 s: the cache replaces them after 2 s.
-  EntraStandin standin({.lifetime_seconds = 4});
+  EntraStandin standin(lifetime(4));
   auto opened = make_azure_backend(entra_options(azurite, standin));
   REQUIRE_OK(opened);
   std::shared_ptr<StorageBackend> b = *opened;
@@ -70,7 +70,9 @@ TEST_CASE("azure: an account option and the key from the environment combine; TL
   // Without trusting the certificate: refused.
   AzureBackendOptions untrusted = entra_options(azurite, standin);
   untrusted.ca_bundle.clear();
-  auto refused = make_azure_backend(untrusted);
+  azure::AzureEnvironment once;
+  once.retry.max_attempts = 1;  // a TLS refusal is retried like any network error otherwise
+  auto refused = azure::make_azure_backend(untrusted, once);
   REQUIRE_OK(refused);
   Status failed = (*refused)->write_all(P("x.txt"), "x", {}, kCtx).status();
   INFO(failed.to_string());

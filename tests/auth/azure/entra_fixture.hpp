@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -39,6 +40,13 @@ struct EntraStandinOptions {
   std::string federated_file;
   int lifetime_seconds = 3600;
 };
+
+/// Options with tokens that live `seconds`.
+inline EntraStandinOptions lifetime(int seconds) {
+  EntraStandinOptions o;
+  o.lifetime_seconds = seconds;
+  return o;
+}
 
 class EntraStandin {
  public:

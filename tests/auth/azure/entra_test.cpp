@@ -19,6 +19,12 @@ using namespace std::chrono_literals;
 
 namespace {
 
+EntraSettings only(EntraMethod method) {
+  EntraSettings s;
+  s.method = method;
+  return s;
+}
+
 struct Provider {
   SteppedClock clock;
   std::shared_ptr<TokenProvider> tokens;
@@ -79,7 +85,7 @@ void check_no_secret(const Status& status, const std::string& secret) {
 }  // namespace
 
 TEST_CASE("entra: client secret, refreshed; a wrong secret is named, not shown", "[entra]") {
-  EntraStandin standin({.lifetime_seconds = 60});
+  EntraStandin standin(lifetime(60));
   Provider p;
   EntraSettings s = app_settings(EntraMethod::ClientSecret, standin);
   s.client_secret = kEntraSecret;
@@ -88,7 +94,7 @@ TEST_CASE("entra: client secret, refreshed; a wrong secret is named, not shown",
 
   // From the environment, as EnvironmentCredential reads it.
   Provider from_env;
-  make_provider(from_env, EntraSettings{.method = EntraMethod::ClientSecret},
+  make_provider(from_env, only(EntraMethod::ClientSecret),
                 {{"AZURE_TENANT_ID", kEntraTenant},
                  {"AZURE_CLIENT_ID", kEntraClient},
                  {"AZURE_CLIENT_SECRET", kEntraSecret},
@@ -110,7 +116,9 @@ TEST_CASE("entra: client secret, refreshed; a wrong secret is named, not shown",
 TEST_CASE("entra: client certificate assertion (x5t, RS256), refreshed", "[entra]") {
   TempDir dir;
   SelfSignedCertificate cert = make_certificate(dir.path(), "client");
-  EntraStandin standin({.client_certificate = cert.cert.string(), .lifetime_seconds = 60});
+  EntraStandinOptions options = lifetime(60);
+  options.client_certificate = cert.cert.string();
+  EntraStandin standin(options);
   Provider p;
   EntraSettings s = app_settings(EntraMethod::ClientCertificate, standin);
   s.client_certificate_path = cert.both.string();
@@ -158,9 +166,11 @@ TEST_CASE("entra: workload identity re-reads the federated token file", "[entra]
   TempDir dir;
   const std::filesystem::path file = dir / "azure-identity-token";
   write_file(file, "federated-token-one\n");
-  EntraStandin standin({.federated_file = file.string(), .lifetime_seconds = 60});
+  EntraStandinOptions options = lifetime(60);
+  options.federated_file = file.string();
+  EntraStandin standin(options);
   Provider p;
-  make_provider(p, EntraSettings{.method = EntraMethod::WorkloadIdentity},
+  make_provider(p, only(EntraMethod::WorkloadIdentity),
                 {{"AZURE_TENANT_ID", kEntraTenant},
                  {"AZURE_CLIENT_ID", kEntraClient},
                  {"AZURE_FEDERATED_TOKEN_FILE", file.string()},
@@ -182,9 +192,9 @@ TEST_CASE("entra: workload identity re-reads the federated token file", "[entra]
 }
 
 TEST_CASE("entra: managed identity through the IMDS, user-assigned, refreshed", "[entra]") {
-  EntraStandin standin({.lifetime_seconds = 60});
+  EntraStandin standin(lifetime(60));
   Provider p;
-  EntraSettings s{.method = EntraMethod::ManagedIdentity};
+  EntraSettings s = only(EntraMethod::ManagedIdentity);
   s.client_id = kManagedClient;
   make_provider(p, s, {{"AZURE_POD_IDENTITY_AUTHORITY_HOST", standin.url()}});
   check_refresh(p, standin, "imds");
@@ -200,15 +210,15 @@ TEST_CASE("entra: managed identity through the IMDS, user-assigned, refreshed", 
 }
 
 TEST_CASE("entra: managed identity on App Service (expires_on only), refreshed", "[entra]") {
-  EntraStandin standin({.lifetime_seconds = 60});
+  EntraStandin standin(lifetime(60));
   Provider p;
-  make_provider(p, EntraSettings{.method = EntraMethod::ManagedIdentity},
+  make_provider(p, only(EntraMethod::ManagedIdentity),
                 {{"IDENTITY_ENDPOINT", standin.url() + "/msi/token"}, {"IDENTITY_HEADER", kIdentityHeader}});
   check_refresh(p, standin, "app_service");
 
   Provider wrong;
   const std::string bad_header = "wrong-identity-header-55";
-  make_provider(wrong, EntraSettings{.method = EntraMethod::ManagedIdentity},
+  make_provider(wrong, only(EntraMethod::ManagedIdentity),
                 {{"IDENTITY_ENDPOINT", standin.url() + "/msi/token"}, {"IDENTITY_HEADER", bad_header}});
   Result<AccessToken> t = wrong.tokens->token({});
   REQUIRE_CODE(t, ErrorCode::Unauthenticated);
@@ -236,7 +246,7 @@ TEST_CASE("entra: the Azure CLI's token, refreshed; a missing login is explained
                  "\"expires_on\": %s, \"tenant\": \"t\", \"tokenType\": \"Bearer\"}' \"$n\" \"$exp\"\n");
   std::filesystem::permissions(az, std::filesystem::perms::owner_all);
   Provider p;
-  make_provider(p, EntraSettings{.method = EntraMethod::AzureCli}, {{"PATH", "/nonexistent:" + bin.string()}});
+  make_provider(p, only(EntraMethod::AzureCli), {{"PATH", "/nonexistent:" + bin.string()}});
   CHECK(token(p) == "cli-token-1-abcdef");
   CHECK(token(p) == "cli-token-1-abcdef");
   p.clock.advance(35s);
@@ -250,7 +260,7 @@ TEST_CASE("entra: the Azure CLI's token, refreshed; a missing login is explained
 
   write_file(az, "#!/bin/sh\necho \"ERROR: Please run 'az login' to setup account.\" >&2\nexit 1\n");
   Provider logged_out;
-  make_provider(logged_out, EntraSettings{.method = EntraMethod::AzureCli}, {{"PATH", bin.string()}});
+  make_provider(logged_out, only(EntraMethod::AzureCli), {{"PATH", bin.string()}});
   Result<AccessToken> t = logged_out.tokens->token({});
   REQUIRE_CODE(t, ErrorCode::Unauthenticated);
   CHECK(t.status().message().find("run 'az login'") != std::string::npos);
@@ -264,7 +274,7 @@ TEST_CASE("entra: the Azure CLI's token, refreshed; a missing login is explained
 }
 
 TEST_CASE("entra: the DefaultAzureCredential chain", "[entra]") {
-  EntraStandin standin({.lifetime_seconds = 60});
+  EntraStandin standin(lifetime(60));
   // Nothing but a managed identity: the chain gets there.
   Provider p;
   make_provider(p, EntraSettings{},
