@@ -13,8 +13,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-const OpContext kCtx{};
-
 struct OAuthAzurite {
   TempDir dir;
   SelfSignedCertificate tls = make_certificate(dir.path(), "azurite-tls");
