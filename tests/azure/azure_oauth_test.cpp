@@ -62,7 +62,7 @@ TEST_CASE("azure: Entra ID bearer tokens against Azurite over HTTPS, refreshed",
   CHECK(standin.issued("client_secret") == 2);
 }
 
-TEST_CASE("azure: an account option and the key from the environment combine; TLS settings", "[azure][entra]") {
+TEST_CASE("azure: TLS settings, and an account option with the key from the environment", "[azure][entra]") {
   OAuthAzurite azurite;
   EntraStandin standin;
   // Without trusting the certificate: refused.

@@ -84,7 +84,7 @@ void check_no_secret(const Status& status, const std::string& secret) {
 
 }  // namespace
 
-TEST_CASE("entra: client secret, refreshed; a wrong secret is named, not shown", "[entra]") {
+TEST_CASE("entra: client secret, refreshed, and a wrong secret named but not shown", "[entra]") {
   EntraStandin standin(lifetime(60));
   Provider p;
   EntraSettings s = app_settings(EntraMethod::ClientSecret, standin);
@@ -225,7 +225,7 @@ TEST_CASE("entra: managed identity on App Service (expires_on only), refreshed",
   check_no_secret(t.status(), bad_header);
 }
 
-TEST_CASE("entra: the Azure CLI's token, refreshed; a missing login is explained", "[entra]") {
+TEST_CASE("entra: the Azure CLI's token, refreshed, and a missing login explained", "[entra]") {
   TempDir dir;
   const std::filesystem::path bin = dir / "bin";
   std::filesystem::create_directories(bin);
