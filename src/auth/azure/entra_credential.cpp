@@ -140,8 +140,9 @@ class ChainedTokenSource final : public TokenSource {
       if (token.status().code() == ErrorCode::Cancelled) return token;
       failures.push_back(member.name + ": " + token.status().message());
     }
-    std::string message = "no Microsoft Entra ID credential worked (DefaultAzureCredential order):";
-    for (const std::string& f : failures) message += "\n  - " + f;
+    // One line: terminals and logs escape newlines inside a message.
+    std::string message = "no Microsoft Entra ID credential worked (DefaultAzureCredential order)";
+    for (size_t i = 0; i < failures.size(); ++i) message += (i == 0 ? ": " : "; ") + failures[i];
     return make_error(ErrorCode::Unauthenticated, "{}", redact(message));
   }
 
