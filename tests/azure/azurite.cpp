@@ -22,10 +22,11 @@ auth::AzureSharedKeySigner make_signer() {
 
 }  // namespace
 
-PeerSpec azurite_spec() {
+PeerSpec azurite_spec(const std::vector<std::string>& flags) {
   PeerSpec spec;
   spec.name = "azurite";
   spec.command = {"{peers}/start-azurite.sh", "{port}", "{dir}", CLOUDSYNC_PEERS_NPM_DIR};
+  spec.command.insert(spec.command.end(), flags.begin(), flags.end());
   spec.launcher_exits = true;
   // The first start in a build tree installs Azurite from npm.
   spec.ready_timeout = std::chrono::milliseconds(300'000);

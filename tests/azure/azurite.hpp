@@ -23,8 +23,9 @@
 
 namespace cloudsync::test {
 
-/// PeerSpec for Azurite on {port}; the npm install is shared by the build tree.
-PeerSpec azurite_spec();
+/// PeerSpec for Azurite on {port} with extra azurite `flags` (e.g. --oauth
+/// basic --cert C --key K); the npm install is shared by the build tree.
+PeerSpec azurite_spec(const std::vector<std::string>& flags = {});
 
 class Azurite {
  public:

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "auth/azure/shared_key.hpp"
+#include "auth/oauth/token_cache.hpp"
 #include "core/ascii.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
@@ -302,51 +303,119 @@ EnvLookup process_environment() {
   };
 }
 
-Result<AzureCredentials> resolve_azure_credentials(const AzureAuthSettings& settings, const EnvLookup& env) {
-  bool configured = !settings.connection_string.empty() || !settings.account.empty() || !settings.account_key.empty() ||
-                    !settings.sas.empty() || !settings.endpoint.empty();
-  if (configured) {
-    if (!settings.connection_string.empty()) {
-      register_secret(settings.account_key);
-      register_secret(settings.sas);
-      if (!settings.account.empty() || !settings.account_key.empty() || !settings.sas.empty() ||
-          !settings.endpoint.empty()) {
-        return make_error(ErrorCode::InvalidArgument,
-                          "a connection string cannot be combined with an account, key, SAS or endpoint setting");
-      }
-      return parse_connection_string(settings.connection_string);
+namespace {
+
+// Step 3: Entra tokens for the account or endpoint the settings or the
+// environment name.
+Result<AzureCredentials> from_entra(const AzureAuthSettings& settings, const std::string& env_account,
+                                    const EnvLookup& env, const AzureTokenContext& tokens) {
+  Fields f{settings.account.empty() ? env_account : std::string(trim(settings.account)),
+           {},
+           {},
+           std::string(trim(settings.endpoint)),
+           "the configuration"};
+  AzureCredentials out;
+  if (!f.endpoint.empty()) {
+    CLOUDSYNC_ASSIGN_OR_RETURN(BlobUrl url, split_blob_url(f.endpoint, f.account, "the blob endpoint"));
+    if (!url.rest.empty()) {
+      return make_error(ErrorCode::InvalidArgument,
+                        "the blob endpoint must be the service URL, without a container or blob path");
     }
+    out.account = std::move(url.account);
+    out.blob_endpoint = std::move(url.endpoint);
+    out.path_style = url.path_style;
+  } else {
+    CLOUDSYNC_RETURN_IF_ERROR(check_account_name(f.account, "the account name"));
+    out.account = f.account;
+    out.blob_endpoint = "https://" + f.account + ".blob.core.windows.net";
+  }
+  TokenEndpointOptions endpoint;
+  endpoint.transport = tokens.transport ? tokens.transport : http::make_curl_transport(tokens.client);
+  CLOUDSYNC_ASSIGN_OR_RETURN(std::unique_ptr<TokenSource> source,
+                             make_entra_source(settings.entra, env, endpoint, tokens.client));
+  log(LogLevel::Debug, "azure: account '{}', endpoint {}{}, Microsoft Entra ID ({})", out.account, out.blob_endpoint,
+      out.path_style ? " (path-style)" : "", source->describe());
+  TokenCacheOptions cache;
+  cache.clock = tokens.clock;
+  out.bearer = std::make_shared<CachingTokenProvider>(std::move(source), std::move(cache));
+  return out;
+}
+
+}  // namespace
+
+Result<AzureCredentials> resolve_azure_credentials(const AzureAuthSettings& given, const EnvLookup& env,
+                                                   const AzureTokenContext& tokens) {
+  register_secret(given.account_key);
+  register_secret(given.sas);
+  register_secret(given.connection_string);
+  AzureAuthSettings settings = given;
+  auto var = [&env](std::string_view name) {
+    std::optional<std::string> value = env(name);
+    return value ? std::string(trim(*value)) : std::string();
+  };
+  const std::string env_account = var("AZURE_STORAGE_ACCOUNT");
+
+  if (!settings.credential.empty()) {
+    CLOUDSYNC_ASSIGN_OR_RETURN(settings.entra.method, parse_entra_method(trim(settings.credential)));
+    if (!settings.connection_string.empty() || !settings.account_key.empty() || !settings.sas.empty()) {
+      return make_error(ErrorCode::InvalidArgument,
+                        "credential={} uses Microsoft Entra ID and cannot be combined with a connection string, "
+                        "account key or SAS",
+                        settings.credential);
+    }
+    if (trim(settings.account).empty() && trim(settings.endpoint).empty() && env_account.empty()) {
+      return make_error(ErrorCode::InvalidArgument,
+                        "credential={} needs the storage account: give account or endpoint, or set "
+                        "AZURE_STORAGE_ACCOUNT",
+                        settings.credential);
+    }
+    return from_entra(settings, env_account, env, tokens);
+  }
+
+  // 1. The settings' own secret.
+  if (!settings.connection_string.empty()) {
+    if (!settings.account.empty() || !settings.account_key.empty() || !settings.sas.empty() ||
+        !settings.endpoint.empty()) {
+      return make_error(ErrorCode::InvalidArgument,
+                        "a connection string cannot be combined with an account, key, SAS or endpoint setting");
+    }
+    return parse_connection_string(settings.connection_string);
+  }
+  if (!settings.account_key.empty() || !settings.sas.empty()) {
     Fields f{std::string(trim(settings.account)), std::string(trim(settings.account_key)),
              std::string(trim(settings.sas)), std::string(trim(settings.endpoint)), "the configuration"};
+    if (f.account.empty() && f.endpoint.empty() && f.sas.find("://") == std::string::npos) f.account = env_account;
     Result<AzureCredentials> out = from_fields(f);
     if (out.ok()) log_resolved(*out, f.source);
     return out;
   }
 
-  auto var = [&env](std::string_view name) {
-    std::optional<std::string> value = env(name);
-    return value ? std::string(trim(*value)) : std::string();
-  };
+  // 2. The environment's, for the settings' account when they name one.
+  const bool named = !trim(settings.account).empty() || !trim(settings.endpoint).empty();
   std::string connection_string = var("AZURE_STORAGE_CONNECTION_STRING");
-  if (!connection_string.empty()) {
+  if (!connection_string.empty() && !named) {
     Result<AzureCredentials> out = parse_connection_string(connection_string);
     if (!out.ok()) return out.status().with_context("AZURE_STORAGE_CONNECTION_STRING");
     return out;
   }
-  Fields f{var("AZURE_STORAGE_ACCOUNT"),
-           var("AZURE_STORAGE_KEY"),
-           var("AZURE_STORAGE_SAS_TOKEN"),
-           {},
-           "the environment (AZURE_STORAGE_ACCOUNT, AZURE_STORAGE_KEY, AZURE_STORAGE_SAS_TOKEN)"};
-  if (f.account.empty() && f.account_key.empty() && f.sas.empty()) {
+  Fields f{settings.account.empty() ? env_account : std::string(trim(settings.account)), var("AZURE_STORAGE_KEY"),
+           var("AZURE_STORAGE_SAS_TOKEN"), std::string(trim(settings.endpoint)),
+           "the environment (AZURE_STORAGE_KEY, AZURE_STORAGE_SAS_TOKEN)"};
+  if (!f.account_key.empty() || !f.sas.empty()) {
+    Result<AzureCredentials> out = from_fields(f);
+    if (out.ok()) log_resolved(*out, f.source);
+    return out;
+  }
+
+  // 3. Microsoft Entra ID, for a known account.
+  if (f.account.empty() && f.endpoint.empty()) {
     return make_error(ErrorCode::Unauthenticated,
                       "no Azure credentials: configure a connection string, an account key or a SAS, or set "
                       "AZURE_STORAGE_CONNECTION_STRING, or AZURE_STORAGE_ACCOUNT with AZURE_STORAGE_KEY or "
-                      "AZURE_STORAGE_SAS_TOKEN");
+                      "AZURE_STORAGE_SAS_TOKEN; or name the account (account=... or AZURE_STORAGE_ACCOUNT) to sign "
+                      "in with Microsoft Entra ID");
   }
-  Result<AzureCredentials> out = from_fields(f);
-  if (out.ok()) log_resolved(*out, f.source);
-  return out;
+  return from_entra(settings, env_account, env, tokens);
 }
 
 }  // namespace cloudsync::auth

@@ -1,6 +1,7 @@
 // Azure Blob Storage credentials from configuration: connection strings, a
 // SAS token or URL, or an account name and key, given explicitly or through
-// the environment variables the Azure CLI reads.
+// the environment variables the Azure CLI reads; else Microsoft Entra ID
+// bearer tokens (entra_credential.hpp).
 #pragma once
 
 #include <functional>
@@ -8,7 +9,10 @@
 #include <string>
 #include <string_view>
 
+#include "auth/azure/entra_credential.hpp"
+#include "auth/azure/env_lookup.hpp"
 #include "auth/azure/sas.hpp"
+#include "auth/oauth/token_provider.hpp"
 #include "cloudsync/status.hpp"
 
 namespace cloudsync::auth {
@@ -21,7 +25,7 @@ inline constexpr std::string_view kAzuriteAccountKey =
 inline constexpr std::string_view kAzuriteBlobEndpoint = "http://127.0.0.1:10000/devstoreaccount1";
 
 /// Everything the Azure backend needs to address and authorise requests.
-/// Exactly one of account_key and sas is set.
+/// Exactly one of account_key, sas and bearer is set.
 struct AzureCredentials {
   /// Storage account name. Always set with an account key; with a SAS it is
   /// empty when the endpoint does not reveal it (a custom domain).
@@ -35,6 +39,9 @@ struct AzureCredentials {
   bool path_style = false;
   std::string account_key;  ///< base64, for SharedKey signing; registered as a secret
   std::optional<AzureSasToken> sas;
+  /// Microsoft Entra ID tokens for https://storage.azure.com (cached and
+  /// refreshed before they expire).
+  std::shared_ptr<TokenProvider> bearer;
   /// The container a SAS URL named (container SAS URLs are a common input); else empty.
   std::string container;
 };
@@ -55,18 +62,34 @@ struct AzureAuthSettings {
   std::string account_key;
   std::string sas;       ///< a SAS token, or a SAS URL (which also gives the endpoint)
   std::string endpoint;  ///< blob endpoint override (Azurite, sovereign clouds, private endpoints)
+  /// Empty: the resolution order of resolve_azure_credentials(). Else an
+  /// Entra method name (parse_entra_method()): only that one is used.
+  std::string credential;
+  EntraSettings entra;  ///< its `method` is set from `credential`
 };
 
-/// Looks an environment variable up; nullopt when unset.
-using EnvLookup = std::function<std::optional<std::string>(std::string_view name)>;
-/// The process environment.
-EnvLookup process_environment();
+/// How Entra tokens are fetched and cached.
+struct AzureTokenContext {
+  /// For the Entra and App Service endpoints; null: a curl transport with `client`.
+  std::shared_ptr<http::Transport> transport;
+  http::ClientOptions client;        ///< TLS and proxy settings (the IMDS gets its own transport)
+  std::function<TimePoint()> clock;  ///< the token cache's clock; empty: the system clock
+};
 
-/// Resolves credentials from `settings` when any field is set, else from the
-/// environment: AZURE_STORAGE_CONNECTION_STRING, or AZURE_STORAGE_ACCOUNT with
-/// AZURE_STORAGE_KEY or AZURE_STORAGE_SAS_TOKEN (the Azure CLI's names). The
-/// two sources are never mixed, and within one a connection string excludes
-/// the other fields. A key and a SAS together are rejected as ambiguous.
-Result<AzureCredentials> resolve_azure_credentials(const AzureAuthSettings& settings, const EnvLookup& env);
+/// Resolves credentials, first found wins:
+///  1. the settings' connection string (which excludes the other fields), or
+///     account key, or SAS;
+///  2. the environment's (the Azure CLI's names): AZURE_STORAGE_CONNECTION_STRING
+///     (when the settings name no account or endpoint), else AZURE_STORAGE_KEY
+///     or AZURE_STORAGE_SAS_TOKEN, for the settings' account or else
+///     AZURE_STORAGE_ACCOUNT;
+///  3. Microsoft Entra ID (make_entra_source(), the DefaultAzureCredential
+///     chain unless `credential` names a method), for the settings' account
+///     or endpoint, else AZURE_STORAGE_ACCOUNT.
+/// With `credential` set, steps 1 and 2 are skipped and keys in the settings
+/// are an error. A key and a SAS together are rejected as ambiguous. Nothing
+/// is fetched here: Entra tokens are asked for at the first request.
+Result<AzureCredentials> resolve_azure_credentials(const AzureAuthSettings& settings, const EnvLookup& env,
+                                                   const AzureTokenContext& tokens = {});
 
 }  // namespace cloudsync::auth

@@ -68,6 +68,29 @@ Status error_from_answer(const http::Response& response, const TokenRequest& req
                                     message, "");
 }
 
+// A non-negative integer sent as a JSON number or as a string of digits.
+std::optional<int64_t> json_seconds(const rapidjson::Value& doc, const char* field) {
+  auto it = doc.FindMember(field);
+  if (it == doc.MemberEnd()) return std::nullopt;
+  if (it->value.IsInt64()) return it->value.GetInt64();
+  if (!it->value.IsString()) return std::nullopt;
+  std::string_view text(it->value.GetString(), it->value.GetStringLength());
+  if (text.empty() || text.size() >= 12 ||
+      !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return std::nullopt;
+  }
+  return std::stoll(std::string(text));
+}
+
+// expires_on (Unix seconds) as seconds from now on the system clock: Azure's
+// metadata endpoints send it, some without expires_in.
+std::optional<int64_t> seconds_until_expires_on(const rapidjson::Value& doc) {
+  std::optional<int64_t> expires_on = json_seconds(doc, "expires_on");
+  if (!expires_on) return std::nullopt;
+  int64_t now = std::chrono::duration_cast<std::chrono::seconds>(now_utc().time_since_epoch()).count();
+  return std::max<int64_t>(0, *expires_on - now);
+}
+
 }  // namespace
 
 Result<AccessToken> parse_token_answer(const http::Response& response, TimePoint now, std::string_view what) {
@@ -100,18 +123,9 @@ Result<AccessToken> parse_token_answer(const http::Response& response, TimePoint
   CLOUDSYNC_ASSIGN_OR_RETURN(std::optional<std::string> scope, json_string(doc, "scope", what));
   if (scope) token.scope = std::move(*scope);
 
-  // A number per RFC 6749; some servers send it as a string.
-  std::optional<int64_t> expires_in;
-  auto it = doc.FindMember("expires_in");
-  if (it != doc.MemberEnd() && it->value.IsInt64()) {
-    expires_in = it->value.GetInt64();
-  } else if (it != doc.MemberEnd() && it->value.IsString()) {
-    std::string_view text(it->value.GetString(), it->value.GetStringLength());
-    if (!text.empty() && text.size() < 12 &&
-        std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-      expires_in = std::stoll(std::string(text));
-    }
-  }
+  // A number per RFC 6749; some servers (Azure IMDS) send it as a string.
+  std::optional<int64_t> expires_in = json_seconds(doc, "expires_in");
+  if (!expires_in) expires_in = seconds_until_expires_on(doc);
   if (!expires_in) {
     log(LogLevel::Debug, "{}: the answer has no usable expires_in; assuming {} s", what, kAssumedLifetimeSeconds);
     expires_in = kAssumedLifetimeSeconds;

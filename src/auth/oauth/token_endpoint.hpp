@@ -66,10 +66,13 @@ struct TokenRequest {
   std::shared_ptr<http::ServerClock> clock;
   /// Appended to the message of an invalid_grant error: what the user must do.
   std::string reauthorise_hint;
-  /// "POST" (the form, or json_body, is the body) or "GET" (no body).
+  /// "POST" (the form, or json_body, is the body) or "GET" (no body: a
+  /// metadata service such as GCE's or Azure's managed identity endpoints,
+  /// whose question is in the URI's query).
   std::string method = "POST";
-  /// Sent besides Content-Type and Accept (Metadata-Flavor, an Authorization
-  /// whose token the caller registered as a secret).
+  /// Sent besides Content-Type and Accept (Metadata-Flavor, Azure IMDS's
+  /// "Metadata: true", App Service's X-IDENTITY-HEADER, an Authorization; the
+  /// caller registers the secrets among them).
   http::Headers headers;
   /// When set, the body instead of the form, as application/json.
   std::optional<std::string> json_body;
@@ -80,7 +83,9 @@ struct TokenRequest {
 /// The OAuth2 token answer (RFC 6749 §5.1): access_token (registered as a
 /// secret, as are refresh_token and id_token), token_type Bearer when given
 /// (Unsupported otherwise), expires_in (a number or a numeric string; 3600 s
-/// when missing) counted from `now`. BadResponse for anything else.
+/// when missing, unless the answer carries expires_on: Unix seconds, as Azure's
+/// managed identity endpoints and the Azure CLI send it, carried over from the
+/// system clock to `now`'s) counted from `now`. BadResponse for anything else.
 Result<AccessToken> parse_token_answer(const http::Response& answer, TimePoint now, std::string_view what);
 
 /// Sends the request (by default a POST of the form) to options.token_uri (from resolve_token_endpoint()) through

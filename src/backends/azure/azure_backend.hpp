@@ -13,7 +13,9 @@
 namespace cloudsync::azure {
 
 struct AzureEnvironment {
-  std::shared_ptr<http::Transport> transport;  ///< default: a curl transport
+  std::shared_ptr<http::Transport> transport;  ///< default: a curl transport with the options' TLS and proxy
+  /// For Entra ID and App Service token requests; default: `transport`.
+  std::shared_ptr<http::Transport> token_transport;
   http::RetryPolicy retry;
   std::function<TimePoint()> clock;  ///< default: now_utc
   auth::EnvLookup env;               ///< default: the process environment

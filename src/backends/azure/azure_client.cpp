@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "auth/azure/azure_authorizers.hpp"
+#include "auth/oauth/bearer_authorizer.hpp"
 #include "backends/azure/azure_errors.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
@@ -49,8 +50,11 @@ Result<std::unique_ptr<AzureClient>> AzureClient::create(Settings settings) {
     authorizer = std::make_shared<auth::SharedKeyAuthorizer>(std::move(signer), clock);
   } else if (settings.credentials.sas) {
     authorizer = std::make_shared<auth::SasAuthorizer>(*settings.credentials.sas);
+  } else if (settings.credentials.bearer) {
+    // Bearer tokens need x-ms-version 2017-11-09 or later; kAzureApiVersion is.
+    authorizer = std::make_shared<auth::BearerAuthorizer>(settings.credentials.bearer);
   } else {
-    return make_error(ErrorCode::Unauthenticated, "azure: neither an account key nor a SAS was given");
+    return make_error(ErrorCode::Unauthenticated, "azure: no account key, SAS or Entra ID token provider was given");
   }
   return std::unique_ptr<AzureClient>(new AzureClient(std::move(settings), std::move(clock), std::move(authorizer)));
 }

@@ -1,7 +1,7 @@
 // One container's requests through the shared http::Client: URLs (path-style
 // or virtual-host endpoints), the authorizer (SharedKey, dated by the client's
-// server-corrected clock, or a user's SAS with its visible limits checked
-// before sending), the pinned x-ms-version, and Azure's reading of answers
+// server-corrected clock, a user's SAS with its visible limits checked
+// before sending, or Entra ID bearer tokens), the pinned x-ms-version, and Azure's reading of answers
 // (its transient codes, a refusal of our clock, errors turned into Status
 // through azure_errors). One transport (keep-alive) per client.
 #pragma once

@@ -30,9 +30,23 @@ Result<std::shared_ptr<StorageBackend>> make_azure_backend(AzureBackendOptions o
   settings.account_key = options.account_key;
   settings.sas = options.sas;
   settings.endpoint = options.endpoint;
+  settings.credential = options.credential;
+  settings.entra.tenant_id = options.tenant_id;
+  settings.entra.client_id = options.client_id;
+  settings.entra.client_secret = options.client_secret;
+  settings.entra.client_certificate_path = options.client_certificate_path;
+  settings.entra.federated_token_file = options.federated_token_file;
+  settings.entra.authority_host = options.authority_host;
   if (!environment.env) environment.env = auth::process_environment();
+  http::ClientOptions network;
+  network.proxy = options.proxy;
+  network.ca_bundle = options.ca_bundle;
+  network.verify_tls = options.verify_tls;
+  if (!environment.transport) environment.transport = http::make_curl_transport(network);
+  auth::AzureTokenContext tokens{environment.token_transport ? environment.token_transport : environment.transport,
+                                 network, environment.clock};
   CLOUDSYNC_ASSIGN_OR_RETURN(auth::AzureCredentials credentials,
-                             auth::resolve_azure_credentials(settings, environment.env));
+                             auth::resolve_azure_credentials(settings, environment.env, tokens));
   if (!credentials.container.empty()) {
     if (options.container.empty()) {
       options.container = credentials.container;
@@ -41,7 +55,6 @@ Result<std::shared_ptr<StorageBackend>> make_azure_backend(AzureBackendOptions o
                         credentials.container, options.container);
     }
   }
-  if (!environment.transport) environment.transport = http::make_curl_transport(http::ClientOptions{});
   AzureClient::Settings client;
   client.credentials = std::move(credentials);
   client.container = options.container;
@@ -93,6 +106,36 @@ constexpr OptionSpec<AzureBackendOptions> kAzureOptions[] = {
     {.name = "endpoint",
      .target = &AzureBackendOptions::endpoint,
      .help = "blob service URL, path-style for Azurite and Azure Stack (empty: https://ACCOUNT.blob.core.windows.net)"},
+    {.name = "credential",
+     .target = &AzureBackendOptions::credential,
+     .help = "Microsoft Entra ID method to use alone: default (the DefaultAzureCredential chain), client_secret, "
+             "client_certificate, workload_identity, managed_identity, azure_cli (empty: keys and SAS first, then "
+             "that chain)"},
+    {.name = "tenant_id",
+     .target = &AzureBackendOptions::tenant_id,
+     .help = "Entra tenant (directory) ID (empty: AZURE_TENANT_ID)"},
+    {.name = "client_id",
+     .target = &AzureBackendOptions::client_id,
+     .help = "Entra application (client) ID, or a user-assigned managed identity's (empty: AZURE_CLIENT_ID)"},
+    {.name = "client_secret",
+     .target = &AzureBackendOptions::client_secret,
+     .help = "the application's client secret (empty: AZURE_CLIENT_SECRET)",
+     .secret = true},
+    {.name = "client_certificate_path",
+     .target = &AzureBackendOptions::client_certificate_path,
+     .help = "PEM file with the application's certificate and unencrypted key (empty: "
+             "AZURE_CLIENT_CERTIFICATE_PATH)"},
+    {.name = "federated_token_file",
+     .target = &AzureBackendOptions::federated_token_file,
+     .help = "workload identity token file, re-read at each refresh (empty: AZURE_FEDERATED_TOKEN_FILE)"},
+    {.name = "authority_host",
+     .target = &AzureBackendOptions::authority_host,
+     .help = "Entra authority (empty: AZURE_AUTHORITY_HOST, else https://login.microsoftonline.com)"},
+    {.name = "ca_bundle",
+     .target = &AzureBackendOptions::ca_bundle,
+     .help = "PEM file of trusted CAs (empty: the system store)"},
+    {.name = "proxy", .target = &AzureBackendOptions::proxy, .help = "HTTP proxy URL (empty: the *_proxy variables)"},
+    {.name = "verify_tls", .target = &AzureBackendOptions::verify_tls, .help = "verify the server's TLS certificate"},
     {.name = "create_container",
      .target = &AzureBackendOptions::create_container,
      .help = "create the container on the first write that finds it missing"},

@@ -258,11 +258,20 @@ TEST_CASE("the environment, as the Azure CLI reads it", "[azure][credentials]") 
   REQUIRE_OK(c);
   CHECK(c->account == "devstoreaccount1");
 
-  // Explicit settings win over the environment; the two are not mixed.
+  // The account from the settings and the key from the environment combine
+  // (`AZURE_STORAGE_KEY=... cloudsync copy az://... --src-option account=...`).
   AzureAuthSettings configured;
   configured.account = "configured";
-  c = resolve_azure_credentials(configured, fake_env({{"AZURE_STORAGE_KEY", kKey}}));
-  REQUIRE_CODE(c, ErrorCode::InvalidArgument);
+  c = resolve_azure_credentials(configured, fake_env({{"AZURE_STORAGE_KEY", kKey}, {"AZURE_STORAGE_ACCOUNT", "x2"}}));
+  REQUIRE_OK(c);
+  CHECK(c->account == "configured");
+  CHECK(c->account_key == kKey);
+  // An environment connection string is not used for another account.
+  c = resolve_azure_credentials(configured, fake_env({{"AZURE_STORAGE_CONNECTION_STRING", "UseDevelopmentStorage=true"},
+                                                      {"AZURE_STORAGE_KEY", kKey}}));
+  REQUIRE_OK(c);
+  CHECK(c->account == "configured");
+  // Explicit settings win over the environment.
   configured.account_key = kKey;
   c = resolve_azure_credentials(configured, fake_env({{"AZURE_STORAGE_ACCOUNT", "envacct"}}));
   REQUIRE_OK(c);
@@ -272,9 +281,27 @@ TEST_CASE("the environment, as the Azure CLI reads it", "[azure][credentials]") 
   REQUIRE_CODE(nothing, ErrorCode::Unauthenticated);
   CHECK(nothing.status().message().find("AZURE_STORAGE_CONNECTION_STRING") != std::string::npos);
 
+  // An account without a key or SAS: Microsoft Entra ID, nothing fetched yet.
   Result<AzureCredentials> account_only = resolve_azure_credentials(none, fake_env({{"AZURE_STORAGE_ACCOUNT", "x1"}}));
-  REQUIRE_CODE(account_only, ErrorCode::InvalidArgument);
-  CHECK(account_only.status().message().find("AZURE_STORAGE_KEY") != std::string::npos);
+  REQUIRE_OK(account_only);
+  CHECK(account_only->account == "x1");
+  CHECK(account_only->bearer != nullptr);
+  CHECK(account_only->account_key.empty());
+  CHECK_FALSE(account_only->sas.has_value());
+
+  // credential= names an Entra method: keys are not taken with it.
+  AzureAuthSettings entra_and_key;
+  entra_and_key.account = "x1";
+  entra_and_key.account_key = kKey;
+  entra_and_key.credential = "managed_identity";
+  Result<AzureCredentials> mixed = resolve_azure_credentials(entra_and_key, fake_env({}));
+  REQUIRE_CODE(mixed, ErrorCode::InvalidArgument);
+  CHECK(mixed.status().message().find("cannot be combined") != std::string::npos);
+  entra_and_key.account_key.clear();
+  entra_and_key.credential = "kerberos";
+  Result<AzureCredentials> unknown = resolve_azure_credentials(entra_and_key, fake_env({}));
+  REQUIRE_CODE(unknown, ErrorCode::InvalidArgument);
+  CHECK(unknown.status().message().find("unknown credential 'kerberos'") != std::string::npos);
 
   Result<AzureCredentials> bad = resolve_azure_credentials(
       none, fake_env({{"AZURE_STORAGE_CONNECTION_STRING", "AccountName=envacct;AccountKey=Qk!x"}}));
