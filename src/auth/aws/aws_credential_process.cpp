@@ -65,9 +65,15 @@ Result<RunResult> run(const std::vector<std::string>& argv, std::chrono::millise
   std::vector<char*> args;
   for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
+  // Its own process group, so that a timeout stops what it started too.
+  posix_spawnattr_t attributes;
+  posix_spawnattr_init(&attributes);
+  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
+  posix_spawnattr_setpgroup(&attributes, 0);
   pid_t pid = 0;
-  int rc = ::posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
+  int rc = ::posix_spawnp(&pid, args[0], &actions, &attributes, args.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attributes);
   if (rc != 0) {
     return make_error(ErrorCode::Unauthenticated, "{}: cannot run '{}': {}", what, argv[0], std::strerror(rc));
   }
@@ -104,7 +110,7 @@ Result<RunResult> run(const std::vector<std::string>& argv, std::chrono::millise
     }
     if (too_long) break;
   }
-  if (timed_out || cancelled || too_long) ::kill(pid, SIGKILL);
+  if (timed_out || cancelled || too_long) ::kill(-pid, SIGKILL);
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }

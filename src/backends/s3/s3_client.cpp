@@ -86,9 +86,11 @@ auto S3Client::exchange(const S3Request& request, const OpContext& ctx, Send&& s
     Route current = route();
     hints.region = current.region;
     if (config_.credentials) {
-      // The key id this attempt is signed with, for messages (cached: the authorizer gets the same).
-      Result<auth::AwsCredentials> credentials = config_.credentials->credentials(ctx);
-      if (credentials.ok()) hints.access_key_id = credentials->access_key_id;
+      // The key id this attempt is signed with, for messages. Fetched here
+      // (the authorizer then finds them in the cache), so that a chain that
+      // cannot deliver fails the call once, with its own message.
+      CLOUDSYNC_ASSIGN_OR_RETURN(auth::AwsCredentials credentials, config_.credentials->credentials(ctx));
+      hints.access_key_id = credentials.access_key_id;
     }
     wire.url = url_for(request, current);
     if (current.authorizer) {
