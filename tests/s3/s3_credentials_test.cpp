@@ -152,6 +152,13 @@ std::string moto_s3_role(const std::string& name) {
   return "arn:aws:iam::123456789012:role/" + name;
 }
 
+// STS requests are recorded with their bodies (the form says which action).
+RecordingOptions with_bodies() {
+  RecordingOptions options;
+  options.keep_bodies = true;
+  return options;
+}
+
 int count_posts(RecordingTransport& wire, std::string_view action) {
   int n = 0;
   for (const auto& e : wire.entries()) {
@@ -174,7 +181,7 @@ TEST_CASE("S3 credentials: role_arn + source_profile through moto's STS AssumeRo
                   "duration_seconds = 900\nexternal_id = ext-1\n",
                   moto().access_key_id, moto().secret_access_key, role, role));
   CacheClock clock;
-  auto sts = std::make_shared<RecordingTransport>(RecordingOptions{.keep_bodies = true});
+  auto sts = std::make_shared<RecordingTransport>(with_bodies());
   ChainBucket bucket(fake, clock.hooks(sts), "assume");
 
   auto ids = round_trip(*bucket.backend, *bucket.wire, "a.txt");
@@ -225,7 +232,7 @@ TEST_CASE("S3 credentials: web identity (IRSA) through moto's AssumeRoleWithWebI
   fake.vars["AWS_ROLE_ARN"] = role;
   fake.vars["AWS_ROLE_SESSION_NAME"] = "irsa-session";
   CacheClock clock;
-  auto sts = std::make_shared<RecordingTransport>(RecordingOptions{.keep_bodies = true});
+  auto sts = std::make_shared<RecordingTransport>(with_bodies());
   ChainBucket bucket(fake, clock.hooks(sts));
 
   auto ids = round_trip(*bucket.backend, *bucket.wire, "w.txt");
