@@ -142,14 +142,18 @@ namespace cloudsync::test {
 namespace {
 
 // A role on moto that may use S3 and assume roles (moto_iam.py makes it,
-// with a session we do not use).
-std::string moto_s3_role(const std::string& name) {
-  moto_principals(fmt::format(
-      R"({{"sessions": {{"{}": {{"statements": [{{"Effect": "Allow", "Action": ["s3:*", "sts:AssumeRole"],
+// with a session we do not use), made once per test process: moto_iam.py
+// takes seconds.
+const std::string& moto_s3_role() {
+  static const std::string arn = [] {
+    moto_principals(fmt::format(
+        R"({{"sessions": {{"{}": {{"statements": [{{"Effect": "Allow", "Action": ["s3:*", "sts:AssumeRole"],
           "Resource": "*"}}],
           "duration": 3600}}}}}})",
-      name));
-  return "arn:aws:iam::123456789012:role/" + name;
+        "cs-s3-role"));
+    return std::string("arn:aws:iam::123456789012:role/cs-s3-role");
+  }();
+  return arn;
 }
 
 // STS requests are recorded with their bodies (the form says which action).
@@ -170,8 +174,7 @@ int count_posts(RecordingTransport& wire, std::string_view action) {
 }  // namespace
 
 TEST_CASE("S3 credentials: role_arn + source_profile through moto's STS AssumeRole", "[s3][credentials]") {
-  static std::atomic<int> n{0};
-  const std::string role = moto_s3_role(fmt::format("cs-assume-{}", n++));
+  const std::string& role = moto_s3_role();
   FakeAwsEnvironment fake;
   fake.vars["AWS_ENDPOINT_URL_STS"] = moto().endpoint;
   fake.config(
@@ -223,8 +226,7 @@ TEST_CASE("S3 credentials: STS refusals fail the chain with STS's message", "[s3
 }
 
 TEST_CASE("S3 credentials: web identity (IRSA) through moto's AssumeRoleWithWebIdentity", "[s3][credentials]") {
-  static std::atomic<int> n{0};
-  const std::string role = moto_s3_role(fmt::format("cs-webid-{}", n++));
+  const std::string& role = moto_s3_role();
   FakeAwsEnvironment fake;
   write_file(fake.home / "token", "first.web-identity.jwt-value\n");
   fake.vars["AWS_ENDPOINT_URL_STS"] = moto().endpoint;
