@@ -60,12 +60,15 @@ struct RefreshingCacheOptions {
 template <typename T>
 class RefreshingCache {
  public:
-  /// `noun` names the values in log lines ("access token", "AWS credentials").
-  RefreshingCache(std::unique_ptr<RefreshingSource<T>> source, RefreshingCacheOptions options, std::string noun)
+  /// `noun` names the values in log lines ("access token", "AWS credentials"),
+  /// `a_noun` with its article where one is needed ("an access token").
+  RefreshingCache(std::unique_ptr<RefreshingSource<T>> source, RefreshingCacheOptions options, std::string noun,
+                  std::string a_noun)
       : source_(std::move(source)),
         refresh_early_(std::max(options.refresh_early, std::chrono::seconds(0))),
         clock_(options.clock ? std::move(options.clock) : std::function<TimePoint()>(&now_utc)),
-        noun_(std::move(noun)) {}
+        noun_(std::move(noun)),
+        a_noun_(std::move(a_noun)) {}
 
   /// A value that is not about to expire, fetched first when needed.
   Result<T> get(const OpContext& ctx) {
@@ -149,7 +152,7 @@ class RefreshingCache {
         log(LogLevel::Debug, "{}: {} expiring in {} s; fetching a replacement", source_->describe(), noun_,
             seconds_between(now, current_->value.expires_at));
       } else {
-        log(LogLevel::Debug, "{}: fetching the {}", source_->describe(), noun_);
+        log(LogLevel::Debug, "{}: fetching {}", source_->describe(), a_noun_);
       }
       fetching_ = true;
       lock.unlock();
@@ -183,6 +186,7 @@ class RefreshingCache {
   const std::chrono::seconds refresh_early_;
   const std::function<TimePoint()> clock_;
   const std::string noun_;
+  const std::string a_noun_;
 
   std::mutex mutex_;
   std::condition_variable fetched_;

@@ -21,7 +21,7 @@ Result<AwsCredentials> StaticAwsCredentialsProvider::refresh(const OpContext& /*
 
 CachingAwsCredentialsProvider::CachingAwsCredentialsProvider(std::unique_ptr<AwsCredentialsSource> source,
                                                              RefreshingCacheOptions options)
-    : cache_(std::move(source), std::move(options), "AWS credentials") {}
+    : cache_(std::move(source), std::move(options), "AWS credentials", "AWS credentials") {}
 
 Result<AwsCredentials> CachingAwsCredentialsProvider::credentials(const OpContext& ctx) { return cache_.get(ctx); }
 

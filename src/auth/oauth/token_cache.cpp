@@ -3,7 +3,7 @@
 namespace cloudsync::auth {
 
 CachingTokenProvider::CachingTokenProvider(std::unique_ptr<TokenSource> source, TokenCacheOptions options)
-    : cache_(std::move(source), std::move(options), "access token") {}
+    : cache_(std::move(source), std::move(options), "access token", "an access token") {}
 
 Result<AccessToken> CachingTokenProvider::token(const OpContext& ctx) { return cache_.get(ctx); }
 
