@@ -295,6 +295,7 @@ std::string digest(const EVP_MD* md, std::string_view data) {
 std::string md5_digest(std::string_view data) { return digest(EVP_md5(), data); }
 std::string sha256_digest(std::string_view data) { return digest(EVP_sha256(), data); }
 std::string sha256_hex(std::string_view data) { return to_hex(sha256_digest(data)); }
+std::string sha1_hex(std::string_view data) { return to_hex(digest(EVP_sha1(), data)); }
 
 std::string hmac_sha256(std::string_view key, std::string_view data) {
   unsigned char out[EVP_MAX_MD_SIZE];

@@ -51,6 +51,9 @@ std::string hmac_sha256(std::string_view key, std::string_view data);
 
 /// Hex digest of SHA-256 (SigV4 payload hashes).
 std::string sha256_hex(std::string_view data);
+/// Hex digest of SHA-1: only to name files other tools name that way (the
+/// AWS SSO token cache), never for integrity.
+std::string sha1_hex(std::string_view data);
 
 /// Cryptographically random bytes as lower-case hex (2 * bytes characters).
 std::string random_hex(size_t bytes);

@@ -52,6 +52,10 @@ bool AnswerReader::failed_despite_status(const Call& /*call*/, const Response& /
 
 bool AnswerReader::redirected(const Call& /*call*/, const Response& /*response*/) { return false; }
 
+bool AnswerReader::credentials_rejected(const Call& /*call*/, const Response& response) {
+  return response.status == 401;
+}
+
 std::optional<TimePoint> AnswerReader::server_time(const Call& /*call*/, const Response& /*response*/) {
   return std::nullopt;
 }
@@ -144,8 +148,8 @@ Result<Response> Client::send(const Call& call, AnswerReader& reader, const OpCo
   for (bool refreshed = false;; refreshed = true) {
     failed_here = false;
     result = send_with_retry(settings_.retry, ctx, attempt, classify, call.body, call.what);
-    if (!result.ok() || result->status != 401 || refreshed || authorizer_used == nullptr || !last_sent ||
-        info.sink_bytes > 0) {
+    if (!result.ok() || !reader.credentials_rejected(call, *result) || refreshed || authorizer_used == nullptr ||
+        !last_sent || info.sink_bytes > 0) {
       break;
     }
     Result<bool> renewed = authorizer_used->on_unauthorized(*last_sent, ctx);

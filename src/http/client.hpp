@@ -3,8 +3,10 @@
 // retry loop allows:
 //  - every attempt is built afresh and authorised afresh by the provider's
 //    Authorizer (a new signature date, the current token);
-//  - one 401 may be answered by a credential refresh and one more try, where
-//    the scheme can refresh (OAuth2 bearer tokens; signatures cannot);
+//  - one refusal of the credentials (a 401, or what the provider's reader
+//    calls one) may be answered by a credential refresh and one more try,
+//    where the scheme can refresh (OAuth2 bearer tokens, temporary AWS
+//    credentials);
 //  - each answer is read by the provider's AnswerReader: its own error body,
 //    its own transient codes, and the hooks S3 needs (a region redirect, a
 //    refusal of our clock, an <Error> inside a 200);
@@ -39,9 +41,10 @@ class Authorizer {
   /// attempt `attempt` (1-based); called before every attempt, so signatures
   /// carry a fresh date. An error ends the call without a retry.
   virtual Status authorize(Request& request, uint32_t attempt, const OpContext& ctx) = 0;
-  /// The server answered 401 to `rejected`. True: fresh credentials were
+  /// The server refused the credentials of `rejected` (a 401, or see
+  /// AnswerReader::credentials_rejected). True: fresh credentials were
   /// obtained and the call may run once more; false: the scheme cannot
-  /// refresh (the 401 is the answer); an error: the refresh failed, and that
+  /// refresh (the refusal is the answer); an error: the refresh failed, and that
   /// is the call's outcome. Called at most once per call.
   virtual Result<bool> on_unauthorized(const Request& rejected, const OpContext& ctx);
 };
@@ -111,6 +114,10 @@ class AnswerReader {
   /// When it differs from the client's clock by more than kClockTolerance,
   /// the clock learns the offset and the call is signed and sent again, once.
   virtual std::optional<TimePoint> server_time(const Call& call, const Response& response);
+  /// The answer refuses the credentials themselves, so that fresh ones may
+  /// cure it (Authorizer::on_unauthorized). Default: HTTP 401. S3 also says
+  /// so with 400/403 ExpiredToken and friends.
+  virtual bool credentials_rejected(const Call& call, const Response& response);
   /// The error Status of a failed answer (provider code, message, request id).
   virtual Status error(const Call& call, const Response& response, const SendInfo& info) = 0;
   /// The Status of a transport failure or of an Authorizer's error. Default: as is.

@@ -59,7 +59,14 @@ S3Options moto_options(const std::string& bucket, const std::string& endpoint) {
 
 std::shared_ptr<s3::S3Backend> bucket_backend(const S3Options& options,
                                               const std::function<void(s3::S3Config&)>& tweak) {
-  auto config = s3::resolve_s3_config(options, s3::process_environment());
+  return bucket_backend_in(options, s3::process_environment(), {}, tweak);
+}
+
+std::shared_ptr<s3::S3Backend> bucket_backend_in(const S3Options& options, const s3::Environment& env,
+                                                 const s3::S3ResolveHooks& hooks,
+                                                 const std::function<void(s3::S3Config&)>& tweak,
+                                                 std::shared_ptr<http::Transport> transport) {
+  auto config = s3::resolve_s3_config(options, env, hooks);
   REQUIRE_OK(config);
   // Short stall detection: a broken test fails fast.
   config->client.connect_timeout = std::chrono::milliseconds(3000);
@@ -67,7 +74,9 @@ std::shared_ptr<s3::S3Backend> bucket_backend(const S3Options& options,
   config->retry.initial_backoff = std::chrono::milliseconds(20);
   config->retry.max_backoff = std::chrono::milliseconds(500);
   if (tweak) tweak(*config);
-  return s3::make_s3_bucket_backend(std::move(*config));
+  if (!transport) return s3::make_s3_bucket_backend(std::move(*config));
+  auto client = std::make_shared<s3::S3Client>(std::move(*config), std::move(transport));
+  return std::make_shared<s3::S3Backend>(std::move(client));
 }
 
 std::string create_bucket(const std::string& stem) {

@@ -48,6 +48,13 @@ std::string create_bucket(const std::string& stem = "cs");
 std::shared_ptr<s3::S3Backend> bucket_backend(const S3Options& options,
                                               const std::function<void(s3::S3Config&)>& tweak = {});
 
+/// bucket_backend() resolved against `env` (not the process's) with `hooks`,
+/// sending through `transport` when given (a RecordingTransport).
+std::shared_ptr<s3::S3Backend> bucket_backend_in(const S3Options& options, const s3::Environment& env,
+                                                 const s3::S3ResolveHooks& hooks,
+                                                 const std::function<void(s3::S3Config&)>& tweak = {},
+                                                 std::shared_ptr<http::Transport> transport = {});
+
 /// One request through a backend's client (for keys that are not Paths and
 /// for API calls the backend does not make).
 Result<http::Response> raw_request(s3::S3Backend& backend, const std::string& method, const std::string& key,

@@ -3,7 +3,7 @@
 // the error mapping, the payload/checksum planning and the URL options.
 #include <map>
 
-#include "backends/s3/aws_shared_config.hpp"
+#include "auth/aws/aws_shared_config.hpp"
 #include "backends/s3/s3_config.hpp"
 #include "backends/s3/s3_errors.hpp"
 #include "backends/s3/s3_object_meta.hpp"
@@ -40,6 +40,14 @@ struct FakeEnv {
   }
   void file(const std::string& rel, const std::string& text) { write_file(home / rel, text); }
 };
+
+// The credentials a resolved configuration signs with now.
+auth::AwsCredentials keys_of(const s3::S3Config& config) {
+  REQUIRE(config.credentials);
+  auto keys = config.credentials->credentials(OpContext{});
+  REQUIRE_OK(keys);
+  return *keys;
+}
 
 S3Options bucket(std::string name = "my-bucket") {
   S3Options o;
@@ -97,7 +105,7 @@ TEST_CASE("S3 configuration: credentials follow the SDK order", "[s3][config]") 
     o.secret_access_key = "options-secret-value";
     auto c = resolve_s3_config(o, fake.env());
     REQUIRE_OK(c);
-    CHECK(c->credentials.access_key_id == "AKIAOPTIONS");
+    CHECK(keys_of(*c).access_key_id == "AKIAOPTIONS");
     CHECK(c->credential_source == "options");
     CHECK(c->region == "eu-central-1");  // the default profile still gives the region
   }
@@ -109,22 +117,22 @@ TEST_CASE("S3 configuration: credentials follow the SDK order", "[s3][config]") 
   SECTION("then the environment") {
     auto c = resolve_s3_config(bucket(), fake.env());
     REQUIRE_OK(c);
-    CHECK(c->credentials.access_key_id == "AKIAENVENVENV");
-    CHECK(c->credentials.secret_access_key == "env-secret-value-123");
+    CHECK(keys_of(*c).access_key_id == "AKIAENVENVENV");
+    CHECK(keys_of(*c).secret_access_key == "env-secret-value-123");
   }
   SECTION("then the default profile") {
     fake.vars.clear();
     auto c = resolve_s3_config(bucket(), fake.env());
     REQUIRE_OK(c);
-    CHECK(c->credentials.access_key_id == "AKIAFILEDEFAULT");
+    CHECK(keys_of(*c).access_key_id == "AKIAFILEDEFAULT");
     CHECK(c->credential_source.find("profile 'default'") != std::string::npos);
   }
   SECTION("AWS_PROFILE picks a profile; its region and endpoint come along") {
     fake.vars = {{"AWS_PROFILE", "dev"}};
     auto c = resolve_s3_config(bucket(), fake.env());
     REQUIRE_OK(c);
-    CHECK(c->credentials.access_key_id == "AKIADEV");
-    CHECK(c->credentials.session_token == "dev-session-token-xyz");
+    CHECK(keys_of(*c).access_key_id == "AKIADEV");
+    CHECK(keys_of(*c).session_token == "dev-session-token-xyz");
     CHECK(c->region == "ap-south-1");
     CHECK(c->endpoint.to_string() == "http://127.0.0.1:9000/");
     CHECK(c->provider == S3Provider::Other);  // a custom endpoint is not AWS
@@ -135,7 +143,7 @@ TEST_CASE("S3 configuration: credentials follow the SDK order", "[s3][config]") 
     o.profile = "dev";
     auto c = resolve_s3_config(o, fake.env());
     REQUIRE_OK(c);
-    CHECK(c->credentials.access_key_id == "AKIADEV");
+    CHECK(keys_of(*c).access_key_id == "AKIADEV");
   }
   SECTION("an explicit profile that does not exist is an error") {
     S3Options o = bucket();
@@ -151,11 +159,13 @@ TEST_CASE("S3 configuration: credentials follow the SDK order", "[s3][config]") 
     fake.file("elsewhere/conf", "[default]\nregion=sa-east-1\n");
     auto c = resolve_s3_config(bucket(), fake.env());
     REQUIRE_OK(c);
-    CHECK(c->credentials.access_key_id == "AKIAMOVED");
+    CHECK(keys_of(*c).access_key_id == "AKIAMOVED");
     CHECK(c->region == "sa-east-1");
   }
   SECTION("no credentials anywhere: Unauthenticated, unless anonymous") {
     FakeEnv empty;
+    // Instance metadata would be the last resort, asked at the first request.
+    empty.vars["AWS_EC2_METADATA_DISABLED"] = "true";
     auto c = resolve_s3_config(bucket(), empty.env());
     REQUIRE_CODE(c, ErrorCode::Unauthenticated);
     CHECK(c.status().message().find("anonymous=true") != std::string::npos);
@@ -324,22 +334,22 @@ TEST_CASE("S3 configuration: region, endpoint, provider and addressing", "[s3][c
 }
 
 TEST_CASE("S3 shared config files parse like the AWS CLI's", "[s3][config]") {
-  auto parsed = s3::parse_shared_config(
+  auto parsed = auth::parse_shared_config(
       "; comment\n[profile  a]\nregion=x\nkey = value with # hash\ns3 =\n  endpoint_url = http://e\n"
       "  addressing_style = path\nafter = 1\n[default]\nregion = y\r\n",
       "test");
   REQUIRE_OK(parsed);
-  auto a = s3::find_profile(*parsed, "a", false);
+  auto a = auth::find_profile(*parsed, "a", false);
   REQUIRE(a.has_value());
   CHECK(a->at("region") == "x");
   CHECK(a->at("key") == "value with # hash");
   CHECK(a->at("s3.endpoint_url") == "http://e");
   CHECK(a->at("s3.addressing_style") == "path");
   CHECK(a->at("after") == "1");
-  CHECK(s3::find_profile(*parsed, "default", false)->at("region") == "y");
-  CHECK_FALSE(s3::find_profile(*parsed, "a", true).has_value());  // "[a]" is the credentials file's spelling
-  REQUIRE_CODE(s3::parse_shared_config("no section = 1\n", "t"), ErrorCode::InvalidArgument);
-  REQUIRE_CODE(s3::parse_shared_config("[x]\njust text\n", "t"), ErrorCode::InvalidArgument);
+  CHECK(auth::find_profile(*parsed, "default", false)->at("region") == "y");
+  CHECK_FALSE(auth::find_profile(*parsed, "a", true).has_value());  // "[a]" is the credentials file's spelling
+  REQUIRE_CODE(auth::parse_shared_config("no section = 1\n", "t"), ErrorCode::InvalidArgument);
+  REQUIRE_CODE(auth::parse_shared_config("[x]\njust text\n", "t"), ErrorCode::InvalidArgument);
 }
 
 TEST_CASE("S3 mtime metadata uses rclone's format", "[s3][meta]") {

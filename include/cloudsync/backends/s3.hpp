@@ -2,13 +2,30 @@
 // Cloud Storage through its XML interoperability API) as a StorageBackend.
 //
 // Configuration is resolved like the AWS SDKs do, first match wins:
-//  - credentials: the explicit options; AWS_ACCESS_KEY_ID +
-//    AWS_SECRET_ACCESS_KEY (+ AWS_SESSION_TOKEN); the profile's keys in the
-//    shared credentials file, then in the config file. An explicit `profile`
-//    option skips the environment keys (as `aws --profile` does). The profile
-//    is `profile`, else AWS_PROFILE, else "default"; the files are
-//    AWS_SHARED_CREDENTIALS_FILE / AWS_CONFIG_FILE, else ~/.aws/credentials
-//    and ~/.aws/config. No instance metadata, SSO or credential_process.
+//  - credentials: the AWS credential chain, in the order of botocore's
+//    credential resolver (which the AWS CLI and boto3 use): the explicit
+//    options; AWS_ACCESS_KEY_ID + AWS_SECRET_ACCESS_KEY (+ AWS_SESSION_TOKEN),
+//    skipped when the `profile` option names a profile (as `aws --profile`);
+//    the profile's role_arn with source_profile or credential_source (STS
+//    AssumeRole); web identity (AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN,
+//    or the profile's web_identity_token_file: STS
+//    AssumeRoleWithWebIdentity, EKS IRSA); the profile's SSO settings
+//    (through the token cache `aws sso login` writes); the profile's keys in
+//    the credentials file; its credential_process; its keys in the config
+//    file; the ECS/EKS container endpoint (AWS_CONTAINER_CREDENTIALS_*);
+//    EC2 instance metadata (IMDSv2; AWS_EC2_METADATA_DISABLED=true skips it).
+//    The profile is `profile`, else AWS_PROFILE, else AWS_DEFAULT_PROFILE,
+//    else "default"; the files are AWS_SHARED_CREDENTIALS_FILE /
+//    AWS_CONFIG_FILE, else ~/.aws/credentials and ~/.aws/config. STS, the SSO
+//    portal and instance metadata follow the SDKs' endpoint settings
+//    (AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL_SSO,
+//    AWS_EC2_METADATA_SERVICE_ENDPOINT, ...). Temporary credentials are
+//    fetched again five minutes before they expire, and once more when S3
+//    refuses them as expired. Nothing is fetched before the first request;
+//    a chain that ends at instance metadata reports "no credentials" then.
+//    A role is used through a profile (role_arn), as the AWS CLI does: there
+//    is no role_arn option. MFA-protected roles (mfa_serial) are not
+//    supported.
 //  - region: the option; AWS_REGION; AWS_DEFAULT_REGION; the profile's region;
 //    "auto" for R2 and GCS, else "us-east-1".
 //  - endpoint: the option; AWS_ENDPOINT_URL_S3; AWS_ENDPOINT_URL; the

@@ -62,6 +62,9 @@ struct AwsCredentials {
   std::string access_key_id;
   std::string secret_access_key;
   std::string session_token;  ///< empty for long-term keys
+  /// When temporary credentials stop working; TimePoint::max() for keys
+  /// without a known expiry.
+  TimePoint expires_at = TimePoint::max();
 };
 
 enum class SigV4Mode {
@@ -129,6 +132,7 @@ class SigV4Signer {
                                           std::optional<std::string_view> fallback_payload_hash = std::nullopt) const;
 
   const std::string& access_key_id() const noexcept { return credentials_.access_key_id; }
+  const std::string& session_token() const noexcept { return credentials_.session_token; }
   const std::string& region() const noexcept { return region_; }
   const std::string& service() const noexcept { return service_; }
   SigV4Mode mode() const noexcept { return mode_; }

@@ -18,8 +18,7 @@ S3Client::S3Client(S3Config config, std::shared_ptr<http::Transport> transport)
 
 std::shared_ptr<http::Authorizer> S3Client::make_authorizer(const std::string& region) const {
   if (config_.anonymous) return nullptr;
-  auto signer = std::make_shared<const auth::SigV4Signer>(config_.credentials, region, "s3", auth::SigV4Mode::S3);
-  return std::make_shared<auth::SigV4Authorizer>(std::move(signer), clock_);
+  return std::make_shared<auth::SigV4Authorizer>(config_.credentials, region, "s3", auth::SigV4Mode::S3, clock_);
 }
 
 S3Client::Route S3Client::route() const {
@@ -70,8 +69,8 @@ std::string S3Client::url_for(const S3Request& request, const Route& route) cons
 }
 
 template <typename Send>
-auto S3Client::exchange(const S3Request& request, Send&& send) {
-  ErrorHints hints{{}, config_.credentials.access_key_id, config_.credential_source};
+auto S3Client::exchange(const S3Request& request, const OpContext& ctx, Send&& send) {
+  ErrorHints hints{{}, {}, config_.credential_source};
   std::shared_ptr<http::Authorizer> authorizer;  // the attempt's route's, kept alive while it signs
   http::Call call;
   call.method = request.method;
@@ -86,6 +85,13 @@ auto S3Client::exchange(const S3Request& request, Send&& send) {
   call.route = [&](http::Request& wire) -> Result<http::Authorizer*> {
     Route current = route();
     hints.region = current.region;
+    if (config_.credentials) {
+      // The key id this attempt is signed with, for messages. Fetched here
+      // (the authorizer then finds them in the cache), so that a chain that
+      // cannot deliver fails the call once, with its own message.
+      CLOUDSYNC_ASSIGN_OR_RETURN(auth::AwsCredentials credentials, config_.credentials->credentials(ctx));
+      hints.access_key_id = credentials.access_key_id;
+    }
     wire.url = url_for(request, current);
     if (current.authorizer) {
       wire.headers.set("x-amz-content-sha256", request.payload_hash.empty() ? auth::kEmptyPayloadSha256
@@ -100,13 +106,14 @@ auto S3Client::exchange(const S3Request& request, Send&& send) {
 }
 
 Result<http::Response> S3Client::send(const S3Request& request, const OpContext& ctx, SendInfo* info) {
-  return exchange(
-      request, [&](const http::Call& call, http::AnswerReader& reader) { return http_.send(call, reader, ctx, info); });
+  return exchange(request, ctx, [&](const http::Call& call, http::AnswerReader& reader) {
+    return http_.send(call, reader, ctx, info);
+  });
 }
 
 Result<http::RangedAnswer> S3Client::ranged_get(const S3Request& request, const http::RangeRequest& range,
                                                 const OpContext& ctx) {
-  return exchange(request, [&](const http::Call& call, http::AnswerReader& reader) {
+  return exchange(request, ctx, [&](const http::Call& call, http::AnswerReader& reader) {
     return http_.ranged_get(call, range, reader, ctx);
   });
 }

@@ -1,10 +1,9 @@
 // Sends S3 requests through the shared http::Client: builds the URL (path or
 // virtual-host style) for the region the bucket is in now, hands each attempt
-// to that region's SigV4 authorizer (dated by the client's server-corrected
-// clock), and reads S3's answers (an <Error> inside a 200, a retryable S3 code
-// behind a 4xx, a region redirect, RequestTimeTooSkewed) through s3_errors.
-// One client, and one transport (so one keep-alive pool), per backend object;
-// it is shared with the backend's multipart uploads.
+// to that region's SigV4 authorizer (with the credentials the chain hands out
+// for the attempt, dated by the client's server-corrected clock), and reads S3's answers (an <Error> inside a 200, a
+// retryable S3 code behind a 4xx, a region redirect, RequestTimeTooSkewed) through s3_errors. One client, and one
+// transport (so one keep-alive pool), per backend object; it is shared with the backend's multipart uploads.
 #pragma once
 
 #include <chrono>
@@ -85,7 +84,7 @@ class S3Client {
   std::string url_for(const S3Request& request, const Route& route) const;
   /// Runs `send(call, reader)` with the http::Call and S3 reader of `request`.
   template <typename Send>
-  auto exchange(const S3Request& request, Send&& send);
+  auto exchange(const S3Request& request, const OpContext& ctx, Send&& send);
 
   S3Config config_;
   std::shared_ptr<http::ServerClock> clock_;

@@ -4,7 +4,7 @@
 #include <cctype>
 #include <cstdlib>
 
-#include "backends/s3/aws_shared_config.hpp"
+#include "auth/aws/aws_credential_chain.hpp"
 #include "core/ascii.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
@@ -19,135 +19,9 @@ bool ends_with_label(std::string_view host, std::string_view suffix) {
   return host == suffix.substr(1) || (host.size() > suffix.size() && host.ends_with(suffix));
 }
 
-std::optional<std::string> non_empty(std::optional<std::string> v) {
-  if (v && v->empty()) return std::nullopt;
-  return v;
-}
-
-// What the shared files say about one profile: config-file settings with the
-// credentials file's keys on top (the credentials file wins, as in the CLI).
-struct ProfileView {
-  std::string name;
-  bool explicit_name = false;
-  ProfileSettings config;
-  ProfileSettings credentials;
-  std::filesystem::path config_file;
-  std::filesystem::path credentials_file;
-  bool found = false;
-
-  std::optional<std::string> setting(const std::string& key) const {
-    auto it = config.find(key);
-    if (it == config.end() || it->second.empty()) return std::nullopt;
-    return it->second;
-  }
-};
-
-Result<ProfileView> load_profile(const S3Options& options, const Environment& env) {
-  ProfileView view;
-  view.explicit_name = !options.profile.empty();
-  view.name = options.profile;
-  if (view.name.empty()) view.name = non_empty(env.get("AWS_PROFILE")).value_or("");
-  if (view.name.empty()) view.name = non_empty(env.get("AWS_DEFAULT_PROFILE")).value_or("default");
-  auto file_from = [&](std::string_view var, std::string_view fallback) -> std::filesystem::path {
-    if (auto v = non_empty(env.get(var))) {
-      // "~/x" as the CLI accepts it.
-      if (v->starts_with("~/")) return env.home / v->substr(2);
-      return *v;
-    }
-    return env.home / ".aws" / fallback;
-  };
-  view.config_file = file_from("AWS_CONFIG_FILE", "config");
-  view.credentials_file = file_from("AWS_SHARED_CREDENTIALS_FILE", "credentials");
-  if (env.home.empty() && !env.get("AWS_CONFIG_FILE") && !env.get("AWS_SHARED_CREDENTIALS_FILE")) return view;
-
-  CLOUDSYNC_ASSIGN_OR_RETURN(SharedConfigFile config, load_shared_config(view.config_file));
-  CLOUDSYNC_ASSIGN_OR_RETURN(SharedConfigFile credentials, load_shared_config(view.credentials_file));
-  if (auto p = find_profile(config, view.name, false)) {
-    view.config = std::move(*p);
-    view.found = true;
-    // "services = name" points at a [services name] section with per-service settings.
-    if (auto svc = view.config.find("services"); svc != view.config.end()) {
-      auto section = config.find("services " + svc->second);
-      if (section != config.end()) {
-        for (const auto& [k, v] : section->second) {
-          if (k.starts_with("s3.")) view.config.emplace(k, v);  // the profile's own settings win
-        }
-      }
-    }
-  }
-  if (auto p = find_profile(credentials, view.name, true)) {
-    view.credentials = std::move(*p);
-    view.found = true;
-  }
-  if (view.explicit_name && !view.found) {
-    return make_error(ErrorCode::InvalidArgument, "AWS profile '{}' is in neither {} nor {}", view.name,
-                      view.config_file.string(), view.credentials_file.string());
-  }
-  return view;
-}
-
-Status resolve_credentials(const S3Options& options, const Environment& env, const ProfileView& profile,
-                           S3Config& config) {
-  if (options.anonymous) {
-    config.anonymous = true;
-    config.credential_source = "anonymous";
-    return Status::OK();
-  }
-  auto& creds = config.credentials;
-  if (!options.access_key_id.empty() || !options.secret_access_key.empty()) {
-    if (options.access_key_id.empty() || options.secret_access_key.empty()) {
-      return make_error(ErrorCode::InvalidArgument,
-                        "S3 options need both access_key_id and secret_access_key (only one was given)");
-    }
-    creds = {options.access_key_id, options.secret_access_key, options.session_token};
-    config.credential_source = "options";
-    return Status::OK();
-  }
-  if (!options.use_environment) {
-    return make_error(ErrorCode::Unauthenticated,
-                      "no S3 credentials: give access_key_id and secret_access_key, or anonymous=true");
-  }
-  // An explicit profile beats the environment's keys, as `aws --profile` does.
-  if (!profile.explicit_name) {
-    auto id = non_empty(env.get("AWS_ACCESS_KEY_ID"));
-    auto secret = non_empty(env.get("AWS_SECRET_ACCESS_KEY"));
-    if (id && secret) {
-      creds = {*id, *secret, non_empty(env.get("AWS_SESSION_TOKEN")).value_or("")};
-      config.credential_source = "environment (AWS_ACCESS_KEY_ID)";
-      return Status::OK();
-    }
-  }
-  auto from = [&](const ProfileSettings& settings, const std::filesystem::path& file) {
-    auto id = settings.find("aws_access_key_id");
-    auto secret = settings.find("aws_secret_access_key");
-    if (id == settings.end() || secret == settings.end() || id->second.empty() || secret->second.empty()) return false;
-    auto token = settings.find("aws_session_token");
-    creds = {id->second, secret->second, token == settings.end() ? std::string() : token->second};
-    config.credential_source = fmt::format("profile '{}' in {}", profile.name, file.string());
-    return true;
-  };
-  if (from(profile.credentials, profile.credentials_file) || from(profile.config, profile.config_file)) {
-    return Status::OK();
-  }
-  return make_error(ErrorCode::Unauthenticated,
-                    "no S3 credentials found (looked at the options, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY and "
-                    "profile '{}' in {} and {}); give access_key_id and secret_access_key, or anonymous=true",
-                    profile.name, profile.credentials_file.string(), profile.config_file.string());
-}
-
 }  // namespace
 
-Environment process_environment() {
-  Environment env;
-  env.get = [](std::string_view name) -> std::optional<std::string> {
-    const char* v = std::getenv(std::string(name).c_str());
-    if (v == nullptr) return std::nullopt;
-    return std::string(v);
-  };
-  const char* home = std::getenv("HOME");
-  if (home != nullptr) env.home = home;
-  return env;
-}
+Environment process_environment() { return auth::process_aws_environment(); }
 
 std::string_view provider_name(S3Provider provider) {
   switch (provider) {
@@ -183,7 +57,7 @@ std::string aws_endpoint_for_region(std::string_view region) {
   return fmt::format("https://s3.{}.amazonaws.com", region);
 }
 
-Result<S3Config> resolve_s3_config(const S3Options& options, const Environment& env_in) {
+Result<S3Config> resolve_s3_config(const S3Options& options, const Environment& env_in, const S3ResolveHooks& hooks) {
   // With use_environment off, nothing outside the options is consulted.
   Environment env = env_in;
   if (!options.use_environment) {
@@ -201,16 +75,17 @@ Result<S3Config> resolve_s3_config(const S3Options& options, const Environment& 
   register_secret(options.secret_access_key);
   register_secret(options.session_token);
 
-  CLOUDSYNC_ASSIGN_OR_RETURN(ProfileView profile, load_profile(options, env));
+  CLOUDSYNC_ASSIGN_OR_RETURN(auth::AwsConfigFiles files, auth::load_aws_config_files(env));
+  CLOUDSYNC_ASSIGN_OR_RETURN(auth::AwsProfile profile, auth::load_aws_profile(files, env, options.profile));
 
   // Endpoint first: the provider may follow from its host.
   std::string endpoint = options.endpoint;
   // The SDKs' switch for ignoring every configured endpoint (environment and profile).
-  std::string ignore = non_empty(env.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"))
+  std::string ignore = env.value("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
                            .value_or(profile.setting("ignore_configured_endpoint_urls").value_or(""));
   if (endpoint.empty() && ascii_lower(ignore) != "true") {
-    endpoint = non_empty(env.get("AWS_ENDPOINT_URL_S3")).value_or("");
-    if (endpoint.empty()) endpoint = non_empty(env.get("AWS_ENDPOINT_URL")).value_or("");
+    endpoint = env.value("AWS_ENDPOINT_URL_S3").value_or("");
+    if (endpoint.empty()) endpoint = env.value("AWS_ENDPOINT_URL").value_or("");
     if (endpoint.empty()) endpoint = profile.setting("s3.endpoint_url").value_or("");
     if (endpoint.empty()) endpoint = profile.setting("endpoint_url").value_or("");
   }
@@ -227,8 +102,8 @@ Result<S3Config> resolve_s3_config(const S3Options& options, const Environment& 
   config.provider = provider;
 
   config.region = options.region;
-  if (config.region.empty()) config.region = non_empty(env.get("AWS_REGION")).value_or("");
-  if (config.region.empty()) config.region = non_empty(env.get("AWS_DEFAULT_REGION")).value_or("");
+  if (config.region.empty()) config.region = env.value("AWS_REGION").value_or("");
+  if (config.region.empty()) config.region = env.value("AWS_DEFAULT_REGION").value_or("");
   if (config.region.empty()) config.region = profile.setting("region").value_or("");
   if (config.region.empty()) {
     config.region = (provider == S3Provider::R2 || provider == S3Provider::Gcs) ? "auto" : "us-east-1";
@@ -280,9 +155,30 @@ Result<S3Config> resolve_s3_config(const S3Options& options, const Environment& 
         config.bucket);
   }
 
-  CLOUDSYNC_RETURN_IF_ERROR(resolve_credentials(options, env, profile, config));
-  register_secret(config.credentials.secret_access_key);
-  register_secret(config.credentials.session_token);
+  config.client.verify_tls = options.verify_tls;
+  config.client.proxy = options.proxy;
+  config.client.ca_bundle = options.ca_bundle;
+  if (config.client.ca_bundle.empty()) config.client.ca_bundle = env.value("AWS_CA_BUNDLE").value_or("");
+  if (config.client.ca_bundle.empty()) config.client.ca_bundle = profile.setting("ca_bundle").value_or("");
+  config.client.user_agent = "cloudsync-s3";
+
+  if (options.anonymous) {
+    config.anonymous = true;
+    config.credential_source = "anonymous";
+  } else {
+    auth::AwsCredentialChainOptions chain;
+    chain.keys = {options.access_key_id, options.secret_access_key, options.session_token, TimePoint::max()};
+    chain.region = config.region;
+    chain.client = config.client;
+    chain.transport = hooks.credentials_transport;
+    chain.cache = hooks.credentials_cache;
+    if (!options.use_environment && options.access_key_id.empty() && options.secret_access_key.empty()) {
+      return make_error(ErrorCode::Unauthenticated,
+                        "no S3 credentials: give access_key_id and secret_access_key, or anonymous=true");
+    }
+    CLOUDSYNC_ASSIGN_OR_RETURN(config.credentials, auth::resolve_aws_credential_chain(chain, env, files, profile));
+    config.credential_source = config.credentials->describe();
+  }
 
   config.checksum = options.checksum;
   if (config.checksum == S3Checksum::Auto) {
@@ -305,12 +201,6 @@ Result<S3Config> resolve_s3_config(const S3Options& options, const Environment& 
                       config.min_part_size);
   }
 
-  config.client.verify_tls = options.verify_tls;
-  config.client.proxy = options.proxy;
-  config.client.ca_bundle = options.ca_bundle;
-  if (config.client.ca_bundle.empty()) config.client.ca_bundle = non_empty(env.get("AWS_CA_BUNDLE")).value_or("");
-  if (config.client.ca_bundle.empty()) config.client.ca_bundle = profile.setting("ca_bundle").value_or("");
-  config.client.user_agent = "cloudsync-s3";
   config.retry.max_attempts = std::max<uint32_t>(options.max_attempts, 1);
   config.clock = [] { return now_utc(); };
   return config;

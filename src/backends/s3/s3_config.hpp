@@ -11,17 +11,15 @@
 #include <string>
 #include <string_view>
 
-#include "auth/aws/sigv4.hpp"
+#include "auth/aws/aws_credentials_provider.hpp"
+#include "auth/aws/aws_profile.hpp"
 #include "cloudsync/backends/s3.hpp"
 #include "http/http.hpp"
 
 namespace cloudsync::s3 {
 
 /// Where resolution reads environment variables and finds the home folder.
-struct Environment {
-  std::function<std::optional<std::string>(std::string_view name)> get;
-  std::filesystem::path home;
-};
+using Environment = auth::AwsEnvironment;
 
 /// The process environment and $HOME.
 Environment process_environment();
@@ -35,7 +33,9 @@ struct S3Config {
   bool default_endpoint = false;  ///< derived from the region (AWS): moves with a region switch
   bool path_style = true;
   bool anonymous = false;
-  auth::AwsCredentials credentials;
+  /// Where each attempt takes its credentials from (the AWS credential
+  /// chain); null when anonymous.
+  std::shared_ptr<auth::AwsCredentialsProvider> credentials;
   std::string credential_source;          ///< "options", "environment", "profile 'x' (file)" -- for messages
   S3Checksum checksum = S3Checksum::Md5;  ///< never Auto
   bool sign_payload = false;
@@ -58,9 +58,19 @@ inline constexpr uint64_t kMaxSinglePut = uint64_t{5} << 30;
 inline constexpr uint32_t kMaxParts = 10'000;
 inline constexpr uint32_t kMaxKeyBytes = 1024;
 
+/// What resolution may be given besides the options (tests inject these).
+struct S3ResolveHooks {
+  /// Null: curl transports for the credential sources (STS, SSO, container, IMDS).
+  std::shared_ptr<http::Transport> credentials_transport;
+  /// The credential cache's settings (tests inject a clock).
+  auth::RefreshingCacheOptions credentials_cache;
+};
+
 /// Resolves `options` against `env`. InvalidArgument for unusable options,
-/// Unauthenticated when no credentials are found (and not anonymous).
-Result<S3Config> resolve_s3_config(const S3Options& options, const Environment& env);
+/// Unauthenticated when no credentials are found (and not anonymous) without
+/// asking a server: when the chain ends at instance metadata, that is known
+/// at the first request.
+Result<S3Config> resolve_s3_config(const S3Options& options, const Environment& env, const S3ResolveHooks& hooks = {});
 
 /// "aws", "minio", ... (for messages and logs).
 std::string_view provider_name(S3Provider provider);

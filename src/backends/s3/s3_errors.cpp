@@ -152,7 +152,7 @@ Status s3_error_status(const http::Response& response, std::string_view what, Er
   } else if (code == "InvalidAccessKeyId") {
     hint = fmt::format("access key id '{}'{} is unknown to this store", hints.access_key_id, source);
   } else if (code == "ExpiredToken" || code == "TokenRefreshRequired") {
-    hint = "the session token has expired: supply fresh credentials";
+    hint = "the session token has expired and could not be replaced: supply fresh credentials";
   } else if (code == "RequestTimeTooSkewed") {
     hint = "this machine's clock is too far from the server's";
   } else if (mapped == ErrorCode::AlreadyExists && context == ErrorContext::CreateOnly && code.empty()) {
@@ -186,6 +186,16 @@ bool S3AnswerReader::redirected(const http::Call& /*call*/, const http::Response
 std::optional<TimePoint> S3AnswerReader::server_time(const http::Call& /*call*/, const http::Response& response) {
   std::optional<ErrorDocument> doc = parse_error_document(response.body);
   return skewed_server_time(response, doc ? &*doc : nullptr);
+}
+
+bool S3AnswerReader::credentials_rejected(const http::Call& /*call*/, const http::Response& response) {
+  if (response.status == 401) return true;
+  if (response.status != 400 && response.status != 403) return false;
+  std::optional<ErrorDocument> doc = parse_error_document(response.body);
+  if (!doc) return false;
+  const std::string& code = doc->code;
+  return code == "ExpiredToken" || code == "ExpiredTokenException" || code == "InvalidToken" ||
+         code == "TokenRefreshRequired" || code == "InvalidAccessKeyId";
 }
 
 Status S3AnswerReader::error(const http::Call& call, const http::Response& response, const http::SendInfo& /*info*/) {

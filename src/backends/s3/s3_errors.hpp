@@ -73,6 +73,11 @@ class S3AnswerReader final : public http::AnswerReader {
   bool failed_despite_status(const http::Call& call, const http::Response& response) override;
   bool redirected(const http::Call& call, const http::Response& response) override;
   std::optional<TimePoint> server_time(const http::Call& call, const http::Response& response) override;
+  /// 401, or an S3 code that refuses the credentials themselves (ExpiredToken,
+  /// InvalidToken, TokenRefreshRequired, InvalidAccessKeyId: temporary
+  /// credentials that expired or were revoked). The authorizer decides whether
+  /// a refresh can cure it (static keys cannot).
+  bool credentials_rejected(const http::Call& call, const http::Response& response) override;
   Status error(const http::Call& call, const http::Response& response, const http::SendInfo& info) override;
 
  private:

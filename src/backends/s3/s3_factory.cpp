@@ -77,7 +77,8 @@ constexpr OptionSpec<S3Options> kS3Options[] = {
      .choices = kAddressingStyles},
     {.name = "access_key_id",
      .target = &S3Options::access_key_id,
-     .help = "the access key's ID (empty: AWS_ACCESS_KEY_ID, then the profile)"},
+     .help = "the access key's ID (empty: the AWS credential chain: AWS_ACCESS_KEY_ID, the profile's keys, "
+             "role_arn, SSO or credential_process, web identity, the container endpoint, instance metadata)"},
     {.name = "secret_access_key",
      .target = &S3Options::secret_access_key,
      .help = "the access key's secret",
@@ -89,7 +90,7 @@ constexpr OptionSpec<S3Options> kS3Options[] = {
     {.name = "profile",
      .target = &S3Options::profile,
      .help = "profile of ~/.aws/credentials and ~/.aws/config (empty: AWS_PROFILE, else default); skips the "
-             "AWS_* keys"},
+             "AWS_* keys; may assume a role (role_arn), use SSO or a credential_process"},
     {.name = "anonymous", .target = &S3Options::anonymous, .help = "send unsigned requests (public buckets)"},
     {.name = "use_environment",
      .target = &S3Options::use_environment,

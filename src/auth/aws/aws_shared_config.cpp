@@ -1,4 +1,4 @@
-#include "backends/s3/aws_shared_config.hpp"
+#include "auth/aws/aws_shared_config.hpp"
 
 #include <cctype>
 #include <fstream>
@@ -8,7 +8,7 @@
 #include "core/error.hpp"
 #include "core/file_io.hpp"
 
-namespace cloudsync::s3 {
+namespace cloudsync::auth {
 
 namespace {
 
@@ -120,4 +120,4 @@ std::optional<ProfileSettings> find_profile(const SharedConfigFile& file, std::s
   return it->second;
 }
 
-}  // namespace cloudsync::s3
+}  // namespace cloudsync::auth

@@ -13,7 +13,7 @@
 
 #include "cloudsync/status.hpp"
 
-namespace cloudsync::s3 {
+namespace cloudsync::auth {
 
 /// Settings of one profile: lower-case keys, values trimmed.
 using ProfileSettings = std::map<std::string, std::string>;
@@ -34,4 +34,4 @@ Result<SharedConfigFile> load_shared_config(const std::filesystem::path& file);
 std::optional<ProfileSettings> find_profile(const SharedConfigFile& file, std::string_view profile,
                                             bool credentials_file);
 
-}  // namespace cloudsync::s3
+}  // namespace cloudsync::auth
