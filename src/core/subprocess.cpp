@@ -17,6 +17,9 @@ extern char** environ;
 namespace cloudsync {
 namespace {
 
+// How often a run that may be cancelled looks at its flag.
+constexpr int64_t kCancelCheckMs = 50;
+
 struct Pipe {
   int read = -1;
   int write = -1;
@@ -74,10 +77,15 @@ Result<ProgramResult> run_program(const ProgramRun& run) {
   std::vector<std::string> env = run.env.value_or(std::vector<std::string>{});
   std::vector<char*> argv_ptrs = pointers(argv);
   std::vector<char*> env_ptrs = pointers(env);
+  posix_spawnattr_t attributes;
+  posix_spawnattr_init(&attributes);
+  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
+  posix_spawnattr_setpgroup(&attributes, 0);
   pid_t pid = -1;
-  int spawned =
-      ::posix_spawn(&pid, program.c_str(), &actions, nullptr, argv_ptrs.data(), run.env ? env_ptrs.data() : environ);
+  int spawned = ::posix_spawn(&pid, program.c_str(), &actions, &attributes, argv_ptrs.data(),
+                              run.env ? env_ptrs.data() : environ);
   posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attributes);
   if (spawned != 0) return make_error(ErrorCode::NotFound, "cannot run {}: {}", program, strerror(spawned));
   ::close(out.write);
   ::close(err.write);
@@ -85,17 +93,24 @@ Result<ProgramResult> run_program(const ProgramRun& run) {
 
   ProgramResult result;
   const auto deadline = std::chrono::steady_clock::now() + run.timeout;
-  bool timed_out = false;
+  bool timed_out = false, cancelled = false;
   pollfd fds[2] = {{out.read, POLLIN, 0}, {err.read, POLLIN, 0}};
   std::string* sinks[2] = {&result.out, &result.err};
   int open_streams = 2;
   while (open_streams > 0) {
+    if (run.cancelled && run.cancelled()) {
+      cancelled = true;
+      break;
+    }
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) {
       timed_out = true;
       break;
     }
-    int ready = ::poll(fds, 2, static_cast<int>(left.count()));
+    // Short slices when someone may cancel; one wait otherwise.
+    const int slice = run.cancelled ? static_cast<int>(std::min<int64_t>(left.count(), kCancelCheckMs))
+                                    : static_cast<int>(left.count());
+    int ready = ::poll(fds, 2, slice);
     if (ready < 0 && errno == EINTR) continue;
     if (ready < 0) break;
     for (int i = 0; i < 2; ++i) {
@@ -104,6 +119,7 @@ Result<ProgramResult> run_program(const ProgramRun& run) {
       ssize_t n = ::read(fds[i].fd, buffer, sizeof buffer);
       if (n > 0) {
         size_t room = run.max_output - std::min(run.max_output, sinks[i]->size());
+        if (static_cast<size_t>(n) > room) result.truncated = true;
         sinks[i]->append(buffer, std::min(room, static_cast<size_t>(n)));
       } else if (n == 0 || errno != EINTR) {
         fds[i].fd = -1;  // closed (the Pipe closes the descriptor)
@@ -111,10 +127,11 @@ Result<ProgramResult> run_program(const ProgramRun& run) {
       }
     }
   }
-  if (timed_out) ::kill(pid, SIGKILL);
+  if (timed_out || cancelled) ::kill(-pid, SIGKILL);
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
+  if (cancelled) return make_error(ErrorCode::Cancelled, "{} was stopped: cancelled", program);
   if (timed_out) {
     return make_error(ErrorCode::Timeout, "{} did not finish within {} ms", program, run.timeout.count());
   }

@@ -1,24 +1,15 @@
 #include "auth/aws/aws_credential_process.hpp"
 
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <array>
-#include <cerrno>
-#include <cstring>
+#include <cstdlib>
+#include <optional>
 
 #include "auth/aws/aws_credentials_http.hpp"
 #include "core/ascii.hpp"
 #include "core/error.hpp"
 #include "core/json.hpp"
 #include "core/redact.hpp"
+#include "core/subprocess.hpp"
 #include "core/time.hpp"
-
-extern char** environ;
 
 namespace cloudsync::auth {
 
@@ -27,104 +18,37 @@ namespace {
 // A credentials document is a few KiB; more is not one.
 constexpr size_t kMaxOutputBytes = 1 << 20;
 constexpr size_t kMaxStderrQuoted = 300;
-// How often a waiting run looks at cancellation.
-constexpr int kPollSliceMs = 50;
 
-struct Pipe {
-  int fds[2] = {-1, -1};
-  ~Pipe() {
-    for (int fd : fds) {
-      if (fd >= 0) ::close(fd);
+// Runs `argv` (no shell; the program looked up in PATH) with stdin from
+// /dev/null, bounded by `timeout` and cancellable.
+Result<ProgramResult> run(const std::vector<std::string>& argv, std::chrono::milliseconds timeout, const OpContext& ctx,
+                          std::string_view what) {
+  ProgramRun run;
+  run.argv = argv;
+  const char* path = std::getenv("PATH");
+  if (std::optional<std::string> found = find_program(argv.front(), path != nullptr ? path : "")) {
+    run.argv.front() = *found;
+  }
+  run.timeout = timeout;
+  run.max_output = kMaxOutputBytes;
+  run.cancelled = [&ctx] { return ctx.cancelled(); };
+  Result<ProgramResult> ran = run_program(run);
+  if (ran.ok()) register_secret(trim(ran->out));  // whatever it was, it is not shown
+  if (!ran.ok()) {
+    switch (ran.status().code()) {
+      case ErrorCode::Cancelled: return make_error(ErrorCode::Cancelled, "{}: cancelled", what);
+      case ErrorCode::Timeout:
+        return make_error(ErrorCode::Timeout, "{}: '{}' did not finish within {} ms and was stopped", what, argv[0],
+                          timeout.count());
+      case ErrorCode::NotFound:
+        return make_error(ErrorCode::Unauthenticated, "{}: cannot run '{}': {}", what, argv[0], ran.status().message());
+      default: return ran.status().with_context(what);
     }
   }
-  void close_end(int i) {
-    if (fds[i] >= 0) ::close(fds[i]);
-    fds[i] = -1;
-  }
-};
-
-struct RunResult {
-  std::string out;
-  std::string err;
-  int exit_status = 0;  ///< the exit code, or 128 + signal
-};
-
-// Runs `argv` with stdin from /dev/null, reading stdout and stderr until both
-// close or `timeout` passes (then the child is killed).
-Result<RunResult> run(const std::vector<std::string>& argv, std::chrono::milliseconds timeout, const OpContext& ctx,
-                      std::string_view what) {
-  Pipe out, err;
-  if (::pipe2(out.fds, O_CLOEXEC) != 0 || ::pipe2(err.fds, O_CLOEXEC) != 0) {
-    return make_error(ErrorCode::Internal, "{}: pipe: {}", what, std::strerror(errno));
-  }
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&actions, out.fds[1], 1);
-  posix_spawn_file_actions_adddup2(&actions, err.fds[1], 2);
-  std::vector<char*> args;
-  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  // Its own process group, so that a timeout stops what it started too.
-  posix_spawnattr_t attributes;
-  posix_spawnattr_init(&attributes);
-  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
-  posix_spawnattr_setpgroup(&attributes, 0);
-  pid_t pid = 0;
-  int rc = ::posix_spawnp(&pid, args[0], &actions, &attributes, args.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attributes);
-  if (rc != 0) {
-    return make_error(ErrorCode::Unauthenticated, "{}: cannot run '{}': {}", what, argv[0], std::strerror(rc));
-  }
-  out.close_end(1);
-  err.close_end(1);
-
-  RunResult result;
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  bool timed_out = false, cancelled = false, too_long = false;
-  std::array<pollfd, 2> polls{pollfd{out.fds[0], POLLIN, 0}, pollfd{err.fds[0], POLLIN, 0}};
-  while (polls[0].fd >= 0 || polls[1].fd >= 0) {
-    if (ctx.cancelled()) {
-      cancelled = true;
-      break;
-    }
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) {
-      timed_out = true;
-      break;
-    }
-    int n = ::poll(polls.data(), polls.size(), static_cast<int>(std::min<int64_t>(left.count(), kPollSliceMs)));
-    if (n < 0 && errno != EINTR) break;
-    for (size_t i = 0; i < polls.size(); ++i) {
-      if (polls[i].fd < 0 || polls[i].revents == 0) continue;
-      char buf[4096];
-      ssize_t got = ::read(polls[i].fd, buf, sizeof buf);
-      if (got <= 0) {
-        polls[i].fd = -1;
-        continue;
-      }
-      std::string& target = i == 0 ? result.out : result.err;
-      target.append(buf, static_cast<size_t>(got));
-      if (target.size() > kMaxOutputBytes) too_long = true;
-    }
-    if (too_long) break;
-  }
-  if (timed_out || cancelled || too_long) ::kill(-pid, SIGKILL);
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  register_secret(trim(result.out));  // whatever it was, it is not shown
-  if (cancelled) return make_error(ErrorCode::Cancelled, "{}: cancelled", what);
-  if (timed_out) {
-    return make_error(ErrorCode::Timeout, "{}: '{}' did not finish within {} ms and was stopped", what, argv[0],
-                      timeout.count());
-  }
-  if (too_long) {
+  if (ran->truncated) {
     return make_error(ErrorCode::Unauthenticated, "{}: '{}' wrote more than {} bytes", what, argv[0], kMaxOutputBytes);
   }
-  result.exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  return result;
+  return ran;
 }
 
 class CredentialProcessSource final : public AwsCredentialsSource {
@@ -134,13 +58,13 @@ class CredentialProcessSource final : public AwsCredentialsSource {
   Result<AwsCredentials> fetch(const OpContext& ctx, TimePoint /*now*/) override {
     const std::string& what = options_.description;
     CLOUDSYNC_ASSIGN_OR_RETURN(std::vector<std::string> argv, split_command_line(options_.command));
-    CLOUDSYNC_ASSIGN_OR_RETURN(RunResult result, run(argv, options_.timeout, ctx, what));
-    if (result.exit_status != 0) {
+    CLOUDSYNC_ASSIGN_OR_RETURN(ProgramResult result, run(argv, options_.timeout, ctx, what));
+    if (result.exit_code != 0) {
       std::string_view err = trim(result.err);
       err = err.substr(0, err.find('\n'));
       if (err.size() > kMaxStderrQuoted) err = err.substr(0, kMaxStderrQuoted);
       return make_error(ErrorCode::Unauthenticated, "{}: '{}' exited with status {}{}{}", what, argv[0],
-                        result.exit_status, err.empty() ? "" : ": ", err);
+                        result.exit_code, err.empty() ? "" : ": ", err);
     }
     return parse_credential_process_output(result.out, what);
   }

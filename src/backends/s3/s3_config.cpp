@@ -160,7 +160,6 @@ Result<S3Config> resolve_s3_config(const S3Options& options, const Environment& 
   config.client.ca_bundle = options.ca_bundle;
   if (config.client.ca_bundle.empty()) config.client.ca_bundle = env.value("AWS_CA_BUNDLE").value_or("");
   if (config.client.ca_bundle.empty()) config.client.ca_bundle = profile.setting("ca_bundle").value_or("");
-  config.client.user_agent = "cloudsync-s3";
 
   if (options.anonymous) {
     config.anonymous = true;
