@@ -13,6 +13,7 @@
 #include "core/hash.hpp"
 #include "core/redact.hpp"
 #include "core/time.hpp"
+#include "support/aws_environment.hpp"
 #include "support/test_util.hpp"
 
 namespace cloudsync::test {
@@ -23,23 +24,7 @@ using s3::Environment;
 using s3::resolve_s3_config;
 
 // A fake environment: variables from a map, $HOME a temporary folder.
-struct FakeEnv {
-  TempDir home;
-  std::map<std::string, std::string> vars;
-
-  Environment env() const {
-    Environment e;
-    auto copy = vars;
-    e.get = [copy](std::string_view name) -> std::optional<std::string> {
-      auto it = copy.find(std::string(name));
-      if (it == copy.end()) return std::nullopt;
-      return it->second;
-    };
-    e.home = home.path();
-    return e;
-  }
-  void file(const std::string& rel, const std::string& text) { write_file(home / rel, text); }
-};
+using FakeEnv = FakeAwsEnvironment;
 
 // The credentials a resolved configuration signs with now.
 auth::AwsCredentials keys_of(const s3::S3Config& config) {

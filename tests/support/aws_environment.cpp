@@ -14,9 +14,13 @@ auth::AwsEnvironment FakeAwsEnvironment::env() const {
   return e;
 }
 
-void FakeAwsEnvironment::config(const std::string& text) const { write_file(home / ".aws/config", text); }
+void FakeAwsEnvironment::file(const std::string& relative, const std::string& text) const {
+  write_file(home / relative, text);
+}
 
-void FakeAwsEnvironment::credentials(const std::string& text) const { write_file(home / ".aws/credentials", text); }
+void FakeAwsEnvironment::config(const std::string& text) const { file(".aws/config", text); }
+
+void FakeAwsEnvironment::credentials(const std::string& text) const { file(".aws/credentials", text); }
 
 Result<std::shared_ptr<auth::AwsCredentialsProvider>> FakeAwsEnvironment::resolve(
     const auth::AwsCredentialChainOptions& options, const std::string& profile) const {

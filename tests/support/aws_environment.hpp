@@ -21,6 +21,8 @@ struct FakeAwsEnvironment {
   FakeAwsEnvironment() { vars["AWS_EC2_METADATA_DISABLED"] = "true"; }
 
   auth::AwsEnvironment env() const;
+  /// Writes `text` to `relative` below the home folder.
+  void file(const std::string& relative, const std::string& text) const;
   /// Writes `text` to ~/.aws/config.
   void config(const std::string& text) const;
   /// Writes `text` to ~/.aws/credentials.

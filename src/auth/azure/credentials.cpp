@@ -116,6 +116,29 @@ struct Fields {
   std::string_view source;  // for messages: "the configuration", "the environment", "the connection string"
 };
 
+// The account and blob endpoint: an explicit service URL (any host, path-style
+// for Azurite and Azure Stack), or the public cloud's for the account name.
+Status set_endpoint(const Fields& f, AzureCredentials& out) {
+  if (!f.endpoint.empty()) {
+    CLOUDSYNC_ASSIGN_OR_RETURN(BlobUrl url, split_blob_url(f.endpoint, f.account, "the blob endpoint"));
+    if (!url.rest.empty()) {
+      return make_error(ErrorCode::InvalidArgument,
+                        "the blob endpoint must be the service URL, without a container or blob path");
+    }
+    out.account = std::move(url.account);
+    out.blob_endpoint = std::move(url.endpoint);
+    out.path_style = url.path_style;
+    return Status::OK();
+  }
+  if (f.account.empty()) {
+    return make_error(ErrorCode::InvalidArgument, "{} gives no account name and no endpoint", f.source);
+  }
+  CLOUDSYNC_RETURN_IF_ERROR(check_account_name(f.account, "the account name"));
+  out.account = f.account;
+  out.blob_endpoint = "https://" + f.account + ".blob.core.windows.net";
+  return Status::OK();
+}
+
 Result<AzureCredentials> from_fields(const Fields& f) {
   if (!f.account_key.empty()) register_secret(f.account_key);
   if (!f.account_key.empty() && !f.sas.empty()) {
@@ -141,22 +164,7 @@ Result<AzureCredentials> from_fields(const Fields& f) {
     out.container = url.rest.substr(0, url.rest.find('/'));
     return out;
   }
-  if (!f.endpoint.empty()) {
-    CLOUDSYNC_ASSIGN_OR_RETURN(BlobUrl url, split_blob_url(f.endpoint, f.account, "the blob endpoint"));
-    if (!url.rest.empty()) {
-      return make_error(ErrorCode::InvalidArgument,
-                        "the blob endpoint must be the service URL, without a container or blob path");
-    }
-    out.account = std::move(url.account);
-    out.blob_endpoint = std::move(url.endpoint);
-    out.path_style = url.path_style;
-  } else {
-    if (f.account.empty()) {
-      return make_error(ErrorCode::InvalidArgument, "{} gives no account name and no endpoint", f.source);
-    }
-    out.account = f.account;
-    out.blob_endpoint = "https://" + f.account + ".blob.core.windows.net";
-  }
+  CLOUDSYNC_RETURN_IF_ERROR(set_endpoint(f, out));
   if (!f.account_key.empty()) {
     if (out.account.empty()) {
       return make_error(ErrorCode::InvalidArgument, "{} gives an account key but no account name", f.source);
@@ -315,20 +323,7 @@ Result<AzureCredentials> from_entra(const AzureAuthSettings& settings, const std
            std::string(trim(settings.endpoint)),
            "the configuration"};
   AzureCredentials out;
-  if (!f.endpoint.empty()) {
-    CLOUDSYNC_ASSIGN_OR_RETURN(BlobUrl url, split_blob_url(f.endpoint, f.account, "the blob endpoint"));
-    if (!url.rest.empty()) {
-      return make_error(ErrorCode::InvalidArgument,
-                        "the blob endpoint must be the service URL, without a container or blob path");
-    }
-    out.account = std::move(url.account);
-    out.blob_endpoint = std::move(url.endpoint);
-    out.path_style = url.path_style;
-  } else {
-    CLOUDSYNC_RETURN_IF_ERROR(check_account_name(f.account, "the account name"));
-    out.account = f.account;
-    out.blob_endpoint = "https://" + f.account + ".blob.core.windows.net";
-  }
+  CLOUDSYNC_RETURN_IF_ERROR(set_endpoint(f, out));
   TokenEndpointOptions endpoint;
   endpoint.transport = tokens.transport ? tokens.transport : http::make_curl_transport(tokens.client);
   CLOUDSYNC_ASSIGN_OR_RETURN(std::unique_ptr<TokenSource> source,
