@@ -77,4 +77,14 @@ run "$cs" connections diff "$connection" --catalog "$catalog"
 run "$cs" connections sync "$connection" --catalog "$catalog"
 run "$cs" connections list --catalog "$catalog"
 
+say "A mistyped option is refused when the integration is added, with a suggestion, not at the next import"
+run "$cs" integrations add "Typo Bucket" "s3://bucket" -o regoin=eu-west-1 --catalog "$catalog" || true
+
+say "A single file copies on its own, into the destination folder"
+run "$cs" copy "$bucket/images/logo.png" "$demo/single"
+run ls "$demo/single"
+
+say "What this build is: cloudsync's version, and the libcurl and OpenSSL it runs on"
+run "$cs" version
+
 say "Done. Everything above lives in $demo"
