@@ -1,5 +1,4 @@
 #include "engine/status_probe.hpp"
-#include "http/http_date.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -13,6 +12,7 @@
 #include "core/hash.hpp"
 #include "core/log.hpp"
 #include "core/time.hpp"
+#include "http/http_date.hpp"
 
 namespace cloudsync {
 

@@ -9,9 +9,9 @@
 #include <thread>
 
 #include "core/error.hpp"
-#include "http/http_date.hpp"
 #include "core/log.hpp"
 #include "core/time.hpp"
+#include "http/http_date.hpp"
 #include "http/internal.hpp"
 #include "http/retry_budget.hpp"
 

@@ -1,7 +1,6 @@
 // The Azure backend's pieces that need no server: error mapping, the List
 // Blobs document, metadata and mtimes, block ids and sizes, az:// options.
 #include "azure/azurite.hpp"
-#include "http/http_date.hpp"
 #include "backends/azure/azure_client.hpp"
 #include "backends/azure/azure_errors.hpp"
 #include "backends/azure/azure_meta.hpp"
@@ -9,6 +8,7 @@
 #include "backends/azure/azure_xml.hpp"
 #include "core/hash.hpp"
 #include "core/time.hpp"
+#include "http/http_date.hpp"
 
 namespace cloudsync::test {
 

@@ -6,7 +6,6 @@
 #include <set>
 
 #include "auth/azure/sas.hpp"
-#include "http/http_date.hpp"
 #include "backends/azure/azure_errors.hpp"
 #include "backends/gdrive/gdrive_errors.hpp"
 #include "backends/s3/s3_errors.hpp"
@@ -14,6 +13,7 @@
 #include "cloudsync/backends/memory.hpp"
 #include "core/time.hpp"
 #include "engine/status_probe.hpp"
+#include "http/http_date.hpp"
 #include "support/fault_backend.hpp"
 #include "support/http_support.hpp"
 #include "support/probe_journal.hpp"

@@ -6,9 +6,9 @@
 #include <deque>
 
 #include "core/error.hpp"
-#include "http/http_date.hpp"
 #include "core/time.hpp"
 #include "http/client.hpp"
+#include "http/http_date.hpp"
 #include "support/test_util.hpp"
 
 namespace cloudsync::test {

@@ -1,5 +1,4 @@
 #include "cloudsync/log.hpp"
-#include "http/http_date.hpp"
 #include "core/ascii.hpp"
 #include "core/error.hpp"
 #include "core/error_table.hpp"
@@ -8,6 +7,7 @@
 #include "core/redact.hpp"
 #include "core/time.hpp"
 #include "core/url.hpp"
+#include "http/http_date.hpp"
 #include "support/test_util.hpp"
 
 #include <set>

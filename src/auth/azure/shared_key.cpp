@@ -1,5 +1,4 @@
 #include "auth/azure/shared_key.hpp"
-#include "http/http_date.hpp"
 
 #include <algorithm>
 #include <map>
@@ -13,6 +12,7 @@
 #include "core/hash.hpp"
 #include "core/redact.hpp"
 #include "core/time.hpp"
+#include "http/http_date.hpp"
 
 namespace cloudsync::auth {
 

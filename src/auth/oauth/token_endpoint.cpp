@@ -1,5 +1,4 @@
 #include "auth/oauth/token_endpoint.hpp"
-#include "http/http_date.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -12,6 +11,7 @@
 #include "core/redact.hpp"
 #include "core/time.hpp"
 #include "core/url.hpp"
+#include "http/http_date.hpp"
 
 namespace cloudsync::auth {
 namespace {

@@ -1,5 +1,4 @@
 #include "backends/azure/azure_errors.hpp"
-#include "http/http_date.hpp"
 
 #include <array>
 #include <utility>
@@ -9,6 +8,7 @@
 #include "backends/xml_depth.hpp"
 #include "core/error.hpp"
 #include "core/time.hpp"
+#include "http/http_date.hpp"
 
 namespace cloudsync::azure {
 

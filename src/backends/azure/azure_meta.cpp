@@ -1,5 +1,4 @@
 #include "backends/azure/azure_meta.hpp"
-#include "http/http_date.hpp"
 
 #include <algorithm>
 
@@ -7,6 +6,7 @@
 #include "core/error.hpp"
 #include "core/hash.hpp"
 #include "core/time.hpp"
+#include "http/http_date.hpp"
 
 namespace cloudsync::azure {
 

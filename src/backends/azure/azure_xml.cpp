@@ -1,5 +1,4 @@
 #include "backends/azure/azure_xml.hpp"
-#include "http/http_date.hpp"
 
 #include <pugixml.hpp>
 
@@ -9,6 +8,7 @@
 #include "core/error.hpp"
 #include "core/time.hpp"
 #include "core/url.hpp"
+#include "http/http_date.hpp"
 
 namespace cloudsync::azure {
 

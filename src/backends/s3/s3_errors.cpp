@@ -1,10 +1,10 @@
 #include "backends/s3/s3_errors.hpp"
-#include "http/http_date.hpp"
 
 #include <utility>
 
 #include "core/error.hpp"
 #include "core/time.hpp"
+#include "http/http_date.hpp"
 
 namespace cloudsync::s3 {
 

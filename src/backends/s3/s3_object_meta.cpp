@@ -1,5 +1,4 @@
 #include "backends/s3/s3_object_meta.hpp"
-#include "http/http_date.hpp"
 
 #include <cctype>
 
@@ -8,6 +7,7 @@
 #include "core/error.hpp"
 #include "core/hash.hpp"
 #include "core/time.hpp"
+#include "http/http_date.hpp"
 
 namespace cloudsync::s3 {
 

@@ -3,13 +3,13 @@
 #include <deque>
 
 #include "auth/google/google_endpoints.hpp"
-#include "http/http_date.hpp"
 #include "auth/google/google_auth_fixture.hpp"
 #include "auth/google/oauth2.hpp"
 #include "core/error.hpp"
 #include "core/hash.hpp"
 #include "core/json.hpp"
 #include "core/time.hpp"
+#include "http/http_date.hpp"
 
 namespace cloudsync::auth {
 
