@@ -192,8 +192,11 @@ class CLOUDSYNC_API Workspace {
   Result<OperationResult> sync(std::string_view integration, const SyncRequest& request,
                                const ProgressCallback& progress = {}, const CancelToken* cancel = nullptr);
 
- private:
+ /// The library's own state (src/engine/workspace_impl.hpp); opaque to hosts.
   struct Impl;
+  Impl& internals() { return *impl_; }
+
+ private:
   explicit Workspace(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };

@@ -17,6 +17,7 @@
 
 #include "catalog/manifest.hpp"
 #include "cloudsync/catalog.hpp"
+#include "cloudsync/watch.hpp"
 
 namespace cloudsync {
 
@@ -47,6 +48,30 @@ struct StoredStatus {
   std::string message;
   std::string json;  ///< the whole StatusCheck as status_check_to_json
   std::optional<TimePoint> checked_at;
+};
+
+/// One row of a connection's export queue (CatalogStore::enqueue_exports).
+struct QueueRow {
+  std::string path;  ///< relative to the connection's folder
+  QueuedState state = QueuedState::Waiting;
+  uint32_t attempts = 0;  ///< failed tries so far
+  TimePoint queued_at;
+  std::optional<TimePoint> retry_at;  ///< Failed: when due; parked rows: none
+  bool requeued = false;              ///< InFlight and written again since it was claimed
+  std::string error_code;             ///< error_code_name of the last failure
+  std::string error_message;
+  std::string sha256;  ///< Conflict: the local content that conflicted (not reported twice)
+};
+
+/// How a claimed queue row ended.
+struct SettledExport {
+  enum class Outcome { Done, Retry, Park } outcome = Outcome::Done;
+  std::string path;
+  QueuedState parked_state = QueuedState::Failed;  ///< Park: Conflict, Refused or Failed (for good)
+  std::optional<TimePoint> retry_at;                ///< Retry
+  std::string error_code;
+  std::string error_message;
+  std::string sha256;  ///< Park with Conflict
 };
 
 class CatalogStore {
@@ -102,6 +127,34 @@ class CatalogStore {
                                 const std::vector<std::string>& erased_paths) = 0;
   /// Files tracked across every connection of a project (its file limit).
   virtual Result<uint64_t> tracked_files_in_project(const std::string& project_id) const = 0;
+
+  // The writeback queue of each connection: files to export, in the order
+  // they go out. A row leaves only when its file reached the store (or was
+  // found unchanged), so a process killed at any moment loses nothing.
+  /// Queues paths (one transaction). A new path goes to the tail as Waiting;
+  /// a Waiting one keeps its place; an InFlight one is marked to go again
+  /// once its export settles; a Failed, Conflict or Refused one becomes
+  /// Waiting at the tail with its attempts reset.
+  virtual Status enqueue_exports(const std::string& connection_id, const std::vector<std::string>& paths,
+                                 TimePoint now) = 0;
+  /// Takes up to `max` rows that are Waiting, or Failed and due
+  /// (retry_at <= now), in queue order, and marks them InFlight.
+  virtual Result<std::vector<QueueRow>> claim_exports(const std::string& connection_id, TimePoint now,
+                                                      size_t max) = 0;
+  /// Records how claimed rows ended (one transaction). Done removes a row
+  /// (or makes it Waiting at the tail when it was re-queued meanwhile);
+  /// Retry makes it Failed until retry_at; Park gives it the parked state.
+  virtual Status settle_exports(const std::string& connection_id, const std::vector<SettledExport>& settled) = 0;
+  /// Makes every InFlight row Waiting again in place (its exporter died) and
+  /// every Failed row due now (`retry_now`, a flush).
+  virtual Status requeue_exports(const std::string& connection_id, bool in_flight, bool retry_now) = 0;
+  /// Parked (Conflict/Refused/Failed-for-good) rows become Waiting again (the
+  /// integration's settings changed).
+  virtual Status unpark_exports(const std::string& connection_id) = 0;
+  /// Every row of the connection, in queue order.
+  virtual Result<std::vector<QueueRow>> queued_exports(const std::string& connection_id) const = 0;
+  /// When the earliest Failed row is due, if any is.
+  virtual Result<std::optional<TimePoint>> next_retry(const std::string& connection_id) const = 0;
 
   // Migration of a project's v1 JSON state: all of it, or none.
   virtual Status import_v1(const Project& project, const std::vector<Integration>& integrations,

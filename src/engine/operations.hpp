@@ -47,6 +47,18 @@ Result<OperationResult> run_import(OperationTarget& target, const ImportRequest&
                                    const ProgressCallback& progress, const CancelToken* cancel);
 Result<OperationResult> run_export(OperationTarget& target, const ExportRequest& request,
                                    const ProgressCallback& progress, const CancelToken* cancel);
+/// Exports exactly these files (paths relative to the connection's folder,
+/// no folders), each looked at on its own: no listing of the folder, one stat
+/// and (for a new or changed file) one HEAD each. A path that no longer
+/// exists or is ignored is left out; one whose content equals what was last
+/// exported is counted unchanged. The writeback queue's export.
+Result<OperationResult> run_export_files(OperationTarget& target, const std::vector<std::string>& paths,
+                                         const ProgressCallback& progress, const CancelToken* cancel);
+/// Uploads the local file `path` of the connection's folder to `remote_key`,
+/// create-only, without tracking it (a conflict copy). AlreadyExists when the
+/// key is taken.
+Result<ObjectMeta> upload_untracked_copy(OperationTarget& target, const std::string& path,
+                                         const std::string& remote_key, const CancelToken* cancel);
 Result<OperationResult> run_restore(OperationTarget& target, const RestoreRequest& request,
                                     const ProgressCallback& progress, const CancelToken* cancel);
 

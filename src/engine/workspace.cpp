@@ -7,6 +7,7 @@
 #include "core/error.hpp"
 #include "core/file_io.hpp"
 #include "engine/catalog_impl.hpp"
+#include "engine/workspace_impl.hpp"
 #include "engine/scope.hpp"
 #include "engine/v1_state.hpp"
 
@@ -14,28 +15,6 @@ namespace cloudsync {
 
 namespace fs = std::filesystem;
 
-struct Workspace::Impl {
-  fs::path root;
-  WorkspaceOptions options;
-  std::shared_ptr<Catalog> catalog;
-  Project project;  // with root: the folder this workspace was opened on
-
-  Catalog::Impl& cat() { return *catalog->impl_; }
-
-  Result<Integration> require(std::string_view name) const {
-    auto found = catalog->integration(name);
-    if (!found.ok() && found.status().code() == ErrorCode::NotFound) {
-      return make_error(ErrorCode::NotFound, "no integration named '{}' in this project", name);
-    }
-    CLOUDSYNC_RETURN_IF_ERROR(found.status());
-    CLOUDSYNC_RETURN_IF_ERROR(check_project_allowed(*found, project));
-    return found;
-  }
-
-  Result<OperationResult> operate(const Integration& integ, bool dry_run, const Catalog::Impl::Operation& op) {
-    return cat().operate(project, integ, dry_run, options.credentials, op);
-  }
-};
 
 Workspace::Workspace(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Workspace::~Workspace() = default;
