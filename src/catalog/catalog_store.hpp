@@ -68,7 +68,7 @@ struct SettledExport {
   enum class Outcome { Done, Retry, Park } outcome = Outcome::Done;
   std::string path;
   QueuedState parked_state = QueuedState::Failed;  ///< Park: Conflict, Refused or Failed (for good)
-  std::optional<TimePoint> retry_at;                ///< Retry
+  std::optional<TimePoint> retry_at;               ///< Retry
   std::string error_code;
   std::string error_message;
   std::string sha256;  ///< Park with Conflict
@@ -77,6 +77,11 @@ struct SettledExport {
 class CatalogStore {
  public:
   virtual ~CatalogStore() = default;
+  /// What a store without an export queue answers (the queue's methods are
+  /// overridden by every store that keeps one).
+  static Status queue_unsupported() {
+    return Status(ErrorCode::Unsupported, "this catalog store keeps no export queue");
+  }
 
   // Integrations. insert fails with AlreadyExists when the name (folded) is
   // taken, Conflict when the folder is.
@@ -135,26 +140,38 @@ class CatalogStore {
   /// a Waiting one keeps its place; an InFlight one is marked to go again
   /// once its export settles; a Failed, Conflict or Refused one becomes
   /// Waiting at the tail with its attempts reset.
-  virtual Status enqueue_exports(const std::string& connection_id, const std::vector<std::string>& paths,
-                                 TimePoint now) = 0;
+  virtual Status enqueue_exports(const std::string& /*connection_id*/, const std::vector<std::string>& /*paths*/,
+                                 TimePoint /*now*/) {
+    return queue_unsupported();
+  }
   /// Takes up to `max` rows that are Waiting, or Failed and due
   /// (retry_at <= now), in queue order, and marks them InFlight.
-  virtual Result<std::vector<QueueRow>> claim_exports(const std::string& connection_id, TimePoint now,
-                                                      size_t max) = 0;
+  virtual Result<std::vector<QueueRow>> claim_exports(const std::string& /*connection_id*/, TimePoint /*now*/,
+                                                      size_t /*max*/) {
+    return queue_unsupported();
+  }
   /// Records how claimed rows ended (one transaction). Done removes a row
   /// (or makes it Waiting at the tail when it was re-queued meanwhile);
   /// Retry makes it Failed until retry_at; Park gives it the parked state.
-  virtual Status settle_exports(const std::string& connection_id, const std::vector<SettledExport>& settled) = 0;
+  virtual Status settle_exports(const std::string& /*connection_id*/, const std::vector<SettledExport>& /*settled*/) {
+    return queue_unsupported();
+  }
   /// Makes every InFlight row Waiting again in place (its exporter died) and
   /// every Failed row due now (`retry_now`, a flush).
-  virtual Status requeue_exports(const std::string& connection_id, bool in_flight, bool retry_now) = 0;
+  virtual Status requeue_exports(const std::string& /*connection_id*/, bool /*in_flight*/, bool /*retry_now*/) {
+    return queue_unsupported();
+  }
   /// Parked (Conflict/Refused/Failed-for-good) rows become Waiting again (the
   /// integration's settings changed).
-  virtual Status unpark_exports(const std::string& connection_id) = 0;
+  virtual Status unpark_exports(const std::string& /*connection_id*/) { return queue_unsupported(); }
   /// Every row of the connection, in queue order.
-  virtual Result<std::vector<QueueRow>> queued_exports(const std::string& connection_id) const = 0;
+  virtual Result<std::vector<QueueRow>> queued_exports(const std::string& /*connection_id*/) const {
+    return queue_unsupported();
+  }
   /// When the earliest Failed row is due, if any is.
-  virtual Result<std::optional<TimePoint>> next_retry(const std::string& connection_id) const = 0;
+  virtual Result<std::optional<TimePoint>> next_retry(const std::string& /*connection_id*/) const {
+    return queue_unsupported();
+  }
 
   // Migration of a project's v1 JSON state: all of it, or none.
   virtual Status import_v1(const Project& project, const std::vector<Integration>& integrations,
