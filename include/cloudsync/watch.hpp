@@ -161,12 +161,12 @@ struct IntegrationWatchStatus {
 
 struct WatchStatus {
   WatchMode mode = WatchMode::Stopped;
-  std::string mode_reason;      ///< e.g. why polling
+  std::string mode_reason;       ///< e.g. why polling
   uint64_t watched_folders = 0;  ///< folders with an inotify watch (or scanned, when polling)
   uint64_t files_settling = 0;   ///< seen changing, not yet quiet
   std::vector<IntegrationWatchStatus> integrations;
-  /// Files not yet in the store and still expected to get there (waiting,
-  /// in flight, failed and retried, settling).
+  /// Files not yet in the store: settling, waiting, in flight or failed
+  /// (conflicts and refusals are not counted: they go nowhere by themselves).
   uint64_t pending() const;
 };
 
@@ -178,7 +178,8 @@ struct FlushResult {
   std::vector<QueuedExport> pending;  ///< what is still queued (parked entries included)
 };
 
-/// JSON: {"complete","pending":[{"integration","path","state","attempts","queued_at","retry_at","error_code","error_message"}]}.
+/// JSON:
+/// {"complete","pending":[{"integration","path","state","attempts","queued_at","retry_at","error_code","error_message"}]}.
 CLOUDSYNC_API std::string flush_result_to_json(const FlushResult& result);
 
 class CLOUDSYNC_API KernelSession {

@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "core/error.hpp"
+#include "core/time.hpp"
 #include "core/utf8.hpp"
 
 namespace cloudsync {
@@ -155,6 +156,32 @@ bool JsonWriter::String(const Ch* text, rapidjson::SizeType length, bool copy) {
   if (is_valid_utf8(view)) return Base::String(text, length, copy);
   const std::string repaired = replace_invalid_utf8(view);
   return Base::String(repaired.data(), static_cast<rapidjson::SizeType>(repaired.size()), true);
+}
+
+void json_write_time(JsonWriter& w, const char* key, const std::optional<TimePoint>& t) {
+  w.Key(key);
+  if (t) {
+    json_write_string(w, format_rfc3339(*t, 3));
+  } else {
+    w.Null();
+  }
+}
+
+void json_write_status(JsonWriter& w, const Status& s) {
+  w.StartObject();
+  w.Key("code");
+  json_write_string(w, error_code_name(s.code()));
+  w.Key("message");
+  json_write_string(w, s.message());
+  if (s.http_status() != 0) {
+    w.Key("http_status");
+    w.Int(s.http_status());
+  }
+  if (!s.provider_code().empty()) {
+    w.Key("provider_code");
+    json_write_string(w, s.provider_code());
+  }
+  w.EndObject();
 }
 
 }  // namespace cloudsync

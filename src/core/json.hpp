@@ -12,6 +12,7 @@
 #include <rapidjson/writer.h>
 
 #include "cloudsync/status.hpp"
+#include "cloudsync/types.hpp"
 
 namespace cloudsync {
 
@@ -57,5 +58,9 @@ inline void json_write_string(JsonWriter& w, std::string_view s) {
 inline void json_write_key(JsonWriter& w, std::string_view s) {
   w.Key(s.data(), static_cast<rapidjson::SizeType>(s.size()));
 }
+/// `key`: an RFC 3339 time in milliseconds, or null.
+void json_write_time(JsonWriter& w, const char* key, const std::optional<TimePoint>& t);
+/// An error as {"code","message","http_status","provider_code"} (the last two when known).
+void json_write_status(JsonWriter& w, const Status& s);
 
 }  // namespace cloudsync

@@ -170,6 +170,22 @@ Result<std::shared_ptr<StorageBackend>> Catalog::Impl::open_remote(const Integra
   return backend;
 }
 
+Result<Connection> Catalog::Impl::ensure_connection(const Project& project, const Integration& integ) {
+  CLOUDSYNC_ASSIGN_OR_RETURN(std::optional<Connection> existing, store->find_connection_for(project.id, integ.id));
+  if (existing) return std::move(*existing);
+  Connection c;
+  c.id = random_hex(8);
+  c.project_id = project.id;
+  c.integration_id = integ.id;
+  c.created_at = now_utc();
+  Status inserted = store->insert_connection(c);
+  // Another process may have made it a moment ago: use theirs.
+  if (!inserted.ok() && inserted.code() != ErrorCode::AlreadyExists) return inserted;
+  CLOUDSYNC_ASSIGN_OR_RETURN(existing, store->find_connection_for(project.id, integ.id));
+  if (!existing) return make_error(ErrorCode::Internal, "the new connection vanished");
+  return std::move(*existing);
+}
+
 Result<OperationResult> Catalog::Impl::operate(const Project& project, const Integration& integ, bool dry_run,
                                                const CredentialsCallback& extra, const Operation& operation) {
   CLOUDSYNC_RETURN_IF_ERROR(check_project_allowed(integ, project));
@@ -181,16 +197,8 @@ Result<OperationResult> Catalog::Impl::operate(const Project& project, const Int
   target.transfers = options.transfers;
   CLOUDSYNC_ASSIGN_OR_RETURN(std::optional<Connection> existing, store->find_connection_for(project.id, integ.id));
   if (!existing && !dry_run) {
-    Connection c;
-    c.id = random_hex(8);
-    c.project_id = project.id;
-    c.integration_id = integ.id;
-    c.created_at = now_utc();
-    Status inserted = store->insert_connection(c);
-    // Another process may have made it a moment ago: use theirs.
-    if (!inserted.ok() && inserted.code() != ErrorCode::AlreadyExists) return inserted;
-    CLOUDSYNC_ASSIGN_OR_RETURN(existing, store->find_connection_for(project.id, integ.id));
-    if (!existing) return make_error(ErrorCode::Internal, "the new connection vanished");
+    CLOUDSYNC_ASSIGN_OR_RETURN(Connection made, ensure_connection(project, integ));
+    existing = std::move(made);
   }
   std::string lock_id = existing ? existing->id : "new-" + project.id + "-" + integ.id;
   CLOUDSYNC_ASSIGN_OR_RETURN(

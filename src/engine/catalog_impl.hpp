@@ -44,6 +44,9 @@ struct Catalog::Impl {
   /// credentials callback and then `extra` merged over its options.
   Result<std::shared_ptr<StorageBackend>> open_remote(const Integration& integration, const CredentialsCallback& extra);
 
+  /// The project's connection to the integration, made if there is none (Hex's flow).
+  Result<Connection> ensure_connection(const Project& project, const Integration& integration);
+
   /// Runs `operation` on the project's connection to the integration, under
   /// the connection's lock (Conflict when another operation holds it). The
   /// connection is created on first use, except by a dry run.

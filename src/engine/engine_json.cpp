@@ -20,32 +20,6 @@ void write_strings(JsonWriter& w, const char* key, const std::vector<std::string
   w.EndArray();
 }
 
-void write_time(JsonWriter& w, const char* key, const std::optional<TimePoint>& t) {
-  w.Key(key);
-  if (t) {
-    json_write_string(w, format_rfc3339(*t, 3));
-  } else {
-    w.Null();
-  }
-}
-
-void write_status(JsonWriter& w, const Status& s) {
-  w.StartObject();
-  w.Key("code");
-  json_write_string(w, error_code_name(s.code()));
-  w.Key("message");
-  json_write_string(w, s.message());
-  if (s.http_status() != 0) {
-    w.Key("http_status");
-    w.Int(s.http_status());
-  }
-  if (!s.provider_code().empty()) {
-    w.Key("provider_code");
-    json_write_string(w, s.provider_code());
-  }
-  w.EndObject();
-}
-
 }  // namespace
 
 std::string operation_result_to_json(const OperationResult& result) {
@@ -58,7 +32,7 @@ std::string operation_result_to_json(const OperationResult& result) {
   json_write_string(w, result.operation);
   if (!result.error.ok()) {
     w.Key("error");
-    write_status(w, result.error);
+    json_write_status(w, result.error);
   }
   w.Key("plan");
   write_plan(w, result.plan);
@@ -105,9 +79,9 @@ std::string integration_to_json(const Integration& i) {
   json_write_string(w, i.missing_action);
   w.Key("status_message");
   json_write_string(w, i.status_message);
-  write_time(w, "created_at", i.created_at);
-  write_time(w, "updated_at", i.updated_at);
-  write_time(w, "last_checked", i.last_checked);
+  json_write_time(w, "created_at", i.created_at);
+  json_write_time(w, "updated_at", i.updated_at);
+  json_write_time(w, "last_checked", i.last_checked);
   w.EndObject();
   return finished(buf);
 }
@@ -122,7 +96,7 @@ std::string project_to_json(const Project& p) {
   json_write_string(w, p.name);
   w.Key("root");
   json_write_string(w, p.root.string());
-  write_time(w, "created_at", p.created_at);
+  json_write_time(w, "created_at", p.created_at);
   w.EndObject();
   return finished(buf);
 }
@@ -142,8 +116,8 @@ std::string connection_to_json(const Connection& c) {
   write_strings(w, "selected_folders", c.selected_folders);
   write_strings(w, "include", c.include);
   write_strings(w, "exclude", c.exclude);
-  write_time(w, "created_at", c.created_at);
-  write_time(w, "last_checked", c.last_checked);
+  json_write_time(w, "created_at", c.created_at);
+  json_write_time(w, "last_checked", c.last_checked);
   w.Key("number_of_assets");
   w.Uint64(c.number_of_assets);
   w.Key("is_checking");
