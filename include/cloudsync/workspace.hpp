@@ -192,7 +192,7 @@ class CLOUDSYNC_API Workspace {
   Result<OperationResult> sync(std::string_view integration, const SyncRequest& request,
                                const ProgressCallback& progress = {}, const CancelToken* cancel = nullptr);
 
- /// The library's own state (src/engine/workspace_impl.hpp); opaque to hosts.
+  /// The library's own state (src/engine/workspace_impl.hpp); opaque to hosts.
   struct Impl;
   Impl& internals() { return *impl_; }
 

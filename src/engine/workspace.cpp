@@ -15,7 +15,6 @@ namespace cloudsync {
 
 namespace fs = std::filesystem;
 
-
 Workspace::Workspace(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Workspace::~Workspace() = default;
 
