@@ -20,8 +20,7 @@ namespace cloudsync {
 namespace {
 
 constexpr uint32_t kFolderMask = IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE | IN_DELETE | IN_MODIFY |
-                                 IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR | IN_DONT_FOLLOW |
-                                 IN_EXCL_UNLINK;
+                                 IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR | IN_EXCL_UNLINK;
 
 // The current value of a limit under /proc/sys/fs/inotify, for messages
 // (read as a stream: /proc files report a size of 0).
@@ -82,9 +81,14 @@ uint64_t InotifyWatcher::watched_folders() const {
   return fallback_ ? fallback_->watched_folders() : watched_.load();
 }
 
-bool InotifyWatcher::add_watch(size_t root, const std::string& path) {
+bool InotifyWatcher::add_watch(size_t root, const std::string& path, int dir_fd) {
   const std::filesystem::path folder = options_.roots[root] / path;
-  const int wd = ::inotify_add_watch(inotify_.get(), folder.c_str(), kFolderMask);
+  // Through the descriptor the scan opened without following symlinks, so
+  // that a folder swapped for a symlink meanwhile never gets a watch outside
+  // the root; by name (its last component not followed) when /proc is absent.
+  const std::string by_fd = fmt::format("/proc/self/fd/{}", dir_fd);
+  int wd = ::inotify_add_watch(inotify_.get(), by_fd.c_str(), kFolderMask);
+  if (wd < 0 && errno == ENOENT) wd = ::inotify_add_watch(inotify_.get(), folder.c_str(), kFolderMask | IN_DONT_FOLLOW);
   if (wd < 0) {
     const int err = errno;
     if (err == ENOSPC) {
@@ -108,7 +112,7 @@ bool InotifyWatcher::add_watch(size_t root, const std::string& path) {
 bool InotifyWatcher::watch_and_scan(size_t root, const std::string& start) {
   TreeScanVisitor visitor;
   visitor.ignored = options_.ignored;
-  visitor.on_folder = [&](const std::string& path) { return add_watch(root, path); };
+  visitor.on_folder = [&](const std::string& path, int dir_fd) { return add_watch(root, path, dir_fd); };
   visitor.on_file = [&](const std::string& path, const FileInfo& info) {
     pending_.push_back(FsChange{FsChange::Kind::Found, root, path, info});
   };

@@ -38,8 +38,9 @@ class InotifyWatcher final : public FsWatcher {
 
   InotifyWatcher(FsWatcherOptions options, std::shared_ptr<const Waker> waker, UniqueFd inotify);
 
-  /// Adds the watch of one folder; false once the watcher switched to polling.
-  bool add_watch(size_t root, const std::string& path);
+  /// Adds the watch of one folder, open as `dir_fd`; false once the watcher
+  /// switched to polling.
+  bool add_watch(size_t root, const std::string& path, int dir_fd);
   /// Watches the folder `start` and everything below it, its files pending as
   /// Found; false once the watcher switched to polling.
   bool watch_and_scan(size_t root, const std::string& start);

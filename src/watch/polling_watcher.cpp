@@ -34,7 +34,7 @@ void PollingWatcher::poll_once() {
   for (size_t root = 0; root < options_.roots.size(); ++root) {
     TreeScanVisitor visitor;
     visitor.ignored = options_.ignored;
-    visitor.on_folder = [&](const std::string&) {
+    visitor.on_folder = [&](const std::string&, int) {
       ++folders;
       return true;
     };

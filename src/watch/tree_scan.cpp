@@ -80,10 +80,9 @@ bool scan_tree(const fs::path& root, const std::string& start, const TreeScanVis
     pending.pop_back();
     Result<Path> path = Path::parse(rel);
     if (!path.ok()) continue;
-    // Opened before on_folder so that a symlink put in a folder's place is never watched.
     Result<UniqueFd> dir = open_dir_below(root, *path, /*create=*/false);
     if (!dir.ok()) continue;
-    if (visitor.on_folder && !visitor.on_folder(rel)) return false;
+    if (visitor.on_folder && !visitor.on_folder(rel, dir->get())) return false;
     list_folder(dir->get(), root, rel, visitor, pending);
   }
   return true;

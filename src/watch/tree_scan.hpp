@@ -21,9 +21,10 @@ namespace cloudsync {
 struct TreeScanVisitor {
   /// True for a path (relative to the root) not to report or descend into.
   std::function<bool(std::string_view path, bool is_dir)> ignored;
-  /// A folder about to be listed ("" for the root itself). Return false to
-  /// stop the walk (the inotify watcher does when it switches to polling).
-  std::function<bool(const std::string& path)> on_folder;
+  /// A folder about to be listed ("" for the root itself), and its open
+  /// descriptor (reached without following a symlink). Return false to stop
+  /// the walk (the inotify watcher does when it switches to polling).
+  std::function<bool(const std::string& path, int dir_fd)> on_folder;
   /// A regular file and its stat.
   std::function<void(const std::string& path, const FileInfo& info)> on_file;
 };
