@@ -95,7 +95,7 @@ bool InotifyWatcher::add_watch(size_t root, const std::string& path, int dir_fd)
       switch_to_polling(limit_reason("watch", "max_user_watches", options_.poll_interval));
       return false;
     }
-    // Gone or replaced (by a symlink: IN_DONT_FOLLOW) since it was listed.
+    // Gone since it was listed.
     log(LogLevel::Debug, "watch: cannot watch {}: {}", folder.string(), std::strerror(err));
     return true;
   }
@@ -214,13 +214,23 @@ Status InotifyWatcher::read_events() {
       offset += static_cast<ssize_t>(sizeof event + event.len);
     }
   }
-  if (overflowed && inotify_) {
-    log(LogLevel::Info, "watch: the inotify queue overflowed; scanning every folder again");
-    for (size_t root = 0; root < options_.roots.size(); ++root) {
-      if (!watch_and_scan(root, "")) break;
-    }
-  }
+  if (overflowed && inotify_) rescan_after_overflow();
   return Status::OK();
+}
+
+void InotifyWatcher::rescan_after_overflow() {
+  log(LogLevel::Info, "watch: the inotify queue overflowed; scanning every folder again");
+  // The lost events may have been the removals of folders: the watches are
+  // rebuilt from what the scan finds (a folder still there keeps its wd).
+  std::unordered_map<int, Watch> before = std::move(by_wd_);
+  by_wd_.clear();
+  by_path_.clear();
+  for (size_t root = 0; root < options_.roots.size(); ++root) {
+    if (!watch_and_scan(root, "")) return;
+  }
+  for (const auto& [wd, watch] : before) {
+    if (!by_wd_.contains(wd)) ::inotify_rm_watch(inotify_.get(), wd);
+  }
 }
 
 Status InotifyWatcher::wait(std::chrono::milliseconds timeout, std::vector<FsChange>& out) {

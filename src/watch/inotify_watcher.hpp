@@ -49,6 +49,8 @@ class InotifyWatcher final : public FsWatcher {
   /// Reads every queued event; a queue overflow ends in a full scan.
   Status read_events();
   void handle_event(uint32_t mask, int wd, std::string_view name, bool& overflowed);
+  /// After lost events: every root scanned again (its files Found), watches rebuilt.
+  void rescan_after_overflow();
   void switch_to_polling(std::string reason);
 
   const FsWatcherOptions options_;
