@@ -223,6 +223,20 @@ TEST_CASE("inotify: a folder moved within the root is watched under its new name
   CHECK(has_change(changes, Kind::Closed, "after/sub/g.txt"));
 }
 
+TEST_CASE("inotify: a symlink to a folder created later is never watched", "[watch][inotify]") {
+  TempDir dir;
+  TempDir outside;
+  auto watcher = open_watcher(dir.path());
+  fs::create_directory_symlink(outside.path(), dir / "link");
+  write_file(outside / "elsewhere.txt", "x");
+  write_file(dir / "marker.txt", "m");
+  auto changes = collect_until_change(*watcher, Kind::Closed, "marker.txt");
+  INFO(describe(changes));
+  REQUIRE(has_change(changes, Kind::Closed, "marker.txt"));
+  CHECK_FALSE(mentions(changes, "link/elsewhere.txt"));
+  CHECK(watcher->watched_folders() == 1);
+}
+
 void check_ignored_names(bool force_polling) {
   TempDir dir;
   Result<IgnoreList> ignores = IgnoreList::make(default_watch_ignores());
