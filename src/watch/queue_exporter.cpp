@@ -156,8 +156,15 @@ ExportPass export_claimed(Workspace::Impl& workspace, const WatchedFolder& folde
   std::map<std::string, const QueueRow*> row_of;
   for (const QueueRow* row : allowed) row_of[row->path] = row;
   std::map<std::string, ManifestEntry> recorded;
+  // What the manifest said before: a file it now records with other content
+  // and no transfer reached the store earlier (a session killed after the
+  // upload, before its record), and the host hears of it now.
+  std::map<std::string, Fingerprint> recorded_before;
   std::map<std::string, ConflictFinding> conflicts;
   auto result = workspace.operate(integ, false, [&](OperationTarget& t) -> Result<OperationResult> {
+    for (const std::string& p : paths) {
+      if (const ManifestEntry* e = t.manifest.find(p)) recorded_before[p] = e->local;
+    }
     CLOUDSYNC_ASSIGN_OR_RETURN(OperationResult r, run_export_files(t, paths, {}, cancel));
     std::map<std::string, const PlanAction*> action_of;
     for (const PlanAction& a : r.plan.actions) action_of[a.path] = &a;
@@ -205,6 +212,17 @@ ExportPass export_claimed(Workspace::Impl& workspace, const WatchedFolder& folde
     auto it = outcome_of.find(row->path);
     if (it == outcome_of.end()) {  // unchanged since the last export, gone, or ignored
       b.done(row->path);
+      auto before = recorded_before.find(row->path);
+      bool newly_recorded =
+          rec != recorded.end() && (before == recorded_before.end() || !(before->second == rec->second.local));
+      if (newly_recorded) {
+        WatchEvent e = b.event(WatchEventKind::Exported, row->path);
+        e.bytes = rec->second.local.size;
+        e.remote_key = rec->second.remote_key;
+        e.sha256 = rec->second.local.hashes.sha256;
+        e.message = "the store already had this content (sent before a restart)";
+        b.pass.events.push_back(std::move(e));
+      }
       continue;
     }
     const ActionOutcome& o = *it->second;

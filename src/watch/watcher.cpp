@@ -237,6 +237,7 @@ struct Watcher::State {
   // One pass over one folder's queue; false when there was nothing to do.
   bool export_pass(size_t i, std::optional<SteadyClock::time_point>& next_wake) {
     const WatchedFolder& folder = folders[i];
+    bool was_blocked = false;
     {
       std::lock_guard lock(mutex);
       auto& blocked = runtime[i].blocked_until;
@@ -245,7 +246,16 @@ struct Watcher::State {
         if (!next_wake || at < *next_wake) next_wake = at;
         return false;
       }
+      was_blocked = blocked.has_value();
       blocked.reset();
+    }
+    if (was_blocked) {
+      // The store was unreachable and its wait is over: whatever failed
+      // meanwhile goes again now, in queue order (each file's own backoff
+      // would let later files overtake earlier ones).
+      Status requeued = store().requeue_exports(folder.connection_id, /*in_flight=*/false, /*retry_now=*/true);
+      if (!requeued.ok())
+        log(LogLevel::Warn, "requeueing '{}': {}", folder.integration.spec.name, requeued.to_string());
     }
     auto rows = store().claim_exports(folder.connection_id, now_utc(), std::max<uint32_t>(options.batch_size, 1));
     if (!rows.ok()) {
