@@ -47,10 +47,10 @@ Result<SessionOptions> parse_session_options(const char* options_json) {
   std::string_view what = "session options";
   CLOUDSYNC_ASSIGN_OR_RETURN(
       rapidjson::Document doc,
-      capi::parse_request(options_json, what,
-                          {"restore", "quiet_window_ms", "open_file_quiet_ms", "ignore", "extra_ignore",
-                           "conflict_policy", "host_name", "force_polling", "poll_interval_ms", "retry_initial_ms",
-                           "retry_max_ms", "batch_size"}));
+      capi::parse_request(
+          options_json, what,
+          {"restore", "quiet_window_ms", "open_file_quiet_ms", "ignore", "extra_ignore", "conflict_policy", "host_name",
+           "force_polling", "poll_interval_ms", "retry_initial_ms", "retry_max_ms", "batch_size"}));
   SessionOptions options;
   WatchOptions& watch = options.watch;
   CLOUDSYNC_ASSIGN_OR_RETURN(auto restore, json_bool(doc, "restore", what));
