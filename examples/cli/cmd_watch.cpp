@@ -225,8 +225,7 @@ int run_watch(const WatchArgs& a) {
   accept_interrupt();
 
   if (!a.out.json && !a.out.quiet) {
-    printer.line(fmt::format("stopping: sending what is left (up to {})",
-                             format_seconds(static_cast<double>(a.flush_timeout_s))));
+    printer.line(fmt::format("stopping: sending what is left (up to {} s)", a.flush_timeout_s));
   }
   FlushResult flushed = (*session)->flush(std::chrono::seconds(a.flush_timeout_s));
   (*session)->stop();
@@ -259,7 +258,8 @@ void add_watch_command(CLI::App& app, Action& action) {
   add_project_catalog_flag(*cmd, a->workspace);
   add_repeated_option(*cmd, "--integration", a->integrations,
                       "Only print the events and pending files of this integration (repeatable; every "
-                      "integration is still watched)");
+                      "integration is still watched)")
+      ->type_name("NAME");
   cmd->add_flag("--no-restore", a->no_restore, "Do not restore the tracked files first");
   cmd->add_option("--quiet-ms", a->quiet_ms, "How long a closed file must stay unchanged before it is exported")
       ->check(whole_number(0, 3'600'000))
@@ -274,7 +274,7 @@ void add_watch_command(CLI::App& app, Action& action) {
                   "A file changed remotely since it was last seen: report it, or also upload yours beside it as "
                   "name.conflict-<host>-<UTC time>.ext")
       ->check(CLI::IsMember({"report", "keep-both"}))
-      ->type_name("report|keep-both")
+      ->type_name("POLICY")
       ->capture_default_str();
   cmd->add_option("--flush-timeout", a->flush_timeout_s, "How long to keep sending what is left once told to stop")
       ->check(whole_number(0, 86'400))
