@@ -183,7 +183,7 @@ class ExamplesTest(unittest.TestCase):
         for placeholder, value in (ids or {}).items():
             command = command.replace(placeholder, value)
         for verb in RUN_UNTIL_STOPPED:
-            command = command.replace(f"cloudsync {verb} ", f"timeout -s INT 2 cloudsync {verb} ")
+            command = command.replace(f"cloudsync {verb} ", f"timeout --preserve-status -s INT 2 cloudsync {verb} ")
         return subprocess.run(["bash", "-c", self.localise(root, command)], cwd=os.path.join(root, "work"),
                               env=self.env(root), capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
 
