@@ -102,8 +102,7 @@ class Watch:
         """Sends the signal; returns (exit status, the lines after those already read)."""
         self.proc.send_signal(signo)
         status = self.proc.wait(timeout=timeout)
-        for reader in self.readers:
-            reader.join(timeout=10)
+        self._close()
         rest = []
         while not self.lines.empty():
             rest.append(self._parse(self.lines.get()))
@@ -114,6 +113,14 @@ class Watch:
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
+        self._close()
+
+    def _close(self):
+        for reader in self.readers:
+            reader.join(timeout=10)
+        for stream in (self.proc.stdout, self.proc.stderr):
+            if not stream.closed:
+                stream.close()
 
 
 def write_file(path, content):
@@ -263,6 +270,19 @@ class LocalWatchTest(WatchTestCase):
                            env=cli_env(), capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
         self.assertFailsWith(r, EXIT["not_found"])
         self.assertIn("Nope", r.stderr)
+
+    def test_project_of_a_shared_catalog(self):
+        catalog = self.path("catalog")
+        os.makedirs(self.project)
+        self.cli("integrations", "add", "Shared", self.store, "--writeback", "--catalog", catalog)
+        r = subprocess.run([test_cli.CLI, "watch", "--project", self.project, "--catalog", catalog], env=cli_env(),
+                           capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+        self.assertFailsWith(r, EXIT["not_found"])
+        self.assertIn("not registered in the catalog", r.stderr)
+        self.cli("projects", "add", "team", self.project, "--catalog", catalog)
+        w = self.watch("--catalog", catalog)
+        self.assertEqual(w.first.get("event"), "status")
+        self.stopped(w, EXIT["ok"])
 
 
 class MotoWatchTest(WatchTestCase):
