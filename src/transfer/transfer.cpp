@@ -80,6 +80,12 @@ Status verify_hashes(const HashSet& vouched, const HashSet& computed, const Path
 }
 
 // Conflict for a destination that no longer is what the plan saw.
+// The source is not what was planned any more: the transfer is abandoned
+// and the file is sent again (it is not a conflict: only one side changed).
+Status source_changed(const Path& key, std::string_view why) {
+  return make_error(ErrorCode::PreconditionFailed, "'{}' changed {}; it will be sent again", key.str(), why);
+}
+
 Status destination_changed(const Path& key, std::string_view why) {
   return make_error(ErrorCode::Conflict, "'{}' changed at the destination since it was planned ({})", key.str(), why);
 }
@@ -120,7 +126,7 @@ Result<TransferResult> download_to_local(StorageBackend& src, const Path& src_ke
                      (sink.written() == 0 || (src.capabilities().ranged_get && !src_meta.etag.empty()));
     if (!resumable) {
       if (code == ErrorCode::PreconditionFailed) {
-        return make_error(ErrorCode::Conflict, "'{}' changed at the source while it was being read", src_key.str());
+        return source_changed(src_key, "at the source while it was being read");
       }
       return got.status();
     }
@@ -223,11 +229,22 @@ Status map_put_error(const Status& s, const Path& dst_key) {
   return s;
 }
 
+// The local file still is the one `before` described (same size, mtime and
+// inode: an atomic replacement gives a new inode with the same size and mtime).
+Status still_unchanged(const LocalFolder& folder, const Path& src_key, const FileInfo& before) {
+  CLOUDSYNC_ASSIGN_OR_RETURN(FileInfo now, stat_file_below(folder.anchor, folder.key_path(src_key)));
+  if (now.size != before.size || now.mtime != before.mtime || now.inode != before.inode) {
+    return source_changed(src_key, "while it was being uploaded");
+  }
+  return Status::OK();
+}
+
 Result<ObjectMeta> upload_in_parts(StorageBackend& dst, const Path& dst_key, const LocalFolder& folder,
-                                   const Path& src_key, uint64_t size, const PutOptions& put,
+                                   const Path& src_key, const FileInfo& before, const PutOptions& put,
                                    const TransferOptions& options, ProgressTracker* progress, const std::string& label,
                                    const OpContext& ctx) {
   const Capabilities& caps = dst.capabilities();
+  const uint64_t size = before.size;
   uint64_t part_size = choose_part_size(caps, size, options.part_size);
   auto count = static_cast<uint32_t>(size == 0 ? 1 : (size + part_size - 1) / part_size);
   CLOUDSYNC_ASSIGN_OR_RETURN(auto upload, dst.start_multipart(dst_key, put, ctx));
@@ -257,6 +274,9 @@ Result<ObjectMeta> upload_in_parts(StorageBackend& dst, const Path& dst_key, con
   };
   parallel_for(count, caps.multipart.parallel ? std::max<uint32_t>(options.part_concurrency, 1) : 1, job, &stop);
   if (first_error.ok() && ctx.cancelled()) first_error = Status(ErrorCode::Cancelled, "upload cancelled");
+  // Parts read at different times may mix two versions of the file: a file
+  // that changed must never become a committed object.
+  if (first_error.ok()) first_error = still_unchanged(folder, src_key, before);
   if (!first_error.ok()) {
     Status aborted = upload->abort(OpContext{});
     if (!aborted.ok())
@@ -280,7 +300,7 @@ Result<TransferResult> upload_from_local(const LocalFolder& folder, const Path& 
   const Path src_rel = folder.key_path(src_key);
   CLOUDSYNC_ASSIGN_OR_RETURN(FileInfo before, stat_file_below(root, src_rel));
   if (before.size != src_meta.size || (src_meta.mtime && before.mtime != *src_meta.mtime)) {
-    return make_error(ErrorCode::Conflict, "'{}' changed since it was planned; try again", src_key.str());
+    return source_changed(src_key, "since it was planned");
   }
   // Hashes known from planning are reused; otherwise one pass computes them all
   // (backends need them up front: Content-MD5, payload signatures, metadata).
@@ -301,7 +321,7 @@ Result<TransferResult> upload_from_local(const LocalFolder& folder, const Path& 
   const std::string& label = src_key.str();
   Result<ObjectMeta> written = Status(ErrorCode::Internal, "unset");
   if (dst_caps.multipart.supported && before.size >= dst_caps.multipart.threshold) {
-    written = upload_in_parts(dst, dst_key, folder, src_key, before.size, put, options, progress, label, ctx);
+    written = upload_in_parts(dst, dst_key, folder, src_key, before, put, options, progress, label, ctx);
   } else {
     CLOUDSYNC_ASSIGN_OR_RETURN(auto source, FileSource::open_below(root, src_rel));
     ProgressSource counted(*source, progress, label);
@@ -309,11 +329,7 @@ Result<TransferResult> upload_from_local(const LocalFolder& folder, const Path& 
   }
   if (!written.ok()) return map_put_error(written.status(), dst_key);
 
-  CLOUDSYNC_ASSIGN_OR_RETURN(FileInfo after, stat_file_below(root, src_rel));
-  if (after.size != before.size || after.mtime != before.mtime) {
-    return make_error(ErrorCode::Conflict, "'{}' changed while it was being uploaded; it will be sent again",
-                      src_key.str());
-  }
+  CLOUDSYNC_RETURN_IF_ERROR(still_unchanged(folder, src_key, before));
   if (written->size != before.size) {
     return make_error(ErrorCode::Integrity, "'{}' was stored with {} bytes, expected {}", dst_key.str(), written->size,
                       before.size);
