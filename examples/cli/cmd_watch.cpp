@@ -118,8 +118,8 @@ class EventPrinter {
       }
       case WatchEventKind::Status: break;
     }
-    std::string mode(watch_mode_name(e.mode));
-    if (e.integration.empty()) return fmt::format("{} ({})", printable(e.message), mode);
+    // The watcher's own status says what it watches and how ("watching 3 folders by inotify").
+    if (e.integration.empty()) return printable(e.message);
     return fmt::format("status    {}: {}", printable(e.integration), printable(e.message));
   }
 
@@ -155,17 +155,6 @@ void report_restore(Console& console, EventPrinter& printer, const OutputFlags& 
     printer.line(fmt::format("restored  '{}': {} file{} ({})", printable(r.integration), done, done == 1 ? "" : "s",
                              format_bytes(r.report.bytes_transferred)));
   }
-}
-
-// The first line: what is watched and how, as a status event.
-WatchEvent watching_event(const WatchStatus& status) {
-  WatchEvent e;
-  e.kind = WatchEventKind::Status;
-  e.at = std::chrono::system_clock::now();
-  e.mode = status.mode;
-  e.message = fmt::format("watching {} folder{}", status.watched_folders, status.watched_folders == 1 ? "" : "s");
-  if (!status.mode_reason.empty()) e.message += "; " + status.mode_reason;
-  return e;
 }
 
 // 0 when everything went out; else files still pending outrank conflicts,
@@ -219,7 +208,6 @@ int run_watch(const WatchArgs& a) {
       **ws, session_options(a), [&printer](const WatchEvent& e) { printer.event(e); }, stop);
   if (!session.ok()) return fail(console, a.out, session.status());
   report_restore(console, printer, a.out, (*session)->restored());
-  printer.event(watching_event((*session)->status()));
 
   while (!stop->is_cancelled()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   accept_interrupt();

@@ -202,7 +202,9 @@ class LocalWatchTest(WatchTestCase):
         self.assertFalse(os.path.exists(os.path.join(self.store, ".t.txt.swp")))
 
     def test_write_under_a_read_only_integration_is_refused(self):
-        folder = self.add_local("Archive", writeback=False)
+        # The project uses an integration once it imported from it.
+        folder = self.add_local("Archive", writeback=False, files={"in.csv": "imported\n"})
+        self.cli("import", "Archive", "in.csv", "--project", self.project)
         w = self.watch()
         write_file(os.path.join(folder, "new.csv"), "not allowed\n")
         refused = w.event("refused", "new.csv")
@@ -229,7 +231,7 @@ class LocalWatchTest(WatchTestCase):
         self.assertEqual(read_file(os.path.join(self.store, "data.csv")), "changed remotely\n")
         rest = self.stopped(w, EXIT["conflict"])
         self.assertEqual(rest[-1]["pending"][0]["state"], "conflict")
-        self.assertEqual(sorted(os.listdir(self.store)), [".keep", "data.csv"])
+        self.assertEqual(os.listdir(self.store), ["data.csv"])
 
     def test_keep_both_uploads_a_conflict_copy(self):
         folder, w = self.start_with_tracked_file("--conflict", "keep-both")
@@ -245,7 +247,7 @@ class LocalWatchTest(WatchTestCase):
     def test_human_lines(self):
         folder = self.add_local()
         w = self.watch(json_lines=False)
-        self.assertRegex(w.first, r"^watching \d+ folders? \((inotify|polling)")
+        self.assertRegex(w.first, r"^watching \d+ .*(inotify|polling)")
         write_file(os.path.join(folder, "hello.txt"), "hello, world\n")
         line = w.wait_for(lambda l: l.startswith("exported"), "exported line")
         self.assertEqual(line, "exported  local/notes/hello.txt  13 B")
