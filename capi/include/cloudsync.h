@@ -11,8 +11,8 @@
  * Conventions
  * -----------
  *  - Opaque handles (cloudsync_workspace, cloudsync_catalog, cloudsync_plan, cloudsync_cancel,
- *    cloudsync_storage, cloudsync_list_iter) are created by *_open / *_new / *_begin
- *    functions and released by *_close / *_free / *_end, which accept NULL.
+ *    cloudsync_storage, cloudsync_list_iter, cloudsync_session) are created by *_open / *_new /
+ *    *_begin / *_start functions and released by *_close / *_free / *_end, which accept NULL.
  *  - Every function that can fail returns an int: CLOUDSYNC_OK (0) or a
  *    negative cloudsync_status code. Codes are append-only and never reused.
  *    The details of the last failure on the calling thread are available from
@@ -822,6 +822,109 @@ cloudsync_storage_put(cloudsync_storage* storage, const char* key, const char* o
 
 /** Deletes `key`; an absent key counts as deleted. `cancel` may be NULL. */
 CLOUDSYNC_EXTERN(int) cloudsync_storage_delete(cloudsync_storage* storage, const char* key, cloudsync_cancel* cancel);
+
+/* ---------------------------------------------------------------------------
+ * The kernel session: writeback while a project is open
+ * ------------------------------------------------------------------------ */
+
+/**
+ * One project's writeback session, for as long as its kernel runs: started
+ * when the kernel starts, flushed and stopped before it stops.
+ */
+typedef struct cloudsync_session cloudsync_session;
+
+/**
+ * Receives one watch event as a JSON object (UTF-8; valid only during the call):
+ *   {"event": "exported" | "conflict" | "refused" | "failed" | "status",
+ *    "at": "2024-05-01T12:34:56.5Z",
+ *    "integration": "Sales",               display name (absent for the watcher's own status)
+ *    "path": "reports/q1.csv",             relative to the integration's folder
+ *    "remote_key": "exports/reports/q1.csv",
+ *    "bytes": 1234, "sha256": "...",
+ *    "conflict_copy": "...",               with "conflict_policy": "keep_both": the copy's key
+ *    "error": {"code", "message", "http_status", "provider_code"},   failed, refused, conflict
+ *    "retry_at": "...",                    failed: when it is tried again
+ *    "parked": true,                       stays queued, not retried until the file changes again
+ *    "mode": "stopped" | "inotify" | "polling", "message": "..."}    status
+ * Empty fields are left out; never a secret. Called on the session's export
+ * thread, one event at a time: return quickly and do not call back into
+ * cloudsync (in particular not cloudsync_session_flush or _stop).
+ */
+typedef void (*cloudsync_watch_event_fn)(const char* event_json, void* user);
+
+/**
+ * Starts the kernel session of the workspace's project: restores the tracked
+ * files (only what is missing or changed is downloaded, the project's limits
+ * checked before any transfer), then watches external-files/{type}/{name}/ of
+ * every integration and exports what is written there once it is complete,
+ * through a durable queue in the catalog (nothing lost or sent twice across a
+ * kill), never over a remote change.
+ *
+ * options_json (may be NULL):
+ *   {
+ *     "restore": true,               restore the tracked files first
+ *     "quiet_window_ms": 300,        quiet time after a close or rename before a file is exported
+ *     "open_file_quiet_ms": 10000,   for a file never seen closed (held open, or found by a scan)
+ *     "ignore": ["*.swp", ...],      name patterns never exported: replaces the defaults
+ *                                    ('*' and '?' within a name; a trailing '/' names a folder)
+ *     "extra_ignore": ["*.tmp"],     patterns added to the defaults (or to "ignore")
+ *     "conflict_policy": "report",   "report": leave the remote alone; "keep_both": also upload
+ *                                    the local file as name.conflict-<host>-<UTC time>.ext
+ *     "host_name": "",               the host in conflict copies; "": the machine's
+ *     "force_polling": false,        scan instead of inotify (network filesystems)
+ *     "poll_interval_ms": 2000,
+ *     "retry_initial_ms": 1000,      failed exports retried after this, doubling up to
+ *     "retry_max_ms": 60000,
+ *     "batch_size": 256              files exported in one pass of one integration's queue
+ *   }
+ * `fn` (may be NULL) receives the events, with `user`. `cancel` (may be NULL)
+ * stops the restore; it must outlive the start call only. The workspace must
+ * outlive the session. Restore failures of single integrations do not fail
+ * the start (see cloudsync_session_restored); CLOUDSYNC_ECONFLICT when a
+ * session already watches the project.
+ */
+CLOUDSYNC_EXTERN(int)
+cloudsync_session_start(cloudsync_workspace* ws, const char* options_json, cloudsync_watch_event_fn fn, void* user,
+                        cloudsync_cancel* cancel, cloudsync_session** out);
+
+/** What the start restored. *out_json: [<operation result>, ...], one per integration. */
+CLOUDSYNC_EXTERN(int) cloudsync_session_restored(cloudsync_session* session, char** out_json);
+
+/**
+ * Exports everything written so far (files still settling are taken as
+ * complete, failed exports are tried again at once), waiting up to
+ * `timeout_ms`. Returns CLOUDSYNC_OK even when not everything went out:
+ * *out_json says what is left:
+ *   {"complete": true,                nothing left that could still go out
+ *    "pending": [{"integration", "path",
+ *                 "state": "waiting" | "in_flight" | "failed" | "conflict" | "refused",
+ *                 "attempts", "queued_at", "retry_at", "error_code", "error_message"}, ...]}
+ */
+CLOUDSYNC_EXTERN(int) cloudsync_session_flush(cloudsync_session* session, uint32_t timeout_ms, char** out_json);
+
+/**
+ * The watcher's state. *out_json:
+ *   {"mode": "inotify" | "polling" | "stopped", "mode_reason", "watched_folders",
+ *    "files_settling", "pending",
+ *    "integrations": [{"integration", "folder", "writeback", "reachable", "waiting", "in_flight",
+ *                      "failed", "conflicts", "refused", "exported", "last_export", "last_error"}]}
+ */
+CLOUDSYNC_EXTERN(int) cloudsync_session_status(cloudsync_session* session, char** out_json);
+
+/**
+ * The export queue, in the order files go out. *out_json: an array of entries
+ * as in cloudsync_session_flush's "pending".
+ */
+CLOUDSYNC_EXTERN(int) cloudsync_session_queue(cloudsync_session* session, char** out_json);
+
+/**
+ * Stops watching and exporting. An export in flight is abandoned and stays
+ * queued for the next session. Idempotent; NULL is ignored.
+ */
+CLOUDSYNC_EXTERN(void) cloudsync_session_stop(cloudsync_session* session);
+
+/** Stops the session (if still running) and releases it. NULL is ignored. */
+CLOUDSYNC_EXTERN(void) cloudsync_session_free(cloudsync_session* session);
 
 #ifdef __cplusplus
 }

@@ -115,6 +115,16 @@ class Credentials {
   std::map<std::string, BackendOptions> by_key_;
 };
 
+}  // namespace cloudsync::capi
+
+/// An open project (workspace_api.cpp); kernel sessions run on it (session_api.cpp).
+struct cloudsync_workspace {
+  std::unique_ptr<cloudsync::Workspace> ws;
+  cloudsync::capi::Credentials credentials;  // memory only
+};
+
+namespace cloudsync::capi {
+
 /// {"files": [{"path","origin","size","remote_etag","sha256"}, ...]}.
 std::string tracked_files_json(const std::vector<TrackedFile>& files);
 

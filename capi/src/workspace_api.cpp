@@ -4,11 +4,6 @@
 #include "cloudsync/workspace.hpp"
 #include "core/error.hpp"
 
-struct cloudsync_workspace {
-  std::unique_ptr<cloudsync::Workspace> ws;
-  cloudsync::capi::Credentials credentials;  // memory only
-};
-
 using namespace cloudsync;
 using capi::run_operation;
 using capi::token_of;

@@ -28,6 +28,7 @@ void add_integrations_command(CLI::App& app, Action& action);
 void add_projects_command(CLI::App& app, Action& action);
 void add_connections_command(CLI::App& app, Action& action);
 void add_providers_command(CLI::App& app, Action& action);
+void add_watch_command(CLI::App& app, Action& action);
 
 /// The backend option names of every URL scheme, from the providers' tables,
 /// for the main --help (cmd_providers.cpp).
@@ -70,8 +71,13 @@ struct RunArgs {
 struct WorkspaceArgs : RunArgs {
   std::string project = ".";
   CLI::Option* project_option = nullptr;
+  /// --catalog: the shared catalog the project is registered in; empty: the
+  /// project's own state (<project>/.cloudsync).
+  std::string catalog_dir;
 };
 void add_project_flag(CLI::App& cmd, WorkspaceArgs& args);
+/// --catalog DIR for a command on a project: use it as registered in that shared catalog.
+void add_project_catalog_flag(CLI::App& cmd, WorkspaceArgs& args);
 void add_limit_flags(CLI::App& cmd, RunArgs& args);
 /// -o KEY=VALUE: credentials and backend options for this run.
 void add_run_option_flag(CLI::App& cmd, RunArgs& args);
@@ -79,7 +85,8 @@ void add_run_option_flag(CLI::App& cmd, RunArgs& args);
 void add_workspace_run_flags(CLI::App& cmd, RunArgs& args);
 /// Opens the project's workspace. Only `create` (integration add) may create
 /// the project folder: a mistyped --project elsewhere is NotFound, not a new
-/// empty project.
+/// empty project. With a catalog_dir, the project must be registered there
+/// (`cloudsync projects add`) under its folder.
 Result<std::unique_ptr<Workspace>> open_workspace(const WorkspaceArgs& args, bool create);
 /// A stored URL: a relative local path becomes an absolute one, so that it
 /// names the same folder whatever directory later commands run from.

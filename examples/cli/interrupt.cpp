@@ -29,4 +29,6 @@ const CancelToken* interrupt_token() {
 
 int interrupting_signal() { return static_cast<int>(g_signal); }
 
+void accept_interrupt() { g_signal = 0; }
+
 }  // namespace cloudsync::cli

@@ -15,4 +15,9 @@ const CancelToken* interrupt_token();
 /// The signal that cancelled the run (SIGINT, SIGTERM), or 0.
 int interrupting_signal();
 
+/// For a command that runs until it is told to stop (cloudsync watch): the
+/// signal was its normal end, so the exit status is the command's own, not
+/// 128 + the signal's number. A second signal still ends the process at once.
+void accept_interrupt();
+
 }  // namespace cloudsync::cli

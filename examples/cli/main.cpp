@@ -77,6 +77,7 @@ std::string main_footer() {
       "  cloudsync integration add Sales --url s3://acme-sales/exports\n"
       "  cloudsync import Sales \"reports/**/*.csv\"\n"
       "  cloudsync restore\n"
+      "  cloudsync watch --project ~/analysis --json\n"
       "  cloudsync integrations add Sales s3://acme-sales/exports --secret secret_access_key=env:SALES_SECRET\n"
       "  cloudsync connections sync 9b1c2d3e4f5a6b7c --dry-run\n"
       "Run 'cloudsync COMMAND --help' for a command's options.\n",
@@ -131,6 +132,7 @@ int main(int argc, char** argv) {
   add_import_command(app, action);
   add_export_command(app, action);
   add_restore_command(app, action);
+  add_watch_command(app, action);
   add_status_command(app, action);
   add_integrations_command(app, action);
   add_projects_command(app, action);

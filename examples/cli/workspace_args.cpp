@@ -1,5 +1,6 @@
 // The flags that say where a project is and how its integrations are reached,
-// opening the project's workspace from them, and stored URLs.
+// opening the project's workspace from them (in its own state or a shared
+// catalog), and stored URLs.
 #include <filesystem>
 #include <system_error>
 
@@ -10,9 +11,32 @@
 
 namespace cloudsync::cli {
 
+namespace {
+
+// The name under which the catalog knows the project folder `root`.
+Result<std::string> registered_project(const Catalog& catalog, const std::filesystem::path& root) {
+  std::error_code ec;
+  std::filesystem::path wanted = std::filesystem::weakly_canonical(root, ec);
+  CLOUDSYNC_ASSIGN_OR_RETURN(std::vector<Project> projects, catalog.projects());
+  for (const Project& p : projects) {
+    if (std::filesystem::weakly_canonical(p.root, ec) == wanted) return p.name;
+  }
+  return Status(ErrorCode::NotFound, fmt::format("project folder '{}' is not registered in the catalog (add it with "
+                                                 "'cloudsync projects add NAME {}')",
+                                                 root.string(), root.string()));
+}
+
+}  // namespace
+
 void add_project_flag(CLI::App& cmd, WorkspaceArgs& a) {
   a.project_option =
       cmd.add_option("--project", a.project, "The project folder (default: the current directory)")->type_name("DIR");
+}
+
+void add_project_catalog_flag(CLI::App& cmd, WorkspaceArgs& a) {
+  cmd.add_option("--catalog", a.catalog_dir,
+                 "The shared catalog the project is registered in (default: the project's own state)")
+      ->type_name("DIR");
 }
 
 void add_limit_flags(CLI::App& cmd, RunArgs& a) {
@@ -52,6 +76,14 @@ Result<std::unique_ptr<Workspace>> open_workspace(const WorkspaceArgs& a, bool c
   WorkspaceOptions options;
   options.limits = a.limits;
   options.transfers = a.transfers;
+  if (!a.catalog_dir.empty()) {
+    // The catalog runs the transfers: the run's options, limits and credentials go to it.
+    CatalogArgs where;
+    static_cast<RunArgs&>(where) = a;
+    where.dir = a.catalog_dir;
+    CLOUDSYNC_ASSIGN_OR_RETURN(options.catalog, open_catalog(where, false));
+    CLOUDSYNC_ASSIGN_OR_RETURN(options.project, registered_project(*options.catalog, root));
+  }
   CLOUDSYNC_ASSIGN_OR_RETURN(BackendOptions per_run, read_option_values(a.options));
   if (!per_run.empty()) {
     // Each integration gets the options its provider takes (restore runs them all).

@@ -1,5 +1,6 @@
 /* The C ABI from C: every workspace operation, errors, ownership, progress,
- * and a catalog's integrations, status check, connections and plans.
+ * a catalog's integrations, status check, connections and plans, and a kernel
+ * session exporting a written file.
  * Usage: cloudsync_capi_test BASE_DIR   (a fresh folder is made below it) */
 #define _DEFAULT_SOURCE /* mkdtemp */
 #include <stdio.h>
@@ -34,6 +35,76 @@ static int stop_at_once(const cloudsync_progress* p, void* user) {
   (void)p;
   (void)user;
   return 1;
+}
+
+/* The events a kernel session delivered, concatenated. Written on the
+ * session's export thread; read only after cloudsync_session_stop, which joins it. */
+static char session_events[8192];
+static void on_watch_event(const char* event_json, void* user) {
+  CHECK(user == session_events);
+  size_t used = strlen(session_events);
+  snprintf(session_events + used, sizeof session_events - used, "%s\n", event_json);
+}
+
+/* A kernel session on a local-folder integration with writeback: a file
+ * written into the integration's folder reaches the store by the flush, and
+ * the host hears of it. */
+static void test_kernel_session(const char* scratch) {
+  char store[1100], project[1100], path[2048], spec[4096];
+  snprintf(store, sizeof store, "%s/session-store", scratch);
+  snprintf(project, sizeof project, "%s/session-project", scratch);
+  mkdir(store, 0777);
+  cloudsync_workspace* ws = NULL;
+  CHECK_RC(cloudsync_workspace_open(project, NULL, &ws), CLOUDSYNC_OK);
+  snprintf(spec, sizeof spec, "{\"name\": \"Notes\", \"url\": \"file://%s\", \"writeback\": true}", store);
+  CHECK_RC(cloudsync_integration_add(ws, spec, NULL), CLOUDSYNC_OK);
+
+  cloudsync_session* session = NULL;
+  CHECK_RC(cloudsync_session_start(ws, "{\"quiet_windw_ms\": 50}", NULL, NULL, NULL, &session), CLOUDSYNC_EINVAL);
+  CHECK(strstr(cloudsync_last_error()->message, "quiet_windw_ms") != NULL);
+  CHECK_RC(cloudsync_session_start(ws, "{\"conflict_policy\": \"overwrite\"}", NULL, NULL, NULL, &session),
+           CLOUDSYNC_EINVAL);
+  CHECK(session == NULL);
+  CHECK_RC(cloudsync_session_start(ws, "{\"quiet_window_ms\": 50, \"extra_ignore\": [\"*.tmp\"]}", on_watch_event,
+                                   session_events, NULL, &session),
+           CLOUDSYNC_OK);
+  CHECK(session != NULL);
+  char* out = NULL;
+  CHECK_RC(cloudsync_session_restored(session, &out), CLOUDSYNC_OK);
+  CHECK(out && out[0] == '[');
+  cloudsync_free(out);
+
+  snprintf(path, sizeof path, "%s/external-files/local/notes/today.txt", project);
+  write_text(path, "written in the session\n");
+  snprintf(path, sizeof path, "%s/external-files/local/notes/scratch.tmp", project);
+  write_text(path, "never exported\n");
+  out = NULL;
+  CHECK_RC(cloudsync_session_flush(session, 20000, &out), CLOUDSYNC_OK);
+  CHECK(out && strstr(out, "\"complete\":true") != NULL);
+  cloudsync_free(out);
+  snprintf(path, sizeof path, "%s/today.txt", store);
+  CHECK(read_text(path) && strcmp(read_text(path), "written in the session\n") == 0);
+  snprintf(path, sizeof path, "%s/scratch.tmp", store);
+  CHECK(read_text(path) == NULL);
+
+  out = NULL;
+  CHECK_RC(cloudsync_session_status(session, &out), CLOUDSYNC_OK);
+  CHECK(out && strstr(out, "\"integrations\":[") && strstr(out, "Notes"));
+  cloudsync_free(out);
+  out = NULL;
+  CHECK_RC(cloudsync_session_queue(session, &out), CLOUDSYNC_OK);
+  CHECK(out && strcmp(out, "[]") == 0);
+  cloudsync_free(out);
+
+  cloudsync_session_stop(session);
+  cloudsync_session_stop(session); /* idempotent */
+  CHECK(strstr(session_events, "\"event\":\"exported\"") != NULL);
+  CHECK(strstr(session_events, "today.txt") != NULL);
+  CHECK(strstr(session_events, "scratch.tmp") == NULL);
+  cloudsync_session_free(session);
+  cloudsync_session_free(NULL);
+  CHECK_RC(cloudsync_session_status(NULL, &out), CLOUDSYNC_EINVAL);
+  cloudsync_workspace_close(ws);
 }
 
 int main(int argc, char** argv) {
@@ -287,6 +358,7 @@ int main(int argc, char** argv) {
   cloudsync_workspace_close(NULL);
   cloudsync_plan_free(NULL);
   cloudsync_free(NULL);
+  test_kernel_session(scratch);
   cloudsync_clear_error();
   CHECK(cloudsync_last_error()->code == CLOUDSYNC_OK);
 

@@ -15,6 +15,8 @@ Examples that add something run each in an empty sandbox; the others in one that
 holds the integrations, projects and connections they name (removals last).
 az:// examples have no stand-in account here: they must get as far as the
 network (a proxy that refuses), which shows that they parse and open.
+Commands that run until they are told to stop (watch) get Ctrl-C after a
+moment and must then end cleanly (status 0).
 
 Run with: test_examples.py --cli PATH ExamplesTest
 """
@@ -39,6 +41,7 @@ README = os.path.join(HERE, "..", "..", "README.md")
 EXIT_NETWORK = 15
 CONNECTION_PLACEHOLDERS = ("9b1c2d3e4f5a6b7c", "<connection id>")
 INTEGRATION_PLACEHOLDER = "3f2a9c0d1e4b5a67"
+RUN_UNTIL_STOPPED = ("watch",)
 
 
 def joined(lines):
@@ -179,6 +182,8 @@ class ExamplesTest(unittest.TestCase):
     def sh(self, root, command, ids=None):
         for placeholder, value in (ids or {}).items():
             command = command.replace(placeholder, value)
+        for verb in RUN_UNTIL_STOPPED:
+            command = command.replace(f"cloudsync {verb} ", f"timeout --preserve-status -s INT 2 cloudsync {verb} ")
         return subprocess.run(["bash", "-c", self.localise(root, command)], cwd=os.path.join(root, "work"),
                               env=self.env(root), capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
 
