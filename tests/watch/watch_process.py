@@ -130,14 +130,17 @@ class WatchProcess:
             self.proc.wait()
             raise AssertionError(f"watcher did not exit within {timeout} s of SIGTERM\n{self.describe()}")
         finally:
-            self._reader.join(10)
-            self._log.close()
+            self._close()
         return self.proc.returncode
 
     def kill9(self):
         self.proc.send_signal(signal.SIGKILL)
         self.proc.wait()
+        self._close()
+
+    def _close(self):
         self._reader.join(10)
+        self.proc.stdout.close()
         self._log.close()
 
     def cpu_ticks(self):
