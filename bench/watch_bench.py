@@ -112,7 +112,6 @@ def main():
         for path, at in closed.items():
             exported = watcher.matching("exported", path)
             delays.append(exported[0]["_read_at"] - at)
-        duplicates = sum(len(watcher.matching("exported", p)) - 1 for p in closed)
 
         # 2. Idle over IDLE_FILES watched files.
         extra = [f"idle/d{i // 100:03d}/f{i:05d}.txt" for i in range(max(0, args.idle_files - args.files))]
@@ -128,6 +127,7 @@ def main():
         with open(f"/proc/{watcher.pid}/status") as f:
             rss = next((line.split()[1] for line in f if line.startswith("VmRSS:")), "?")
         status = watcher.stop()
+        duplicates = sum(len(watcher.matching("exported", p)) - 1 for p in [*closed, *extra])
 
         table = [
             f"watch: {args.files} files written {args.gap_ms:g} ms apart, then {len(closed) + len(extra)} watched "
