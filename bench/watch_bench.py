@@ -131,7 +131,8 @@ def main():
 
         table = [
             f"watch: {args.files} files written {args.gap_ms:g} ms apart, then {len(closed) + len(extra)} watched "
-            f"and idle for {args.idle_s:g} s; store: {store_name}; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}",
+            f"and idle for {args.idle_s:g} s; store: {store_name}; "
+            f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}",
             "",
             "| measure | value |",
             "|---|---|",

@@ -40,7 +40,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "peers"))
 sys.path.insert(0, os.path.join(HERE, "..", "cli"))
 from peers import Peer  # noqa: E402
-from test_cli import CLEAN_ENV  # noqa: E402
+from test_cli import CLEAN_ENV, EXIT  # noqa: E402
 from watch_process import WatchProcess, add_integration, sha256_of, sha256_of_file  # noqa: E402
 
 CLI = None  # set from --cli
@@ -157,8 +157,9 @@ class WritersTest(WatchTestCase):
         try:
             if hasattr(cls, "watcher"):
                 status = cls.watcher.stop()
-                if status != 0:
-                    raise AssertionError(f"the watcher exited with {status} after SIGTERM\n{cls.watcher.describe()}")
+                if status != 0 or cls.watcher.flush_result != {"complete": True, "pending": []}:
+                    raise AssertionError(f"the watcher exited with {status} after SIGTERM, its flush left "
+                                         f"{cls.watcher.flush_result}\n{cls.watcher.describe()}")
         finally:
             if hasattr(cls, "moto"):
                 cls.moto.stop()
@@ -188,7 +189,8 @@ class WritersTest(WatchTestCase):
             "import sys, numpy as np, pandas as pd\n"
             "n = 300_000\n"
             "rng = np.random.default_rng(13)\n"
-            "frame = pd.DataFrame({'id': np.arange(n), 'value': rng.random(n), 'label': [f'row-{i}' for i in range(n)]})\n"
+            "frame = pd.DataFrame({'id': np.arange(n), 'value': rng.random(n),\n"
+            "                      'label': [f'row-{i}' for i in range(n)]})\n"
             "frame.to_csv(sys.argv[1], index=False)\n"), p("frame.csv")])
 
         # vim (backupcopy=no): swap file while editing, the "4913" probe, the original renamed
@@ -294,7 +296,7 @@ class WritersTest(WatchTestCase):
         expected = {self.project.key(p) for p in self.final_paths}
         self.assertEqual(set(self.project.remote_keys()), expected)
 
-    def test_only_json_objects_on_stdout(self):
+    def test_only_events_on_stdout(self):
         self.assertEqual(self.watcher.garbage, [])
         for event in self.watcher.events:
             self.assertIn(event.get("event"), ("exported", "conflict", "refused", "failed", "status"), event)
@@ -452,7 +454,10 @@ class DurabilityTest(WatchTestCase):
                                                 for e in events), 20, 'a "conflict" event for report.csv')
             time.sleep(DUPLICATE_WINDOW_S)
         finally:
-            self.assertEqual(watcher.stop(), 0, watcher.describe())
+            # The conflict stays in the queue (parked): the watcher says so in its exit status.
+            self.assertEqual(watcher.stop(), EXIT["conflict"], watcher.describe())
+        left = [(p["path"], p["state"]) for p in watcher.flush_result["pending"]]
+        self.assertEqual(left, [("report.csv", "conflict")])
         self.assertEqual(project.remote_bytes("report.csv"), b"someone else's edit\n")
         self.assertEqual(watcher.matching("exported", "report.csv", sha256=sha256_of(local)), [], watcher.describe())
         with open(project.path("report.csv"), "rb") as f:

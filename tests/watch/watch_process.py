@@ -4,7 +4,8 @@ Shared by tests/watch/test_writers.py and bench/watch_bench.py. A WatchProcess
 collects the JSON events the watcher prints (one object a line, the schema of
 watch_event_to_json in include/cloudsync/watch.hpp) on a thread of its own,
 stamped with the monotonic time they were read, and lets a caller wait for
-the ones it expects.
+the ones it expects. Once stopped, the watcher prints what its final flush
+left ({"complete", "pending"}): flush_result.
 """
 
 import hashlib
@@ -53,7 +54,8 @@ class WatchProcess:
         self.proc = subprocess.Popen(self.argv, stdout=subprocess.PIPE, stderr=self._log, stdin=subprocess.DEVNULL,
                                      env=env)
         self.events = []  # the parsed events, each with "_read_at" (time.monotonic())
-        self.garbage = []  # stdout lines that were not JSON objects
+        self.garbage = []  # stdout lines that were neither events nor the flush result
+        self.flush_result = None  # {"complete", "pending"}, printed once stopped
         self._cond = threading.Condition()
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
@@ -76,9 +78,14 @@ class WatchProcess:
                 with self._cond:
                     self.garbage.append(line)
                 continue
-            event["_read_at"] = now
             with self._cond:
-                self.events.append(event)
+                if "event" in event:
+                    event["_read_at"] = now
+                    self.events.append(event)
+                elif "complete" in event and self.flush_result is None:
+                    self.flush_result = event  # the last line: {"complete", "pending"} after the final flush
+                else:
+                    self.garbage.append(line)
                 self._cond.notify_all()
         with self._cond:
             self._cond.notify_all()
