@@ -46,7 +46,7 @@ struct Migration {
   Status (*rewrite)(sqlite::Database& db);
 };
 
-const std::array<Migration, 2> kMigrations{
+const std::array<Migration, 3> kMigrations{
     // 1: integrations, projects, connections, manifests, status probes.
     Migration{R"sql(
 CREATE TABLE projects (
@@ -118,6 +118,28 @@ CREATE TABLE manifest_entries (
               nullptr},
     // 2: name keys by full Unicode case folding.
     Migration{"", rekey_names},
+    // 3: the writeback queue of each connection. `position` orders it: taken
+    // from the connection's export_queue_tail, which only grows, so a file
+    // queued again always goes behind every file queued before it.
+    Migration{R"sql(
+ALTER TABLE connections ADD COLUMN export_queue_tail INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE export_queue (
+  connection_id TEXT NOT NULL REFERENCES connections (id) ON DELETE CASCADE,
+  path TEXT NOT NULL,
+  position INTEGER NOT NULL,
+  state TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  queued_at INTEGER NOT NULL,
+  retry_at INTEGER,
+  requeued INTEGER NOT NULL DEFAULT 0,
+  error_code TEXT NOT NULL DEFAULT '',
+  error_message TEXT NOT NULL DEFAULT '',
+  sha256 TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY (connection_id, path)
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX export_queue_in_order ON export_queue (connection_id, position);
+)sql",
+              nullptr},
 };
 
 Result<int> user_version(sqlite::Database& db) {

@@ -7,6 +7,7 @@
 
 #include "catalog/catalog_store.hpp"
 #include "catalog/sqlite.hpp"
+#include "catalog/sqlite_export_queue.hpp"
 #include "catalog/sqlite_schema.hpp"
 #include "core/error.hpp"
 #include "core/json.hpp"
@@ -456,6 +457,42 @@ class SqliteCatalogStore final : public CatalogStore {
     st.bind(1, project_id);
     CLOUDSYNC_ASSIGN_OR_RETURN(bool row, st.step());
     return row ? static_cast<uint64_t>(st.integer(0)) : 0;
+  }
+
+  Status enqueue_exports(const std::string& connection_id, const std::vector<std::string>& paths,
+                         TimePoint now) override {
+    std::lock_guard lock(mutex_);
+    return sqlite_export_queue::enqueue(db_, connection_id, paths, now);
+  }
+
+  Result<std::vector<QueueRow>> claim_exports(const std::string& connection_id, TimePoint now, size_t max) override {
+    std::lock_guard lock(mutex_);
+    return sqlite_export_queue::claim(db_, connection_id, now, max);
+  }
+
+  Status settle_exports(const std::string& connection_id, const std::vector<SettledExport>& settled) override {
+    std::lock_guard lock(mutex_);
+    return sqlite_export_queue::settle(db_, connection_id, settled);
+  }
+
+  Status requeue_exports(const std::string& connection_id, bool in_flight, bool retry_now) override {
+    std::lock_guard lock(mutex_);
+    return sqlite_export_queue::requeue(db_, connection_id, in_flight, retry_now);
+  }
+
+  Status unpark_exports(const std::string& connection_id) override {
+    std::lock_guard lock(mutex_);
+    return sqlite_export_queue::unpark(db_, connection_id);
+  }
+
+  Result<std::vector<QueueRow>> queued_exports(const std::string& connection_id) const override {
+    std::lock_guard lock(mutex_);
+    return sqlite_export_queue::rows(db(), connection_id);
+  }
+
+  Result<std::optional<TimePoint>> next_retry(const std::string& connection_id) const override {
+    std::lock_guard lock(mutex_);
+    return sqlite_export_queue::next_retry(db(), connection_id);
   }
 
   Status import_v1(const Project& project, const std::vector<Integration>& integrations,

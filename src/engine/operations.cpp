@@ -1,6 +1,8 @@
 #include "engine/operations.hpp"
 
 #include <algorithm>
+#include <iterator>
+#include <map>
 #include <mutex>
 #include <set>
 
@@ -19,6 +21,7 @@
 #include "engine/status_probe.hpp"
 #include "sync/executor.hpp"
 #include "sync/planner.hpp"
+#include "transfer/transfer.hpp"
 
 namespace cloudsync {
 
@@ -239,6 +242,69 @@ Status check_limits(const OperationTarget& t, const std::vector<const ObjectMeta
   return Status::OK();
 }
 
+// check_limits on what a pull plan would bring in (its adds and updates).
+Status check_plan_limits(const OperationTarget& t, const Plan& plan) {
+  std::vector<const ObjectMeta*> incoming;
+  for (const PlanAction& a : plan.actions) {
+    if (a.kind == ActionKind::Add || a.kind == ActionKind::Update) incoming.push_back(&a.source);
+  }
+  return check_limits(t, incoming);
+}
+
+// A folder holding at least this many tracked keys is listed rather than
+// HEADed key by key.
+constexpr size_t kListFolderFrom = 4;
+
+// Lists one folder (not below it) for `wanted`, at most `budget` pages, so
+// that the listing never costs more requests than the HEADs it replaces.
+// Returns the wanted objects it saw; a listing that fails finds nothing (the
+// caller HEADs what was not seen).
+std::vector<ObjectMeta> list_for(StorageBackend& backend, const std::string& folder, std::set<std::string>& wanted,
+                                 size_t budget, const OpContext& ctx) {
+  std::vector<ObjectMeta> found;
+  ListOptions options;
+  options.prefix = folder.empty() ? "" : folder + "/";
+  options.recursive = false;
+  for (size_t page = 0; page < budget && !wanted.empty(); ++page) {
+    auto listed = backend.list_page(options, ctx);
+    if (!listed.ok()) {
+      log(LogLevel::Debug, "listing '{}' to restore: {}; asking for each file instead", options.prefix,
+          listed.status().to_string());
+      break;
+    }
+    for (ObjectMeta& m : listed->objects) {
+      if (wanted.erase(m.key) > 0) found.push_back(std::move(m));
+    }
+    if (listed->next_page_token.empty()) break;
+    options.page_token = std::move(listed->next_page_token);
+  }
+  return found;
+}
+
+// The objects at `keys` that exist: folders with many of them are listed,
+// the other keys (and any a listing did not reach) are HEADed.
+Result<std::vector<ObjectMeta>> find_tracked_objects(StorageBackend& backend, const std::vector<std::string>& keys,
+                                                     uint32_t concurrency, const OpContext& ctx) {
+  std::map<std::string, std::set<std::string>> by_folder;
+  for (const std::string& key : keys) {
+    size_t slash = key.rfind('/');
+    by_folder[slash == std::string::npos ? std::string() : key.substr(0, slash)].insert(key);
+  }
+  std::vector<ObjectMeta> found;
+  std::vector<std::string> to_head;
+  for (auto& [folder, wanted] : by_folder) {
+    if (wanted.size() >= kListFolderFrom) {
+      std::vector<ObjectMeta> listed = list_for(backend, folder, wanted, wanted.size(), ctx);
+      if (ctx.cancelled()) return Status(ErrorCode::Cancelled, "cancelled");
+      std::move(listed.begin(), listed.end(), std::back_inserter(found));
+    }
+    to_head.insert(to_head.end(), wanted.begin(), wanted.end());
+  }
+  CLOUDSYNC_ASSIGN_OR_RETURN(std::vector<ObjectMeta> headed, head_many(backend, to_head, concurrency, ctx));
+  std::move(headed.begin(), headed.end(), std::back_inserter(found));
+  return found;
+}
+
 Result<OperationResult> run(OperationTarget& t, std::string operation, Plan plan, Orientation o, bool dry_run,
                             std::optional<uint64_t> max_delete, const ProgressCallback& progress,
                             const CancelToken* cancel) {
@@ -315,6 +381,49 @@ class GlobFilter {
   std::vector<GlobPattern> include_;
   std::vector<GlobPattern> exclude_;
 };
+
+// `key` is one of `paths` or lies below one of them (each ancestor looked up,
+// rather than every path tried against every key).
+bool within_any(std::string_view key, const std::set<std::string>& paths) {
+  for (;;) {
+    if (paths.count(std::string(key)) > 0) return true;
+    size_t slash = key.rfind('/');
+    if (slash == std::string_view::npos) return false;
+    key = key.substr(0, slash);
+  }
+}
+
+// A local file goes out when it is not ignored and is new or changed since
+// the manifest's record of it.
+bool export_candidate(const OperationTarget& t, const ObjectMeta& m, const LocalFolder& folder, const OpContext& ctx) {
+  if (ignored_for_export(m.key)) return false;
+  const ManifestEntry* entry = t.manifest.find(m.key);
+  return entry == nullptr || !local_unchanged(entry->local, m, folder, ctx);
+}
+
+// An export once its candidates (new or changed local files) are known: the
+// remote is asked about those alone (a HEAD each), not listed whole.
+Result<OperationResult> export_candidates(OperationTarget& t, std::vector<ObjectMeta> candidates,
+                                          std::vector<UnreadableEntry> unreadable, bool dry_run,
+                                          const ProgressCallback& progress, const CancelToken* cancel) {
+  OpContext ctx{cancel};
+  std::vector<std::string> remote_keys;
+  remote_keys.reserve(candidates.size());
+  for (const ObjectMeta& m : candidates) {
+    const ManifestEntry* entry = t.manifest.find(m.key);
+    remote_keys.push_back(entry != nullptr ? entry->remote_key : m.key);
+  }
+  CLOUDSYNC_RETURN_IF_ERROR(check_remote_keys_allowed(t.integration, remote_keys, "export"));
+  CLOUDSYNC_ASSIGN_OR_RETURN(std::vector<ObjectMeta> remote_side, head_many(*t.remote, remote_keys, t.transfers, ctx));
+  Baseline baseline = t.manifest.push_baseline();
+  PlanInput in = plan_input(*t.local, *t.remote, ctx);
+  in.source = std::move(candidates);
+  in.source_unreadable = std::move(unreadable);
+  in.destination = std::move(remote_side);
+  in.baseline = &baseline;
+  CLOUDSYNC_ASSIGN_OR_RETURN(Plan plan, compute_plan(in));
+  return run(t, "export", std::move(plan), Orientation::Push, dry_run, std::nullopt, progress, cancel);
+}
 
 }  // namespace
 
@@ -393,39 +502,66 @@ Result<OperationResult> run_import(OperationTarget& t, const ImportRequest& requ
 Result<OperationResult> run_export(OperationTarget& t, const ExportRequest& request, const ProgressCallback& progress,
                                    const CancelToken* cancel) {
   OpContext ctx{cancel};
-  std::vector<Path> only;
+  std::set<std::string> only;
   for (const std::string& p : request.paths) {
     CLOUDSYNC_ASSIGN_OR_RETURN(Path path, Path::parse(p));
-    only.push_back(std::move(path));
+    if (path.is_root()) {  // the whole folder
+      only.clear();
+      break;
+    }
+    only.insert(path.str());
   }
   CLOUDSYNC_ASSIGN_OR_RETURN(Listing local_all, list_folders(*t.local, {}, true, ctx));
-  // Only new or locally changed files are candidates; the remote is asked
-  // about those alone (a HEAD each), not listed whole.
   const LocalFolder folder = *t.local->local_root();
   std::vector<ObjectMeta> candidates;
-  std::vector<std::string> remote_keys;
   for (ObjectMeta& m : local_all.objects) {
-    if (ignored_for_export(m.key)) continue;
-    auto path = Path::parse(m.key);
-    if (path.ok() && !only.empty() &&
-        std::none_of(only.begin(), only.end(), [&](const Path& p) { return path->is_within(p); })) {
-      continue;
-    }
-    const ManifestEntry* entry = t.manifest.find(m.key);
-    if (entry != nullptr && local_unchanged(entry->local, m, folder, ctx)) continue;
-    remote_keys.push_back(entry != nullptr ? entry->remote_key : m.key);
-    candidates.push_back(std::move(m));
+    if (!only.empty() && !within_any(m.key, only)) continue;
+    if (export_candidate(t, m, folder, ctx)) candidates.push_back(std::move(m));
   }
-  CLOUDSYNC_RETURN_IF_ERROR(check_remote_keys_allowed(t.integration, remote_keys, "export"));
-  CLOUDSYNC_ASSIGN_OR_RETURN(std::vector<ObjectMeta> remote_side, head_many(*t.remote, remote_keys, t.transfers, ctx));
-  Baseline baseline = t.manifest.push_baseline();
-  PlanInput in = plan_input(*t.local, *t.remote, ctx);
-  in.source = std::move(candidates);
-  in.source_unreadable = std::move(local_all.unreadable);
-  in.destination = std::move(remote_side);
-  in.baseline = &baseline;
-  CLOUDSYNC_ASSIGN_OR_RETURN(Plan plan, compute_plan(in));
-  return run(t, "export", std::move(plan), Orientation::Push, request.dry_run, std::nullopt, progress, cancel);
+  return export_candidates(t, std::move(candidates), std::move(local_all.unreadable), request.dry_run, progress,
+                           cancel);
+}
+
+Result<OperationResult> run_export_files(OperationTarget& t, const std::vector<std::string>& paths,
+                                         const ProgressCallback& progress, const CancelToken* cancel) {
+  OpContext ctx{cancel};
+  std::set<std::string> keys;
+  for (const std::string& p : paths) {
+    CLOUDSYNC_ASSIGN_OR_RETURN(Path path, Path::parse(p));
+    if (path.is_root()) return make_error(ErrorCode::InvalidArgument, "'{}' is not a file of the folder", p);
+    if (is_partial_file_name(path.name())) continue;  // one of our own temporaries
+    keys.insert(path.str());
+  }
+  // One stat each; a path that vanished (or is a folder) is left out.
+  CLOUDSYNC_ASSIGN_OR_RETURN(std::vector<ObjectMeta> local_side,
+                             head_many(*t.local, std::vector<std::string>(keys.begin(), keys.end()), t.transfers, ctx));
+  const LocalFolder folder = *t.local->local_root();
+  std::vector<ObjectMeta> candidates;
+  for (ObjectMeta& m : local_side) {
+    if (export_candidate(t, m, folder, ctx)) candidates.push_back(std::move(m));
+  }
+  return export_candidates(t, std::move(candidates), {}, false, progress, cancel);
+}
+
+Result<ObjectMeta> upload_untracked_copy(OperationTarget& t, const std::string& path, const std::string& remote_key,
+                                         const CancelToken* cancel) {
+  OpContext ctx{cancel};
+  CLOUDSYNC_ASSIGN_OR_RETURN(Path src, Path::parse(path));
+  CLOUDSYNC_ASSIGN_OR_RETURN(Path dst, Path::parse(remote_key));
+  CLOUDSYNC_RETURN_IF_ERROR(check_remote_keys_allowed(t.integration, {dst.str()}, "export"));
+  CLOUDSYNC_ASSIGN_OR_RETURN(ObjectMeta local, t.local->head(src, ctx));
+  DestinationExpectation create_only;
+  create_only.kind = DestinationExpectation::Kind::Absent;
+  TransferOptions options;
+  options.hash_kinds = hash_kinds(HashKind::Sha256);
+  auto copied = transfer_object(*t.local, src, local, *t.remote, dst, create_only, options, nullptr, ctx);
+  if (copied.ok()) return std::move(copied->destination);
+  // A create-only write refused is reported as the key being taken (a
+  // Conflict from the transfer may also mean the local file changed).
+  if (copied.status().code() == ErrorCode::Conflict && t.remote->head(dst, ctx).ok()) {
+    return make_error(ErrorCode::AlreadyExists, "'{}' already exists at the destination", dst.str());
+  }
+  return copied.status();
 }
 
 Result<OperationResult> run_restore(OperationTarget& t, const RestoreRequest& request, const ProgressCallback& progress,
@@ -437,9 +573,10 @@ Result<OperationResult> run_restore(OperationTarget& t, const RestoreRequest& re
     local_keys.push_back(path);
   }
   CLOUDSYNC_RETURN_IF_ERROR(check_remote_keys_allowed(t.integration, remote_keys, "restore"));
-  // One HEAD per tracked file on each side: nothing is downloaded unless it
-  // is missing or changed.
-  CLOUDSYNC_ASSIGN_OR_RETURN(std::vector<ObjectMeta> remote_side, head_many(*t.remote, remote_keys, t.transfers, ctx));
+  // Nothing is downloaded unless it is missing or changed; the remote side
+  // costs listings where they are cheaper than a HEAD per file.
+  CLOUDSYNC_ASSIGN_OR_RETURN(std::vector<ObjectMeta> remote_side,
+                             find_tracked_objects(*t.remote, remote_keys, t.transfers, ctx));
   CLOUDSYNC_ASSIGN_OR_RETURN(std::vector<ObjectMeta> local_side, head_many(*t.local, local_keys, t.transfers, ctx));
   Baseline baseline = t.manifest.pull_baseline();
   PlanInput in = plan_input(*t.remote, *t.local, ctx);
@@ -447,6 +584,7 @@ Result<OperationResult> run_restore(OperationTarget& t, const RestoreRequest& re
   in.destination = std::move(local_side);
   in.baseline = &baseline;
   CLOUDSYNC_ASSIGN_OR_RETURN(Plan plan, compute_plan(in));
+  CLOUDSYNC_RETURN_IF_ERROR(check_plan_limits(t, plan));
   return run(t, "restore", std::move(plan), Orientation::Pull, request.dry_run, std::nullopt, progress, cancel);
 }
 
@@ -491,13 +629,7 @@ Result<OperationResult> apply_connection_sync(OperationTarget& t, SyncDirection 
                                               std::optional<uint64_t> max_delete, const ProgressCallback& progress,
                                               const CancelToken* cancel) {
   bool push = direction == SyncDirection::Push;
-  if (!push) {
-    std::vector<const ObjectMeta*> incoming;
-    for (const PlanAction& a : plan.actions) {
-      if (a.kind == ActionKind::Add || a.kind == ActionKind::Update) incoming.push_back(&a.source);
-    }
-    CLOUDSYNC_RETURN_IF_ERROR(check_limits(t, incoming));
-  }
+  if (!push) CLOUDSYNC_RETURN_IF_ERROR(check_plan_limits(t, plan));
   return run(t, "sync", std::move(plan), push ? Orientation::Push : Orientation::Pull, dry_run, max_delete, progress,
              cancel);
 }

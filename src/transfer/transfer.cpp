@@ -223,11 +223,23 @@ Status map_put_error(const Status& s, const Path& dst_key) {
   return s;
 }
 
+// The local file still is the one `before` described (same size, mtime and
+// inode: an atomic replacement gives a new inode with the same size and mtime).
+Status still_unchanged(const LocalFolder& folder, const Path& src_key, const FileInfo& before) {
+  CLOUDSYNC_ASSIGN_OR_RETURN(FileInfo now, stat_file_below(folder.anchor, folder.key_path(src_key)));
+  if (now.size != before.size || now.mtime != before.mtime || now.inode != before.inode) {
+    return make_error(ErrorCode::Conflict, "'{}' changed while it was being uploaded; it will be sent again",
+                      src_key.str());
+  }
+  return Status::OK();
+}
+
 Result<ObjectMeta> upload_in_parts(StorageBackend& dst, const Path& dst_key, const LocalFolder& folder,
-                                   const Path& src_key, uint64_t size, const PutOptions& put,
+                                   const Path& src_key, const FileInfo& before, const PutOptions& put,
                                    const TransferOptions& options, ProgressTracker* progress, const std::string& label,
                                    const OpContext& ctx) {
   const Capabilities& caps = dst.capabilities();
+  const uint64_t size = before.size;
   uint64_t part_size = choose_part_size(caps, size, options.part_size);
   auto count = static_cast<uint32_t>(size == 0 ? 1 : (size + part_size - 1) / part_size);
   CLOUDSYNC_ASSIGN_OR_RETURN(auto upload, dst.start_multipart(dst_key, put, ctx));
@@ -257,6 +269,9 @@ Result<ObjectMeta> upload_in_parts(StorageBackend& dst, const Path& dst_key, con
   };
   parallel_for(count, caps.multipart.parallel ? std::max<uint32_t>(options.part_concurrency, 1) : 1, job, &stop);
   if (first_error.ok() && ctx.cancelled()) first_error = Status(ErrorCode::Cancelled, "upload cancelled");
+  // Parts read at different times may mix two versions of the file: a file
+  // that changed must never become a committed object.
+  if (first_error.ok()) first_error = still_unchanged(folder, src_key, before);
   if (!first_error.ok()) {
     Status aborted = upload->abort(OpContext{});
     if (!aborted.ok())
@@ -301,7 +316,7 @@ Result<TransferResult> upload_from_local(const LocalFolder& folder, const Path& 
   const std::string& label = src_key.str();
   Result<ObjectMeta> written = Status(ErrorCode::Internal, "unset");
   if (dst_caps.multipart.supported && before.size >= dst_caps.multipart.threshold) {
-    written = upload_in_parts(dst, dst_key, folder, src_key, before.size, put, options, progress, label, ctx);
+    written = upload_in_parts(dst, dst_key, folder, src_key, before, put, options, progress, label, ctx);
   } else {
     CLOUDSYNC_ASSIGN_OR_RETURN(auto source, FileSource::open_below(root, src_rel));
     ProgressSource counted(*source, progress, label);
@@ -309,11 +324,7 @@ Result<TransferResult> upload_from_local(const LocalFolder& folder, const Path& 
   }
   if (!written.ok()) return map_put_error(written.status(), dst_key);
 
-  CLOUDSYNC_ASSIGN_OR_RETURN(FileInfo after, stat_file_below(root, src_rel));
-  if (after.size != before.size || after.mtime != before.mtime) {
-    return make_error(ErrorCode::Conflict, "'{}' changed while it was being uploaded; it will be sent again",
-                      src_key.str());
-  }
+  CLOUDSYNC_RETURN_IF_ERROR(still_unchanged(folder, src_key, before));
   if (written->size != before.size) {
     return make_error(ErrorCode::Integrity, "'{}' was stored with {} bytes, expected {}", dst_key.str(), written->size,
                       before.size);

@@ -8,6 +8,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
+
 #include "cloudsync/backends/local.hpp"
 #include "cloudsync/backends/memory.hpp"
 #include "cloudsync/workspace.hpp"
@@ -134,6 +136,45 @@ TEST_CASE("import limits are checked before any transfer", "[workspace][limits]"
   REQUIRE_CODE(p.ws->import_files(p.name, {{"f2.txt", "f3.txt"}}), ErrorCode::LimitExceeded);
   p.import({"f2.txt"});
   CHECK(p.ws->tracked_files(p.name)->size() == 3);
+}
+
+TEST_CASE("restore checks the limits before any transfer", "[workspace][limits][restore]") {
+  WorkspaceLimits limits;
+  limits.max_file_size = 10;
+  Project p(true, limits);
+  p.put_remote("a.txt", "small");
+  p.import({"a.txt"});
+  fs::remove(p.folder / "a.txt");
+  p.put_remote("a.txt", "now far too large");
+  p.remote->gets = 0;
+  auto r = p.ws->restore(p.name, {});
+  REQUIRE_CODE(r, ErrorCode::LimitExceeded);
+  CHECK(r.status().message().find("a.txt") != std::string::npos);
+  CHECK(p.remote->gets == 0);
+  CHECK_FALSE(fs::exists(p.folder / "a.txt"));
+}
+
+TEST_CASE("a no-op restore of a folder costs a listing, not a request per file", "[workspace][restore]") {
+  WorkspaceLimits limits;
+  limits.max_files = 200;
+  Project p(true, limits);
+  for (int i = 0; i < 100; ++i) p.put_remote(fmt::format("data/f{:03}.csv", i), fmt::format("row {}", i));
+  for (const char* key : {"top1.txt", "top2.txt"}) p.put_remote(key, key);
+  p.import({"data/", "top1.txt", "top2.txt"});
+  p.put_remote("data/untracked.csv", "not imported");
+  REQUIRE(p.ws->tracked_files(p.name)->size() == 102);
+  p.remote->gets = p.remote->heads = p.remote->lists = 0;
+  OperationResult r = p.restore();
+  CHECK(done(r) == 0);
+  CHECK(p.remote->lists == 1);  // data/: 100 tracked files, one page
+  CHECK(p.remote->heads == 2);  // the top folder holds too few to list
+  CHECK(p.remote->gets == 0);
+
+  // A missing file is still found and downloaded.
+  fs::remove(p.folder / "data/f042.csv");
+  r = p.restore();
+  CHECK(done(r) == 1);
+  CHECK(read_file(p.folder / "data/f042.csv") == "row 42");
 }
 
 TEST_CASE("a symlink planted in the project cannot redirect an import", "[workspace][security]") {
