@@ -80,6 +80,12 @@ Status verify_hashes(const HashSet& vouched, const HashSet& computed, const Path
 }
 
 // Conflict for a destination that no longer is what the plan saw.
+// The source is not what was planned any more: the transfer is abandoned
+// and the file is sent again (it is not a conflict: only one side changed).
+Status source_changed(const Path& key, std::string_view why) {
+  return make_error(ErrorCode::PreconditionFailed, "'{}' changed {}; it will be sent again", key.str(), why);
+}
+
 Status destination_changed(const Path& key, std::string_view why) {
   return make_error(ErrorCode::Conflict, "'{}' changed at the destination since it was planned ({})", key.str(), why);
 }
@@ -120,7 +126,7 @@ Result<TransferResult> download_to_local(StorageBackend& src, const Path& src_ke
                      (sink.written() == 0 || (src.capabilities().ranged_get && !src_meta.etag.empty()));
     if (!resumable) {
       if (code == ErrorCode::PreconditionFailed) {
-        return make_error(ErrorCode::Conflict, "'{}' changed at the source while it was being read", src_key.str());
+        return source_changed(src_key, "at the source while it was being read");
       }
       return got.status();
     }
@@ -228,8 +234,7 @@ Status map_put_error(const Status& s, const Path& dst_key) {
 Status still_unchanged(const LocalFolder& folder, const Path& src_key, const FileInfo& before) {
   CLOUDSYNC_ASSIGN_OR_RETURN(FileInfo now, stat_file_below(folder.anchor, folder.key_path(src_key)));
   if (now.size != before.size || now.mtime != before.mtime || now.inode != before.inode) {
-    return make_error(ErrorCode::Conflict, "'{}' changed while it was being uploaded; it will be sent again",
-                      src_key.str());
+    return source_changed(src_key, "while it was being uploaded");
   }
   return Status::OK();
 }
@@ -295,7 +300,7 @@ Result<TransferResult> upload_from_local(const LocalFolder& folder, const Path& 
   const Path src_rel = folder.key_path(src_key);
   CLOUDSYNC_ASSIGN_OR_RETURN(FileInfo before, stat_file_below(root, src_rel));
   if (before.size != src_meta.size || (src_meta.mtime && before.mtime != *src_meta.mtime)) {
-    return make_error(ErrorCode::Conflict, "'{}' changed since it was planned; try again", src_key.str());
+    return source_changed(src_key, "since it was planned");
   }
   // Hashes known from planning are reused; otherwise one pass computes them all
   // (backends need them up front: Content-MD5, payload signatures, metadata).

@@ -242,7 +242,7 @@ TEST_CASE("a file changed during a multipart upload never becomes an object", "[
   options.part_size = 1024;
   options.part_concurrency = 1;
   auto sent = transfer_object(*x.t.local, P("big.bin"), *meta, *edited, P("big.bin"), {}, options, nullptr, kCtx);
-  REQUIRE_CODE(sent, ErrorCode::Conflict);
+  REQUIRE_CODE(sent, ErrorCode::PreconditionFailed);
   REQUIRE(sent.status().message().find("changed while it was being uploaded") != std::string::npos);
   REQUIRE(edited->multiparts == 1);
   REQUIRE_FALSE(x.remote_has("big.bin"));
