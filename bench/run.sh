@@ -6,7 +6,7 @@
 #
 # Settings (environment):
 #   ROUNDS=5                 rounds; every round runs each tool once per row, interleaved
-#   SCENARIOS=put,get,sync,sigv4,azure
+#   SCENARIOS=put,get,sync,sigv4,azure,watch
 #   BUILD_DIR=build-bench    Release build of cloudsync (also holds nulls3, npm installs, results)
 #   PORT_BASE=19002          nulls3 on PORT_BASE, s3rver +1, Azurite +2 (all on 127.0.0.1, < 32768)
 #   BIG_MIB=1024             size of the PUT/GET object; SMALL_FILES=1000 files of SMALL_KIB=4
@@ -23,7 +23,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 ROUNDS=${ROUNDS:-5}
-SCENARIOS=${SCENARIOS:-put,get,sync,sigv4,azure}
+SCENARIOS=${SCENARIOS:-put,get,sync,sigv4,azure,watch}
 BUILD=${BUILD_DIR:-build-bench}
 case "$BUILD" in /*) ;; *) BUILD="$ROOT/$BUILD" ;; esac
 PORT_BASE=${PORT_BASE:-19002}
@@ -403,6 +403,18 @@ for ((ROUND = 1; ROUND <= ROUNDS; ++ROUND)); do
   fi
 done
 
+# The watcher once, not in rounds: close-to-exported delay over 1000 files, idle CPU over 10,000.
+if has watch; then
+  log "watch: cloudsync watch against nulls3"
+  "${BASE_ENV[@]}" python3 bench/watch_bench.py --cli "$CS" --endpoint "http://127.0.0.1:$PORT_NULL" \
+    --results "$STATE/watch.md" >/dev/null
+fi
+
 cp "$RAW" "${RESULTS%.md}.tsv"
-python3 bench/summarize.py "$RAW" "$STATE/header.txt" | tee "$RESULTS"
+if [ -s "$RAW" ]; then
+  python3 bench/summarize.py "$RAW" "$STATE/header.txt" | tee "$RESULTS"
+else
+  tee "$RESULTS" <"$STATE/header.txt"
+fi
+if [ -f "$STATE/watch.md" ]; then tee -a "$RESULTS" <"$STATE/watch.md"; fi
 log "results: $RESULTS (raw: ${RESULTS%.md}.tsv)"

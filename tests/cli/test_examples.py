@@ -26,7 +26,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -36,7 +35,8 @@ import test_cli
 from test_cli import CLEAN_ENV, EXIT, all_commands, help_of, write_tree
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-PEERS = os.environ.get("CLOUDSYNC_PEERS_DIR") or os.path.join(HERE, "..", "peers")
+sys.path.insert(0, os.path.join(HERE, "..", "peers"))
+from peers import Peer  # noqa: E402  (starts tests/peers/start-moto.sh)
 README = os.path.join(HERE, "..", "..", "README.md")
 EXIT_NETWORK = 15
 CONNECTION_PLACEHOLDERS = ("9b1c2d3e4f5a6b7c", "<connection id>")
@@ -85,12 +85,6 @@ def readme_examples():
     return found
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def command_words(example):
     """The words naming the command: ["integrations", "add"] for '... cloudsync integrations add Sales ...'."""
     after = example.split("cloudsync ", 1)[1].split()
@@ -104,29 +98,18 @@ class ExamplesTest(unittest.TestCase):
         cls.bin = os.path.join(cls.tmp, "bin")
         os.makedirs(cls.bin)
         os.symlink(test_cli.CLI, os.path.join(cls.bin, "cloudsync"))
-        cls.moto_dir = os.path.join(cls.tmp, "moto")
-        port = free_port()
-        subprocess.run(["bash", os.path.join(PEERS, "start-moto.sh"), str(port), cls.moto_dir, "noauth"], check=True,
-                       capture_output=True, timeout=120)
-        moto = {}
-        with open(os.path.join(cls.moto_dir, "moto.env")) as f:
-            for line in f:
-                key, _, value = line.strip().partition("=")
-                moto[key] = value
-        cls.moto = moto
+        cls.moto_peer = Peer.moto(os.path.join(cls.tmp, "moto"), mode="noauth")
+        cls.moto = cls.moto_peer.env
         cls.fill_buckets()
 
     @classmethod
     def tearDownClass(cls):
-        subprocess.run(["bash", os.path.join(PEERS, "stop-peers.sh"), cls.moto_dir], capture_output=True, timeout=60)
+        cls.moto_peer.stop()
         shutil.rmtree(cls.tmp, ignore_errors=True)
 
     @classmethod
     def fill_buckets(cls):
-        import boto3  # installed with moto (the peers' requirement)
-        s3 = boto3.client("s3", endpoint_url=cls.moto["S3_ENDPOINT"], region_name="us-east-1",
-                          aws_access_key_id=cls.moto["AWS_ACCESS_KEY_ID"],
-                          aws_secret_access_key=cls.moto["AWS_SECRET_ACCESS_KEY"])
+        s3 = cls.moto_peer.s3_client()
         objects = {
             "my-bucket": ["reports/2024/r.csv", "data/2024/d.csv", "site/index.html", "photos/p.jpg"],
             "acme-sales": ["exports/reports/2024/q1.csv", "exports/reports/summary.csv", "exports/data/q1.parquet"],
