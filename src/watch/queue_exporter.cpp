@@ -21,6 +21,14 @@ std::string machine_name() {
   return buf;
 }
 
+// The SHA-256 of a file of the folder now; empty when it cannot be read.
+std::string local_sha256(const WatchedFolder& folder, const std::string& path, const CancelToken* cancel) {
+  auto key = Path::parse(path);
+  if (!key.ok()) return {};
+  auto hashes = hash_local_file(folder.folder, *key, hash_kinds(HashKind::Sha256), OpContext{cancel});
+  return hashes.ok() ? hashes->sha256 : std::string();
+}
+
 bool is_permanent(ErrorCode code) { return code == ErrorCode::InvalidArgument || code == ErrorCode::LimitExceeded; }
 
 class PassBuilder {
@@ -174,11 +182,7 @@ ExportPass export_claimed(Workspace::Impl& workspace, const WatchedFolder& folde
       auto action = action_of.find(o.path);
       c.remote_key =
           action != action_of.end() && action->second->has_destination ? action->second->destination.key : o.path;
-      auto key = Path::parse(o.path);
-      if (key.ok()) {
-        auto hashes = hash_local_file(folder.folder, *key, hash_kinds(HashKind::Sha256), OpContext{cancel});
-        if (hashes.ok()) c.sha256 = hashes->sha256;
-      }
+      c.sha256 = local_sha256(folder, o.path, cancel);
       // The same content conflicting again was reported (and copied) already.
       bool seen_before = !c.sha256.empty() && c.sha256 == row_of[o.path]->sha256;
       if (options.conflict_policy == ConflictPolicy::KeepBoth && !seen_before) {
@@ -220,6 +224,7 @@ ExportPass export_claimed(Workspace::Impl& workspace, const WatchedFolder& folde
         e.bytes = rec->second.local.size;
         e.remote_key = rec->second.remote_key;
         e.sha256 = rec->second.local.hashes.sha256;
+        if (e.sha256.empty()) e.sha256 = local_sha256(folder, row->path, cancel);  // adopted without it
         e.message = "the store already had this content (sent before a restart)";
         b.pass.events.push_back(std::move(e));
       }
