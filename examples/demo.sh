@@ -4,6 +4,7 @@
 # cloudsync tool, then, in a fresh temporary folder: registers the integration,
 # imports files into a project, changes one and exports it, syncs the project
 # (a dry run first, then for real) and restores it as a kernel start would;
+# a kernel session watches the project and exports what a notebook writes;
 # then an organisation's catalog: integrations registered once and checked,
 # and a project connected to one, its differences shown, then synchronised.
 set -euo pipefail
@@ -55,6 +56,19 @@ say "A kernel start on a fresh machine: the files are gone; restore brings back 
 rm -rf "$project/external-files"
 run "$cs" restore --project "$project"
 run "$cs" restore --project "$project"
+
+say "A kernel session: restore, then watch; a notebook's writes are exported once each, temporaries never"
+"$cs" watch --project "$project" >"$demo/watch.log" 2>&1 &
+watcher=$!
+for _ in $(seq 50); do grep -q "watching" "$demo/watch.log" 2>/dev/null && break; sleep 0.1; done
+printf 'month,forecast\napr,17\n' >"$files/data/forecast.csv"          # a new file
+printf 'scratch\n' >"$files/data/.~forecast.csv"                        # Jupyter's backup: ignored
+printf 'month,sales\njan,10\n' >"$files/data/2024/sales.tmp" && mv "$files/data/2024/sales.tmp" "$files/data/2024/sales.csv"
+sleep 2
+kill -INT "$watcher"   # a kernel stop: flush, then stop
+wait "$watcher" || true
+run cat "$demo/watch.log"
+run ls "$bucket/data"
 
 say "An organisation's catalog: integrations are registered once, for every project"
 catalog=$demo/catalog
