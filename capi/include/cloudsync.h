@@ -846,8 +846,9 @@ typedef struct cloudsync_session cloudsync_session;
  *    "retry_at": "...",                    failed: when it is tried again
  *    "parked": true,                       stays queued, not retried until the file changes again
  *    "mode": "stopped" | "inotify" | "polling", "message": "..."}    status
- * Empty fields are left out; never a secret. Called on the session's export
- * thread, one event at a time: return quickly and do not call back into
+ * Empty fields are left out; never a secret. Called on the session's threads
+ * (the first and last status events on the threads calling
+ * cloudsync_session_start and _stop), one event at a time: return quickly and do not call back into
  * cloudsync (in particular not cloudsync_session_flush or _stop).
  */
 typedef void (*cloudsync_watch_event_fn)(const char* event_json, void* user);

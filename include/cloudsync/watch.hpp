@@ -19,8 +19,9 @@
 //
 // Threading: a KernelSession runs two threads of its own (file events and
 // exports); its methods may be called from any thread. The event callback
-// runs on the export thread, one call at a time: it must return quickly and
-// must not call flush() or stop(). One session watches a project at a time
+// runs on the session's threads (the first and last status events on the
+// threads calling start() and stop()), one call at a time: it must return
+// quickly and must not call flush() or stop(). One session watches a project at a time
 // (a second start fails with Conflict).
 //
 // C++ API: source-stable within a major version, not binary-stable. Use it

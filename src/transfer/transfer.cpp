@@ -247,7 +247,9 @@ Result<ObjectMeta> upload_in_parts(StorageBackend& dst, const Path& dst_key, con
   const uint64_t size = before.size;
   uint64_t part_size = choose_part_size(caps, size, options.part_size);
   auto count = static_cast<uint32_t>(size == 0 ? 1 : (size + part_size - 1) / part_size);
-  CLOUDSYNC_ASSIGN_OR_RETURN(auto upload, dst.start_multipart(dst_key, put, ctx));
+  auto started = dst.start_multipart(dst_key, put, ctx);
+  if (!started.ok()) return map_put_error(started.status(), dst_key);
+  auto upload = std::move(started).value();
   std::vector<PartInfo> parts(count);
   std::mutex mutex;
   Status first_error;
@@ -268,7 +270,7 @@ Result<ObjectMeta> upload_in_parts(StorageBackend& dst, const Path& dst_key, con
     if (r.ok()) {
       parts[i] = *r;
     } else if (first_error.ok()) {
-      first_error = r.status();
+      first_error = map_put_error(r.status(), dst_key);
       stop.cancel();
     }
   };
@@ -286,7 +288,7 @@ Result<ObjectMeta> upload_in_parts(StorageBackend& dst, const Path& dst_key, con
   auto done = upload->complete(std::move(parts), ctx);
   if (!done.ok()) {
     (void)upload->abort(OpContext{});
-    return done.status();
+    return map_put_error(done.status(), dst_key);
   }
   return done;
 }
@@ -326,8 +328,11 @@ Result<TransferResult> upload_from_local(const LocalFolder& folder, const Path& 
     CLOUDSYNC_ASSIGN_OR_RETURN(auto source, FileSource::open_below(root, src_rel));
     ProgressSource counted(*source, progress, label);
     written = dst.put(dst_key, counted, put, ctx);
+    if (!written.ok()) return map_put_error(written.status(), dst_key);
   }
-  if (!written.ok()) return map_put_error(written.status(), dst_key);
+  // (upload_in_parts mapped the store's refusals itself: its own error for a
+  // file that changed under it is the source's, not the destination's.)
+  if (!written.ok()) return written.status();
 
   CLOUDSYNC_RETURN_IF_ERROR(still_unchanged(folder, src_key, before));
   if (written->size != before.size) {

@@ -6,11 +6,8 @@ connections add|list|diff|sync|remove, on local folders and file:// URLs.
 Run one group with: test_catalog.py --cli PATH CatalogFlowTest
 """
 
-import argparse
 import os
 import subprocess
-import sys
-import unittest
 
 import test_cli
 from test_cli import CLEAN_ENV, EXIT, CliTestCase, files_containing, read_tree, write_tree
@@ -364,15 +361,5 @@ class CatalogSecretsTest(CatalogTestCase):
         self.assertEqual(files_containing(self.catalog, self.SECRET), [])
 
 
-def main():
-    parser = argparse.ArgumentParser(add_help=False)
-    parser.add_argument("--cli", required=True, help="path of the cloudsync binary")
-    args, rest = parser.parse_known_args()
-    test_cli.CLI = os.path.abspath(args.cli)
-    if not os.access(test_cli.CLI, os.X_OK):
-        sys.exit(f"not an executable: {test_cli.CLI}")
-    unittest.main(argv=[sys.argv[0], *rest], verbosity=2)
-
-
 if __name__ == "__main__":
-    main()
+    test_cli.run_tests()

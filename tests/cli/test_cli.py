@@ -1168,16 +1168,23 @@ class ProviderAnswersTest(CliTestCase):
         self.assertIn("k.txt", r.stdout)
 
 
-def main():
+def run_tests(extra_arguments=(), configure=None):
+    """The main of every CLI test file: `--cli PATH` (checked, and set as
+    test_cli.CLI), the file's own `extra_arguments` ((flag, help) pairs) given
+    to `configure(args)`, and the rest to unittest."""
     global CLI
     parser = argparse.ArgumentParser(add_help=False)
     parser.add_argument("--cli", required=True, help="path of the cloudsync binary")
+    for flag, help_text in extra_arguments:
+        parser.add_argument(flag, help=help_text)
     args, rest = parser.parse_known_args()
     CLI = os.path.abspath(args.cli)
     if not os.access(CLI, os.X_OK):
         sys.exit(f"not an executable: {CLI}")
-    unittest.main(argv=[sys.argv[0], *rest], verbosity=2)
+    if configure:
+        configure(args)
+    unittest.main(module="__main__", argv=[sys.argv[0], *rest], verbosity=2)
 
 
 if __name__ == "__main__":
-    main()
+    run_tests()

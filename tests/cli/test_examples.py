@@ -21,7 +21,6 @@ moment and must then end cleanly (status 0).
 Run with: test_examples.py --cli PATH ExamplesTest
 """
 
-import argparse
 import json
 import os
 import re
@@ -42,6 +41,11 @@ EXIT_NETWORK = 15
 CONNECTION_PLACEHOLDERS = ("9b1c2d3e4f5a6b7c", "<connection id>")
 INTEGRATION_PLACEHOLDER = "3f2a9c0d1e4b5a67"
 RUN_UNTIL_STOPPED = ("watch",)
+# How a command that runs until stopped is run: Ctrl-C once its first line is
+# out (it has started; a loaded machine may take seconds), then its own status.
+UNTIL_STOPPED = ('out=$(mktemp); {command} >"$out" & pid=$!; '
+                 'for _ in $(seq 600); do [ -s "$out" ] && break; sleep 0.1; done; '
+                 'kill -INT $pid 2>/dev/null; wait $pid; status=$?; cat "$out"; rm -f "$out"; exit $status')
 
 
 def joined(lines):
@@ -165,8 +169,8 @@ class ExamplesTest(unittest.TestCase):
     def sh(self, root, command, ids=None):
         for placeholder, value in (ids or {}).items():
             command = command.replace(placeholder, value)
-        for verb in RUN_UNTIL_STOPPED:
-            command = command.replace(f"cloudsync {verb} ", f"timeout --preserve-status -s INT 2 cloudsync {verb} ")
+        if any(command.startswith(f"cloudsync {verb} ") for verb in RUN_UNTIL_STOPPED):
+            command = UNTIL_STOPPED.format(command=command)
         return subprocess.run(["bash", "-c", self.localise(root, command)], cwd=os.path.join(root, "work"),
                               env=self.env(root), capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
 
@@ -238,13 +242,5 @@ class ExamplesTest(unittest.TestCase):
             self.check(full, source, example, ids)
 
 
-def main():
-    parser = argparse.ArgumentParser(add_help=False)
-    parser.add_argument("--cli", required=True, help="path of the cloudsync binary")
-    args, rest = parser.parse_known_args()
-    test_cli.CLI = os.path.abspath(args.cli)
-    unittest.main(argv=[sys.argv[0], *rest], verbosity=2)
-
-
 if __name__ == "__main__":
-    main()
+    test_cli.run_tests()

@@ -8,14 +8,11 @@ step by step and checks what a user should now get at each step.
 Run one group with: test_newcomer.py --cli PATH TranscriptTest
 """
 
-import argparse
 import os
 import re
 import signal
 import subprocess
-import sys
 import time
-import unittest
 
 import test_cli
 from test_cli import CLEAN_ENV, EXIT, CliTestCase, read_tree, run_on_terminal, write_tree
@@ -365,13 +362,5 @@ class TranscriptTest(NewcomerTestCase):
         os.makedirs(self.path("proj"))
 
 
-def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--cli", required=True)
-    args, rest = parser.parse_known_args()
-    test_cli.CLI = os.path.abspath(args.cli)
-    unittest.main(argv=[sys.argv[0], *rest], verbosity=2)
-
-
 if __name__ == "__main__":
-    main()
+    test_cli.run_tests()

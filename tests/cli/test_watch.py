@@ -11,17 +11,14 @@ the bucket's URL and options:
   run_on_moto.py SCRATCH test_watch.py --cli PATH --s3-url {url} --s3-options {options} MotoWatchTest
 """
 
-import argparse
 import glob
 import json
 import os
 import queue
 import signal
 import subprocess
-import sys
 import threading
 import time
-import unittest
 
 import test_cli
 from test_cli import CLEAN_ENV, EXIT, CliTestCase, write_tree
@@ -335,17 +332,11 @@ class MotoWatchTest(WatchTestCase):
         self.stopped(w, EXIT["conflict"])
 
 
-def main():
-    parser = argparse.ArgumentParser(add_help=False)
-    parser.add_argument("--cli", required=True, help="path of the cloudsync binary")
-    parser.add_argument("--s3-url", help="a bucket URL on moto (from run_on_moto.py)")
-    parser.add_argument("--s3-options", help="its backend options as JSON (from run_on_moto.py)")
-    args, rest = parser.parse_known_args()
-    test_cli.CLI = os.path.abspath(args.cli)
+def use_moto(args):
     if args.s3_url:
         S3.update(url=args.s3_url, options=args.s3_options)
-    unittest.main(argv=[sys.argv[0], *rest], verbosity=2)
 
 
 if __name__ == "__main__":
-    main()
+    test_cli.run_tests([("--s3-url", "a bucket URL on moto (from run_on_moto.py)"),
+                        ("--s3-options", "its backend options as JSON (from run_on_moto.py)")], use_moto)

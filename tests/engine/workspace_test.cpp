@@ -14,6 +14,7 @@
 #include "cloudsync/backends/memory.hpp"
 #include "cloudsync/workspace.hpp"
 #include "support/fault_backend.hpp"
+#include "support/memory_project.hpp"
 #include "support/test_util.hpp"
 
 namespace cloudsync::test {
@@ -23,43 +24,9 @@ namespace fs = std::filesystem;
 namespace {
 
 // A project with one memory-backed integration ("Hex's Testing Bucket").
-struct Project {
-  TempDir dir;
-  std::shared_ptr<MemoryBackend> memory = std::make_shared<MemoryBackend>("bucket");
-  std::shared_ptr<FaultBackend> remote = std::make_shared<FaultBackend>(memory);
-  std::unique_ptr<Workspace> ws;
-  std::string name = "Hex's Testing Bucket";
-  fs::path folder;
-
-  explicit Project(bool writeback = true, WorkspaceLimits limits = {}) {
-    WorkspaceOptions o;
-    o.limits = limits;
-    o.backend_factory = [this](const Integration&, const BackendOptions&) -> Result<std::shared_ptr<StorageBackend>> {
-      return std::shared_ptr<StorageBackend>(remote);
-    };
-    auto w = Workspace::open(dir / "project", o);
-    REQUIRE_OK(w);
-    ws = std::move(*w);
-    IntegrationSpec spec;
-    spec.name = name;
-    spec.url = "s3://bucket/prefix";
-    spec.writeback = writeback;
-    auto integ = ws->add_integration(spec);
-    REQUIRE_OK(integ);
-    folder = dir / "project" / integ->folder;
-  }
-  void put_remote(const std::string& key, const std::string& data) { memory->insert_raw(key, data); }
-  OperationResult import(std::vector<std::string> selectors, bool dry_run = false) {
-    auto r = ws->import_files(name, ImportRequest{std::move(selectors), dry_run});
-    REQUIRE_OK(r);
-    return *r;
-  }
-  OperationResult restore() {
-    auto r = ws->restore(name, {});
-    REQUIRE_OK(r);
-    REQUIRE(r->size() == 1);
-    return r->front();
-  }
+struct Project : MemoryProject {
+  explicit Project(bool writeback = true, WorkspaceLimits limits = {})
+      : MemoryProject(MemoryProjectOptions{writeback, limits}) {}
 };
 
 size_t done(const OperationResult& r) { return r.report.count(OutcomeKind::Done); }

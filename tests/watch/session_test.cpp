@@ -7,12 +7,11 @@
 #include <mutex>
 
 #include "catalog/catalog_store.hpp"
-#include "cloudsync/backends/memory.hpp"
 #include "cloudsync/watch.hpp"
 #include "core/hash.hpp"
 #include "core/time.hpp"
 #include "engine/workspace_impl.hpp"
-#include "support/fault_backend.hpp"
+#include "support/memory_project.hpp"
 #include "support/test_util.hpp"
 
 namespace cloudsync::test {
@@ -61,32 +60,12 @@ class EventLog {
 };
 
 // A project with one memory-backed integration, and a session on it.
-struct Project {
-  TempDir dir;
-  std::shared_ptr<MemoryBackend> memory = std::make_shared<MemoryBackend>("bucket");
-  std::shared_ptr<FaultBackend> remote = std::make_shared<FaultBackend>(memory);
-  std::unique_ptr<Workspace> ws;
-  std::string name = "Notebook Bucket";
-  fs::path folder;
+struct Project : MemoryProject {
   EventLog events;
   std::unique_ptr<KernelSession> session;
 
-  explicit Project(bool writeback = true) {
-    WorkspaceOptions o;
-    o.backend_factory = [this](const Integration&, const BackendOptions&) -> Result<std::shared_ptr<StorageBackend>> {
-      return std::shared_ptr<StorageBackend>(remote);
-    };
-    auto w = Workspace::open(dir / "project", o);
-    REQUIRE_OK(w);
-    ws = std::move(*w);
-    IntegrationSpec spec;
-    spec.name = name;
-    spec.url = "s3://bucket";
-    spec.writeback = writeback;
-    auto integ = ws->add_integration(spec);
-    REQUIRE_OK(integ);
-    folder = dir / "project" / integ->folder;
-  }
+  explicit Project(bool writeback = true)
+      : MemoryProject(MemoryProjectOptions{writeback, {}, "Notebook Bucket", "s3://bucket"}) {}
 
   static SessionOptions fast() {
     SessionOptions o;

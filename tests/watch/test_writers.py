@@ -24,7 +24,6 @@ Debian packages); boto3 comes with moto in the interpreter running this file.
 Run one group with: test_writers.py --cli PATH WritersTest
 """
 
-import argparse
 import fnmatch
 import json
 import os
@@ -40,6 +39,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "peers"))
 sys.path.insert(0, os.path.join(HERE, "..", "cli"))
 from peers import Peer  # noqa: E402
+import test_cli  # noqa: E402
 from test_cli import CLEAN_ENV, EXIT  # noqa: E402
 from watch_process import WatchProcess, add_integration, sha256_of, sha256_of_file  # noqa: E402
 
@@ -577,16 +577,10 @@ class OtherStoresTest(WatchTestCase):
                                           env), data)
 
 
-def main():
+def use_cli(args):
     global CLI
-    parser = argparse.ArgumentParser(add_help=False)
-    parser.add_argument("--cli", required=True, help="path of the cloudsync binary")
-    args, rest = parser.parse_known_args()
     CLI = os.path.abspath(args.cli)
-    if not os.access(CLI, os.X_OK):
-        sys.exit(f"not an executable: {CLI}")
-    unittest.main(argv=[sys.argv[0], *rest], verbosity=2)
 
 
 if __name__ == "__main__":
-    main()
+    test_cli.run_tests(configure=use_cli)
