@@ -15,6 +15,7 @@
 #include "core/parallel.hpp"
 #include "core/time.hpp"
 #include "core/utf8.hpp"
+#include "engine/ignore_list.hpp"
 #include "engine/integration_spec.hpp"
 #include "engine/scope.hpp"
 #include "engine/selection.hpp"
@@ -38,11 +39,11 @@ constexpr std::chrono::milliseconds kManifestFlushInterval{1000};
 
 enum class Orientation { Pull, Push };
 
-// Editor and OS droppings that must not be written back.
+// Editor, tool and OS droppings that must not be written back (the
+// watcher's list, so that `export` and the watcher agree).
 bool ignored_for_export(std::string_view key) {
-  std::string_view name = key.substr(key.rfind('/') == std::string_view::npos ? 0 : key.rfind('/') + 1);
-  return name == ".DS_Store" || name == "Thumbs.db" || name.starts_with(".~lock.") || name.starts_with("~$") ||
-         name.ends_with("~") || (name.starts_with(".") && (name.ends_with(".swp") || name.ends_with(".swx")));
+  static const IgnoreList ignore = std::move(IgnoreList::make(export_ignores())).value();
+  return ignore.ignores(key, /*is_dir=*/false);
 }
 
 // HEADs many keys in parallel; absent keys are left out, other errors fail.

@@ -16,7 +16,7 @@
 #include "core/time.hpp"
 #include "engine/operations.hpp"
 #include "watch/fs_watcher.hpp"
-#include "watch/ignore_list.hpp"
+#include "engine/ignore_list.hpp"
 #include "watch/queue_exporter.hpp"
 #include "watch/settling_files.hpp"
 

@@ -251,4 +251,19 @@ TEST_CASE("two processes cannot work on one project at once", "[workspace]") {
   REQUIRE_OK(p.ws->import_files(p.name, {{"k.txt"}}));
 }
 
+TEST_CASE("export leaves out what the watcher ignores: editor, tool and OS droppings", "[workspace][export]") {
+  Project p;
+  fs::create_directories(p.folder / ".ipynb_checkpoints");
+  for (std::string name : {"4913", ".goutputstream-X1Y2", ".~notes.ipynb", "report.csv.part", ".DS_Store",
+                           ".ipynb_checkpoints/notes-checkpoint.ipynb", "cache.db-journal"}) {
+    write_file(p.folder / name, "dropping");
+  }
+  write_file(p.folder / "report.csv", "a,b\n");
+  auto r = p.ws->export_files(p.name, {});
+  REQUIRE_OK(r);
+  CHECK(done(*r) == 1);
+  CHECK(p.memory->object_count() == 1);
+  CHECK(p.memory->head(P("report.csv"), kCtx).ok());
+}
+
 }  // namespace cloudsync::test

@@ -13,7 +13,7 @@
 
 #include "support/test_util.hpp"
 #include "watch/fs_watcher_checks.hpp"
-#include "watch/ignore_list.hpp"
+#include "engine/ignore_list.hpp"
 
 namespace cloudsync {
 namespace {

@@ -2,7 +2,7 @@
 // temporaries, and patterns refused.
 #include "cloudsync/watch.hpp"
 #include "support/test_util.hpp"
-#include "watch/ignore_list.hpp"
+#include "engine/ignore_list.hpp"
 
 namespace cloudsync {
 namespace {

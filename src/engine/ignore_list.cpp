@@ -1,4 +1,4 @@
-#include "watch/ignore_list.hpp"
+#include "engine/ignore_list.hpp"
 
 #include <fnmatch.h>
 
@@ -14,6 +14,15 @@ const std::vector<std::string>& default_watch_ignores() {
   static const std::vector<std::string> kPatterns = {
       ".~*", "~$*", ".~lock.*#",           "*.swp",     "*~",   "4913", ".goutputstream-*", "*.part", "*.crdownload",
       ".#*", "#*#", ".ipynb_checkpoints/", "*-journal", "*-wal"};
+  return kPatterns;
+}
+
+const std::vector<std::string>& export_ignores() {
+  static const std::vector<std::string> kPatterns = [] {
+    std::vector<std::string> patterns = default_watch_ignores();
+    for (const char* more : {".DS_Store", "Thumbs.db", "*.swx"}) patterns.emplace_back(more);
+    return patterns;
+  }();
   return kPatterns;
 }
 

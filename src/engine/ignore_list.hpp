@@ -1,5 +1,6 @@
-// Which paths under a watched folder are never exported: editor and tool
-// temporaries (WatchOptions::ignore) and the library's own temporaries.
+// Which paths of a project's folder are never exported: editor, tool and OS
+// temporaries (WatchOptions::ignore for the watcher; export_ignores() for
+// `export` and push syncs) and, always, the library's own temporaries.
 #pragma once
 
 #include <string>
@@ -9,6 +10,10 @@
 #include "cloudsync/status.hpp"
 
 namespace cloudsync {
+
+/// What export and push syncs leave out: default_watch_ignores() plus the
+/// operating systems' droppings (.DS_Store, Thumbs.db) and vim's other swap file.
+const std::vector<std::string>& export_ignores();
 
 class IgnoreList {
  public:
