@@ -212,7 +212,8 @@ TEST_CASE("an upload whose manifest record was lost is adopted, not sent again",
   REQUIRE(x.remote->puts == 0);
   REQUIRE(x.remote->multiparts == 0);
   REQUIRE(done(r) == 0);
-  const ManifestEntry* adopted = x.stored_manifest().find("a.csv");
+  const Manifest stored = x.stored_manifest();
+  const ManifestEntry* adopted = stored.find("a.csv");
   REQUIRE(adopted != nullptr);
   REQUIRE(adopted->remote_key == "a.csv");
   // Adopted for good: the next run asks nothing.
