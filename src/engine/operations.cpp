@@ -557,9 +557,8 @@ Result<ObjectMeta> upload_untracked_copy(OperationTarget& t, const std::string& 
   options.hash_kinds = hash_kinds(HashKind::Sha256);
   auto copied = transfer_object(*t.local, src, local, *t.remote, dst, create_only, options, nullptr, ctx);
   if (copied.ok()) return std::move(copied->destination);
-  // A create-only write refused is reported as the key being taken (a
-  // Conflict from the transfer may also mean the local file changed).
-  if (copied.status().code() == ErrorCode::Conflict && t.remote->head(dst, ctx).ok()) {
+  // A create-only write refused (the destination changed) is reported as the key being taken.
+  if (copied.status().code() == ErrorCode::Conflict) {
     return make_error(ErrorCode::AlreadyExists, "'{}' already exists at the destination", dst.str());
   }
   return copied.status();
