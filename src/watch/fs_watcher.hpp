@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <iterator>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -43,6 +44,14 @@ struct FsChange {
   /// The file's stat when the change was seen (scans; zero for events).
   FileInfo info;
 };
+
+/// Moves the changes a watcher holds to a wait()'s `out`; false when it held none.
+inline bool hand_over(std::vector<FsChange>& pending, std::vector<FsChange>& out) {
+  if (pending.empty()) return false;
+  std::move(pending.begin(), pending.end(), std::back_inserter(out));
+  pending.clear();
+  return true;
+}
 
 struct FsWatcherOptions {
   /// Absolute folders; a root that does not exist is skipped (the caller

@@ -237,11 +237,7 @@ Status InotifyWatcher::wait(std::chrono::milliseconds timeout, std::vector<FsCha
   using Clock = std::chrono::steady_clock;
   const Clock::time_point deadline = Clock::now() + timeout;
   for (;;) {
-    if (!pending_.empty()) {
-      std::move(pending_.begin(), pending_.end(), std::back_inserter(out));
-      pending_.clear();
-      return Status::OK();
-    }
+    if (hand_over(pending_, out)) return Status::OK();
     if (fallback_) {  // only this thread sets it
       return fallback_->wait(
           std::chrono::ceil<std::chrono::milliseconds>(std::max(deadline - Clock::now(), Clock::duration(0))), out);
@@ -250,8 +246,7 @@ Status InotifyWatcher::wait(std::chrono::milliseconds timeout, std::vector<FsCha
     if (outcome.fd_readable) CLOUDSYNC_RETURN_IF_ERROR(read_events());
     if (outcome.woken) {
       waker_->drain();
-      std::move(pending_.begin(), pending_.end(), std::back_inserter(out));
-      pending_.clear();
+      hand_over(pending_, out);
       return Status::OK();
     }
     if (!outcome.fd_readable) return Status::OK();  // timed out

@@ -62,11 +62,7 @@ void PollingWatcher::poll_once() {
 Status PollingWatcher::wait(std::chrono::milliseconds timeout, std::vector<FsChange>& out) {
   const Clock::time_point deadline = Clock::now() + timeout;
   for (;;) {
-    if (!pending_.empty()) {
-      std::move(pending_.begin(), pending_.end(), std::back_inserter(out));
-      pending_.clear();
-      return Status::OK();
-    }
+    if (hand_over(pending_, out)) return Status::OK();
     Clock::time_point now = Clock::now();
     if (now >= next_poll_) {
       poll_once();
