@@ -45,6 +45,10 @@ cloudsync_require(utf8proc_FOUND "utf8proc" libutf8proc-dev)
 find_package(SQLite3 QUIET)
 cloudsync_require(SQLite3_FOUND "SQLite 3" libsqlite3-dev)
 
+# PostgreSQL's client library: record sources and the server catalog store.
+find_package(PostgreSQL QUIET)
+cloudsync_require(PostgreSQL_FOUND "libpq (PostgreSQL's client library)" libpq-dev)
+
 if(CLOUDSYNC_BUILD_EXAMPLES)
   find_package(CLI11 QUIET CONFIG)
   cloudsync_require(CLI11_FOUND "CLI11 (for the cloudsync command-line tool)" libcli11-dev)

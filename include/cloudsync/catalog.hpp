@@ -42,6 +42,7 @@
 #include "cloudsync/cancel.hpp"
 #include "cloudsync/export.hpp"
 #include "cloudsync/progress.hpp"
+#include "cloudsync/records.hpp"
 #include "cloudsync/sync.hpp"
 #include "cloudsync/types.hpp"
 #include "cloudsync/workspace.hpp"
@@ -199,6 +200,10 @@ CLOUDSYNC_API std::string connection_to_json(const Connection& connection);
 struct CatalogOptions {
   /// Where the database and the secrets file live (created 0700 if missing).
   std::filesystem::path state_dir;
+  /// The catalog's database. Empty: SQLite in state_dir (catalog.db). A libpq
+  /// conninfo or a "postgresql://" URI: that PostgreSQL database, shared by
+  /// several servers (the secrets file and lock files stay in state_dir).
+  std::string database;
   /// Secrets supplied by the host when a backend is opened; merged over the
   /// stored ones. Never persisted.
   std::function<SecretOptions(const Integration&)> credentials;
@@ -282,6 +287,36 @@ class CLOUDSYNC_API Catalog {
   /// after a failed or incomplete listing).
   Result<OperationResult> synchronize(std::string_view connection_id, const SynchronizeOptions& options = {},
                                       const ProgressCallback& progress = {}, const CancelToken* cancel = nullptr);
+
+  // --- Record export (cloudsync/records.hpp) --------------------------------
+
+  /// Registers a job. InvalidArgument for a frequency outside 1..168 hours, no
+  /// models, a bad model name or source; NotFound for an unknown integration;
+  /// PermissionDenied when the integration has no writeback; AlreadyExists
+  /// for a taken name. A PostgreSQL source's password goes to the secrets.
+  Result<ExportJob> create_export_job(const ExportJobSpec& spec);
+  /// By id or name. NotFound when neither matches.
+  Result<ExportJob> export_job(std::string_view id_or_name) const;
+  /// Ordered by creation time, then id.
+  Result<std::vector<ExportJob>> export_jobs(PageRequest page = {}) const;
+  Result<ExportJob> update_export_job(std::string_view id_or_name, const ExportJobUpdate& update);
+  /// Forgets a job, its watermarks and its history (no object is deleted).
+  Status delete_export_job(std::string_view id_or_name);
+  /// Runs one job now, whatever its schedule: its unfinished window if it has
+  /// one, a new window opened at `now` otherwise. Conflict while another
+  /// process holds the job's lease.
+  Result<ExportRun> run_export_job(std::string_view id_or_name, TimePoint now, const RunDueOptions& options = {});
+  /// Runs every job due at `now` (next_run_at <= now), one after the other,
+  /// skipping jobs another process holds; returns the runs, failed ones
+  /// included. For hosts that schedule with cron or their own job system.
+  Result<std::vector<ExportRun>> run_due_exports(TimePoint now, const RunDueOptions& options = {});
+  /// The history, newest first.
+  Result<std::vector<ExportRun>> export_runs(const ExportRunFilter& filter = {}, PageRequest page = {}) const;
+  Result<uint64_t> count_export_runs(const ExportRunFilter& filter = {}) const;
+  /// Makes a host's source available to jobs as SourceSpec{Kind::Registered,
+  /// database = name}. Registrations live as long as this Catalog object.
+  Status register_record_source(std::string name,
+                                std::function<Result<std::unique_ptr<RecordSource>>(const SourceSpec&)> factory);
 
   /// The library's own state (src/engine/catalog_impl.hpp); opaque to hosts.
   struct Impl;

@@ -128,7 +128,24 @@ class Peer:
         """The fault-injecting reverse proxy in front of 127.0.0.1:upstream_port (faults.py)."""
         return cls("faultproxy", "start-faultproxy.sh", ["{port}", str(upstream_port), "{dir}"], state_dir)
 
+    @classmethod
+    def postgres(cls, state_dir):
+        """A private PostgreSQL server (start-postgres.sh); env: PGHOST, PGPORT, PGUSER, PGPASSWORD,
+        PGDATABASE, POSTGRES_CONNINFO (without the password), POSTGRES_BIN."""
+        return cls("postgres", "start-postgres.sh", ["{port}", "{dir}"], state_dir)
+
     # ----- helpers for some peers -----
+
+    def psql(self, sql, database=None, check=True):
+        """Runs SQL with psql against the postgres peer; returns its unaligned, tuples-only output."""
+        e = self.env
+        env = dict(os.environ, PGHOST=e["PGHOST"], PGPORT=e["PGPORT"], PGUSER=e["PGUSER"],
+                   PGPASSWORD=e["PGPASSWORD"], PGDATABASE=database or e["PGDATABASE"])
+        r = subprocess.run(["psql", "-v", "ON_ERROR_STOP=1", "-qtAX", "-c", sql], env=env,
+                           capture_output=True, text=True, timeout=120)
+        if check and r.returncode != 0:
+            raise PeerError(f"psql failed: {r.stderr}")
+        return r.stdout
 
     def s3_client(self):
         """A boto3 S3 client for moto with the credentials it made (boto3 comes with moto)."""
