@@ -1,8 +1,8 @@
 // The catalog's storage: one small interface over the database that holds
 // integrations, projects, connections, their manifests and the probes a status
-// check has in flight. SQLite is the embedded implementation
-// (open_sqlite_catalog_store); a server database can implement the same
-// interface for hosts that run several servers on one catalog.
+// check has in flight. One implementation (sql_store.cpp) over the catalog's
+// SQL layer (catalog/sql.hpp): SQLite embedded in the state directory, or a
+// PostgreSQL database that several servers share.
 //
 // The store keeps values; it checks nothing a caller should have checked
 // (names, scopes, secrets) and never sees a secret.
@@ -179,11 +179,19 @@ class CatalogStore {
                            const std::vector<std::pair<std::string, Manifest>>& manifests) = 0;
 };
 
-/// Opens (creating, migrating the schema forward) <state_dir>/catalog.db.
+/// Opens (creating, migrating the schema forward) a SQLite catalog file.
 Result<std::unique_ptr<CatalogStore>> open_sqlite_catalog_store(const std::filesystem::path& file,
                                                                 std::chrono::milliseconds busy_timeout);
 
+/// Opens (creating, migrating the schema forward) a catalog in a PostgreSQL
+/// database (a libpq conninfo or a postgresql:// URI).
+Result<std::unique_ptr<CatalogStore>> open_postgres_catalog_store(const std::string& conninfo);
+
+/// The store `options` name: options.database on PostgreSQL, or else
+/// <state_dir>/catalog.db.
+Result<std::unique_ptr<CatalogStore>> open_catalog_store(const CatalogOptions& options);
+
 /// The schema version this build writes.
-int sqlite_catalog_schema_version();
+int catalog_schema_version();
 
 }  // namespace cloudsync

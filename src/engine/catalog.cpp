@@ -240,8 +240,7 @@ Result<std::shared_ptr<Catalog>> Catalog::open(CatalogOptions options) {
   if (!fs::is_directory(options.state_dir, ec)) {
     return make_error(ErrorCode::InvalidArgument, "'{}' is not a folder", options.state_dir.string());
   }
-  CLOUDSYNC_ASSIGN_OR_RETURN(std::unique_ptr<CatalogStore> store,
-                             open_sqlite_catalog_store(options.state_dir / "catalog.db", options.busy_timeout));
+  CLOUDSYNC_ASSIGN_OR_RETURN(std::unique_ptr<CatalogStore> store, open_catalog_store(options));
   auto impl = std::make_unique<Impl>(std::move(options), std::move(store));
   return std::shared_ptr<Catalog>(new Catalog(std::move(impl)));
 }

@@ -223,7 +223,7 @@ TEST_CASE("name keys written by an older folding are recomputed on open (schema 
   auto version = db->prepare("PRAGMA user_version");
   REQUIRE_OK(version);
   REQUIRE_OK(version->step());
-  CHECK(version->integer(0) == sqlite_catalog_schema_version());
+  CHECK(version->integer(0) == catalog_schema_version());
   auto key = db->prepare("SELECT name_key FROM integrations");
   REQUIRE_OK(key);
   REQUIRE_OK(key->step());

@@ -299,7 +299,7 @@ TEST_CASE("export queue: a schema version 2 catalog migrates with its data", "[q
 
   f.store = f.open();
   REQUIRE(query_catalog_sql(f.file, "PRAGMA user_version") == "3");
-  REQUIRE(sqlite_catalog_schema_version() == 3);
+  REQUIRE(catalog_schema_version() == 3);
   auto c = f.store->find_connection(f.connection);
   REQUIRE_OK(c);
   REQUIRE(c->has_value());

@@ -1,14 +1,22 @@
-// The catalog in SQLite: one connection per store, serialised by a mutex (each
-// statement is short; transfers never run inside a transaction), WAL so that
-// other processes read while one writes.
+// The catalog store over the SQL layer, on SQLite or PostgreSQL: one
+// connection per store, serialised by a mutex (each statement is short;
+// transfers never run inside a transaction).
+//
+// Other processes write the same database. On SQLite every write transaction
+// holds the whole file (BEGIN IMMEDIATE). On PostgreSQL (READ COMMITTED)
+// what a transaction reads and then writes is kept right by the unique
+// constraints (a name, a folder or a connection taken meanwhile fails the
+// INSERT as it would have failed the check before it), by single UPDATE
+// statements (begin_check, abandon_check, set_status) and, in the export
+// queue, by a lock on the connection's row (sql_export_queue.cpp).
 #include <mutex>
 
 #include <fmt/ranges.h>
 
 #include "catalog/catalog_store.hpp"
-#include "catalog/sqlite.hpp"
-#include "catalog/sqlite_export_queue.hpp"
-#include "catalog/sqlite_schema.hpp"
+#include "catalog/catalog_schema.hpp"
+#include "catalog/sql.hpp"
+#include "catalog/sql_export_queue.hpp"
 #include "core/error.hpp"
 #include "core/json.hpp"
 #include "core/time.hpp"
@@ -18,13 +26,13 @@ namespace cloudsync {
 
 namespace {
 
-using sqlite::Statement;
+using sql::Statement;
 
-Status check_id(std::string_view id, std::string_view what, const std::filesystem::path& file) {
+Status check_id(std::string_view id, std::string_view what, const std::string& database) {
   if (is_catalog_id(id)) return Status::OK();
   return make_error(ErrorCode::Integrity,
-                    "catalog {}: {} has the id '{}', which is not one this library makes; refusing to use it",
-                    file.string(), what, id);
+                    "catalog {}: {} has the id '{}', which is not one this library makes; refusing to use it", database,
+                    what, id);
 }
 
 std::string strings_to_json(const std::vector<std::string>& list) {
@@ -91,15 +99,15 @@ constexpr const char* kConnectionColumns =
 
 constexpr const char* kProjectColumns = "id, name, root, created_at";
 
-class SqliteCatalogStore final : public CatalogStore {
+class SqlCatalogStore final : public CatalogStore {
  public:
-  explicit SqliteCatalogStore(sqlite::Database db) : db_(std::move(db)) {}
+  explicit SqlCatalogStore(std::unique_ptr<sql::Database> db) : db_(std::move(db)) {}
 
   Status insert_integration(const Integration& i) override {
     std::lock_guard lock(mutex_);
-    CLOUDSYNC_ASSIGN_OR_RETURN(sqlite::Transaction tx, sqlite::Transaction::begin(db_));
+    CLOUDSYNC_ASSIGN_OR_RETURN(sql::Transaction tx, sql::Transaction::begin(db()));
     CLOUDSYNC_ASSIGN_OR_RETURN(Statement taken,
-                               db_.prepare("SELECT name FROM integrations WHERE name_key = ?1 OR folder = ?2"));
+                               db().prepare("SELECT name FROM integrations WHERE name_key = ?1 OR folder = ?2"));
     taken.bind(1, catalog_name_key(i.spec.name)).bind(2, i.folder);
     CLOUDSYNC_ASSIGN_OR_RETURN(bool clash, taken.step());
     if (clash) {
@@ -112,9 +120,9 @@ class SqliteCatalogStore final : public CatalogStore {
     }
     CLOUDSYNC_ASSIGN_OR_RETURN(
         Statement st,
-        db_.prepare("INSERT INTO integrations (id, name, name_key, url, type, folder, platform, writeback, options, "
-                    "selected_folders, allowed_paths, status, created_at, updated_at) "
-                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"));
+        db().prepare("INSERT INTO integrations (id, name, name_key, url, type, folder, platform, writeback, options, "
+                     "selected_folders, allowed_paths, status, created_at, updated_at) "
+                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"));
     st.bind(1, i.id)
         .bind(2, i.spec.name)
         .bind(3, catalog_name_key(i.spec.name))
@@ -133,10 +141,10 @@ class SqliteCatalogStore final : public CatalogStore {
 
   Status update_integration(const Integration& i) override {
     std::lock_guard lock(mutex_);
-    CLOUDSYNC_ASSIGN_OR_RETURN(sqlite::Transaction tx, sqlite::Transaction::begin(db_));
+    CLOUDSYNC_ASSIGN_OR_RETURN(sql::Transaction tx, sql::Transaction::begin(db()));
     CLOUDSYNC_ASSIGN_OR_RETURN(
         Statement taken,
-        db_.prepare("SELECT name FROM integrations WHERE (name_key = ?1 OR folder = ?2) AND id <> ?3"));
+        db().prepare("SELECT name FROM integrations WHERE (name_key = ?1 OR folder = ?2) AND id <> ?3"));
     taken.bind(1, catalog_name_key(i.spec.name)).bind(2, i.folder).bind(3, i.id);
     CLOUDSYNC_ASSIGN_OR_RETURN(bool clash, taken.step());
     if (clash) {
@@ -144,7 +152,7 @@ class SqliteCatalogStore final : public CatalogStore {
     }
     CLOUDSYNC_ASSIGN_OR_RETURN(
         Statement st,
-        db_.prepare(
+        db().prepare(
             "UPDATE integrations SET name = ?2, name_key = ?3, url = ?4, type = ?5, folder = ?6, platform = ?7, "
             "writeback = ?8, options = ?9, selected_folders = ?10, allowed_paths = ?11, status = ?12, "
             "status_reason = ?13, missing_action = ?14, status_message = ?15, updated_at = ?16, "
@@ -162,17 +170,17 @@ class SqliteCatalogStore final : public CatalogStore {
     st.bind(12, i.status).bind(13, i.status_reason).bind(14, i.missing_action).bind(15, i.status_message);
     st.bind(16, to_unix_nanos(i.updated_at));
     CLOUDSYNC_RETURN_IF_ERROR(st.run());
-    if (db_.changes() == 0) return make_error(ErrorCode::NotFound, "no integration with the id '{}'", i.id);
+    if (db().changes() == 0) return make_error(ErrorCode::NotFound, "no integration with the id '{}'", i.id);
     CLOUDSYNC_RETURN_IF_ERROR(write_allowed_projects(i));
     return tx.commit();
   }
 
   Status delete_integration(const std::string& id) override {
     std::lock_guard lock(mutex_);
-    CLOUDSYNC_ASSIGN_OR_RETURN(Statement st, db_.prepare("DELETE FROM integrations WHERE id = ?1"));
+    CLOUDSYNC_ASSIGN_OR_RETURN(Statement st, db().prepare("DELETE FROM integrations WHERE id = ?1"));
     st.bind(1, id);
     CLOUDSYNC_RETURN_IF_ERROR(st.run());
-    if (db_.changes() == 0) return make_error(ErrorCode::NotFound, "no integration with the id '{}'", id);
+    if (db().changes() == 0) return make_error(ErrorCode::NotFound, "no integration with the id '{}'", id);
     return Status::OK();
   }
 
@@ -226,9 +234,9 @@ class SqliteCatalogStore final : public CatalogStore {
     std::lock_guard lock(mutex_);
     CLOUDSYNC_ASSIGN_OR_RETURN(
         Statement st,
-        db_.prepare("UPDATE integrations SET status = ?2, status_reason = ?3, missing_action = ?4, "
-                    "status_message = ?5, status_json = ?6, last_checked = ?7, status_before_check = NULL "
-                    "WHERE id = ?1 AND status = 'CHECKING'"));
+        db().prepare("UPDATE integrations SET status = ?2, status_reason = ?3, missing_action = ?4, "
+                     "status_message = ?5, status_json = ?6, last_checked = ?7, status_before_check = NULL "
+                     "WHERE id = ?1 AND status = 'CHECKING'"));
     st.bind(1, id).bind(2, integration_status_name(s.status)).bind(3, s.reason).bind(4, s.missing_action);
     st.bind(5, s.message).bind(6, s.json).bind(7, optional_nanos(s.checked_at));
     return st.run();
@@ -237,19 +245,19 @@ class SqliteCatalogStore final : public CatalogStore {
   Status begin_check(const std::string& id) override {
     std::lock_guard lock(mutex_);
     CLOUDSYNC_ASSIGN_OR_RETURN(
-        Statement st, db_.prepare("UPDATE integrations SET status_before_check = CASE WHEN status = 'CHECKING' THEN "
-                                  "status_before_check ELSE status END, status = 'CHECKING' WHERE id = ?1"));
+        Statement st, db().prepare("UPDATE integrations SET status_before_check = CASE WHEN status = 'CHECKING' THEN "
+                                   "status_before_check ELSE status END, status = 'CHECKING' WHERE id = ?1"));
     st.bind(1, id);
     CLOUDSYNC_RETURN_IF_ERROR(st.run());
-    if (db_.changes() == 0) return make_error(ErrorCode::NotFound, "no integration with the id '{}'", id);
+    if (db().changes() == 0) return make_error(ErrorCode::NotFound, "no integration with the id '{}'", id);
     return Status::OK();
   }
 
   Status abandon_check(const std::string& id) override {
     std::lock_guard lock(mutex_);
     CLOUDSYNC_ASSIGN_OR_RETURN(
-        Statement st, db_.prepare("UPDATE integrations SET status = COALESCE(status_before_check, 'UNCHECKED'), "
-                                  "status_before_check = NULL WHERE id = ?1 AND status = 'CHECKING'"));
+        Statement st, db().prepare("UPDATE integrations SET status = COALESCE(status_before_check, 'UNCHECKED'), "
+                                   "status_before_check = NULL WHERE id = ?1 AND status = 'CHECKING'"));
     st.bind(1, id);
     return st.run();
   }
@@ -262,15 +270,16 @@ class SqliteCatalogStore final : public CatalogStore {
 
   Status add_probe(const std::string& integration_id, const std::string& key) override {
     std::lock_guard lock(mutex_);
-    CLOUDSYNC_ASSIGN_OR_RETURN(Statement st, db_.prepare("INSERT OR REPLACE INTO probes (integration_id, key, "
-                                                         "started_at) VALUES (?1, ?2, ?3)"));
+    CLOUDSYNC_ASSIGN_OR_RETURN(Statement st, db().prepare("INSERT INTO probes (integration_id, key, started_at) "
+                                                          "VALUES (?1, ?2, ?3) ON CONFLICT (integration_id, key) "
+                                                          "DO UPDATE SET started_at = excluded.started_at"));
     st.bind(1, integration_id).bind(2, key).bind(3, to_unix_nanos(now_utc()));
     return st.run();
   }
 
   Status remove_probe(const std::string& integration_id, const std::string& key) override {
     std::lock_guard lock(mutex_);
-    CLOUDSYNC_ASSIGN_OR_RETURN(Statement st, db_.prepare("DELETE FROM probes WHERE integration_id = ?1 AND key = ?2"));
+    CLOUDSYNC_ASSIGN_OR_RETURN(Statement st, db().prepare("DELETE FROM probes WHERE integration_id = ?1 AND key = ?2"));
     st.bind(1, integration_id).bind(2, key);
     return st.run();
   }
@@ -285,8 +294,8 @@ class SqliteCatalogStore final : public CatalogStore {
 
   Status insert_project(const Project& p) override {
     std::lock_guard lock(mutex_);
-    CLOUDSYNC_ASSIGN_OR_RETURN(Statement st, db_.prepare("INSERT INTO projects (id, name, name_key, root, created_at) "
-                                                         "VALUES (?1, ?2, ?3, ?4, ?5)"));
+    CLOUDSYNC_ASSIGN_OR_RETURN(Statement st, db().prepare("INSERT INTO projects (id, name, name_key, root, created_at) "
+                                                          "VALUES (?1, ?2, ?3, ?4, ?5)"));
     st.bind(1, p.id)
         .bind(2, p.name)
         .bind(3, catalog_name_key(p.name))
@@ -329,10 +338,10 @@ class SqliteCatalogStore final : public CatalogStore {
 
   Status delete_project(const std::string& id) override {
     std::lock_guard lock(mutex_);
-    CLOUDSYNC_ASSIGN_OR_RETURN(Statement st, db_.prepare("DELETE FROM projects WHERE id = ?1"));
+    CLOUDSYNC_ASSIGN_OR_RETURN(Statement st, db().prepare("DELETE FROM projects WHERE id = ?1"));
     st.bind(1, id);
     CLOUDSYNC_RETURN_IF_ERROR(st.run());
-    if (db_.changes() == 0) return make_error(ErrorCode::NotFound, "no project with the id '{}'", id);
+    if (db().changes() == 0) return make_error(ErrorCode::NotFound, "no project with the id '{}'", id);
     return Status::OK();
   }
 
@@ -394,16 +403,16 @@ class SqliteCatalogStore final : public CatalogStore {
 
   Status delete_connection(const std::string& id) override {
     std::lock_guard lock(mutex_);
-    CLOUDSYNC_ASSIGN_OR_RETURN(Statement st, db_.prepare("DELETE FROM connections WHERE id = ?1"));
+    CLOUDSYNC_ASSIGN_OR_RETURN(Statement st, db().prepare("DELETE FROM connections WHERE id = ?1"));
     st.bind(1, id);
     CLOUDSYNC_RETURN_IF_ERROR(st.run());
-    if (db_.changes() == 0) return make_error(ErrorCode::NotFound, "no connection with the id '{}'", id);
+    if (db().changes() == 0) return make_error(ErrorCode::NotFound, "no connection with the id '{}'", id);
     return Status::OK();
   }
 
   Status set_last_checked(const std::string& connection_id, TimePoint when) override {
     std::lock_guard lock(mutex_);
-    CLOUDSYNC_ASSIGN_OR_RETURN(Statement st, db_.prepare("UPDATE connections SET last_checked = ?2 WHERE id = ?1"));
+    CLOUDSYNC_ASSIGN_OR_RETURN(Statement st, db().prepare("UPDATE connections SET last_checked = ?2 WHERE id = ?1"));
     st.bind(1, connection_id).bind(2, to_unix_nanos(when));
     return st.run();
   }
@@ -416,7 +425,7 @@ class SqliteCatalogStore final : public CatalogStore {
                      "FROM manifest_entries WHERE connection_id = ?1"));
     st.bind(1, connection_id);
     Manifest m;
-    std::string what = fmt::format("catalog {}: manifest of connection {}", db().file().string(), connection_id);
+    std::string what = fmt::format("catalog {}: manifest of connection {}", db().name(), connection_id);
     while (true) {
       CLOUDSYNC_ASSIGN_OR_RETURN(bool row, st.step());
       if (!row) break;
@@ -444,7 +453,7 @@ class SqliteCatalogStore final : public CatalogStore {
                         const std::vector<std::string>& erased_paths) override {
     if (upserts.empty() && erased_paths.empty()) return Status::OK();
     std::lock_guard lock(mutex_);
-    CLOUDSYNC_ASSIGN_OR_RETURN(sqlite::Transaction tx, sqlite::Transaction::begin(db_));
+    CLOUDSYNC_ASSIGN_OR_RETURN(sql::Transaction tx, sql::Transaction::begin(db()));
     CLOUDSYNC_RETURN_IF_ERROR(write_manifest_locked(connection_id, upserts, erased_paths));
     return tx.commit();
   }
@@ -462,37 +471,37 @@ class SqliteCatalogStore final : public CatalogStore {
   Status enqueue_exports(const std::string& connection_id, const std::vector<std::string>& paths,
                          TimePoint now) override {
     std::lock_guard lock(mutex_);
-    return sqlite_export_queue::enqueue(db_, connection_id, paths, now);
+    return sql_export_queue::enqueue(db(), connection_id, paths, now);
   }
 
   Result<std::vector<QueueRow>> claim_exports(const std::string& connection_id, TimePoint now, size_t max) override {
     std::lock_guard lock(mutex_);
-    return sqlite_export_queue::claim(db_, connection_id, now, max);
+    return sql_export_queue::claim(db(), connection_id, now, max);
   }
 
   Status settle_exports(const std::string& connection_id, const std::vector<SettledExport>& settled) override {
     std::lock_guard lock(mutex_);
-    return sqlite_export_queue::settle(db_, connection_id, settled);
+    return sql_export_queue::settle(db(), connection_id, settled);
   }
 
   Status requeue_exports(const std::string& connection_id, bool in_flight, bool retry_now) override {
     std::lock_guard lock(mutex_);
-    return sqlite_export_queue::requeue(db_, connection_id, in_flight, retry_now);
+    return sql_export_queue::requeue(db(), connection_id, in_flight, retry_now);
   }
 
   Status unpark_exports(const std::string& connection_id) override {
     std::lock_guard lock(mutex_);
-    return sqlite_export_queue::unpark(db_, connection_id);
+    return sql_export_queue::unpark(db(), connection_id);
   }
 
   Result<std::vector<QueueRow>> queued_exports(const std::string& connection_id) const override {
     std::lock_guard lock(mutex_);
-    return sqlite_export_queue::rows(db(), connection_id);
+    return sql_export_queue::rows(db(), connection_id);
   }
 
   Result<std::optional<TimePoint>> next_retry(const std::string& connection_id) const override {
     std::lock_guard lock(mutex_);
-    return sqlite_export_queue::next_retry(db(), connection_id);
+    return sql_export_queue::next_retry(db(), connection_id);
   }
 
   Status import_v1(const Project& project, const std::vector<Integration>& integrations,
@@ -502,26 +511,31 @@ class SqliteCatalogStore final : public CatalogStore {
     // the migration runs again from the start on the next open.
     {
       std::lock_guard lock(mutex_);
-      CLOUDSYNC_ASSIGN_OR_RETURN(sqlite::Transaction tx, sqlite::Transaction::begin(db_));
-      CLOUDSYNC_ASSIGN_OR_RETURN(Statement seen, db_.prepare("SELECT 1 FROM projects WHERE name_key = ?1"));
+      CLOUDSYNC_ASSIGN_OR_RETURN(sql::Transaction tx, sql::Transaction::begin(db()));
+      CLOUDSYNC_ASSIGN_OR_RETURN(Statement seen, db().prepare("SELECT 1 FROM projects WHERE name_key = ?1"));
       seen.bind(1, catalog_name_key(project.name));
       CLOUDSYNC_ASSIGN_OR_RETURN(bool done, seen.step());
       if (done) return Status::OK();  // another process migrated it first
       seen = Statement();
-      CLOUDSYNC_ASSIGN_OR_RETURN(Statement p, db_.prepare("INSERT INTO projects (id, name, name_key, root, created_at) "
-                                                          "VALUES (?1, ?2, ?3, ?4, ?5)"));
+      CLOUDSYNC_ASSIGN_OR_RETURN(Statement p,
+                                 db().prepare("INSERT INTO projects (id, name, name_key, root, created_at) "
+                                              "VALUES (?1, ?2, ?3, ?4, ?5)"));
       p.bind(1, project.id)
           .bind(2, project.name)
           .bind(3, catalog_name_key(project.name))
           .bind(4, project.root.string());
       p.bind(5, to_unix_nanos(project.created_at));
-      CLOUDSYNC_RETURN_IF_ERROR(p.run());
+      Status inserted = p.run();
+      // PostgreSQL: another server inserted the project after the check
+      // above; that server migrates it (this transaction rolls back).
+      if (inserted.code() == ErrorCode::AlreadyExists) return Status::OK();
+      CLOUDSYNC_RETURN_IF_ERROR(inserted);
       for (const Integration& i : integrations) {
         CLOUDSYNC_ASSIGN_OR_RETURN(
             Statement st,
-            db_.prepare("INSERT INTO integrations (id, name, name_key, url, type, folder, platform, writeback, "
-                        "options, selected_folders, allowed_paths, status, created_at, updated_at) "
-                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"));
+            db().prepare("INSERT INTO integrations (id, name, name_key, url, type, folder, platform, writeback, "
+                         "options, selected_folders, allowed_paths, status, created_at, updated_at) "
+                         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"));
         st.bind(1, i.id)
             .bind(2, i.spec.name)
             .bind(3, catalog_name_key(i.spec.name))
@@ -546,7 +560,7 @@ class SqliteCatalogStore final : public CatalogStore {
 
  private:
   // Reads never change the database; the connection is shared under the mutex.
-  sqlite::Database& db() const { return db_; }
+  sql::Database& db() const { return *db_; }
 
   static int64_t clamp(uint64_t n) {
     return n > static_cast<uint64_t>(INT64_MAX) ? INT64_MAX : static_cast<int64_t>(n);
@@ -613,12 +627,13 @@ class SqliteCatalogStore final : public CatalogStore {
 
   Status write_allowed_projects(const Integration& i) {
     CLOUDSYNC_ASSIGN_OR_RETURN(Statement del,
-                               db_.prepare("DELETE FROM integration_projects WHERE integration_id = ?1"));
+                               db().prepare("DELETE FROM integration_projects WHERE integration_id = ?1"));
     del.bind(1, i.id);
     CLOUDSYNC_RETURN_IF_ERROR(del.run());
     CLOUDSYNC_ASSIGN_OR_RETURN(
         Statement ins,
-        db_.prepare("INSERT OR IGNORE INTO integration_projects (integration_id, project) VALUES (?1, ?2)"));
+        db().prepare("INSERT INTO integration_projects (integration_id, project) VALUES (?1, ?2) ON CONFLICT "
+                     "DO NOTHING"));
     for (const std::string& p : i.spec.allowed_projects) {
       ins.bind(1, i.id).bind(2, p);
       CLOUDSYNC_RETURN_IF_ERROR(ins.run());
@@ -629,8 +644,8 @@ class SqliteCatalogStore final : public CatalogStore {
   Result<Integration> read_integration(Statement& st) const {
     Integration i;
     i.id = st.text(0);
-    CLOUDSYNC_RETURN_IF_ERROR(check_id(i.id, fmt::format("integration '{}'", st.text(1)), db().file()));
-    std::string what = fmt::format("catalog {}: integration {}", db().file().string(), i.id);
+    CLOUDSYNC_RETURN_IF_ERROR(check_id(i.id, fmt::format("integration '{}'", st.text(1)), db().name()));
+    std::string what = fmt::format("catalog {}: integration {}", db().name(), i.id);
     i.spec.name = st.text(1);
     i.spec.url = st.text(2);
     i.spec.type = st.text(3);
@@ -657,7 +672,7 @@ class SqliteCatalogStore final : public CatalogStore {
 
   Result<Project> read_project(const Statement& st) const {
     Project p;
-    CLOUDSYNC_RETURN_IF_ERROR(check_id(st.text(0), fmt::format("project '{}'", st.text(1)), db().file()));
+    CLOUDSYNC_RETURN_IF_ERROR(check_id(st.text(0), fmt::format("project '{}'", st.text(1)), db().name()));
     p.id = st.text(0);
     p.name = st.text(1);
     p.root = st.text(2);
@@ -668,8 +683,8 @@ class SqliteCatalogStore final : public CatalogStore {
   Result<Connection> read_connection(const Statement& st) const {
     Connection c;
     c.id = st.text(0);
-    CLOUDSYNC_RETURN_IF_ERROR(check_id(c.id, "a connection", db().file()));
-    std::string what = fmt::format("catalog {}: connection {}", db().file().string(), c.id);
+    CLOUDSYNC_RETURN_IF_ERROR(check_id(c.id, "a connection", db().name()));
+    std::string what = fmt::format("catalog {}: connection {}", db().name(), c.id);
     c.project_id = st.text(1);
     c.integration_id = st.text(2);
     c.folder = st.text(3);
@@ -691,9 +706,10 @@ class SqliteCatalogStore final : public CatalogStore {
 
   Status insert_connection_locked(const Connection& c) {
     CLOUDSYNC_ASSIGN_OR_RETURN(
-        Statement st, db_.prepare("INSERT INTO connections (id, project_id, integration_id, selected_folders, "
-                                  "include_globs, exclude_globs, created_at, last_checked) VALUES (?1, ?2, ?3, ?4, ?5, "
-                                  "?6, ?7, ?8)"));
+        Statement st,
+        db().prepare("INSERT INTO connections (id, project_id, integration_id, selected_folders, "
+                     "include_globs, exclude_globs, created_at, last_checked) VALUES (?1, ?2, ?3, ?4, ?5, "
+                     "?6, ?7, ?8)"));
     st.bind(1, c.id).bind(2, c.project_id).bind(3, c.integration_id).bind(4, strings_to_json(c.selected_folders));
     st.bind(5, strings_to_json(c.include)).bind(6, strings_to_json(c.exclude)).bind(7, to_unix_nanos(c.created_at));
     st.bind(8, optional_nanos(c.last_checked));
@@ -707,9 +723,13 @@ class SqliteCatalogStore final : public CatalogStore {
   Status write_manifest_locked(const std::string& connection_id, const std::vector<ManifestEntry>& upserts,
                                const std::vector<std::string>& erased_paths) {
     CLOUDSYNC_ASSIGN_OR_RETURN(
-        Statement put, db_.prepare("INSERT OR REPLACE INTO manifest_entries (connection_id, path, remote_key, origin, "
-                                   "remote, local, remote_version, remote_id, synced_at) VALUES (?1, ?2, ?3, ?4, ?5, "
-                                   "?6, ?7, ?8, ?9)"));
+        Statement put,
+        db().prepare("INSERT INTO manifest_entries (connection_id, path, remote_key, origin, remote, local, "
+                     "remote_version, remote_id, synced_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
+                     "ON CONFLICT (connection_id, path) DO UPDATE SET remote_key = excluded.remote_key, "
+                     "origin = excluded.origin, remote = excluded.remote, local = excluded.local, "
+                     "remote_version = excluded.remote_version, remote_id = excluded.remote_id, "
+                     "synced_at = excluded.synced_at"));
     for (const ManifestEntry& e : upserts) {
       put.bind(1, connection_id).bind(2, e.path).bind(3, e.remote_key);
       put.bind(4, e.origin == ManifestEntry::Origin::Exported ? "export" : "import");
@@ -718,7 +738,7 @@ class SqliteCatalogStore final : public CatalogStore {
       CLOUDSYNC_RETURN_IF_ERROR(put.run());
     }
     CLOUDSYNC_ASSIGN_OR_RETURN(Statement del,
-                               db_.prepare("DELETE FROM manifest_entries WHERE connection_id = ?1 AND path = ?2"));
+                               db().prepare("DELETE FROM manifest_entries WHERE connection_id = ?1 AND path = ?2"));
     for (const std::string& path : erased_paths) {
       del.bind(1, connection_id).bind(2, path);
       CLOUDSYNC_RETURN_IF_ERROR(del.run());
@@ -727,7 +747,7 @@ class SqliteCatalogStore final : public CatalogStore {
   }
 
   mutable std::mutex mutex_;
-  mutable sqlite::Database db_;
+  std::unique_ptr<sql::Database> db_;
 };
 
 }  // namespace
@@ -735,8 +755,20 @@ class SqliteCatalogStore final : public CatalogStore {
 Result<std::unique_ptr<CatalogStore>> open_sqlite_catalog_store(const std::filesystem::path& file,
                                                                 std::chrono::milliseconds busy_timeout) {
   CLOUDSYNC_ASSIGN_OR_RETURN(sqlite::Database db, sqlite::Database::open(file, busy_timeout));
-  CLOUDSYNC_RETURN_IF_ERROR(migrate_catalog_schema(db));
-  return std::unique_ptr<CatalogStore>(new SqliteCatalogStore(std::move(db)));
+  std::unique_ptr<sql::Database> database = sql::sqlite_database(std::move(db));
+  CLOUDSYNC_RETURN_IF_ERROR(migrate_catalog_schema(*database));
+  return std::unique_ptr<CatalogStore>(new SqlCatalogStore(std::move(database)));
+}
+
+Result<std::unique_ptr<CatalogStore>> open_postgres_catalog_store(const std::string& conninfo) {
+  CLOUDSYNC_ASSIGN_OR_RETURN(std::unique_ptr<sql::Database> database, sql::open_postgres(conninfo));
+  CLOUDSYNC_RETURN_IF_ERROR(migrate_catalog_schema(*database));
+  return std::unique_ptr<CatalogStore>(new SqlCatalogStore(std::move(database)));
+}
+
+Result<std::unique_ptr<CatalogStore>> open_catalog_store(const CatalogOptions& options) {
+  if (sql::is_postgres_conninfo(options.database)) return open_postgres_catalog_store(options.database);
+  return open_sqlite_catalog_store(options.state_dir / "catalog.db", options.busy_timeout);
 }
 
 }  // namespace cloudsync

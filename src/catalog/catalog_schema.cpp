@@ -1,12 +1,16 @@
 // The catalog's schema, as forward migrations: version N+1 is reached from N
 // by the statements at index N. A database newer than this build is refused
 // (an older library must not write rows it does not understand).
+//
+// One list of migrations for both databases: they are written in SQLite's
+// words, and postgres_ddl() turns the two that PostgreSQL spells differently
+// (INTEGER is 32-bit there; WITHOUT ROWID is SQLite's storage choice).
 #include <array>
 #include <string>
 #include <utility>
 #include <vector>
 
-#include "catalog/sqlite_schema.hpp"
+#include "catalog/catalog_schema.hpp"
 #include "core/error.hpp"
 #include "core/utf8.hpp"
 
@@ -14,13 +18,13 @@ namespace cloudsync {
 
 namespace {
 
-using sqlite::Statement;
+using sql::Statement;
 
 // Recomputes the name keys after the folding changed (version 2: full Unicode
 // case folding through utf8proc instead of Latin-only lower-casing). Two names
 // that now fold alike fail the UNIQUE constraint, and the whole migration rolls
 // back with the name in the message, rather than one of them being renamed.
-Status rekey_names(sqlite::Database& db) {
+Status rekey_names(sql::Database& db) {
   for (const char* table : {"projects", "integrations"}) {
     CLOUDSYNC_ASSIGN_OR_RETURN(Statement rows, db.prepare(fmt::format("SELECT id, name FROM {}", table)));
     std::vector<std::pair<std::string, std::string>> names;
@@ -43,7 +47,7 @@ Status rekey_names(sqlite::Database& db) {
 struct Migration {
   const char* sql;
   /// What SQL alone cannot do, run after `sql`; may be null.
-  Status (*rewrite)(sqlite::Database& db);
+  Status (*rewrite)(sql::Database& db);
 };
 
 const std::array<Migration, 3> kMigrations{
@@ -142,38 +146,81 @@ CREATE UNIQUE INDEX export_queue_in_order ON export_queue (connection_id, positi
               nullptr},
 };
 
-Result<int> user_version(sqlite::Database& db) {
-  CLOUDSYNC_ASSIGN_OR_RETURN(sqlite::Statement st, db.prepare("PRAGMA user_version"));
+/// A migration's SQL as PostgreSQL reads it: 64-bit integers (the catalog
+/// keeps nanosecond times), no SQLite storage clause.
+std::string postgres_ddl(std::string_view sqlite_ddl) {
+  std::string out(sqlite_ddl);
+  const auto replace_all = [&out](std::string_view from, std::string_view to) {
+    for (size_t at = out.find(from); at != std::string::npos; at = out.find(from, at + to.size())) {
+      out.replace(at, from.size(), to);
+    }
+  };
+  replace_all(" INTEGER", " BIGINT");
+  replace_all(" WITHOUT ROWID", "");
+  return out;
+}
+
+// Any fixed number: the key of the advisory lock that serialises migrations
+// of one PostgreSQL database (held to the end of the transaction).
+constexpr int64_t kMigrationLockKey = 0x636c6f7564737963;  // "cloudsyc"
+
+Result<int> read_version(sql::Database& db) {
+  const char* sql = db.dialect() == sql::Dialect::Sqlite ? "PRAGMA user_version"
+                                                         : "SELECT COALESCE(MAX(version), 0) FROM catalog_schema";
+  CLOUDSYNC_ASSIGN_OR_RETURN(sql::Statement st, db.prepare(sql));
   CLOUDSYNC_ASSIGN_OR_RETURN(bool row, st.step());
   return row ? static_cast<int>(st.integer(0)) : 0;
+}
+
+Status write_version(sql::Database& db, int version) {
+  if (db.dialect() == sql::Dialect::Sqlite) {
+    return db.exec(fmt::format("PRAGMA user_version = {}", version).c_str());
+  }
+  CLOUDSYNC_RETURN_IF_ERROR(db.exec("DELETE FROM catalog_schema"));
+  return db.exec(fmt::format("INSERT INTO catalog_schema (version) VALUES ({})", version).c_str());
+}
+
+/// Inside the migration's transaction: what makes it the only one. SQLite's
+/// BEGIN IMMEDIATE already holds the file; PostgreSQL takes the advisory lock
+/// (two servers starting at once: the second waits, then finds the schema
+/// done) and makes sure the version table exists.
+Status lock_for_migration(sql::Database& db) {
+  if (db.dialect() == sql::Dialect::Sqlite) return Status::OK();
+  CLOUDSYNC_RETURN_IF_ERROR(db.exec(fmt::format("SELECT pg_advisory_xact_lock({})", kMigrationLockKey).c_str()));
+  return db.exec("CREATE TABLE IF NOT EXISTS catalog_schema (version BIGINT NOT NULL)");
 }
 
 }  // namespace
 
 std::string catalog_name_key(std::string_view name) { return fold_case(name); }
 
-int sqlite_catalog_schema_version() { return static_cast<int>(kMigrations.size()); }
+int catalog_schema_version() { return static_cast<int>(kMigrations.size()); }
 
-Status migrate_catalog_schema(sqlite::Database& db) {
-  CLOUDSYNC_ASSIGN_OR_RETURN(int seen, user_version(db));
-  if (seen == sqlite_catalog_schema_version()) return Status::OK();
+Status migrate_catalog_schema(sql::Database& db) {
+  if (db.dialect() == sql::Dialect::Sqlite) {
+    CLOUDSYNC_ASSIGN_OR_RETURN(int seen, read_version(db));
+    if (seen == catalog_schema_version()) return Status::OK();
+  }
   // Under the write lock, and read again: another process may be migrating
-  // the same file right now.
-  CLOUDSYNC_ASSIGN_OR_RETURN(sqlite::Transaction tx, sqlite::Transaction::begin(db));
-  CLOUDSYNC_ASSIGN_OR_RETURN(int version, user_version(db));
-  if (version > sqlite_catalog_schema_version()) {
+  // the same database right now.
+  CLOUDSYNC_ASSIGN_OR_RETURN(sql::Transaction tx, sql::Transaction::begin(db));
+  CLOUDSYNC_RETURN_IF_ERROR(lock_for_migration(db));
+  CLOUDSYNC_ASSIGN_OR_RETURN(int version, read_version(db));
+  if (version == catalog_schema_version()) return tx.commit();
+  if (version > catalog_schema_version()) {
     return make_error(ErrorCode::Unsupported,
                       "catalog {} has schema version {}; this build of cloudsync knows versions up to {} "
                       "(a newer cloudsync wrote it)",
-                      db.file().string(), version, sqlite_catalog_schema_version());
+                      db.name(), version, catalog_schema_version());
   }
-  for (int v = version; v < sqlite_catalog_schema_version(); ++v) {
+  for (int v = version; v < catalog_schema_version(); ++v) {
     const Migration& step = kMigrations[static_cast<size_t>(v)];
-    Status s = db.exec(step.sql);
+    const std::string sql = db.dialect() == sql::Dialect::Sqlite ? std::string(step.sql) : postgres_ddl(step.sql);
+    Status s = sql.empty() ? Status::OK() : db.exec(sql.c_str());
     if (s.ok() && step.rewrite != nullptr) s = step.rewrite(db);
     if (!s.ok()) return s.with_context(fmt::format("migrating the catalog schema to version {}", v + 1));
   }
-  CLOUDSYNC_RETURN_IF_ERROR(db.exec(fmt::format("PRAGMA user_version = {}", sqlite_catalog_schema_version()).c_str()));
+  CLOUDSYNC_RETURN_IF_ERROR(write_version(db, catalog_schema_version()));
   return tx.commit();
 }
 

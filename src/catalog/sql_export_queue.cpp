@@ -1,4 +1,4 @@
-#include "catalog/sqlite_export_queue.hpp"
+#include "catalog/sql_export_queue.hpp"
 
 #include <array>
 #include <cstdint>
@@ -7,11 +7,11 @@
 #include "core/error.hpp"
 #include "core/time.hpp"
 
-namespace cloudsync::sqlite_export_queue {
+namespace cloudsync::sql_export_queue {
 
 namespace {
 
-using sqlite::Statement;
+using sql::Statement;
 
 // The words stored in the state column (the database outlives any renaming of
 // the enum, so they are spelt out here rather than derived from it).
@@ -30,12 +30,12 @@ const char* state_word(QueuedState state) {
   return "waiting";
 }
 
-Result<QueuedState> state_from_word(const std::string& word, const sqlite::Database& db) {
+Result<QueuedState> state_from_word(const std::string& word, const sql::Database& db) {
   for (const auto& [s, w] : kStateWords) {
     if (word == w) return s;
   }
-  return make_error(ErrorCode::Integrity, "catalog {}: an export queue row has the unknown state '{}'",
-                    db.file().string(), word);
+  return make_error(ErrorCode::Integrity, "catalog {}: an export queue row has the unknown state '{}'", db.name(),
+                    word);
 }
 
 constexpr const char* kRowColumns =
@@ -45,7 +45,7 @@ constexpr const char* kRowColumns =
 // that will not go away by itself): never claimed, left for unpark.
 constexpr const char* kParked = "(state IN ('conflict', 'refused') OR (state = 'failed' AND retry_at IS NULL))";
 
-Result<QueueRow> read_row(const Statement& st, const sqlite::Database& db) {
+Result<QueueRow> read_row(const Statement& st, const sql::Database& db) {
   QueueRow row;
   row.path = st.text(0);
   CLOUDSYNC_ASSIGN_OR_RETURN(row.state, state_from_word(st.text(1), db));
@@ -59,7 +59,7 @@ Result<QueueRow> read_row(const Statement& st, const sqlite::Database& db) {
   return row;
 }
 
-Result<std::vector<QueueRow>> read_rows(Statement& st, const sqlite::Database& db) {
+Result<std::vector<QueueRow>> read_rows(Statement& st, const sql::Database& db) {
   std::vector<QueueRow> out;
   for (;;) {
     CLOUDSYNC_ASSIGN_OR_RETURN(bool more, st.step());
@@ -72,7 +72,7 @@ Result<std::vector<QueueRow>> read_rows(Statement& st, const sqlite::Database& d
 
 /// The next position at the connection's tail; the counter only grows, so a
 /// position is never handed out twice within a connection.
-Result<int64_t> take_tail_position(sqlite::Database& db, const std::string& connection_id) {
+Result<int64_t> take_tail_position(sql::Database& db, const std::string& connection_id) {
   CLOUDSYNC_ASSIGN_OR_RETURN(Statement bump, db.prepare("UPDATE connections SET export_queue_tail = "
                                                         "export_queue_tail + 1 WHERE id = ?1"));
   bump.bind(1, connection_id);
@@ -88,7 +88,7 @@ Result<int64_t> take_tail_position(sqlite::Database& db, const std::string& conn
 /// Sends a row to the tail as Waiting, as if queued for the first time
 /// (attempts and error cleared); its sha256 stays, so that a conflict already
 /// reported for that content is not reported again.
-Status move_to_tail(sqlite::Database& db, const std::string& connection_id, const std::string& path,
+Status move_to_tail(sql::Database& db, const std::string& connection_id, const std::string& path,
                     std::optional<TimePoint> queued_at) {
   CLOUDSYNC_ASSIGN_OR_RETURN(int64_t position, take_tail_position(db, connection_id));
   CLOUDSYNC_ASSIGN_OR_RETURN(
@@ -101,7 +101,7 @@ Status move_to_tail(sqlite::Database& db, const std::string& connection_id, cons
   return st.run();
 }
 
-Status settle_one(sqlite::Database& db, const std::string& connection_id, const SettledExport& s) {
+Status settle_one(sql::Database& db, const std::string& connection_id, const SettledExport& s) {
   CLOUDSYNC_ASSIGN_OR_RETURN(
       Statement seen, db.prepare("SELECT state, requeued FROM export_queue WHERE connection_id = ?1 AND path = ?2"));
   seen.bind(1, connection_id).bind(2, s.path);
@@ -145,7 +145,19 @@ Status settle_one(sqlite::Database& db, const std::string& connection_id, const 
   return st.run();
 }
 
-Status run_one(sqlite::Database& db, const char* sql, const std::string& connection_id) {
+/// Makes this transaction the only writer of the connection's queue until it
+/// ends. PostgreSQL: the connection's row lock (every queue writer takes it
+/// first, so they never wait for each other in two orders). SQLite: the
+/// transaction already holds the whole file.
+Status lock_queue(sql::Database& db, const std::string& connection_id) {
+  if (db.lock_clause().empty()) return Status::OK();
+  CLOUDSYNC_ASSIGN_OR_RETURN(Statement st,
+                             db.prepare(fmt::format("SELECT 1 FROM connections WHERE id = ?1{}", db.lock_clause())));
+  st.bind(1, connection_id);
+  return st.run();
+}
+
+Status run_one(sql::Database& db, const char* sql, const std::string& connection_id) {
   CLOUDSYNC_ASSIGN_OR_RETURN(Statement st, db.prepare(sql));
   st.bind(1, connection_id);
   return st.run();
@@ -153,10 +165,11 @@ Status run_one(sqlite::Database& db, const char* sql, const std::string& connect
 
 }  // namespace
 
-Status enqueue(sqlite::Database& db, const std::string& connection_id, const std::vector<std::string>& paths,
+Status enqueue(sql::Database& db, const std::string& connection_id, const std::vector<std::string>& paths,
                TimePoint now) {
   if (paths.empty()) return Status::OK();
-  CLOUDSYNC_ASSIGN_OR_RETURN(sqlite::Transaction tx, sqlite::Transaction::begin(db));
+  CLOUDSYNC_ASSIGN_OR_RETURN(sql::Transaction tx, sql::Transaction::begin(db));
+  CLOUDSYNC_RETURN_IF_ERROR(lock_queue(db, connection_id));
   for (const std::string& path : paths) {
     CLOUDSYNC_ASSIGN_OR_RETURN(Statement seen,
                                db.prepare("SELECT state FROM export_queue WHERE connection_id = ?1 AND path = ?2"));
@@ -187,9 +200,10 @@ Status enqueue(sqlite::Database& db, const std::string& connection_id, const std
   return tx.commit();
 }
 
-Result<std::vector<QueueRow>> claim(sqlite::Database& db, const std::string& connection_id, TimePoint now, size_t max) {
+Result<std::vector<QueueRow>> claim(sql::Database& db, const std::string& connection_id, TimePoint now, size_t max) {
   if (max == 0) return std::vector<QueueRow>();
-  CLOUDSYNC_ASSIGN_OR_RETURN(sqlite::Transaction tx, sqlite::Transaction::begin(db));
+  CLOUDSYNC_ASSIGN_OR_RETURN(sql::Transaction tx, sql::Transaction::begin(db));
+  CLOUDSYNC_RETURN_IF_ERROR(lock_queue(db, connection_id));
   CLOUDSYNC_ASSIGN_OR_RETURN(
       Statement st,
       db.prepare(fmt::format("SELECT {} FROM export_queue WHERE connection_id = ?1 AND (state = 'waiting' OR "
@@ -215,16 +229,18 @@ Result<std::vector<QueueRow>> claim(sqlite::Database& db, const std::string& con
   return claimed;
 }
 
-Status settle(sqlite::Database& db, const std::string& connection_id, const std::vector<SettledExport>& settled) {
+Status settle(sql::Database& db, const std::string& connection_id, const std::vector<SettledExport>& settled) {
   if (settled.empty()) return Status::OK();
-  CLOUDSYNC_ASSIGN_OR_RETURN(sqlite::Transaction tx, sqlite::Transaction::begin(db));
+  CLOUDSYNC_ASSIGN_OR_RETURN(sql::Transaction tx, sql::Transaction::begin(db));
+  CLOUDSYNC_RETURN_IF_ERROR(lock_queue(db, connection_id));
   for (const SettledExport& s : settled) CLOUDSYNC_RETURN_IF_ERROR(settle_one(db, connection_id, s));
   return tx.commit();
 }
 
-Status requeue(sqlite::Database& db, const std::string& connection_id, bool in_flight, bool retry_now) {
+Status requeue(sql::Database& db, const std::string& connection_id, bool in_flight, bool retry_now) {
   if (!in_flight && !retry_now) return Status::OK();
-  CLOUDSYNC_ASSIGN_OR_RETURN(sqlite::Transaction tx, sqlite::Transaction::begin(db));
+  CLOUDSYNC_ASSIGN_OR_RETURN(sql::Transaction tx, sql::Transaction::begin(db));
+  CLOUDSYNC_RETURN_IF_ERROR(lock_queue(db, connection_id));
   // In place: a file whose exporter died keeps its turn. A requeued mark is
   // dropped: the next export reads the file as it is now.
   if (in_flight) {
@@ -243,8 +259,9 @@ Status requeue(sqlite::Database& db, const std::string& connection_id, bool in_f
   return tx.commit();
 }
 
-Status unpark(sqlite::Database& db, const std::string& connection_id) {
-  CLOUDSYNC_ASSIGN_OR_RETURN(sqlite::Transaction tx, sqlite::Transaction::begin(db));
+Status unpark(sql::Database& db, const std::string& connection_id) {
+  CLOUDSYNC_ASSIGN_OR_RETURN(sql::Transaction tx, sql::Transaction::begin(db));
+  CLOUDSYNC_RETURN_IF_ERROR(lock_queue(db, connection_id));
   CLOUDSYNC_RETURN_IF_ERROR(run_one(db,
                                     fmt::format("UPDATE export_queue SET state = 'waiting', attempts = 0, retry_at = "
                                                 "NULL, error_code = '', error_message = '' WHERE connection_id = ?1 "
@@ -255,7 +272,7 @@ Status unpark(sqlite::Database& db, const std::string& connection_id) {
   return tx.commit();
 }
 
-Result<std::vector<QueueRow>> rows(sqlite::Database& db, const std::string& connection_id) {
+Result<std::vector<QueueRow>> rows(sql::Database& db, const std::string& connection_id) {
   CLOUDSYNC_ASSIGN_OR_RETURN(
       Statement st,
       db.prepare(fmt::format("SELECT {} FROM export_queue WHERE connection_id = ?1 ORDER BY position", kRowColumns)));
@@ -263,7 +280,7 @@ Result<std::vector<QueueRow>> rows(sqlite::Database& db, const std::string& conn
   return read_rows(st, db);
 }
 
-Result<std::optional<TimePoint>> next_retry(sqlite::Database& db, const std::string& connection_id) {
+Result<std::optional<TimePoint>> next_retry(sql::Database& db, const std::string& connection_id) {
   CLOUDSYNC_ASSIGN_OR_RETURN(Statement st, db.prepare("SELECT MIN(retry_at) FROM export_queue WHERE connection_id = "
                                                       "?1 AND state = 'failed' AND retry_at IS NOT NULL"));
   st.bind(1, connection_id);
@@ -272,4 +289,4 @@ Result<std::optional<TimePoint>> next_retry(sqlite::Database& db, const std::str
   return std::optional<TimePoint>(from_unix_nanos(st.integer(0)));
 }
 
-}  // namespace cloudsync::sqlite_export_queue
+}  // namespace cloudsync::sql_export_queue
