@@ -1,5 +1,6 @@
 // Where the shared catalog lives (--catalog, $CLOUDSYNC_CATALOG, the XDG data
-// folder) and opening it.
+// folder; its database in that folder or in PostgreSQL: --catalog-database,
+// $CLOUDSYNC_CATALOG_DATABASE) and opening it.
 #include <cstdlib>
 #include <filesystem>
 #include <system_error>
@@ -39,6 +40,11 @@ void add_catalog_flag(CLI::App& cmd, CatalogArgs& a) {
                  "The catalog's state folder (default: $CLOUDSYNC_CATALOG, else $XDG_DATA_HOME/cloudsync/catalog, "
                  "else ~/.local/share/cloudsync/catalog)")
       ->type_name("DIR");
+  cmd.add_option("--catalog-database", a.database,
+                 "A PostgreSQL database that keeps the catalog, shared by several servers: a libpq conninfo "
+                 "(\"host=... dbname=...\") or a postgresql:// URI (default: $CLOUDSYNC_CATALOG_DATABASE, else "
+                 "SQLite in the catalog folder; the folder still keeps the secrets)")
+      ->type_name("CONNINFO");
 }
 
 Result<std::shared_ptr<Catalog>> open_catalog(const CatalogArgs& a, bool create) {
@@ -55,6 +61,7 @@ Result<std::shared_ptr<Catalog>> open_catalog(const CatalogArgs& a, bool create)
   }
   CatalogOptions options;
   options.state_dir = dir;
+  options.database = a.database.empty() ? env("CLOUDSYNC_CATALOG_DATABASE") : a.database;
   options.limits = a.limits;
   options.transfers = a.transfers;
   CLOUDSYNC_ASSIGN_OR_RETURN(BackendOptions per_run, read_option_values(a.options));

@@ -95,6 +95,9 @@ std::string stored_url(const std::string& url);
 /// Where the shared catalog is (catalog_args.cpp).
 struct CatalogArgs : RunArgs {
   std::string dir;  ///< --catalog; empty: default_catalog_dir()
+  /// --catalog-database: a PostgreSQL conninfo or URI; empty:
+  /// $CLOUDSYNC_CATALOG_DATABASE, else SQLite in the catalog folder.
+  std::string database;
 };
 /// Where the catalog is, for the commands' help.
 inline constexpr std::string_view kCatalogLocationHelp =
@@ -103,7 +106,7 @@ inline constexpr std::string_view kCatalogLocationHelp =
 /// $CLOUDSYNC_CATALOG, else $XDG_DATA_HOME/cloudsync/catalog, else
 /// ~/.local/share/cloudsync/catalog; empty when none of them is set.
 std::string default_catalog_dir();
-/// --catalog DIR, with the default explained in the help.
+/// --catalog DIR and --catalog-database CONNINFO, with the defaults explained in the help.
 void add_catalog_flag(CLI::App& cmd, CatalogArgs& args);
 /// Opens the catalog. Only `create` (commands that register something) may
 /// create its folder: a mistyped --catalog elsewhere is NotFound.

@@ -2,6 +2,8 @@
 // projects, connections (Kili's differences, dry run, synchronize), the v1
 // migration, and several processes on one database. Remotes are local folders
 // (file:// URLs through the real registry) so that every byte is checkable.
+// Built twice: on SQLite in the unit binary, on PostgreSQL in
+// cloudsync_catalog_postgres_tests (catalog_database.hpp).
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -16,6 +18,7 @@
 #include "cloudsync/catalog.hpp"
 #include "cloudsync/workspace.hpp"
 #include "catalog/catalog_store.hpp"
+#include "catalog/catalog_database.hpp"
 #include "catalog/sqlite.hpp"
 #include "core/hash.hpp"
 #include "support/fault_backend.hpp"
@@ -32,10 +35,10 @@ struct CatalogFixture {
   TempDir dir;
   std::shared_ptr<Catalog> catalog;
   fs::path state = dir / "state";
+  TestCatalogDatabase database{state};
 
   explicit CatalogFixture(CatalogOptions options = {}) {
-    options.state_dir = state;
-    auto c = Catalog::open(std::move(options));
+    auto c = Catalog::open(database.options(std::move(options)));
     REQUIRE_OK(c);
     catalog = *c;
   }
@@ -75,13 +78,7 @@ struct CatalogFixture {
     return std::move(ws).value();
   }
 
-  std::string database_bytes() const {
-    std::string all;
-    for (const char* f : {"catalog.db", "catalog.db-wal"}) {
-      if (fs::exists(state / f)) all += read_file(state / f);
-    }
-    return all;
-  }
+  std::string database_bytes() const { return database.contents(); }
 };
 
 std::vector<std::string> names_of(const std::vector<Integration>& list) {
@@ -190,6 +187,7 @@ TEST_CASE("names are one name whatever their case or composition, in any script"
   }
 }
 
+#ifndef CLOUDSYNC_TEST_CATALOG_ON_POSTGRES  // SQLite's own schema history
 TEST_CASE("name keys written by an older folding are recomputed on open (schema 2)", "[catalog][migration]") {
   TempDir dir;
   fs::path state = dir / "state";
@@ -229,6 +227,7 @@ TEST_CASE("name keys written by an older folding are recomputed on open (schema 
   REQUIRE_OK(key->step());
   CHECK(key->text(0) == "data \xcf\x83\xce\xbf\xcf\x86\xce\xb9\xce\xb1");
 }
+#endif
 
 TEST_CASE("secrets live in a 0600 file, never in the database or any output", "[catalog][secrets]") {
   CatalogFixture f;
@@ -306,8 +305,7 @@ TEST_CASE("a status check of a local integration: connected, probe gone, or not 
 
   // A check whose process died leaves CHECKING behind; the next reader sees
   // the status it had before.
-  run_catalog_sql(f.state / "catalog.db",
-                  "UPDATE integrations SET status_before_check = status, status = 'CHECKING' WHERE name = 'Local'");
+  f.database.run("UPDATE integrations SET status_before_check = status, status = 'CHECKING' WHERE name = 'Local'");
   auto recovered = f.catalog->integration("Local");
   REQUIRE_OK(recovered);
   CHECK(recovered->status == "CONNECTED");
@@ -337,13 +335,13 @@ TEST_CASE("a probe a killed check left behind is removed by the next check", "[c
   // What a check killed between its write and its delete leaves: the object,
   // and the catalog's record of it.
   write_file(r / ".cloudsync-probe-00112233445566778899aabbccddeeff", "");
-  run_catalog_sql(f.state / "catalog.db", "INSERT INTO probes (integration_id, key, started_at) VALUES ('" + integ.id +
-                                              "', '.cloudsync-probe-00112233445566778899aabbccddeeff', 0)");
+  f.database.run("INSERT INTO probes (integration_id, key, started_at) VALUES ('" + integ.id +
+                 "', '.cloudsync-probe-00112233445566778899aabbccddeeff', 0)");
   auto check = f.catalog->check_integration("Local");
   REQUIRE_OK(check);
   CHECK(check->status == IntegrationStatus::Connected);
   CHECK(list_tree(r) == std::vector<std::string>{"keep.txt"});
-  CHECK(query_catalog_sql(f.state / "catalog.db", "SELECT COUNT(*) FROM probes") == "0");
+  CHECK(f.database.query("SELECT COUNT(*) FROM probes") == "0");
 }
 
 TEST_CASE("a probe object of a check running elsewhere is neither imported nor synced", "[catalog][status]") {
@@ -457,7 +455,7 @@ TEST_CASE("connections: Kili's folder prefix, globs, pure dry run, exact plan, s
   REQUIRE_OK(unchanged);
   CHECK_FALSE(unchanged->last_checked.has_value());
   CHECK(unchanged->number_of_assets == 0);
-  CHECK(query_catalog_sql(f.state / "catalog.db", "SELECT COUNT(*) FROM manifest_entries") == "0");
+  CHECK(f.database.query("SELECT COUNT(*) FROM manifest_entries") == "0");
   (void)before;
 
   // The remote changes after the plan: synchronize refuses it.
@@ -562,6 +560,11 @@ TEST_CASE("an interrupted synchronisation keeps what it finished", "[catalog][co
 
 TEST_CASE("a project's v1 JSON state is migrated on first open", "[catalog][migration]") {
   TempDir dir;
+  const TestCatalogDatabase database(dir / "state");
+  auto catalog = Catalog::open(database.options());
+  REQUIRE_OK(catalog);
+  WorkspaceOptions options;
+  options.catalog = *catalog;
   fs::path remote = dir / "remote";
   write_file(remote / "data/a.csv", "a,b\n");
   const fs::path project = dir / "project";
@@ -576,7 +579,7 @@ TEST_CASE("a project's v1 JSON state is migrated on first open", "[catalog][migr
   write_file(project / ".cloudsync/manifests" / (id + ".json"),
              R"({"version":1,"entries":[{"path":"data/a.csv","origin":"import","remote":{"size":4},"local":{"size":4},)"
              R"("synced_at":"2026-01-01T00:00:00.000Z"}]})");
-  auto ws = Workspace::open(project);
+  auto ws = Workspace::open(project, options);
   REQUIRE_OK(ws);
   auto integ = (*ws)->integration("Old Bucket");
   REQUIRE_OK(integ);
@@ -597,7 +600,7 @@ TEST_CASE("a project's v1 JSON state is migrated on first open", "[catalog][migr
   CHECK(read_file(project / "external-files/local/old_bucket/data/a.csv") == "a,b\n");
   // A second open migrates nothing again.
   ws->reset();
-  auto again = Workspace::open(project);
+  auto again = Workspace::open(project, options);
   REQUIRE_OK(again);
   CHECK((*again)->integrations().size() == 1);
 }
@@ -620,19 +623,14 @@ TEST_CASE("v1 state that points outside the project is refused, not migrated", "
 TEST_CASE("two processes write one catalog at once and corrupt nothing", "[catalog][processes]") {
   TempDir dir;
   const fs::path state = dir / "state";
-  {
-    CatalogOptions o;
-    o.state_dir = state;
-    REQUIRE_OK(Catalog::open(o));
-  }
+  const TestCatalogDatabase database(state);
+  REQUIRE_OK(Catalog::open(database.options()));
   constexpr int kProcesses = 4, kEach = 25;
   std::vector<pid_t> children;
   for (int p = 0; p < kProcesses; ++p) {
     pid_t child = ::fork();
     if (child == 0) {
-      CatalogOptions o;
-      o.state_dir = state;
-      auto c = Catalog::open(o);
+      auto c = Catalog::open(database.options());
       if (!c.ok()) ::_exit(2);
       auto project = (*c)->add_project(fmt::format("p{}", p), dir / fmt::format("p{}", p));
       if (!project.ok()) ::_exit(3);
@@ -654,14 +652,14 @@ TEST_CASE("two processes write one catalog at once and corrupt nothing", "[catal
     CHECK(WIFEXITED(status));
     CHECK(WEXITSTATUS(status) == 0);
   }
-  CatalogOptions o;
-  o.state_dir = state;
-  auto c = Catalog::open(o);
+  auto c = Catalog::open(database.options());
   REQUIRE_OK(c);
   CHECK(*(*c)->count_integrations() == kProcesses * kEach);
   CHECK(*(*c)->count_connections() == kProcesses * kEach);
-  CHECK(query_catalog_sql(state / "catalog.db", "PRAGMA integrity_check") == "ok");
-  CHECK(query_catalog_sql(state / "catalog.db", "PRAGMA journal_mode") == "wal");
+  if (!kCatalogOnPostgres) {
+    CHECK(database.query("PRAGMA integrity_check") == "ok");
+    CHECK(database.query("PRAGMA journal_mode") == "wal");
+  }
 }
 
 TEST_CASE("restoring every integration goes on past one that fails", "[catalog][workspace]") {
@@ -768,9 +766,7 @@ TEST_CASE("a connection lock held by a killed process is free again", "[catalog]
   REQUIRE(::pipe(ready) == 0);
   pid_t child = ::fork();
   if (child == 0) {
-    CatalogOptions o;
-    o.state_dir = f.state;
-    auto c = Catalog::open(o);
+    auto c = Catalog::open(f.database.options());
     ProgressCallback stall = [&](const ProgressEvent&) {
       char one = 1;
       (void)!::write(ready[1], &one, 1);
