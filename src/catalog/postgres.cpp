@@ -19,15 +19,16 @@ std::string trimmed(const char* text) {
 }  // namespace
 
 ErrorCode error_code_for_sqlstate(std::string_view s) {
-  if (s == "23505") return ErrorCode::AlreadyExists;                             // unique_violation
-  if (s == "40001" || s == "40P01") return ErrorCode::Conflict;                  // serialization failure, deadlock
-  if (s == "55P03") return ErrorCode::Timeout;                                   // lock_not_available
-  if (s == "57014") return ErrorCode::Cancelled;                                 // query_canceled
-  if (s == "42P01" || s == "42703" || s == "3D000") return ErrorCode::NotFound;  // table, column, database
-  if (s == "42501") return ErrorCode::PermissionDenied;                          // insufficient_privilege
-  if (starts_with(s, "28")) return ErrorCode::Unauthenticated;                   // invalid authorization
-  if (starts_with(s, "08") || starts_with(s, "57P")) return ErrorCode::Network;  // connection, shutdown
-  if (starts_with(s, "53")) return ErrorCode::LimitExceeded;                     // insufficient resources
+  if (s == "23505") return ErrorCode::AlreadyExists;             // unique_violation
+  if (s == "23503") return ErrorCode::NotFound;                  // foreign_key_violation: what a row refers to is gone
+  if (s == "40001" || s == "40P01") return ErrorCode::Conflict;  // serialization failure, deadlock
+  if (s == "55P03") return ErrorCode::Timeout;                   // lock_not_available
+  if (s == "57014") return ErrorCode::Cancelled;                 // query_canceled
+  if (s == "42P01" || s == "42703" || s == "3D000") return ErrorCode::NotFound;         // table, column, database
+  if (s == "42501") return ErrorCode::PermissionDenied;                                 // insufficient_privilege
+  if (starts_with(s, "28")) return ErrorCode::Unauthenticated;                          // invalid authorization
+  if (starts_with(s, "08") || starts_with(s, "57P")) return ErrorCode::Network;         // connection, shutdown
+  if (starts_with(s, "53")) return ErrorCode::LimitExceeded;                            // insufficient resources
   if (starts_with(s, "22") || starts_with(s, "42")) return ErrorCode::InvalidArgument;  // data, syntax
   if (starts_with(s, "23")) return ErrorCode::Conflict;                                 // other integrity constraints
   return ErrorCode::Internal;
@@ -43,14 +44,50 @@ std::string quote_identifier(std::string_view value) {
   return out;
 }
 
+namespace {
+
+/// The password a conninfo or URI carries ("" for none); nullopt when libpq
+/// cannot read it at all (its complaint may then quote any part of it).
+std::optional<std::string> password_in(const std::string& conninfo) {
+  char* complaint = nullptr;
+  PQconninfoOption* options = PQconninfoParse(conninfo.c_str(), &complaint);
+  if (complaint != nullptr) PQfreemem(complaint);
+  if (options == nullptr) return std::nullopt;
+  std::string password;
+  for (PQconninfoOption* o = options; o->keyword != nullptr; ++o) {
+    if (std::strcmp(o->keyword, "password") == 0 && o->val != nullptr) password = o->val;
+  }
+  PQconninfoFree(options);
+  return password;
+}
+
+/// `message` with every copy of `secret` masked.
+std::string masked(std::string message, const std::string& secret) {
+  if (secret.empty()) return message;
+  for (size_t at = message.find(secret); at != std::string::npos; at = message.find(secret, at + 3)) {
+    message.replace(at, secret.size(), "***");
+  }
+  return message;
+}
+
+}  // namespace
+
 Result<Connection> Connection::open(const std::string& conninfo) {
-  std::string info = conninfo;
-  if (info.find("connect_timeout") == std::string::npos) info += " connect_timeout=10";
-  PGconn* raw = PQconnectdb(info.c_str());
+  const std::optional<std::string> password = password_in(conninfo);
+  if (!password) {
+    return make_error(ErrorCode::InvalidArgument,
+                      "PostgreSQL: connect: the conninfo or URI cannot be read (it is not repeated here: it may "
+                      "hold a password)");
+  }
+  // A conninfo or a URI alike (dbname expanded); connect_timeout comes
+  // first, so that one the caller gives wins.
+  const char* keywords[] = {"connect_timeout", "dbname", nullptr};
+  const char* values[] = {"10", conninfo.c_str(), nullptr};
+  PGconn* raw = PQconnectdbParams(keywords, values, 1);
   if (raw == nullptr) return make_error(ErrorCode::Internal, "PostgreSQL: out of memory connecting");
   Connection connection(raw);
   if (PQstatus(raw) != CONNECTION_OK) {
-    const std::string why = trimmed(PQerrorMessage(raw));
+    const std::string why = masked(trimmed(PQerrorMessage(raw)), *password);
     ErrorCode code = ErrorCode::Network;
     if (why.find("password") != std::string::npos || why.find("authentication") != std::string::npos) {
       code = ErrorCode::Unauthenticated;

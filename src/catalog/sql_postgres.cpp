@@ -6,6 +6,7 @@
 
 #include "catalog/postgres.hpp"
 #include "catalog/sql.hpp"
+#include "core/error.hpp"
 
 namespace cloudsync::sql {
 namespace {
@@ -93,7 +94,16 @@ class PostgresDatabase final : public Database {
     name_ = fmt::format("PostgreSQL database {} (user {} on {}:{})", PQdb(c), PQuser(c), PQhost(c), PQport(c));
   }
   Dialect dialect() const override { return Dialect::Postgres; }
-  Status exec(const char* sql) override { return with_name(connection_.exec(sql)); }
+  Status exec(const char* sql) override {
+    if (std::string_view(sql) != "COMMIT") return with_name(connection_.exec(sql));
+    // COMMIT of a transaction a failed statement aborted answers ROLLBACK,
+    // not an error: say so rather than report writes that never happened.
+    CLOUDSYNC_ASSIGN_OR_RETURN(pg::Rows rows, run(sql, {}));
+    if (std::string_view(PQcmdStatus(rows.handle())) != "COMMIT") {
+      return make_error(ErrorCode::Conflict, "{}: the transaction failed and was rolled back", name_);
+    }
+    return Status::OK();
+  }
   Result<Statement> prepare(std::string_view sql) override {
     return Statement(std::make_unique<PostgresStatement>(this, rewrite_placeholders(sql)));
   }
