@@ -4,6 +4,10 @@
 // statement may run another while it is being read, as SQLite allows.
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <string>
+#include <vector>
+
 #include "catalog/postgres.hpp"
 #include "catalog/sql.hpp"
 #include "core/error.hpp"
@@ -89,13 +93,21 @@ class PostgresStatement final : public StatementImpl {
 
 class PostgresDatabase final : public Database {
  public:
-  explicit PostgresDatabase(pg::Connection connection) : connection_(std::move(connection)) {
+  PostgresDatabase(pg::Connection connection, std::string conninfo)
+      : connection_(std::move(connection)), conninfo_(std::move(conninfo)) {
     PGconn* c = connection_.handle();
     name_ = fmt::format("PostgreSQL database {} (user {} on {}:{})", PQdb(c), PQuser(c), PQhost(c), PQport(c));
   }
   Dialect dialect() const override { return Dialect::Postgres; }
   Status exec(const char* sql) override {
-    if (std::string_view(sql) != "COMMIT") return with_name(connection_.exec(sql));
+    const std::string_view statement(sql);
+    if (statement == "ROLLBACK" || statement == "COMMIT") {
+      in_transaction_ = false;
+    } else {
+      CLOUDSYNC_RETURN_IF_ERROR(ensure_connected());
+      if (statement == "BEGIN") in_transaction_ = true;
+    }
+    if (statement != "COMMIT") return with_name(connection_.exec(sql));
     // COMMIT of a transaction a failed statement aborted answers ROLLBACK,
     // not an error: say so rather than report writes that never happened.
     CLOUDSYNC_ASSIGN_OR_RETURN(pg::Rows rows, run(sql, {}));
@@ -111,6 +123,7 @@ class PostgresDatabase final : public Database {
   const std::string& name() const override { return name_; }
 
   Result<pg::Rows> run(const std::string& sql, const std::vector<pg::Param>& params) {
+    CLOUDSYNC_RETURN_IF_ERROR(ensure_connected());
     auto rows = connection_.query(sql, params);
     if (!rows.ok()) return with_name(rows.status());
     // Like SQLite's changes(): counted for writes only, not for a SELECT.
@@ -124,7 +137,20 @@ class PostgresDatabase final : public Database {
  private:
   Status with_name(Status s) const { return s.ok() ? s : s.with_context(name_); }
 
+  /// The server restarted or dropped the connection: the statement that
+  /// found out failed (Network); the next one outside a transaction
+  /// connects again. Inside one it fails too: its transaction is gone.
+  Status ensure_connected() {
+    if (connection_.ok() || in_transaction_) return Status::OK();
+    auto fresh = pg::Connection::open(conninfo_);
+    if (!fresh.ok()) return with_name(fresh.status());
+    connection_ = std::move(fresh).value();
+    return Status::OK();
+  }
+
   pg::Connection connection_;
+  std::string conninfo_;  ///< to connect again; may hold a password: never in a message
+  bool in_transaction_ = false;
   std::string name_;
   int64_t changes_ = 0;
 };
@@ -143,7 +169,7 @@ Result<bool> PostgresStatement::step() {
 
 Result<std::unique_ptr<Database>> open_postgres(const std::string& conninfo) {
   CLOUDSYNC_ASSIGN_OR_RETURN(pg::Connection connection, pg::Connection::open(conninfo));
-  return std::unique_ptr<Database>(std::make_unique<PostgresDatabase>(std::move(connection)));
+  return std::unique_ptr<Database>(std::make_unique<PostgresDatabase>(std::move(connection), conninfo));
 }
 
 }  // namespace cloudsync::sql

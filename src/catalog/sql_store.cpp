@@ -374,11 +374,12 @@ class SqlCatalogStore final : public CatalogStore {
   Result<std::vector<Connection>> query_connections(const ConnectionQuery& query, PageRequest page) const override {
     std::lock_guard lock(mutex_);
     CLOUDSYNC_ASSIGN_OR_RETURN(
-        Statement st,
-        db().prepare(fmt::format("SELECT {} FROM connections c JOIN integrations i ON i.id = c.integration_id "
-                                 "WHERE (?1 IS NULL OR c.project_id = ?1) AND (?2 IS NULL OR c.integration_id = ?2) "
-                                 "ORDER BY c.created_at, c.id LIMIT ?3 OFFSET ?4",
-                                 kConnectionColumns)));
+        Statement st, db().prepare(fmt::format(
+                          "SELECT {} FROM connections c JOIN integrations i ON i.id = c.integration_id "
+                          "WHERE (CAST(?1 AS TEXT) IS NULL OR c.project_id = ?1) AND (CAST(?2 AS TEXT) IS NULL OR "
+                          "c.integration_id = ?2) "
+                          "ORDER BY c.created_at, c.id LIMIT ?3 OFFSET ?4",
+                          kConnectionColumns)));
     bind_connection_query(st, query);
     st.bind(3, clamp(page.first)).bind(4, clamp(page.skip));
     std::vector<Connection> out;
@@ -393,9 +394,9 @@ class SqlCatalogStore final : public CatalogStore {
 
   Result<uint64_t> count_connections(const ConnectionQuery& query) const override {
     std::lock_guard lock(mutex_);
-    CLOUDSYNC_ASSIGN_OR_RETURN(Statement st,
-                               db().prepare("SELECT COUNT(*) FROM connections c WHERE (?1 IS NULL OR "
-                                            "c.project_id = ?1) AND (?2 IS NULL OR c.integration_id = ?2)"));
+    CLOUDSYNC_ASSIGN_OR_RETURN(
+        Statement st, db().prepare("SELECT COUNT(*) FROM connections c WHERE (CAST(?1 AS TEXT) IS NULL OR "
+                                   "c.project_id = ?1) AND (CAST(?2 AS TEXT) IS NULL OR c.integration_id = ?2)"));
     bind_connection_query(st, query);
     CLOUDSYNC_ASSIGN_OR_RETURN(bool row, st.step());
     return row ? static_cast<uint64_t>(st.integer(0)) : 0;
@@ -614,6 +615,8 @@ class SqlCatalogStore final : public CatalogStore {
     return out;
   }
 
+  // (CAST(?1 AS TEXT) IS NULL: PostgreSQL needs to know a parameter's type,
+  // and IS NULL alone does not tell it.)
   static void bind_connection_query(Statement& st, const ConnectionQuery& q) {
     if (q.project_id)
       st.bind(1, *q.project_id);
