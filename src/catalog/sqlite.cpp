@@ -164,21 +164,4 @@ int64_t Statement::integer(int column) const { return sqlite3_column_int64(stmt_
 
 bool Statement::is_null(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
 
-Result<Transaction> Transaction::begin(Database& db) {
-  CLOUDSYNC_RETURN_IF_ERROR(db.exec("BEGIN IMMEDIATE"));
-  return Transaction(&db);
-}
-
-Transaction::~Transaction() {
-  if (db_ != nullptr) (void)db_->exec("ROLLBACK");
-}
-
-Status Transaction::commit() {
-  Database* db = db_;
-  db_ = nullptr;
-  Status s = db->exec("COMMIT");
-  if (!s.ok()) (void)db->exec("ROLLBACK");
-  return s;
-}
-
 }  // namespace cloudsync::sqlite

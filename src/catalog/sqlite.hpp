@@ -1,5 +1,6 @@
 // A thin RAII layer over the SQLite C API: a database, prepared statements,
-// write transactions, and SQLite's result codes turned into Status.
+// and SQLite's result codes turned into Status. The catalog uses it through
+// catalog/sql.hpp (which adds write transactions, on either database).
 #pragma once
 
 #include <sqlite3.h>
@@ -66,21 +67,6 @@ class Statement {
  private:
   Database* db_ = nullptr;
   sqlite3_stmt* stmt_ = nullptr;
-};
-
-/// BEGIN IMMEDIATE ... COMMIT; rolled back unless committed. IMMEDIATE takes the
-/// write lock up front, so two writers never deadlock upgrading a read.
-class Transaction {
- public:
-  static Result<Transaction> begin(Database& db);
-  Transaction(Transaction&& other) noexcept : db_(other.db_) { other.db_ = nullptr; }
-  Transaction& operator=(Transaction&&) = delete;
-  ~Transaction();
-  Status commit();
-
- private:
-  explicit Transaction(Database* db) : db_(db) {}
-  Database* db_;
 };
 
 }  // namespace cloudsync::sqlite
