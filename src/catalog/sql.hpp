@@ -17,8 +17,11 @@
 #include <string>
 #include <string_view>
 
-#include "catalog/sqlite.hpp"
 #include "cloudsync/status.hpp"
+
+namespace cloudsync::sqlite {
+class Database;
+}  // namespace cloudsync::sqlite
 
 namespace cloudsync::sql {
 

@@ -1,6 +1,7 @@
 // sql::Database over the SQLite layer: a forwarding shell, so that SQLite
 // behaves exactly as it does through sqlite:: directly.
 #include "catalog/sql.hpp"
+#include "catalog/sqlite.hpp"
 
 namespace cloudsync::sql {
 namespace {

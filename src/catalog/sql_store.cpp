@@ -17,6 +17,7 @@
 #include "catalog/catalog_schema.hpp"
 #include "catalog/sql.hpp"
 #include "catalog/sql_export_queue.hpp"
+#include "catalog/sqlite.hpp"
 #include "core/error.hpp"
 #include "core/json.hpp"
 #include "core/time.hpp"
