@@ -187,7 +187,10 @@ Status write_version(sql::Database& db, int version) {
 Status lock_for_migration(sql::Database& db) {
   if (db.dialect() == sql::Dialect::Sqlite) return Status::OK();
   CLOUDSYNC_RETURN_IF_ERROR(db.exec(fmt::format("SELECT pg_advisory_xact_lock({})", kMigrationLockKey).c_str()));
-  return db.exec("CREATE TABLE IF NOT EXISTS catalog_schema (version BIGINT NOT NULL)");
+  // (Quietly: "already exists" is the usual case, not news for the log.)
+  return db.exec(
+      "SET LOCAL client_min_messages = warning; CREATE TABLE IF NOT EXISTS catalog_schema (version BIGINT NOT "
+      "NULL)");
 }
 
 }  // namespace

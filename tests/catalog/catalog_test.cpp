@@ -558,13 +558,9 @@ TEST_CASE("an interrupted synchronisation keeps what it finished", "[catalog][co
   CHECK(rest->report.count(OutcomeKind::Done) == 40 - tracked->size());
 }
 
+#ifndef CLOUDSYNC_TEST_CATALOG_ON_POSTGRES  // v1 state migrates into a project's own catalog: SQLite
 TEST_CASE("a project's v1 JSON state is migrated on first open", "[catalog][migration]") {
   TempDir dir;
-  const TestCatalogDatabase database(dir / "state");
-  auto catalog = Catalog::open(database.options());
-  REQUIRE_OK(catalog);
-  WorkspaceOptions options;
-  options.catalog = *catalog;
   fs::path remote = dir / "remote";
   write_file(remote / "data/a.csv", "a,b\n");
   const fs::path project = dir / "project";
@@ -579,7 +575,7 @@ TEST_CASE("a project's v1 JSON state is migrated on first open", "[catalog][migr
   write_file(project / ".cloudsync/manifests" / (id + ".json"),
              R"({"version":1,"entries":[{"path":"data/a.csv","origin":"import","remote":{"size":4},"local":{"size":4},)"
              R"("synced_at":"2026-01-01T00:00:00.000Z"}]})");
-  auto ws = Workspace::open(project, options);
+  auto ws = Workspace::open(project);
   REQUIRE_OK(ws);
   auto integ = (*ws)->integration("Old Bucket");
   REQUIRE_OK(integ);
@@ -600,7 +596,7 @@ TEST_CASE("a project's v1 JSON state is migrated on first open", "[catalog][migr
   CHECK(read_file(project / "external-files/local/old_bucket/data/a.csv") == "a,b\n");
   // A second open migrates nothing again.
   ws->reset();
-  auto again = Workspace::open(project, options);
+  auto again = Workspace::open(project);
   REQUIRE_OK(again);
   CHECK((*again)->integrations().size() == 1);
 }
@@ -619,6 +615,7 @@ TEST_CASE("v1 state that points outside the project is refused, not migrated", "
     CHECK(fs::exists(project / ".cloudsync/workspace.json"));
   }
 }
+#endif
 
 TEST_CASE("two processes write one catalog at once and corrupt nothing", "[catalog][processes]") {
   TempDir dir;
