@@ -496,7 +496,7 @@ TEST_CASE("a dry-run plan is exactly what synchronize then does (randomised tree
   std::mt19937 rng(20261206);
   // Fewer on PostgreSQL: each round's fresh database costs a CREATE DATABASE,
   // and what is checked here is the engine, not the store.
-  const int rounds = kCatalogOnPostgres ? 25 : 200;
+  const int rounds = kCatalogOnPostgres ? 10 : 200;
   for (int round = 0; round < rounds; ++round) {
     CAPTURE(round);
     CatalogFixture f;

@@ -7,10 +7,16 @@ Run one group with: test_catalog.py --cli PATH CatalogFlowTest
 """
 
 import os
+import shutil
 import subprocess
+import sys
+import tempfile
 
 import test_cli
 from test_cli import CLEAN_ENV, EXIT, CliTestCase, files_containing, read_tree, write_tree
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "peers"))
+from peers import Peer  # noqa: E402  (CatalogPostgresTest starts tests/peers/start-postgres.sh)
 
 # Exit statuses test_cli.EXIT does not list (the library's table, src/core/status.cpp).
 EXIT_ALREADY_EXISTS = 4
@@ -359,6 +365,47 @@ class CatalogSecretsTest(CatalogTestCase):
         # --clear secrets forgets them.
         self.ok("integrations", "update", "Sales", "--clear", "secrets")
         self.assertEqual(files_containing(self.catalog, self.SECRET), [])
+
+
+
+class CatalogPostgresTest(CatalogTestCase):
+    """--catalog-database and $CLOUDSYNC_CATALOG_DATABASE: the catalog in a
+    PostgreSQL database several servers share (a private server,
+    tests/peers/start-postgres.sh); the secrets stay in the catalog folder."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server_dir = tempfile.mkdtemp(prefix="cloudsync-catalog-pg-")
+        cls.server = Peer.postgres(os.path.join(cls.server_dir, "postgres"))
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+        shutil.rmtree(cls.server_dir, ignore_errors=True)
+
+    def conninfo(self, password=None):
+        e = self.server.env
+        return (f"host={e['PGHOST']} port={e['PGPORT']} user={e['PGUSER']} "
+                f"password={password or e['PGPASSWORD']} dbname=cli_catalog")
+
+    def test_two_servers_share_one_database(self):
+        self.server.psql("DROP DATABASE IF EXISTS cli_catalog")
+        self.server.psql("CREATE DATABASE cli_catalog")
+        self.ok("integrations", "add", "Team Files", self.remote, "--catalog-database", self.conninfo())
+        # Another server (another catalog folder) names the database in its environment.
+        os.makedirs(self.path("other-catalog"))
+        other = run("integrations", "list", "--json", "--catalog", self.path("other-catalog"),
+                    env={"CLOUDSYNC_CATALOG_DATABASE": self.conninfo()})
+        self.assertExit(other, 0)
+        self.assertEqual([i["name"] for i in self.json_of(other)["integrations"]], ["Team Files"])
+        self.assertEqual(self.server.psql("SELECT name FROM integrations", database="cli_catalog").strip(),
+                         "Team Files")
+        self.assertFalse(os.path.exists(os.path.join(self.catalog, "catalog.db")))
+        # A wrong password: refused, and the password is in no output.
+        r = self.cli("integrations", "list", "--catalog-database", self.conninfo("wrong-pw-31337"))
+        self.assertFailsWith(r, EXIT["unauthenticated"])
+        self.assertNotIn("wrong-pw-31337", r.stdout + r.stderr)
+        self.assertNotIn(self.server.env["PGPASSWORD"], r.stdout + r.stderr)
 
 
 if __name__ == "__main__":
