@@ -91,10 +91,12 @@ class Database {
   /// database, user and host (never a password).
   virtual const std::string& name() const = 0;
 
-  /// What a SELECT that reads rows it then changes ends with: " FOR UPDATE"
-  /// on PostgreSQL, where other servers write at the same time; nothing on
-  /// SQLite, whose write transactions already hold the whole database.
-  std::string_view lock_clause() const { return dialect() == Dialect::Postgres ? " FOR UPDATE" : ""; }
+  /// What a SELECT that reads rows it then changes (but not their keys) ends
+  /// with: " FOR NO KEY UPDATE" on PostgreSQL, where other servers write at
+  /// the same time (it does not hold back rows inserted elsewhere that refer
+  /// to the locked one, as FOR UPDATE would); nothing on SQLite, whose write
+  /// transactions already hold the whole database.
+  std::string_view lock_clause() const { return dialect() == Dialect::Postgres ? " FOR NO KEY UPDATE" : ""; }
 };
 
 /// A write transaction; rolled back unless committed. On SQLite BEGIN

@@ -4,7 +4,7 @@
 // connection's queue and reads what it changes inside its transaction: on
 // SQLite the write lock taken up front (BEGIN IMMEDIATE) holds the file; on
 // PostgreSQL the writer first locks the connection's row (SELECT ... FOR
-// UPDATE), which holds the queue's position counter, so two servers never
+// NO KEY UPDATE), which holds the queue's position counter, so two servers never
 // hand out one position or claim one row twice. The caller serialises its
 // own threads (the store's mutex).
 #pragma once
