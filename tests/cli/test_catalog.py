@@ -376,6 +376,7 @@ class CatalogPostgresTest(CatalogTestCase):
     @classmethod
     def setUpClass(cls):
         cls.server_dir = tempfile.mkdtemp(prefix="cloudsync-catalog-pg-")
+        os.chmod(cls.server_dir, 0o755)  # the server runs as nobody when the tests run as root: its log is here
         cls.server = Peer.postgres(os.path.join(cls.server_dir, "postgres"))
 
     @classmethod
