@@ -55,9 +55,9 @@ struct ReadAll {
 };
 
 struct ReadAllOptions {
-  TimePoint upper;
+  TimePoint upper{};
   size_t page = 7;
-  std::optional<RecordKey> after;
+  std::optional<RecordKey> after = std::nullopt;
   bool ids_as_strings = false;
   bool deletions = false;
 };
