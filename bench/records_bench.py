@@ -38,15 +38,14 @@ TABLE = "bench_records"
 
 LOAD_SQL = f"""
 CREATE TABLE {TABLE} (
-  id bigint PRIMARY KEY, updated_at timestamptz NOT NULL, name text, email text,
+  id bigint PRIMARY KEY, updated_at timestamptz NOT NULL, name text,
   quantity integer, price double precision, total numeric(12, 2), active boolean, attributes jsonb);
 INSERT INTO {TABLE}
 SELECT g, timestamptz '2026-01-01 00:00:00+00' + g * interval '7 milliseconds',
-       'customer ' || g, 'customer' || g || '@example.com', g % 100, (g % 1000) / 7.0,
+       'customer ' || g, g % 100, (g % 1000) / 7.0,
        (g % 100000) / 100.0, g % 3 <> 0, jsonb_build_object('tier', 'gold', 'tags', jsonb_build_array('a', g % 10))
 FROM generate_series(1, {{rows}}) g;
 CREATE INDEX {TABLE}_keyset ON {TABLE} (updated_at, id);
-VACUUM ANALYZE {TABLE};
 """
 
 
@@ -81,6 +80,7 @@ def main():
         pg = Peer.postgres(os.path.join(tmp, "postgres"))
         load_started = time.monotonic()
         pg.psql(LOAD_SQL.format(rows=args.rows))
+        pg.psql(f"VACUUM ANALYZE {TABLE}")  # not in the load's transaction
         load_s = time.monotonic() - load_started
         json_bytes = int(pg.psql(f"SELECT sum(octet_length(row_to_json(t)::text) + 1) FROM {TABLE} t").strip())
         e = pg.env
