@@ -2,6 +2,7 @@
 
 #include <poll.h>
 
+#include <array>
 #include <cerrno>
 #include <memory>
 #include <optional>
@@ -58,7 +59,7 @@ class PostgresRecordSource final : public RecordSource {
     Oid updated_type = 0;
     bool integer_ids = false;
     std::vector<std::string> columns;  ///< quoted, in column order (for ids_as_strings)
-    bool prepared[2][2] = {};          ///< [ids as strings][after a cursor]
+    std::array<bool, 4> prepared{};    ///< [2 * ids as strings + after a cursor]
   };
 
   Result<Keyset> describe(const KeysetTable& table, std::string name) {
@@ -107,13 +108,13 @@ class PostgresRecordSource final : public RecordSource {
   Result<std::string> statement(Keyset& keyset, bool ids_as_strings, bool after) {
     const bool as_strings = ids_as_strings && keyset.integer_ids && keyset.table.with_json;
     std::string name = keyset.name + (as_strings ? "_text_ids" : "") + (after ? "_after" : "_first");
-    if (!keyset.prepared[as_strings][after]) {
+    if (!keyset.prepared[2 * as_strings + after]) {
       pg::Rows prepared(PQprepare(connection_.handle(), name.c_str(), page_sql(keyset, as_strings, after).c_str(),
                                   after ? 4 : 2, nullptr));
       if (PQresultStatus(prepared.handle()) != PGRES_COMMAND_OK) {
         return connection_.error(prepared.handle(), "prepare the page query of " + quote_table(keyset.table.table));
       }
-      keyset.prepared[as_strings][after] = true;
+      keyset.prepared[2 * as_strings + after] = true;
     }
     return name;
   }
@@ -160,10 +161,23 @@ class PostgresRecordSource final : public RecordSource {
     return rows;
   }
 
+  /// A connection lost since the last page (the server restarted, a proxy
+  /// closed it) is opened again, so that the caller's retry of a page can
+  /// succeed; its statements are prepared again on first use.
+  Status reconnect_if_lost() {
+    if (connection_.ok()) return Status::OK();
+    CLOUDSYNC_ASSIGN_OR_RETURN(connection_, pg::Connection::open(conninfo_));
+    for (Keyset* keyset : {&records_, deletes_ ? &*deletes_ : nullptr}) {
+      if (keyset != nullptr) keyset->prepared.fill(false);
+    }
+    return Status::OK();
+  }
+
   Result<size_t> read(Keyset& keyset, const RecordPageRequest& request, const RecordVisitor& visit,
                       const CancelToken* cancel) {
     CLOUDSYNC_RETURN_IF_ERROR(check_cancel(cancel));
     if (request.max_records == 0) return size_t{0};
+    CLOUDSYNC_RETURN_IF_ERROR(reconnect_if_lost());
     CLOUDSYNC_ASSIGN_OR_RETURN(std::string name, statement(keyset, request.ids_as_strings, request.after.has_value()));
     std::vector<pg::Param> params{upper_text(keyset, request.upper), std::to_string(request.max_records)};
     if (request.after) {
@@ -182,6 +196,7 @@ class PostgresRecordSource final : public RecordSource {
     return static_cast<size_t>(rows.size());
   }
 
+  std::string conninfo_;  ///< may hold a password: kept to reconnect, never in a message
   pg::Connection connection_;
   Keyset records_;
   std::optional<Keyset> deletes_;
@@ -190,6 +205,7 @@ class PostgresRecordSource final : public RecordSource {
 
 Result<std::unique_ptr<RecordSource>> PostgresRecordSource::open(const SourceSpec& spec) {
   auto source = std::make_unique<PostgresRecordSource>();
+  source->conninfo_ = spec.database;
   CLOUDSYNC_ASSIGN_OR_RETURN(source->connection_, pg::Connection::open(spec.database));
   CLOUDSYNC_ASSIGN_OR_RETURN(source->records_, source->describe(records_table(spec), "cloudsync_records"));
   if (!spec.deletes_table.empty()) {

@@ -22,6 +22,9 @@
 // Rows whose updated_at or id is NULL are never exported (they have no place
 // in the order).
 //
+// A connection lost between pages fails that page (Network: transient) and is
+// opened again by the next call, so the caller's retry can succeed.
+//
 // The conninfo may hold a password: it never appears in a message.
 #pragma once
 

@@ -152,16 +152,23 @@ class SqliteRecordSource final : public RecordSource {
     CLOUDSYNC_ASSIGN_OR_RETURN(keyset.first, prepare(select + order, doing));
     CLOUDSYNC_ASSIGN_OR_RETURN(keyset.after,
                                prepare(select + " AND (" + u + ", " + id + ") > (?3, ?4)" + order, doing));
-    if (table.with_json) {
-      const int columns = sqlite3_column_count(keyset.first.get());
-      for (int c = 2; c < columns; ++c) {
-        keyset.json_keys.emplace_back(sqlite3_column_name(keyset.first.get(), c));
-        if (keyset.id_key == SIZE_MAX && iequals(keyset.json_keys.back(), table.id_column)) {
-          keyset.id_key = keyset.json_keys.size() - 1;
-        }
+    if (table.with_json) name_json_keys(keyset, keyset.first.get());
+    return keyset;
+  }
+
+  /// The JSON keys from a statement's columns (after the two key columns).
+  /// Read again with each page: SQLite prepares a statement again after a
+  /// schema change, and `*` then names the table's new columns.
+  static void name_json_keys(Keyset& keyset, sqlite3_stmt* stmt) {
+    keyset.json_keys.clear();
+    keyset.id_key = SIZE_MAX;
+    const int columns = sqlite3_column_count(stmt);
+    for (int c = 2; c < columns; ++c) {
+      keyset.json_keys.emplace_back(sqlite3_column_name(stmt, c));
+      if (keyset.id_key == SIZE_MAX && iequals(keyset.json_keys.back(), keyset.table.id_column)) {
+        keyset.id_key = keyset.json_keys.size() - 1;
       }
     }
-    return keyset;
   }
 
   /// Binds an updated-at bound: the upper bound from a time, a cursor from its text.
@@ -269,6 +276,7 @@ class SqliteRecordSource final : public RecordSource {
     size_t visited = 0;
     int rc;
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+      if (visited == 0 && keyset.table.with_json) name_json_keys(keyset, stmt);
       const int id_type = sqlite3_column_type(stmt, 1);
       if (id_type == SQLITE_BLOB) {
         return make_error(ErrorCode::InvalidArgument, "SQLite source {}: {} holds a BLOB id", file_,

@@ -28,7 +28,9 @@
 //
 // The JSON object: every column of the table in column order, by storage
 // class: INTEGER and REAL -> number (a non-finite REAL -> null), TEXT -> string
-// (invalid UTF-8 -> U+FFFD), BLOB -> base64 string, NULL -> null.
+// (invalid UTF-8 -> U+FFFD), BLOB -> base64 string, NULL -> null; with
+// ids_as_strings an INTEGER id is a string there too. The column names are
+// read again with each page (a column added by the application shows up).
 #pragma once
 
 #include <memory>

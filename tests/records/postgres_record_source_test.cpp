@@ -105,3 +105,23 @@ TEST_CASE("PostgreSQL source cancels a running page query", "[records][postgres]
   REQUIRE_CODE(n, ErrorCode::Cancelled);
   CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(10));
 }
+
+TEST_CASE("PostgreSQL source connects again after losing its connection", "[records][postgres]") {
+  PostgresTables tables;
+  tables.run("CREATE TABLE t (id int PRIMARY KEY, updated_at timestamptz)");
+  tables.run("INSERT INTO t VALUES (1, " + tables.literal(record_time(0)) + "), (2, " + tables.literal(record_time(0)) +
+             ")");
+  auto source = open_source(tables.spec("t"));
+  CHECK(read_all(*source, {.upper = record_time(0)}).ids() == id_range(1, 2));
+
+  tables.run(
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+      "WHERE datname = current_database() AND pid <> pg_backend_pid()");
+  RecordPageRequest request;
+  request.upper = record_time(0);
+  const auto ignore = [](const RecordView&) { return Status::OK(); };
+  auto lost = source->read_page(request, ignore, nullptr);
+  REQUIRE_FALSE(lost.ok());
+  CHECK(error_code_is_transient(lost.status().code()));
+  CHECK(read_all(*source, {.upper = record_time(0)}).ids() == id_range(1, 2));  // the caller's retry
+}

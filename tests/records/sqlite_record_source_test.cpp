@@ -78,3 +78,15 @@ TEST_CASE("SQLite source opens the file read-only", "[records][sqlite]") {
   CHECK(read_all(*source, {.upper = record_time(0)}).ids() == std::vector<std::string>{"1"});
   CHECK(std::filesystem::file_size(tables.file()) == size);
 }
+
+TEST_CASE("SQLite source names a column added between pages", "[records][sqlite]") {
+  SqliteTables tables;
+  tables.run("CREATE TABLE t (id INTEGER PRIMARY KEY, updated_at TEXT)");
+  tables.run("INSERT INTO t VALUES (1, '2026-01-01 10:00:00'), (2, '2026-01-01 10:00:00')");
+  auto source = open_source(tables.spec("t"));
+  const ReadAll first = read_all(*source, {.upper = record_time(0), .page = 2});
+  CHECK(first.json[0] == "{\"id\":1,\"updated_at\":\"2026-01-01 10:00:00\"}");
+  tables.run("ALTER TABLE t ADD COLUMN extra TEXT DEFAULT 'x'");
+  const ReadAll again = read_all(*source, {.upper = record_time(0), .page = 2});
+  CHECK(again.json[1] == "{\"id\":2,\"updated_at\":\"2026-01-01 10:00:00\",\"extra\":\"x\"}");
+}
