@@ -193,7 +193,12 @@ class PostgresRecordSource final : public RecordSource {
       const std::string_view json = keyset.table.with_json ? rows.text(r, 2) : std::string_view();
       CLOUDSYNC_RETURN_IF_ERROR(visit(RecordView{rows.text(r, 0), id_, json}));
     }
-    return static_cast<size_t>(rows.size());
+    const auto visited = static_cast<size_t>(rows.size());
+    // Freed only after the next page is read: that page's memory then comes
+    // from the heap this one leaves, instead of the allocator giving the
+    // pages back to the kernel and faulting them in again for every page.
+    previous_page_ = std::move(rows);
+    return visited;
   }
 
   std::string conninfo_;  ///< may hold a password: kept to reconnect, never in a message
@@ -201,6 +206,7 @@ class PostgresRecordSource final : public RecordSource {
   Keyset records_;
   std::optional<Keyset> deletes_;
   std::string id_;
+  pg::Rows previous_page_;
 };
 
 Result<std::unique_ptr<RecordSource>> PostgresRecordSource::open(const SourceSpec& spec) {
