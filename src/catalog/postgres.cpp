@@ -44,9 +44,12 @@ std::string quote_identifier(std::string_view value) {
 }
 
 Result<Connection> Connection::open(const std::string& conninfo) {
-  std::string info = conninfo;
-  if (info.find("connect_timeout") == std::string::npos) info += " connect_timeout=10";
-  PGconn* raw = PQconnectdb(info.c_str());
+  // The conninfo (key=value pairs or a postgresql:// URI) is expanded after
+  // the default timeout, so that its own connect_timeout wins; appending
+  // " connect_timeout=10" to a URI would make it part of the database name.
+  const char* const keywords[] = {"connect_timeout", "dbname", nullptr};
+  const char* const values[] = {"10", conninfo.c_str(), nullptr};
+  PGconn* raw = PQconnectdbParams(keywords, values, 1);
   if (raw == nullptr) return make_error(ErrorCode::Internal, "PostgreSQL: out of memory connecting");
   Connection connection(raw);
   if (PQstatus(raw) != CONNECTION_OK) {

@@ -125,3 +125,20 @@ TEST_CASE("PostgreSQL source connects again after losing its connection", "[reco
   CHECK(error_code_is_transient(lost.status().code()));
   CHECK(read_all(*source, {.upper = record_time(0)}).ids() == id_range(1, 2));  // the caller's retry
 }
+
+TEST_CASE("PostgreSQL source connects with a URI conninfo", "[records][postgres]") {
+  PostgresTables tables;
+  tables.run("CREATE TABLE t (id int PRIMARY KEY, updated_at timestamptz)");
+  tables.run("INSERT INTO t VALUES (1, " + tables.literal(record_time(0)) + ")");
+  const std::string& info = tables.conninfo();
+  const size_t dbname = info.find("dbname=") + 7;
+  const std::string database = info.substr(dbname, info.find(' ', dbname) - dbname);
+  const PostgresServer& server = PostgresServer::shared();
+  SourceSpec spec = tables.spec("t");
+  for (const std::string query : {"", "?sslmode=disable"}) {
+    spec.database = "postgresql://cloudsync:" + server.password() + "@127.0.0.1:" + std::to_string(server.port()) +
+                    "/" + database + query;
+    auto source = open_source(spec);
+    CHECK(read_all(*source, {.upper = record_time(0)}).ids() == std::vector<std::string>{"1"});
+  }
+}
