@@ -24,6 +24,10 @@ namespace cloudsync::records {
 namespace {
 
 constexpr int kBusyTimeoutMs = 5000;
+constexpr int kProgressSteps = 100'000;
+
+/// SQLite's progress handler: non-zero interrupts the statement.
+int cancelled(void* token) { return static_cast<const CancelToken*>(token)->is_cancelled() ? 1 : 0; }
 
 enum class UpdatedFormat { Text, UnixSeconds, UnixMillis };
 
@@ -267,11 +271,20 @@ class SqliteRecordSource final : public RecordSource {
     CLOUDSYNC_RETURN_IF_ERROR(bind_upper(stmt, request.upper));
     sqlite3_bind_int64(stmt, 2, static_cast<int64_t>(std::min<size_t>(request.max_records, INT64_MAX)));
     if (request.after) CLOUDSYNC_RETURN_IF_ERROR(bind_cursor(keyset, stmt, request));
+    // A long statement (a sort, a slow view) stops when the token is set:
+    // SQLite calls the handler every kProgressSteps virtual-machine steps.
+    if (cancel != nullptr) {
+      sqlite3_progress_handler(db_.get(), kProgressSteps, &cancelled, const_cast<CancelToken*>(cancel));
+    }
     // Reset when done, so the statement's read transaction never outlives the page.
-    struct ResetOnExit {
+    struct EndOfPage {
+      sqlite3* db;
       sqlite3_stmt* stmt;
-      ~ResetOnExit() { sqlite3_reset(stmt); }
-    } reset_on_exit{stmt};
+      ~EndOfPage() {
+        sqlite3_reset(stmt);
+        sqlite3_progress_handler(db, 0, nullptr, nullptr);
+      }
+    } end_of_page{db_.get(), stmt};
 
     size_t visited = 0;
     int rc;
@@ -297,6 +310,7 @@ class SqliteRecordSource final : public RecordSource {
       CLOUDSYNC_RETURN_IF_ERROR(visit(RecordView{updated_at, id_, json}));
       ++visited;
     }
+    if (rc == SQLITE_INTERRUPT) return check_cancel(cancel);
     if (rc != SQLITE_DONE) return error(rc, "read " + quote(keyset.table.table));
     return visited;
   }

@@ -1,6 +1,8 @@
 // What only the SQLite source does: storage classes in JSON, the three
 // updated_at formats, the file opened read-only.
+#include <chrono>
 #include <filesystem>
+#include <thread>
 
 #include "record_source_fixtures.hpp"
 
@@ -89,4 +91,27 @@ TEST_CASE("SQLite source names a column added between pages", "[records][sqlite]
   tables.run("ALTER TABLE t ADD COLUMN extra TEXT DEFAULT 'x'");
   const ReadAll again = read_all(*source, {.upper = record_time(0), .page = 2});
   CHECK(again.json[1] == "{\"id\":2,\"updated_at\":\"2026-01-01 10:00:00\",\"extra\":\"x\"}");
+}
+
+TEST_CASE("SQLite source cancels a long page", "[records][sqlite]") {
+  SqliteTables tables;
+  // A view whose page sorts twenty million generated rows: seconds of work (the
+  // sorter keeps only the page, so memory stays small either way).
+  tables.run(
+      "CREATE VIEW slow AS WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 20000000) "
+      "SELECT x AS id, '2026-01-01 10:00:00' AS updated_at FROM n");
+  auto source = open_source(tables.spec("slow"));
+  CancelToken cancel;
+  std::thread canceller([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    cancel.cancel();
+  });
+  const auto started = std::chrono::steady_clock::now();
+  RecordPageRequest request;
+  request.upper = record_time(0);
+  auto n = source->read_page(
+      request, [](const RecordView&) { return Status::OK(); }, &cancel);
+  canceller.join();
+  REQUIRE_CODE(n, ErrorCode::Cancelled);
+  CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(10));
 }
