@@ -22,6 +22,9 @@
 // Rows whose updated_at or id is NULL are never exported (they have no place
 // in the order).
 //
+// A cancel token is looked at before each page; set during one, the server is
+// asked to cancel the running query (Cancelled).
+//
 // A connection lost between pages fails that page (Network: transient) and is
 // opened again by the next call, so the caller's retry can succeed.
 //

@@ -6,6 +6,7 @@
 // for the writer's lock). Each page is one statement, so each page is a
 // consistent snapshot; rows committed between pages are found when their key
 // is after the page's cursor and their updated_at is at or below the bound.
+// A cancel token is looked at before each page and interrupts a running one.
 //
 // updated_at, by SourceSpec::updated_format:
 //   "text"          UTC as SQLite's datetime()/CURRENT_TIMESTAMP writes it,
