@@ -6,7 +6,7 @@
 #
 # Settings (environment):
 #   ROUNDS=5                 rounds; every round runs each tool once per row, interleaved
-#   SCENARIOS=put,get,sync,sigv4,azure,watch
+#   SCENARIOS=put,get,sync,sigv4,azure,watch,records
 #   BUILD_DIR=build-bench    Release build of cloudsync (also holds nulls3, npm installs, results)
 #   PORT_BASE=19002          nulls3 on PORT_BASE, s3rver +1, Azurite +2 (all on 127.0.0.1, < 32768)
 #   BIG_MIB=1024             size of the PUT/GET object; SMALL_FILES=1000 files of SMALL_KIB=4
@@ -23,7 +23,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 ROUNDS=${ROUNDS:-5}
-SCENARIOS=${SCENARIOS:-put,get,sync,sigv4,azure,watch}
+SCENARIOS=${SCENARIOS:-put,get,sync,sigv4,azure,watch,records}
 BUILD=${BUILD_DIR:-build-bench}
 case "$BUILD" in /*) ;; *) BUILD="$ROOT/$BUILD" ;; esac
 PORT_BASE=${PORT_BASE:-19002}
@@ -74,7 +74,7 @@ log "building cloudsync (Release) in $BUILD"
 # No -Werror: GCC 12 at -O3 reports a false -Wrestrict in std::string code.
 cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCLOUDSYNC_WERROR=OFF \
   -DCLOUDSYNC_BUILD_TESTS=OFF -DCLOUDSYNC_BUILD_EXAMPLES=ON -DCLOUDSYNC_BUILD_BENCH=ON >/dev/null
-nice ninja -C "$BUILD" -j "$(nproc)" cloudsync_cli cloudsync_bench_sigv4 >/dev/null
+nice ninja -C "$BUILD" -j "$(nproc)" cloudsync_cli cloudsync_bench_sigv4 cloudsync_bench_records >/dev/null
 gcc -O2 -Wall -Wextra -pthread -o "$NULLS3" bench/nulls3.c -lcrypto
 
 if [ ! -f "$NPM/node_modules/s3rver/bin/s3rver.js" ] || [ ! -f "$NPM/node_modules/azurite/dist/src/blob/main.js" ]; then
@@ -410,6 +410,13 @@ if has watch; then
     --results "$STATE/watch.md" >/dev/null
 fi
 
+# Record export's read side once: 1,000,000 PostgreSQL rows as JSON (psql \copy vs the record source).
+if has records; then
+  log "records: a PostgreSQL table through psql \\copy and the record source"
+  "${BASE_ENV[@]}" python3 bench/records_bench.py --reader "$BUILD/bench/cloudsync_bench_records" \
+    --results "$STATE/records.md" >/dev/null
+fi
+
 cp "$RAW" "${RESULTS%.md}.tsv"
 if [ -s "$RAW" ]; then
   python3 bench/summarize.py "$RAW" "$STATE/header.txt" | tee "$RESULTS"
@@ -417,4 +424,5 @@ else
   tee "$RESULTS" <"$STATE/header.txt"
 fi
 if [ -f "$STATE/watch.md" ]; then tee -a "$RESULTS" <"$STATE/watch.md"; fi
+if [ -f "$STATE/records.md" ]; then tee -a "$RESULTS" <"$STATE/records.md"; fi
 log "results: $RESULTS (raw: ${RESULTS%.md}.tsv)"
