@@ -102,9 +102,11 @@ Result<std::vector<StoredExportJob>> read_jobs(Statement& st) {
   return out;
 }
 
-Result<std::optional<StoredExportJob>> job_by_id(sqlite::Database& db, const std::string& id) {
+/// `claiming`: the row is read to be claimed in the caller's transaction.
+Result<std::optional<StoredExportJob>> job_by_id(sqlite::Database& db, const std::string& id, bool claiming = false) {
   CLOUDSYNC_ASSIGN_OR_RETURN(Statement st,
-                             db.prepare(fmt::format("SELECT {} FROM export_jobs WHERE id = ?1", kJobColumns)));
+                             db.prepare(fmt::format("SELECT {} FROM export_jobs WHERE id = ?1{}", kJobColumns,
+                                                    claiming ? "\n-- postgres: FOR UPDATE SKIP LOCKED\n" : "")));
   st.bind(1, id);
   CLOUDSYNC_ASSIGN_OR_RETURN(auto jobs, read_jobs(st));
   if (jobs.empty()) return std::optional<StoredExportJob>{};
@@ -324,8 +326,7 @@ Result<std::optional<TimePoint>> next_due(sqlite::Database& db) {
 Result<ExportJobClaim> claim(sqlite::Database& db, const std::string& job_id, const std::string& owner, TimePoint now,
                              TimePoint lease_until, bool due_only, const Status& abandoned) {
   CLOUDSYNC_ASSIGN_OR_RETURN(sqlite::Transaction tx, sqlite::Transaction::begin(db));
-  // postgres: FOR UPDATE SKIP LOCKED (the job row, read here before it is claimed)
-  CLOUDSYNC_ASSIGN_OR_RETURN(auto found, job_by_id(db, job_id));
+  CLOUDSYNC_ASSIGN_OR_RETURN(auto found, job_by_id(db, job_id, true));
   if (!found) return make_error(ErrorCode::NotFound, "no export job with the id '{}'", job_id);
   ExportJobClaim claim;
   claim.job = std::move(*found);
