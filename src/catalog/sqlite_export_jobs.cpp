@@ -1,6 +1,7 @@
 #include "catalog/sqlite_export_jobs.hpp"
 
 #include <array>
+#include <functional>
 #include <utility>
 
 #include "catalog/export_job_json.hpp"
@@ -182,22 +183,29 @@ Result<ExportRun> read_run(const Statement& st) {
   return r;
 }
 
-/// The WHERE clause of a history query; its parameters are bound by bind_run_query.
-std::string run_where(const ExportRunQuery& q) {
-  std::string where = "WHERE 1 = 1";
-  if (q.job_id) where += " AND job_id = ?1";
-  if (q.state) where += " AND state = ?2";
-  if (q.since) where += " AND started_at >= ?3";
-  if (q.until) where += " AND started_at < ?4";
-  return where;
-}
+/// The WHERE clause of a history query, its parameters numbered ?1.. without
+/// gaps (PostgreSQL must know the type of every numbered parameter).
+struct RunWhere {
+  std::string sql = "WHERE 1 = 1";
+  int next = 1;
+  std::vector<std::function<void(Statement&)>> binds;
 
-void bind_run_query(Statement& st, const ExportRunQuery& q) {
-  if (q.job_id) st.bind(1, *q.job_id);
-  if (q.state) st.bind(2, state_word(*q.state));
-  if (q.since) st.bind(3, to_unix_nanos(*q.since));
-  if (q.until) st.bind(4, to_unix_nanos(*q.until));
-}
+  explicit RunWhere(const ExportRunQuery& q) {
+    if (q.job_id) add("job_id = ?{}", [v = *q.job_id](Statement& st, int i) { st.bind(i, v); });
+    if (q.state) add("state = ?{}", [v = state_word(*q.state)](Statement& st, int i) { st.bind(i, v); });
+    if (q.since) add("started_at >= ?{}", [v = to_unix_nanos(*q.since)](Statement& st, int i) { st.bind(i, v); });
+    if (q.until) add("started_at < ?{}", [v = to_unix_nanos(*q.until)](Statement& st, int i) { st.bind(i, v); });
+  }
+  template <typename F>
+  void add(const char* condition, F bind) {
+    const int index = next++;
+    sql += " AND " + fmt::format(fmt::runtime(condition), index);
+    binds.push_back([bind, index](Statement& st) { bind(st, index); });
+  }
+  void bind(Statement& st) const {
+    for (const auto& b : binds) b(st);
+  }
+};
 
 Status bind_settings_and_run(Statement& st, const StoredExportJob& s) {
   const ExportJob& j = s.job;
@@ -474,12 +482,13 @@ Result<std::vector<ModelWatermark>> watermarks(sqlite::Database& db, const std::
 }
 
 Result<std::vector<ExportRun>> runs(sqlite::Database& db, const ExportRunQuery& query, PageRequest page) {
+  const RunWhere where(query);
   CLOUDSYNC_ASSIGN_OR_RETURN(Statement st,
                              db.prepare(fmt::format("SELECT {} FROM export_runs {} ORDER BY started_at DESC, id DESC "
-                                                    "LIMIT ?5 OFFSET ?6",
-                                                    kRunColumns, run_where(query))));
-  bind_run_query(st, query);
-  st.bind(5, static_cast<int64_t>(page.first)).bind(6, static_cast<int64_t>(page.skip));
+                                                    "LIMIT ?{} OFFSET ?{}",
+                                                    kRunColumns, where.sql, where.next, where.next + 1)));
+  where.bind(st);
+  st.bind(where.next, static_cast<int64_t>(page.first)).bind(where.next + 1, static_cast<int64_t>(page.skip));
   std::vector<ExportRun> out;
   for (;;) {
     CLOUDSYNC_ASSIGN_OR_RETURN(bool row, st.step());
@@ -491,9 +500,9 @@ Result<std::vector<ExportRun>> runs(sqlite::Database& db, const ExportRunQuery& 
 }
 
 Result<uint64_t> count_runs(sqlite::Database& db, const ExportRunQuery& query) {
-  CLOUDSYNC_ASSIGN_OR_RETURN(Statement st,
-                             db.prepare(fmt::format("SELECT COUNT(*) FROM export_runs {}", run_where(query))));
-  bind_run_query(st, query);
+  const RunWhere where(query);
+  CLOUDSYNC_ASSIGN_OR_RETURN(Statement st, db.prepare(fmt::format("SELECT COUNT(*) FROM export_runs {}", where.sql)));
+  where.bind(st);
   CLOUDSYNC_ASSIGN_OR_RETURN(bool row, st.step());
   return row ? static_cast<uint64_t>(st.integer(0)) : 0;
 }
