@@ -35,7 +35,12 @@ class JobRun {
       : impl_(impl), job_(std::move(job)), now_(now), options_(options), owner_(std::move(owner)) {}
 
   Result<ExportRun> run() {
-    CLOUDSYNC_ASSIGN_OR_RETURN(StoredExportWindow window, window_for_run());
+    auto opened = window_for_run();
+    if (!opened.ok()) {
+      release_after_error();
+      return opened.status();
+    }
+    StoredExportWindow window = std::move(opened).value();
     window.attempts += 1;
     ExportRun run;
     run.id = random_hex(8);
@@ -92,9 +97,18 @@ class JobRun {
     (void)impl_.store->fail_export_run(job_.job.id, owner_, none, job_.job.next_run_at);
   }
 
+  /// True when the window was opened for the job's models as they are now.
+  bool same_models(const StoredExportWindow& window) const {
+    if (window.lower_bounds.size() != job_.job.models.size()) return false;
+    for (size_t i = 0; i < window.lower_bounds.size(); ++i) {
+      if (window.lower_bounds[i].model != job_.job.models[i].name) return false;
+    }
+    return true;
+  }
+
   /// The unfinished window, or a new one opened at `now`.
   Result<StoredExportWindow> window_for_run() {
-    if (job_.window && job_.window->lower_bounds.size() == job_.job.models.size()) return *job_.window;
+    if (job_.window && same_models(*job_.window)) return *job_.window;
     StoredExportWindow w;
     w.opened = now_;
     w.upper_bound = now_ - job_.job.options.visibility_lag;

@@ -520,7 +520,9 @@ TEST_CASE("a PostgreSQL source's password is a secret: never in the catalog, JSO
   REQUIRE_OK(failed);
   CHECK(failed->state == ExportRunState::Failed);
   std::string everything = export_job_to_json(job) + export_job_to_json(uri_job) + export_run_to_json(*failed);
-  for (const auto& run : *f.catalog->export_runs({}, {})) everything += run.error_message;
+  auto history = f.catalog->export_runs({}, {});
+  REQUIRE_OK(history);
+  for (const auto& run : *history) everything += run.error_message;
   for (const char* file : {"catalog.db", "catalog.db-wal"}) {
     if (std::filesystem::exists(f.dir / "state" / file)) everything += file_bytes(f.dir / "state" / file);
   }
