@@ -8,6 +8,7 @@
 #include "core/error.hpp"
 #include "core/hash.hpp"
 #include "engine/catalog_impl.hpp"
+#include "engine/scope.hpp"
 #include "records/export_names.hpp"
 #include "records/export_schedule.hpp"
 #include "records/source_passwords.hpp"
@@ -155,6 +156,8 @@ class JobRun {
     if (!integ.spec.writeback) {
       return make_error(ErrorCode::PermissionDenied, "integration '{}' no longer has writeback", integ.spec.name);
     }
+    // The integration's scope may have narrowed since the job was made.
+    CLOUDSYNC_RETURN_IF_ERROR(check_selectors_allowed(integ, {job_.job.prefix}, "record export"));
     CLOUDSYNC_ASSIGN_OR_RETURN(std::shared_ptr<StorageBackend> backend, impl_.open_remote(integ, {}));
     CLOUDSYNC_ASSIGN_OR_RETURN(SecretOptions passwords, impl_.secrets.get(export_job_secrets_key(job_.job.id)));
     std::vector<std::unique_ptr<RecordSource>> sources;
