@@ -150,7 +150,7 @@ Status finish_run_row(sqlite::Database& db, const ExportRun& run) {
       .bind(7, static_cast<int64_t>(run.tombstones))
       .bind(8, static_cast<int64_t>(run.files))
       .bind(9, static_cast<int64_t>(run.bytes))
-      .bind(10, run.error_code == ErrorCode::Ok ? std::string_view() : error_code_name(run.error_code))
+      .bind(10, std::string(run.error_code == ErrorCode::Ok ? std::string_view("") : error_code_name(run.error_code)))
       .bind(11, run.error_message)
       .bind(12, run.manifest_key);
   return st.run();
