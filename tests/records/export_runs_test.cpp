@@ -5,8 +5,6 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
-#include <fstream>
-#include <sstream>
 
 #include "core/time.hpp"
 #include "export_fixture.hpp"
@@ -46,13 +44,6 @@ ExportRun run_ok(Catalog& catalog, const std::string& job, TimePoint now) {
   INFO(run->error_message);
   REQUIRE(run->state == ExportRunState::Succeeded);
   return *run;
-}
-
-std::string file_bytes(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
 }
 
 }  // namespace
@@ -327,7 +318,7 @@ TEST_CASE("five scheduled runs with changes between them export every version ex
   CHECK(std::set(versions.records.begin(), versions.records.end()) == written);
 }
 
-TEST_CASE("a job leased by one Catalog is not run by another; an expired lease is taken over", "[records][lease]") {
+TEST_CASE("a job leased by one Catalog is not run by another, and an expired lease is taken over", "[records][lease]") {
   ExportFixture f;
   ExportJob job = f.create(ExportFixture::spec());
   fill(*f.table, 1, 5, fixed_time() - minutes(10));
@@ -524,15 +515,15 @@ TEST_CASE("a PostgreSQL source's password is a secret: never in the catalog, JSO
   REQUIRE_OK(history);
   for (const auto& run : *history) everything += run.error_message;
   for (const char* file : {"catalog.db", "catalog.db-wal"}) {
-    if (std::filesystem::exists(f.dir / "state" / file)) everything += file_bytes(f.dir / "state" / file);
+    if (std::filesystem::exists(f.dir / "state" / file)) everything += read_file(f.dir / "state" / file);
   }
   CHECK(everything.find("s3cr3t-pw") == std::string::npos);
-  const std::string secrets = file_bytes(f.dir / "state" / "secrets.json");
+  const std::string secrets = read_file(f.dir / "state" / "secrets.json");
   CHECK(secrets.find("s3cr3t-pw-41") != std::string::npos);
   CHECK(secrets.find("s3cr3t-pw-42") != std::string::npos);
   // Forgetting the job forgets its secrets.
   REQUIRE_OK(f.catalog->delete_export_job("nightly"));
-  CHECK(file_bytes(f.dir / "state" / "secrets.json").find("s3cr3t-pw-41") == std::string::npos);
+  CHECK(read_file(f.dir / "state" / "secrets.json").find("s3cr3t-pw-41") == std::string::npos);
 }
 
 }  // namespace cloudsync::test

@@ -81,7 +81,7 @@ TEST_CASE("a write refused anywhere in a window, then the window again: the obje
   }
 }
 
-TEST_CASE("leftovers of a failed attempt are replaced or deleted; other folders are left alone",
+TEST_CASE("leftovers of a failed attempt are replaced or deleted, other folders left alone",
           "[records][window][faults]") {
   WindowFixture clean;
   REQUIRE_OK(export_window(clean.request()));
@@ -100,7 +100,8 @@ TEST_CASE("leftovers of a failed attempt are replaced or deleted; other folders 
   CHECK(objects == expected);
 }
 
-TEST_CASE("a window finds its own manifest and adopts it; another window's folder is a Conflict", "[records][window]") {
+TEST_CASE("a window finds its own manifest and adopts it, and another window's folder is a Conflict",
+          "[records][window]") {
   WindowFixture f;
   auto first = export_window(f.request());
   REQUIRE_OK(first);
