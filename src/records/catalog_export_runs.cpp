@@ -7,6 +7,7 @@
 
 #include "core/error.hpp"
 #include "core/hash.hpp"
+#include "core/redact.hpp"
 #include "engine/catalog_impl.hpp"
 #include "engine/scope.hpp"
 #include "records/export_names.hpp"
@@ -138,7 +139,11 @@ class JobRun {
     }
     if (spec.kind == SourceSpec::Kind::PostgreSQL) {
       auto password = passwords.find(model.name);
-      if (password != passwords.end()) spec.database = join_conninfo_password(spec.database, password->second);
+      if (password != passwords.end()) {
+        // Scrubbed from any message that might quote it (a driver's error).
+        register_secret(password->second);
+        spec.database = join_conninfo_password(spec.database, password->second);
+      }
     }
     return open_record_source(spec);
   }
