@@ -208,15 +208,18 @@ TEST_CASE("a row committed late with an older updated_at (within the lag) is exp
   f.create(ExportFixture::spec());
   const TimePoint t = fixed_time();
   fill(*f.table, 1, 2, t - minutes(5));
+  f.table->upsert(4, t - seconds(5));  // within the lag: left for the next window
   ExportRun first = run_ok(*f.catalog, "nightly", t);
   CHECK(first.rows == 2);
-  // Committed after the run started, stamped before it: above the upper
-  // bound (t - lag), so the watermark never passed it.
+  // Committed after the run started, stamped before row 4: had row 4 been
+  // exported, the watermark would be past this row and it would be lost.
   f.table->upsert(3, t - seconds(10));
   ExportRun second = run_ok(*f.catalog, "nightly", t + hours(24));
-  CHECK(second.rows == 1);
+  CHECK(second.rows == 2);
   auto versions = exported_versions(*f.store);
   CHECK(versions.records.count({"\"r000003\"", MemoryTable::stamp(t - seconds(10))}) == 1);
+  CHECK(versions.records.count({"\"r000004\"", MemoryTable::stamp(t - seconds(5))}) == 1);
+  CHECK(versions.records.size() == 4);
 }
 
 TEST_CASE("deletions become tombstones in files of their own", "[records][tombstones]") {
