@@ -222,6 +222,34 @@ TEST_CASE("a row committed late with an older updated_at (within the lag) is exp
   CHECK(versions.records.size() == 4);
 }
 
+TEST_CASE("a file name that repeats within a run gets a deterministic suffix", "[records][layout]") {
+  ExportFixture f;
+  auto spec = ExportFixture::spec();
+  spec.options.max_file_rows = 1;
+  spec.options.page_records = 1;
+  f.create(spec);
+  const TimePoint t = fixed_time();
+  f.table->upsert(1, t - minutes(10));
+  f.table->upsert(2, t - minutes(9));
+  bool updated = false;
+  f.table->on_read = [&] {
+    // A late commit while the run reads: row 1 again, still inside the window.
+    if (f.table->reads == 2 && !updated) {
+      updated = true;
+      f.table->upsert(1, t - minutes(8), 2);
+    }
+  };
+  ExportRun run = run_ok(*f.catalog, "nightly", t);
+  CHECK(run.rows == 3);
+  auto objects = bucket_objects(*f.store);
+  const std::string folder = "exports/" + run.folder + "/orders/";
+  CHECK(objects.count(folder + "r000001-r000001.json") == 1);
+  CHECK(objects.count(folder + "r000002-r000002.json") == 1);
+  REQUIRE(objects.count(folder + "r000001-r000001~2.json") == 1);
+  CHECK(objects[folder + "r000001-r000001~2.json"].find("\"v\":2") != std::string::npos);
+  CHECK(exported_versions(*f.store).records.size() == 3);
+}
+
 TEST_CASE("deletions become tombstones in files of their own", "[records][tombstones]") {
   ExportFixture f;
   f.create(ExportFixture::spec());
