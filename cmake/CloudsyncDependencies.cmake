@@ -49,6 +49,10 @@ cloudsync_require(SQLite3_FOUND "SQLite 3" libsqlite3-dev)
 find_package(PostgreSQL QUIET)
 cloudsync_require(PostgreSQL_FOUND "libpq (PostgreSQL's client library)" libpq-dev)
 
+# zlib: gzip-compressed record export files (deterministic gzip members).
+find_package(ZLIB QUIET)
+cloudsync_require(ZLIB_FOUND "zlib (gzip for record export files)" zlib1g-dev)
+
 if(CLOUDSYNC_BUILD_EXAMPLES)
   find_package(CLI11 QUIET CONFIG)
   cloudsync_require(CLI11_FOUND "CLI11 (for the cloudsync command-line tool)" libcli11-dev)

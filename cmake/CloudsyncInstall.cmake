@@ -30,7 +30,7 @@ function(cloudsync_write_pc_file out libdir includedir)
     set(CLOUDSYNC_PC_INCLUDEDIR "\${prefix}/${includedir}")
   endif()
   # "cloudsync" links the shared library; --static adds the private deps.
-  set(CLOUDSYNC_PC_REQUIRES_PRIVATE "libcurl openssl fmt pugixml sqlite3 libpq libutf8proc")
+  set(CLOUDSYNC_PC_REQUIRES_PRIVATE "libcurl openssl fmt pugixml sqlite3 libpq zlib libutf8proc")
   configure_file(${CMAKE_CURRENT_FUNCTION_LIST_DIR}/cloudsync.pc.in ${out} @ONLY)
 endfunction()
 

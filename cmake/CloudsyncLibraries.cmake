@@ -1,5 +1,5 @@
 # The static and shared libraries, both built from the same objects.
-set(_cloudsync_deps CURL::libcurl OpenSSL::Crypto fmt::fmt pugixml::pugixml SQLite::SQLite3 PostgreSQL::PostgreSQL utf8proc::utf8proc Threads::Threads)
+set(_cloudsync_deps CURL::libcurl OpenSSL::Crypto fmt::fmt pugixml::pugixml SQLite::SQLite3 PostgreSQL::PostgreSQL ZLIB::ZLIB utf8proc::utf8proc Threads::Threads)
 set(CLOUDSYNC_LIBRARY_TARGETS "")
 
 if(CLOUDSYNC_BUILD_STATIC)

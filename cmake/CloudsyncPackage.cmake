@@ -67,5 +67,5 @@ set(CPACK_DEBIAN_PACKAGE_GENERATE_SHLIBS ON)
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA ${CMAKE_CURRENT_LIST_DIR}/debian/triggers)
 # Building C++ programs on the static library or with the CMake package needs
 # the dependencies' development files; the C ABI and the tool need only Depends.
-set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "libcurl4-openssl-dev, libssl-dev, libfmt-dev, libpugixml-dev, libsqlite3-dev, libpq-dev, libutf8proc-dev")
+set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "libcurl4-openssl-dev, libssl-dev, libfmt-dev, libpugixml-dev, libsqlite3-dev, libpq-dev, zlib1g-dev, libutf8proc-dev")
 include(CPack)

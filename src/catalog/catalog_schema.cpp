@@ -50,7 +50,7 @@ struct Migration {
   Status (*rewrite)(sql::Database& db);
 };
 
-const std::array<Migration, 3> kMigrations{
+const std::array<Migration, 4> kMigrations{
     // 1: integrations, projects, connections, manifests, status probes.
     Migration{R"sql(
 CREATE TABLE projects (
@@ -142,6 +142,71 @@ CREATE TABLE export_queue (
   PRIMARY KEY (connection_id, path)
 ) WITHOUT ROWID;
 CREATE UNIQUE INDEX export_queue_in_order ON export_queue (connection_id, position);
+)sql",
+              nullptr},
+    // 4: record export jobs (cloudsync/records.hpp). A job row carries its
+    // lease (lease_owner, lease_until) and its unfinished window (window_*),
+    // reused by every attempt until one succeeds; watermarks move only when
+    // a run commits. Times are Unix nanoseconds. Only SQL PostgreSQL also
+    // runs (the same schema serves the server store).
+    Migration{R"sql(
+CREATE TABLE export_jobs (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  name_key TEXT NOT NULL UNIQUE,
+  integration_id TEXT NOT NULL REFERENCES integrations (id) ON DELETE CASCADE,
+  prefix TEXT NOT NULL,
+  frequency_hours INTEGER NOT NULL,
+  models TEXT NOT NULL,
+  options TEXT NOT NULL,
+  first_run_delay_s INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  first_run_at INTEGER,
+  next_run_at INTEGER NOT NULL,
+  enabled INTEGER NOT NULL DEFAULT 1,
+  failed INTEGER NOT NULL DEFAULT 0,
+  lease_owner TEXT NOT NULL DEFAULT '',
+  lease_until INTEGER,
+  running_run_id TEXT NOT NULL DEFAULT '',
+  window_folder TEXT NOT NULL DEFAULT '',
+  window_opened INTEGER,
+  window_upper INTEGER,
+  window_attempts INTEGER NOT NULL DEFAULT 0,
+  window_lower TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX export_jobs_by_creation ON export_jobs (created_at, id);
+CREATE INDEX export_jobs_by_due ON export_jobs (next_run_at);
+CREATE TABLE export_watermarks (
+  job_id TEXT NOT NULL REFERENCES export_jobs (id) ON DELETE CASCADE,
+  model TEXT NOT NULL,
+  records_updated_at TEXT,
+  records_id TEXT,
+  deletions_updated_at TEXT,
+  deletions_id TEXT,
+  PRIMARY KEY (job_id, model)
+);
+CREATE TABLE export_runs (
+  id TEXT PRIMARY KEY,
+  job_id TEXT NOT NULL REFERENCES export_jobs (id) ON DELETE CASCADE,
+  attempt INTEGER NOT NULL,
+  folder TEXT NOT NULL,
+  window_opened INTEGER NOT NULL,
+  upper_bound INTEGER NOT NULL,
+  state TEXT NOT NULL,
+  started_at INTEGER NOT NULL,
+  finished_at INTEGER,
+  duration_ms INTEGER NOT NULL DEFAULT 0,
+  models TEXT NOT NULL DEFAULT '[]',
+  rows_written INTEGER NOT NULL DEFAULT 0,
+  tombstones INTEGER NOT NULL DEFAULT 0,
+  files INTEGER NOT NULL DEFAULT 0,
+  bytes INTEGER NOT NULL DEFAULT 0,
+  error_code TEXT NOT NULL DEFAULT '',
+  error_message TEXT NOT NULL DEFAULT '',
+  manifest_key TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX export_runs_by_job ON export_runs (job_id, started_at);
+CREATE INDEX export_runs_by_start ON export_runs (started_at, id);
 )sql",
               nullptr},
 };

@@ -17,6 +17,7 @@
 
 #include "catalog/manifest.hpp"
 #include "cloudsync/catalog.hpp"
+#include "cloudsync/records.hpp"
 #include "cloudsync/watch.hpp"
 
 namespace cloudsync {
@@ -72,6 +73,51 @@ struct SettledExport {
   std::string error_code;
   std::string error_message;
   std::string sha256;  ///< Park with Conflict
+};
+
+/// Where a model's export stands: the last (updated_at, id) written, for its
+/// records and for its deletions (none: from the start).
+struct ModelWatermark {
+  std::string model;
+  std::optional<RecordKey> records;
+  std::optional<RecordKey> deletions;
+};
+
+/// The window a job is exporting, kept until an attempt of it succeeds.
+struct StoredExportWindow {
+  std::string folder;  ///< YYYYMMDDHHMM
+  TimePoint opened;
+  TimePoint upper_bound;
+  uint32_t attempts = 0;  ///< attempts started so far
+  std::vector<ModelWatermark> lower_bounds;
+};
+
+/// A job as the store keeps it: the public job, what its status is made of,
+/// its lease and its unfinished window.
+struct StoredExportJob {
+  ExportJob job;  ///< job.status is derived from the fields below when read
+  std::chrono::seconds first_run_delay{0};
+  bool enabled = true;
+  bool failed = false;      ///< the last run failed
+  std::string lease_owner;  ///< empty: nobody runs it
+  std::optional<TimePoint> lease_until;
+  std::string running_run_id;  ///< the run the lease holder is making
+  std::optional<StoredExportWindow> window;
+};
+
+/// What claiming a job found.
+struct ExportJobClaim {
+  enum class Outcome { Claimed, NotDue, Held } outcome = Outcome::NotDue;
+  StoredExportJob job;
+  std::string held_by;  ///< Held: the other owner
+};
+
+/// A history query with the job resolved to its id.
+struct ExportRunQuery {
+  std::optional<std::string> job_id;
+  std::optional<ExportRunState> state;
+  std::optional<TimePoint> since;
+  std::optional<TimePoint> until;
 };
 
 class CatalogStore {
@@ -171,6 +217,78 @@ class CatalogStore {
   /// When the earliest Failed row is due, if any is.
   virtual Result<std::optional<TimePoint>> next_retry(const std::string& /*connection_id*/) const {
     return queue_unsupported();
+  }
+
+  // Record export jobs (cloudsync/records.hpp): the jobs, their watermarks,
+  // leases, unfinished windows and history. Several processes may share the
+  // store; the lease says which one runs a job.
+  static Status export_jobs_unsupported() {
+    return Status(ErrorCode::Unsupported, "this catalog store keeps no record export jobs");
+  }
+  /// AlreadyExists when the name (folded) is taken.
+  virtual Status insert_export_job(const StoredExportJob& /*job*/) { return export_jobs_unsupported(); }
+  /// Replaces the settings (name, frequency, models, options, enabled, next_run_at).
+  virtual Status update_export_job(const StoredExportJob& /*job*/) { return export_jobs_unsupported(); }
+  /// Removes the job with its watermarks and history.
+  virtual Status delete_export_job(const std::string& /*id*/) { return export_jobs_unsupported(); }
+  virtual Result<std::optional<StoredExportJob>> find_export_job(const std::string& /*id_or_name*/) const {
+    return export_jobs_unsupported();
+  }
+  /// Ordered by creation time, then id.
+  virtual Result<std::vector<StoredExportJob>> list_export_jobs(PageRequest /*page*/) const {
+    return export_jobs_unsupported();
+  }
+  /// Ids of enabled jobs due at `now` (next_run_at <= now), earliest first.
+  virtual Result<std::vector<std::string>> due_export_jobs(TimePoint /*now*/) const {
+    return export_jobs_unsupported();
+  }
+  /// The earliest next_run_at of the enabled jobs, if any.
+  virtual Result<std::optional<TimePoint>> next_export_due() const { return export_jobs_unsupported(); }
+  /// Takes the job's lease for `owner` until `lease_until` (one transaction):
+  /// Held while another owner's lease runs at `now`; NotDue when `due_only`
+  /// and the job is disabled or not due. A lease that expired is taken over
+  /// and the run its holder was making is marked failed (`abandoned`).
+  virtual Result<ExportJobClaim> claim_export_job(const std::string& /*job_id*/, const std::string& /*owner*/,
+                                                  TimePoint /*now*/, TimePoint /*lease_until*/, bool /*due_only*/,
+                                                  const Status& /*abandoned*/) {
+    return export_jobs_unsupported();
+  }
+  /// Extends the lease; Conflict when `owner` no longer holds it.
+  virtual Status renew_export_lease(const std::string& /*job_id*/, const std::string& /*owner*/,
+                                    TimePoint /*lease_until*/) {
+    return export_jobs_unsupported();
+  }
+  /// Stores the window (its attempts counted) with the first run's time when
+  /// none is set and records the run as started (one transaction, under the lease).
+  virtual Status begin_export_run(const std::string& /*job_id*/, const std::string& /*owner*/,
+                                  const StoredExportWindow& /*window*/, TimePoint /*first_run_at*/,
+                                  const ExportRun& /*run*/) {
+    return export_jobs_unsupported();
+  }
+  /// A successful run (one transaction, only while `owner` holds the lease):
+  /// the watermarks, the run, the window forgotten, the job ACTIVE with its
+  /// next slot, the lease released. Conflict when the lease was lost.
+  virtual Status commit_export_run(const std::string& /*job_id*/, const std::string& /*owner*/,
+                                   const ExportRun& /*run*/, const std::vector<ModelWatermark>& /*watermarks*/,
+                                   TimePoint /*next_run_at*/) {
+    return export_jobs_unsupported();
+  }
+  /// A failed run: recorded, the job FAILED and due again at `retry_at`, its
+  /// window and watermarks kept, the lease released (when `owner` holds it).
+  virtual Status fail_export_run(const std::string& /*job_id*/, const std::string& /*owner*/, const ExportRun& /*run*/,
+                                 TimePoint /*retry_at*/) {
+    return export_jobs_unsupported();
+  }
+  virtual Result<std::vector<ModelWatermark>> export_watermarks(const std::string& /*job_id*/) const {
+    return export_jobs_unsupported();
+  }
+  /// Newest first (started_at, then id).
+  virtual Result<std::vector<ExportRun>> query_export_runs(const ExportRunQuery& /*query*/,
+                                                           PageRequest /*page*/) const {
+    return export_jobs_unsupported();
+  }
+  virtual Result<uint64_t> count_export_runs(const ExportRunQuery& /*query*/) const {
+    return export_jobs_unsupported();
   }
 
   // Migration of a project's v1 JSON state: all of it, or none.

@@ -18,6 +18,7 @@
 #include "catalog/sql.hpp"
 #include "catalog/sql_export_queue.hpp"
 #include "catalog/sqlite.hpp"
+#include "catalog/sql_export_jobs.hpp"
 #include "core/error.hpp"
 #include "core/json.hpp"
 #include "core/time.hpp"
@@ -504,6 +505,71 @@ class SqlCatalogStore final : public CatalogStore {
   Result<std::optional<TimePoint>> next_retry(const std::string& connection_id) const override {
     std::lock_guard lock(mutex_);
     return sql_export_queue::next_retry(db(), connection_id);
+  }
+
+  Status insert_export_job(const StoredExportJob& job) override {
+    std::lock_guard lock(mutex_);
+    return sql_export_jobs::insert(db(), job);
+  }
+  Status update_export_job(const StoredExportJob& job) override {
+    std::lock_guard lock(mutex_);
+    return sql_export_jobs::update(db(), job);
+  }
+  Status delete_export_job(const std::string& id) override {
+    std::lock_guard lock(mutex_);
+    return sql_export_jobs::remove(db(), id);
+  }
+  Result<std::optional<StoredExportJob>> find_export_job(const std::string& id_or_name) const override {
+    std::lock_guard lock(mutex_);
+    return sql_export_jobs::find(db(), id_or_name);
+  }
+  Result<std::vector<StoredExportJob>> list_export_jobs(PageRequest page) const override {
+    std::lock_guard lock(mutex_);
+    return sql_export_jobs::list(db(), PageRequest{static_cast<uint64_t>(clamp(page.first)), page.skip});
+  }
+  Result<std::vector<std::string>> due_export_jobs(TimePoint now) const override {
+    std::lock_guard lock(mutex_);
+    return sql_export_jobs::due(db(), now);
+  }
+  Result<std::optional<TimePoint>> next_export_due() const override {
+    std::lock_guard lock(mutex_);
+    return sql_export_jobs::next_due(db());
+  }
+  Result<ExportJobClaim> claim_export_job(const std::string& job_id, const std::string& owner, TimePoint now,
+                                          TimePoint lease_until, bool due_only, const Status& abandoned) override {
+    std::lock_guard lock(mutex_);
+    return sql_export_jobs::claim(db(), job_id, owner, now, lease_until, due_only, abandoned);
+  }
+  Status renew_export_lease(const std::string& job_id, const std::string& owner, TimePoint lease_until) override {
+    std::lock_guard lock(mutex_);
+    return sql_export_jobs::renew(db(), job_id, owner, lease_until);
+  }
+  Status begin_export_run(const std::string& job_id, const std::string& owner, const StoredExportWindow& window,
+                          TimePoint first_run_at, const ExportRun& run) override {
+    std::lock_guard lock(mutex_);
+    return sql_export_jobs::begin_run(db(), job_id, owner, window, first_run_at, run);
+  }
+  Status commit_export_run(const std::string& job_id, const std::string& owner, const ExportRun& run,
+                           const std::vector<ModelWatermark>& watermarks, TimePoint next_run_at) override {
+    std::lock_guard lock(mutex_);
+    return sql_export_jobs::commit_run(db(), job_id, owner, run, watermarks, next_run_at);
+  }
+  Status fail_export_run(const std::string& job_id, const std::string& owner, const ExportRun& run,
+                         TimePoint retry_at) override {
+    std::lock_guard lock(mutex_);
+    return sql_export_jobs::fail_run(db(), job_id, owner, run, retry_at);
+  }
+  Result<std::vector<ModelWatermark>> export_watermarks(const std::string& job_id) const override {
+    std::lock_guard lock(mutex_);
+    return sql_export_jobs::watermarks(db(), job_id);
+  }
+  Result<std::vector<ExportRun>> query_export_runs(const ExportRunQuery& query, PageRequest page) const override {
+    std::lock_guard lock(mutex_);
+    return sql_export_jobs::runs(db(), query, PageRequest{static_cast<uint64_t>(clamp(page.first)), page.skip});
+  }
+  Result<uint64_t> count_export_runs(const ExportRunQuery& query) const override {
+    std::lock_guard lock(mutex_);
+    return sql_export_jobs::count_runs(db(), query);
   }
 
   Status import_v1(const Project& project, const std::vector<Integration>& integrations,

@@ -27,6 +27,11 @@ struct Catalog::Impl {
   std::mutex backends_mutex;
   std::map<std::string, std::pair<std::string, std::shared_ptr<StorageBackend>>> backends;
 
+  // Record sources the host registered (Catalog::register_record_source), by name.
+  using RecordSourceFactory = std::function<Result<std::unique_ptr<RecordSource>>(const SourceSpec&)>;
+  mutable std::mutex record_sources_mutex;
+  std::map<std::string, RecordSourceFactory> record_sources;
+
   Impl(CatalogOptions o, std::unique_ptr<CatalogStore> s)
       : options(std::move(o)), store(std::move(s)), secrets(options.state_dir / "secrets.json") {}
 

@@ -207,7 +207,8 @@ TEST_CASE("name keys written by an older folding are recomputed on open (schema 
     auto db = sqlite::Database::open(state / "catalog.db", std::chrono::milliseconds(1000));
     REQUIRE_OK(db);
     REQUIRE_OK(
-        db->exec("UPDATE integrations SET name_key = name; DROP TABLE export_queue; ALTER TABLE connections "
+        db->exec("UPDATE integrations SET name_key = name; DROP TABLE export_runs; DROP TABLE export_watermarks; "
+                 "DROP TABLE export_jobs; DROP TABLE export_queue; ALTER TABLE connections "
                  "DROP COLUMN export_queue_tail; PRAGMA user_version = 1;"));
   }
   auto c = Catalog::open(options);
