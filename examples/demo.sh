@@ -5,6 +5,7 @@
 # imports files into a project, changes one and exports it, syncs the project
 # (a dry run first, then for real) and restores it as a kernel start would;
 # a kernel session watches the project and exports what a notebook writes;
+# a SQLite table is exported as JSON Lines, in full and then incrementally;
 # then an organisation's catalog: integrations registered once and checked,
 # and a project connected to one, its differences shown, then synchronised.
 set -euo pipefail
@@ -90,6 +91,28 @@ connection=$("$cs" connections list --project labelling --json --catalog "$catal
 run "$cs" connections diff "$connection" --catalog "$catalog"
 run "$cs" connections sync "$connection" --catalog "$catalog"
 run "$cs" connections list --catalog "$catalog"
+
+say "Hydra's record export: a SQLite table to the bucket as JSON Lines, everything first, then what changed"
+python3 - "$demo/app.db" <<'PY'
+import sqlite3, sys
+con = sqlite3.connect(sys.argv[1])
+con.executescript("""
+  CREATE TABLE IF NOT EXISTS orders (id INTEGER PRIMARY KEY, updated_at TEXT NOT NULL, customer TEXT, total REAL);
+  CREATE INDEX IF NOT EXISTS orders_cursor ON orders (updated_at, id);
+  DELETE FROM orders;""")
+con.executemany("INSERT INTO orders VALUES (?, datetime('now', '-10 minutes'), ?, ?)",
+                [(i, f"customer {i % 7}", i * 2.5) for i in range(1, 251)])
+con.commit()
+PY
+minute=$(date -u +%Y-%m-%dT%H:%M)
+run "$cs" export-records run --sqlite "$demo/app.db" --table orders --to "file://$bucket/exports" \
+  --max-rows 100 --now "${minute}:10Z" --catalog "$catalog"
+python3 -c "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute(\"UPDATE orders SET total = total + 1, updated_at = datetime('now', '-5 minutes') WHERE id <= 3\"); c.commit()" "$demo/app.db"
+echo "Another window in the same minute would write into the first one's folder: refused, nothing overwritten"
+run "$cs" export-records run orders --now "${minute}:40Z" --catalog "$catalog" || true
+run "$cs" export-records run orders --now "$(date -u -d "${minute}:10Z + 1 minute" +%Y-%m-%dT%H:%M:%SZ)" --catalog "$catalog"
+run find "$bucket/exports" -type f
+run "$cs" export-records history --catalog "$catalog"
 
 say "A mistyped option is refused when the integration is added, with a suggestion, not at the next import"
 run "$cs" integrations add "Typo Bucket" "s3://bucket" -o regoin=eu-west-1 --catalog "$catalog" || true

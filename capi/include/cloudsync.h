@@ -440,6 +440,8 @@ typedef struct cloudsync_catalog cloudsync_catalog;
  *
  * options_json (may be NULL):
  *   {
+ *     "database": "",                    "": SQLite in state_dir; a libpq conninfo or postgresql:// URI:
+ *                                        that PostgreSQL database, shared by several servers
  *     "busy_timeout_ms": 10000,          how long a writer waits for another process
  *     "transfers": 8,                    files transferred in parallel by a synchronisation
  *     "max_files": 100,                  files from integrations per project
@@ -926,6 +928,163 @@ CLOUDSYNC_EXTERN(void) cloudsync_session_stop(cloudsync_session* session);
 
 /** Stops the session (if still running) and releases it. NULL is ignored. */
 CLOUDSYNC_EXTERN(void) cloudsync_session_free(cloudsync_session* session);
+
+/* ------------------------------------------------------------------------ */
+/* Record export (Hydra's scheduled "Data Export")                          */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * An export job writes the records of one or more tables ("models") to an
+ * integration as JSON Lines, every 1 to 168 hours: the first run everything,
+ * later runs only the records updated since. Layout under the job's prefix:
+ *   <YYYYMMDDHHMM>/<model>/<id of the first record>-<id of the last record>.json[.gz]
+ *   <YYYYMMDDHHMM>/_run.json        the window the folder belongs to (written first)
+ *   <YYYYMMDDHHMM>/_manifest.json   every file with rows, bytes, SHA-256 (written last)
+ * The folder is the UTC minute the run's window opened; a window that failed
+ * is attempted again with the same folder and bounds, and writes the same
+ * objects. Records are read in (updated_at, id) order from the model's
+ * watermark up to (window opened - visibility lag); the watermark moves only
+ * after the manifest is written. See cloudsync/records.hpp.
+ *
+ * A job (spec_json of _create; *out_json of _create, _get, _update; items of _list):
+ *   {
+ *     "name": "nightly",                   required, unique
+ *     "integration": "Sales",              name or id; it needs writeback
+ *     "prefix": "exports",                 folder in the integration ("" : its root)
+ *     "frequency_hours": 24,               1 to 168
+ *     "first_run_delay_s": 120,            the first run is this long after creation (spec only)
+ *     "models": [{"name": "orders",        the model's folder
+ *                 "source": {"kind": "sqlite" | "postgresql" | "registered",
+ *                            "database": "app.db" | "<libpq conninfo>" | "<registered name>",
+ *                            "table": "orders", "id_column": "id", "updated_column": "updated_at",
+ *                            "updated_format": "text" | "unix_seconds" | "unix_millis",   (SQLite)
+ *                            "deletes_table": "", "deletes_id_column": "id",
+ *                            "deletes_updated_column": "deleted_at"}}],
+ *     "options": {"visibility_lag_s": 60, "max_file_rows": 100000, "max_file_bytes": 67108864,
+ *                 "gzip": false, "ids_as_strings": false, "page_records": 10000},
+ *     output only: "id", "integration_id", "created_at", "first_run_at", "next_run_at",
+ *                  "status": "ACTIVE" | "RUNNING" | "FAILED" | "DISABLED"
+ *   }
+ * A PostgreSQL conninfo's password is kept as a secret (never in the
+ * catalog's database or in any JSON).
+ *
+ * A run (*out_json of _run; items of _run_due and _history):
+ *   {"id", "job_id", "attempt", "folder": "202612061000", "window_opened", "upper_bound",
+ *    "state": "running" | "succeeded" | "failed", "started_at", "finished_at", "duration_ms",
+ *    "rows", "tombstones", "files", "bytes",
+ *    "models": [{"model", "rows", "tombstones", "files", "bytes"}],
+ *    "error": {"code", "message", ...} (failed runs), "manifest_key"}
+ */
+
+/**
+ * Registers a job. CLOUDSYNC_EINVAL for a frequency outside 1..168 hours, no
+ * models or a bad source; CLOUDSYNC_ENOTFOUND for an unknown integration;
+ * CLOUDSYNC_EPERM when the integration has no writeback; CLOUDSYNC_EEXISTS
+ * for a taken name.
+ */
+CLOUDSYNC_EXTERN(int)
+cloudsync_catalog_export_job_create(cloudsync_catalog* cat, const char* spec_json, char** out_json);
+/** A job by id or name. */
+CLOUDSYNC_EXTERN(int) cloudsync_catalog_export_job_get(cloudsync_catalog* cat, const char* id_or_name, char** out_json);
+/** Jobs in creation order (paging as for integrations). *out_json: [<job>, ...] */
+CLOUDSYNC_EXTERN(int)
+cloudsync_catalog_export_job_list(cloudsync_catalog* cat, uint64_t first, uint64_t skip, char** out_json);
+/**
+ * Changes a job. update_json: {"name", "frequency_hours", "models" (replaces them; a
+ * new model starts with everything), "options" (the fields given), "enabled"}.
+ */
+CLOUDSYNC_EXTERN(int)
+cloudsync_catalog_export_job_update(cloudsync_catalog* cat, const char* id_or_name, const char* update_json,
+                                    char** out_json);
+/** Forgets a job, its watermarks and its history; no object is deleted. */
+CLOUDSYNC_EXTERN(int) cloudsync_catalog_export_job_delete(cloudsync_catalog* cat, const char* id_or_name);
+
+/**
+ * Runs one job now, whatever its schedule (its unfinished window if it has
+ * one). options_json (may be NULL): {"now": RFC 3339 (default: the clock),
+ * "owner": "<who runs, kept with the lease>", "lease_s": 300}.
+ * *out_json: the run, also when it failed (the call then returns its error).
+ * CLOUDSYNC_ECONFLICT while another process holds the job's lease.
+ */
+CLOUDSYNC_EXTERN(int)
+cloudsync_catalog_export_job_run(cloudsync_catalog* cat, const char* id_or_name, const char* options_json,
+                                 cloudsync_cancel* cancel, char** out_json);
+/**
+ * Runs every job due at options' "now" (for hosts that schedule with cron or
+ * their own job system), skipping those another process holds.
+ * *out_json: [<run>, ...], failed runs included (the call still returns OK).
+ */
+CLOUDSYNC_EXTERN(int)
+cloudsync_catalog_export_run_due(cloudsync_catalog* cat, const char* options_json, cloudsync_cancel* cancel,
+                                 char** out_json);
+/**
+ * The export history, newest first. filter_json (may be NULL): {"job": "<id or
+ * name>", "state": "running" | "succeeded" | "failed", "since": RFC 3339, "until": RFC 3339}.
+ * *out_json: [<run>, ...]
+ */
+CLOUDSYNC_EXTERN(int)
+cloudsync_catalog_export_history(cloudsync_catalog* cat, const char* filter_json, uint64_t first, uint64_t skip,
+                                 char** out_json);
+CLOUDSYNC_EXTERN(int)
+cloudsync_catalog_export_history_count(cloudsync_catalog* cat, const char* filter_json, uint64_t* out_count);
+
+/** One page of a host's record source, filled with cloudsync_record_page_add. */
+typedef struct cloudsync_record_page cloudsync_record_page;
+
+/**
+ * Reads one page of a host's record source. request_json:
+ *   {"after": {"updated_at": "<as the source gave it>", "id": <id>} | null,
+ *    "upper": "<RFC 3339>", "max_records": 10000, "ids_as_strings": false}
+ * The callback adds the records after "after" (exclusive) with updated_at up
+ * to "upper" (inclusive), in (updated_at, id) order, at most max_records of
+ * them, then returns CLOUDSYNC_OK; fewer than max_records ends the window.
+ * Any other return (or cloudsync_record_page_fail) fails the run, which is
+ * attempted again later. Called on the thread running the export.
+ */
+typedef int (*cloudsync_record_read_fn)(const char* request_json, cloudsync_record_page* page, void* user);
+
+/**
+ * Adds one record to a page: its updated_at (any text the source can compare
+ * again as "after"), its id as JSON (42 or "a-17") and the record as one JSON
+ * object. CLOUDSYNC_EINVAL for a malformed record or a full page.
+ */
+CLOUDSYNC_EXTERN(int)
+cloudsync_record_page_add(cloudsync_record_page* page, const char* updated_at, const char* id_json,
+                          const char* record_json);
+/** Fails the page with a code (a cloudsync_status) and a message (no secrets). */
+CLOUDSYNC_EXTERN(int) cloudsync_record_page_fail(cloudsync_record_page* page, int code, const char* message);
+
+/**
+ * Makes a host's source available to jobs as {"kind": "registered",
+ * "database": "<name>"} for as long as the catalog handle is open.
+ * read_deletions (may be NULL) is its delete feed: records whose JSON is
+ * unused, written as {"id", "_deleted": true, "_updated_at"} lines.
+ */
+CLOUDSYNC_EXTERN(int)
+cloudsync_catalog_record_source_register(cloudsync_catalog* cat, const char* name,
+                                         cloudsync_record_read_fn read_records, cloudsync_record_read_fn read_deletions,
+                                         void* user);
+
+/** A thread running the due export jobs of a catalog. */
+typedef struct cloudsync_export_scheduler cloudsync_export_scheduler;
+
+/** Receives each finished run as JSON (valid during the call), on the scheduler's thread. */
+typedef void (*cloudsync_export_run_fn)(const char* run_json, void* user);
+
+/**
+ * Starts a scheduler: the first run of a job shortly after it was created,
+ * then every frequency_hours after the first; runs never overlap, and on a
+ * shared (PostgreSQL) catalog each due job runs on one process at a time.
+ * options_json (may be NULL): {"poll_s": 30, "owner": "", "lease_s": 300}.
+ * The catalog must outlive the scheduler.
+ */
+CLOUDSYNC_EXTERN(int)
+cloudsync_export_scheduler_start(cloudsync_catalog* cat, const char* options_json, cloudsync_export_run_fn on_run,
+                                 void* user, cloudsync_export_scheduler** out);
+/** Stops it: a running export is cancelled and its window left for the next run. Idempotent. */
+CLOUDSYNC_EXTERN(void) cloudsync_export_scheduler_stop(cloudsync_export_scheduler* scheduler);
+/** Stops (if running) and releases it. NULL is ignored. */
+CLOUDSYNC_EXTERN(void) cloudsync_export_scheduler_free(cloudsync_export_scheduler* scheduler);
 
 #ifdef __cplusplus
 }

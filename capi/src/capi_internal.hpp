@@ -16,6 +16,7 @@
 
 #include "cloudsync.h"
 #include "cloudsync/backend.hpp"
+#include "cloudsync/catalog.hpp"
 #include "cloudsync/progress.hpp"
 #include "cloudsync/status.hpp"
 #include "cloudsync/sync.hpp"
@@ -49,6 +50,8 @@ namespace cloudsync::capi {
 int fail(const Status& status);
 /// The C code of an ErrorCode (from the one error table).
 int c_code(ErrorCode code);
+/// The ErrorCode of a C code a host returned (Internal for OK or an unknown one).
+ErrorCode error_code_of(int c_code);
 
 /// Runs `body` (returning a Status), converting any exception into an error:
 /// nothing unwinds into C.
@@ -116,6 +119,14 @@ class Credentials {
 };
 
 }  // namespace cloudsync::capi
+
+/// An open catalog (catalog_api.cpp); record export jobs run on it (records_api.cpp).
+struct cloudsync_catalog {
+  std::shared_ptr<cloudsync::Catalog> catalog;
+  // Shared with the catalog's credentials callback, which may outlive a
+  // failed open's handle.
+  std::shared_ptr<cloudsync::capi::Credentials> credentials = std::make_shared<cloudsync::capi::Credentials>();
+};
 
 /// An open project (workspace_api.cpp); kernel sessions run on it (session_api.cpp).
 struct cloudsync_workspace {

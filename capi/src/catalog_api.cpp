@@ -7,13 +7,6 @@
 #include "cloudsync/catalog.hpp"
 #include "core/error.hpp"
 
-struct cloudsync_catalog {
-  std::shared_ptr<cloudsync::Catalog> catalog;
-  // Shared with the catalog's credentials callback, which may outlive a
-  // failed open's handle.
-  std::shared_ptr<cloudsync::capi::Credentials> credentials = std::make_shared<cloudsync::capi::Credentials>();
-};
-
 using namespace cloudsync;
 
 namespace {
@@ -121,10 +114,12 @@ int cloudsync_catalog_open(const char* state_dir, const char* options_json, clou
     CLOUDSYNC_ASSIGN_OR_RETURN(
         rapidjson::Document doc,
         capi::parse_request(options_json, what,
-                            {"busy_timeout_ms", "transfers", "max_files", "max_file_size", "credentials"}));
+                            {"busy_timeout_ms", "transfers", "max_files", "max_file_size", "credentials", "database"}));
     auto handle = std::make_unique<cloudsync_catalog>();
     CatalogOptions options;
     options.state_dir = state_dir;
+    CLOUDSYNC_ASSIGN_OR_RETURN(auto database, json_string(doc, "database", what));
+    if (database) options.database = *database;
     CLOUDSYNC_ASSIGN_OR_RETURN(auto busy, capi::uint_member(doc, "busy_timeout_ms", what));
     if (busy) options.busy_timeout = std::chrono::milliseconds(std::min<uint64_t>(*busy, INT32_MAX));
     CLOUDSYNC_ASSIGN_OR_RETURN(auto transfers, capi::uint_member(doc, "transfers", what));

@@ -38,6 +38,13 @@ static_assert(CLOUDSYNC_ENOTFOUND == -1 && CLOUDSYNC_EINTERNAL == -15 && CLOUDSY
 
 int c_code(ErrorCode code) { return error_code_info(code).c_code; }
 
+ErrorCode error_code_of(int c_code) {
+  for (const ErrorCodeInfo& info : all_error_codes()) {
+    if (info.c_code == c_code && info.code != ErrorCode::Ok) return info.code;
+  }
+  return ErrorCode::Internal;
+}
+
 int fail(const Status& status) {
   LastError& e = last_error();
   try {

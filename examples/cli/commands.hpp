@@ -29,6 +29,7 @@ void add_projects_command(CLI::App& app, Action& action);
 void add_connections_command(CLI::App& app, Action& action);
 void add_providers_command(CLI::App& app, Action& action);
 void add_watch_command(CLI::App& app, Action& action);
+void add_export_records_command(CLI::App& app, Action& action);
 
 /// The backend option names of every URL scheme, from the providers' tables,
 /// for the main --help (cmd_providers.cpp).

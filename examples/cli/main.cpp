@@ -133,6 +133,7 @@ int main(int argc, char** argv) {
   add_export_command(app, action);
   add_restore_command(app, action);
   add_watch_command(app, action);
+  add_export_records_command(app, action);
   add_status_command(app, action);
   add_integrations_command(app, action);
   add_projects_command(app, action);

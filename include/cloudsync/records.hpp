@@ -249,6 +249,12 @@ struct RunDueOptions {
   /// A run renews its lease while it works; a server that dies leaves the job
   /// to another after this long.
   std::chrono::seconds lease{300};
+  /// The clock leases are timed on. Default: the `now` given to
+  /// run_due_exports / run_export_job, advanced by the run's own duration
+  /// (hosts pass the current time). Set it (e.g. ExportClock::system()) when
+  /// `now` is not the current time, as for a rerun of a past window: a lease
+  /// taken "in the past" would otherwise never expire for the next caller.
+  std::shared_ptr<ExportClock> lease_clock{};
   const CancelToken* cancel = nullptr;
 };
 

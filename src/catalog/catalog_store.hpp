@@ -245,12 +245,12 @@ class CatalogStore {
   /// The earliest next_run_at of the enabled jobs, if any.
   virtual Result<std::optional<TimePoint>> next_export_due() const { return export_jobs_unsupported(); }
   /// Takes the job's lease for `owner` until `lease_until` (one transaction):
-  /// Held while another owner's lease runs at `now`; NotDue when `due_only`
-  /// and the job is disabled or not due. A lease that expired is taken over
+  /// Held while another owner's lease runs at `lease_now`; NotDue when
+  /// `due_only` and the job is disabled or not due at `now`. A lease that expired is taken over
   /// and the run its holder was making is marked failed (`abandoned`).
   virtual Result<ExportJobClaim> claim_export_job(const std::string& /*job_id*/, const std::string& /*owner*/,
-                                                  TimePoint /*now*/, TimePoint /*lease_until*/, bool /*due_only*/,
-                                                  const Status& /*abandoned*/) {
+                                                  TimePoint /*now*/, TimePoint /*lease_now*/, TimePoint /*lease_until*/,
+                                                  bool /*due_only*/, const Status& /*abandoned*/) {
     return export_jobs_unsupported();
   }
   /// Extends the lease; Conflict when `owner` no longer holds it.

@@ -166,17 +166,24 @@ std::string model_stats_json(const std::vector<ModelRunStats>& stats) {
   return document([&](JsonWriter& w) { write_model_stats_json(w, stats); });
 }
 
-Result<std::vector<ModelSpec>> parse_models_json(std::string_view text) {
-  constexpr std::string_view what = "an export job's models";
-  CLOUDSYNC_ASSIGN_OR_RETURN(rapidjson::Document doc, parse_array(text, what));
+Result<std::vector<ModelSpec>> read_models_json(const rapidjson::Value& array, std::string_view what) {
+  if (!array.IsArray()) {
+    return make_error(ErrorCode::InvalidArgument, "{}: the models are not an array of {{\"name\", \"source\"}}", what);
+  }
   std::vector<ModelSpec> out;
-  for (const auto& v : doc.GetArray()) {
+  for (const auto& v : array.GetArray()) {
     if (!v.IsObject() || !v.HasMember("source") || !v["source"].IsObject()) {
       return make_error(ErrorCode::InvalidArgument, "{}: a model is not an object with a source", what);
     }
+    CLOUDSYNC_RETURN_IF_ERROR(json_check_keys(v, {"name", "source"}, what));
     ModelSpec m;
     CLOUDSYNC_ASSIGN_OR_RETURN(m.name, required_string(v, "name", what));
     const rapidjson::Value& s = v["source"];
+    CLOUDSYNC_RETURN_IF_ERROR(
+        json_check_keys(s,
+                        {"kind", "database", "table", "id_column", "updated_column", "updated_format", "deletes_table",
+                         "deletes_id_column", "deletes_updated_column"},
+                        what));
     CLOUDSYNC_ASSIGN_OR_RETURN(std::string kind, required_string(s, "kind", what));
     bool known = false;
     for (const auto& [k, name] : kKindNames) {
@@ -185,7 +192,11 @@ Result<std::vector<ModelSpec>> parse_models_json(std::string_view text) {
         known = true;
       }
     }
-    if (!known) return make_error(ErrorCode::InvalidArgument, "{}: unknown source kind '{}'", what, kind);
+    if (!known) {
+      return make_error(ErrorCode::InvalidArgument, "{}: unknown source kind '{}' (sqlite, postgresql or registered)",
+                        what, kind);
+    }
+    // A field left out keeps SourceSpec's default ("id", "updated_at", ...).
     for (const auto& [key, field] : {std::pair<const char*, std::string*>{"database", &m.source.database},
                                      {"table", &m.source.table},
                                      {"id_column", &m.source.id_column},
@@ -194,29 +205,44 @@ Result<std::vector<ModelSpec>> parse_models_json(std::string_view text) {
                                      {"deletes_table", &m.source.deletes_table},
                                      {"deletes_id_column", &m.source.deletes_id_column},
                                      {"deletes_updated_column", &m.source.deletes_updated_column}}) {
-      CLOUDSYNC_ASSIGN_OR_RETURN(*field, required_string(s, key, what));
+      CLOUDSYNC_ASSIGN_OR_RETURN(auto value, json_string(s, key, what));
+      if (value) *field = std::move(*value);
     }
     out.push_back(std::move(m));
   }
   return out;
 }
 
+Result<std::vector<ModelSpec>> parse_models_json(std::string_view text) {
+  constexpr std::string_view what = "an export job's models";
+  CLOUDSYNC_ASSIGN_OR_RETURN(rapidjson::Document doc, parse_array(text, what));
+  return read_models_json(doc, what);
+}
+
+Result<RecordExportOptions> read_options_json(const rapidjson::Value& obj, std::string_view what,
+                                              RecordExportOptions base) {
+  if (!obj.IsObject()) return make_error(ErrorCode::InvalidArgument, "{}: the options are not an object", what);
+  CLOUDSYNC_RETURN_IF_ERROR(json_check_keys(
+      obj, {"visibility_lag_s", "max_file_rows", "max_file_bytes", "gzip", "ids_as_strings", "page_records"}, what));
+  RecordExportOptions o = base;
+  CLOUDSYNC_ASSIGN_OR_RETURN(
+      uint64_t lag, unsigned_field(obj, "visibility_lag_s", static_cast<uint64_t>(base.visibility_lag.count()), what));
+  o.visibility_lag = std::chrono::seconds(static_cast<int64_t>(lag));
+  CLOUDSYNC_ASSIGN_OR_RETURN(o.max_file_rows, unsigned_field(obj, "max_file_rows", o.max_file_rows, what));
+  CLOUDSYNC_ASSIGN_OR_RETURN(o.max_file_bytes, unsigned_field(obj, "max_file_bytes", o.max_file_bytes, what));
+  CLOUDSYNC_ASSIGN_OR_RETURN(uint64_t page, unsigned_field(obj, "page_records", o.page_records, what));
+  o.page_records = static_cast<size_t>(page);
+  CLOUDSYNC_ASSIGN_OR_RETURN(auto gzip, json_bool(obj, "gzip", what));
+  o.gzip = gzip.value_or(base.gzip);
+  CLOUDSYNC_ASSIGN_OR_RETURN(auto strings, json_bool(obj, "ids_as_strings", what));
+  o.ids_as_strings = strings.value_or(base.ids_as_strings);
+  return o;
+}
+
 Result<RecordExportOptions> parse_options_json(std::string_view text) {
   constexpr std::string_view what = "an export job's options";
   CLOUDSYNC_ASSIGN_OR_RETURN(rapidjson::Document doc, parse_json(text, what));
-  if (!doc.IsObject()) return make_error(ErrorCode::InvalidArgument, "{} are not an object", what);
-  RecordExportOptions o;
-  CLOUDSYNC_ASSIGN_OR_RETURN(uint64_t lag, unsigned_field(doc, "visibility_lag_s", 60, what));
-  o.visibility_lag = std::chrono::seconds(static_cast<int64_t>(lag));
-  CLOUDSYNC_ASSIGN_OR_RETURN(o.max_file_rows, unsigned_field(doc, "max_file_rows", o.max_file_rows, what));
-  CLOUDSYNC_ASSIGN_OR_RETURN(o.max_file_bytes, unsigned_field(doc, "max_file_bytes", o.max_file_bytes, what));
-  CLOUDSYNC_ASSIGN_OR_RETURN(uint64_t page, unsigned_field(doc, "page_records", o.page_records, what));
-  o.page_records = static_cast<size_t>(page);
-  CLOUDSYNC_ASSIGN_OR_RETURN(auto gzip, json_bool(doc, "gzip", what));
-  o.gzip = gzip.value_or(false);
-  CLOUDSYNC_ASSIGN_OR_RETURN(auto strings, json_bool(doc, "ids_as_strings", what));
-  o.ids_as_strings = strings.value_or(false);
-  return o;
+  return read_options_json(doc, what);
 }
 
 Result<std::vector<ModelWatermark>> read_watermarks_json(const rapidjson::Value& array, std::string_view what) {

@@ -28,6 +28,13 @@ std::string model_stats_json(const std::vector<ModelRunStats>& stats);
 
 Result<std::vector<ModelSpec>> parse_models_json(std::string_view text);
 Result<RecordExportOptions> parse_options_json(std::string_view text);
+/// The models as write_models_json writes them (inside a larger document, e.g.
+/// a C ABI request): "name", "source" and its "kind" required, a source field
+/// left out keeps SourceSpec's default, an unknown key is refused.
+Result<std::vector<ModelSpec>> read_models_json(const rapidjson::Value& array, std::string_view what);
+/// Options as write_options_json writes them; fields left out keep `base`'s.
+Result<RecordExportOptions> read_options_json(const rapidjson::Value& obj, std::string_view what,
+                                              RecordExportOptions base = {});
 Result<std::vector<ModelWatermark>> parse_watermarks_json(std::string_view text);
 /// An array of watermarks as write_watermarks_json writes it (inside a larger document).
 Result<std::vector<ModelWatermark>> read_watermarks_json(const rapidjson::Value& array, std::string_view what);

@@ -105,11 +105,10 @@ Result<std::vector<StoredExportJob>> read_jobs(Statement& st) {
 
 /// `claiming`: the row is read to be claimed in the caller's transaction.
 Result<std::optional<StoredExportJob>> job_by_id(sql::Database& db, const std::string& id, bool claiming = false) {
-  CLOUDSYNC_ASSIGN_OR_RETURN(Statement st,
-                             db.prepare(fmt::format("SELECT {} FROM export_jobs WHERE id = ?1{}", kJobColumns,
-                                                    claiming && db.dialect() == sql::Dialect::Postgres
-                                                        ? " FOR UPDATE SKIP LOCKED"
-                                                        : "")));
+  CLOUDSYNC_ASSIGN_OR_RETURN(
+      Statement st,
+      db.prepare(fmt::format("SELECT {} FROM export_jobs WHERE id = ?1{}", kJobColumns,
+                             claiming && db.dialect() == sql::Dialect::Postgres ? " FOR UPDATE SKIP LOCKED" : "")));
   st.bind(1, id);
   CLOUDSYNC_ASSIGN_OR_RETURN(auto jobs, read_jobs(st));
   if (jobs.empty()) return std::optional<StoredExportJob>{};
@@ -335,7 +334,7 @@ Result<std::optional<TimePoint>> next_due(sql::Database& db) {
 }
 
 Result<ExportJobClaim> claim(sql::Database& db, const std::string& job_id, const std::string& owner, TimePoint now,
-                             TimePoint lease_until, bool due_only, const Status& abandoned) {
+                             TimePoint lease_now, TimePoint lease_until, bool due_only, const Status& abandoned) {
   CLOUDSYNC_ASSIGN_OR_RETURN(sql::Transaction tx, sql::Transaction::begin(db));
   CLOUDSYNC_ASSIGN_OR_RETURN(auto found, job_by_id(db, job_id, true));
   ExportJobClaim claim;
@@ -352,7 +351,7 @@ Result<ExportJobClaim> claim(sql::Database& db, const std::string& job_id, const
   const StoredExportJob& job = claim.job;
   // A live lease is respected whoever holds it (one process may run two
   // callers; neither may run a job the other is running).
-  if (!job.lease_owner.empty() && job.lease_until && *job.lease_until > now) {
+  if (!job.lease_owner.empty() && job.lease_until && *job.lease_until > lease_now) {
     claim.outcome = ExportJobClaim::Outcome::Held;
     claim.held_by = job.lease_owner;
     return claim;

@@ -26,7 +26,7 @@ Result<std::vector<StoredExportJob>> list(sql::Database& db, PageRequest page);
 Result<std::vector<std::string>> due(sql::Database& db, TimePoint now);
 Result<std::optional<TimePoint>> next_due(sql::Database& db);
 Result<ExportJobClaim> claim(sql::Database& db, const std::string& job_id, const std::string& owner, TimePoint now,
-                             TimePoint lease_until, bool due_only, const Status& abandoned);
+                             TimePoint lease_now, TimePoint lease_until, bool due_only, const Status& abandoned);
 Status renew(sql::Database& db, const std::string& job_id, const std::string& owner, TimePoint lease_until);
 Status begin_run(sql::Database& db, const std::string& job_id, const std::string& owner,
                  const StoredExportWindow& window, TimePoint first_run_at, const ExportRun& run);

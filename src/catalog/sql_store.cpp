@@ -536,9 +536,10 @@ class SqlCatalogStore final : public CatalogStore {
     return sql_export_jobs::next_due(db());
   }
   Result<ExportJobClaim> claim_export_job(const std::string& job_id, const std::string& owner, TimePoint now,
-                                          TimePoint lease_until, bool due_only, const Status& abandoned) override {
+                                          TimePoint lease_now, TimePoint lease_until, bool due_only,
+                                          const Status& abandoned) override {
     std::lock_guard lock(mutex_);
-    return sql_export_jobs::claim(db(), job_id, owner, now, lease_until, due_only, abandoned);
+    return sql_export_jobs::claim(db(), job_id, owner, now, lease_now, lease_until, due_only, abandoned);
   }
   Status renew_export_lease(const std::string& job_id, const std::string& owner, TimePoint lease_until) override {
     std::lock_guard lock(mutex_);

@@ -25,6 +25,11 @@ std::string default_owner() {
   return fmt::format("{}:{}", host, static_cast<long>(getpid()));
 }
 
+/// The time leases are measured at: the lease clock's, or the caller's `now`.
+TimePoint lease_now(const RunDueOptions& options, TimePoint now) {
+  return options.lease_clock ? options.lease_clock->now() : now;
+}
+
 /// How the lease's holder is seen by others: it stopped, so its attempt failed.
 Status abandoned_run() {
   return make_error(ErrorCode::Cancelled, "the process running it stopped (its lease expired before it finished)");
@@ -51,7 +56,8 @@ class JobRun {
     run.folder = window.folder;
     run.window_opened = window.opened;
     run.upper_bound = window.upper_bound;
-    run.started_at = now_;
+    // When the run really ran (the lease clock's time: `now` may be a past window's).
+    run.started_at = lease_now(options_, now_);
     Status begun = impl_.store->begin_export_run(job_.job.id, owner_, window, now_, run);
     if (!begun.ok()) {
       release_after_error();
@@ -59,7 +65,8 @@ class JobRun {
     }
     const TimePoint anchor = job_.job.first_run_at.value_or(now_);
     auto exported = export_window_now(window);
-    run.finished_at = elapsed_now();
+    const TimePoint finished = elapsed_now();  // on the caller's clock, which the schedule runs on
+    run.finished_at = lease_now(options_, finished);
     run.duration = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started_);
     Status outcome = exported.status();
     if (exported.ok()) {
@@ -72,7 +79,7 @@ class JobRun {
         run.bytes += m.bytes;
       }
       run.manifest_key = exported->manifest_key;
-      const TimePoint next = next_export_slot(anchor, job_.job.frequency_hours, *run.finished_at);
+      const TimePoint next = next_export_slot(anchor, job_.job.frequency_hours, finished);
       outcome = impl_.store->commit_export_run(job_.job.id, owner_, run, exported->watermarks, next);
       if (outcome.ok()) return run;
       // The manifest is written but the catalog did not move: the next
@@ -82,7 +89,7 @@ class JobRun {
     run.state = ExportRunState::Failed;
     run.error_code = outcome.code();
     run.error_message = outcome.message();
-    const TimePoint retry = export_retry_at(anchor, job_.job.frequency_hours, run.attempt, *run.finished_at);
+    const TimePoint retry = export_retry_at(anchor, job_.job.frequency_hours, run.attempt, finished);
     Status recorded = impl_.store->fail_export_run(job_.job.id, owner_, run, retry);
     if (!recorded.ok()) return recorded.with_context(fmt::format("recording the failure '{}'", outcome.message()));
     return run;
@@ -153,7 +160,7 @@ class JobRun {
     const auto since = std::chrono::steady_clock::now() - last_renewal_;
     if (since < options_.lease / 3) return Status::OK();
     last_renewal_ = std::chrono::steady_clock::now();
-    return impl_.store->renew_export_lease(job_.job.id, owner_, elapsed_now() + options_.lease);
+    return impl_.store->renew_export_lease(job_.job.id, owner_, lease_now(options_, elapsed_now()) + options_.lease);
   }
 
   Result<WindowExportResult> export_window_now(const StoredExportWindow& window) {
@@ -201,7 +208,8 @@ Result<ExportRun> Catalog::run_export_job(std::string_view id_or_name, TimePoint
   const std::string owner = owner_of(options);
   CLOUDSYNC_ASSIGN_OR_RETURN(
       ExportJobClaim claim,
-      impl_->store->claim_export_job(job->job.id, owner, now, now + options.lease, false, abandoned_run()));
+      impl_->store->claim_export_job(job->job.id, owner, now, lease_now(options, now),
+                                     lease_now(options, now) + options.lease, false, abandoned_run()));
   if (claim.outcome == ExportJobClaim::Outcome::Held) {
     return make_error(ErrorCode::Conflict, "export job '{}' is running in another process ({})", job->job.name,
                       claim.held_by);
@@ -215,8 +223,10 @@ Result<std::vector<ExportRun>> Catalog::run_due_exports(TimePoint now, const Run
   std::vector<ExportRun> runs;
   for (const std::string& id : due) {
     if (options.cancel != nullptr && options.cancel->is_cancelled()) break;
-    CLOUDSYNC_ASSIGN_OR_RETURN(ExportJobClaim claim, impl_->store->claim_export_job(id, owner, now, now + options.lease,
-                                                                                    true, abandoned_run()));
+    const TimePoint leased_at = lease_now(options, now);
+    CLOUDSYNC_ASSIGN_OR_RETURN(
+        ExportJobClaim claim,
+        impl_->store->claim_export_job(id, owner, now, leased_at, leased_at + options.lease, true, abandoned_run()));
     if (claim.outcome != ExportJobClaim::Outcome::Claimed) continue;  // another process has it, or it changed
     CLOUDSYNC_ASSIGN_OR_RETURN(ExportRun run, JobRun(*impl_, std::move(claim.job), now, options, owner).run());
     runs.push_back(std::move(run));

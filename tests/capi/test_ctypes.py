@@ -89,6 +89,16 @@ LIB.cloudsync_storage_delete.argtypes = [VP, ctypes.c_char_p, VP]
 
 NO_PROGRESS = PROGRESS_FN()
 
+RECORD_READ_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_char_p, ctypes.c_void_p, ctypes.c_void_p)
+LIB.cloudsync_record_page_add.argtypes = [VP, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p]
+LIB.cloudsync_record_page_fail.argtypes = [VP, ctypes.c_int, ctypes.c_char_p]
+LIB.cloudsync_catalog_record_source_register.argtypes = [VP, ctypes.c_char_p, RECORD_READ_FN, RECORD_READ_FN, VP]
+LIB.cloudsync_catalog_export_job_create.argtypes = [VP, ctypes.c_char_p, OUT]
+LIB.cloudsync_catalog_export_job_run.argtypes = [VP, ctypes.c_char_p, ctypes.c_char_p, VP, OUT]
+LIB.cloudsync_catalog_export_run_due.argtypes = [VP, ctypes.c_char_p, VP, OUT]
+LIB.cloudsync_catalog_export_history.argtypes = [VP, ctypes.c_char_p, ctypes.c_uint64, ctypes.c_uint64, OUT]
+LIB.cloudsync_catalog_export_history_count.argtypes = [VP, ctypes.c_char_p, ctypes.POINTER(ctypes.c_uint64)]
+
 
 class CloudsyncError(Exception):
     def __init__(self, rc):
@@ -637,6 +647,113 @@ class CatalogTest(unittest.TestCase):
         with self.assertRaises(CloudsyncError) as ctx:
             Workspace(self.project_root, {"catalog_dir": str(self.state), "state_dir": str(self.root / "s")})
         self.assertEqual(ctx.exception.code_name, "invalid_argument")
+
+
+class RecordExportTest(unittest.TestCase):
+    """A host's record source as a callback, exported into a local folder through the catalog."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.root = pathlib.Path(self.tmp.name)
+        self.dest = self.root / "dest"
+        self.dest.mkdir()
+        self.cat = Catalog(self.root / "catalog")
+        self.cat.integration_create({"name": "Lake", "url": self.dest.as_uri(), "writeback": True}, None)
+        # (updated_at, id, record), ordered: 2,500 records, 500 of them with one updated_at.
+        self.records = sorted((f"2026-01-01T00:00:{i % 40:02d}.000000Z", i, {"id": i, "v": "x" * (i % 7)})
+                              for i in range(1, 2501))
+        self.calls = 0
+        self.fail_with = None
+        self.read = RECORD_READ_FN(self._read)  # kept alive as long as the catalog may call it
+        rc = LIB.cloudsync_catalog_record_source_register(self.cat.handle, b"memory", self.read,
+                                                          RECORD_READ_FN(), None)
+        self.assertEqual(rc, 0)
+
+    def tearDown(self):
+        self.cat.close()
+        self.tmp.cleanup()
+
+    def _read(self, request_json, page, _user):
+        import gc
+        request = json.loads(request_json)
+        self.calls += 1
+        gc.collect()  # callbacks must survive a collection in the middle of a run
+        if self.fail_with:
+            LIB.cloudsync_record_page_fail(page, -13, self.fail_with.encode())
+            return -13
+        after = request["after"]
+        upper = request["upper"]
+        added = 0
+        for updated_at, rid, record in self.records:
+            key = (updated_at, rid)
+            if after and key <= (after["updated_at"], after["id"]):
+                continue
+            if updated_at[:19] > upper[:19]:
+                break
+            if added == request["max_records"]:
+                break
+            rc = LIB.cloudsync_record_page_add(page, updated_at.encode(), str(rid).encode(),
+                                               json.dumps(record).encode())
+            if rc != 0:
+                return rc
+            added += 1
+        return 0
+
+    def test_a_callback_source_is_exported_and_its_history_kept(self):
+        job = self.cat.export_job_create({"name": "things", "integration": "Lake", "frequency_hours": 1,
+                                          "first_run_delay_s": 0, "models": [{"name": "things", "source": {
+                                              "kind": "registered", "database": "memory"}}],
+                                          "options": {"max_file_rows": 1000, "page_records": 300}})
+        self.assertEqual(job["status"], "ACTIVE")
+        out = ctypes.c_void_p()
+        rc = LIB.cloudsync_catalog_export_job_run(self.cat.handle, b"things", b'{"now": "2026-01-02T00:00:00Z"}',
+                                                  None, ctypes.byref(out))
+        run = json.loads(take_string(out))
+        self.assertEqual(rc, 0, run)
+        self.assertEqual((run["state"], run["rows"], run["files"], run["folder"]),
+                         ("succeeded", 2500, 3, "202601020000"))
+        self.assertGreaterEqual(self.calls, 9)  # 300 records a page
+        files = sorted(p.relative_to(self.dest).as_posix() for p in self.dest.rglob("*") if p.is_file())
+        data = [f for f in files if f.startswith("202601020000/things/")]
+        self.assertEqual(len(data), 3, files)
+        self.assertIn("202601020000/_manifest.json", files)
+        lines = [json.loads(line) for f in data for line in (self.dest / f).read_text().splitlines()]
+        self.assertEqual(sorted(r["id"] for r in lines), list(range(1, 2501)))
+        # A failing source: the run fails with its message, recorded in the history.
+        self.fail_with = "the host's database is down"
+        out = ctypes.c_void_p()
+        rc = LIB.cloudsync_catalog_export_job_run(self.cat.handle, b"things", b'{"now": "2026-01-02T01:00:00Z"}',
+                                                  None, ctypes.byref(out))
+        failed = json.loads(take_string(out))
+        self.assertEqual(rc, -13)
+        self.assertEqual(failed["state"], "failed")
+        self.assertIn("the host's database is down", json.dumps(failed))
+        count = ctypes.c_uint64()
+        self.assertEqual(LIB.cloudsync_catalog_export_history_count(self.cat.handle, b'{"state": "failed"}',
+                                                                    ctypes.byref(count)), 0)
+        self.assertEqual(count.value, 1)
+        out = ctypes.c_void_p()
+        self.assertEqual(LIB.cloudsync_catalog_export_history(self.cat.handle, b'{"job": "things"}', 0, 0,
+                                                              ctypes.byref(out)), 0)
+        history = json.loads(take_string(out))
+        self.assertEqual([r["state"] for r in history], ["failed", "succeeded"])
+
+    def test_a_malformed_record_is_refused(self):
+        self.records = [("2026-01-01T00:00:00.000000Z", 1, None)]
+
+        def bad(request_json, page, _user):
+            return LIB.cloudsync_record_page_add(page, b"2026-01-01T00:00:00Z", b"1", b"not json")
+        reader = RECORD_READ_FN(bad)
+        self.assertEqual(LIB.cloudsync_catalog_record_source_register(self.cat.handle, b"bad", reader,
+                                                                      RECORD_READ_FN(), None), 0)
+        self.cat.export_job_create({"name": "bad", "integration": "Lake", "models": [
+            {"name": "bad", "source": {"kind": "registered", "database": "bad"}}]})
+        out = ctypes.c_void_p()
+        rc = LIB.cloudsync_catalog_export_job_run(self.cat.handle, b"bad", None, None, ctypes.byref(out))
+        run = json.loads(take_string(out))
+        self.assertEqual(rc, -6, run)  # CLOUDSYNC_EINVAL
+        self.assertEqual(run["state"], "failed")
+        self.assertEqual([p for p in self.dest.rglob("*.json") if "_manifest" in p.name], [])
 
 
 if __name__ == "__main__":

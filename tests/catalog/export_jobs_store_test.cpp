@@ -51,7 +51,7 @@ struct StoreFixture {
 };
 
 ExportJobClaim claim(CatalogStore& store, const std::string& owner, TimePoint now, bool due_only = true) {
-  auto c = store.claim_export_job("j1", owner, now, now + std::chrono::minutes(5), due_only,
+  auto c = store.claim_export_job("j1", owner, now, now, now + std::chrono::minutes(5), due_only,
                                   Status(ErrorCode::Cancelled, "the process running it stopped"));
   REQUIRE_OK(c);
   return *c;

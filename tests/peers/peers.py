@@ -141,7 +141,8 @@ class Peer:
         e = self.env
         env = dict(os.environ, PGHOST=e["PGHOST"], PGPORT=e["PGPORT"], PGUSER=e["PGUSER"],
                    PGPASSWORD=e["PGPASSWORD"], PGDATABASE=database or e["PGDATABASE"])
-        r = subprocess.run(["psql", "-v", "ON_ERROR_STOP=1", "-qtAX", "-c", sql], env=env,
+        # On stdin: a statement may be longer than an argument can be.
+        r = subprocess.run(["psql", "-v", "ON_ERROR_STOP=1", "-qtAX", "-f", "-"], input=sql, env=env,
                            capture_output=True, text=True, timeout=120)
         if check and r.returncode != 0:
             raise PeerError(f"psql failed: {r.stderr}")

@@ -8,7 +8,7 @@
 # password, password (SCRAM) authentication over TCP, and fsync off (a test
 # server: the tests kill clients, never the server).
 # Writes STATE_DIR/postgres.pid (a keeper: on SIGTERM it stops the server at
-# once and deletes the cluster), postgres.log and postgres.env (PGHOST, PGPORT,
+# once and deletes the cluster), postgres.log (initdb's output) and postgres.env (PGHOST, PGPORT,
 # PGUSER, PGPASSWORD, PGDATABASE, POSTGRES_CONNINFO without the password,
 # POSTGRES_BIN). Prints the keeper's PID.
 set -euo pipefail
@@ -26,15 +26,20 @@ fi
 PASSWORD=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')
 printf '%s\n' "$PASSWORD" >"$DATA/pwfile"
 [ "$(id -u)" -eq 0 ] && chown nobody:nogroup "$DATA/pwfile"
-LOG="$DIR/postgres.log"; : >"$LOG"; [ "$(id -u)" -eq 0 ] && chown nobody:nogroup "$LOG"
+# initdb's output goes to the state directory (written by this shell); the
+# server's own log stays in the cluster's folder, which the server's user can
+# reach, and is copied here when the server does not start.
+LOG="$DIR/postgres.log"; : >"$LOG"
+SERVER_LOG="$DATA/server.log"
 "${as_server[@]}" "$BIN/initdb" -D "$DATA/cluster" -U cloudsync --pwfile="$DATA/pwfile" \
   --auth-local=trust --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 -N >>"$LOG" 2>&1 \
   || { echo "initdb failed:" >&2; tail -20 "$LOG" >&2; rm -rf "$DATA"; exit 1; }
 rm -f "$DATA/pwfile"
-"${as_server[@]}" "$BIN/pg_ctl" -D "$DATA/cluster" -l "$LOG" -w -t 60 start -o \
+"${as_server[@]}" "$BIN/pg_ctl" -D "$DATA/cluster" -l "$SERVER_LOG" -w -t 60 start -o \
   "-c listen_addresses=127.0.0.1 -c port=$PORT -c unix_socket_directories=$DATA -c fsync=off \
    -c synchronous_commit=off -c full_page_writes=off -c max_connections=60 -c shared_buffers=32MB" >/dev/null \
-  || { echo "postgres did not start:" >&2; tail -20 "$LOG" >&2; rm -rf "$DATA"; exit 1; }
+  || { cat "$SERVER_LOG" >>"$LOG" 2>/dev/null; echo "postgres did not start:" >&2; tail -20 "$LOG" >&2;
+       rm -rf "$DATA"; exit 1; }
 # The keeper: the process the state directory's pid file names. Stopping it
 # (SIGTERM from stop-peers.sh or the C++ PeerServer) stops the server with
 # fast shutdown and removes the cluster; it also goes when the server dies.
