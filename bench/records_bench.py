@@ -12,8 +12,10 @@ generate_series, indexes (updated_at, id), and times each scenario once:
   copy    psql  \\copy (select row_to_json(t) from T t) to FILE   (the baseline)
   source  bench/cloudsync_bench_records: the table read through
           PostgresRecordSource (keyset pages of PAGE records) into a null visitor
-  export  the full export to the null S3 server: not written yet (the exporter
-          lands separately); add it to SCENARIOS below
+  export  `cloudsync export-records run` of the whole table to the null S3
+          server (bench/nulls3, --endpoint): keyset pages, JSON Lines files of
+          100,000 rows spooled, hashed (SHA-256) and PUT, the run's manifest,
+          the catalog's watermark
 
 For each: wall seconds, rows/s, the client process's CPU seconds (user+sys)
 and peak RSS (the server's work is the same query for both and is not counted).
@@ -68,7 +70,9 @@ def main():
     parser.add_argument("--reader", required=True, help="the cloudsync_bench_records binary")
     parser.add_argument("--rows", type=int, default=1_000_000, help="rows in the table (1,000,000)")
     parser.add_argument("--page", type=int, default=10_000, help="records per keyset page (10,000)")
-    parser.add_argument("--scenarios", default="copy,source", help="comma-separated: copy, source (copy,source)")
+    parser.add_argument("--scenarios", default="copy,source", help="comma-separated: copy, source, export")
+    parser.add_argument("--cli", help="the cloudsync binary (export)")
+    parser.add_argument("--endpoint", help="the null S3 server's URL, e.g. http://127.0.0.1:19002 (export)")
     parser.add_argument("--results", help="append the table to this file")
     args = parser.parse_args()
     scenarios = args.scenarios.split(",")
@@ -105,7 +109,17 @@ def main():
             if got["rows"] != args.rows:
                 raise RuntimeError(f"the source read {got['rows']} rows of {args.rows}")
             rows.append((f"PostgresRecordSource, pages of {args.page}, null visitor", wall, cpu, rss))
-        # "export": the full export to bench/nulls3 (RecordExporter) goes here once it lands.
+        if "export" in scenarios:
+            if not args.cli or not args.endpoint:
+                raise RuntimeError("the export scenario needs --cli and --endpoint")
+            catalog = os.path.join(tmp, "catalog")
+            export_env = dict(env, AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench-secret")
+            wall, cpu, rss = timed([args.cli, "export-records", "run", "bench", "--postgres", env["POSTGRES_CONNINFO"],
+                                    "--table", TABLE, "--to", "s3://bench/records", "-o", f"endpoint={args.endpoint}",
+                                    "-o", "region=us-east-1", "--catalog", catalog, "--lag", "0", "--json"],
+                                   export_env)
+            rows.append(("cloudsync export-records run to the null S3 server (JSON Lines, SHA-256, manifest)",
+                         wall, cpu, rss))
 
         table = [
             f"records: {args.rows:,} rows ({json_bytes / args.rows:.0f} bytes of JSON each, "

@@ -414,6 +414,7 @@ fi
 if has records; then
   log "records: a PostgreSQL table through psql \\copy and the record source"
   "${BASE_ENV[@]}" python3 bench/records_bench.py --reader "$BUILD/bench/cloudsync_bench_records" \
+    --cli "$CS" --endpoint "http://127.0.0.1:$PORT_NULL" --scenarios copy,source,export \
     --results "$STATE/records.md" >/dev/null
 fi
 

@@ -210,12 +210,33 @@ Result<std::string> destination_of(Catalog& catalog, const std::string& job, con
   return created.id;
 }
 
+// Refuses --integration, --to or --prefix that name another destination than the job's.
+Status check_same_destination(Catalog& catalog, const ExportJob& job, const JobFlags& f) {
+  std::string integration_id = job.integration_id;
+  if (!f.integration.empty()) {
+    CLOUDSYNC_ASSIGN_OR_RETURN(Integration named, catalog.integration(f.integration));
+    integration_id = named.id;
+  } else if (!f.to.empty()) {
+    CLOUDSYNC_ASSIGN_OR_RETURN(Integration current, catalog.integration(job.integration_id));
+    if (current.spec.url != stored_url(f.to)) integration_id.clear();
+  }
+  if (integration_id != job.integration_id || (!f.prefix.empty() && f.prefix != job.prefix)) {
+    return Status(ErrorCode::InvalidArgument,
+                  fmt::format("export job '{}' already exports elsewhere; its destination does not change (remove "
+                              "it first, or give the new one another name)",
+                              printable(job.name)));
+  }
+  return Status::OK();
+}
+
 // The job `run` runs: the one named, created from the flags when missing,
 // its models and options changed to the flags when they are given.
 Result<ExportJob> job_for_run(Catalog& catalog, const RunArgsRecords& a) {
   const std::string name = !a.job.empty() ? a.job : model_of(a.source).name;
   auto existing = catalog.export_job(name);
   if (existing.ok()) {
+    // A job keeps its destination: a different one named here is a mistake, not a move.
+    CLOUDSYNC_RETURN_IF_ERROR(check_same_destination(catalog, *existing, a.spec));
     ExportJobUpdate update;
     if (a.source.given()) update.models = std::vector<ModelSpec>{model_of(a.source)};
     if (given(a.spec.every_option)) update.frequency_hours = a.spec.every_hours;
@@ -523,9 +544,9 @@ void add_run(CLI::App& parent, Action& action) {
   set_examples(
       *cmd,
       {"cloudsync export-records run --sqlite app.db --table orders --to s3://acme-exports/hydra",
-       "cloudsync export-records run nightly --postgres 'host=db dbname=app user=export' --table public.orders "
+       "cloudsync export-records run invoices --postgres 'host=db dbname=app user=export' --table public.invoices "
        "\\",
-       "    --id-column order_id --updated-column modified_at --integration Warehouse --every 6 --gzip",
+       "    --id-column invoice_id --updated-column modified_at --to s3://acme-exports/invoices --every 6 --gzip",
        "cloudsync export-records run nightly --json"},
       "Writes <prefix>/<YYYYMMDDHHMM>/<model>/<first id>-<last id>.json (JSON Lines), then\n"
       "_manifest.json; the first run exports every row, later runs the rows updated since. A run that\n"
@@ -546,8 +567,8 @@ void add_add(CLI::App& parent, Action& action) {
   add_output_flags(*cmd, a->out);
   set_examples(
       *cmd,
-      {"cloudsync export-records add nightly --sqlite app.db --table orders --integration Warehouse --every 24",
-       "cloudsync export-records add hourly --postgres 'host=db dbname=app' --table events --to "
+      {"cloudsync export-records add nightly --sqlite app.db --table orders --to s3://acme-exports/nightly --every 24",
+       "cloudsync export-records add hourly --postgres 'host=db dbname=app user=export' --table events --to "
        "s3://acme-exports/events --every 1 --first-run-in 0"},
       "The first run is --first-run-in seconds after this (default 2 minutes), then every --every hours.");
   cmd->callback([a, &action] {
@@ -564,8 +585,9 @@ void add_due(CLI::App& parent, Action& action) {
   add_lease_flags(*cmd, a->lease);
   add_catalog_flag(*cmd, a->catalog);
   add_output_flags(*cmd, a->out);
-  set_examples(*cmd, {"cloudsync export-records due", "*/5 * * * * cloudsync export-records due --quiet"},
-               "Jobs another process is running are skipped. Exits non-zero when a run failed.");
+  set_examples(*cmd, {"cloudsync export-records due", "cloudsync export-records due --json"},
+               "Jobs another process is running are skipped. Exits non-zero when a run failed. From cron, e.g.:\n"
+               "  */5 * * * *  cloudsync export-records due --quiet");
   cmd->callback([a, &action] { action = [a] { return run_due(*a); }; });
 }
 
@@ -579,7 +601,7 @@ void add_scheduler(CLI::App& parent, Action& action) {
   add_lease_flags(*cmd, a->lease);
   add_catalog_flag(*cmd, a->catalog);
   add_output_flags(*cmd, a->out);
-  set_examples(*cmd, {"cloudsync export-records scheduler", "cloudsync export-records scheduler --json --lease 60"},
+  set_examples(*cmd, {"cloudsync export-records scheduler", "cloudsync export-records scheduler --lease 60 --poll 10"},
                "One line per finished run (one JSON object with --json). Several schedulers may share a catalog\n"
                "on PostgreSQL: each due job runs on one of them.");
   cmd->callback([a, &action] { action = [a] { return run_scheduler(*a); }; });

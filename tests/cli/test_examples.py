@@ -40,7 +40,17 @@ README = os.path.join(HERE, "..", "..", "README.md")
 EXIT_NETWORK = 15
 CONNECTION_PLACEHOLDERS = ("9b1c2d3e4f5a6b7c", "<connection id>")
 INTEGRATION_PLACEHOLDER = "3f2a9c0d1e4b5a67"
-RUN_UNTIL_STOPPED = ("watch",)
+RUN_UNTIL_STOPPED = ("watch", "export-records scheduler")
+# The examples' PostgreSQL database: the test's own server stands in for it.
+EXAMPLE_POSTGRES = "'host=db dbname=app user=export'"
+EXAMPLE_TABLES = """
+CREATE TABLE orders (id bigint PRIMARY KEY, updated_at timestamptz NOT NULL, total numeric);
+CREATE TABLE invoices (invoice_id bigint PRIMARY KEY, modified_at timestamptz NOT NULL, total numeric);
+CREATE TABLE events (id bigint PRIMARY KEY, updated_at timestamptz NOT NULL, kind text);
+INSERT INTO orders SELECT g, now() - interval '1 day' + g * interval '1 second', g FROM generate_series(1, 50) g;
+INSERT INTO invoices SELECT g, now() - interval '1 day' + g * interval '1 second', g FROM generate_series(1, 50) g;
+INSERT INTO events SELECT g, now() - interval '1 day' + g * interval '1 second', 'k' FROM generate_series(1, 50) g;
+"""
 # How a command that runs until stopped is run: Ctrl-C once its first line is
 # out (it has started; a loaded machine may take seconds), then its own status.
 UNTIL_STOPPED = ('out=$(mktemp); {command} >"$out" & pid=$!; '
@@ -105,10 +115,16 @@ class ExamplesTest(unittest.TestCase):
         cls.moto_peer = Peer.moto(os.path.join(cls.tmp, "moto"), mode="noauth")
         cls.moto = cls.moto_peer.env
         cls.fill_buckets()
+        cls.postgres = Peer.postgres(os.path.join(cls.tmp, "postgres"))
+        cls.postgres.psql("CREATE DATABASE app")
+        cls.postgres.psql(EXAMPLE_TABLES, database="app")
+        e = cls.postgres.env
+        cls.conninfo = f"'host=127.0.0.1 port={e['PGPORT']} dbname=app user={e['PGUSER']}'"
 
     @classmethod
     def tearDownClass(cls):
         cls.moto_peer.stop()
+        cls.postgres.stop()
         shutil.rmtree(cls.tmp, ignore_errors=True)
 
     @classmethod
@@ -119,6 +135,7 @@ class ExamplesTest(unittest.TestCase):
             "acme-sales": ["exports/reports/2024/q1.csv", "exports/reports/summary.csv", "exports/data/q1.parquet"],
             "bucket": ["data/a.csv", "images/i.png", "prefix/data/x.csv", "prefix/notes/n.csv", "reports/r.txt",
                        "train/t.png"],
+            "acme-exports": [],
         }
         for bucket, keys in objects.items():
             s3.create_bucket(Bucket=bucket)
@@ -137,6 +154,11 @@ class ExamplesTest(unittest.TestCase):
                 self.moto["AWS_ACCESS_KEY_ID"], self.moto["AWS_SECRET_ACCESS_KEY"]),
         })
         os.makedirs(os.path.join(root, "work", "proj"))
+        import sqlite3
+        with sqlite3.connect(os.path.join(root, "work", "app.db")) as db:  # the examples' SQLite table
+            db.executescript("CREATE TABLE orders (id INTEGER PRIMARY KEY, updated_at TEXT NOT NULL, total REAL);"
+                             "INSERT INTO orders VALUES (1, datetime('now', '-1 day'), 2.5), "
+                             "(2, datetime('now', '-1 day'), 7.5);")
         return root
 
     def env(self, root):
@@ -153,7 +175,7 @@ class ExamplesTest(unittest.TestCase):
             "NEW_SECRET": self.moto["AWS_SECRET_ACCESS_KEY"], "SALES_KEY_ID": self.moto["AWS_ACCESS_KEY_ID"],
             "NEW_KEY_ID": self.moto["AWS_ACCESS_KEY_ID"], "MY_KEY_ID": self.moto["AWS_ACCESS_KEY_ID"],
             "AZURE_STORAGE_ACCOUNT": "myaccount",
-            "TOKEN": "stand-in-refresh-token",
+            "TOKEN": "stand-in-refresh-token", "PGPASSWORD": self.postgres.env["PGPASSWORD"],
             # Azure: a stand-in account; every request goes to a proxy that refuses.
             "AZURE_STORAGE_KEY": "c3RhbmQtaW4ta2V5", "HTTPS_PROXY": "http://127.0.0.1:9",
             "https_proxy": "http://127.0.0.1:9", "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost",
@@ -169,7 +191,8 @@ class ExamplesTest(unittest.TestCase):
     def sh(self, root, command, ids=None):
         for placeholder, value in (ids or {}).items():
             command = command.replace(placeholder, value)
-        if any(command.startswith(f"cloudsync {verb} ") for verb in RUN_UNTIL_STOPPED):
+        command = command.replace(EXAMPLE_POSTGRES, self.conninfo)
+        if any(command == f"cloudsync {verb}" or command.startswith(f"cloudsync {verb} ") for verb in RUN_UNTIL_STOPPED):
             command = UNTIL_STOPPED.format(command=command)
         return subprocess.run(["bash", "-c", self.localise(root, command)], cwd=os.path.join(root, "work"),
                               env=self.env(root), capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
@@ -197,6 +220,7 @@ class ExamplesTest(unittest.TestCase):
         m("cloudsync integrations add Images s3://bucket")
         m("cloudsync projects add analysis ~/analysis")
         m("cloudsync projects add reporting " + os.path.join(root, "work", "proj"))
+        m("cloudsync export-records add nightly --sqlite app.db --table orders --to s3://acme-exports/nightly")
         r = m("cloudsync connections add --project analysis --integration Archive --json")
         answer = json.loads(r.stdout)
         connection_id = answer["id"] if "id" in answer else answer["connection"]["id"]
@@ -223,10 +247,10 @@ class ExamplesTest(unittest.TestCase):
         self.assertGreater(len(examples), 40)  # the extraction found them
         self.assertTrue(any(s == "README.md" for s, _ in examples))
         adds = [e for e in examples if command_words(e[1]) in (["integration", "add"], ["integrations", "add"],
-                                                                ["projects", "add"])]
+                                                                ["projects", "add"], ["export-records", "add"])]
         connects = [e for e in examples if command_words(e[1]) == ["connections", "add"]]
         # Removals last, and what others depend on last among them.
-        removal_order = ["connections", "integration", "integrations", "projects"]
+        removal_order = ["connections", "export-records", "integration", "integrations", "projects"]
         removals = sorted((e for e in examples if len(command_words(e[1])) == 2 and command_words(e[1])[1] == "remove"),
                           key=lambda e: removal_order.index(command_words(e[1])[0]))
         others = [e for e in examples if e not in adds + connects + removals]
