@@ -275,8 +275,10 @@ class CatalogStore {
   }
   /// A failed run: recorded, the job FAILED and due again at `retry_at`, its
   /// window and watermarks kept, the lease released (when `owner` holds it).
+  /// With `drop_window`, the window is forgotten too (it could never
+  /// succeed: its folder belongs to another window, and nothing was written).
   virtual Status fail_export_run(const std::string& /*job_id*/, const std::string& /*owner*/, const ExportRun& /*run*/,
-                                 TimePoint /*retry_at*/) {
+                                 TimePoint /*retry_at*/, bool /*drop_window*/ = false) {
     return export_jobs_unsupported();
   }
   virtual Result<std::vector<ModelWatermark>> export_watermarks(const std::string& /*job_id*/) const {

@@ -462,7 +462,7 @@ Status commit_run(sql::Database& db, const std::string& job_id, const std::strin
 }
 
 Status fail_run(sql::Database& db, const std::string& job_id, const std::string& owner, const ExportRun& run,
-                TimePoint retry_at) {
+                TimePoint retry_at, bool drop_window) {
   CLOUDSYNC_ASSIGN_OR_RETURN(sql::Transaction tx, sql::Transaction::begin(db));
   CLOUDSYNC_RETURN_IF_ERROR(finish_run_row(db, run));
   // Only the holder settles the job: after losing the lease, the new holder owns it.
@@ -470,6 +470,12 @@ Status fail_run(sql::Database& db, const std::string& job_id, const std::string&
                              db.prepare("UPDATE export_jobs SET failed = 1, lease_owner = '', lease_until = NULL, "
                                         "running_run_id = '', next_run_at = ?3 WHERE id = ?1 AND lease_owner = ?2"));
   CLOUDSYNC_RETURN_IF_ERROR(job.bind(1, job_id).bind(2, owner).bind(3, to_unix_nanos(retry_at)).run());
+  if (drop_window && db.changes() > 0) {
+    CLOUDSYNC_ASSIGN_OR_RETURN(Statement forget,
+                               db.prepare("UPDATE export_jobs SET window_folder = '', window_opened = NULL, "
+                                          "window_upper = NULL, window_attempts = 0, window_lower = '' WHERE id = ?1"));
+    CLOUDSYNC_RETURN_IF_ERROR(forget.bind(1, job_id).run());
+  }
   return tx.commit();
 }
 

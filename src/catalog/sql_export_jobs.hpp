@@ -33,7 +33,7 @@ Status begin_run(sql::Database& db, const std::string& job_id, const std::string
 Status commit_run(sql::Database& db, const std::string& job_id, const std::string& owner, const ExportRun& run,
                   const std::vector<ModelWatermark>& watermarks, TimePoint next_run_at);
 Status fail_run(sql::Database& db, const std::string& job_id, const std::string& owner, const ExportRun& run,
-                TimePoint retry_at);
+                TimePoint retry_at, bool drop_window);
 Result<std::vector<ModelWatermark>> watermarks(sql::Database& db, const std::string& job_id);
 Result<std::vector<ExportRun>> runs(sql::Database& db, const ExportRunQuery& query, PageRequest page);
 Result<uint64_t> count_runs(sql::Database& db, const ExportRunQuery& query);

@@ -555,10 +555,10 @@ class SqlCatalogStore final : public CatalogStore {
     std::lock_guard lock(mutex_);
     return sql_export_jobs::commit_run(db(), job_id, owner, run, watermarks, next_run_at);
   }
-  Status fail_export_run(const std::string& job_id, const std::string& owner, const ExportRun& run,
-                         TimePoint retry_at) override {
+  Status fail_export_run(const std::string& job_id, const std::string& owner, const ExportRun& run, TimePoint retry_at,
+                         bool drop_window) override {
     std::lock_guard lock(mutex_);
-    return sql_export_jobs::fail_run(db(), job_id, owner, run, retry_at);
+    return sql_export_jobs::fail_run(db(), job_id, owner, run, retry_at, drop_window);
   }
   Result<std::vector<ModelWatermark>> export_watermarks(const std::string& job_id) const override {
     std::lock_guard lock(mutex_);

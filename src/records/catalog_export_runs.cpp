@@ -90,7 +90,8 @@ class JobRun {
     run.error_code = outcome.code();
     run.error_message = outcome.message();
     const TimePoint retry = export_retry_at(anchor, job_.job.frequency_hours, run.attempt, finished);
-    Status recorded = impl_.store->fail_export_run(job_.job.id, owner_, run, retry);
+    // A window whose folder another window owns is dropped: the next run opens a new one.
+    Status recorded = impl_.store->fail_export_run(job_.job.id, owner_, run, retry, folder_taken_);
     if (!recorded.ok()) return recorded.with_context(fmt::format("recording the failure '{}'", outcome.message()));
     return run;
   }
@@ -186,6 +187,7 @@ class JobRun {
     request.spool_dir = impl_.options.state_dir / "spool" / ("export-" + job_.job.id);
     request.keep_alive = [this] { return keep_alive(); };
     request.cancel = options_.cancel;
+    request.folder_taken = &folder_taken_;
     return export_window(request);
   }
 
@@ -196,6 +198,7 @@ class JobRun {
   std::string owner_;
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   std::chrono::steady_clock::time_point last_renewal_ = started_;
+  bool folder_taken_ = false;
 };
 
 std::string owner_of(const RunDueOptions& options) { return options.owner.empty() ? default_owner() : options.owner; }

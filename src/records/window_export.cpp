@@ -134,6 +134,7 @@ class WindowWriter {
 
  private:
   Status folder_conflict() const {
+    if (rq_.folder_taken != nullptr) *rq_.folder_taken = true;
     return make_error(ErrorCode::Conflict, "folder {} belongs to another window (its _run.json names another one)",
                       folder_key_);
   }

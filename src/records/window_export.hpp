@@ -49,6 +49,9 @@ struct WindowExportRequest {
   /// Called between pages and files (the caller renews its lease); an error stops the attempt.
   std::function<Status()> keep_alive;
   const CancelToken* cancel = nullptr;
+  /// Set when the folder belongs to another window (the Conflict comes before
+  /// anything is written: this window can never succeed).
+  bool* folder_taken = nullptr;
 };
 
 struct WindowExportResult {

@@ -185,6 +185,17 @@ TEST_CASE("a folder that belongs to another window is never written into", "[rec
   CHECK(clash->error_code == ErrorCode::Conflict);
   CHECK(clash->error_message.find("belongs to another window") != std::string::npos);
   CHECK(bucket_objects(*f.store) == before);
+  // That window could never succeed: it is dropped, and the next run opens a
+  // new one (its own minute) instead of failing again and again.
+  auto again = f.catalog->run_export_job("second", fixed_time() + std::chrono::seconds(20));
+  REQUIRE_OK(again);
+  CHECK(again->state == ExportRunState::Failed);
+  CHECK(again->attempt == 1);
+  auto later = f.catalog->run_export_job("second", fixed_time() + std::chrono::minutes(1));
+  REQUIRE_OK(later);
+  CHECK(later->state == ExportRunState::Succeeded);
+  CHECK(later->folder != clash->folder);
+  CHECK(later->rows == 3);
 }
 
 TEST_CASE("a burst of 5,000 rows with one updated_at crosses pages and files without a loss", "[records][keyset]") {
