@@ -94,6 +94,10 @@ struct StoredExportWindow {
 
 /// A job as the store keeps it: the public job, what its status is made of,
 /// its lease and its unfinished window.
+/// The secrets file's key for an export job's source passwords (model name ->
+/// password): the job's row never holds them.
+inline std::string export_job_secrets_key(std::string_view job_id) { return "export-job-" + std::string(job_id); }
+
 struct StoredExportJob {
   ExportJob job;  ///< job.status is derived from the fields below when read
   std::chrono::seconds first_run_delay{0};

@@ -325,11 +325,26 @@ Status Catalog::delete_integration(std::string_view id_or_name, bool force) {
                       "integration '{}' still has {} connection(s); remove them first (or force the deletion)",
                       integ.spec.name, connections);
   }
+  // Its export jobs go with it (the store cascades), so they too need force;
+  // their sources' passwords leave the secrets file with them.
+  CLOUDSYNC_ASSIGN_OR_RETURN(std::vector<StoredExportJob> all_jobs,
+                             impl_->store->list_export_jobs(PageRequest{UINT64_MAX, 0}));
+  std::vector<std::string> jobs;
+  for (const StoredExportJob& j : all_jobs) {
+    if (j.job.integration_id == integ.id) jobs.push_back(j.job.id);
+  }
+  if (!jobs.empty() && !force) {
+    return make_error(ErrorCode::Conflict,
+                      "integration '{}' is the destination of {} record export job(s); remove them first (or force "
+                      "the deletion)",
+                      integ.spec.name, jobs.size());
+  }
   CLOUDSYNC_RETURN_IF_ERROR(impl_->store->delete_integration(integ.id));
   {
     std::lock_guard lock(impl_->backends_mutex);
     impl_->backends.erase(integ.id);
   }
+  for (const std::string& job : jobs) CLOUDSYNC_RETURN_IF_ERROR(impl_->secrets.remove(export_job_secrets_key(job)));
   return impl_->secrets.remove(integ.id);
 }
 

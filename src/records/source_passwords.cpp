@@ -106,6 +106,4 @@ std::string join_conninfo_password(std::string_view conninfo, std::string_view p
   return out + "password=" + quote_value(password);
 }
 
-std::string export_job_secrets_key(std::string_view job_id) { return "export-job-" + std::string(job_id); }
-
 }  // namespace cloudsync

@@ -25,7 +25,4 @@ Result<SplitConninfo> split_conninfo_password(std::string_view conninfo);
 /// Puts a password taken by split_conninfo_password back.
 std::string join_conninfo_password(std::string_view conninfo, std::string_view password);
 
-/// The secrets file's key for a job's source passwords (model name -> password).
-std::string export_job_secrets_key(std::string_view job_id);
-
 }  // namespace cloudsync

@@ -566,6 +566,12 @@ TEST_CASE("a PostgreSQL source's password is a secret: never in the catalog, JSO
   // Forgetting the job forgets its secrets.
   REQUIRE_OK(f.catalog->delete_export_job("nightly"));
   CHECK(read_file(f.dir / "state" / "secrets.json").find("s3cr3t-pw-41") == std::string::npos);
+  // So does deleting its destination, which only force does while a job exports there.
+  REQUIRE_CODE(f.catalog->delete_integration(uri_job.integration_id), ErrorCode::Conflict);
+  CHECK(f.catalog->export_job("uri").ok());
+  REQUIRE_OK(f.catalog->delete_integration(uri_job.integration_id, true));
+  REQUIRE_CODE(f.catalog->export_job("uri"), ErrorCode::NotFound);
+  CHECK(read_file(f.dir / "state" / "secrets.json").find("s3cr3t-pw-42") == std::string::npos);
 }
 
 }  // namespace cloudsync::test
