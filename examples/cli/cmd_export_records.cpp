@@ -416,14 +416,12 @@ int run_history(const HistoryArgs& a) {
     }
     print_table(stdout, rows);
     if (runs->size() < *total) fmt::print("({} of {} shown; see --first and --skip)\n", runs->size(), *total);
-    (void)console;
     return 0;
   });
 }
 
 int run_list(const JobArgs& a) {
-  return with_catalog(a.catalog, a.out, false, [&](Console&, Catalog& catalog) {
-    Console console(a.out);
+  return with_catalog(a.catalog, a.out, false, [&](Console& console, Catalog& catalog) {
     auto jobs = catalog.export_jobs(PageRequest{UINT64_MAX, 0});
     if (!jobs.ok()) return fail(console, a.out, jobs.status());
     if (a.out.json) {
