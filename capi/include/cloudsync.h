@@ -117,6 +117,14 @@ typedef struct cloudsync_error {
  * not this.
  */
 CLOUDSYNC_EXTERN(const cloudsync_error*) cloudsync_last_error(void);
+/**
+ * For a CLOUDSYNC_EPERM the store returned: the action it refused, that is
+ * the permission an admin has to grant ("list", "read", "write" or
+ * "delete"); "" otherwise. It belongs to the last failure on this thread and
+ * lives as long as cloudsync_last_error()'s strings. (A function rather than
+ * a member of cloudsync_error, whose layout is fixed.)
+ */
+CLOUDSYNC_EXTERN(const char*) cloudsync_last_error_missing_action(void);
 /** Resets this thread's last error to CLOUDSYNC_OK. */
 CLOUDSYNC_EXTERN(void) cloudsync_clear_error(void);
 

@@ -15,6 +15,7 @@ struct LastError {
   std::string message;
   std::string provider_code;
   std::string request_id;
+  std::string missing_action;
   cloudsync_error view{CLOUDSYNC_OK, "ok", "", 0, "", ""};
 
   void refresh() {
@@ -52,8 +53,10 @@ int fail(const Status& status) {
     e.message = status.message();
     e.provider_code = status.provider_code();
     e.request_id = status.request_id();
+    e.missing_action = status.missing_action();
   } catch (...) {
     e.message.clear();
+    e.missing_action.clear();
   }
   e.view.code = c_code(status.code());
   e.view.http_status = status.http_status();
@@ -90,12 +93,15 @@ int cloudsync_abi_version(void) { return CLOUDSYNC_ABI_MAJOR; }
 
 const cloudsync_error* cloudsync_last_error(void) { return &capi::last_error().view; }
 
+const char* cloudsync_last_error_missing_action(void) { return capi::last_error().missing_action.c_str(); }
+
 void cloudsync_clear_error(void) {
   auto& e = capi::last_error();
   e.code_name = "ok";
   e.message.clear();
   e.provider_code.clear();
   e.request_id.clear();
+  e.missing_action.clear();
   e.view.code = CLOUDSYNC_OK;
   e.view.http_status = 0;
   e.refresh();

@@ -78,9 +78,15 @@ class [[nodiscard]] CLOUDSYNC_API Status {
   int http_status() const noexcept;
   const std::string& provider_code() const noexcept;
   const std::string& request_id() const noexcept;
+  /// For a PermissionDenied from a store: the action it refused ("list",
+  /// "read", "write" or "delete"), the permission an admin has to grant;
+  /// empty otherwise.
+  const std::string& missing_action() const noexcept;
 
   /// Returns a copy with provider details attached.
   Status with_provider_details(int http_status, std::string provider_code, std::string request_id) const;
+  /// Returns a copy naming the refused action; unchanged unless the code is PermissionDenied.
+  Status with_missing_action(std::string_view action) const;
   /// Returns a copy whose message is prefixed by `context` ("import a.csv: ...").
   Status with_context(std::string_view context) const;
 

@@ -9,6 +9,7 @@
 
 #include "backends/option_spec.hpp"
 #include "backends/provider.hpp"
+#include "backends/refused_action.hpp"
 #include "cloudsync/backend.hpp"
 #include "cloudsync/backend_options.hpp"
 #include "core/error.hpp"
@@ -97,7 +98,10 @@ std::optional<std::string_view> closest_name(std::string_view name, std::span<co
 
 Result<std::shared_ptr<StorageBackend>> open_backend(std::string_view url_text, const BackendOptions& options) {
   CLOUDSYNC_ASSIGN_OR_RETURN(StorageUrl url, parse_storage_url(url_text));
-  if (const backends::ProviderEntry* entry = find_entry(url.scheme)) return entry->open(url, options);
+  if (const backends::ProviderEntry* entry = find_entry(url.scheme)) {
+    CLOUDSYNC_ASSIGN_OR_RETURN(std::shared_ptr<StorageBackend> backend, entry->open(url, options));
+    return backends::label_refused_actions(std::move(backend));
+  }
   std::string known;
   for (const backends::ProviderEntry* entry : provider_entries()) {
     known += known.empty() ? "" : ", ";

@@ -181,6 +181,10 @@ void json_write_status(JsonWriter& w, const Status& s) {
     w.Key("provider_code");
     json_write_string(w, s.provider_code());
   }
+  if (!s.missing_action().empty()) {
+    w.Key("missing_action");
+    json_write_string(w, s.missing_action());
+  }
   w.EndObject();
 }
 

@@ -52,11 +52,12 @@ struct Status::State {
   int http_status = 0;
   std::string provider_code;
   std::string request_id;
+  std::string missing_action;
 };
 
 Status::Status(ErrorCode code, std::string message) {
   if (code == ErrorCode::Ok) code = ErrorCode::Internal;  // an error status must be an error
-  state_ = std::make_shared<const State>(State{code, redact(message), 0, {}, {}});
+  state_ = std::make_shared<const State>(State{code, redact(message), 0, {}, {}, {}});
 }
 
 ErrorCode Status::code() const noexcept { return state_ ? state_->code : ErrorCode::Ok; }
@@ -74,20 +75,34 @@ const std::string& Status::request_id() const noexcept {
   static const std::string kEmpty;
   return state_ ? state_->request_id : kEmpty;
 }
+const std::string& Status::missing_action() const noexcept {
+  static const std::string kEmpty;
+  return state_ ? state_->missing_action : kEmpty;
+}
 
 Status Status::with_provider_details(int http_status, std::string provider_code, std::string request_id) const {
   if (!state_) return *this;
   Status copy;
-  copy.state_ = std::make_shared<const State>(
-      State{state_->code, state_->message, http_status, redact(provider_code), redact(request_id)});
+  copy.state_ = std::make_shared<const State>(State{state_->code, state_->message, http_status, redact(provider_code),
+                                                    redact(request_id), state_->missing_action});
+  return copy;
+}
+
+Status Status::with_missing_action(std::string_view action) const {
+  if (!state_ || state_->code != ErrorCode::PermissionDenied) return *this;
+  Status copy;
+  State state = *state_;
+  state.missing_action = std::string(action);
+  copy.state_ = std::make_shared<const State>(std::move(state));
   return copy;
 }
 
 Status Status::with_context(std::string_view context) const {
   if (!state_ || context.empty()) return *this;
   Status copy;
-  copy.state_ = std::make_shared<const State>(State{state_->code, fmt::format("{}: {}", context, state_->message),
-                                                    state_->http_status, state_->provider_code, state_->request_id});
+  State state = *state_;
+  state.message = fmt::format("{}: {}", context, state_->message);
+  copy.state_ = std::make_shared<const State>(std::move(state));
   return copy;
 }
 
