@@ -19,6 +19,8 @@ from .errors import (AlreadyExistsError, AuthenticationError, BadResponseError, 
                      PreconditionFailedError, ThrottledError, UnsupportedError, error_from_last)
 from .plan import Action, OperationResult, Plan, Report, plan_sync
 from .progress import CancelToken, Progress
+from .storage import Entry, ListIterator, Storage, list_url
+from .workspace import FlushResult, Session, Watcher, Workspace
 
 __version__ = "1.0.0"
 
@@ -74,6 +76,7 @@ def set_log_handler(fn: LogHandler | None = _to_logging, level: int = LOG_INFO) 
 
 
 __all__ = [
+    "Entry", "FlushResult", "ListIterator", "Session", "Storage", "Watcher", "Workspace", "list_url",
     "Action", "AlreadyExistsError", "AuthenticationError", "BadResponseError", "CancelToken", "CancelledError",
     "CloudsyncError", "ConflictError", "DeadlineError", "IntegrityError", "InternalError", "InvalidArgumentError",
     "LimitExceededError", "NetworkError", "NotFoundError", "OperationResult", "PermissionDeniedError", "Plan",

@@ -13,6 +13,8 @@ How the other modules call the library (``lib = _native.lib()``)::
     result = op.call_json(lib.cloudsync_import, handle, encode(name), encode(request),
                           op.progress_fn, None, op.cancel_handle)
 
+- A NULL callback is ``CFUNCTYPE_TYPE()`` (e.g. ``_native.PROGRESS_FN()``): ctypes
+  refuses None where argtypes name a function pointer type.
 - ``encode``: dict/list -> JSON bytes, str/PathLike -> UTF-8, None -> NULL.
 - A negative return code raises the mapped ``errors.CloudsyncError`` subclass,
   built on the thread that made the call; when the call also filled in its
@@ -159,7 +161,7 @@ class Operation:
         self.error: BaseException | None = None
         self._callbacks: list[Any] = []
         self._reporter = resolve(progress)
-        self.progress_fn: Any = None
+        self.progress_fn: Any = _native.PROGRESS_FN()  # NULL: ctypes refuses None for a function pointer
         if self._reporter is not None:
             reporter = self._reporter
 
