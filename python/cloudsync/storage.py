@@ -5,7 +5,7 @@ from __future__ import annotations
 import ctypes
 import os
 from dataclasses import dataclass, fields
-from typing import IO, Any, Iterator
+from typing import IO, Any
 
 from . import _native
 from ._call import Operation, call_json, check, encode, open_handle, parse, take_string

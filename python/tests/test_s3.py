@@ -303,8 +303,8 @@ class WorkspaceOnS3Test(unittest.TestCase):
         with self.open() as ws:
             ws.add_integration("Hex", f"s3://{self.bucket}/hex", writeback=True, options=self.options)
             with self.assertLogs("cloudsync", level="ERROR") as logged:
-                session = cloudsync.Watcher.__call__  # the alias is the class
                 session = ws.start_session(broken, restore=False)
+                self.assertIsInstance(session, cloudsync.Watcher)
                 session.stop()
                 session.stop()
         self.assertTrue(session.callback_errors)
