@@ -35,7 +35,7 @@ cp -r "$src/python" "$work/python-src"
 rm -rf "$work/python-src/tests" "$work/python-src/build" "$work/python-src"/*.egg-info
 # Bundled stripped: the debug information is most of the library, and the wheel zips it.
 strip --strip-debug -o "$work/libcloudsync.so.1" "$library"
-CLOUDSYNC_LIBRARY="$work/libcloudsync.so.1" PIP_NO_INDEX=1 PIP_DISABLE_PIP_VERSION_CHECK=1 \
+CLOUDSYNC_LIBRARY="$work/libcloudsync.so.1" PIP_NO_INDEX=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore \
   "$python" -m pip install --no-build-isolation --no-deps --quiet --target "$work/pip-target" "$work/python-src"
 [ -f "$work/pip-target/cloudsync/libcloudsync.so.1" ] || { echo "pip did not bundle the library"; exit 1; }
 [ -f "$work/pip-target/cloudsync/py.typed" ] || { echo "pip did not install py.typed"; exit 1; }
