@@ -31,6 +31,14 @@ if not os.environ.get("CLOUDSYNC_LIBRARY"):
 import cloudsync  # noqa: E402  (after the path set-up above)
 
 
+def helper_env(**extra: str) -> dict[str, str]:
+    """The environment for servers and tools the tests start: without the sanitizer build's
+    LD_PRELOAD (an ASan runtime preloaded into moto makes it crawl), plus `extra`."""
+    env = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD"}
+    env.update(extra)
+    return env
+
+
 def scratch() -> tempfile.TemporaryDirectory[str]:
     """A temporary folder below $CLOUDSYNC_TEST_TMP or the system's."""
     return tempfile.TemporaryDirectory(prefix="cloudsync-py-", dir=os.environ.get("CLOUDSYNC_TEST_TMP"))
@@ -42,7 +50,12 @@ class Moto:
     def __init__(self) -> None:
         from peers import Peer  # tests/peers/peers.py
         self._tmp = scratch()
-        self.peer = Peer.moto(os.path.join(self._tmp.name, "moto"))
+        preload = os.environ.pop("LD_PRELOAD", None)  # Peer passes os.environ on: see helper_env
+        try:
+            self.peer = Peer.moto(os.path.join(self._tmp.name, "moto"))
+        finally:
+            if preload is not None:
+                os.environ["LD_PRELOAD"] = preload
         env = self.peer.env
         self.endpoint = env["S3_ENDPOINT"]
         self.access_key_id = env["AWS_ACCESS_KEY_ID"]

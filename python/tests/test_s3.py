@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import concurrent.futures
 import json
-import os
 import pathlib
 import socket
 import subprocess
@@ -162,7 +161,7 @@ class ErrorsOnS3Test(unittest.TestCase):
             spec.write_text(json.dumps({"users": {"no-put": [
                 {"Effect": "Allow", "Action": "s3:*", "Resource": "*"},
                 {"Effect": "Deny", "Action": "s3:PutObject", "Resource": "*"}]}}))
-            env = dict(os.environ, EP=MOTO.endpoint, AK=MOTO.access_key_id, SK=MOTO.secret_access_key)
+            env = support.helper_env(EP=MOTO.endpoint, AK=MOTO.access_key_id, SK=MOTO.secret_access_key)
             subprocess.run([sys.executable, str(support.PEERS_DIR / "moto_iam.py"), str(spec), str(out)], env=env,
                            check=True, timeout=120)
             user = json.loads(out.read_text())["no-put"]
@@ -321,7 +320,7 @@ class DelayProxy:
             self.port = probe.getsockname()[1]
         self.process = subprocess.Popen([sys.executable, str(pathlib.Path(__file__).with_name("delay_proxy.py")),
                                          str(self.port), str(upstream_port), str(delay)], stdout=subprocess.PIPE,
-                                        text=True)
+                                        text=True, env=support.helper_env())
         assert self.process.stdout is not None
         if self.process.stdout.readline().strip() != "listening":
             raise RuntimeError("delay_proxy.py did not start")
