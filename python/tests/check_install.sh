@@ -2,7 +2,8 @@
 # The Python package imports, with a clean environment (no CLOUDSYNC_LIBRARY),
 #  1. from `cmake --install` (Debian's layout, the library found through the prefix);
 #  2. from `pip install --no-build-isolation --target` with the library bundled
-#     ($CLOUDSYNC_LIBRARY at install time), offline.
+#     ($CLOUDSYNC_LIBRARY at install time), offline;
+#  3. from a /usr-like prefix: the library in lib/<multiarch>, the package in lib/python3/dist-packages.
 #   check_install.sh SOURCE_DIR BUILD_DIR LIBRARY PYTHON_INSTALL_DIR WORK_DIR PYTHON
 set -euo pipefail
 src=$1 build=$2 library=$3 pydir=$4 work=$5 python=$6
@@ -17,11 +18,11 @@ from cloudsync import _native
 loaded = _native.lib()._name
 print("imported", cloudsync.__file__, "library", loaded, "version", cloudsync.library_version())
 assert cloudsync.__file__.startswith(sys.argv[1]), cloudsync.__file__
-assert loaded.startswith(sys.argv[1]), loaded
+assert loaded.startswith(sys.argv[2]), loaded
 with cloudsync.Storage("mem://installed") as store:
     store.put("k", b"v")
     assert store.get("k") == b"v"
-' "$2")
+' "$1" "$2")
 }
 
 # 1. The build's install step.
@@ -40,4 +41,12 @@ CLOUDSYNC_LIBRARY="$work/libcloudsync.so.1" PIP_NO_INDEX=1 PIP_DISABLE_PIP_VERSI
 [ -f "$work/pip-target/cloudsync/libcloudsync.so.1" ] || { echo "pip did not bundle the library"; exit 1; }
 [ -f "$work/pip-target/cloudsync/py.typed" ] || { echo "pip did not install py.typed"; exit 1; }
 clean_import "$work/pip-target" "$work/pip-target/"
+# 3. The prefix /usr, where the library goes to lib/<multiarch> and the package to lib/python3/dist-packages.
+multiarch=$("$python" -c 'import sysconfig; print(sysconfig.get_config_var("MULTIARCH") or "")')
+if [ -n "$multiarch" ]; then
+  mkdir -p "$work/usr/lib/python3/dist-packages" "$work/usr/lib/$multiarch"
+  cp -r "$work/prefix/$pydir/cloudsync" "$work/usr/lib/python3/dist-packages/"
+  cp "$work/libcloudsync.so.1" "$work/usr/lib/$multiarch/"
+  clean_import "$work/usr/lib/python3/dist-packages" "$work/usr/lib/$multiarch/"
+fi
 echo "python: the installed package and the pip-installed one import and work"
