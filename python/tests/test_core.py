@@ -504,6 +504,27 @@ class PlanTest(unittest.TestCase):
         self.assertEqual(result.to_dict(), data)
 
 
+class WorkspaceInACatalogTest(unittest.TestCase):
+    """A Workspace that is a project of a shared catalog (on S3 with moto in test_s3)."""
+
+    def test_two_projects_share_a_catalog(self) -> None:
+        with support.scratch() as tmp:
+            root = pathlib.Path(tmp)
+            make_files(root / "bucket", 2, prefix="d")
+            with cloudsync.Workspace(root / "p1", catalog_dir=root / "catalog", project="p1", max_files=10,
+                                     max_file_size=1000, transfers=2) as ws:
+                self.assertEqual(repr(ws), f"Workspace({str(root / 'p1')!r}, project='p1')")
+                ws.add_integration("Shared", (root / "bucket").as_uri(), type="team", selected_folders=["d000"])
+                result = ws.import_files("Shared", ["d000/"])
+                self.assertEqual(result.summary["done"], 2)
+                self.assertTrue((root / "p1" / "external-files" / "team" / "shared" / "d000" / "d00001.txt").exists())
+            with cloudsync.Workspace(root / "p2", catalog_dir=root / "catalog", project="p2") as other:
+                self.assertEqual([i["name"] for i in other.integrations()], ["Shared"])
+                self.assertEqual(other.tracked_files("Shared"), [])
+            with self.assertRaises(cloudsync.InvalidArgumentError):
+                cloudsync.Workspace(root / "p3", catalog_dir=root / "catalog", state_dir=root / "state")
+
+
 class StorageTest(unittest.TestCase):
     """Every Storage method on the memory and local stores (on S3 in test_s3)."""
 
