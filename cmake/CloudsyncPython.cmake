@@ -1,0 +1,14 @@
+# The Python package (python/cloudsync) in Debian's layout:
+# <prefix>/lib/python3/dist-packages/cloudsync -- "lib", not the multiarch
+# libdir: /usr/lib/python3/dist-packages is where Debian's python3 looks.
+# cloudsync/_native.py finds the shared library from there in <prefix>/lib/<multiarch>
+# (GNUInstallDirs' libdir for the prefix /usr) or <prefix>/lib (other prefixes).
+option(CLOUDSYNC_INSTALL_PYTHON "Install the Python package" ${CLOUDSYNC_INSTALL})
+set(CLOUDSYNC_PYTHON_INSTALL_DIR "lib/python3/dist-packages" CACHE STRING
+    "Where the Python package is installed, relative to the prefix")
+if(CLOUDSYNC_INSTALL AND CLOUDSYNC_INSTALL_PYTHON AND TARGET cloudsync_shared)
+  install(DIRECTORY ${PROJECT_SOURCE_DIR}/python/cloudsync DESTINATION ${CLOUDSYNC_PYTHON_INSTALL_DIR}
+    PATTERN "__pycache__" EXCLUDE
+    PATTERN "*.pyc" EXCLUDE
+    PATTERN "libcloudsync.so*" EXCLUDE)  # a copy bundled by a pip install from this tree
+endif()
