@@ -291,6 +291,14 @@ class SecretsTest(CatalogCase):
         with self.assertRaises(cloudsync.AuthenticationError) as failed:
             conn.sync()
         shown += [str(failed.exception), repr(failed.exception), str(failed.exception.result), repr(conn)]
+        # In-memory credentials are merged over the stored secrets.
+        self.cat.set_credentials("Wrong", {"secret_access_key": self.moto.secret_access_key})
+        self.assertEqual(wrong.check().status, "CONNECTED")
+        self.cat.set_credentials("Wrong", None)
+        self.assertEqual(wrong.check().status, "DISCONNECTED")
+        with cloudsync.Catalog(self.root / "catalog", credentials={
+                "Wrong": {"secret_access_key": self.moto.secret_access_key}}) as second:
+            self.assertEqual(second.integration("Wrong").check().status, "CONNECTED")
         with cloudsync.Catalog(self.root / "memory-secrets",
                                credentials={"Sales": {"secret_access_key": SECRET}}) as other:
             other.set_credentials("Sales", {"secret_access_key": SECRET})
