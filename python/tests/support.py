@@ -6,10 +6,12 @@ libcloudsync). A missing library, package or server is a failure, never a skip.
 
 from __future__ import annotations
 
+import io
 import os
 import pathlib
 import sys
 import tempfile
+import unittest
 import uuid
 
 PYTHON_DIR = pathlib.Path(__file__).resolve().parents[1]
@@ -72,3 +74,43 @@ class Moto:
     def stop(self) -> None:
         self.peer.stop()
         self._tmp.cleanup()
+
+
+def check_store(self: unittest.TestCase, url: str, local: pathlib.Path, options: dict[str, str] | None = None) -> None:
+    """Every Storage method on the store at url (empty); local: a scratch folder."""
+    with cloudsync.Storage(url, options) as store:
+        self.assertEqual(repr(store), f"Storage({url!r})")
+        entry = store.put("dir/a.bin", b"hello world")
+        self.assertIsInstance(entry, cloudsync.Entry)
+        self.assertEqual((entry.key, entry.kind, entry.size), ("dir/a.bin", "file", 11))
+        self.assertEqual(store.put("dir/b.bin", io.BytesIO(b"from a file object")).size, 18)
+        self.assertEqual(store.put("dir/c.bin", bytearray(b"abc"), size=3).size, 3)
+        self.assertEqual(store.head("dir/a.bin").size, 11)
+        self.assertEqual(store.get("dir/a.bin"), b"hello world")
+        self.assertEqual(store.get("dir/a.bin", offset=6), b"world")
+        self.assertEqual(store.get("dir/a.bin", offset=2, length=3), b"llo")
+        sink = io.BytesIO()
+        self.assertEqual(store.get_to("dir/b.bin", sink).size, 18)
+        self.assertEqual(sink.getvalue(), b"from a file object")
+        source = local / "upload.txt"
+        source.write_bytes(b"u" * 1000)
+        self.assertEqual(store.put_file("up/load.txt", source).size, 1000)
+        with self.assertRaises(cloudsync.ConflictError):
+            store.put_file("up/load.txt", source, create_only=True)
+        target = local / "down" / "x.txt"
+        self.assertEqual(store.get_file("up/load.txt", target).size, 1000)
+        self.assertEqual(target.read_bytes(), b"u" * 1000)
+        with self.assertRaises(cloudsync.ConflictError):
+            store.get_file("up/load.txt", target, overwrite=False)
+        self.assertEqual([e.key for e in store.list()], ["dir/a.bin", "dir/b.bin", "dir/c.bin", "up/load.txt"])
+        self.assertEqual([e.key for e in store.list("dir/")], ["dir/a.bin", "dir/b.bin", "dir/c.bin"])
+        top = list(store.list(recursive=False))
+        self.assertEqual([(e.key, e.kind) for e in top], [("dir/", "directory"), ("up/", "directory")])
+        store.delete("dir/c.bin")
+        store.delete("dir/c.bin")  # absent counts as deleted
+        with self.assertRaises(cloudsync.NotFoundError):
+            store.head("dir/c.bin")
+        self.assertEqual(entry.to_dict()["key"], "dir/a.bin")
+        self.assertEqual(cloudsync.Entry.from_dict({"key": "k", "kind": "file", "future": 1}).key, "k")
+    with self.assertRaises(ValueError):
+        store.head("dir/a.bin")

@@ -511,52 +511,14 @@ class PlanTest(unittest.TestCase):
 class StorageTest(unittest.TestCase):
     """Every Storage method on the memory and local stores (on S3 in test_s3)."""
 
-    def check_store(self, url: str, local: pathlib.Path) -> None:
-        with cloudsync.Storage(url) as store:
-            self.assertEqual(repr(store), f"Storage({url!r})")
-            entry = store.put("dir/a.bin", b"hello world")
-            self.assertIsInstance(entry, cloudsync.Entry)
-            self.assertEqual((entry.key, entry.kind, entry.size), ("dir/a.bin", "file", 11))
-            self.assertEqual(store.put("dir/b.bin", io.BytesIO(b"from a file object")).size, 18)
-            self.assertEqual(store.put("dir/c.bin", bytearray(b"abc"), size=3).size, 3)
-            self.assertEqual(store.head("dir/a.bin").size, 11)
-            self.assertEqual(store.get("dir/a.bin"), b"hello world")
-            self.assertEqual(store.get("dir/a.bin", offset=6), b"world")
-            self.assertEqual(store.get("dir/a.bin", offset=2, length=3), b"llo")
-            sink = io.BytesIO()
-            self.assertEqual(store.get_to("dir/b.bin", sink).size, 18)
-            self.assertEqual(sink.getvalue(), b"from a file object")
-            source = local / "upload.txt"
-            source.write_bytes(b"u" * 1000)
-            self.assertEqual(store.put_file("up/load.txt", source).size, 1000)
-            with self.assertRaises(cloudsync.ConflictError):
-                store.put_file("up/load.txt", source, create_only=True)
-            target = local / "down" / "x.txt"
-            self.assertEqual(store.get_file("up/load.txt", target).size, 1000)
-            self.assertEqual(target.read_bytes(), b"u" * 1000)
-            with self.assertRaises(cloudsync.ConflictError):
-                store.get_file("up/load.txt", target, overwrite=False)
-            self.assertEqual([e.key for e in store.list()], ["dir/a.bin", "dir/b.bin", "dir/c.bin", "up/load.txt"])
-            self.assertEqual([e.key for e in store.list("dir/")], ["dir/a.bin", "dir/b.bin", "dir/c.bin"])
-            top = list(store.list(recursive=False))
-            self.assertEqual([(e.key, e.kind) for e in top], [("dir/", "directory"), ("up/", "directory")])
-            store.delete("dir/c.bin")
-            store.delete("dir/c.bin")  # absent counts as deleted
-            with self.assertRaises(cloudsync.NotFoundError):
-                store.head("dir/c.bin")
-            self.assertEqual(entry.to_dict()["key"], "dir/a.bin")
-            self.assertEqual(cloudsync.Entry.from_dict({"key": "k", "kind": "file", "future": 1}).key, "k")
-        with self.assertRaises(ValueError):
-            store.head("dir/a.bin")
-
     def test_memory_store(self) -> None:
         with support.scratch() as tmp:
-            self.check_store("mem://storage-test", pathlib.Path(tmp))
+            support.check_store(self, "mem://storage-test", pathlib.Path(tmp))
 
     def test_local_store(self) -> None:
         with support.scratch() as tmp:
             (pathlib.Path(tmp) / "store").mkdir()
-            self.check_store((pathlib.Path(tmp) / "store").as_uri(), pathlib.Path(tmp))
+            support.check_store(self, (pathlib.Path(tmp) / "store").as_uri(), pathlib.Path(tmp))
             self.assertEqual([e.key for e in cloudsync.list_url((pathlib.Path(tmp) / "store").as_uri(), prefix="up/")],
                              ["up/load.txt"])
 
