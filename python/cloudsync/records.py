@@ -23,7 +23,6 @@ import datetime
 import json
 import logging
 import threading
-import weakref
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Tuple, Union
 
 from . import _native
@@ -227,6 +226,7 @@ class ExportScheduler:
             lib = _native.lib()
             lib.cloudsync_export_scheduler_stop(handle)
             lib.cloudsync_export_scheduler_free(handle)
+        self.catalog._schedulers.discard(self)
 
     def __enter__(self) -> ExportScheduler:
         return self
@@ -289,7 +289,9 @@ class ExportMethods:
     handle: Any
 
     def _init_exports(self) -> None:
-        self._schedulers: weakref.WeakSet[ExportScheduler] = weakref.WeakSet()
+        # Strong references: a scheduler runs until stopped or until the catalog closes, even when
+        # the host keeps no reference to it.
+        self._schedulers: set[ExportScheduler] = set()
         self._record_sources: dict[str, RecordSource] = {}
         self._source_errors: list[BaseException] = []
         self._source_errors_lock = threading.Lock()
