@@ -59,7 +59,7 @@ def select_fields(record: dict[str, Any], fields: Sequence[str], what: str) -> d
         head, _, rest = requested.partition(".")
         key = _snake(head)
         if key not in record:
-            known = ", ".join(sorted(k for k in record if not isinstance(record[k], dict)))
+            known = ", ".join(sorted(record))
             raise InvalidArgumentError(f"{what} has no field {requested!r}; it has: {known}")
         value = record[key]
         if rest:
