@@ -379,7 +379,7 @@ class ExportMethods:
              source.deletions_fn, None)
         self._record_sources[name] = source  # the C side calls its callbacks until the catalog closes
 
-    def start_export_scheduler(self, *, poll_s: float = 30, owner: str = "", lease_s: int = 300,
+    def start_export_scheduler(self, *, poll_s: int = 30, owner: str = "", lease_s: int = 300,
                                on_run: Callable[[ExportRun], None] | None = None) -> ExportScheduler:
         """Starts a scheduler thread: each job's first run shortly after its creation, then every
         frequency_hours; runs never overlap. Closing the catalog stops it."""
