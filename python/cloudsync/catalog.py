@@ -20,70 +20,17 @@ from __future__ import annotations
 import ctypes
 import os
 from dataclasses import dataclass, field
-from typing import Any, Callable, ClassVar, Iterator
+from typing import Any, Iterator
 
 from . import _native
 from ._call import Operation, call, call_count, call_json, encode, open_handle
+from ._snapshot import DEFAULT_PAGE_SIZE, Record, given, paged
 from .kili import KiliMethods
 from .plan import OperationResult, Plan
 from .progress import CancelToken, ProgressArg
 from .records import ExportMethods
 
 PathLike = str | os.PathLike[str]
-DEFAULT_PAGE_SIZE = 100
-
-
-def given(**values: Any) -> dict[str, Any]:
-    """The members that were given (None: unchanged, or the library's default)."""
-    return {k: v for k, v in values.items() if v is not None}
-
-
-def paged(fetch: Callable[[int, int], list[Any]], first: int | None = None, skip: int = 0,
-          page_size: int = DEFAULT_PAGE_SIZE) -> Iterator[Any]:
-    """Items of a listing fetched page by page, only as they are consumed.
-
-    fetch(count, offset) returns at most `count` items from `offset`;
-    ``first`` (None or 0: all) bounds how many are returned after ``skip``.
-    A page shorter than asked for is the last.
-    """
-    if page_size <= 0:
-        raise ValueError("page_size must be positive")
-    remaining = first or None
-    offset = skip
-    while remaining is None or remaining > 0:
-        want = page_size if remaining is None else min(page_size, remaining)
-        page = fetch(want, offset)
-        yield from page
-        offset += len(page)
-        if remaining is not None:
-            remaining -= len(page)
-        if len(page) < want:
-            return
-
-
-class Record:
-    """A snapshot of one JSON object of the catalog, its members as attributes (absent -> None)."""
-
-    FIELDS: ClassVar[tuple[str, ...]] = ()
-
-    def __init__(self, catalog: Catalog, data: dict[str, Any]) -> None:
-        self.catalog = catalog
-        self._load(data)
-
-    def _load(self, data: dict[str, Any]) -> None:
-        self._data = dict(data)
-        for name in self.FIELDS:
-            setattr(self, name, data.get(name))
-
-    def to_dict(self) -> dict[str, Any]:
-        """The record as the catalog returned it."""
-        return dict(self._data)
-
-    def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and other._data.get("id") == self._data.get("id")  # type: ignore[attr-defined]
-
-    def __hash__(self) -> int:
-        return hash((type(self).__name__, self._data.get("id")))
 
 
 @dataclass(frozen=True)
@@ -298,14 +245,18 @@ class Catalog(KiliMethods, ExportMethods):
                             project: str | None = None) -> dict[str, Any]:
         return given(id=id, name=name, platform=platform, status=status, writeback=writeback, project=project)
 
-    def _integration_pages(self, filter: dict[str, Any], first: int | None, skip: int,
-                           page_size: int) -> Iterator[dict[str, Any]]:
-        lib, text = _native.lib(), encode(filter)
+    def _list_pages(self, function: str, member: str, filter: dict[str, Any], first: int | None, skip: int,
+                    page_size: int) -> Iterator[dict[str, Any]]:
+        """The `member` array of a cloudsync_catalog_*_list function's pages, fetched as consumed."""
+        fn, text = getattr(_native.lib(), function), encode(filter)
 
         def fetch(count: int, offset: int) -> list[dict[str, Any]]:
-            return call_json(lib.cloudsync_catalog_integration_list, self.handle, text, count,
-                             offset).get("integrations", [])
+            return list(call_json(fn, self.handle, text, count, offset).get(member, []))
         return paged(fetch, first, skip, page_size)
+
+    def _integration_pages(self, filter: dict[str, Any], first: int | None, skip: int,
+                           page_size: int) -> Iterator[dict[str, Any]]:
+        return self._list_pages("cloudsync_catalog_integration_list", "integrations", filter, first, skip, page_size)
 
     def integrations(self, *, id: str | None = None, name: str | None = None, platform: str | None = None,
                      status: str | None = None, writeback: bool | None = None, project: str | None = None,
@@ -378,12 +329,7 @@ class Catalog(KiliMethods, ExportMethods):
 
     def _connection_pages(self, filter: dict[str, Any], first: int | None, skip: int,
                           page_size: int) -> Iterator[dict[str, Any]]:
-        lib, text = _native.lib(), encode(filter)
-
-        def fetch(count: int, offset: int) -> list[dict[str, Any]]:
-            return call_json(lib.cloudsync_catalog_connection_list, self.handle, text, count,
-                             offset).get("connections", [])
-        return paged(fetch, first, skip, page_size)
+        return self._list_pages("cloudsync_catalog_connection_list", "connections", filter, first, skip, page_size)
 
     def connections(self, project: str | Project | None = None, integration: str | Integration | None = None,
                     page_size: int = DEFAULT_PAGE_SIZE) -> Iterator[Connection]:

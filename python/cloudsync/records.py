@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Tuple, Unio
 
 from . import _native
 from ._call import Operation, call, call_count, call_json, encode, make_callback
+from ._snapshot import Record, Snapshot, given, paged
 from .errors import CloudsyncError
 from .progress import CancelToken
 
@@ -51,16 +52,12 @@ def rfc3339(moment: Moment) -> str | None:
     return moment.astimezone(datetime.timezone.utc).isoformat().replace("+00:00", "Z")
 
 
-def _given(**values: Any) -> dict[str, Any]:
-    return {k: v for k, v in values.items() if v is not None}
-
-
 def sqlite_model(name: str, database: str, table: str, *, id_column: str = "id",
                  updated_column: str = "updated_at", updated_format: str | None = None,
                  deletes_table: str | None = None, deletes_id_column: str | None = None,
                  deletes_updated_column: str | None = None) -> dict[str, Any]:
     """A model read from a SQLite table (``updated_format``: "text", "unix_seconds" or "unix_millis")."""
-    return {"name": name, "source": _given(kind="sqlite", database=database, table=table, id_column=id_column,
+    return {"name": name, "source": given(kind="sqlite", database=database, table=table, id_column=id_column,
                                            updated_column=updated_column, updated_format=updated_format,
                                            deletes_table=deletes_table, deletes_id_column=deletes_id_column,
                                            deletes_updated_column=deletes_updated_column)}
@@ -71,7 +68,7 @@ def postgresql_model(name: str, conninfo: str, table: str, *, id_column: str = "
                      deletes_id_column: str | None = None,
                      deletes_updated_column: str | None = None) -> dict[str, Any]:
     """A model read from a PostgreSQL table; a password in ``conninfo`` is kept as a secret."""
-    return {"name": name, "source": _given(kind="postgresql", database=conninfo, table=table, id_column=id_column,
+    return {"name": name, "source": given(kind="postgresql", database=conninfo, table=table, id_column=id_column,
                                            updated_column=updated_column, deletes_table=deletes_table,
                                            deletes_id_column=deletes_id_column,
                                            deletes_updated_column=deletes_updated_column)}
@@ -82,7 +79,7 @@ def registered_model(name: str, source: str) -> dict[str, Any]:
     return {"name": name, "source": {"kind": "registered", "database": source}}
 
 
-class ExportRun:
+class ExportRun(Snapshot):
     """One run of an export job: ``state`` ("running", "succeeded", "failed"), its window
     (``folder``, ``window_opened``, ``upper_bound``), ``attempt``, counts (``rows``,
     ``tombstones``, ``files``, ``bytes``, per model in ``models``), times, ``error`` (a dict
@@ -92,41 +89,23 @@ class ExportRun:
               "finished_at", "duration_ms", "rows", "tombstones", "files", "bytes", "models", "error",
               "manifest_key")
 
-    def __init__(self, data: dict[str, Any]) -> None:
-        self._data = dict(data)
-        for name in self.FIELDS:
-            setattr(self, name, data.get(name))
-
     @property
     def succeeded(self) -> bool:
         """Whether the run finished and wrote its manifest."""
         return self.state == "succeeded"  # type: ignore[attr-defined, no-any-return]
-
-    def to_dict(self) -> dict[str, Any]:
-        """The run as the catalog returned it."""
-        return dict(self._data)
 
     def __repr__(self) -> str:
         return (f"ExportRun(job_id={self.job_id!r}, folder={self.folder!r}, "  # type: ignore[attr-defined]
                 f"state={self.state!r}, rows={self.rows!r})")  # type: ignore[attr-defined]
 
 
-class ExportJob:
+class ExportJob(Record):
     """An export job of the catalog (see cloudsync_catalog_export_job_create for the members):
     id, name, integration, integration_id, prefix, frequency_hours, models, options, created_at,
     first_run_at, next_run_at, status ("ACTIVE", "RUNNING", "FAILED", "DISABLED")."""
 
     FIELDS = ("id", "name", "integration", "integration_id", "prefix", "frequency_hours", "models", "options",
               "created_at", "first_run_at", "next_run_at", "status")
-
-    def __init__(self, catalog: Catalog, data: dict[str, Any]) -> None:
-        self.catalog = catalog
-        self._load(data)
-
-    def _load(self, data: dict[str, Any]) -> None:
-        self._data = dict(data)
-        for name in self.FIELDS:
-            setattr(self, name, data.get(name))
 
     def refresh(self) -> ExportJob:
         """Reads the job again from the catalog."""
@@ -142,7 +121,7 @@ class ExportJob:
         (its dict) set; when a Python record source raised, that exception is its cause.
         ConflictError while another process holds the job's lease.
         """
-        options = _given(now=rfc3339(now), owner=owner, lease_s=lease_s)
+        options = given(now=rfc3339(now), owner=owner, lease_s=lease_s)
         errors_before = self.catalog._source_error_count()
         op = Operation(None, cancel)
         try:
@@ -161,7 +140,7 @@ class ExportJob:
                enabled: bool | None = None) -> ExportJob:
         """Changes the given members (``models`` replaces them: a new model starts with everything;
         ``options`` changes the fields given; ``enabled=False`` disables the job). Returns this object."""
-        changes = _given(name=name, frequency_hours=frequency_hours, models=models, options=options,
+        changes = given(name=name, frequency_hours=frequency_hours, models=models, options=options,
                          enabled=enabled)
         self._load(call_json(_native.lib().cloudsync_catalog_export_job_update, self.catalog.handle,
                              encode(self._data["id"]), encode(changes)))
@@ -175,10 +154,6 @@ class ExportJob:
                 page_size: int = 100) -> Iterator[ExportRun]:
         """This job's runs, newest first (see Catalog.export_history)."""
         return self.catalog.export_history(self._data["id"], state, since, until, page_size)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The job as the catalog returned it."""
-        return dict(self._data)
 
     def __repr__(self) -> str:
         return (f"ExportJob(id={self.id!r}, name={self.name!r}, "  # type: ignore[attr-defined]
@@ -321,7 +296,7 @@ class ExportMethods:
         ``options``: visibility_lag_s, max_file_rows, max_file_bytes, gzip, ids_as_strings,
         page_records. InvalidArgumentError, NotFoundError (integration), PermissionDeniedError
         (no writeback), AlreadyExistsError (name)."""
-        spec = _given(name=name, integration=integration, prefix=prefix, frequency_hours=frequency_hours,
+        spec = given(name=name, integration=integration, prefix=prefix, frequency_hours=frequency_hours,
                       first_run_delay_s=first_run_delay_s, models=models, options=options)
         return ExportJob(self, call_json(_native.lib().cloudsync_catalog_export_job_create,  # type: ignore[arg-type]
                                          self.handle, encode(spec)))
@@ -342,20 +317,19 @@ class ExportMethods:
         failed runs are among the results (nothing is raised for them)."""
         op = Operation(None, cancel)
         data = op.call_json(_native.lib().cloudsync_catalog_export_run_due, self.handle,
-                            encode(_given(now=rfc3339(now), owner=owner, lease_s=lease_s) or None), op.cancel_handle)
+                            encode(given(now=rfc3339(now), owner=owner, lease_s=lease_s) or None), op.cancel_handle)
         return [ExportRun(r) for r in data or []]
 
     @staticmethod
     def _history_filter(job: str | ExportJob | None, state: str | None, since: Moment,
                         until: Moment) -> dict[str, Any]:
         job_id = job._data["id"] if isinstance(job, ExportJob) else job
-        return _given(job=job_id, state=state, since=rfc3339(since), until=rfc3339(until))
+        return given(job=job_id, state=state, since=rfc3339(since), until=rfc3339(until))
 
     def export_history(self, job: str | ExportJob | None = None, state: str | None = None, since: Moment = None,
                        until: Moment = None, page_size: int = 100) -> Iterator[ExportRun]:
         """Runs newest first, fetched page by page as consumed; filters: a job (id, name or
         ExportJob), a state ("running", "succeeded", "failed"), a time range."""
-        from .catalog import paged
         text = encode(self._history_filter(job, state, since, until))
         lib = _native.lib()
 
