@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterator
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterator, cast
 
 if TYPE_CHECKING:
     from .catalog import Catalog
@@ -36,6 +36,11 @@ def paged(fetch: Callable[[int, int], list[Any]], first: int | None = None, skip
             remaining -= len(page)
         if len(page) < want:
             return
+
+
+def catalog_of(mixin: object) -> Catalog:
+    """A Catalog mixin's self, typed as the Catalog it is part of."""
+    return cast("Catalog", mixin)
 
 
 class Snapshot:

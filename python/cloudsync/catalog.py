@@ -70,6 +70,25 @@ class CheckResult:
 class Integration(Record):
     """A storage integration of the catalog (see cloudsync_catalog_integration_create for the members)."""
 
+    id: str
+    name: str
+    platform: str | None
+    type: str | None
+    url: str | None
+    folder: str | None
+    writeback: bool | None
+    selected_folders: list[str] | None
+    allowed_projects: list[str] | None
+    allowed_paths: list[str] | None
+    options: dict[str, str] | None
+    status: str | None
+    status_reason: str | None
+    missing_action: str | None
+    status_message: str | None
+    created_at: str | None
+    updated_at: str | None
+    last_checked: str | None
+
     FIELDS = ("id", "name", "platform", "type", "url", "folder", "writeback", "selected_folders",
               "allowed_projects", "allowed_paths", "options", "status", "status_reason", "missing_action",
               "status_message", "created_at", "updated_at", "last_checked")
@@ -117,6 +136,11 @@ class Integration(Record):
 class Project(Record):
     """A project of the catalog: ``id``, ``name``, ``root`` (where its external-files/ live), ``created_at``."""
 
+    id: str
+    name: str
+    root: str | None
+    created_at: str | None
+
     FIELDS = ("id", "name", "root", "created_at")
 
     def connections(self) -> list[Connection]:
@@ -133,6 +157,18 @@ class Project(Record):
 
 class Connection(Record):
     """A project's connection to an integration (see cloudsync_catalog_connection_add for the members)."""
+
+    id: str
+    project_id: str | None
+    integration_id: str | None
+    folder: str | None
+    selected_folders: list[str] | None
+    include: list[str] | None
+    exclude: list[str] | None
+    created_at: str | None
+    last_checked: str | None
+    number_of_assets: int | None
+    is_checking: bool | None
 
     FIELDS = ("id", "project_id", "integration_id", "folder", "selected_folders", "include", "exclude",
               "created_at", "last_checked", "number_of_assets", "is_checking")
@@ -371,6 +407,6 @@ class Catalog(KiliMethods, ExportMethods):
 def _id_of(value: str | Record | None) -> str | None:
     """An id or name as given, or a record's id."""
     if isinstance(value, Record):
-        return value.id  # type: ignore[attr-defined, no-any-return]
+        return value.id
     return value
 

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Tuple, Unio
 
 from . import _native
 from ._call import Operation, call, call_count, call_json, encode, make_callback
-from ._snapshot import Record, Snapshot, given, paged
+from ._snapshot import Record, Snapshot, catalog_of, given, paged
 from .errors import CloudsyncError
 from .progress import CancelToken
 
@@ -85,6 +85,24 @@ class ExportRun(Snapshot):
     ``tombstones``, ``files``, ``bytes``, per model in ``models``), times, ``error`` (a dict
     for failed runs) and ``manifest_key``."""
 
+    id: str | None
+    job_id: str | None
+    attempt: int | None
+    folder: str | None
+    window_opened: str | None
+    upper_bound: str | None
+    state: str | None
+    started_at: str | None
+    finished_at: str | None
+    duration_ms: int | None
+    rows: int | None
+    tombstones: int | None
+    files: int | None
+    bytes: int | None
+    models: list[dict[str, Any]] | None
+    error: dict[str, Any] | None
+    manifest_key: str | None
+
     FIELDS = ("id", "job_id", "attempt", "folder", "window_opened", "upper_bound", "state", "started_at",
               "finished_at", "duration_ms", "rows", "tombstones", "files", "bytes", "models", "error",
               "manifest_key")
@@ -92,17 +110,30 @@ class ExportRun(Snapshot):
     @property
     def succeeded(self) -> bool:
         """Whether the run finished and wrote its manifest."""
-        return self.state == "succeeded"  # type: ignore[attr-defined, no-any-return]
+        return self.state == "succeeded"
 
     def __repr__(self) -> str:
-        return (f"ExportRun(job_id={self.job_id!r}, folder={self.folder!r}, "  # type: ignore[attr-defined]
-                f"state={self.state!r}, rows={self.rows!r})")  # type: ignore[attr-defined]
+        return (f"ExportRun(job_id={self.job_id!r}, folder={self.folder!r}, "
+                f"state={self.state!r}, rows={self.rows!r})")
 
 
 class ExportJob(Record):
     """An export job of the catalog (see cloudsync_catalog_export_job_create for the members):
     id, name, integration, integration_id, prefix, frequency_hours, models, options, created_at,
     first_run_at, next_run_at, status ("ACTIVE", "RUNNING", "FAILED", "DISABLED")."""
+
+    id: str
+    name: str
+    integration: str | None
+    integration_id: str | None
+    prefix: str | None
+    frequency_hours: int | None
+    models: list[dict[str, Any]] | None
+    options: dict[str, Any] | None
+    created_at: str | None
+    first_run_at: str | None
+    next_run_at: str | None
+    status: str | None
 
     FIELDS = ("id", "name", "integration", "integration_id", "prefix", "frequency_hours", "models", "options",
               "created_at", "first_run_at", "next_run_at", "status")
@@ -128,7 +159,7 @@ class ExportJob(Record):
             data = op.call_json(_native.lib().cloudsync_catalog_export_job_run, self.catalog.handle,
                                 encode(self._data["id"]), encode(options or None), op.cancel_handle)
         except CloudsyncError as error:
-            error.run = ExportRun(error.result) if error.result else None  # type: ignore[attr-defined]
+            error.run = ExportRun(error.result) if error.result else None
             cause = self.catalog._source_error_since(errors_before)
             if cause is not None:
                 raise error from cause
@@ -156,8 +187,8 @@ class ExportJob(Record):
         return self.catalog.export_history(self._data["id"], state, since, until, page_size)
 
     def __repr__(self) -> str:
-        return (f"ExportJob(id={self.id!r}, name={self.name!r}, "  # type: ignore[attr-defined]
-                f"frequency_hours={self.frequency_hours!r}, status={self.status!r})")  # type: ignore[attr-defined]
+        return (f"ExportJob(id={self.id!r}, name={self.name!r}, "
+                f"frequency_hours={self.frequency_hours!r}, status={self.status!r})")
 
 
 class ExportScheduler:
@@ -254,7 +285,7 @@ class RecordSource:
 def _text(updated_at: Any) -> str:
     """An updated_at as the source gives it: text as is, a datetime as RFC 3339."""
     if isinstance(updated_at, datetime.datetime):
-        return rfc3339(updated_at) if updated_at.tzinfo is not None else updated_at.isoformat()  # type: ignore
+        return updated_at.isoformat() if updated_at.tzinfo is None else str(rfc3339(updated_at))
     return str(updated_at)
 
 
@@ -298,17 +329,17 @@ class ExportMethods:
         (no writeback), AlreadyExistsError (name)."""
         spec = given(name=name, integration=integration, prefix=prefix, frequency_hours=frequency_hours,
                       first_run_delay_s=first_run_delay_s, models=models, options=options)
-        return ExportJob(self, call_json(_native.lib().cloudsync_catalog_export_job_create,  # type: ignore[arg-type]
-                                         self.handle, encode(spec)))
+        return ExportJob(catalog_of(self), call_json(_native.lib().cloudsync_catalog_export_job_create, self.handle,
+                                                     encode(spec)))
 
     def export_job(self, id_or_name: str) -> ExportJob:
         """One job by id or name."""
-        return ExportJob(self, call_json(_native.lib().cloudsync_catalog_export_job_get,  # type: ignore[arg-type]
-                                         self.handle, encode(id_or_name)))
+        return ExportJob(catalog_of(self), call_json(_native.lib().cloudsync_catalog_export_job_get, self.handle,
+                                                     encode(id_or_name)))
 
     def export_jobs(self) -> list[ExportJob]:
         """Every job, in creation order."""
-        return [ExportJob(self, j) for j in  # type: ignore[arg-type]
+        return [ExportJob(catalog_of(self), j) for j in
                 call_json(_native.lib().cloudsync_catalog_export_job_list, self.handle, 0, 0)]
 
     def run_due_exports(self, now: Moment = None, *, owner: str | None = None, lease_s: int | None = None,
@@ -357,7 +388,7 @@ class ExportMethods:
                                on_run: Callable[[ExportRun], None] | None = None) -> ExportScheduler:
         """Starts a scheduler thread: each job's first run shortly after its creation, then every
         frequency_hours; runs never overlap. Closing the catalog stops it."""
-        scheduler = ExportScheduler(self, {"poll_s": poll_s, "owner": owner, "lease_s": lease_s},  # type: ignore
+        scheduler = ExportScheduler(catalog_of(self), {"poll_s": poll_s, "owner": owner, "lease_s": lease_s},
                                     on_run)
         self._schedulers.add(scheduler)
         return scheduler
