@@ -4,7 +4,7 @@
 
 GET /__proxy__ answers {"requests": n, "lists": m} (m: bucket listings).
 Bucket "synthetic" is answered here, not by moto: a ListObjectsV2 of
-SYNTHETIC_KEYS keys "k/00000000"... in pages of max-keys, so that a listing
+SYNTHETIC_KEYS ($SYNTHETIC_KEYS, default 12,345) keys "k/00000000"... in pages of max-keys, so that a listing
 of many keys costs no upload (moto takes minutes for 10,000 PUTs). The
 fault proxy of tests/peers delays one request at a time; this one lets
 delayed requests overlap, so that a test can see two client threads wait at once.
@@ -13,6 +13,7 @@ import html
 import http.client
 import http.server
 import json
+import os
 import sys
 import threading
 import time
@@ -21,7 +22,7 @@ import urllib.parse
 port, upstream, delay = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
 counts = {"requests": 0, "lists": 0}
 lock = threading.Lock()
-SYNTHETIC_KEYS = 12_345
+SYNTHETIC_KEYS = int(os.environ.get("SYNTHETIC_KEYS", "12345"))
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "proxy-connection", "upgrade"}
 
 

@@ -235,10 +235,6 @@ class CancelAndCallbackTest(unittest.TestCase):
         token = cloudsync.CancelToken()
         started = threading.Event()
 
-        def slow_source(buffer: int, capacity: int, size_read: object, _user: object) -> int:
-            raise AssertionError("replaced below")
-        del slow_source
-
         class Slow(io.RawIOBase):
             def readable(self) -> bool:
                 return True

@@ -56,29 +56,29 @@ class StorageOnS3Test(unittest.TestCase):
 
     def test_a_listing_is_consumed_lazily(self) -> None:
         bucket = MOTO.bucket()
-        count = 1_050
+        count = 550
         with concurrent.futures.ThreadPoolExecutor(8) as pool:
             list(pool.map(lambda i: MOTO.s3.put_object(Bucket=bucket, Key=f"k/{i:05d}", Body=b"x"), range(count)))
         with DelayProxy(MOTO.port, 0.0) as proxy:
             options = MOTO.options(endpoint=proxy.endpoint)
             with cloudsync.Storage(f"s3://{bucket}", options) as store:
-                listing = store.list("k/", page_size=100)
+                listing = store.list("k/", page_size=50)
                 self.assertEqual(proxy.counts()["lists"], 0, "nothing is fetched before the first next()")
                 self.assertEqual(next(listing).key, "k/00000")
                 self.assertEqual(proxy.counts()["lists"], 1)
-                for _ in range(99):
+                for _ in range(49):
                     next(listing)
-                self.assertEqual(proxy.counts()["lists"], 1, "the first page serves the first 100 entries")
-                self.assertEqual(next(listing).key, "k/00100")
+                self.assertEqual(proxy.counts()["lists"], 1, "the first page serves the first 50 entries")
+                self.assertEqual(next(listing).key, "k/00050")
                 self.assertEqual(proxy.counts()["lists"], 2)
                 listing.close()
                 self.assertEqual(list(listing), [])
                 self.assertEqual(proxy.counts()["lists"], 2, "a closed listing fetches nothing more")
-                keys = [e.key for e in store.list("k/", page_size=100)]
+                keys = [e.key for e in store.list("k/", page_size=50)]
                 self.assertEqual(keys, [f"k/{i:05d}" for i in range(count)])
                 self.assertEqual(proxy.counts()["lists"], 2 + 11)
                 token = cloudsync.CancelToken()
-                cancelled = store.list("k/", page_size=100, cancel=token)
+                cancelled = store.list("k/", page_size=50, cancel=token)
                 next(cancelled)
                 token.cancel()
                 with self.assertRaises(cloudsync.CancelledError):
@@ -303,8 +303,8 @@ class WorkspaceOnS3Test(unittest.TestCase):
         with self.open() as ws:
             ws.add_integration("Hex", f"s3://{self.bucket}/hex", writeback=True, options=self.options)
             with self.assertLogs("cloudsync", level="ERROR") as logged:
-                session = cloudsync.Watcher.__call__  # the alias is the class
                 session = ws.start_session(broken, restore=False)
+                self.assertIsInstance(session, cloudsync.Watcher)
                 session.stop()
                 session.stop()
         self.assertTrue(session.callback_errors)
