@@ -102,6 +102,7 @@ class PageTest(unittest.TestCase):
                      "INVALID_CREDENTIALS"):
             self.assertIn(text, dom)
         self.assertNotIn("loading…", dom)  # the script replaced the placeholder
+        self.assertNotIn("wrong-secret", dom)
 
     def test_screenshot_shows_the_badges_in_their_colours(self) -> None:
         png = os.path.join(scratch, "cloudsync-page.png")

@@ -88,9 +88,10 @@ class ServerClient:
 
     # ----- kernels (the server's REST API, so the extension's hooks run) -----
 
-    def start_kernel(self, name: str = "python3") -> str:
-        """Starts a kernel; its id. The extension has restored the project's files when this returns."""
-        return self.api("POST", "/api/kernels", {"name": name}, expect=201)["id"]
+    def start_kernel(self, name: str = "python3", path: str = "") -> str:
+        """Starts a kernel working in `path` (relative to the server's root, as a notebook's folder); its id.
+        The extension has restored the project's files when this returns."""
+        return self.api("POST", "/api/kernels", {"name": name, "path": path}, expect=201)["id"]
 
     def restart_kernel(self, kernel_id: str) -> None:
         """Restarts a kernel (the extension restores what changed before it runs code again)."""

@@ -74,6 +74,7 @@ class ProjectSync:
         self._events: collections.deque[dict[str, Any]] = collections.deque(maxlen=EVENTS_KEPT)
         self._errors: collections.deque[dict[str, Any]] = collections.deque(maxlen=ERRORS_KEPT)
         self._events_lock = threading.Lock()
+        self._opening = threading.Lock()  # the executors' threads open the workspace and catalog lazily
         self._last_restore: dict[str, Any] | None = None
         self._workspace: cloudsync.Workspace | None = None
         self._catalog: cloudsync.Catalog | None = None
@@ -83,6 +84,10 @@ class ProjectSync:
     # ----- the library's objects, opened on first use -----
 
     def _open_workspace(self) -> cloudsync.Workspace:
+        with self._opening:
+            return self._workspace_locked()
+
+    def _workspace_locked(self) -> cloudsync.Workspace:
         if self._workspace is None:
             options: dict[str, Any] = {"project": self.project, "credentials": self._credentials or None}
             if self.catalog_dir:
@@ -93,8 +98,12 @@ class ProjectSync:
         return self._workspace
 
     def _open_catalog(self) -> cloudsync.Catalog:
+        with self._opening:
+            return self._catalog_locked()
+
+    def _catalog_locked(self) -> cloudsync.Catalog:
         if self._catalog is None:
-            self._open_workspace()  # creates the project's own catalog when there is no shared one
+            self._workspace_locked()  # creates the project's own catalog when there is no shared one
             state = self.catalog_dir or self.state_dir or f"{self.root}/.cloudsync"
             self._catalog = cloudsync.Catalog(state, credentials=self._credentials or None)
         return self._catalog
