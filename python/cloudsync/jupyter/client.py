@@ -19,6 +19,19 @@ import urllib.error
 import urllib.request
 from typing import Any, Callable
 
+from jupyter_client.manager import AsyncKernelManager
+
+
+class ServersKernel(AsyncKernelManager):
+    """A kernel the server runs, reached through its connection file: running, and not ours to manage."""
+
+    @property
+    def has_kernel(self) -> bool:
+        return True
+
+    async def is_alive(self) -> bool:
+        return True
+
 
 class ServerError(RuntimeError):
     """A request answered with an unexpected HTTP status; `.status` and `.answer` (parsed JSON or text)."""
@@ -93,6 +106,22 @@ class ServerClient:
         The extension has restored the project's files when this returns."""
         return self.api("POST", "/api/kernels", {"name": name, "path": path}, expect=201)["id"]
 
+    def wait_for_kernel(self, kernel_id: str, timeout: float = 60) -> None:
+        """Waits until the kernel answers (the server answers a start or restart before that)."""
+        client = self._kernel(kernel_id).blocking_client()
+        client.start_channels()
+        try:
+            client.wait_for_ready(timeout=timeout)
+        finally:
+            client.stop_channels()
+
+    def _kernel(self, kernel_id: str) -> ServersKernel:
+        if not self.runtime_dir:
+            raise ValueError("reaching a kernel needs the server's runtime_dir (its kernels' connection files)")
+        manager = ServersKernel(connection_file=os.path.join(self.runtime_dir, f"kernel-{kernel_id}.json"))
+        manager.load_connection_file()
+        return manager
+
     def restart_kernel(self, kernel_id: str) -> None:
         """Restarts a kernel (the extension restores what changed before it runs code again)."""
         self.api("POST", f"/api/kernels/{kernel_id}/restart", {})
@@ -107,25 +136,14 @@ class ServerClient:
         nbclient connects through the kernel's connection file in the server's runtime folder and
         neither starts nor shuts the kernel down: it stays the server's.
         """
-        from jupyter_client.manager import AsyncKernelManager
         from nbclient import NotebookClient
 
-        if not self.runtime_dir:
-            raise ValueError("execute() needs the server's runtime_dir (its kernels' connection files)")
-
-        class ServersKernel(AsyncKernelManager):
-            """The server's kernel as nbclient sees it: running, and not this process's to manage."""
-
-            @property
-            def has_kernel(self) -> bool:
-                return True
-
-            async def is_alive(self) -> bool:
-                return True
-
-        manager = ServersKernel(connection_file=os.path.join(self.runtime_dir, f"kernel-{kernel_id}.json"))
-        manager.load_connection_file()
-        NotebookClient(notebook, km=manager, timeout=timeout, allow_errors=False).execute()
+        runner = NotebookClient(notebook, km=self._kernel(kernel_id), timeout=timeout, allow_errors=False)
+        try:
+            runner.execute()
+        finally:
+            if runner.kc is not None:  # nbclient leaves the channels of a kernel it does not own open
+                runner.kc.stop_channels()
         return notebook
 
     # ----- the extension's JSON API -----
