@@ -63,7 +63,7 @@ def chromium(*args: str) -> subprocess.CompletedProcess:
         argv = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
                 "--disable-dev-shm-usage", "--no-proxy-server", f"--user-data-dir={profile}",
-                "--hide-scrollbars", "--virtual-time-budget=8000", *args,
+                "--hide-scrollbars", "--virtual-time-budget=3000", *args,
                 f"{server.url}/cloudsync?token={server.token}"]
         done = subprocess.run(argv, env=env, capture_output=True, timeout=90)
     if done.returncode != 0:
