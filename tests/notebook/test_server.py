@@ -170,6 +170,8 @@ class NotebookServerTest(unittest.TestCase):
         executed = harness.execute_notebook(server, kernel, ["import pandas as pd\n"
                                                              f"print(len(pd.read_csv({local('data.csv')!r})))"])
         self.assertEqual(executed.cells[0].outputs[0]["text"].strip(), "4")
+        # Restored files are not exports: nothing waits to go out.
+        self.assertEqual(server.flush(5), {"session": True, "complete": True, "pending": []})
         server.shutdown_kernel(kernel)
 
     def test_3_api_needs_the_token(self) -> None:
@@ -205,8 +207,7 @@ class NotebookServerTest(unittest.TestCase):
         (listed,) = server.api("GET", "/cloudsync/api/status")["integrations"]
         self.assertEqual((listed["status"], listed["folder"], listed["writeback"]), ("CONNECTED", folder, True))
         self.assertNotIn("options", listed)
-        self.assertEqual(server.api("POST", "/cloudsync/api/flush", {}), {"session": False, "complete": True,
-                                                                          "pending": []})
+        self.assertEqual(server.flush(), {"session": False, "complete": True, "pending": []})
 
     def test_9_server_stop_flushes(self) -> None:
         kernel = server.start_kernel()
