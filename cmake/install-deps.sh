@@ -9,6 +9,8 @@ build=(build-essential cmake ninja-build pkg-config python3
 test=(rclone s3cmd mitmproxy nodejs npm curl binutils abigail-tools python3-jsonschema clang-format
       python3-nbclient python3-ipykernel python3-pytest python3-tqdm chromium
       python3-pandas python3-jupyter-server postgresql
+      python3-pytest python3-ipykernel python3-nbclient python3-tqdm chromium
+      python3-pip python3-setuptools python3-wheel
       dpkg-dev file groff-base man-db lintian)
 want=("${build[@]}")
 [ "${1:-}" = "--test" ] && want+=("${test[@]}")

@@ -7,7 +7,6 @@ system loader (see cloudsync._native).
 
 from __future__ import annotations
 
-import ctypes
 import logging
 from typing import Callable, Optional
 

@@ -182,7 +182,10 @@ class Operation:
 
     def callback(self, ctype: Any, fn: Callable[..., Any], failure_return: Any = None) -> Any:
         """A ctypes callback kept alive by this Operation; an exception in it cancels the call."""
-        cfn = make_callback(ctype, fn, self.fail, failure_return)
+        def once_failed_never_again(*args: Any) -> Any:
+            # After a callback raised, the operation only winds down: no more user code runs.
+            return failure_return if self.error is not None else fn(*args)
+        cfn = make_callback(ctype, once_failed_never_again, self.fail, failure_return)
         self._callbacks.append(cfn)
         return cfn
 

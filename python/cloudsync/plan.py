@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from . import _native
-from ._call import Operation, call_json, encode, open_handle
+from ._call import Operation, call_json, encode
 from .progress import CancelToken, ProgressArg
 
 

@@ -92,6 +92,7 @@ class PlainBar:
         if now - self._last >= self.interval:
             self._last = now
             self._write(progress)
+            self._latest = None
 
     def _write(self, progress: Progress) -> None:
         total = f"/{progress.files_total}" if progress.files_total else ""
@@ -101,7 +102,7 @@ class PlainBar:
 
     def close(self) -> None:
         """Writes the last snapshot if it was not written."""
-        if self._latest is not None and self._last < time.monotonic() - 1e-9:
+        if self._latest is not None:
             self._write(self._latest)
             self._latest = None
 

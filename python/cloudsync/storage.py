@@ -5,7 +5,7 @@ from __future__ import annotations
 import ctypes
 import os
 from dataclasses import dataclass, fields
-from typing import IO, Any, Iterator
+from typing import IO, Any
 
 from . import _native
 from ._call import Operation, call_json, check, encode, open_handle, parse, take_string
@@ -148,7 +148,8 @@ class Storage:
                progress: ProgressArg = None, cancel: CancelToken | None = None) -> Entry:
         """Streams `key` (or `length` bytes from `offset`) into a binary file object; returns the entry."""
         def write(data: int, size: int, _user: Any) -> int:
-            fileobj.write(ctypes.string_at(data, size))
+            if size:
+                fileobj.write(ctypes.string_at(data, size))
             return 0
         return self._get(key, offset, length, write, progress, cancel)
 
@@ -158,7 +159,8 @@ class Storage:
         chunks: list[bytes] = []
 
         def write(data: int, size: int, _user: Any) -> int:
-            chunks.append(ctypes.string_at(data, size))
+            if size:
+                chunks.append(ctypes.string_at(data, size))
             return 0
         self._get(key, offset, length, write, progress, cancel)
         return b"".join(chunks)

@@ -6,98 +6,19 @@ import ctypes
 import json
 import os
 import pathlib
+import sys
 import tempfile
 import threading
 import unittest
 
-LIB = ctypes.CDLL(os.environ["CLOUDSYNC_LIBRARY"])
+# The prototypes are the Python package's (python/cloudsync/_native.py): one
+# declaration of the ABI for ctypes. This test stays at the raw ABI below it.
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "python"))
+from cloudsync import _native  # noqa: E402
+from cloudsync._native import LOG_FN, PROGRESS_FN, READ_FN, RECORD_READ_FN, WRITE_FN  # noqa: E402
 
-
-class Error(ctypes.Structure):
-    _fields_ = [("code", ctypes.c_int), ("code_name", ctypes.c_char_p), ("message", ctypes.c_char_p),
-                ("http_status", ctypes.c_int), ("provider_code", ctypes.c_char_p), ("request_id", ctypes.c_char_p)]
-
-
-class Progress(ctypes.Structure):
-    _fields_ = [("struct_size", ctypes.c_size_t), ("phase", ctypes.c_int), ("path", ctypes.c_char_p),
-                ("bytes_done", ctypes.c_uint64), ("bytes_total", ctypes.c_uint64),
-                ("files_done", ctypes.c_uint64), ("files_total", ctypes.c_uint64)]
-
-
-PROGRESS_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(Progress), ctypes.c_void_p)
-LOG_FN = ctypes.CFUNCTYPE(None, ctypes.c_int, ctypes.c_char_p, ctypes.c_void_p)
-VP = ctypes.c_void_p
-OUT = ctypes.POINTER(ctypes.c_void_p)
-
-LIB.cloudsync_version.restype = ctypes.c_char_p
-LIB.cloudsync_last_error.restype = ctypes.POINTER(Error)
-LIB.cloudsync_free.argtypes = [VP]
-LIB.cloudsync_workspace_open.argtypes = [ctypes.c_char_p, ctypes.c_char_p, OUT]
-LIB.cloudsync_workspace_close.argtypes = [VP]
-LIB.cloudsync_workspace_set_credentials.argtypes = [VP, ctypes.c_char_p, ctypes.c_char_p]
-LIB.cloudsync_integration_add.argtypes = [VP, ctypes.c_char_p, OUT]
-LIB.cloudsync_integration_list.argtypes = [VP, OUT]
-LIB.cloudsync_tracked_files.argtypes = [VP, ctypes.c_char_p, OUT]
-for op in ("import", "export", "restore", "sync"):
-    getattr(LIB, "cloudsync_" + op).argtypes = [VP, ctypes.c_char_p, ctypes.c_char_p, PROGRESS_FN, VP, VP, OUT]
-LIB.cloudsync_list.argtypes = [ctypes.c_char_p, ctypes.c_char_p, OUT]
-LIB.cloudsync_plan_sync.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, OUT]
-LIB.cloudsync_plan_json.argtypes = [VP, OUT]
-LIB.cloudsync_plan_apply.argtypes = [VP, ctypes.c_char_p, PROGRESS_FN, VP, VP, OUT]
-LIB.cloudsync_plan_free.argtypes = [VP]
-LIB.cloudsync_cancel_new.argtypes = [OUT]
-LIB.cloudsync_cancel_trigger.argtypes = [VP]
-LIB.cloudsync_cancel_free.argtypes = [VP]
-LIB.cloudsync_set_log_handler.argtypes = [ctypes.c_int, LOG_FN, VP]
-LIB.cloudsync_catalog_open.argtypes = [ctypes.c_char_p, ctypes.c_char_p, OUT]
-LIB.cloudsync_catalog_close.argtypes = [VP]
-LIB.cloudsync_catalog_set_credentials.argtypes = [VP, ctypes.c_char_p, ctypes.c_char_p]
-LIB.cloudsync_catalog_integration_create.argtypes = [VP, ctypes.c_char_p, ctypes.c_char_p, OUT]
-for name in ("get", "secret_names"):
-    getattr(LIB, "cloudsync_catalog_integration_" + name).argtypes = [VP, ctypes.c_char_p, OUT]
-LIB.cloudsync_catalog_integration_update.argtypes = [VP, ctypes.c_char_p, ctypes.c_char_p, OUT]
-LIB.cloudsync_catalog_integration_delete.argtypes = [VP, ctypes.c_char_p, ctypes.c_int]
-for kind in ("integration", "connection"):
-    getattr(LIB, f"cloudsync_catalog_{kind}_list").argtypes = [VP, ctypes.c_char_p, ctypes.c_uint64, ctypes.c_uint64,
-                                                                OUT]
-    getattr(LIB, f"cloudsync_catalog_{kind}_count").argtypes = [VP, ctypes.c_char_p, ctypes.POINTER(ctypes.c_uint64)]
-LIB.cloudsync_catalog_check.argtypes = [VP, ctypes.c_char_p, VP, OUT]
-LIB.cloudsync_catalog_check_all.argtypes = [VP, ctypes.c_char_p, ctypes.c_uint32, VP, OUT]
-LIB.cloudsync_catalog_project_add.argtypes = [VP, ctypes.c_char_p, ctypes.c_char_p, OUT]
-LIB.cloudsync_catalog_project_list.argtypes = [VP, OUT]
-LIB.cloudsync_catalog_project_remove.argtypes = [VP, ctypes.c_char_p]
-LIB.cloudsync_catalog_connection_add.argtypes = [VP, ctypes.c_char_p, OUT]
-LIB.cloudsync_catalog_connection_get.argtypes = [VP, ctypes.c_char_p, OUT]
-LIB.cloudsync_catalog_connection_files.argtypes = [VP, ctypes.c_char_p, OUT]
-LIB.cloudsync_catalog_connection_remove.argtypes = [VP, ctypes.c_char_p]
-LIB.cloudsync_connection_diff.argtypes = [VP, ctypes.c_char_p, ctypes.c_char_p, VP, OUT]
-LIB.cloudsync_connection_sync.argtypes = [VP, ctypes.c_char_p, ctypes.c_char_p, VP, PROGRESS_FN, VP, VP, OUT]
-
-WRITE_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_size_t, ctypes.c_void_p)
-READ_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_size_t, ctypes.POINTER(ctypes.c_size_t),
-                           ctypes.c_void_p)
-LIB.cloudsync_storage_open.argtypes = [ctypes.c_char_p, ctypes.c_char_p, OUT]
-LIB.cloudsync_storage_close.argtypes = [VP]
-LIB.cloudsync_storage_head.argtypes = [VP, ctypes.c_char_p, VP, OUT]
-LIB.cloudsync_storage_list_begin.argtypes = [VP, ctypes.c_char_p, ctypes.c_char_p, VP, OUT]
-LIB.cloudsync_list_next.argtypes = [VP, OUT]
-LIB.cloudsync_list_end.argtypes = [VP]
-LIB.cloudsync_storage_get.argtypes = [VP, ctypes.c_char_p, ctypes.c_char_p, WRITE_FN, VP, PROGRESS_FN, VP, VP, OUT]
-LIB.cloudsync_storage_put.argtypes = [VP, ctypes.c_char_p, ctypes.c_char_p, READ_FN, VP, ctypes.c_int64,
-                                      PROGRESS_FN, VP, VP, OUT]
-LIB.cloudsync_storage_delete.argtypes = [VP, ctypes.c_char_p, VP]
-
+LIB = _native.lib()
 NO_PROGRESS = PROGRESS_FN()
-
-RECORD_READ_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_char_p, ctypes.c_void_p, ctypes.c_void_p)
-LIB.cloudsync_record_page_add.argtypes = [VP, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p]
-LIB.cloudsync_record_page_fail.argtypes = [VP, ctypes.c_int, ctypes.c_char_p]
-LIB.cloudsync_catalog_record_source_register.argtypes = [VP, ctypes.c_char_p, RECORD_READ_FN, RECORD_READ_FN, VP]
-LIB.cloudsync_catalog_export_job_create.argtypes = [VP, ctypes.c_char_p, OUT]
-LIB.cloudsync_catalog_export_job_run.argtypes = [VP, ctypes.c_char_p, ctypes.c_char_p, VP, OUT]
-LIB.cloudsync_catalog_export_run_due.argtypes = [VP, ctypes.c_char_p, VP, OUT]
-LIB.cloudsync_catalog_export_history.argtypes = [VP, ctypes.c_char_p, ctypes.c_uint64, ctypes.c_uint64, OUT]
-LIB.cloudsync_catalog_export_history_count.argtypes = [VP, ctypes.c_char_p, ctypes.POINTER(ctypes.c_uint64)]
 
 
 class CloudsyncError(Exception):

@@ -23,20 +23,11 @@ LISTING = jsonschema.Draft202012Validator(SCHEMA)
 ENTRY = jsonschema.Draft202012Validator({"$ref": "#/$defs/entry", "$defs": SCHEMA["$defs"]})
 CLI = None
 
-LIB = ctypes.CDLL(os.environ["CLOUDSYNC_LIBRARY"])
-VP = ctypes.c_void_p
-OUT = ctypes.POINTER(ctypes.c_void_p)
-LIB.cloudsync_free.argtypes = [VP]
-LIB.cloudsync_list.argtypes = [ctypes.c_char_p, ctypes.c_char_p, OUT]
-LIB.cloudsync_storage_open.argtypes = [ctypes.c_char_p, ctypes.c_char_p, OUT]
-LIB.cloudsync_storage_close.argtypes = [VP]
-LIB.cloudsync_storage_head.argtypes = [VP, ctypes.c_char_p, VP, OUT]
-LIB.cloudsync_storage_list_begin.argtypes = [VP, ctypes.c_char_p, ctypes.c_char_p, VP, OUT]
-LIB.cloudsync_list_next.argtypes = [VP, OUT]
-LIB.cloudsync_list_end.argtypes = [VP]
-LIB.cloudsync_plan_sync.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, OUT]
-LIB.cloudsync_plan_json.argtypes = [VP, OUT]
-LIB.cloudsync_plan_free.argtypes = [VP]
+# The ABI's prototypes for ctypes are the Python package's (python/cloudsync/_native.py).
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "python"))
+from cloudsync import _native  # noqa: E402
+
+LIB = _native.lib()
 
 
 def take(ptr):
