@@ -20,6 +20,8 @@ from .plan import Action, OperationResult, Plan, Report, plan_sync
 from .progress import CancelToken, Progress
 from .storage import Entry, ListIterator, Storage, list_url
 from .workspace import FlushResult, Session, Watcher, Workspace
+from .catalog import Catalog, CheckResult, Connection, Integration, Project
+from .records import ExportJob, ExportRun, ExportScheduler, postgresql_model, registered_model, sqlite_model
 
 __version__ = "1.0.0"
 
@@ -82,4 +84,6 @@ __all__ = [
     "PreconditionFailedError", "Progress", "Report", "ThrottledError", "UnsupportedError", "error_from_last",
     "library_version", "plan_sync", "set_log_handler", "set_user_agent_product", "__version__",
     "LOG_ERROR", "LOG_WARN", "LOG_INFO", "LOG_DEBUG", "LOG_TRACE",
+    "Catalog", "CheckResult", "Connection", "Integration", "Project",
+    "ExportJob", "ExportRun", "ExportScheduler", "postgresql_model", "registered_model", "sqlite_model",
 ]
