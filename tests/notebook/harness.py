@@ -8,6 +8,7 @@ moto runs as a separate process under the interpreter that has it ($CLOUDSYNC_MO
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import secrets
 import shutil
@@ -107,19 +108,25 @@ class JupyterServer(ServerClient):
     """A real `python3 -m jupyter_server` with the extension, on a free port, as a subprocess."""
 
     def __init__(self, root: str, work_dir: str, *, catalog_dir: str, flush_timeout_s: float = 30.0,
-                 extra_args: tuple[str, ...] = ()) -> None:
+                 config: dict[str, Any] | None = None) -> None:
+        """`config` goes into the server's jupyter_server_config.json (e.g. {"CloudsyncExtension": {...}}):
+        secrets given there never reach a command line."""
         port = free_port()
         super().__init__(f"http://127.0.0.1:{port}", secrets.token_hex(16), os.path.join(work_dir, "runtime"))
         self.log_path = os.path.join(work_dir, "jupyter-server.log")
+        config_dir = os.path.join(work_dir, "config")
+        os.makedirs(config_dir, exist_ok=True)
+        with open(os.path.join(config_dir, "jupyter_server_config.json"), "w") as f:
+            json.dump(config or {}, f)
         env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
-        env.update(JUPYTER_RUNTIME_DIR=self.runtime_dir, JUPYTER_CONFIG_DIR=os.path.join(work_dir, "config"),
+        env.update(JUPYTER_RUNTIME_DIR=self.runtime_dir, JUPYTER_CONFIG_DIR=config_dir,
                    JUPYTER_DATA_DIR=os.path.join(work_dir, "data"), IPYTHONDIR=os.path.join(work_dir, "ipython"),
                    PYTHONPATH=os.pathsep.join(filter(None, [PYTHON_PACKAGE, env.get("PYTHONPATH")])))
         argv = [sys.executable, "-m", "jupyter_server", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
                 "--port-retries=0", "--allow-root", f"--ServerApp.root_dir={root}", f"--ServerApp.token={self._token}",
                 "--ServerApp.jpserver_extensions=cloudsync.jupyter=True",
                 f"--CloudsyncExtension.catalog_dir={catalog_dir}",
-                f"--CloudsyncExtension.flush_timeout_s={flush_timeout_s}", *extra_args]
+                f"--CloudsyncExtension.flush_timeout_s={flush_timeout_s}"]
         self.log_file = open(self.log_path, "ab")
         self.process = subprocess.Popen(argv, cwd=work_dir, env=env, stdout=self.log_file, stderr=subprocess.STDOUT)
         try:

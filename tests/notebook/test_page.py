@@ -25,6 +25,7 @@ CONNECTED_RGB = (0x1A, 0x7F, 0x37)
 DISCONNECTED_RGB = (0xCF, 0x22, 0x2E)
 BADGE_MIN_PIXELS = 1500  # a badge is about 130 x 30 pixels
 GOOD, BROKEN = "Sales Bucket", "Broken Bucket"
+PROJECT = "Quarterly Review"
 
 moto = server = None
 scratch = ""
@@ -37,13 +38,17 @@ def setUpModule() -> None:
     try:
         catalog_dir = os.path.join(scratch, "catalog")
         with cloudsync.Catalog(catalog_dir) as catalog:
+            # Only the key id is stored: the secret comes from the extension's in-memory credentials.
             catalog.create_integration(GOOD, f"s3://{harness.BUCKET}/good", writeback=True,
-                                       options=harness.s3_options(moto), secrets=harness.s3_secrets(moto))
+                                       options=harness.s3_options(moto),
+                                       secrets={"access_key_id": harness.s3_secrets(moto)["access_key_id"]})
             catalog.create_integration(BROKEN, f"s3://{harness.BUCKET}/broken", options=harness.s3_options(moto),
                                        secrets=dict(harness.s3_secrets(moto), secret_access_key="wrong-secret"))
         root = os.path.join(scratch, "project")
         os.makedirs(root)
-        server = JupyterServer(root, scratch, catalog_dir=catalog_dir)
+        secret = harness.s3_secrets(moto)["secret_access_key"]
+        server = JupyterServer(root, scratch, catalog_dir=catalog_dir, config={"CloudsyncExtension": {
+            "project": PROJECT, "credentials": {GOOD: {"secret_access_key": secret}}}})
     except BaseException:
         moto.stop()
         raise
@@ -94,15 +99,19 @@ class PageTest(unittest.TestCase):
         self.assertEqual(self.checks[GOOD]["status"], "CONNECTED", self.checks[GOOD])
         self.assertEqual(self.checks[BROKEN]["status"], "DISCONNECTED", self.checks[BROKEN])
         self.assertEqual(self.checks[BROKEN]["reason"], "INVALID_CREDENTIALS", self.checks[BROKEN])
-        self.assertNotIn("wrong-secret", str(self.checks) + str(server.status()))
+        secret = harness.s3_secrets(moto)["secret_access_key"]
+        shown = str(self.checks) + str(server.status()) + server.logs()
+        self.assertNotIn("wrong-secret", shown)
+        self.assertNotIn(secret, shown)
 
     def test_dom_shows_integrations_statuses_and_last_export(self) -> None:
         dom = chromium("--dump-dom").stdout.decode()
-        for text in (GOOD, BROKEN, "badge status-CONNECTED", "badge status-DISCONNECTED", "report.csv",
+        for text in (PROJECT, GOOD, BROKEN, "badge status-CONNECTED", "badge status-DISCONNECTED", "report.csv",
                      "INVALID_CREDENTIALS"):
             self.assertIn(text, dom)
         self.assertNotIn("loading…", dom)  # the script replaced the placeholder
         self.assertNotIn("wrong-secret", dom)
+        self.assertNotIn(harness.s3_secrets(moto)["secret_access_key"], dom)
 
     def test_screenshot_shows_the_badges_in_their_colours(self) -> None:
         png = os.path.join(scratch, "cloudsync-page.png")

@@ -45,8 +45,7 @@ def setUpModule() -> None:
         root = os.path.join(scratch, "analysis")
         os.makedirs(root)
         server = JupyterServer(root, scratch, catalog_dir=catalog_dir, flush_timeout_s=20,
-                               extra_args=(f'--CloudsyncExtension.session_options={{"quiet_window_ms": '
-                                           f'{QUIET_WINDOW_MS}}}',))
+                               config={"CloudsyncExtension": {"session_options": {"quiet_window_ms": QUIET_WINDOW_MS}}})
     except BaseException:
         moto.stop()
         raise
@@ -201,7 +200,8 @@ class NotebookServerTest(unittest.TestCase):
         self.assertIn("selectors", answer["message"])
 
     def test_5_check_and_flush_without_a_kernel(self) -> None:
-        (check,) = server.api("POST", "/cloudsync/api/check", {})["checks"]
+        self.assertEqual(server.status()["project"], "analysis")  # the root folder's name by default
+        (check,) = server.check()
         self.assertEqual((check["integration"], check["status"]), (INTEGRATION, "CONNECTED"), check)
         self.assertEqual(set(check["passed"]), {"list", "read", "write", "delete"})
         (listed,) = server.api("GET", "/cloudsync/api/status")["integrations"]
