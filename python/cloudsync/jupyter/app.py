@@ -56,6 +56,7 @@ class CloudsyncExtension(ExtensionApp):
                       self.catalog_dir or "of its own")
 
     def initialize_handlers(self) -> None:
+        """The page and the JSON API (see handlers.py)."""
         self.handlers.extend(handlers())
 
     async def stop_extension(self) -> None:

@@ -27,9 +27,11 @@ class ServersKernel(AsyncKernelManager):
 
     @property
     def has_kernel(self) -> bool:
+        """Always: the server started it (nbclient would otherwise start one of its own)."""
         return True
 
     async def is_alive(self) -> bool:
+        """Always: the server watches its kernel's life, and a dead one fails the request instead."""
         return True
 
 

@@ -58,6 +58,7 @@ class CloudsyncHandler(ExtensionHandlerMixin, APIHandler):
 
     @property
     def project(self) -> ProjectSync:
+        """The server's project (made by CloudsyncExtension.initialize_settings)."""
         return self.settings["cloudsync_project"]
 
     def request_json(self) -> dict[str, Any]:
@@ -83,6 +84,8 @@ class CloudsyncHandler(ExtensionHandlerMixin, APIHandler):
 
 
 class StatusHandler(CloudsyncHandler):
+    """GET /cloudsync/api/status."""
+
     @web.authenticated
     async def get(self) -> None:
         """The page's data (see ProjectSync.status)."""
@@ -90,6 +93,8 @@ class StatusHandler(CloudsyncHandler):
 
 
 class ImportHandler(CloudsyncHandler):
+    """POST /cloudsync/api/import."""
+
     @web.authenticated
     async def post(self) -> None:
         """Imports the selected files of one integration into its folder."""
@@ -108,6 +113,8 @@ class ImportHandler(CloudsyncHandler):
 
 
 class CheckHandler(CloudsyncHandler):
+    """POST /cloudsync/api/check."""
+
     @web.authenticated
     async def post(self) -> None:
         """Checks one integration ({"integration": name}) or all of the project's; answers {"checks": [...]}."""
@@ -122,6 +129,8 @@ class CheckHandler(CloudsyncHandler):
 
 
 class FlushHandler(CloudsyncHandler):
+    """POST /cloudsync/api/flush."""
+
     @web.authenticated
     async def post(self) -> None:
         """Exports what was written so far, waiting up to timeout_s; answers what is left."""
@@ -132,6 +141,8 @@ class FlushHandler(CloudsyncHandler):
 
 
 class PageHandler(ExtensionHandlerMixin, JupyterHandler):
+    """GET /cloudsync: the page."""
+
     @web.authenticated
     def get(self) -> None:
         """The page: static HTML; its script reads the JSON API with the page's own token."""
