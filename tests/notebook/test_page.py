@@ -107,7 +107,7 @@ class PageTest(unittest.TestCase):
     def test_dom_shows_integrations_statuses_and_last_export(self) -> None:
         dom = chromium("--dump-dom").stdout.decode()
         for text in (PROJECT, GOOD, BROKEN, "badge status-CONNECTED", "badge status-DISCONNECTED", "report.csv",
-                     "INVALID_CREDENTIALS"):
+                     "INVALID_CREDENTIALS", "last restore"):
             self.assertIn(text, dom)
         self.assertNotIn("loading…", dom)  # the script replaced the placeholder
         self.assertNotIn("wrong-secret", dom)

@@ -139,6 +139,10 @@ class ProjectSync:
                     results = await self._run(self._operations, lambda: self._open_workspace().restore())
                 self._last_restore = {"at": utc_now(), "kernel_id": kernel_id,
                                       "results": [result_dict(r) for r in results]}
+                for result in results:
+                    for failure in result.failed:
+                        self._record_error(f"restoring {failure.get('path')} of {result.integration}",
+                                           RuntimeError(failure.get("message") or failure.get("error") or "failed"))
             except Exception as error:  # noqa: BLE001 -- a kernel must start even when storage fails
                 self._record_error(f"restore before kernel {kernel_id} starts", error)
 
