@@ -7,7 +7,6 @@ set -euo pipefail
 build=(build-essential cmake ninja-build pkg-config python3
        libcurl4-openssl-dev libssl-dev rapidjson-dev libfmt-dev libpugixml-dev libsqlite3-dev libpq-dev zlib1g-dev libutf8proc-dev libcli11-dev catch2)
 test=(rclone s3cmd mitmproxy nodejs npm curl binutils abigail-tools python3-jsonschema clang-format
-      python3-nbclient python3-ipykernel python3-pytest python3-tqdm chromium
       python3-pandas python3-jupyter-server postgresql
       python3-pytest python3-ipykernel python3-nbclient python3-tqdm chromium
       python3-pip python3-setuptools python3-wheel
