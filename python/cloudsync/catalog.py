@@ -20,70 +20,17 @@ from __future__ import annotations
 import ctypes
 import os
 from dataclasses import dataclass, field
-from typing import Any, Callable, ClassVar, Iterator
+from typing import Any, Iterator
 
 from . import _native
 from ._call import Operation, call, call_count, call_json, encode, open_handle
+from ._snapshot import DEFAULT_PAGE_SIZE, Record, given, paged
 from .kili import KiliMethods
 from .plan import OperationResult, Plan
 from .progress import CancelToken, ProgressArg
 from .records import ExportMethods
 
 PathLike = str | os.PathLike[str]
-DEFAULT_PAGE_SIZE = 100
-
-
-def given(**values: Any) -> dict[str, Any]:
-    """The members that were given (None: unchanged, or the library's default)."""
-    return {k: v for k, v in values.items() if v is not None}
-
-
-def paged(fetch: Callable[[int, int], list[Any]], first: int | None = None, skip: int = 0,
-          page_size: int = DEFAULT_PAGE_SIZE) -> Iterator[Any]:
-    """Items of a listing fetched page by page, only as they are consumed.
-
-    fetch(count, offset) returns at most `count` items from `offset`;
-    ``first`` (None or 0: all) bounds how many are returned after ``skip``.
-    A page shorter than asked for is the last.
-    """
-    if page_size <= 0:
-        raise ValueError("page_size must be positive")
-    remaining = first or None
-    offset = skip
-    while remaining is None or remaining > 0:
-        want = page_size if remaining is None else min(page_size, remaining)
-        page = fetch(want, offset)
-        yield from page
-        offset += len(page)
-        if remaining is not None:
-            remaining -= len(page)
-        if len(page) < want:
-            return
-
-
-class Record:
-    """A snapshot of one JSON object of the catalog, its members as attributes (absent -> None)."""
-
-    FIELDS: ClassVar[tuple[str, ...]] = ()
-
-    def __init__(self, catalog: Catalog, data: dict[str, Any]) -> None:
-        self.catalog = catalog
-        self._load(data)
-
-    def _load(self, data: dict[str, Any]) -> None:
-        self._data = dict(data)
-        for name in self.FIELDS:
-            setattr(self, name, data.get(name))
-
-    def to_dict(self) -> dict[str, Any]:
-        """The record as the catalog returned it."""
-        return dict(self._data)
-
-    def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and other._data.get("id") == self._data.get("id")  # type: ignore[attr-defined]
-
-    def __hash__(self) -> int:
-        return hash((type(self).__name__, self._data.get("id")))
 
 
 @dataclass(frozen=True)
@@ -122,6 +69,25 @@ class CheckResult:
 
 class Integration(Record):
     """A storage integration of the catalog (see cloudsync_catalog_integration_create for the members)."""
+
+    id: str
+    name: str
+    platform: str | None
+    type: str | None
+    url: str | None
+    folder: str | None
+    writeback: bool | None
+    selected_folders: list[str] | None
+    allowed_projects: list[str] | None
+    allowed_paths: list[str] | None
+    options: dict[str, str] | None
+    status: str | None
+    status_reason: str | None
+    missing_action: str | None
+    status_message: str | None
+    created_at: str | None
+    updated_at: str | None
+    last_checked: str | None
 
     FIELDS = ("id", "name", "platform", "type", "url", "folder", "writeback", "selected_folders",
               "allowed_projects", "allowed_paths", "options", "status", "status_reason", "missing_action",
@@ -170,6 +136,11 @@ class Integration(Record):
 class Project(Record):
     """A project of the catalog: ``id``, ``name``, ``root`` (where its external-files/ live), ``created_at``."""
 
+    id: str
+    name: str
+    root: str | None
+    created_at: str | None
+
     FIELDS = ("id", "name", "root", "created_at")
 
     def connections(self) -> list[Connection]:
@@ -186,6 +157,18 @@ class Project(Record):
 
 class Connection(Record):
     """A project's connection to an integration (see cloudsync_catalog_connection_add for the members)."""
+
+    id: str
+    project_id: str | None
+    integration_id: str | None
+    folder: str | None
+    selected_folders: list[str] | None
+    include: list[str] | None
+    exclude: list[str] | None
+    created_at: str | None
+    last_checked: str | None
+    number_of_assets: int | None
+    is_checking: bool | None
 
     FIELDS = ("id", "project_id", "integration_id", "folder", "selected_folders", "include", "exclude",
               "created_at", "last_checked", "number_of_assets", "is_checking")
@@ -298,14 +281,18 @@ class Catalog(KiliMethods, ExportMethods):
                             project: str | None = None) -> dict[str, Any]:
         return given(id=id, name=name, platform=platform, status=status, writeback=writeback, project=project)
 
-    def _integration_pages(self, filter: dict[str, Any], first: int | None, skip: int,
-                           page_size: int) -> Iterator[dict[str, Any]]:
-        lib, text = _native.lib(), encode(filter)
+    def _list_pages(self, function: str, member: str, filter: dict[str, Any], first: int | None, skip: int,
+                    page_size: int) -> Iterator[dict[str, Any]]:
+        """The `member` array of a cloudsync_catalog_*_list function's pages, fetched as consumed."""
+        fn, text = getattr(_native.lib(), function), encode(filter)
 
         def fetch(count: int, offset: int) -> list[dict[str, Any]]:
-            return call_json(lib.cloudsync_catalog_integration_list, self.handle, text, count,
-                             offset).get("integrations", [])
+            return list(call_json(fn, self.handle, text, count, offset).get(member, []))
         return paged(fetch, first, skip, page_size)
+
+    def _integration_pages(self, filter: dict[str, Any], first: int | None, skip: int,
+                           page_size: int) -> Iterator[dict[str, Any]]:
+        return self._list_pages("cloudsync_catalog_integration_list", "integrations", filter, first, skip, page_size)
 
     def integrations(self, *, id: str | None = None, name: str | None = None, platform: str | None = None,
                      status: str | None = None, writeback: bool | None = None, project: str | None = None,
@@ -378,12 +365,7 @@ class Catalog(KiliMethods, ExportMethods):
 
     def _connection_pages(self, filter: dict[str, Any], first: int | None, skip: int,
                           page_size: int) -> Iterator[dict[str, Any]]:
-        lib, text = _native.lib(), encode(filter)
-
-        def fetch(count: int, offset: int) -> list[dict[str, Any]]:
-            return call_json(lib.cloudsync_catalog_connection_list, self.handle, text, count,
-                             offset).get("connections", [])
-        return paged(fetch, first, skip, page_size)
+        return self._list_pages("cloudsync_catalog_connection_list", "connections", filter, first, skip, page_size)
 
     def connections(self, project: str | Project | None = None, integration: str | Integration | None = None,
                     page_size: int = DEFAULT_PAGE_SIZE) -> Iterator[Connection]:
@@ -425,6 +407,6 @@ class Catalog(KiliMethods, ExportMethods):
 def _id_of(value: str | Record | None) -> str | None:
     """An id or name as given, or a record's id."""
     if isinstance(value, Record):
-        return value.id  # type: ignore[attr-defined, no-any-return]
+        return value.id
     return value
 

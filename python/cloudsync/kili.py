@@ -29,12 +29,10 @@ from __future__ import annotations
 import logging
 import re
 import urllib.parse
-from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
+from ._snapshot import catalog_of
 from .errors import InvalidArgumentError, UnsupportedError
-
-if TYPE_CHECKING:
-    from .catalog import Catalog
 
 logger = logging.getLogger("cloudsync")
 
@@ -149,7 +147,7 @@ class KiliMethods:
         """Get a generator or a list of cloud storage integrations that match a set of criteria
         (Kili's ``cloud_storage_integrations``): dicts with the keys ``fields`` names."""
         _unsupported(organization_id=organization_id)
-        catalog: Catalog = self  # type: ignore[assignment]
+        catalog = catalog_of(self)
         filter = catalog._integration_filter(cloud_storage_integration_id, name, platform, status)
         rows = (select_fields(r, fields, "integration")
                 for r in catalog._integration_pages(filter, first, skip, self.page_size))
@@ -160,7 +158,7 @@ class KiliMethods:
                                          status: str | None = None, organization_id: str | None = None) -> int:
         """Count and return the number of cloud storage integrations that match a set of criteria."""
         _unsupported(organization_id=organization_id)
-        catalog: Catalog = self  # type: ignore[assignment]
+        catalog = catalog_of(self)
         return catalog.count_integrations(id=cloud_storage_integration_id, name=name, platform=platform,
                                           status=status)
 
@@ -197,7 +195,7 @@ class KiliMethods:
         if url is None:
             raise InvalidArgumentError(f"platform {platform}: give s3_bucket_name, gcp_bucket_name or "
                                        "azure_connection_url")
-        catalog: Catalog = self  # type: ignore[assignment]
+        catalog = catalog_of(self)
         created = catalog.create_integration(name, url, writeback=writeback, selected_folders=selected_folders,
                                              allowed_projects=allowed_project, allowed_paths=allowed_paths,
                                              options=options or None, secrets=secrets or None)
@@ -225,7 +223,7 @@ class KiliMethods:
                      include_root_files=include_root_files,
                      internal_processing_authorized=internal_processing_authorized, status=status,
                      platform=platform)
-        catalog: Catalog = self  # type: ignore[assignment]
+        catalog = catalog_of(self)
         integration = catalog.integration(cloud_storage_integration_id)
         url, options, secrets = kili_location(
             integration.platform, s3_bucket_name=s3_bucket_name, s3_endpoint=s3_endpoint, s3_region=s3_region,
@@ -245,7 +243,7 @@ class KiliMethods:
     def delete_cloud_storage_integration(self, cloud_storage_integration_id: str, *, force: bool = False) -> str:
         """Delete a cloud storage integration (Kili's ``delete_cloud_storage_integration``); returns its id.
         ConflictError while projects are connected to it, unless ``force`` (beyond Kili)."""
-        catalog: Catalog = self  # type: ignore[assignment]
+        catalog = catalog_of(self)
         integration = catalog.integration(cloud_storage_integration_id)
         integration.delete(force=force)
         return str(integration.id)
@@ -260,7 +258,7 @@ class KiliMethods:
         if cloud_storage_connection_id is None and cloud_storage_integration_id is None and project_id is None:
             raise InvalidArgumentError("At least one of cloud_storage_connection_id, cloud_storage_integration_id "
                                        "or project_id must be specified")
-        catalog: Catalog = self  # type: ignore[assignment]
+        catalog = catalog_of(self)
         if cloud_storage_connection_id is not None:
             records: Iterator[dict[str, Any]] = (catalog.connection(cloud_storage_connection_id).to_dict()
                                                  for _ in range(1))
@@ -275,13 +273,13 @@ class KiliMethods:
         """The connection record, with its integration's record under "integration" when a field asks."""
         if not any(f.split(".", 1)[0] in ("dataIntegration", "integration") for f in fields):
             return record
-        catalog: Catalog = self  # type: ignore[assignment]
+        catalog = catalog_of(self)
         return dict(record, integration=catalog._integration_json(record["integration_id"]))
 
     def count_cloud_storage_connections(self, cloud_storage_integration_id: str | None = None,
                                         project_id: str | None = None) -> int:
         """The number of cloud storage connections that match the criteria."""
-        catalog: Catalog = self  # type: ignore[assignment]
+        catalog = catalog_of(self)
         return catalog.count_connections(project=project_id, integration=cloud_storage_integration_id)
 
     def add_cloud_storage_connection(self, project_id: str, cloud_storage_integration_id: str,
@@ -290,7 +288,7 @@ class KiliMethods:
         """Connect a cloud storage to a project (Kili's ``add_cloud_storage_connection``): returns
         ``{"id": <connection id>}``. ``selected_folders`` default to all the integration allows;
         ``include`` / ``exclude`` globs are beyond Kili's arguments."""
-        catalog: Catalog = self  # type: ignore[assignment]
+        catalog = catalog_of(self)
         connection = catalog.connect(project_id, cloud_storage_integration_id, selected_folders=selected_folders,
                                      include=include, exclude=exclude)
         return {"id": connection.id}
@@ -306,7 +304,7 @@ class KiliMethods:
         Returns Kili's shape, ``{"numberOfAssets", "projectId"}``, plus the connection's ``id``.
         A failed action raises its error (``.result`` holds the operation result).
         """
-        catalog: Catalog = self  # type: ignore[assignment]
+        catalog = catalog_of(self)
         connection = catalog.connection(cloud_storage_connection_id)
         logger.info("Currently %d asset(s) imported.", connection.number_of_assets or 0)
         with connection.diff(delete_extraneous_files=True) as complete:

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Tuple, Unio
 
 from . import _native
 from ._call import Operation, call, call_count, call_json, encode, make_callback
+from ._snapshot import Record, Snapshot, catalog_of, given, paged
 from .errors import CloudsyncError
 from .progress import CancelToken
 
@@ -51,16 +52,12 @@ def rfc3339(moment: Moment) -> str | None:
     return moment.astimezone(datetime.timezone.utc).isoformat().replace("+00:00", "Z")
 
 
-def _given(**values: Any) -> dict[str, Any]:
-    return {k: v for k, v in values.items() if v is not None}
-
-
 def sqlite_model(name: str, database: str, table: str, *, id_column: str = "id",
                  updated_column: str = "updated_at", updated_format: str | None = None,
                  deletes_table: str | None = None, deletes_id_column: str | None = None,
                  deletes_updated_column: str | None = None) -> dict[str, Any]:
     """A model read from a SQLite table (``updated_format``: "text", "unix_seconds" or "unix_millis")."""
-    return {"name": name, "source": _given(kind="sqlite", database=database, table=table, id_column=id_column,
+    return {"name": name, "source": given(kind="sqlite", database=database, table=table, id_column=id_column,
                                            updated_column=updated_column, updated_format=updated_format,
                                            deletes_table=deletes_table, deletes_id_column=deletes_id_column,
                                            deletes_updated_column=deletes_updated_column)}
@@ -71,7 +68,7 @@ def postgresql_model(name: str, conninfo: str, table: str, *, id_column: str = "
                      deletes_id_column: str | None = None,
                      deletes_updated_column: str | None = None) -> dict[str, Any]:
     """A model read from a PostgreSQL table; a password in ``conninfo`` is kept as a secret."""
-    return {"name": name, "source": _given(kind="postgresql", database=conninfo, table=table, id_column=id_column,
+    return {"name": name, "source": given(kind="postgresql", database=conninfo, table=table, id_column=id_column,
                                            updated_column=updated_column, deletes_table=deletes_table,
                                            deletes_id_column=deletes_id_column,
                                            deletes_updated_column=deletes_updated_column)}
@@ -82,51 +79,64 @@ def registered_model(name: str, source: str) -> dict[str, Any]:
     return {"name": name, "source": {"kind": "registered", "database": source}}
 
 
-class ExportRun:
+class ExportRun(Snapshot):
     """One run of an export job: ``state`` ("running", "succeeded", "failed"), its window
     (``folder``, ``window_opened``, ``upper_bound``), ``attempt``, counts (``rows``,
     ``tombstones``, ``files``, ``bytes``, per model in ``models``), times, ``error`` (a dict
     for failed runs) and ``manifest_key``."""
 
+    id: str | None
+    job_id: str | None
+    attempt: int | None
+    folder: str | None
+    window_opened: str | None
+    upper_bound: str | None
+    state: str | None
+    started_at: str | None
+    finished_at: str | None
+    duration_ms: int | None
+    rows: int | None
+    tombstones: int | None
+    files: int | None
+    bytes: int | None
+    models: list[dict[str, Any]] | None
+    error: dict[str, Any] | None
+    manifest_key: str | None
+
     FIELDS = ("id", "job_id", "attempt", "folder", "window_opened", "upper_bound", "state", "started_at",
               "finished_at", "duration_ms", "rows", "tombstones", "files", "bytes", "models", "error",
               "manifest_key")
 
-    def __init__(self, data: dict[str, Any]) -> None:
-        self._data = dict(data)
-        for name in self.FIELDS:
-            setattr(self, name, data.get(name))
-
     @property
     def succeeded(self) -> bool:
         """Whether the run finished and wrote its manifest."""
-        return self.state == "succeeded"  # type: ignore[attr-defined, no-any-return]
-
-    def to_dict(self) -> dict[str, Any]:
-        """The run as the catalog returned it."""
-        return dict(self._data)
+        return self.state == "succeeded"
 
     def __repr__(self) -> str:
-        return (f"ExportRun(job_id={self.job_id!r}, folder={self.folder!r}, "  # type: ignore[attr-defined]
-                f"state={self.state!r}, rows={self.rows!r})")  # type: ignore[attr-defined]
+        return (f"ExportRun(job_id={self.job_id!r}, folder={self.folder!r}, "
+                f"state={self.state!r}, rows={self.rows!r})")
 
 
-class ExportJob:
+class ExportJob(Record):
     """An export job of the catalog (see cloudsync_catalog_export_job_create for the members):
     id, name, integration, integration_id, prefix, frequency_hours, models, options, created_at,
     first_run_at, next_run_at, status ("ACTIVE", "RUNNING", "FAILED", "DISABLED")."""
 
+    id: str
+    name: str
+    integration: str | None
+    integration_id: str | None
+    prefix: str | None
+    frequency_hours: int | None
+    models: list[dict[str, Any]] | None
+    options: dict[str, Any] | None
+    created_at: str | None
+    first_run_at: str | None
+    next_run_at: str | None
+    status: str | None
+
     FIELDS = ("id", "name", "integration", "integration_id", "prefix", "frequency_hours", "models", "options",
               "created_at", "first_run_at", "next_run_at", "status")
-
-    def __init__(self, catalog: Catalog, data: dict[str, Any]) -> None:
-        self.catalog = catalog
-        self._load(data)
-
-    def _load(self, data: dict[str, Any]) -> None:
-        self._data = dict(data)
-        for name in self.FIELDS:
-            setattr(self, name, data.get(name))
 
     def refresh(self) -> ExportJob:
         """Reads the job again from the catalog."""
@@ -142,14 +152,14 @@ class ExportJob:
         (its dict) set; when a Python record source raised, that exception is its cause.
         ConflictError while another process holds the job's lease.
         """
-        options = _given(now=rfc3339(now), owner=owner, lease_s=lease_s)
+        options = given(now=rfc3339(now), owner=owner, lease_s=lease_s)
         errors_before = self.catalog._source_error_count()
         op = Operation(None, cancel)
         try:
             data = op.call_json(_native.lib().cloudsync_catalog_export_job_run, self.catalog.handle,
                                 encode(self._data["id"]), encode(options or None), op.cancel_handle)
         except CloudsyncError as error:
-            error.run = ExportRun(error.result) if error.result else None  # type: ignore[attr-defined]
+            error.run = ExportRun(error.result) if error.result else None
             cause = self.catalog._source_error_since(errors_before)
             if cause is not None:
                 raise error from cause
@@ -161,7 +171,7 @@ class ExportJob:
                enabled: bool | None = None) -> ExportJob:
         """Changes the given members (``models`` replaces them: a new model starts with everything;
         ``options`` changes the fields given; ``enabled=False`` disables the job). Returns this object."""
-        changes = _given(name=name, frequency_hours=frequency_hours, models=models, options=options,
+        changes = given(name=name, frequency_hours=frequency_hours, models=models, options=options,
                          enabled=enabled)
         self._load(call_json(_native.lib().cloudsync_catalog_export_job_update, self.catalog.handle,
                              encode(self._data["id"]), encode(changes)))
@@ -176,13 +186,9 @@ class ExportJob:
         """This job's runs, newest first (see Catalog.export_history)."""
         return self.catalog.export_history(self._data["id"], state, since, until, page_size)
 
-    def to_dict(self) -> dict[str, Any]:
-        """The job as the catalog returned it."""
-        return dict(self._data)
-
     def __repr__(self) -> str:
-        return (f"ExportJob(id={self.id!r}, name={self.name!r}, "  # type: ignore[attr-defined]
-                f"frequency_hours={self.frequency_hours!r}, status={self.status!r})")  # type: ignore[attr-defined]
+        return (f"ExportJob(id={self.id!r}, name={self.name!r}, "
+                f"frequency_hours={self.frequency_hours!r}, status={self.status!r})")
 
 
 class ExportScheduler:
@@ -279,7 +285,7 @@ class RecordSource:
 def _text(updated_at: Any) -> str:
     """An updated_at as the source gives it: text as is, a datetime as RFC 3339."""
     if isinstance(updated_at, datetime.datetime):
-        return rfc3339(updated_at) if updated_at.tzinfo is not None else updated_at.isoformat()  # type: ignore
+        return updated_at.isoformat() if updated_at.tzinfo is None else str(rfc3339(updated_at))
     return str(updated_at)
 
 
@@ -321,19 +327,19 @@ class ExportMethods:
         ``options``: visibility_lag_s, max_file_rows, max_file_bytes, gzip, ids_as_strings,
         page_records. InvalidArgumentError, NotFoundError (integration), PermissionDeniedError
         (no writeback), AlreadyExistsError (name)."""
-        spec = _given(name=name, integration=integration, prefix=prefix, frequency_hours=frequency_hours,
+        spec = given(name=name, integration=integration, prefix=prefix, frequency_hours=frequency_hours,
                       first_run_delay_s=first_run_delay_s, models=models, options=options)
-        return ExportJob(self, call_json(_native.lib().cloudsync_catalog_export_job_create,  # type: ignore[arg-type]
-                                         self.handle, encode(spec)))
+        return ExportJob(catalog_of(self), call_json(_native.lib().cloudsync_catalog_export_job_create, self.handle,
+                                                     encode(spec)))
 
     def export_job(self, id_or_name: str) -> ExportJob:
         """One job by id or name."""
-        return ExportJob(self, call_json(_native.lib().cloudsync_catalog_export_job_get,  # type: ignore[arg-type]
-                                         self.handle, encode(id_or_name)))
+        return ExportJob(catalog_of(self), call_json(_native.lib().cloudsync_catalog_export_job_get, self.handle,
+                                                     encode(id_or_name)))
 
     def export_jobs(self) -> list[ExportJob]:
         """Every job, in creation order."""
-        return [ExportJob(self, j) for j in  # type: ignore[arg-type]
+        return [ExportJob(catalog_of(self), j) for j in
                 call_json(_native.lib().cloudsync_catalog_export_job_list, self.handle, 0, 0)]
 
     def run_due_exports(self, now: Moment = None, *, owner: str | None = None, lease_s: int | None = None,
@@ -342,20 +348,19 @@ class ExportMethods:
         failed runs are among the results (nothing is raised for them)."""
         op = Operation(None, cancel)
         data = op.call_json(_native.lib().cloudsync_catalog_export_run_due, self.handle,
-                            encode(_given(now=rfc3339(now), owner=owner, lease_s=lease_s) or None), op.cancel_handle)
+                            encode(given(now=rfc3339(now), owner=owner, lease_s=lease_s) or None), op.cancel_handle)
         return [ExportRun(r) for r in data or []]
 
     @staticmethod
     def _history_filter(job: str | ExportJob | None, state: str | None, since: Moment,
                         until: Moment) -> dict[str, Any]:
         job_id = job._data["id"] if isinstance(job, ExportJob) else job
-        return _given(job=job_id, state=state, since=rfc3339(since), until=rfc3339(until))
+        return given(job=job_id, state=state, since=rfc3339(since), until=rfc3339(until))
 
     def export_history(self, job: str | ExportJob | None = None, state: str | None = None, since: Moment = None,
                        until: Moment = None, page_size: int = 100) -> Iterator[ExportRun]:
         """Runs newest first, fetched page by page as consumed; filters: a job (id, name or
         ExportJob), a state ("running", "succeeded", "failed"), a time range."""
-        from .catalog import paged
         text = encode(self._history_filter(job, state, since, until))
         lib = _native.lib()
 
@@ -379,11 +384,11 @@ class ExportMethods:
              source.deletions_fn, None)
         self._record_sources[name] = source  # the C side calls its callbacks until the catalog closes
 
-    def start_export_scheduler(self, *, poll_s: float = 30, owner: str = "", lease_s: int = 300,
+    def start_export_scheduler(self, *, poll_s: int = 30, owner: str = "", lease_s: int = 300,
                                on_run: Callable[[ExportRun], None] | None = None) -> ExportScheduler:
         """Starts a scheduler thread: each job's first run shortly after its creation, then every
         frequency_hours; runs never overlap. Closing the catalog stops it."""
-        scheduler = ExportScheduler(self, {"poll_s": poll_s, "owner": owner, "lease_s": lease_s},  # type: ignore
+        scheduler = ExportScheduler(catalog_of(self), {"poll_s": poll_s, "owner": owner, "lease_s": lease_s},
                                     on_run)
         self._schedulers.add(scheduler)
         return scheduler

@@ -265,6 +265,12 @@ class ConnectionTest(CatalogCase):
     def test_include_and_a_project_the_integration_does_not_allow(self) -> None:
         conn = self.cat.connect("team", "Sales", include=["**/*.json"])
         self.assertEqual(conn.include, ["**/*.json"])
+        for operation in (conn.diff, conn.sync):
+            token = cloudsync.CancelToken()
+            token.cancel()
+            with self.assertRaises(cloudsync.CancelledError):
+                operation(cancel=token)  # type: ignore[operator]
+        self.assertEqual(self.local_files(), [])
         conn.sync()
         self.assertEqual(self.local_files(), ["data/sub/c.json"])
         self.s3_integration("Theirs", self.bucket_name, allowed_projects=["other"])

@@ -205,9 +205,14 @@ class PythonSourceTest(ExportCase):
         self.assertEqual([r.state for r in job.history()], ["failed", "succeeded"])
         self.assertIn("failed", repr(failed))
 
+        token = cloudsync.CancelToken()
+        token.cancel()
+        with self.assertRaises(cloudsync.CancelledError) as cancelled:
+            job.run(now=later, cancel=token)
+        self.assertEqual(cancelled.exception.run.state, "failed")  # type: ignore[attr-defined]
         self.fail_with = None  # the failed window is attempted again, into the same folder
         again = job.run(now=later + datetime.timedelta(minutes=5))
-        self.assertEqual((again.state, again.folder, again.attempt), ("succeeded", minute(later), 2))
+        self.assertEqual((again.state, again.folder, again.attempt), ("succeeded", minute(later), 3))
 
 
 class SchedulerTest(ExportCase):
