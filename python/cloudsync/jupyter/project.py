@@ -181,8 +181,9 @@ class ProjectSync:
                 if handle is not None:
                     await self._run(self._operations, handle.close)
             self._catalog = self._workspace = None
-        self._operations.shutdown(wait=True)
-        self._queries.shutdown(wait=True)
+        # Everything awaited above has finished; a query still running must not hold up the server's stop.
+        self._operations.shutdown(wait=False, cancel_futures=True)
+        self._queries.shutdown(wait=False, cancel_futures=True)
 
     # ----- what the JSON API does -----
 
