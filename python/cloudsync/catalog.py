@@ -24,6 +24,7 @@ from typing import Any, Iterator
 
 from . import _native
 from ._call import Operation, call, call_count, call_json, encode, open_handle
+from ._handle import NativeHandle
 from ._snapshot import DEFAULT_PAGE_SIZE, Record, given, paged
 from .kili import KiliMethods
 from .plan import OperationResult, Plan
@@ -220,7 +221,7 @@ class Connection(Record):
                 f"integration_id={self.integration_id!r}, folder={self.folder!r})")
 
 
-class Catalog(KiliMethods, ExportMethods):
+class Catalog(NativeHandle, KiliMethods, ExportMethods):
     """An organisation's catalog of integrations, projects and connections (a context manager).
 
     ``state_dir`` holds the SQLite database (or, with ``database`` -- a libpq
@@ -241,13 +242,6 @@ class Catalog(KiliMethods, ExportMethods):
                         busy_timeout_ms=busy_timeout_ms, credentials=credentials)
         self._handle: ctypes.c_void_p | None = open_handle(_native.lib().cloudsync_catalog_open,
                                                            encode(self.state_dir), encode(options))
-
-    @property
-    def handle(self) -> ctypes.c_void_p:
-        """The cloudsync_catalog pointer."""
-        if self._handle is None:
-            raise ValueError("the catalog is closed")
-        return self._handle
 
     # ----- integrations -----
 
@@ -382,22 +376,15 @@ class Catalog(KiliMethods, ExportMethods):
 
     # ----- life cycle -----
 
+    _what = "the catalog"
+
     def close(self) -> None:
         """Stops this catalog's export schedulers and closes it (registered record sources end with it)."""
         self._stop_schedulers()
-        handle, self._handle = self._handle, None
-        if handle is not None:
-            _native.lib().cloudsync_catalog_close(handle)
+        super().close()
 
-    def __enter__(self) -> Catalog:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        if getattr(self, "_handle", None) is not None and _native._lib is not None:
-            self.close()
+    def _release(self, handle: ctypes.c_void_p) -> None:
+        _native.lib().cloudsync_catalog_close(handle)
 
     def __repr__(self) -> str:
         where = "PostgreSQL" if self._shared else "SQLite"

@@ -8,6 +8,7 @@ from typing import Any, Iterable
 
 from . import _native
 from ._call import Operation, call_json, encode
+from ._handle import NativeHandle
 from .progress import CancelToken, ProgressArg
 
 
@@ -138,7 +139,7 @@ def results_of(items: Iterable[dict[str, Any]] | None) -> list[OperationResult]:
     return [OperationResult.from_dict(r) for r in items or []]
 
 
-class Plan:
+class Plan(NativeHandle):
     """A computed plan (owns a cloudsync_plan handle; a context manager).
 
     Made by plan_sync() between two URLs, or by Connection.diff() for a
@@ -150,12 +151,7 @@ class Plan:
         self._applicable = applicable
         self._data: dict[str, Any] | None = None
 
-    @property
-    def handle(self) -> ctypes.c_void_p:
-        """The cloudsync_plan pointer (for Connection.sync)."""
-        if self._handle is None:
-            raise ValueError("the plan is closed")
-        return self._handle
+    _what = "the plan"
 
     def to_dict(self) -> dict[str, Any]:
         """The plan as JSON: source, destination, summary, actions, warnings, unreadable."""
@@ -187,21 +183,8 @@ class Plan:
         return Report(op.call_json(_native.lib().cloudsync_plan_apply, self.handle, encode(options),
                                    op.progress_fn, None, op.cancel_handle))
 
-    def close(self) -> None:
-        """Releases the plan."""
-        handle, self._handle = self._handle, None
-        if handle is not None:
-            _native.lib().cloudsync_plan_free(handle)
-
-    def __enter__(self) -> Plan:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        if getattr(self, "_handle", None) is not None and _native._lib is not None:
-            self.close()
+    def _release(self, handle: ctypes.c_void_p) -> None:
+        _native.lib().cloudsync_plan_free(handle)
 
     def __repr__(self) -> str:
         state = "closed" if self._handle is None else f"summary={self.summary}"

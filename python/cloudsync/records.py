@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Tuple, Unio
 
 from . import _native
 from ._call import Operation, call, call_count, call_json, encode, make_callback
+from ._handle import NativeHandle
 from ._snapshot import Record, Snapshot, catalog_of, given, paged
 from .errors import CloudsyncError
 from .progress import CancelToken
@@ -191,7 +192,7 @@ class ExportJob(Record):
                 f"frequency_hours={self.frequency_hours!r}, status={self.status!r})")
 
 
-class ExportScheduler:
+class ExportScheduler(NativeHandle):
     """A thread running the due export jobs of a catalog (a context manager; leaving it stops it).
 
     Each finished run reaches ``on_run(ExportRun)`` on the scheduler's thread;
@@ -225,24 +226,18 @@ class ExportScheduler:
         """Whether the scheduler still runs."""
         return self._handle is not None
 
+    _what = "the export scheduler"
+    _ended = "stopped"
+
     def stop(self) -> None:
         """Stops it: a running export is cancelled and its window left for the next run. Idempotent."""
-        handle, self._handle = self._handle, None
-        if handle is not None:
-            lib = _native.lib()
-            lib.cloudsync_export_scheduler_stop(handle)
-            lib.cloudsync_export_scheduler_free(handle)
+        self.close()
         self.catalog._schedulers.discard(self)
 
-    def __enter__(self) -> ExportScheduler:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    def __del__(self) -> None:
-        if getattr(self, "_handle", None) is not None and _native._lib is not None:
-            self.stop()
+    def _release(self, handle: Any) -> None:
+        lib = _native.lib()
+        lib.cloudsync_export_scheduler_stop(handle)
+        lib.cloudsync_export_scheduler_free(handle)
 
     def __repr__(self) -> str:
         return f"ExportScheduler({'running' if self._handle is not None else 'stopped'})"

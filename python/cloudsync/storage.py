@@ -9,6 +9,7 @@ from typing import IO, Any
 
 from . import _native
 from ._call import Operation, call_json, check, encode, open_handle, parse, take_string
+from ._handle import NativeHandle
 from .progress import CancelToken, ProgressArg
 
 PathLike = str | os.PathLike[str]
@@ -48,7 +49,7 @@ def _entry(data: Any) -> Entry | None:
     return Entry.from_dict(data) if isinstance(data, dict) else None
 
 
-class ListIterator:
+class ListIterator(NativeHandle):
     """A listing in progress (iterator of Entry), fetched one page at a time.
 
     Memory stays bounded by one page. The C iterator is released when the
@@ -85,23 +86,14 @@ class ListIterator:
 
     def close(self) -> None:
         """Ends the listing (entries not yet fetched are never fetched)."""
-        handle, self._handle = self._handle, None
-        if handle is not None:
-            _native.lib().cloudsync_list_end(handle)
-            self._storage._iterator_ended()
+        super().close()
 
-    def __enter__(self) -> ListIterator:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        if getattr(self, "_handle", None) is not None and _native._lib is not None:
-            self.close()
+    def _release(self, handle: ctypes.c_void_p) -> None:
+        _native.lib().cloudsync_list_end(handle)
+        self._storage._iterator_ended()
 
 
-class Storage:
+class Storage(NativeHandle):
     """An open backend for one URL (file:///abs, a path, mem://name, s3://bucket/prefix, az://, gdrive://).
 
     Keys are relative to the URL. ``options`` are the backend's options
@@ -223,23 +215,14 @@ class Storage:
         if self._iterators:
             self._close_when_iterators_end = True
             return
-        handle, self._handle = self._handle, None
-        if handle is not None:
-            _native.lib().cloudsync_storage_close(handle)
+        super().close()
+
+    def _release(self, handle: ctypes.c_void_p) -> None:
+        _native.lib().cloudsync_storage_close(handle)
 
     def _iterator_ended(self) -> None:
         self._iterators -= 1
         if self._close_when_iterators_end and not self._iterators:
-            self.close()
-
-    def __enter__(self) -> Storage:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        if getattr(self, "_handle", None) is not None and _native._lib is not None:
             self.close()
 
     def __repr__(self) -> str:

@@ -13,6 +13,8 @@ from typing import Any, Callable, Iterable
 
 from . import _native
 from ._call import Operation, call, call_json, encode, make_callback, open_handle
+from ._handle import NativeHandle
+from ._snapshot import given
 from .plan import OperationResult, results_of
 from .progress import CancelToken, ProgressArg
 
@@ -21,12 +23,7 @@ PathLike = str | os.PathLike[str]
 EventHandler = Callable[[dict[str, Any]], None]
 
 
-def _options(**values: Any) -> dict[str, Any]:
-    """The members that were given (None: the library's default)."""
-    return {k: v for k, v in values.items() if v is not None}
-
-
-class Workspace:
+class Workspace(NativeHandle):
     """One project folder and the storage integrations it may use (a context manager).
 
     ``catalog_dir`` makes it a project (``project``) of the shared catalog in
@@ -40,7 +37,7 @@ class Workspace:
                  transfers: int | None = None, credentials: dict[str, dict[str, str]] | None = None) -> None:
         self.root = os.fspath(root)
         self.project = project
-        options = _options(catalog_dir=os.fspath(catalog_dir) if catalog_dir is not None else None,
+        options = given(catalog_dir=os.fspath(catalog_dir) if catalog_dir is not None else None,
                            project=project, state_dir=os.fspath(state_dir) if state_dir is not None else None,
                            max_files=max_files, max_file_size=max_file_size, transfers=transfers,
                            credentials=credentials)
@@ -48,12 +45,7 @@ class Workspace:
         self._handle: ctypes.c_void_p | None = open_handle(_native.lib().cloudsync_workspace_open,
                                                            encode(self.root), encode(options))
 
-    @property
-    def handle(self) -> ctypes.c_void_p:
-        """The cloudsync_workspace pointer."""
-        if self._handle is None:
-            raise ValueError("the workspace is closed")
-        return self._handle
+    _what = "the workspace"
 
     def set_credentials(self, integration: str, secrets: dict[str, str]) -> None:
         """Sets (replaces) the in-memory secrets of one integration, e.g. {"secret_access_key": ...}."""
@@ -63,7 +55,7 @@ class Workspace:
                         selected_folders: list[str] | None = None,
                         options: dict[str, str] | None = None) -> dict[str, Any]:
         """Registers an integration; its files live in external-files/{type}/{sanitized name}/."""
-        spec = _options(name=name, url=url, writeback=writeback, type=type, selected_folders=selected_folders,
+        spec = given(name=name, url=url, writeback=writeback, type=type, selected_folders=selected_folders,
                         options=options)
         return call_json(_native.lib().cloudsync_integration_add, self.handle, encode(spec))
 
@@ -97,7 +89,7 @@ class Workspace:
     def export_files(self, integration: str, paths: Iterable[str] | None = None, dry_run: bool = False,
                      progress: ProgressArg = None, cancel: CancelToken | None = None) -> OperationResult:
         """Exports new and changed files of the integration's folder (never over a remote change)."""
-        request = _options(paths=list(paths) if paths is not None else None, dry_run=dry_run)
+        request = given(paths=list(paths) if paths is not None else None, dry_run=dry_run)
         return OperationResult.from_dict(self._operation("export", integration, request, progress, cancel))
 
     def restore(self, integration: str | None = None, dry_run: bool = False, progress: ProgressArg = None,
@@ -110,7 +102,7 @@ class Workspace:
              delete_extraneous: bool = False, dry_run: bool = False, max_delete: int | None = None,
              progress: ProgressArg = None, cancel: CancelToken | None = None) -> OperationResult:
         """Synchronises selected remote folders with the project ("pull" or "push")."""
-        request = _options(direction=direction, folders=folders, delete_extraneous=delete_extraneous,
+        request = given(direction=direction, folders=folders, delete_extraneous=delete_extraneous,
                            dry_run=dry_run, max_delete=max_delete)
         return OperationResult.from_dict(self._operation("sync", integration, request, progress, cancel))
 
@@ -130,19 +122,10 @@ class Workspace:
         """Stops this workspace's sessions and closes it."""
         for session in list(self._sessions):
             session.stop()
-        handle, self._handle = self._handle, None
-        if handle is not None:
-            _native.lib().cloudsync_workspace_close(handle)
+        super().close()
 
-    def __enter__(self) -> Workspace:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        if getattr(self, "_handle", None) is not None and _native._lib is not None:
-            self.close()
+    def _release(self, handle: ctypes.c_void_p) -> None:
+        _native.lib().cloudsync_workspace_close(handle)
 
     def __repr__(self) -> str:
         return f"Workspace({self.root!r}{f', project={self.project!r}' if self.project else ''})"
@@ -156,7 +139,7 @@ class FlushResult:
     pending: list[dict[str, Any]] = field(default_factory=list)
 
 
-class Session:
+class Session(NativeHandle):
     """A project's writeback session ("kernel session"; alias Watcher). Made by Workspace.start_session.
 
     Events (dicts: "event" is "exported", "conflict", "refused", "failed" or
@@ -186,12 +169,8 @@ class Session:
         with self._errors_lock:
             self.callback_errors.append(error)
 
-    @property
-    def handle(self) -> ctypes.c_void_p:
-        """The cloudsync_session pointer."""
-        if self._handle is None:
-            raise ValueError("the session is stopped")
-        return self._handle
+    _what = "the session"
+    _ended = "stopped"
 
     @property
     def restored(self) -> list[OperationResult]:
@@ -214,29 +193,23 @@ class Session:
 
     def stop(self) -> None:
         """Stops watching and exporting (an export in flight stays queued for the next session)."""
-        handle, self._handle = self._handle, None
-        if handle is not None:
-            lib = _native.lib()
-            lib.cloudsync_session_stop(handle)
-            lib.cloudsync_session_free(handle)
+        self.close()
+
+    def _release(self, handle: ctypes.c_void_p) -> None:
+        lib = _native.lib()
+        lib.cloudsync_session_stop(handle)
+        lib.cloudsync_session_free(handle)
 
     @property
     def running(self) -> bool:
         """Whether the session still runs."""
         return self._handle is not None
 
-    def __enter__(self) -> Session:
-        return self
-
     def __exit__(self, *exc: object) -> None:
         try:
             if self._handle is not None:
                 self.flush(30.0)
         finally:
-            self.stop()
-
-    def __del__(self) -> None:
-        if getattr(self, "_handle", None) is not None and _native._lib is not None:
             self.stop()
 
     def __repr__(self) -> str:
