@@ -3,9 +3,11 @@ package's Storage.list, and boto3's list_objects_v2 paginator, each in a process
 (wall time and peak RSS), against the same bucket: tests/delay_proxy.py's synthetic one, which
 answers ListObjectsV2 pages itself (moto would need 100,000 uploads first).
 
-    CLOUDSYNC_LIBRARY=build/libcloudsync.so.1 python3 python/benchmarks/listing.py [--keys 100000]
+    CLOUDSYNC_LIBRARY=build/libcloudsync.so.1 python3 bench/python_listing_bench.py [--keys 100000]
+        [--results FILE.md]
 
-boto3 must be importable by this interpreter (the pyenv python3 has it).
+boto3 must be importable by this interpreter (the pyenv python3 has it). bench/run.sh runs it as
+the "python" scenario.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import subprocess
 import sys
 import time
 
-HERE = pathlib.Path(__file__).resolve().parent
+PYTHON_DIR = pathlib.Path(__file__).resolve().parent.parent / "python"
 PAGE = 1000
 OPTIONS = {"region": "us-east-1", "access_key_id": "bench", "secret_access_key": "bench-secret"}
 
@@ -28,7 +30,7 @@ OPTIONS = {"region": "us-east-1", "access_key_id": "bench", "secret_access_key":
 def run_raw(endpoint: str) -> int:
     """cloudsync_storage_list_begin / cloudsync_list_next through ctypes, each entry's JSON taken and freed."""
     import ctypes
-    sys.path.insert(0, str(HERE.parent))
+    sys.path.insert(0, str(PYTHON_DIR))
     from cloudsync import _native
     lib = _native.lib()
     store, it, out = ctypes.c_void_p(), ctypes.c_void_p(), ctypes.c_void_p()
@@ -51,7 +53,7 @@ def run_raw(endpoint: str) -> int:
 
 def run_package(endpoint: str) -> int:
     """cloudsync.Storage.list: Entry objects."""
-    sys.path.insert(0, str(HERE.parent))
+    sys.path.insert(0, str(PYTHON_DIR))
     import cloudsync
     with cloudsync.Storage("s3://synthetic", dict(OPTIONS, endpoint=endpoint)) as store:
         return sum(1 for _ in store.list("k/", page_size=PAGE))
@@ -75,6 +77,7 @@ RUNNERS = {"C ABI (ctypes)": run_raw, "cloudsync package": run_package, "boto3 p
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--keys", type=int, default=100_000)
+    parser.add_argument("--results", help="also write the table as Markdown to this file")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--endpoint", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -90,20 +93,26 @@ def main() -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    proxy = subprocess.Popen([sys.executable, str(HERE.parent / "tests" / "delay_proxy.py"), str(port), "1", "0"],
+    proxy = subprocess.Popen([sys.executable, str(PYTHON_DIR / "tests" / "delay_proxy.py"), str(port), "1", "0"],
                              stdout=subprocess.PIPE, text=True, env=dict(os.environ, SYNTHETIC_KEYS=str(args.keys)))
     try:
         assert proxy.stdout is not None and proxy.stdout.readline().strip() == "listening"
         endpoint = f"http://127.0.0.1:{port}"
-        print(f"{args.keys} keys, pages of {PAGE}, one process each")
-        print(f"{'':20} {'seconds':>8} {'peak RSS MiB':>13}")
+        rows = []
         for name in RUNNERS:
             r = subprocess.run([sys.executable, __file__, "--child", name, "--endpoint", endpoint],
                                capture_output=True, text=True, check=True)
             result = json.loads(r.stdout)
             if result["count"] != args.keys:
                 raise SystemExit(f"{name} listed {result['count']} keys, not {args.keys}")
-            print(f"{name:20} {result['seconds']:8.2f} {result['peak_rss_mib']:13.1f}")
+            rows.append((name, result["seconds"], result["peak_rss_mib"]))
+        raw_seconds = rows[0][1]
+        lines = [f"### Python: a {args.keys:,}-key S3 listing (pages of {PAGE}, one process each)", "",
+                 "| | seconds | x the C ABI | peak RSS MiB |", "|---|---:|---:|---:|"]
+        lines += [f"| {name} | {seconds:.2f} | {seconds / raw_seconds:.2f} | {rss:.1f} |" for name, seconds, rss in rows]
+        print("\n".join(lines))
+        if args.results:
+            pathlib.Path(args.results).write_text("\n".join(lines) + "\n\n")
     finally:
         proxy.terminate()
         proxy.wait(10)

@@ -6,7 +6,7 @@
 #
 # Settings (environment):
 #   ROUNDS=5                 rounds; every round runs each tool once per row, interleaved
-#   SCENARIOS=put,get,sync,sigv4,azure,watch,records
+#   SCENARIOS=put,get,sync,sigv4,azure,watch,records,python
 #   BUILD_DIR=build-bench    Release build of cloudsync (also holds nulls3, npm installs, results)
 #   PORT_BASE=19002          nulls3 on PORT_BASE, s3rver +1, Azurite +2 (all on 127.0.0.1, < 32768)
 #   BIG_MIB=1024             size of the PUT/GET object; SMALL_FILES=1000 files of SMALL_KIB=4
@@ -23,7 +23,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 ROUNDS=${ROUNDS:-5}
-SCENARIOS=${SCENARIOS:-put,get,sync,sigv4,azure,watch,records}
+SCENARIOS=${SCENARIOS:-put,get,sync,sigv4,azure,watch,records,python}
 BUILD=${BUILD_DIR:-build-bench}
 case "$BUILD" in /*) ;; *) BUILD="$ROOT/$BUILD" ;; esac
 PORT_BASE=${PORT_BASE:-19002}
@@ -74,7 +74,7 @@ log "building cloudsync (Release) in $BUILD"
 # No -Werror: GCC 12 at -O3 reports a false -Wrestrict in std::string code.
 cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCLOUDSYNC_WERROR=OFF \
   -DCLOUDSYNC_BUILD_TESTS=OFF -DCLOUDSYNC_BUILD_EXAMPLES=ON -DCLOUDSYNC_BUILD_BENCH=ON >/dev/null
-nice ninja -C "$BUILD" -j "$(nproc)" cloudsync_cli cloudsync_bench_sigv4 cloudsync_bench_records >/dev/null
+nice ninja -C "$BUILD" -j "$(nproc)" cloudsync_cli cloudsync_shared cloudsync_bench_sigv4 cloudsync_bench_records >/dev/null
 gcc -O2 -Wall -Wextra -pthread -o "$NULLS3" bench/nulls3.c -lcrypto
 
 if [ ! -f "$NPM/node_modules/s3rver/bin/s3rver.js" ] || [ ! -f "$NPM/node_modules/azurite/dist/src/blob/main.js" ]; then
@@ -418,6 +418,16 @@ if has records; then
     --results "$STATE/records.md" >/dev/null
 fi
 
+# The Python package's overhead once: a 100,000-key listing through the C ABI,
+# the package and boto3's paginator, from one synthetic bucket.
+if has python; then
+  log "python: a 100,000-key listing through ctypes, the package and boto3"
+  # The interpreter with boto3 (the python3 first on PATH), by its real path: BASE_ENV's PATH has only Debian's.
+  boto3_python=$(python3 -c 'import sys, boto3; print(sys.executable)')
+  "${BASE_ENV[@]}" CLOUDSYNC_LIBRARY="$BUILD/libcloudsync.so.1" "$boto3_python" bench/python_listing_bench.py \
+    --results "$STATE/python.md" >/dev/null
+fi
+
 cp "$RAW" "${RESULTS%.md}.tsv"
 if [ -s "$RAW" ]; then
   python3 bench/summarize.py "$RAW" "$STATE/header.txt" | tee "$RESULTS"
@@ -426,4 +436,5 @@ else
 fi
 if [ -f "$STATE/watch.md" ]; then tee -a "$RESULTS" <"$STATE/watch.md"; fi
 if [ -f "$STATE/records.md" ]; then tee -a "$RESULTS" <"$STATE/records.md"; fi
+if [ -f "$STATE/python.md" ]; then tee -a "$RESULTS" <"$STATE/python.md"; fi
 log "results: $RESULTS (raw: ${RESULTS%.md}.tsv)"
