@@ -7,7 +7,8 @@
 # a kernel session watches the project and exports what a notebook writes;
 # a SQLite table is exported as JSON Lines, in full and then incrementally;
 # then an organisation's catalog: integrations registered once and checked,
-# and a project connected to one, its differences shown, then synchronised.
+# and a project connected to one, its differences shown, then synchronised;
+# and the same catalog through the Python package's Kili-shaped methods.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash cmake/install-deps.sh
@@ -113,6 +114,28 @@ run "$cs" export-records run orders --now "${minute}:40Z" --catalog "$catalog" |
 run "$cs" export-records run orders --now "$(date -u -d "${minute}:10Z + 1 minute" +%Y-%m-%dT%H:%M:%SZ)" --catalog "$catalog"
 run find "$bucket/exports" -type f
 run "$cs" export-records history --catalog "$catalog"
+
+say "The same catalog from Python (python/): Kili's SDK shape next to plain objects"
+cmake --build build --target cloudsync_shared -j "$(nproc)" >/dev/null
+cat >"$demo/kili.py" <<'PY'
+import sys
+import cloudsync
+
+with cloudsync.Catalog(sys.argv[1]) as kili:
+    print(kili.count_cloud_storage_integrations(status="CONNECTED"), "connected integration(s):",
+          kili.cloud_storage_integrations(status="CONNECTED", fields=["name", "platform", "status"]))
+    connection = kili.cloud_storage_connections(project_id="labelling", first=1)[0]
+    print("dry run:", kili.synchronize_cloud_storage_connection(connection["id"], dry_run=True))
+    old = kili.integration("Old Archive")
+    print(f"{old.name}: {old.status} ({old.status_reason})")
+    try:
+        old.delete()
+        kili.integration("Old Archive")
+    except cloudsync.NotFoundError as error:   # chosen by code, never by message
+        print(type(error).__name__, error.code_name)
+PY
+printf '\033[1m$ python3 kili.py %q\033[0m\n' "$catalog"
+PYTHONPATH=$PWD/python CLOUDSYNC_LIBRARY=$PWD/build/libcloudsync.so.1 /usr/bin/python3 "$demo/kili.py" "$catalog"
 
 say "A mistyped option is refused when the integration is added, with a suggestion, not at the next import"
 run "$cs" integrations add "Typo Bucket" "s3://bucket" -o regoin=eu-west-1 --catalog "$catalog" || true
