@@ -51,6 +51,12 @@ class CloudsyncError(Exception):
                 "provider_code": self.provider_code, "request_id": self.request_id,
                 "missing_action": self.missing_action, "result": self.result}
 
+    def to_dict(self) -> dict[str, Any]:
+        """The error as JSON-ready data for a client (no operation result; never a secret)."""
+        return {"type": type(self).__name__, "code": self.code, "code_name": self.code_name,
+                "message": self.message, "http_status": self.http_status, "provider_code": self.provider_code,
+                "request_id": self.request_id, "missing_action": self.missing_action}
+
     def __str__(self) -> str:
         parts = [f"{self.code_name}: {self.message}" if self.message else self.code_name]
         if self.http_status:

@@ -34,9 +34,7 @@ def utc_now() -> str:
 def error_dict(error: BaseException) -> dict[str, Any]:
     """What a client needs to know about a failure; a CloudsyncError's fields are free of secrets."""
     if isinstance(error, cloudsync.CloudsyncError):
-        return {"type": type(error).__name__, "code": error.code, "code_name": error.code_name,
-                "message": error.message, "http_status": error.http_status,
-                "provider_code": error.provider_code, "missing_action": error.missing_action}
+        return error.to_dict()
     return {"type": type(error).__name__, "message": str(error)}
 
 
