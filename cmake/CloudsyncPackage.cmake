@@ -20,6 +20,9 @@ if(TARGET cloudsync_cli)
   # The tool's own install rule (examples/cli) is the plain `cmake --install` one.
   install(TARGETS cloudsync_cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT deb EXCLUDE_FROM_ALL)
 endif()
+if(CLOUDSYNC_INSTALL_PYTHON AND TARGET cloudsync_shared)
+  cloudsync_install_python_package(COMPONENT deb EXCLUDE_FROM_ALL)
+endif()
 
 # Debian wants /usr/share/doc/<package>/copyright, pointing at the system's copy
 # of common licenses rather than repeating them, and a changelog.Debian.gz.

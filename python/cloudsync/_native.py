@@ -218,6 +218,11 @@ def lib() -> ctypes.CDLL:
     return _lib
 
 
+def library_path() -> str:
+    """The path the library was loaded from, as found (for diagnostics)."""
+    return str(lib()._name)
+
+
 def has(name: str) -> bool:
     """Whether the loaded library exports `name` (for functions added after ABI 1.0)."""
     return getattr(lib(), name, None) is not None

@@ -97,7 +97,15 @@ grep -q '^\.TH CLOUDSYNC 1' <<<"$page" || { echo "man page is not cloudsync(1)";
 grep -q '^complete -F _cloudsync cloudsync' "$root/usr/share/bash-completion/completions/cloudsync" ||
   { echo "no completion for cloudsync"; exit 1; }
 
-# 7. lintian, when installed: errors fail the test; the rest is shown.
+# 7. The Python package is where Debian's python3 looks, and finds the installed library by itself.
+py_dir=$root/usr/lib/python3/dist-packages
+[ -f "$py_dir/cloudsync/_native.py" ] || { echo "the Python package is not in $py_dir"; exit 1; }
+loaded=$(env -u CLOUDSYNC_LIBRARY PYTHONPATH="$py_dir" PYTHONDONTWRITEBYTECODE=1 /usr/bin/python3 -c \
+  'import cloudsync, cloudsync._native as n; print(cloudsync.library_version(), n.library_path())')
+echo "python3: $loaded"
+[ "$loaded" = "$version $lib/libcloudsync.so.1" ] || { echo "the Python package did not load the installed library"; exit 1; }
+
+# 8. lintian, when installed: errors fail the test; the rest is shown.
 if command -v lintian >/dev/null; then
   lintian --tag-display-limit 0 "$deb" >"$work/lintian.log" 2>&1 || true
   cat "$work/lintian.log"
