@@ -64,6 +64,11 @@ set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION libs)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+if(CLOUDSYNC_INSTALL_PYTHON AND TARGET cloudsync_shared)
+  # The Python package inside needs an interpreter (lintian: python-package-missing-depends-on-python);
+  # dpkg-shlibdeps' list is added to this one.
+  set(CPACK_DEBIAN_PACKAGE_DEPENDS "python3")
+endif()
 set(CPACK_DEBIAN_PACKAGE_GENERATE_SHLIBS ON)
 # ldconfig through dpkg's trigger, as Debian's own library packages do (CPack
 # also still writes a postinst and postrm that call it: lintian warns, no harm).
