@@ -221,7 +221,7 @@ int run_diff(const DiffArgs& a) {
       if (size_t n = plan->count(kind); n > 0) parts.push_back(fmt::format("{} {}", n, action_kind_name(kind)));
     }
     std::string summary = parts.empty() ? std::string("nothing to do") : fmt::format("{}", fmt::join(parts, ", "));
-    if (!plan->unchanged.empty()) summary += fmt::format("; {} unchanged", plan->unchanged.size());
+    if (plan->unchanged_count > 0) summary += fmt::format("; {} unchanged", plan->unchanged_count);
     uint64_t bytes = plan->bytes_to_transfer();
     if (bytes > 0) summary += fmt::format("; {} to transfer", format_bytes(bytes));
     fmt::print("Differences: {}. Nothing was changed.\n", summary);

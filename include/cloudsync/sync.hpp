@@ -18,6 +18,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -61,7 +62,12 @@ struct CLOUDSYNC_API Plan {
   /// overwritten: it becomes a conflict.
   bool mirror = true;
   std::vector<PlanAction> actions;    ///< in path order
-  std::vector<PlanAction> unchanged;  ///< pairs already in sync (not serialised one by one)
+  /// Pairs already in sync (not serialised one by one). plan_sync only
+  /// counts them (unchanged_count): a re-sync of a million objects would
+  /// otherwise hold a million pairs to say that nothing is to be done.
+  std::vector<PlanAction> unchanged;
+  /// How many pairs are in sync, whether or not they are kept in `unchanged`.
+  size_t unchanged_count = 0;
   std::vector<std::string> warnings;
   /// Entries the source listing could not read (a locked or vanished folder):
   /// no deletion at or below them is planned, and applying the plan reports
@@ -87,6 +93,12 @@ struct SyncOptions {
   bool checksum = false;
   /// Extra tolerance when comparing mtimes (added to the stores' precision).
   std::chrono::nanoseconds modify_window{0};
+  /// When set, each action is handed over as it is decided (in match-key
+  /// order: path order unless names are matched ignoring case or Unicode
+  /// form; every guard already applied) instead of being kept in Plan::actions, so
+  /// that a plan of a million objects needs no memory of its own: what is
+  /// held is the two listings, about a hundred bytes an object.
+  std::function<void(PlanAction&&)> on_action;
 };
 
 struct ApplyOptions {

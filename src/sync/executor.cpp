@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <mutex>
+#include <algorithm>
 #include <set>
 #include <utility>
 
@@ -65,7 +66,7 @@ Result<SyncReport> execute_plan(const Plan& plan, StorageBackend& source, Storag
   Gate gate(options.dry_run);
   SyncReport report;
   report.dry_run = options.dry_run;
-  report.unchanged = plan.unchanged.size();
+  report.unchanged = plan.unchanged_count;
   report.outcomes.reserve(plan.actions.size());
   std::vector<size_t> transfers, removals;
   uint64_t total_bytes = 0;
@@ -217,35 +218,49 @@ Result<SyncReport> execute_plan(const Plan& plan, StorageBackend& source, Storag
   return report;
 }
 
-Result<Listing> list_folders(StorageBackend& backend, const std::vector<Path>& folders, bool missing_is_empty,
-                             const OpContext& ctx) {
-  Listing out;
+Status visit_folders(StorageBackend& backend, const std::vector<Path>& folders, bool missing_is_empty,
+                     const std::function<void(const ObjectMeta&)>& visit, std::vector<UnreadableEntry>& unreadable,
+                     const OpContext& ctx) {
   std::vector<std::string> prefixes;
-  if (folders.empty()) prefixes.emplace_back();
   for (const Path& f : folders) prefixes.push_back(f.is_root() ? std::string() : f.str() + "/");
-  // Overlapping folders list an object twice; two objects sharing a key (Drive
-  // duplicates, told apart by their IDs) must both reach the planner.
-  std::set<std::pair<std::string, std::string>> seen;
-  for (const std::string& prefix : prefixes) {
+  if (folders.empty()) prefixes.emplace_back();
+  // A folder inside another selected one (or the same one twice) is listed
+  // with it, not again: every object reaches the visitor once, while two
+  // objects sharing a key (Drive duplicates, told apart by their IDs) both do.
+  std::sort(prefixes.begin(), prefixes.end());
+  std::vector<std::string> outermost;
+  for (std::string& prefix : prefixes) {
+    if (outermost.empty() || !prefix.starts_with(outermost.back())) outermost.push_back(std::move(prefix));
+  }
+  for (const std::string& prefix : outermost) {
     ListOptions opts;
     opts.prefix = prefix;
     Status s = backend.list(
         opts,
         [&](const ObjectMeta& m) {
-          if (seen.emplace(m.key, m.id).second) out.objects.push_back(m);
+          visit(m);
           return Status::OK();
         },
         ctx,
         [&](const UnreadableEntry& entry) {
           log(LogLevel::Warn, "listing {}: could not read '{}': {}", backend.describe(), entry.key,
               entry.reason.to_string());
-          out.unreadable.push_back(entry);
+          unreadable.push_back(entry);
         });
     if (!s.ok()) {
       if (missing_is_empty && s.code() == ErrorCode::NotFound) continue;
       return s.with_context(fmt::format("listing {}", backend.describe()));
     }
   }
+  return Status::OK();
+}
+
+Result<Listing> list_folders(StorageBackend& backend, const std::vector<Path>& folders, bool missing_is_empty,
+                             const OpContext& ctx) {
+  Listing out;
+  CLOUDSYNC_RETURN_IF_ERROR(visit_folders(
+      backend, folders, missing_is_empty, [&](const ObjectMeta& m) { out.objects.push_back(m); }, out.unreadable,
+      ctx));
   return out;
 }
 

@@ -27,6 +27,14 @@ struct Listing {
   std::vector<UnreadableEntry> unreadable;
 };
 
+/// Lists `folders` (segment-aware prefixes; empty = everything) of a backend
+/// into `visit`, each object once, one page at a time. What could not be read
+/// is appended to `unreadable`. A destination whose root does not exist yet
+/// lists as empty; a missing source is an error.
+Status visit_folders(StorageBackend& backend, const std::vector<Path>& folders, bool missing_is_empty,
+                     const std::function<void(const ObjectMeta&)>& visit, std::vector<UnreadableEntry>& unreadable,
+                     const OpContext& ctx);
+
 /// Lists `folders` (segment-aware prefixes; empty = everything) of a backend.
 /// A destination whose root does not exist yet lists as empty; a missing
 /// source is an error.

@@ -25,7 +25,7 @@ void write_plan(JsonWriter& w, const Plan& plan) {
     w.Uint64(plan.count(k));
   }
   w.Key("unchanged");
-  w.Uint64(plan.unchanged.size());
+  w.Uint64(plan.unchanged_count);
   w.Key("bytes_to_transfer");
   w.Uint64(plan.bytes_to_transfer());
   w.EndObject();

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <set>
 #include <unordered_map>
+#include <optional>
 
 #include "core/error.hpp"
 #include "core/file_io.hpp"
@@ -26,17 +27,31 @@ bool same_version(const Fingerprint& recorded, const ObjectMeta& now) {
 
 namespace {
 
-struct Entry {
-  ObjectMeta meta;  // a copy, so lazily computed hashes travel with the action
-  bool usable = true;
+// Why an entry takes no part in matching (it is reported as a skip instead).
+enum EntryFlag : uint8_t {
+  kIgnored = 1,     // a folder marker: not an object
+  kInvalid = 2,     // a name we cannot represent safely
+  kUnholdable = 4,  // (source) a name the destination cannot hold
+  kCollided = 8,    // shares its match key with another entry of its side
 };
 
-using Index = std::map<std::string, std::vector<Entry>>;  // match key -> entries (several = collision)
+// One side while it is planned: its listing in match-key order, and what each
+// entry turned out to be.
+struct SideState {
+  ListingIndex& listing;
+  Side side;
+  std::vector<uint8_t> flags;
+  bool any_object = false;  // an entry that is neither ignored nor unusable
+
+  bool usable(size_t i) const { return flags[i] == 0; }
+};
 
 class Planner {
  public:
-  explicit Planner(const PlanInput& in) : in_(in) {
-    fold_ = !in.source_caps.case_sensitive || !in.destination_caps.case_sensitive;
+  // `source`, `destination`: the input's compact listings, copied or moved.
+  Planner(const PlanInput& in, ListingIndex source, ListingIndex destination)
+      : in_(in), src_listing_(std::move(source)), dst_listing_(std::move(destination)) {
+    fold_ = needs_case_folding(in.source_caps, in.destination_caps);
     plan_.source = in.source_name;
     plan_.destination = in.destination_name;
     plan_.delete_extraneous = in.delete_extraneous;
@@ -44,30 +59,25 @@ class Planner {
   }
 
   Result<Plan> run() {
-    index_side(in_.source, Side::Source, src_);
-    index_side(in_.destination, Side::Destination, dst_);
+    take_listing(in_.source, src_listing_);
+    take_listing(in_.destination, dst_listing_);
+    SideState src{src_listing_, Side::Source, {}};
+    SideState dst{dst_listing_, Side::Destination, {}};
+    classify(src);
+    classify(dst);
     if (in_.baseline != nullptr) {
       for (const auto& [path, entry] : *in_.baseline) baseline_.emplace(match_key(path), &entry);
     }
-    report_collisions(src_, Side::Source);
-    report_collisions(dst_, Side::Destination);
-    if (in_.destination_caps.hierarchical) report_hierarchy_conflicts();
-
-    std::set<std::string> keys;
-    for (const auto& [k, v] : src_) keys.insert(k);
-    for (const auto& [k, v] : dst_) keys.insert(k);
-    for (const std::string& key : keys) {
-      Entry* s = usable(src_, key);
-      Entry* d = usable(dst_, key);
-      if (blocked_.count(key) || (s == nullptr && d == nullptr)) continue;
-      const BaselineEntry* b = nullptr;
-      if (auto it = baseline_.find(key); it != baseline_.end()) b = it->second;
-      decide(s, d, b);
+    if (in_.destination_caps.hierarchical) find_hierarchy_conflicts(src, dst);
+    prepare_guards(src);
+    merge(src, dst);
+    finish_guards();
+    if (!in_.on_action) {
+      auto by_path = [](const PlanAction& a, const PlanAction& b) { return a.path < b.path; };
+      if (!std::is_sorted(plan_.actions.begin(), plan_.actions.end(), by_path)) {
+        std::stable_sort(plan_.actions.begin(), plan_.actions.end(), by_path);
+      }
     }
-    guard_empty_source();
-    guard_unreadable_source();
-    std::sort(plan_.actions.begin(), plan_.actions.end(),
-              [](const PlanAction& a, const PlanAction& b) { return a.path < b.path; });
     return std::move(plan_);
   }
 
@@ -77,26 +87,43 @@ class Planner {
     return fold_ ? fold_case(nfc) : nfc;
   }
 
-  void index_side(const std::vector<ObjectMeta>& metas, Side side, Index& index) {
-    for (const ObjectMeta& m : metas) {
-      if (m.kind == ObjectKind::DirectoryMarker) continue;
-      Status valid = Path::validate(m.key);
-      if (!valid.ok()) {
-        // Never transferred, never deleted: a name we cannot represent safely.
-        add_action(ActionKind::Skip, m.key,
-                   fmt::format("unusable name at the {}: {}", side_name(side), valid.message()),
-                   side == Side::Source ? &m : nullptr, side == Side::Destination ? &m : nullptr);
+  // Adds the ObjectMeta form of a side to its compact listing (built again
+  // first if it was made with other case folding), and orders it.
+  void take_listing(const std::vector<ObjectMeta>& metas, ListingIndex& listing) {
+    if (listing.folds_case() != fold_) {
+      ListingIndex rebuilt(fold_);
+      for (size_t i = 0; i < listing.size(); ++i) rebuilt.add(listing.meta(i));
+      listing = std::move(rebuilt);
+    }
+    for (const ObjectMeta& m : metas) listing.add(m);
+    listing.order();
+  }
+
+  // Marks what cannot take part in matching; equal match keys are adjacent.
+  void classify(SideState& side) {
+    const ListingIndex& l = side.listing;
+    side.flags.assign(l.size(), 0);
+    size_t last_usable = l.size();
+    for (size_t i = 0; i < l.size(); ++i) {
+      if (l.kind(i) == ObjectKind::DirectoryMarker) {
+        side.flags[i] = kIgnored;
         continue;
       }
-      if (side == Side::Source) {
-        if (std::string why = unholdable(m.key); !why.empty()) {
-          // Reported, never attempted: a transfer bound to fail would count as a
-          // failure in every run and withhold every deletion for good.
-          add_action(ActionKind::Skip, m.key, why, &m, nullptr);
-          continue;
-        }
+      std::string_view key = l.key(i);
+      if (!Path::validate(key).ok()) {
+        side.flags[i] = kInvalid;
+        continue;
       }
-      index[match_key(m.key)].push_back(Entry{m});
+      if (side.side == Side::Source && !unholdable(key).empty()) {
+        side.flags[i] = kUnholdable;
+        continue;
+      }
+      side.any_object = true;
+      if (last_usable < l.size() && l.match_key(last_usable) == l.match_key(i)) {
+        side.flags[last_usable] |= kCollided;
+        side.flags[i] |= kCollided;
+      }
+      last_usable = i;
     }
   }
 
@@ -128,88 +155,236 @@ class Planner {
 
   static const char* side_name(Side side) { return side == Side::Source ? "source" : "destination"; }
 
-  void report_collisions(Index& index, Side side) {
-    for (auto& [key, entries] : index) {
-      if (entries.size() < 2) continue;
-      std::string names;
-      for (const Entry& e : entries) names += (names.empty() ? "'" : ", '") + e.meta.key + "'";
-      for (Entry& e : entries) {
-        e.usable = false;
-        add_action(ActionKind::Skip, e.meta.key,
-                   fmt::format("names collide at the {} ({}): they differ only in Unicode form or case, or are "
-                               "duplicates",
-                               side_name(side), names),
-                   side == Side::Source ? &e.meta : nullptr, side == Side::Destination ? &e.meta : nullptr);
-      }
-      blocked_.insert(key);
+  // The one entry a side has for a match key, when it has exactly one usable.
+  static std::optional<size_t> single_usable(const SideState& side, size_t first, size_t end) {
+    std::optional<size_t> found;
+    for (size_t i = first; i < end; ++i) {
+      if (side.flags[i] & (kIgnored | kInvalid | kUnholdable)) continue;
+      if (found || side.flags[i] != 0) return std::nullopt;
+      found = i;
     }
+    return found;
   }
 
-  static Entry* usable(Index& index, const std::string& key) {
-    auto it = index.find(key);
-    if (it == index.end() || it->second.size() != 1 || !it->second.front().usable) return nullptr;
-    return &it->second.front();
+  // The folders a side's keys lie in (match keys, without the trailing '/').
+  // Keys in match-key order share their folders with their neighbours, so
+  // each folder is looked at about once.
+  static std::set<std::string> folders_of(const SideState& side) {
+    std::set<std::string> folders;
+    std::string_view previous_parent;
+    for (size_t i = 0; i < side.listing.size(); ++i) {
+      if (side.flags[i] & (kIgnored | kInvalid | kUnholdable)) continue;
+      std::string_view key = side.listing.match_key(i);
+      size_t last = key.rfind('/');
+      if (last == std::string_view::npos) continue;
+      std::string_view parent = key.substr(0, last);
+      if (parent == previous_parent) continue;
+      previous_parent = parent;
+      for (size_t slash = key.find('/'); slash != std::string_view::npos; slash = key.find('/', slash + 1)) {
+        folders.emplace(key.substr(0, slash));
+      }
+    }
+    return folders;
   }
 
   // On a hierarchical destination "a" cannot be a file while "a/..." exists.
-  void report_hierarchy_conflicts() {
-    auto folders_of = [](const Index& index) {
-      std::set<std::string> folders;
-      for (const auto& [key, entries] : index) {
-        for (size_t slash = key.find('/'); slash != std::string::npos; slash = key.find('/', slash + 1)) {
-          folders.insert(key.substr(0, slash));
-        }
-      }
-      return folders;
+  // Looked up folder by folder (there are far fewer folders than files).
+  void find_hierarchy_conflicts(const SideState& src, const SideState& dst) {
+    const ListingIndex& s = src.listing;
+    const ListingIndex& d = dst.listing;
+    auto group_end = [](const ListingIndex& l, size_t i) {
+      size_t j = i;
+      while (j < l.size() && l.match_key(j) == l.match_key(i)) ++j;
+      return j;
     };
-    std::set<std::string> src_folders = folders_of(src_);
-    std::set<std::string> dst_folders = folders_of(dst_);
-    for (auto& [key, entries] : src_) {
-      Entry* s = usable(src_, key);
-      if (s == nullptr) continue;
-      if (src_folders.count(key)) {
-        block(key, s, "a folder of the same name exists at the source; a local folder cannot also be a file");
-        continue;
+    auto usable_at = [&](const SideState& side, std::string_view key) -> std::optional<size_t> {
+      size_t i = side.listing.find(key);
+      if (i == side.listing.size()) return std::nullopt;
+      return single_usable(side, i, group_end(side.listing, i));
+    };
+    // Whether a side lists an object by that name at all (even one it cannot use).
+    auto listed_at = [&](const SideState& side, std::string_view key) {
+      for (size_t i = side.listing.find(key); i < side.listing.size() && side.listing.match_key(i) == key; ++i) {
+        if (!(side.flags[i] & (kIgnored | kInvalid | kUnholdable))) return true;
       }
-      if (dst_folders.count(key) && usable(dst_, key) == nullptr) {
-        block(key, s, "a folder of the same name exists at the destination");
-        continue;
+      return false;
+    };
+    std::set<std::string> src_folders = folders_of(src);
+    for (const std::string& folder : src_folders) {
+      if (auto i = usable_at(src, folder)) {
+        blocked_.emplace(*i, "a folder of the same name exists at the source; a local folder cannot also be a file");
       }
-      for (size_t slash = key.find('/'); slash != std::string::npos; slash = key.find('/', slash + 1)) {
-        std::string parent = key.substr(0, slash);
-        if (usable(dst_, parent) != nullptr && !src_.count(parent)) {
-          block(key, s, fmt::format("a file named '{}' is in the way at the destination", parent));
-          break;
+    }
+    for (const std::string& folder : folders_of(dst)) {
+      auto i = usable_at(src, folder);
+      if (i && !blocked_.count(*i) && !usable_at(dst, folder)) {
+        blocked_.emplace(*i, "a folder of the same name exists at the destination");
+      }
+    }
+    // A file at the destination where the source has a folder (and no file
+    // of that name): everything below that folder is blocked, the shallowest
+    // such file named.
+    for (const std::string& folder : src_folders) {  // ordered: a parent before its children
+      if (!usable_at(dst, folder) || listed_at(src, folder)) continue;
+      std::string in_the_way(d.key(*usable_at(dst, folder)));
+      std::string below = folder + "/";
+      for (size_t i = s.lower_bound(below); i < s.size() && s.match_key(i).starts_with(below); ++i) {
+        if (src.usable(i) && !blocked_.count(i)) {
+          blocked_.emplace(i, fmt::format("a file named '{}' is in the way at the destination", in_the_way));
         }
       }
     }
   }
 
-  void block(const std::string& key, Entry* s, std::string reason) {
-    blocked_.insert(key);
-    Entry* d = usable(dst_, key);
-    add_action(ActionKind::Skip, s->meta.key, std::move(reason), &s->meta, d ? &d->meta : nullptr);
+  // What the delete guards need that the merge cannot see: whether the source
+  // lists anything at all, and in each selected folder.
+  void prepare_guards(const SideState& src) {
+    source_empty_ = !src.any_object;
+    for (const std::string& folder : in_.folders) {
+      if (folder.empty()) continue;
+      std::string prefix = folder + "/";
+      bool listed = false;
+      for (size_t i = 0; i < src.listing.size() && !listed; ++i) listed = src.listing.key(i).starts_with(prefix);
+      if (!listed) empty_folders_.push_back({prefix, folder, 0});
+    }
+    for (const UnreadableEntry& entry : in_.source_unreadable) plan_.unreadable.push_back(entry);
   }
 
-  void add_action(ActionKind kind, const std::string& path, std::string reason, const ObjectMeta* s,
-                  const ObjectMeta* d) {
-    if ((kind == ActionKind::Update || kind == ActionKind::Delete) && d != nullptr && d->kind == ObjectKind::Document) {
+  // One pass over both sides in match-key order: each key is decided from
+  // its entries on either side.
+  void merge(SideState& src, SideState& dst) {
+    const ListingIndex& s = src.listing;
+    const ListingIndex& d = dst.listing;
+    size_t i = 0, j = 0;
+    while (i < s.size() || j < d.size()) {
+      std::string_view key = i < s.size() && (j >= d.size() || s.match_key(i) <= d.match_key(j)) ? s.match_key(i)
+                                                                                                : d.match_key(j);
+      size_t i_end = i, j_end = j;
+      while (i_end < s.size() && s.match_key(i_end) == key) ++i_end;
+      while (j_end < d.size() && d.match_key(j_end) == key) ++j_end;
+      decide_key(src, i, i_end, dst, j, j_end);
+      i = i_end;
+      j = j_end;
+    }
+  }
+
+  void decide_key(SideState& src, size_t i, size_t i_end, SideState& dst, size_t j, size_t j_end) {
+    report_unusable(src, i, i_end);
+    report_unusable(dst, j, j_end);
+    bool collided = report_collisions(src, i, i_end) | report_collisions(dst, j, j_end);
+    if (collided) return;
+    std::optional<size_t> si = single_usable(src, i, i_end);
+    std::optional<size_t> di = single_usable(dst, j, j_end);
+    if (!si && !di) return;
+    if (si) {
+      if (auto it = blocked_.find(*si); it != blocked_.end()) {
+        std::optional<ObjectMeta> d;
+        if (di) d = dst.listing.meta(*di);
+        emit(ActionKind::Skip, src.listing.meta(*si), std::move(it->second), std::move(d));
+        return;
+      }
+    }
+    const BaselineEntry* b = nullptr;
+    if (!baseline_.empty()) {
+      std::string_view key = si ? src.listing.match_key(*si) : dst.listing.match_key(*di);
+      if (auto it = baseline_.find(std::string(key)); it != baseline_.end()) b = it->second;
+    }
+    if (si && di && b == nullptr && quickly_in_sync(*si, *di)) {
+      ++plan_.unchanged_count;
+      return;
+    }
+    std::optional<ObjectMeta> s, d;
+    if (si) s = src.listing.meta(*si);
+    if (di) d = dst.listing.meta(*di);
+    decide(s ? &*s : nullptr, d ? &*d : nullptr, b);
+  }
+
+  void report_unusable(const SideState& side, size_t first, size_t end) {
+    for (size_t i = first; i < end; ++i) {
+      uint8_t f = side.flags[i];
+      if (!(f & (kInvalid | kUnholdable))) continue;
+      ObjectMeta m = side.listing.meta(i);
+      std::string why = (f & kInvalid) ? fmt::format("unusable name at the {}: {}", side_name(side.side),
+                                                     Path::validate(m.key).message())
+                                       : unholdable(m.key);
+      add_side_skip(side.side, std::move(m), std::move(why));
+    }
+  }
+
+  bool report_collisions(const SideState& side, size_t first, size_t end) {
+    std::vector<size_t> colliding;
+    for (size_t i = first; i < end; ++i) {
+      if (side.flags[i] & kCollided) colliding.push_back(i);
+    }
+    if (colliding.empty()) return false;
+    std::string names;
+    for (size_t i : colliding) names += fmt::format("{}'{}'", names.empty() ? "" : ", ", side.listing.key(i));
+    for (size_t i : colliding) {
+      add_side_skip(side.side, side.listing.meta(i),
+                    fmt::format("names collide at the {} ({}): they differ only in Unicode form or case, or are "
+                                "duplicates",
+                                side_name(side.side), names));
+    }
+    return true;
+  }
+
+  void add_side_skip(Side side, ObjectMeta meta, std::string reason) {
+    if (side == Side::Source) {
+      emit(ActionKind::Skip, std::move(meta), std::move(reason), std::nullopt);
+    } else {
+      emit(ActionKind::Skip, std::nullopt, std::move(reason), std::move(meta));
+    }
+  }
+
+  // The common case of a re-sync decided from the two listings alone: same
+  // size, mtimes within the stores' precision. Exactly the first rungs of
+  // same_content's ladder, without reading back either entry.
+  bool quickly_in_sync(size_t si, size_t di) const {
+    if (in_.keep_unchanged || in_.checksum) return false;
+    const ListingIndex& s = src_listing_;
+    const ListingIndex& d = dst_listing_;
+    if (s.kind(si) != ObjectKind::File || d.kind(di) != ObjectKind::File) return false;
+    if (s.object_size(si) != d.object_size(di)) return false;
+    auto ps = precision(in_.source_caps), pd = precision(in_.destination_caps);
+    auto sm = s.mtime(si), dm = d.mtime(di);
+    if (!sm || !dm || ps.count() == 0 || pd.count() == 0) return false;
+    auto window = std::max(ps, pd) + in_.modify_window;
+    return std::chrono::abs(*sm - *dm) < std::max(window, std::chrono::nanoseconds(1));
+  }
+
+  // Every action passes here: the read-only rule, the delete guards, then to
+  // the consumer or into the plan.
+  void emit(ActionKind kind, std::optional<ObjectMeta> s, std::string reason, std::optional<ObjectMeta> d) {
+    if ((kind == ActionKind::Update || kind == ActionKind::Delete) && d && d->kind == ObjectKind::Document) {
       kind = ActionKind::Skip;  // Google Docs and the like are read-only to us: never overwritten or deleted
       reason = "a provider-native document (e.g. a Google Doc) is never overwritten or deleted; " + reason;
     }
     PlanAction a;
     a.kind = kind;
-    a.path = path;
+    a.path = s ? s->key : d->key;
     a.reason = std::move(reason);
     if (s) {
-      a.source = *s;
+      a.source = std::move(*s);
       a.has_source = true;
     }
     if (d) {
-      a.destination = *d;
+      a.destination = std::move(*d);
       a.has_destination = true;
     }
-    plan_.actions.push_back(std::move(a));
+    if (a.kind == ActionKind::Delete) withhold_if_guarded(a);
+    if (in_.on_action) {
+      in_.on_action(std::move(a));
+    } else {
+      plan_.actions.push_back(std::move(a));
+    }
+  }
+
+  // An action on the pair being decided; it takes the entries over.
+  void add_action(ActionKind kind, std::string reason, ObjectMeta* s, ObjectMeta* d) {
+    std::optional<ObjectMeta> so, dso;
+    if (s) so = std::move(*s);
+    if (d) dso = std::move(*d);
+    emit(kind, std::move(so), std::move(reason), std::move(dso));
   }
 
   // Fills `meta.hashes` through the callback when a comparison needs them.
@@ -245,7 +420,7 @@ class Planner {
     return same_version(recorded, now);
   }
 
-  std::chrono::nanoseconds precision(const Capabilities& caps) const { return caps.mtime_precision; }
+  static std::chrono::nanoseconds precision(const Capabilities& caps) { return caps.mtime_precision; }
 
   // Same content? The ladder: size, then mtime within the stores' precision,
   // then a hash both sides know (computed lazily for local files).
@@ -288,11 +463,10 @@ class Planner {
     return true;  // stores with neither mtimes nor a shared hash: same size is all we can tell
   }
 
-  void decide(Entry* s, Entry* d, const BaselineEntry* b) {
+  void decide(ObjectMeta* s, ObjectMeta* d, const BaselineEntry* b) {
     bool three_way = in_.baseline != nullptr;
     if (s != nullptr && d == nullptr) {
-      add_action(ActionKind::Add, s->meta.key, b ? "missing at the destination" : "new at the source", &s->meta,
-                 nullptr);
+      add_action(ActionKind::Add, b ? "missing at the destination" : "new at the source", s, nullptr);
       return;
     }
     if (s == nullptr) {
@@ -301,125 +475,139 @@ class Planner {
     }
     std::string why;
     if (three_way && b != nullptr) {
-      bool source_changed = !unchanged_since(Side::Source, b->source, s->meta);
-      bool destination_changed = !unchanged_since(Side::Destination, b->destination, d->meta);
+      bool source_changed = !unchanged_since(Side::Source, b->source, *s);
+      bool destination_changed = !unchanged_since(Side::Destination, b->destination, *d);
       if (!source_changed && !destination_changed) {
-        in_sync(s, d);
+        in_sync(*s, *d);
       } else if (source_changed && !destination_changed) {
-        add_action(ActionKind::Update, s->meta.key, "changed at the source", &s->meta, &d->meta);
+        add_action(ActionKind::Update, "changed at the source", s, d);
       } else if (!source_changed) {
-        add_action(ActionKind::Skip, s->meta.key, "changed at the destination only; not overwritten", &s->meta,
-                   &d->meta);
-      } else if (same_content(s->meta, d->meta, why)) {
-        in_sync(s, d);
+        add_action(ActionKind::Skip, "changed at the destination only; not overwritten", s, d);
+      } else if (same_content(*s, *d, why)) {
+        in_sync(*s, *d);
       } else {
-        add_action(ActionKind::Conflict, s->meta.key, "changed on both sides since the last sync", &s->meta, &d->meta);
+        add_action(ActionKind::Conflict, "changed on both sides since the last sync", s, d);
       }
       return;
     }
-    if (same_content(s->meta, d->meta, why)) {
-      in_sync(s, d);
+    if (same_content(*s, *d, why)) {
+      in_sync(*s, *d);
     } else if (three_way) {
-      add_action(ActionKind::Conflict, s->meta.key,
-                 "present on both sides with different content and no sync history (" + why + ")", &s->meta, &d->meta);
+      add_action(ActionKind::Conflict, "present on both sides with different content and no sync history (" + why + ")", s, d);
     } else {
-      add_action(ActionKind::Update, s->meta.key, why, &s->meta, &d->meta);
+      add_action(ActionKind::Update, why, s, d);
     }
   }
 
-  void extraneous(Entry* d, const BaselineEntry* b) {
+  void extraneous(ObjectMeta* d, const BaselineEntry* b) {
     if (in_.baseline != nullptr) {
       if (b == nullptr) return;  // never came from this source: not ours to judge
-      bool destination_changed = !unchanged_since(Side::Destination, b->destination, d->meta);
+      bool destination_changed = !unchanged_since(Side::Destination, b->destination, *d);
       if (!in_.delete_extraneous) {
-        add_action(ActionKind::Skip, d->meta.key, "deleted at the source (delete_extraneous is off)", nullptr,
-                   &d->meta);
+        add_action(ActionKind::Skip, "deleted at the source (delete_extraneous is off)", nullptr, d);
       } else if (destination_changed) {
-        add_action(ActionKind::Conflict, d->meta.key, "deleted at the source but changed at the destination", nullptr,
-                   &d->meta);
+        add_action(ActionKind::Conflict, "deleted at the source but changed at the destination", nullptr, d);
       } else {
-        add_action(ActionKind::Delete, d->meta.key, "deleted at the source", nullptr, &d->meta);
+        add_action(ActionKind::Delete, "deleted at the source", nullptr, d);
       }
       return;
     }
     if (in_.delete_extraneous) {
-      add_action(ActionKind::Delete, d->meta.key, "not at the source", nullptr, &d->meta);
+      add_action(ActionKind::Delete, "not at the source", nullptr, d);
     } else {
-      add_action(ActionKind::Skip, d->meta.key, "not at the source (delete_extraneous is off)", nullptr, &d->meta);
+      add_action(ActionKind::Skip, "not at the source (delete_extraneous is off)", nullptr, d);
     }
   }
 
-  void in_sync(Entry* s, Entry* d) {
+  void in_sync(ObjectMeta& s, ObjectMeta& d) {
+    ++plan_.unchanged_count;
+    if (!in_.keep_unchanged) return;
     PlanAction a;
     a.kind = ActionKind::Skip;
-    a.path = s->meta.key;
+    a.path = s.key;
     a.reason = "in sync";
-    a.source = s->meta;
-    a.destination = d->meta;
+    a.source = std::move(s);
+    a.destination = std::move(d);
     a.has_source = a.has_destination = true;
     plan_.unchanged.push_back(std::move(a));
   }
 
-  // An empty source -- or an empty selected folder of it -- is more likely a
-  // wrong prefix, a folder that was never imported or a failed mount than a
-  // request to wipe the destination.
-  void guard_empty_source() {
-    if (plan_.count(ActionKind::Delete) == 0) return;
-    if (src_.empty()) {
-      withhold_deletes("", "the source listing is empty; refusing to delete everything at the destination");
-      plan_.warnings.push_back("the source is empty: deletions were withheld (check the source path)");
+  // The delete guards, applied to each delete as it is decided (both
+  // listings are complete before the merge, so nothing is decided early):
+  // - an empty source -- or an empty selected folder of it -- is more likely
+  //   a wrong prefix, a folder that was never imported or a failed mount than
+  //   a request to wipe the destination;
+  // - a folder the source could not read holds unknown files: none of their
+  //   copies at the destination is extraneous.
+  void withhold_if_guarded(PlanAction& a) {
+    if (source_empty_) {
+      a.kind = ActionKind::Skip;
+      a.reason = "the source listing is empty; refusing to delete everything at the destination";
+      ++withheld_for_empty_source_;
       return;
     }
-    for (const std::string& folder : in_.folders) {
-      if (folder.empty()) continue;
-      const std::string prefix = folder + "/";
-      bool listed = std::any_of(in_.source.begin(), in_.source.end(),
-                                [&](const ObjectMeta& m) { return m.key.starts_with(prefix); });
-      if (listed) continue;
-      if (withhold_deletes(prefix, fmt::format("the source has nothing in the selected folder '{}'; refusing to "
-                                               "delete all of it at the destination",
-                                               folder)) > 0) {
-        plan_.warnings.push_back(
-            fmt::format("the source has nothing in '{}': its deletions were withheld (check the folder)", folder));
-      }
+    for (EmptyFolder& f : empty_folders_) {
+      if (!a.path.starts_with(f.prefix)) continue;
+      a.kind = ActionKind::Skip;
+      a.reason = fmt::format("the source has nothing in the selected folder '{}'; refusing to delete all of it at "
+                             "the destination",
+                             f.folder);
+      ++f.withheld;
+      return;
+    }
+    for (const UnreadableEntry& entry : in_.source_unreadable) {
+      if (!a.path.starts_with(entry.key)) continue;
+      a.kind = ActionKind::Skip;
+      a.reason = fmt::format("'{}' could not be read at the source ({}); refusing to delete what may still be there",
+                             entry.key, entry.reason.message());
+      return;
     }
   }
 
-  // A folder the source could not read holds unknown files: none of their
-  // copies at the destination is extraneous.
-  void guard_unreadable_source() {
+  void finish_guards() {
+    if (withheld_for_empty_source_ > 0) {
+      plan_.warnings.push_back("the source is empty: deletions were withheld (check the source path)");
+    }
+    for (const EmptyFolder& f : empty_folders_) {
+      if (f.withheld == 0) continue;
+      plan_.warnings.push_back(
+          fmt::format("the source has nothing in '{}': its deletions were withheld (check the folder)", f.folder));
+    }
     for (const UnreadableEntry& entry : in_.source_unreadable) {
-      withhold_deletes(entry.key, fmt::format("'{}' could not be read at the source ({}); refusing to delete what "
-                                              "may still be there",
-                                              entry.key, entry.reason.message()));
       plan_.warnings.push_back(fmt::format("could not read '{}' at the source: {}; nothing will be deleted", entry.key,
                                            entry.reason.to_string()));
-      plan_.unreadable.push_back(entry);
     }
   }
 
-  // Turns the deletes below `prefix` ("" for all) into skips; returns how many.
-  size_t withhold_deletes(const std::string& prefix, const std::string& reason) {
+  struct EmptyFolder {
+    std::string prefix;  // "folder/"
+    std::string folder;
     size_t withheld = 0;
-    for (PlanAction& a : plan_.actions) {
-      if (a.kind != ActionKind::Delete || !a.path.starts_with(prefix)) continue;
-      a.kind = ActionKind::Skip;
-      a.reason = reason;
-      ++withheld;
-    }
-    return withheld;
-  }
+  };
 
   const PlanInput& in_;
+  ListingIndex src_listing_, dst_listing_;
   bool fold_ = false;
   Plan plan_;
-  Index src_, dst_;
   std::unordered_map<std::string, const BaselineEntry*> baseline_;
-  std::set<std::string> blocked_;
+  std::unordered_map<size_t, std::string> blocked_;  // source entry -> why it is not transferred
+  bool source_empty_ = false;
+  size_t withheld_for_empty_source_ = 0;
+  std::vector<EmptyFolder> empty_folders_;
 };
 
 }  // namespace
 
-Result<Plan> compute_plan(const PlanInput& input) { return Planner(input).run(); }
+bool needs_case_folding(const Capabilities& source, const Capabilities& destination) {
+  return !source.case_sensitive || !destination.case_sensitive;
+}
+
+Result<Plan> compute_plan(const PlanInput& input) {
+  return Planner(input, input.source_listing, input.destination_listing).run();
+}
+
+Result<Plan> compute_plan(PlanInput&& input) {
+  return Planner(input, std::move(input.source_listing), std::move(input.destination_listing)).run();
+}
 
 }  // namespace cloudsync

@@ -1,6 +1,11 @@
 // The sync planner: from two listings (and optionally the baseline of the last
 // sync) to a Plan. Pure apart from the lazy hashing callback, so every rule is
 // testable with in-memory listings.
+//
+// Both listings are put in match-key order and merged in one pass (rclone's
+// march): each key is decided once, from its entries on either side, and an
+// object is read back in full only when an action names it. Memory is the two
+// compact listings (sync/listing_index.hpp), not a map of copies.
 #pragma once
 
 #include <functional>
@@ -11,6 +16,7 @@
 
 #include "cloudsync/backend.hpp"
 #include "cloudsync/sync.hpp"
+#include "sync/listing_index.hpp"
 
 namespace cloudsync {
 
@@ -38,6 +44,12 @@ struct PlanInput {
   std::string destination_name;
   std::vector<ObjectMeta> source;
   std::vector<ObjectMeta> destination;
+  /// The same, held compactly: what plan_sync fills straight from the listing
+  /// pages. Entries of both forms are planned together; build them with the
+  /// case folding the two stores need (see needs_case_folding), or they are
+  /// rebuilt.
+  ListingIndex source_listing;
+  ListingIndex destination_listing;
   /// What the source listing could not read: nothing at or below these keys
   /// is deleted at the destination, and the plan carries them (Plan::unreadable).
   std::vector<UnreadableEntry> source_unreadable;
@@ -61,9 +73,21 @@ struct PlanInput {
   /// nor a hash (an S3 multipart object: ListObjectsV2 carries no metadata),
   /// so that a change that kept the size is not taken for no change. Optional.
   std::function<Result<ObjectMeta>(Side, const ObjectMeta&)> head;
+  /// Keep the pairs found in sync in Plan::unchanged (a workspace records
+  /// them); otherwise they are only counted (Plan::unchanged_count).
+  bool keep_unchanged = true;
+  /// Hands each action over as it is decided, in match-key order, instead of
+  /// keeping it in Plan::actions: a plan of a million actions then costs no
+  /// memory of its own. Every guard is already applied to what it receives.
+  std::function<void(PlanAction&&)> on_action;
 };
 
+/// Whether two stores' keys must be matched case-insensitively.
+bool needs_case_folding(const Capabilities& source, const Capabilities& destination);
+
 Result<Plan> compute_plan(const PlanInput& input);
+/// The same, taking the compact listings over instead of copying them.
+Result<Plan> compute_plan(PlanInput&& input);
 
 /// True when `now` is still the object recorded in `recorded` (same size and
 /// etag, or same content by a shared hash). `now_hashes` may be filled lazily.

@@ -2,6 +2,7 @@
 #include "cloudsync/sync.hpp"
 
 #include "core/error.hpp"
+#include "core/parallel.hpp"
 #include "sync/executor.hpp"
 #include "sync/planner.hpp"
 
@@ -84,20 +85,38 @@ Result<Plan> plan_sync(StorageBackend& source, StorageBackend& destination, cons
   PlanInput input;
   input.source_name = source.describe();
   input.destination_name = destination.describe();
-  CLOUDSYNC_ASSIGN_OR_RETURN(Listing source_listing, list_folders(source, folders, false, ctx));
-  CLOUDSYNC_ASSIGN_OR_RETURN(Listing destination_listing, list_folders(destination, folders, true, ctx));
-  input.source = std::move(source_listing.objects);
-  input.source_unreadable = std::move(source_listing.unreadable);
-  input.destination = std::move(destination_listing.objects);
   input.source_caps = source.capabilities();
   input.destination_caps = destination.capabilities();
+  // Straight from the listing pages into the compact form (no ObjectMeta is
+  // kept per object), both ends at once: a listing mostly waits (on the
+  // store, or on the kernel's stat of each file).
+  const bool fold = needs_case_folding(input.source_caps, input.destination_caps);
+  input.source_listing = ListingIndex(fold);
+  input.destination_listing = ListingIndex(fold);
+  std::vector<UnreadableEntry> destination_unreadable;  // only the source's gaps guard deletions
+  Status listed[2];
+  parallel_for(2, 2, [&](size_t end) {
+    if (end == 0) {
+      listed[0] = visit_folders(
+          source, folders, false, [&](const ObjectMeta& m) { input.source_listing.add(m); }, input.source_unreadable,
+          ctx);
+    } else {
+      listed[1] = visit_folders(
+          destination, folders, true, [&](const ObjectMeta& m) { input.destination_listing.add(m); },
+          destination_unreadable, ctx);
+    }
+  });
+  CLOUDSYNC_RETURN_IF_ERROR(listed[0]);
+  CLOUDSYNC_RETURN_IF_ERROR(listed[1]);
+  input.keep_unchanged = false;
+  input.on_action = options.on_action;
   input.delete_extraneous = options.delete_extraneous;
   for (const Path& folder : folders) input.folders.push_back(folder.str());
   input.checksum = options.checksum;
   input.modify_window = options.modify_window;
   input.hash = local_hasher(source, destination, ctx);
   input.head = object_header(source, destination, ctx);
-  return compute_plan(input);
+  return compute_plan(std::move(input));
 }
 
 Result<SyncReport> apply_plan(const Plan& plan, StorageBackend& source, StorageBackend& destination,

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <array>
+#include <memory>
 #include <mutex>
 #include <vector>
 
@@ -309,11 +310,20 @@ class LocalBackend final : public StorageBackend, public std::enable_shared_from
     return Status::OK();
   }
 
-  // Depth-first walk in key order. Children are sorted by name, with folders
-  // sorted as "name/" so that the emitted keys come out in byte order, which is
-  // what makes "last key returned" a valid page token.
-  Status walk_dir(Walk& walk, int dir_fd, const std::string& base) {
-    if (walk.ctx.cancelled()) return Status(ErrorCode::Cancelled, "listing cancelled");
+  struct Child {
+    std::string sort_key;
+    std::string name;
+    bool is_dir;
+    FileInfo info;
+  };
+  // One folder as read: its files and folders sorted by key, and what could
+  // not be read in it.
+  struct FolderRead {
+    std::vector<Child> children;
+    std::vector<UnreadableEntry> unreadable;
+  };
+
+  Result<std::shared_ptr<const FolderRead>> read_folder(int dir_fd, const std::string& base) const {
     int fd = ::dup(dir_fd);
     if (fd < 0) return errno_error(errno, "open directory", root_ / base);
     DIR* dp = ::fdopendir(fd);
@@ -322,14 +332,9 @@ class LocalBackend final : public StorageBackend, public std::enable_shared_from
       return errno_error(errno, "open directory", root_ / base);
     }
     ::rewinddir(dp);
-    struct Child {
-      std::string sort_key;
-      std::string name;
-      bool is_dir;
-      FileInfo info;
-    };
-    std::vector<Child> children;
-    std::vector<UnreadableEntry> unreadable;
+    auto read = std::make_shared<FolderRead>();
+    std::vector<Child>& children = read->children;
+    std::vector<UnreadableEntry>& unreadable = read->unreadable;
     for (;;) {
       errno = 0;
       dirent* de = ::readdir(dp);
@@ -361,6 +366,56 @@ class LocalBackend final : public StorageBackend, public std::enable_shared_from
     }
     ::closedir(dp);
     std::sort(children.begin(), children.end(), [](const Child& a, const Child& b) { return a.sort_key < b.sort_key; });
+    return std::shared_ptr<const FolderRead>(std::move(read));
+  }
+
+  // The folders the last pages read, for the pages after them. A page
+  // resumes below its token: without these, it would read (and stat every
+  // entry of) each folder on the token's path again, which made a listing of
+  // folders of a thousand files cost 3.3 stats a file. A read is reused only
+  // by a resumed page, whose token's folders the page before it read, and
+  // only while the folder is unchanged (the same inode and mtime: adding,
+  // removing or renaming an entry changes the mtime).
+  struct RecentRead {
+    std::string base;
+    ino_t inode;
+    timespec mtime;
+    std::shared_ptr<const FolderRead> read;
+  };
+  static constexpr size_t kRecentReads = 16;
+
+  std::shared_ptr<const FolderRead> recent_read(const std::string& base, const struct stat& now) const {
+    std::lock_guard lock(recent_mutex_);
+    for (const RecentRead& r : recent_reads_) {
+      if (r.base == base && r.inode == now.st_ino && r.mtime.tv_sec == now.st_mtim.tv_sec &&
+          r.mtime.tv_nsec == now.st_mtim.tv_nsec) {
+        return r.read;
+      }
+    }
+    return nullptr;
+  }
+
+  void remember_read(const std::string& base, const struct stat& now, std::shared_ptr<const FolderRead> read) const {
+    std::lock_guard lock(recent_mutex_);
+    std::erase_if(recent_reads_, [&](const RecentRead& r) { return r.base == base; });
+    if (recent_reads_.size() >= kRecentReads) recent_reads_.erase(recent_reads_.begin());
+    recent_reads_.push_back({base, now.st_ino, now.st_mtim, std::move(read)});
+  }
+
+  // Depth-first walk in key order. Children are sorted by name, with folders
+  // sorted as "name/" so that the emitted keys come out in byte order, which is
+  // what makes "last key returned" a valid page token.
+  Status walk_dir(Walk& walk, int dir_fd, const std::string& base) {
+    if (walk.ctx.cancelled()) return Status(ErrorCode::Cancelled, "listing cancelled");
+    struct stat dir_stat {};
+    if (::fstat(dir_fd, &dir_stat) != 0) return errno_error(errno, "stat directory", root_ / base);
+    std::shared_ptr<const FolderRead> read;
+    if (!walk.options.page_token.empty()) read = recent_read(base, dir_stat);
+    if (!read) {
+      CLOUDSYNC_ASSIGN_OR_RETURN(read, read_folder(dir_fd, base));
+      remember_read(base, dir_stat, read);
+    }
+    const std::vector<Child>& children = read->children;
     // Reported on the page that reaches their folder; a resumed page does not repeat them.
     const std::string& resume_token = walk.options.page_token;
     // Resuming inside a folder that is gone (renamed or deleted between two
@@ -378,8 +433,8 @@ class LocalBackend final : public StorageBackend, public std::enable_shared_from
         }
       }
     }
-    for (UnreadableEntry& entry : unreadable) {
-      if (resume_token.empty() || entry.key > resume_token) walk.page.unreadable.push_back(std::move(entry));
+    for (const UnreadableEntry& entry : read->unreadable) {
+      if (resume_token.empty() || entry.key > resume_token) walk.page.unreadable.push_back(entry);
     }
 
     const std::string& prefix = walk.options.prefix;
@@ -520,6 +575,8 @@ class LocalBackend final : public StorageBackend, public std::enable_shared_from
   LocalBackendOptions options_;
   Capabilities caps_;
   std::mutex update_mutex_;
+  mutable std::mutex recent_mutex_;
+  mutable std::vector<RecentRead> recent_reads_;
 };
 
 Result<PartInfo> LocalMultipartUpload::upload_part(uint32_t number, ByteSource& data, const OpContext& ctx) {
