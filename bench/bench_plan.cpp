@@ -8,12 +8,14 @@
 //   list     lists both ends page by page into a counter (the baseline)
 //   plan     plans, each action handed over as it is decided (SyncOptions::on_action)
 //   collect  plans into a Plan value (what `cloudsync sync` holds)
-// KEY=VALUE pairs are backend options for both ends (endpoint=..., region=...).
+// KEY=VALUE pairs are backend options for the end that is not a local folder
+// (endpoint=..., region=...).
 // Credentials come from the environment, as for the CLI. Prints one JSON line.
 #include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <string>
+#include <string_view>
 
 #include "cloudsync/backend.hpp"
 #include "cloudsync/sync.hpp"
@@ -40,9 +42,13 @@ int main(int argc, char** argv) {
     options[std::string(argv[i], static_cast<size_t>(eq - argv[i]))] = eq + 1;
   }
   const auto started = std::chrono::steady_clock::now();
-  auto source = cloudsync::open_backend(argv[2], options);
+  auto options_for = [&](std::string_view url) {
+    bool local = url.find("://") == std::string_view::npos || url.starts_with("file://");
+    return local ? cloudsync::BackendOptions{} : options;
+  };
+  auto source = cloudsync::open_backend(argv[2], options_for(argv[2]));
   if (!source.ok()) return fail(source.status());
-  auto destination = cloudsync::open_backend(argv[3], options);
+  auto destination = cloudsync::open_backend(argv[3], options_for(argv[3]));
   if (!destination.ok()) return fail(destination.status());
   uint64_t objects = 0, actions = 0, unchanged = 0;
   if (mode == "list") {

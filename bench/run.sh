@@ -74,7 +74,8 @@ log "building cloudsync (Release) in $BUILD"
 # No -Werror: GCC 12 at -O3 reports a false -Wrestrict in std::string code.
 cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCLOUDSYNC_WERROR=OFF \
   -DCLOUDSYNC_BUILD_TESTS=OFF -DCLOUDSYNC_BUILD_EXAMPLES=ON -DCLOUDSYNC_BUILD_BENCH=ON >/dev/null
-nice ninja -C "$BUILD" -j "$(nproc)" cloudsync_cli cloudsync_shared cloudsync_bench_sigv4 cloudsync_bench_records >/dev/null
+nice ninja -C "$BUILD" -j "$(nproc)" cloudsync_cli cloudsync_shared cloudsync_bench_sigv4 cloudsync_bench_records \
+  cloudsync_bench_plan >/dev/null
 gcc -O2 -Wall -Wextra -pthread -o "$NULLS3" bench/nulls3.c -lcrypto
 
 if [ ! -f "$NPM/node_modules/s3rver/bin/s3rver.js" ] || [ ! -f "$NPM/node_modules/azurite/dist/src/blob/main.js" ]; then
@@ -428,6 +429,16 @@ if has python; then
     --results "$STATE/python.md" >/dev/null
 fi
 
+# Planning at scale once, in its own rounds: a million objects planned next to
+# their listing alone (local, and the null S3 server's synthetic listing), and
+# 100,000 next to rclone (first sync's dry run, no-op re-sync).
+if has scale; then
+  log "scale: ${SCALE_OBJECTS:-1000000} objects planned, ${SCALE_COMPARE:-100000} next to rclone"
+  "${BASE_ENV[@]}" python3 bench/scale_bench.py --plan "$BUILD/bench/cloudsync_bench_plan" --cli "$CS" \
+    --rclone "$RCLONE" --objects "${SCALE_OBJECTS:-1000000}" --compare-objects "${SCALE_COMPARE:-100000}" \
+    --rounds "${SCALE_ROUNDS:-3}" --endpoint "http://127.0.0.1:$PORT_NULL" --results "$STATE/scale.md" >/dev/null
+fi
+
 cp "$RAW" "${RESULTS%.md}.tsv"
 if [ -s "$RAW" ]; then
   python3 bench/summarize.py "$RAW" "$STATE/header.txt" | tee "$RESULTS"
@@ -437,4 +448,5 @@ fi
 if [ -f "$STATE/watch.md" ]; then tee -a "$RESULTS" <"$STATE/watch.md"; fi
 if [ -f "$STATE/records.md" ]; then tee -a "$RESULTS" <"$STATE/records.md"; fi
 if [ -f "$STATE/python.md" ]; then tee -a "$RESULTS" <"$STATE/python.md"; fi
+if [ -f "$STATE/scale.md" ]; then tee -a "$RESULTS" <"$STATE/scale.md"; fi
 log "results: $RESULTS (raw: ${RESULTS%.md}.tsv)"

@@ -86,9 +86,7 @@ def main():
 
     base = "/dev/shm" if os.path.isdir("/dev/shm") else None
     work = tempfile.mkdtemp(prefix="cloudsync-scale-", dir=base)
-    env = {"PATH": "/usr/bin:/bin", "HOME": work, "RCLONE_CONFIG": "/dev/null",
-           "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench-secret", "AWS_REGION": "us-east-1",
-           "AWS_EC2_METADATA_DISABLED": "true"}
+    env = {"PATH": "/usr/bin:/bin", "HOME": work, "RCLONE_CONFIG": "/dev/null", "AWS_EC2_METADATA_DISABLED": "true"}
     try:
         big = os.path.join(work, "big")
         small = os.path.join(work, "small")
@@ -105,7 +103,8 @@ def main():
         def add(row, tool, argv):
             rows.setdefault(row, {}).setdefault(tool, []).append(run(argv, env))
 
-        s3 = ["endpoint=" + args.endpoint, "region=us-east-1", "addressing=path"] if args.endpoint else []
+        s3 = (["endpoint=" + args.endpoint, "region=us-east-1", "access_key_id=bench", "secret_access_key=bench-secret",
+               "addressing_style=path", "use_environment=false"] if args.endpoint else [])
         for r in range(args.rounds):
             print(f"round {r + 1} of {args.rounds}", file=sys.stderr)
             add("list-local", "cloudsync", [args.plan, "list", big, empty])
