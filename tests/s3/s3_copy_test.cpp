@@ -2,8 +2,6 @@
 // UploadPartCopy above the multipart threshold, through the adapters
 // open_backend puts in front (prefix, refused-action labels), with the bytes
 // each client sent and received counted: none of the object's pass through.
-#include <catch2/catch_test_macros.hpp>
-
 #include <atomic>
 
 #include "backends/refused_action.hpp"
