@@ -59,6 +59,16 @@ class SingleObjectView final : public StorageBackend {
     own.prefix = inner_key_.str();  // only what an upload of this one object left
     return inner_->sweep_interrupted_uploads(own, ctx);
   }
+  StoredObjectRef locate(const Path& path) const override {
+    if (!check(path).ok()) return StoredObjectRef{this, path};
+    return inner_->locate(inner_key_);
+  }
+  bool can_copy_from(const StorageBackend& source) const override { return inner_->can_copy_from(source); }
+  Result<ObjectMeta> copy_from(const StorageBackend& source, const Path& src_path, const Path& dst_path,
+                               const CopyOptions& options, const OpContext& ctx) override {
+    CLOUDSYNC_RETURN_IF_ERROR(check(dst_path));
+    return shown(inner_->copy_from(source, src_path, inner_key_, options, ctx));
+  }
 
  private:
   Status check(const Path& path) const {

@@ -74,6 +74,10 @@ struct Capabilities {
   bool reserves_temporary_names = false;
   /// Most keys remove_many() sends in one request (1 = one by one).
   uint32_t max_batch_delete = 1;
+  /// copy_from() copies objects within the store without their bytes passing
+  /// through this process (S3 CopyObject, Azure Copy Blob From URL, Drive
+  /// files.copy). Which sources qualify is can_copy_from()'s to say.
+  bool server_side_copy = false;
 
   struct Multipart {
     bool supported = false;
@@ -129,6 +133,29 @@ struct PutOptions {
   std::map<std::string, std::string> metadata;
   /// Total size, when the source cannot tell (resumable/multipart uploads).
   std::optional<uint64_t> size;
+};
+
+/// A server-side copy (StorageBackend::copy_from).
+struct CopyOptions {
+  /// The write at the destination, as for put(): mode and if_match (honoured
+  /// as put() honours them), mtime, content type, metadata, and the hashes of
+  /// the content the caller knows (recorded as a put records them).
+  PutOptions put;
+  /// Fail with PreconditionFailed unless the source still has this etag, so
+  /// that a source changed since it was listed is never copied. Empty: any.
+  std::string source_if_match;
+  /// The source's size as listed: large objects are copied in parts.
+  uint64_t source_size = 0;
+};
+
+class StorageBackend;
+
+/// Where an object really is: the backend below every adapter (prefixes,
+/// labels) and the key there. Server-side copies compare and address sources
+/// through it.
+struct StoredObjectRef {
+  const StorageBackend* store = nullptr;
+  Path key;
 };
 
 struct ListOptions {
@@ -257,6 +284,30 @@ class CLOUDSYNC_API StorageBackend {
   /// (Azure's uncommitted blocks and Drive's upload sessions, after a week)
   /// have nothing to do.
   virtual Result<uint64_t> sweep_interrupted_uploads(const SweepOptions& options, const OpContext& ctx);
+
+  /// The store object behind `path`. Adapters answer with their inner
+  /// backend's reference of the key they would send it; the default is
+  /// {this, path}.
+  virtual StoredObjectRef locate(const Path& path) const;
+
+  /// True when copy_from() can copy objects of `source` here server-side:
+  /// the same store, reached with the same endpoint and credentials (S3:
+  /// any bucket of one endpoint; Azure: one account; Drive: one account).
+  /// A true answer is a promise to try, not to succeed: copy_from() may
+  /// still be refused (PermissionDenied, Unsupported), and the caller then
+  /// copies by streaming. Default: false.
+  virtual bool can_copy_from(const StorageBackend& source) const;
+
+  /// Copies `src_path` of `source` to `dst_path` here, without the bytes
+  /// passing through this process, and returns the new object's metadata as
+  /// the store reports it (its etag and the hashes it vouches for). Errors:
+  /// PreconditionFailed when the source no longer has
+  /// options.source_if_match, or for PutMode::Update when the destination
+  /// changed (as put() reports it); AlreadyExists for PutMode::Create;
+  /// Unsupported when `source` is not one can_copy_from() accepts (the
+  /// default). Never leaves a partial object at `dst_path`.
+  virtual Result<ObjectMeta> copy_from(const StorageBackend& source, const Path& src_path, const Path& dst_path,
+                                       const CopyOptions& options, const OpContext& ctx);
 
   // Conveniences built on the methods above.
 

@@ -18,6 +18,16 @@ std::optional<LocalFolder> StorageBackend::local_root() const { return std::null
 
 Result<uint64_t> StorageBackend::sweep_interrupted_uploads(const SweepOptions&, const OpContext&) { return 0; }
 
+StoredObjectRef StorageBackend::locate(const Path& path) const { return StoredObjectRef{this, path}; }
+
+bool StorageBackend::can_copy_from(const StorageBackend&) const { return false; }
+
+Result<ObjectMeta> StorageBackend::copy_from(const StorageBackend& source, const Path& src_path, const Path& dst_path,
+                                             const CopyOptions&, const OpContext&) {
+  return make_error(ErrorCode::Unsupported, "{} cannot copy '{}' of {} server-side (writing '{}')", describe(),
+                    src_path.str(), source.describe(), dst_path.str());
+}
+
 Status StorageBackend::remove(const Path& path, const OpContext& ctx) {
   CLOUDSYNC_ASSIGN_OR_RETURN(std::vector<Status> results, remove_many(std::span<const Path>(&path, 1), ctx));
   if (results.size() != 1)

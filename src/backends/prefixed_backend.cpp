@@ -92,6 +92,12 @@ class PrefixedBackend final : public StorageBackend {
     inner.prefix = key_prefix_ + options.prefix;
     return inner_->sweep_interrupted_uploads(inner, ctx);
   }
+  StoredObjectRef locate(const Path& path) const override { return inner_->locate(prefix_.join(path)); }
+  bool can_copy_from(const StorageBackend& source) const override { return inner_->can_copy_from(source); }
+  Result<ObjectMeta> copy_from(const StorageBackend& source, const Path& src_path, const Path& dst_path,
+                               const CopyOptions& options, const OpContext& ctx) override {
+    return strip(inner_->copy_from(source, src_path, prefix_.join(dst_path), options, ctx));
+  }
   std::optional<LocalFolder> local_root() const override {
     auto root = inner_->local_root();
     if (!root) return std::nullopt;

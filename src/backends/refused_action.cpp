@@ -66,6 +66,14 @@ class LabelledBackend final : public StorageBackend {
     return results;
   }
   std::optional<LocalFolder> local_root() const override { return inner_->local_root(); }
+  StoredObjectRef locate(const Path& path) const override { return inner_->locate(path); }
+  bool can_copy_from(const StorageBackend& source) const override { return inner_->can_copy_from(source); }
+  // A refused copy is the destination's write refused (a refused read of the
+  // source is reported by the source's own backend when the caller streams).
+  Result<ObjectMeta> copy_from(const StorageBackend& source, const Path& src_path, const Path& dst_path,
+                               const CopyOptions& options, const OpContext& ctx) override {
+    return labelled(inner_->copy_from(source, src_path, dst_path, options, ctx), kWrite);
+  }
   Result<uint64_t> sweep_interrupted_uploads(const SweepOptions& options, const OpContext& ctx) override {
     return labelled(inner_->sweep_interrupted_uploads(options, ctx), kDelete);
   }

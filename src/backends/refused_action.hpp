@@ -10,8 +10,8 @@
 namespace cloudsync::backends {
 
 /// `inner` seen through an adapter that labels each PermissionDenied it
-/// returns with Status::with_missing_action: head and get "read", put and
-/// multipart uploads "write", list_page "list", remove_many and sweeps
+/// returns with Status::with_missing_action: head and get "read", put,
+/// multipart uploads and server-side copies "write", list_page "list", remove_many and sweeps
 /// "delete". Everything else passes through unchanged.
 std::shared_ptr<StorageBackend> label_refused_actions(std::shared_ptr<StorageBackend> inner);
 

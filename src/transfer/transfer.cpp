@@ -12,6 +12,9 @@
 #include "core/log.hpp"
 #include "core/parallel.hpp"
 #include "http/retry_budget.hpp"
+#include "transfer/memory_relay.hpp"
+#include "transfer/server_copy.hpp"
+#include "transfer/transfer_steps.hpp"
 
 namespace cloudsync {
 
@@ -20,6 +23,13 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr size_t kReadChunk = 1 << 20;
+
+using transfer_steps::destination_changed;
+using transfer_steps::map_put_error;
+using transfer_steps::ProgressSource;
+using transfer_steps::put_options_for;
+using transfer_steps::source_changed;
+using transfer_steps::verify_hashes;
 
 bool is_transient(ErrorCode code) { return error_code_is_transient(code); }
 
@@ -44,51 +54,6 @@ class HashingSink final : public ByteSink {
   const std::string& label_;
   uint64_t written_ = 0;
 };
-
-// Reports upload progress; on rewind (a retry) takes the counted bytes back.
-class ProgressSource final : public ByteSource {
- public:
-  ProgressSource(ByteSource& in, ProgressTracker* progress, const std::string& label)
-      : in_(in), progress_(progress), label_(label) {}
-  Result<size_t> read(std::span<char> buf) override {
-    CLOUDSYNC_ASSIGN_OR_RETURN(size_t n, in_.read(buf));
-    counted_ += n;
-    if (progress_ != nullptr && n > 0) progress_->add_bytes(static_cast<int64_t>(n), label_);
-    return n;
-  }
-  std::optional<uint64_t> size() const override { return in_.size(); }
-  Status rewind() override {
-    CLOUDSYNC_RETURN_IF_ERROR(in_.rewind());
-    if (progress_ != nullptr && counted_ > 0) progress_->add_bytes(-static_cast<int64_t>(counted_), label_);
-    counted_ = 0;
-    return Status::OK();
-  }
-
- private:
-  ByteSource& in_;
-  ProgressTracker* progress_;
-  const std::string& label_;
-  uint64_t counted_ = 0;
-};
-
-Status verify_hashes(const HashSet& vouched, const HashSet& computed, const Path& key) {
-  auto same = vouched.matches(computed);
-  if (same.has_value() && !*same) {
-    return make_error(ErrorCode::Integrity, "'{}' was corrupted in transfer: checksum mismatch", key.str());
-  }
-  return Status::OK();
-}
-
-// Conflict for a destination that no longer is what the plan saw.
-// The source is not what was planned any more: the transfer is abandoned
-// and the file is sent again (it is not a conflict: only one side changed).
-Status source_changed(const Path& key, std::string_view why) {
-  return make_error(ErrorCode::PreconditionFailed, "'{}' changed {}; it will be sent again", key.str(), why);
-}
-
-Status destination_changed(const Path& key, std::string_view why) {
-  return make_error(ErrorCode::Conflict, "'{}' changed at the destination since it was planned ({})", key.str(), why);
-}
 
 // Downloads into a local folder: temporary file, hash while streaming, resume
 // after transient failures, verify, fsync, check the expectation, rename.
@@ -180,53 +145,6 @@ Result<TransferResult> download_to_local(StorageBackend& src, const Path& src_ke
   result.content_hashes = computed;
   result.bytes = sink.written();
   return result;
-}
-
-// Chooses the write mode that enforces the expectation on a remote store, or
-// checks it by reading when the store cannot enforce it.
-Result<PutOptions> put_options_for(StorageBackend& dst, const Path& dst_key, const DestinationExpectation& expect,
-                                   PutOptions put, const OpContext& ctx) {
-  const Capabilities& caps = dst.capabilities();
-  switch (expect.kind) {
-    case DestinationExpectation::Kind::Anything: put.mode = PutMode::Overwrite; break;
-    case DestinationExpectation::Kind::Absent:
-      if (caps.conditional_create) {
-        put.mode = PutMode::Create;
-      } else if (!expect.check_by_reading) {
-        put.mode = PutMode::Overwrite;
-      } else {
-        auto head = dst.head(dst_key, ctx);
-        if (head.ok()) return destination_changed(dst_key, "an object appeared");
-        if (head.status().code() != ErrorCode::NotFound) return head.status();
-        put.mode = PutMode::Overwrite;
-      }
-      break;
-    case DestinationExpectation::Kind::Unchanged:
-      if (caps.conditional_update && !expect.meta.etag.empty()) {
-        put.mode = PutMode::Update;
-        put.if_match = expect.meta.etag;
-      } else if (!expect.check_by_reading) {
-        put.mode = PutMode::Overwrite;
-      } else {
-        auto head = dst.head(dst_key, ctx);
-        if (!head.ok()) {
-          if (head.status().code() == ErrorCode::NotFound) return destination_changed(dst_key, "it disappeared");
-          return head.status();
-        }
-        if (head->etag != expect.meta.etag || head->size != expect.meta.size) {
-          return destination_changed(dst_key, "it was modified");
-        }
-        put.mode = PutMode::Overwrite;
-      }
-      break;
-  }
-  return put;
-}
-
-Status map_put_error(const Status& s, const Path& dst_key) {
-  if (s.code() == ErrorCode::AlreadyExists) return destination_changed(dst_key, "an object appeared");
-  if (s.code() == ErrorCode::PreconditionFailed) return destination_changed(dst_key, "it was modified");
-  return s;
 }
 
 // The local file still is the one `before` described (same size, mtime and
@@ -398,13 +316,28 @@ Result<TransferResult> transfer_object(StorageBackend& src, const Path& src_key,
                                        StorageBackend& dst, const Path& dst_key, const DestinationExpectation& expect,
                                        const TransferOptions& options, ProgressTracker* progress,
                                        const OpContext& ctx) {
+  // Within one store that copies by itself, no byte passes through here
+  // (an exported document is no copy of the stored one: it streams).
+  if (src_meta.kind != ObjectKind::Document && can_copy_server_side(src, dst)) {
+    auto copied = copy_server_side(src, src_key, src_meta, dst, dst_key, expect, progress, ctx);
+    if (!copied.ok() && copy_refused(copied.status())) {
+      log(LogLevel::Info, "copying '{}' by streaming: the store refused a server-side copy: {}", src_key.str(),
+          copied.status().to_string());
+    } else {
+      return copied;
+    }
+  }
   if (auto root = dst.local_root()) {
     return download_to_local(src, src_key, src_meta, *root, dst_key, expect, options, progress, ctx);
   }
   if (auto root = src.local_root()) {
     return upload_from_local(*root, src_key, src_meta, dst, dst_key, expect, options, progress, ctx);
   }
-  // Remote to remote: spool through a private temporary folder.
+  if (can_relay_through_memory(src, src_meta, dst)) {
+    return relay_through_memory(src, src_key, src_meta, dst, dst_key, expect, options, progress, ctx);
+  }
+  // Too large for one buffer and not to be sent in parts: spool through a
+  // private temporary folder.
   fs::path spool_base = options.spool_dir.empty() ? fs::temp_directory_path() : options.spool_dir;
   fs::path spool = spool_base / (".cloudsync-spool-" + random_hex(8));
   std::error_code ec;

@@ -5,8 +5,12 @@
 // after a dropped connection, verified against the size and any hash the
 // source vouches for, fsynced and only then renamed into place. Uploads stream
 // from the file (in parallel parts above the backend's multipart threshold)
-// and never buffer a whole object. Copies between two remote stores spool
-// through a temporary file so that both halves can retry independently.
+// and never buffer a whole object. Within one store that copies by itself
+// (Capabilities::server_side_copy, StorageBackend::can_copy_from) the store
+// copies and no byte passes through here (server_copy.hpp); between two
+// remote stores the bytes go through bounded memory buffers, retryable on
+// both sides (memory_relay.hpp), and spool through a temporary file only when
+// an object is too large for one buffer and cannot be sent in parts.
 #pragma once
 
 #include <cstdint>
@@ -42,7 +46,8 @@ struct TransferOptions {
   /// Ranged resumptions of one download after transient errors.
   uint32_t resume_attempts = 5;
   bool fsync = true;
-  /// Where remote-to-remote copies spool; empty: the system temp folder.
+  /// Where remote-to-remote copies spool when they cannot go through memory
+  /// (see above); empty: the system temp folder.
   std::filesystem::path spool_dir;
 };
 

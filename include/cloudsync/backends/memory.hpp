@@ -2,7 +2,8 @@
 //
 // Its capabilities are configurable, so tests can make it behave like a
 // case-insensitive store, one without conditional writes or without mtimes,
-// and drive the engine down every capability-dependent path.
+// and drive the engine down every capability-dependent path. Copies within one store
+// are server-side (copy_from).
 //
 // C++ API: source-stable within a major version, not binary-stable. Use it
 // through the static library (cloudsync::cloudsync_static) or add_subdirectory();
@@ -41,6 +42,10 @@ class CLOUDSYNC_API MemoryBackend : public StorageBackend {
                                                            const OpContext& ctx) override;
   Result<ListPage> list_page(const ListOptions& options, const OpContext& ctx) override;
   Result<std::vector<Status>> remove_many(std::span<const Path> paths, const OpContext& ctx) override;
+  /// Copies within this one store (Capabilities::server_side_copy).
+  bool can_copy_from(const StorageBackend& source) const override;
+  Result<ObjectMeta> copy_from(const StorageBackend& source, const Path& src_path, const Path& dst_path,
+                               const CopyOptions& options, const OpContext& ctx) override;
 
   /// Stores an object under any key, even one Path would refuse ("../x",
   /// "a//b"): this is how tests play a hostile remote.

@@ -150,6 +150,7 @@ Capabilities MemoryBackend::default_capabilities() {
   caps.case_sensitive = true;
   caps.ranged_get = true;
   caps.max_batch_delete = 1000;
+  caps.server_side_copy = true;
   caps.multipart.supported = true;
   caps.multipart.parallel = true;
   caps.multipart.equal_parts = true;
@@ -229,6 +230,30 @@ Result<std::unique_ptr<MultipartUpload>> MemoryBackend::start_multipart(const Pa
   if (path.is_root()) return make_error(ErrorCode::InvalidArgument, "cannot write the root as an object");
   return std::unique_ptr<MultipartUpload>(
       std::make_unique<MemoryMultipartUpload>(impl_.get(), path.str(), options, caps_.multipart));
+}
+
+bool MemoryBackend::can_copy_from(const StorageBackend& source) const {
+  return caps_.server_side_copy && source.locate(Path()).store == this;
+}
+
+Result<ObjectMeta> MemoryBackend::copy_from(const StorageBackend& source, const Path& src_path, const Path& dst_path,
+                                            const CopyOptions& options, const OpContext& ctx) {
+  StoredObjectRef from = source.locate(src_path);
+  if (!caps_.server_side_copy || from.store != this) {
+    return StorageBackend::copy_from(source, src_path, dst_path, options, ctx);
+  }
+  if (dst_path.is_root()) return make_error(ErrorCode::InvalidArgument, "cannot write the root as an object");
+  std::unique_lock lock(impl_->mutex);
+  auto it = impl_->objects.find(from.key.str());
+  if (it == impl_->objects.end()) {
+    return make_error(ErrorCode::NotFound, "'{}' not found in {}", from.key.str(), describe());
+  }
+  if (!options.source_if_match.empty() && options.source_if_match != it->second.meta.etag) {
+    return make_error(ErrorCode::PreconditionFailed, "'{}' changed (etag mismatch)", from.key.str());
+  }
+  CLOUDSYNC_RETURN_IF_ERROR(impl_->check_mode(dst_path.str(), options.put));
+  std::string bytes = *it->second.data;
+  return impl_->store(dst_path.str(), std::move(bytes), options.put);
 }
 
 Result<ListPage> MemoryBackend::list_page(const ListOptions& options, const OpContext&) {

@@ -42,6 +42,7 @@ Capabilities s3_capabilities(const S3Config& config) {
   caps.ranged_get = true;
   caps.max_key_bytes = kMaxKeyBytes;
   caps.max_batch_delete = static_cast<uint32_t>(kDeleteBatch);
+  caps.server_side_copy = !config.anonymous;
   caps.multipart.supported = true;
   caps.multipart.parallel = true;
   caps.multipart.equal_parts = true;  // R2 demands it; equal parts also make ETags reproducible

@@ -33,8 +33,14 @@ class S3Backend final : public StorageBackend {
   Result<ListPage> list_page(const ListOptions& options, const OpContext& ctx) override;
   Result<std::vector<Status>> remove_many(std::span<const Path> paths, const OpContext& ctx) override;
   Result<uint64_t> sweep_interrupted_uploads(const SweepOptions& options, const OpContext& ctx) override;
+  /// Any bucket of the same endpoint, signed with the same credentials
+  /// (s3_copy.cpp: CopyObject, or UploadPartCopy above the multipart threshold).
+  bool can_copy_from(const StorageBackend& source) const override;
+  Result<ObjectMeta> copy_from(const StorageBackend& source, const Path& src_path, const Path& dst_path,
+                               const CopyOptions& options, const OpContext& ctx) override;
 
   S3Client& client() noexcept { return *client_; }
+  const S3Client& client() const noexcept { return *client_; }
 
  private:
   Result<ObjectMeta> head_once(const Path& path, const OpContext& ctx);
@@ -42,6 +48,12 @@ class S3Backend final : public StorageBackend {
   /// (racy, but the best such a store allows).
   Status check_mode_by_reading(const Path& path, const PutOptions& options, const OpContext& ctx);
   PayloadRules payload_rules() const;
+  /// The bucket backend behind `source`, when this one can copy from it.
+  const S3Backend* copy_peer(const StorageBackend& source) const;
+  Result<ObjectMeta> copy_in_one_request(const S3Backend& from, const Path& src_key, const Path& dst_path,
+                                         const CopyOptions& options, const OpContext& ctx);
+  Result<ObjectMeta> copy_in_parts(const S3Backend& from, const Path& src_key, const Path& dst_path,
+                                   const CopyOptions& options, const OpContext& ctx);
 
   std::shared_ptr<S3Client> client_;
   Capabilities caps_;

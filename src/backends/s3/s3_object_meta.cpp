@@ -19,19 +19,18 @@ bool is_hex(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; });
 }
 
-// SSE-KMS, SSE-C and DSSE objects have ETags that are not the MD5 of the content.
-bool etag_hides_md5(const http::Headers& headers) {
-  if (headers.get("x-amz-server-side-encryption-customer-algorithm")) return true;
-  auto sse = headers.get("x-amz-server-side-encryption");
-  return sse && sse->starts_with("aws:kms");
-}
-
 bool is_token_char(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) ||
          std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
 }
 
 }  // namespace
+
+bool etag_hides_md5(const http::Headers& headers) {
+  if (headers.get("x-amz-server-side-encryption-customer-algorithm")) return true;
+  auto sse = headers.get("x-amz-server-side-encryption");
+  return sse && sse->starts_with("aws:kms");
+}
 
 std::string format_mtime(TimePoint t) {
   int64_t nanos = to_unix_nanos(t);

@@ -36,6 +36,10 @@ std::optional<TimePoint> parse_mtime(std::string_view text);
 /// ETags ("...-3") and most encrypted objects' ETags are not.
 bool etag_is_md5(std::string_view etag);
 
+/// True for answers about SSE-KMS, SSE-C and DSSE objects, whose ETags are
+/// not the MD5 of the content.
+bool etag_hides_md5(const http::Headers& headers);
+
 /// The metadata of a HEAD or GET answer for `key`. The size is the answer's
 /// Content-Length: a caller that asked for a range corrects it.
 Result<ObjectMeta> meta_from_response(const http::Response& response, std::string key);

@@ -128,6 +128,15 @@ Result<std::string> parse_complete_multipart(std::string_view body) {
   return unquote_etag(text_of(root, "ETag"));
 }
 
+Result<std::string> parse_copy_result(std::string_view body) {
+  CLOUDSYNC_ASSIGN_OR_RETURN(pugi::xml_document doc, parse_xml(body, "copy answer"));
+  pugi::xml_node root = doc.child("CopyObjectResult");
+  if (!root) root = doc.child("CopyPartResult");
+  std::string etag = root ? unquote_etag(text_of(root, "ETag")) : std::string();
+  if (etag.empty()) return make_error(ErrorCode::BadResponse, "S3 copy answer has no ETag: '{}'", body.substr(0, 300));
+  return etag;
+}
+
 std::string build_complete_multipart(std::span<const CompletedPart> parts) {
   pugi::xml_document doc;
   pugi::xml_node root = doc.append_child("CompleteMultipartUpload");

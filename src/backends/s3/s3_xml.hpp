@@ -57,6 +57,10 @@ struct CompletedPart {
   std::string etag;        ///< without quotes
   std::string crc32c_b64;  ///< <ChecksumCRC32C>, when the parts carried one
 };
+/// The ETag of a CopyObject (<CopyObjectResult>) or UploadPartCopy
+/// (<CopyPartResult>) answer; BadResponse without one.
+Result<std::string> parse_copy_result(std::string_view body);
+
 std::string build_complete_multipart(std::span<const CompletedPart> parts);
 
 /// A quiet DeleteObjects request for `keys`.
