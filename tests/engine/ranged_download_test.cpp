@@ -33,14 +33,19 @@ class ChangingBackend final : public FaultBackend {
   std::atomic<int> served_{0};
 };
 
+// A 3 MiB object in memory (`remote` wraps it to count and break its reads)
+// and an empty local folder.
 struct RangedFixture {
   TempDir dir;
   std::shared_ptr<StorageBackend> local;
   std::string data = random_bytes(ChangingBackend::kSize, 5);
+  std::shared_ptr<MemoryBackend> memory = std::make_shared<MemoryBackend>("remote");
+  std::shared_ptr<FaultBackend> remote = std::make_shared<FaultBackend>(memory);
   RangedFixture() {
     auto l = make_local_backend(dir / "local");
     REQUIRE_OK(l);
     local = *l;
+    memory->insert_raw("big.bin", data);
   }
   // Four streams of 256 KiB ranges for anything from 1 MiB: 13 ranges here.
   static TransferOptions options() {
@@ -50,12 +55,12 @@ struct RangedFixture {
     o.download_range_size = 256 * 1024;
     return o;
   }
-  Result<TransferResult> download(StorageBackend& remote, const TransferOptions& o) {
-    auto meta = remote.head(P("big.bin"), kCtx);
+  Result<TransferResult> download(StorageBackend& source, const TransferOptions& o) {
+    auto meta = source.head(P("big.bin"), kCtx);
     REQUIRE_OK(meta);
     DestinationExpectation expect;
     expect.kind = DestinationExpectation::Kind::Absent;
-    return transfer_object(remote, P("big.bin"), *meta, *local, P("big.bin"), expect, o, nullptr, kCtx);
+    return transfer_object(source, P("big.bin"), *meta, *local, P("big.bin"), expect, o, nullptr, kCtx);
   }
 };
 
@@ -63,9 +68,7 @@ struct RangedFixture {
 
 TEST_CASE("a large object is read in ranged streams into one verified file", "[transfer][ranged]") {
   RangedFixture f;
-  auto memory = std::make_shared<MemoryBackend>("remote");
-  memory->insert_raw("big.bin", f.data);
-  auto remote = std::make_shared<FaultBackend>(memory);
+  auto& remote = f.remote;
 
   SECTION("CRC32C combined from the ranges") {
     auto r = f.download(*remote, RangedFixture::options());
@@ -103,9 +106,7 @@ TEST_CASE("a large object is read in ranged streams into one verified file", "[t
 
 TEST_CASE("a range that drops half way is resumed on its own", "[transfer][ranged]") {
   RangedFixture f;
-  auto memory = std::make_shared<MemoryBackend>("remote");
-  memory->insert_raw("big.bin", f.data);
-  auto remote = std::make_shared<FaultBackend>(memory);
+  auto& remote = f.remote;
   // Two ranges are cut after 100 KiB of their 256.
   remote->inject_get({"big.bin", 100 * 1024, ErrorCode::Network, 2, false});
   TransferOptions o = RangedFixture::options();
@@ -119,9 +120,7 @@ TEST_CASE("a range that drops half way is resumed on its own", "[transfer][range
 
 TEST_CASE("a range that fails for good leaves no file", "[transfer][ranged]") {
   RangedFixture f;
-  auto memory = std::make_shared<MemoryBackend>("remote");
-  memory->insert_raw("big.bin", f.data);
-  auto remote = std::make_shared<FaultBackend>(memory);
+  auto& remote = f.remote;
   SECTION("a range that keeps dropping") {
     remote->inject_get({"big.bin", 1000, ErrorCode::Network, -1, false});
     TransferOptions o = RangedFixture::options();
@@ -137,9 +136,7 @@ TEST_CASE("a range that fails for good leaves no file", "[transfer][ranged]") {
 
 TEST_CASE("an object that changes between ranges is not mixed into one file", "[transfer][ranged]") {
   RangedFixture f;
-  auto memory = std::make_shared<MemoryBackend>("remote");
-  memory->insert_raw("big.bin", f.data);
-  auto remote = std::make_shared<ChangingBackend>(memory, 3);  // a new version after three ranges
+  auto remote = std::make_shared<ChangingBackend>(f.memory, 3);  // a new version after three ranges
   auto r = f.download(*remote, RangedFixture::options());
   REQUIRE_CODE(r, ErrorCode::PreconditionFailed);
   CHECK(list_tree(f.dir / "local").empty());
