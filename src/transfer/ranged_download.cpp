@@ -171,7 +171,10 @@ Result<RangedDownload> download_ranged(StorageBackend& src, const Path& key, con
   // CRC32C alone combines from the ranges; any other kind is hashed in order.
   const bool combine_crcs = (kinds & ~hash_kinds(HashKind::Crc32c)) == 0;
   std::unique_ptr<PrefixHasher> in_order;
-  if (!combine_crcs) {
+  if (!combine_crcs && size > 0) {
+    // The reader reads up to the size the file has when it is opened: give
+    // the temporary its whole size first (the last range writes this byte again).
+    CLOUDSYNC_RETURN_IF_ERROR(out.write_at(size - 1, std::string_view("\0", 1)));
     CLOUDSYNC_ASSIGN_OR_RETURN(auto reader, out.reopen_temporary());
     in_order = std::make_unique<PrefixHasher>(std::move(reader), kinds, ranges);
   }

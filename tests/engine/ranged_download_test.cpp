@@ -138,6 +138,7 @@ TEST_CASE("an object that changes between ranges is not mixed into one file", "[
   RangedFixture f;
   auto remote = std::make_shared<ChangingBackend>(f.memory, 3);  // a new version after three ranges
   auto r = f.download(*remote, RangedFixture::options());
+  INFO("ranges read: " << remote->gets.load());
   REQUIRE_CODE(r, ErrorCode::PreconditionFailed);
   CHECK(list_tree(f.dir / "local").empty());
 }
