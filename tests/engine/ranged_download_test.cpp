@@ -15,22 +15,23 @@ namespace cloudsync::test {
 
 namespace {
 
-// Replaces the object with another version once `after_gets` ranges were read.
+// Replaces the object with another version just before the read after the
+// first `after_gets` ranges starts (so that read, at least, finds it).
 class ChangingBackend final : public FaultBackend {
  public:
   ChangingBackend(std::shared_ptr<MemoryBackend> memory, int after_gets)
       : FaultBackend(memory), memory_(std::move(memory)), after_gets_(after_gets) {}
   Result<ObjectMeta> get(const Path& path, const GetOptions& options, ByteSink& sink, const OpContext& ctx) override {
-    auto got = FaultBackend::get(path, options, sink, ctx);
-    if (++served_ == after_gets_) memory_->insert_raw(path.str(), random_bytes(kSize, 99));
-    return got;
+    if (++started_ == after_gets_ + 1) memory_->insert_raw(path.str(), next_version_);
+    return FaultBackend::get(path, options, sink, ctx);
   }
   static constexpr size_t kSize = 3 * 1024 * 1024 + 123;
 
  private:
   std::shared_ptr<MemoryBackend> memory_;
   int after_gets_;
-  std::atomic<int> served_{0};
+  std::string next_version_ = random_bytes(kSize, 99);
+  std::atomic<int> started_{0};
 };
 
 // A 3 MiB object in memory (`remote` wraps it to count and break its reads)
