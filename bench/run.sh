@@ -6,12 +6,16 @@
 #
 # Settings (environment):
 #   ROUNDS=5                 rounds; every round runs each tool once per row, interleaved
-#   SCENARIOS=put,get,sync,sigv4,azure,watch,records,python
+#   SCENARIOS=put,get,sync,sigv4,azure,watch,records,python   (also: wan, not in the default list)
 #   BUILD_DIR=build-bench    Release build of cloudsync (also holds nulls3, npm installs, results)
-#   PORT_BASE=19002          nulls3 on PORT_BASE, s3rver +1, Azurite +2 (all on 127.0.0.1, < 32768)
+#   PORT_BASE=19002          nulls3 on PORT_BASE, s3rver +1, Azurite +2, the WAN nulls3 +3 (127.0.0.1, < 32768)
+#   WAN_LATENCY_MS=20 WAN_MBPS=800   the wan scenario's network model: first-byte latency per request
+#                            and bandwidth cap per connection and direction (800 Mbit/s = 100 MB/s)
 #   BIG_MIB=1024             size of the PUT/GET object; SMALL_FILES=1000 files of SMALL_KIB=4
 #   AZ_BIG_MIB=256           size of the Azure PUT/GET object (Azurite is slow)
 #   RESULTS=$BUILD_DIR/bench-results/results.md
+#   CLOUDSYNC_PREBUILT=DIR   measure the cloudsync tool of an existing build tree (e.g. a RelWithDebInfo
+#                            one) instead of building $BUILD_DIR in Release; only nulls3 is built there
 #
 # What it does: installs what is missing (Debian packages; s3rver and Azurite
 # from npm under $BUILD_DIR/bench-npm), builds cloudsync in Release and nulls3,
@@ -27,7 +31,9 @@ SCENARIOS=${SCENARIOS:-put,get,sync,sigv4,azure,watch,records,python}
 BUILD=${BUILD_DIR:-build-bench}
 case "$BUILD" in /*) ;; *) BUILD="$ROOT/$BUILD" ;; esac
 PORT_BASE=${PORT_BASE:-19002}
-PORT_NULL=$PORT_BASE PORT_S3RVER=$((PORT_BASE + 1)) PORT_AZ=$((PORT_BASE + 2))
+PORT_NULL=$PORT_BASE PORT_S3RVER=$((PORT_BASE + 1)) PORT_AZ=$((PORT_BASE + 2)) PORT_WAN=$((PORT_BASE + 3))
+WAN_LATENCY_MS=${WAN_LATENCY_MS:-20}
+WAN_MBPS=${WAN_MBPS:-800}
 BIG_MIB=${BIG_MIB:-1024}
 SMALL_FILES=${SMALL_FILES:-1000}
 SMALL_KIB=${SMALL_KIB:-4}
@@ -65,17 +71,22 @@ S3CMD=$(command -v s3cmd)
 
 # ---------------------------------------------------------------------------
 # Build
-CS="$BUILD/examples/cli/cloudsync"
+CS="${CLOUDSYNC_PREBUILT:-$BUILD}/examples/cli/cloudsync"
 SIGV4="$BUILD/bench/cloudsync_bench_sigv4"
 NULLS3="$BUILD/bench/nulls3"
 NPM="$BUILD/bench-npm"
 if [ -z "${BENCH_IN_NETNS:-}" ]; then
+if [ -n "${CLOUDSYNC_PREBUILT:-}" ]; then
+  log "measuring the cloudsync of $CLOUDSYNC_PREBUILT (not built here)"
+  mkdir -p "$BUILD/bench"
+else
 log "building cloudsync (Release) in $BUILD"
 # No -Werror: GCC 12 at -O3 reports a false -Wrestrict in std::string code.
 cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCLOUDSYNC_WERROR=OFF \
   -DCLOUDSYNC_BUILD_TESTS=OFF -DCLOUDSYNC_BUILD_EXAMPLES=ON -DCLOUDSYNC_BUILD_BENCH=ON >/dev/null
 nice ninja -C "$BUILD" -j "$(nproc)" cloudsync_cli cloudsync_shared cloudsync_bench_sigv4 cloudsync_bench_records \
   cloudsync_bench_plan >/dev/null
+fi
 gcc -O2 -Wall -Wextra -pthread -o "$NULLS3" bench/nulls3.c -lcrypto
 
 if [ ! -f "$NPM/node_modules/s3rver/bin/s3rver.js" ] || [ ! -f "$NPM/node_modules/azurite/dist/src/blob/main.js" ]; then
@@ -123,7 +134,7 @@ wait_http() {  # PORT PATH: until any HTTP answer
   echo "nothing answers on port $1" >&2
   return 1
 }
-for p in $PORT_NULL $PORT_S3RVER $PORT_AZ; do
+for p in $PORT_NULL $PORT_S3RVER $PORT_AZ $PORT_WAN; do
   port_free "$p" || { echo "port $p is in use (set PORT_BASE)" >&2; exit 1; }
 done
 
@@ -138,6 +149,12 @@ if has sync; then
   PIDS+=($!)
   S3RVER_PID=$!
   wait_http "$PORT_S3RVER" /
+fi
+if has wan; then  # nulls3 behind a network model: what one connection across a region gets
+  "$NULLS3" "$PORT_WAN" --latency-ms "$WAN_LATENCY_MS" --bandwidth-mbps "$WAN_MBPS" >"$STATE/nulls3-wan.log" 2>&1 &
+  PIDS+=($!)
+  WAN_PID=$!
+  wait_http "$PORT_WAN" /
 fi
 AZ_ACCOUNT=devstoreaccount1
 AZ_KEY='Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=='
@@ -181,7 +198,11 @@ RC_ENV=("RCLONE_CONFIG=/dev/null"
   "RCLONE_CONFIG_S3RVER_ACCESS_KEY_ID=$KEY_ID" "RCLONE_CONFIG_S3RVER_SECRET_ACCESS_KEY=$SECRET"
   "RCLONE_CONFIG_S3RVER_REGION=us-east-1" "RCLONE_CONFIG_S3RVER_ENDPOINT=http://127.0.0.1:$PORT_S3RVER"
   "RCLONE_CONFIG_S3RVER_FORCE_PATH_STYLE=true"
-  "RCLONE_CONFIG_AZ_TYPE=azureblob" "RCLONE_CONFIG_AZ_SAS_URL=$AZ_SAS_URL")
+  "RCLONE_CONFIG_AZ_TYPE=azureblob" "RCLONE_CONFIG_AZ_SAS_URL=$AZ_SAS_URL"
+  "RCLONE_CONFIG_WAN_TYPE=s3" "RCLONE_CONFIG_WAN_PROVIDER=Other" "RCLONE_CONFIG_WAN_ENV_AUTH=false"
+  "RCLONE_CONFIG_WAN_ACCESS_KEY_ID=$KEY_ID" "RCLONE_CONFIG_WAN_SECRET_ACCESS_KEY=$SECRET"
+  "RCLONE_CONFIG_WAN_REGION=us-east-1" "RCLONE_CONFIG_WAN_ENDPOINT=http://127.0.0.1:$PORT_WAN"
+  "RCLONE_CONFIG_WAN_FORCE_PATH_STYLE=true")
 RCLONE_=("${BASE_ENV[@]}" "${RC_ENV[@]}" "$RCLONE" -q --stats 0)
 
 # aws CLI: one config per concurrency (4 parts in flight for one big object, 8
@@ -199,6 +220,8 @@ EOF
 }
 aws_config "$STATE/aws-4.cfg" 4
 aws_config "$STATE/aws-8.cfg" 8
+# The wan scenario runs the aws CLI at its defaults (10 requests in flight, 8 MiB parts).
+printf '[default]\nregion = us-east-1\ns3 =\n  addressing_style = path\n' >"$STATE/aws-defaults.cfg"
 aws_cmd() {  # CONCURRENCY PORT: prints the command, NUL-separated
   printf '%s\0' "${BASE_ENV[@]}" "AWS_CONFIG_FILE=$STATE/aws-$1.cfg" "AWS_SHARED_CREDENTIALS_FILE=/dev/null" \
     "AWS_ACCESS_KEY_ID=$KEY_ID" "AWS_SECRET_ACCESS_KEY=$SECRET" "AWS_EC2_METADATA_DISABLED=true" \
@@ -207,6 +230,7 @@ aws_cmd() {  # CONCURRENCY PORT: prints the command, NUL-separated
 mapfile -d '' AWS_NULL < <(aws_cmd 4 "$PORT_NULL")
 mapfile -d '' AWS_NULL8 < <(aws_cmd 8 "$PORT_NULL")
 mapfile -d '' AWS_S3RVER < <(aws_cmd 8 "$PORT_S3RVER")
+mapfile -d '' AWS_WAN < <(aws_cmd defaults "$PORT_WAN")
 
 # s3cmd: a config file per server.
 s3cmd_config() {  # FILE PORT
@@ -242,6 +266,10 @@ mapfile -d '' S3RVER_SRC < <(opts --src-option "${S3RVER_KV[@]}")
 AZ_KV=("account=$AZ_ACCOUNT" "account_key=$AZ_KEY" "endpoint=$AZ_ENDPOINT" create_container=true)
 mapfile -d '' AZ_DST < <(opts --dst-option "${AZ_KV[@]}" block_size=8MiB)
 mapfile -d '' AZ_SRC < <(opts --src-option "${AZ_KV[@]}")
+WAN_KV=("endpoint=http://127.0.0.1:$PORT_WAN" region=us-east-1 "access_key_id=$KEY_ID" "secret_access_key=$SECRET"
+  addressing_style=path use_environment=false)   # where the store is; nothing about how to use it
+mapfile -d '' WAN_DST < <(opts --dst-option "${WAN_KV[@]}")
+mapfile -d '' WAN_SRC < <(opts --src-option "${WAN_KV[@]}")
 
 # ---------------------------------------------------------------------------
 # Measuring: one line per run in $RAW: row, tool, round, cpu_s, wall_s,
@@ -302,6 +330,10 @@ fi
 {
   echo "# scenario rows, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
   echo "# cloudsync $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src examples include || echo '+changes'), $("$RCLONE" version | head -1), $("$AWS" --version 2>&1), $("$S3CMD" --version)"
+  if [ -n "${CLOUDSYNC_PREBUILT:-}" ]; then
+    echo "# cloudsync built in $CLOUDSYNC_PREBUILT ($(sed -n 's/^CMAKE_BUILD_TYPE:STRING=//p' "$CLOUDSYNC_PREBUILT/CMakeCache.txt"))"
+  fi
+  if has wan; then echo "# wan: nulls3 --latency-ms $WAN_LATENCY_MS --bandwidth-mbps $WAN_MBPS"; fi
 } >"$STATE/header.txt"
 
 for ((ROUND = 1; ROUND <= ROUNDS; ++ROUND)); do
@@ -401,6 +433,36 @@ for ((ROUND = 1; ROUND <= ROUNDS; ++ROUND)); do
     rm -rf "$D/azget"
     run az-sync-up cloudsync "${CS_[@]}" sync -q --transfers 8 "$D/small" "az://bench/cs-small-$p" "${AZ_DST[@]}"
     run az-sync-up rclone "${RCLONE_[@]}" copy "$D/small" "az:bench/rc-small-$p" --transfers 8 --checkers 8
+  fi
+  if has wan; then
+    SERVER_PID=$WAN_PID
+    # Across a region (WAN_LATENCY_MS first-byte latency, WAN_MBPS per connection): every tool at its
+    # defaults (rclone also at --transfers 8), as a user would run it. rclone's uploads take --s3-no-head:
+    # its HEAD after each PUT would find nothing on nulls3, which stores nothing.
+    p="r$ROUND"
+    run wan-sync-up cloudsync "${CS_[@]}" sync -q "$D/small" "s3://bench/cs-wan-$p" "${WAN_DST[@]}"
+    run wan-sync-up rclone "${RCLONE_[@]}" copy "$D/small" "wan:bench/rc-wan-$p" --s3-no-head
+    run wan-sync-up rclone:t8 "${RCLONE_[@]}" copy "$D/small" "wan:bench/rt-wan-$p" --s3-no-head --transfers 8 \
+      --checkers 8
+    run wan-sync-up aws "${AWS_WAN[@]}" s3 sync "$D/small" "s3://bench/aws-wan-$p"
+    fresh "$D/wdown"
+    run wan-sync-down cloudsync "${CS_[@]}" sync -q "s3://bench/small" "$D/wdown/cs" "${WAN_SRC[@]}"
+    run wan-sync-down rclone "${RCLONE_[@]}" copy "wan:bench/small" "$D/wdown/rc"
+    run wan-sync-down rclone:t8 "${RCLONE_[@]}" copy "wan:bench/small" "$D/wdown/rt" --transfers 8 --checkers 8
+    run wan-sync-down aws "${AWS_WAN[@]}" s3 sync "s3://bench/small" "$D/wdown/aws"
+    rm -rf "$D/wdown"
+    fresh "$D/wget"
+    run wan-get cloudsync "${CS_[@]}" copy -q s3://bench/srcdir "$D/wget/cs" "${WAN_SRC[@]}"
+    fresh "$D/wget"
+    run wan-get rclone "${RCLONE_[@]}" copyto wan:bench/srcdir/big "$D/wget/rc/big"
+    fresh "$D/wget"
+    run wan-get rclone:t8 "${RCLONE_[@]}" copyto wan:bench/srcdir/big "$D/wget/rc/big" --multi-thread-streams 8
+    fresh "$D/wget"
+    run wan-get aws "${AWS_WAN[@]}" s3 cp s3://bench/srcdir/big "$D/wget/aws/big"
+    rm -rf "$D/wget"
+    run wan-put cloudsync "${CS_[@]}" copy -q "$D/big" "s3://bench/put-cs-wan" "${WAN_DST[@]}"
+    run wan-put rclone "${RCLONE_[@]}" copyto "$D/big/big" wan:bench/put-rc-wan/big --s3-no-head
+    run wan-put aws "${AWS_WAN[@]}" s3 cp "$D/big/big" s3://bench/put-aws-wan/big
   fi
 done
 

@@ -103,8 +103,16 @@ struct SyncOptions {
 
 struct ApplyOptions {
   bool dry_run = false;
-  /// Files transferred in parallel.
+  /// Files transferred in parallel (files from small_file_size up).
   uint32_t transfers = 8;
+  /// Small files (below small_file_size) in flight at once at most; 0: four
+  /// times `transfers`. Each small file costs about one round trip, so across
+  /// a network many at once hide the latency. A run starts there and adapts
+  /// to the store: the window halves whenever the store answers "slow down"
+  /// (503 SlowDown, 429, ServerBusy) and grows back by one after a window's
+  /// worth of transfers without it.
+  uint32_t small_file_transfers = 0;
+  uint64_t small_file_size = 1u << 20;
   /// Refuse to apply a plan that deletes more than this many objects.
   std::optional<uint64_t> max_delete;
   /// Parts of one large object in flight at once.

@@ -296,6 +296,18 @@ Status AtomicFileWriter::write(std::string_view data) {
   return Status::OK();
 }
 
+Status AtomicFileWriter::write_at(uint64_t offset, std::string_view data) {
+  if (done_) return make_error(ErrorCode::Internal, "write after commit or abort");
+  while (!data.empty()) {
+    ssize_t n = ::pwrite(file_.get(), data.data(), data.size(), static_cast<off_t>(offset));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return errno_error(errno, "write", target_);
+    data.remove_prefix(static_cast<size_t>(n));
+    offset += static_cast<uint64_t>(n);
+  }
+  return Status::OK();
+}
+
 Status AtomicFileWriter::commit(std::optional<TimePoint> mtime) {
   if (done_) return make_error(ErrorCode::Internal, "commit after commit or abort");
   if (options_.fsync && ::fsync(file_.get()) != 0) return errno_error(errno, "fsync", target_);

@@ -114,6 +114,9 @@ class AtomicFileWriter final : public ByteSink {
   ~AtomicFileWriter() override;
 
   Status write(std::string_view data) override;
+  /// Writes `data` at `offset` of the temporary (pwrite): several threads may
+  /// write disjoint ranges at once. Not counted in bytes_written().
+  Status write_at(uint64_t offset, std::string_view data);
   /// Makes the new content visible under the target name.
   Status commit(std::optional<TimePoint> mtime = std::nullopt);
   /// Drops the temporary; the target keeps its old content.

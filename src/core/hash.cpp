@@ -139,6 +139,40 @@ uint32_t crc32c_extend(uint32_t crc, std::string_view data) {
   return ~crc;
 }
 
+namespace {
+// GF(2) 32x32 matrices as 32 column vectors (zlib's crc32_combine).
+uint32_t gf2_times(const uint32_t* matrix, uint32_t vec) {
+  uint32_t sum = 0;
+  for (int i = 0; vec != 0; ++i, vec >>= 1) {
+    if (vec & 1u) sum ^= matrix[i];
+  }
+  return sum;
+}
+void gf2_square(uint32_t* square, const uint32_t* matrix) {
+  for (int n = 0; n < 32; ++n) square[n] = gf2_times(matrix, matrix[n]);
+}
+}  // namespace
+
+uint32_t crc32c_combine(uint32_t crc_a, uint32_t crc_b, uint64_t length_b) {
+  if (length_b == 0) return crc_a;
+  uint32_t even[32], odd[32];
+  odd[0] = 0x82F63B78u;  // the reflected Castagnoli polynomial: one zero bit
+  for (int n = 1; n < 32; ++n) odd[n] = 1u << (n - 1);
+  gf2_square(even, odd);  // two zero bits
+  gf2_square(odd, even);  // four zero bits
+  // Appends length_b zero bytes to crc_a, squaring the operator per bit of the length.
+  do {
+    gf2_square(even, odd);
+    if (length_b & 1u) crc_a = gf2_times(even, crc_a);
+    length_b >>= 1;
+    if (length_b == 0) break;
+    gf2_square(odd, even);
+    if (length_b & 1u) crc_a = gf2_times(odd, crc_a);
+    length_b >>= 1;
+  } while (length_b != 0);
+  return crc_a ^ crc_b;
+}
+
 // ---- Hasher ------------------------------------------------------------------
 
 struct Hasher::Impl {

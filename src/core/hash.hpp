@@ -33,6 +33,10 @@ class Hasher {
 
 /// Extends a CRC32C (Castagnoli) over `data`; start with crc = 0.
 uint32_t crc32c_extend(uint32_t crc, std::string_view data);
+/// The CRC32C of A followed by B from crc(A), crc(B) and B's length, without
+/// the data (zlib's crc32_combine for the Castagnoli polynomial): pieces of
+/// one object hashed apart, e.g. by parallel ranged reads, make the whole's.
+uint32_t crc32c_combine(uint32_t crc_a, uint32_t crc_b, uint64_t length_b);
 
 std::string to_hex(std::string_view bytes);
 /// Decodes hex (either case); InvalidArgument on odd length or a non-hex digit.

@@ -10,6 +10,9 @@ RetryBudget::RetryBudget(uint32_t max_failures, uint32_t max_consecutive)
 bool RetryBudget::allow_retry(int kind) {
   std::lock_guard lock(mutex_);
   ++failures_;
+  if (kind == retry_kind_http(429) || kind == retry_kind_http(503) || kind == retry_kind(ErrorCode::Throttled)) {
+    ++throttled_;
+  }
   consecutive_ = kind == last_kind_ ? consecutive_ + 1 : 1;
   last_kind_ = kind;
   if (consecutive_ >= max_consecutive_) tripped_ = true;
@@ -21,6 +24,11 @@ void RetryBudget::progress() {
   consecutive_ = 0;
   last_kind_ = 0;
   tripped_ = false;
+}
+
+uint64_t RetryBudget::throttled() const {
+  std::lock_guard lock(mutex_);
+  return throttled_;
 }
 
 bool RetryBudget::spent() const {

@@ -27,6 +27,9 @@ class RetryBudget {
   bool allow_retry(int kind);
   /// A request succeeded or bytes arrived: the run of failures is over.
   void progress();
+  /// Failures so far that were the store asking to slow down (HTTP 429 and
+  /// 503, ErrorCode::Throttled): what the executor's window adapts to.
+  uint64_t throttled() const;
   /// True once the operation stopped retrying.
   bool spent() const;
   /// Why it stopped, for error messages; empty while retries are allowed.
@@ -38,6 +41,7 @@ class RetryBudget {
   const uint32_t max_consecutive_;
   uint32_t failures_ = 0;
   uint32_t consecutive_ = 0;
+  uint64_t throttled_ = 0;
   int last_kind_ = 0;
   bool tripped_ = false;  ///< sticky until progress() (a success shows the store is back)
 };

@@ -10,6 +10,7 @@
 #include "core/log.hpp"
 #include "core/parallel.hpp"
 #include "http/retry_budget.hpp"
+#include "sync/adaptive_concurrency.hpp"
 
 namespace cloudsync {
 
@@ -106,8 +107,15 @@ Result<SyncReport> execute_plan(const Plan& plan, StorageBackend& source, Storag
 
   std::mutex mutex;
   std::atomic<size_t> failures{0};
+  const uint32_t large_cap = std::max<uint32_t>(options.transfers, 1);
+  AdaptiveConcurrency::Options window_options;
+  window_options.initial =
+      std::max(options.small_file_transfers ? options.small_file_transfers : 4 * large_cap, large_cap);
+  window_options.large_cap = large_cap;
+  AdaptiveConcurrency window(window_options);
+  auto throttled_so_far = [&] { return ctx.retry_budget->throttled(); };
   parallel_for(
-      transfers.size(), std::max<uint32_t>(options.transfers, 1),
+      transfers.size(), window_options.initial,
       [&](size_t t) {
         size_t i = transfers[t];
         const PlanAction& a = plan.actions[i];
@@ -117,6 +125,8 @@ Result<SyncReport> execute_plan(const Plan& plan, StorageBackend& source, Storag
           out.bytes = a.source.size;
           return;
         }
+        AdaptiveConcurrency::Slot slot = window.acquire(a.source.size >= options.small_file_size);
+        const uint64_t throttled_before = throttled_so_far();
         DestinationExpectation expect;
         expect.kind =
             a.kind == ActionKind::Add ? DestinationExpectation::Kind::Absent : DestinationExpectation::Kind::Unchanged;
@@ -125,6 +135,7 @@ Result<SyncReport> execute_plan(const Plan& plan, StorageBackend& source, Storag
         const std::string& dst_key = a.has_destination ? a.destination.key : a.source.key;
         auto r = transfer_object(source, key_of(a.source.key), a.source, destination, key_of(dst_key), expect,
                                  transfer_options, &progress, ctx);
+        window.release(slot, throttled_so_far() > throttled_before);
         std::lock_guard lock(mutex);
         if (r.ok()) {
           out.outcome = OutcomeKind::Done;
@@ -143,6 +154,10 @@ Result<SyncReport> execute_plan(const Plan& plan, StorageBackend& source, Storag
         progress.file_done(a.path);
       },
       ctx.cancel);
+  if (window.lowest_window() < window_options.initial) {
+    log(LogLevel::Info, "the store asked to slow down: {} transfers in flight at the least, {} at the end",
+        window.lowest_window(), window.window());
+  }
   if (ctx.cancelled()) {
     for (size_t i : transfers) {
       ActionOutcome& out = report.outcomes[i];

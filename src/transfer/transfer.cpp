@@ -15,6 +15,7 @@
 #include "transfer/memory_relay.hpp"
 #include "transfer/server_copy.hpp"
 #include "transfer/transfer_steps.hpp"
+#include "transfer/ranged_download.hpp"
 
 namespace cloudsync {
 
@@ -30,8 +31,6 @@ using transfer_steps::ProgressSource;
 using transfer_steps::put_options_for;
 using transfer_steps::source_changed;
 using transfer_steps::verify_hashes;
-
-bool is_transient(ErrorCode code) { return error_code_is_transient(code); }
 
 // Tees a download into the file writer, the hasher and the progress tracker.
 class HashingSink final : public ByteSink {
@@ -71,43 +70,56 @@ Result<TransferResult> download_to_local(StorageBackend& src, const Path& src_ke
   // multipart ETag), the cheapest kind the backend records on its writes.
   HashKinds listed = src_meta.hashes.kinds();
   HashKinds verify = options.ignore_checksum ? 0 : cheapest_hash_kind(listed ? listed : src.capabilities().hashes);
-  Hasher hasher(options.hash_kinds | verify);
   const std::string& label = src_key.str();
-  HashingSink sink(*writer, hasher, progress, label);
-
-  GetOptions get;
-  get.if_match = src_meta.etag;
-  Result<ObjectMeta> got = Status(ErrorCode::Internal, "no attempt made");
-  for (uint32_t attempt = 0;; ++attempt) {
-    uint64_t written_before = sink.written();
-    got = src.get(src_key, get, sink, ctx);
-    if (got.ok()) break;
-    ErrorCode code = got.status().code();
-    // Bytes that arrived are progress; a spent operation budget (the HTTP
-    // layer counts every failed attempt) means this file does not insist.
-    if (sink.written() > written_before) retry_progress(ctx);
-    bool budget_left = ctx.retry_budget == nullptr || !ctx.retry_budget->spent();
-    bool resumable = is_transient(code) && attempt < options.resume_attempts && !ctx.cancelled() && budget_left &&
-                     (sink.written() == 0 || (src.capabilities().ranged_get && !src_meta.etag.empty()));
-    if (!resumable) {
-      if (code == ErrorCode::PreconditionFailed) {
+  ObjectMeta meta;
+  HashSet computed;
+  uint64_t received = 0;
+  if (use_ranged_download(src.capabilities(), src_meta, options)) {
+    auto ranged = download_ranged(src, src_key, src_meta, *writer, options.hash_kinds | verify, options, progress, ctx);
+    if (!ranged.ok()) {
+      if (ranged.status().code() == ErrorCode::PreconditionFailed) {
         return source_changed(src_key, "at the source while it was being read");
       }
-      return got.status();
+      return ranged.status();
     }
-    log(LogLevel::Info, "resuming download of '{}' at byte {} after: {}", src_key.str(), sink.written(),
-        got.status().to_string());
-    if (sink.written() > 0) get.range = ByteRange{sink.written(), std::nullopt};
-    std::this_thread::sleep_for(std::chrono::milliseconds(100 * (attempt + 1)));
+    meta = std::move(ranged->meta);
+    computed = std::move(ranged->hashes);
+    received = ranged->bytes;
+  } else {
+    Hasher hasher(options.hash_kinds | verify);
+    HashingSink sink(*writer, hasher, progress, label);
+    GetOptions get;
+    get.if_match = src_meta.etag;
+    Result<ObjectMeta> got = Status(ErrorCode::Internal, "no attempt made");
+    for (uint32_t attempt = 0;; ++attempt) {
+      uint64_t written_before = sink.written();
+      got = src.get(src_key, get, sink, ctx);
+      if (got.ok()) break;
+      ErrorCode code = got.status().code();
+      // Bytes that arrived are progress.
+      if (sink.written() > written_before) retry_progress(ctx);
+      bool resumable = (sink.written() == 0 || (src.capabilities().ranged_get && !src_meta.etag.empty())) &&
+                       resume_after(code, attempt, options, ctx);
+      if (!resumable) {
+        if (code == ErrorCode::PreconditionFailed) {
+          return source_changed(src_key, "at the source while it was being read");
+        }
+        return got.status();
+      }
+      log(LogLevel::Info, "resuming download of '{}' at byte {} after: {}", src_key.str(), sink.written(),
+          got.status().to_string());
+      if (sink.written() > 0) get.range = ByteRange{sink.written(), std::nullopt};
+    }
+    meta = std::move(got).value();
+    computed = hasher.finish();
+    received = sink.written();
   }
-  ObjectMeta meta = std::move(got).value();
   uint64_t expected_size = src_meta.size;
   bool sized = src_meta.kind != ObjectKind::Document;  // an exported document has no size until exported
-  if (sized && (sink.written() != expected_size || meta.size != expected_size)) {
-    return make_error(ErrorCode::Integrity, "'{}' arrived with {} bytes, expected {}", src_key.str(), sink.written(),
+  if (sized && (received != expected_size || meta.size != expected_size)) {
+    return make_error(ErrorCode::Integrity, "'{}' arrived with {} bytes, expected {}", src_key.str(), received,
                       expected_size);
   }
-  HashSet computed = hasher.finish();
   HashSet vouched = meta.hashes;
   if (!src.capabilities().get_reports_hashes) vouched.merge(src_meta.hashes);
   if (!options.ignore_checksum && vouched.kinds() != 0 && !vouched.matches(computed).has_value()) {
@@ -143,7 +155,7 @@ Result<TransferResult> download_to_local(StorageBackend& src, const Path& src_ke
   result.destination.etag = local_file_etag(*info);
   result.destination.hashes = computed;
   result.content_hashes = computed;
-  result.bytes = sink.written();
+  result.bytes = received;
   return result;
 }
 

@@ -43,8 +43,20 @@ struct TransferOptions {
   /// Content-MD5 or CRC32C per part), so what goes wrong on the wire is still
   /// caught. It saves an MD5 pass over every byte: most of a transfer's CPU.
   bool ignore_checksum = false;
-  /// Ranged resumptions of one download after transient errors.
+  /// Ranged resumptions of one download (of each range of a multi-stream
+  /// download) after transient errors.
   uint32_t resume_attempts = 5;
+  /// Streams reading one object into a local folder at once, where the source
+  /// serves ranges (Capabilities::ranged_get) and the object has an etag to
+  /// pin them to: each a ranged GET written at its offset of the temporary
+  /// file. One connection across a region carries ~100 MB/s; several fill
+  /// the link. 1 = one stream.
+  uint32_t download_streams = 8;
+  /// Objects from this size up are read in `download_streams` streams.
+  uint64_t multi_stream_threshold = 64ull << 20;
+  /// Bytes per ranged GET of a multi-stream download; 0 chooses from the size
+  /// (about four ranges a stream, 8-64 MiB each).
+  uint64_t download_range_size = 0;
   bool fsync = true;
   /// Where remote-to-remote copies spool when they cannot go through memory
   /// (see above); empty: the system temp folder.

@@ -26,6 +26,27 @@ TEST_CASE("CRC32C is the same with and without the fast path", "[core][hash]") {
   CHECK(whole == pieces);
 }
 
+TEST_CASE("CRC32C of pieces combines into the one-pass CRC of the whole", "[core][hash]") {
+  std::string data = random_bytes(300007, 11);
+  std::string_view all(data);
+  const uint32_t whole = crc32c_extend(0, data);
+  // Uneven pieces, an empty one, and one piece that is the whole.
+  for (size_t cut : {size_t{0}, size_t{1}, size_t{4096}, size_t{150000}, data.size() - 1, data.size()}) {
+    uint32_t a = crc32c_extend(0, all.substr(0, cut));
+    uint32_t b = crc32c_extend(0, all.substr(cut));
+    CHECK(crc32c_combine(a, b, data.size() - cut) == whole);
+  }
+  // Many pieces folded left to right, as a parallel download does.
+  uint32_t folded = 0;
+  for (size_t i = 0; i < data.size(); i += 65536) {
+    std::string_view piece = all.substr(i, 65536);
+    folded = crc32c_combine(folded, crc32c_extend(0, piece), piece.size());
+  }
+  CHECK(folded == whole);
+  // The published check value, from "1234" and "56789".
+  CHECK(crc32c_combine(crc32c_extend(0, "1234"), crc32c_extend(0, "56789"), 5) == 0xe3069283u);
+}
+
 TEST_CASE("HashSet comparison uses only shared kinds", "[core][hash]") {
   HashSet a, b;
   a.md5 = "aa";

@@ -30,4 +30,15 @@ TEST_CASE("RetryBudget: a run of failures without progress stops retries across 
   CHECK(total.spent());
 }
 
+TEST_CASE("the budget counts the failures that asked to slow down", "[http][retry]") {
+  RetryBudget budget;
+  CHECK(budget.throttled() == 0);
+  budget.allow_retry(retry_kind_http(503));  // S3 SlowDown, Azure ServerBusy
+  budget.allow_retry(retry_kind_http(429));
+  budget.allow_retry(retry_kind(ErrorCode::Throttled));
+  budget.allow_retry(retry_kind(ErrorCode::Network));  // not throttling
+  budget.allow_retry(retry_kind_http(500));
+  CHECK(budget.throttled() == 3);
+}
+
 }  // namespace cloudsync::test
