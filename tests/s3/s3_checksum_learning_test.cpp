@@ -1,0 +1,300 @@
+// checksum=auto on an endpoint of unknown make (s3_checksum_learning.hpp):
+// the first upload asks whether the store verifies x-amz-checksum-crc32c, on
+// moto (which verifies it and, when it is announced, echoes it), through the
+// fault proxy as a store that does not echo it and as one that refuses it;
+// the answer kept in the given memory and in the catalog's table for the
+// next process, and an explicit checksum winning over it.
+#include <fmt/format.h>
+
+#include "backends/s3/s3_checksum_learning.hpp"
+#include "cloudsync/catalog.hpp"
+#include "cloudsync/endpoint_facts.hpp"
+#include "s3/s3_fixture.hpp"
+#include "support/recording_transport.hpp"
+
+namespace cloudsync::test {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::string_view kRefusal =
+    "<Error><Code>InvalidRequest</Code><Message>x-amz-checksum-crc32c is not supported</Message></Error>";
+
+// moto as a store of unknown make (provider other, checksum auto) reached at
+// `endpoint`, learning into `facts`.
+S3Options learning_options(const std::string& bucket, const std::string& endpoint,
+                           std::shared_ptr<EndpointFacts> facts) {
+  S3Options o = moto_options(bucket, endpoint);
+  o.provider = S3Provider::Other;
+  o.checksum = S3Checksum::Auto;
+  o.endpoint_facts = std::move(facts);
+  return o;
+}
+
+struct Recorded {
+  std::shared_ptr<RecordingTransport> wire = std::make_shared<RecordingTransport>();
+  std::shared_ptr<s3::S3Backend> backend;
+
+  explicit Recorded(const S3Options& options)
+      : backend(bucket_backend_in(options, s3::process_environment(), {}, {}, wire)) {}
+};
+
+std::string learned(EndpointFacts& facts, const std::string& endpoint) {
+  auto value = facts.get(endpoint, s3::kChecksumFact);
+  REQUIRE_OK(value);
+  return value->value_or("");
+}
+
+bool has(const RecordingTransport::Entry& e, std::string_view header) { return e.headers.get(header).has_value(); }
+
+std::string endpoint_of(const std::string& url) {
+  auto parsed = http::parse_url(url);
+  REQUIRE_OK(parsed);
+  return s3::endpoint_key(*parsed);
+}
+
+// An upload in two parts of kTestMinPart (and a few bytes) through the multipart API.
+std::string upload_in_parts(StorageBackend& backend, const std::string& key) {
+  std::string first = random_bytes(kTestMinPart, 11);
+  std::string second = random_bytes(1000, 12);
+  auto upload = backend.start_multipart(P(key), {}, kCtx);
+  REQUIRE_OK(upload);
+  MemorySource a(first), b(second);
+  auto one = (*upload)->upload_part(1, a, kCtx);
+  REQUIRE_OK(one);
+  auto two = (*upload)->upload_part(2, b, kCtx);
+  REQUIRE_OK(two);
+  REQUIRE_OK((*upload)->complete({*one, *two}, kCtx));
+  return first + second;
+}
+
+}  // namespace
+
+TEST_CASE("moto verifies x-amz-checksum-crc32c: a wrong one is refused as BadDigest", "[s3][checksum_learning]") {
+  auto b = bucket_backend(moto_options(create_bucket("crcbad")));
+  http::Headers headers;
+  headers.set("x-amz-checksum-crc32c", "AAAAAA==");  // not the CRC32C of "hello"
+  auto answer = raw_request(*b, "PUT", "wrong.txt", {}, "hello", headers);
+  REQUIRE_CODE(answer, ErrorCode::Integrity);
+  CHECK(answer.status().provider_code() == "BadDigest");
+  REQUIRE_CODE(b->head(P("wrong.txt"), kCtx), ErrorCode::NotFound);
+}
+
+TEST_CASE("an unknown store that echoes the CRC32C is asked once, then gets CRC32C without MD5",
+          "[s3][checksum_learning]") {
+  const std::string bucket = create_bucket("crcok");
+  auto facts = make_memory_endpoint_facts();
+  Recorded first(learning_options(bucket, {}, facts));
+  REQUIRE_OK(first.backend->write_all(P("a.txt"), "first upload", {}, kCtx));
+  // The probe carried the CRC32C, announced, and Content-MD5 (verified whatever the answer).
+  auto puts = first.wire->matching("PUT");
+  REQUIRE(puts.size() == 1);
+  CHECK(has(puts[0], "x-amz-checksum-crc32c"));
+  CHECK(puts[0].headers.get("x-amz-sdk-checksum-algorithm").value_or("") == "CRC32C");
+  CHECK(has(puts[0], "Content-MD5"));
+  CHECK(learned(*facts, endpoint_of(moto().endpoint)) == "crc32c");
+
+  // The same backend and the next one on this memory ask no more: CRC32C alone.
+  REQUIRE_OK(first.backend->write_all(P("b.txt"), "second upload", {}, kCtx));
+  Recorded second(learning_options(bucket, {}, facts));
+  REQUIRE_OK(second.backend->write_all(P("c.txt"), "third upload", {}, kCtx));
+  for (const auto& put : {first.wire->matching("PUT").back(), second.wire->matching("PUT").back()}) {
+    CHECK(has(put, "x-amz-checksum-crc32c"));
+    CHECK_FALSE(has(put, "x-amz-sdk-checksum-algorithm"));
+    CHECK_FALSE(has(put, "Content-MD5"));
+  }
+  CHECK(second.backend->read_all(P("c.txt"), kCtx).value_or("") == "third upload");
+
+  // Parts of a multipart upload too: CRC32C declared, no MD5.
+  std::string body = upload_in_parts(*second.backend, "parts.bin");
+  for (const auto& part : second.wire->matching("partNumber=")) {
+    CHECK(has(part, "x-amz-checksum-crc32c"));
+    CHECK_FALSE(has(part, "Content-MD5"));
+  }
+  CHECK(second.backend->read_all(P("parts.bin"), kCtx).value_or("") == body);
+}
+
+TEST_CASE("a multipart upload asks too: its first part's answer decides", "[s3][checksum_learning]") {
+  const std::string bucket = create_bucket("crcmp");
+  auto facts = make_memory_endpoint_facts();
+  Recorded r(learning_options(bucket, {}, facts));
+  std::string body = upload_in_parts(*r.backend, "parts.bin");
+  auto parts = r.wire->matching("partNumber=");
+  REQUIRE(parts.size() == 2);
+  CHECK(has(parts[0], "x-amz-sdk-checksum-algorithm"));  // asking
+  CHECK(has(parts[0], "Content-MD5"));
+  CHECK_FALSE(has(parts[1], "x-amz-sdk-checksum-algorithm"));  // answered
+  CHECK_FALSE(has(parts[1], "Content-MD5"));
+  CHECK(learned(*facts, endpoint_of(moto().endpoint)) == "crc32c");
+  CHECK(r.backend->read_all(P("parts.bin"), kCtx).value_or("") == body);
+}
+
+TEST_CASE("an unknown store that does not echo the CRC32C gets MD5 from then on", "[s3][checksum_learning]") {
+  FaultProxy& proxy = fault_proxy();
+  // The proxy removes the echo from every answer (and counts the probes).
+  proxy.set_rule(R"({"drop_headers":["x-amz-checksum-crc32c"],"count":100,"if_header":"x-amz-checksum-crc32c"})");
+  const std::string bucket = create_bucket("crcnoecho");
+  auto facts = make_memory_endpoint_facts();
+  Recorded r(learning_options(bucket, proxy.url(), facts));
+  REQUIRE_OK(r.backend->write_all(P("a.txt"), "probe", {}, kCtx));
+  CHECK(proxy.hits() == 1);
+  CHECK(learned(*facts, endpoint_of(proxy.url())) == "md5");
+  // The probe was verified by its Content-MD5 all the same, and stored whole.
+  CHECK(has(r.wire->matching("PUT").front(), "Content-MD5"));
+  CHECK(r.backend->read_all(P("a.txt"), kCtx).value_or("") == "probe");
+
+  REQUIRE_OK(r.backend->write_all(P("b.txt"), "after", {}, kCtx));
+  std::string body = upload_in_parts(*r.backend, "parts.bin");
+  CHECK(proxy.hits() == 1);  // no CRC32C header went out again
+  for (const auto& put : r.wire->matching("PUT")) {
+    if (put.url.find("a.txt") != std::string::npos) continue;
+    CHECK(has(put, "Content-MD5"));
+    CHECK_FALSE(has(put, "x-amz-checksum-crc32c"));
+  }
+  CHECK(r.backend->read_all(P("parts.bin"), kCtx).value_or("") == body);
+}
+
+TEST_CASE("an unknown store that refuses the header: the upload goes again with MD5 at once, nothing lost",
+          "[s3][checksum_learning]") {
+  FaultProxy& proxy = fault_proxy();
+  proxy.set_rule(fmt::format(R"({{"status":400,"count":100,"if_header":"x-amz-checksum-crc32c","body":"{}"}})",
+                             kRefusal));
+  const std::string bucket = create_bucket("crcrefused");
+  auto facts = make_memory_endpoint_facts();
+  Recorded r(learning_options(bucket, proxy.url(), facts));
+  auto put = r.backend->write_all(P("a.txt"), "refused then sent", {}, kCtx);
+  REQUIRE_OK(put);
+  CHECK(proxy.hits() == 1);
+  CHECK(learned(*facts, endpoint_of(proxy.url())) == "md5");
+  auto puts = r.wire->matching("PUT");
+  REQUIRE(puts.size() == 2);  // the refused one, then the same upload with Content-MD5 alone
+  CHECK(puts[0].status == 400);
+  CHECK_FALSE(has(puts[1], "x-amz-checksum-crc32c"));
+  CHECK_FALSE(has(puts[1], "x-amz-sdk-checksum-algorithm"));
+  CHECK(has(puts[1], "Content-MD5"));
+  CHECK(r.backend->read_all(P("a.txt"), kCtx).value_or("") == "refused then sent");
+  CHECK(put->etag == hashes_of("refused then sent").md5);
+
+  std::string body = upload_in_parts(*r.backend, "parts.bin");
+  CHECK(proxy.hits() == 1);
+  CHECK(r.backend->read_all(P("parts.bin"), kCtx).value_or("") == body);
+}
+
+TEST_CASE("a store that refuses the declared algorithm at CreateMultipartUpload: MD5 parts, nothing lost",
+          "[s3][checksum_learning]") {
+  FaultProxy& proxy = fault_proxy();
+  proxy.set_rule(fmt::format(R"({{"status":400,"count":100,"if_header":"x-amz-checksum-algorithm","body":"{}"}})",
+                             kRefusal));
+  const std::string bucket = create_bucket("crcmprefused");
+  auto facts = make_memory_endpoint_facts();
+  Recorded r(learning_options(bucket, proxy.url(), facts));
+  std::string body = upload_in_parts(*r.backend, "parts.bin");
+  CHECK(proxy.hits() == 1);
+  CHECK(learned(*facts, endpoint_of(proxy.url())) == "md5");
+  for (const auto& part : r.wire->matching("partNumber=")) {
+    CHECK(has(part, "Content-MD5"));
+    CHECK_FALSE(has(part, "x-amz-checksum-crc32c"));
+  }
+  CHECK(r.backend->read_all(P("parts.bin"), kCtx).value_or("") == body);
+  CHECK(pending_uploads(*r.backend) == 0);
+}
+
+TEST_CASE("a BadDigest answer is no answer: nothing is learned and the next upload asks again",
+          "[s3][checksum_learning]") {
+  FaultProxy& proxy = fault_proxy();
+  proxy.set_rule(
+      R"({"status":400,"count":1,"if_header":"x-amz-checksum-crc32c","body":"<Error><Code>BadDigest</Code><Message>injected</Message></Error>"})");
+  const std::string bucket = create_bucket("crcdigest");
+  auto facts = make_memory_endpoint_facts();
+  Recorded r(learning_options(bucket, proxy.url(), facts));
+  REQUIRE_CODE(r.backend->write_all(P("a.txt"), "damaged on the way", {}, kCtx), ErrorCode::Integrity);
+  CHECK(learned(*facts, endpoint_of(proxy.url())).empty());
+  REQUIRE_OK(r.backend->write_all(P("a.txt"), "sent again", {}, kCtx));
+  CHECK(has(r.wire->matching("PUT").back(), "x-amz-sdk-checksum-algorithm"));  // asked again
+  CHECK(learned(*facts, endpoint_of(proxy.url())) == "crc32c");
+}
+
+TEST_CASE("an explicit checksum wins over what was learned, and asks nothing", "[s3][checksum_learning]") {
+  const std::string bucket = create_bucket("crcexplicit");
+  const std::string endpoint = endpoint_of(moto().endpoint);
+  auto facts = make_memory_endpoint_facts();
+  SECTION("md5 where crc32c was learned") {
+    REQUIRE_OK(facts->put(endpoint, s3::kChecksumFact, "crc32c"));
+    S3Options o = learning_options(bucket, {}, facts);
+    o.checksum = S3Checksum::Md5;
+    Recorded r(o);
+    REQUIRE_OK(r.backend->write_all(P("a.txt"), "explicit md5", {}, kCtx));
+    auto put = r.wire->matching("PUT").back();
+    CHECK(has(put, "Content-MD5"));
+    CHECK_FALSE(has(put, "x-amz-checksum-crc32c"));
+    CHECK(learned(*facts, endpoint) == "crc32c");
+  }
+  SECTION("crc32c where md5 was learned") {
+    REQUIRE_OK(facts->put(endpoint, s3::kChecksumFact, "md5"));
+    S3Options o = learning_options(bucket, {}, facts);
+    o.checksum = S3Checksum::Crc32c;
+    Recorded r(o);
+    REQUIRE_OK(r.backend->write_all(P("a.txt"), "explicit crc32c", {}, kCtx));
+    auto put = r.wire->matching("PUT").back();
+    CHECK(has(put, "x-amz-checksum-crc32c"));
+    CHECK_FALSE(has(put, "x-amz-sdk-checksum-algorithm"));
+    CHECK_FALSE(has(put, "Content-MD5"));
+    CHECK(learned(*facts, endpoint) == "md5");
+  }
+}
+
+TEST_CASE("a catalog keeps what its integration's store answered, and the next process does not ask again",
+          "[s3][checksum_learning][catalog]") {
+  Moto& m = moto();
+  FaultProxy& proxy = fault_proxy();
+  // A store that does not echo; the rule counts every request that asks.
+  proxy.set_rule(R"({"drop_headers":["x-amz-checksum-crc32c"],"count":100,"if_header":"x-amz-checksum-crc32c"})");
+  TempDir dir;
+  CatalogOptions o;
+  o.state_dir = dir / "state";
+  const std::string bucket = create_bucket("crccat");
+  IntegrationSpec spec;
+  spec.name = "Unknown store";
+  spec.url = "s3://" + bucket;
+  spec.writeback = true;
+  spec.options = {{"endpoint", proxy.url()}, {"region", "us-east-1"}, {"use_environment", "false"}};
+  SecretOptions secrets{{"access_key_id", m.access_key_id}, {"secret_access_key", m.secret_access_key}};
+  fs::path root = dir / "project";
+  std::string connection_id;
+  {
+    auto catalog = Catalog::open(o);
+    REQUIRE_OK(catalog);
+    REQUIRE_OK((*catalog)->create_integration(spec, secrets));
+    auto project = (*catalog)->add_project("p", root);
+    REQUIRE_OK(project);
+    auto conn = (*catalog)->add_connection(ConnectionSpec{project->id, spec.name, {}, {}, {}});
+    REQUIRE_OK(conn);
+    connection_id = conn->id;
+    write_file(root / conn->folder / "one.txt", "first");
+    auto synced = (*catalog)->synchronize(connection_id);
+    REQUIRE_OK(synced);
+    CHECK(proxy.hits() == 1);
+  }
+  auto row = query_catalog_sql(dir / "state" / "catalog.db",
+                               "SELECT endpoint || ' ' || fact || ' ' || value FROM endpoint_facts");
+  CHECK(row == endpoint_of(proxy.url()) + " s3.checksum md5");
+  std::string database = read_file(dir / "state" / "catalog.db");
+  if (fs::exists(dir / "state" / "catalog.db-wal")) database += read_file(dir / "state" / "catalog.db-wal");
+  CHECK(database.find(m.secret_access_key) == std::string::npos);
+  CHECK(database.find(m.access_key_id) == std::string::npos);
+
+  // The next process (a new catalog object on the same state) starts with the answer.
+  proxy.set_rule(R"({"drop_headers":["x-amz-checksum-crc32c"],"count":100,"if_header":"x-amz-checksum-crc32c"})");
+  auto catalog = Catalog::open(o);
+  REQUIRE_OK(catalog);
+  auto conn = (*catalog)->connection(connection_id);
+  REQUIRE_OK(conn);
+  write_file(root / conn->folder / "two.txt", "second");
+  REQUIRE_OK((*catalog)->synchronize(connection_id));
+  CHECK(proxy.hits() == 0);
+  auto remote = bucket_backend(moto_options(bucket));
+  CHECK(remote->read_all(P("two.txt"), kCtx).value_or("") == "second");
+}
+
+}  // namespace cloudsync::test
