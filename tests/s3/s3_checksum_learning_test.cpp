@@ -54,6 +54,30 @@ std::string endpoint_of(const std::string& url) {
   return s3::endpoint_key(*parsed);
 }
 
+// A fresh bucket reached through the fault proxy under `rule`, learning into a fresh memory.
+struct ProxiedStore {
+  ProxiedStore(const std::string& rule, const std::string& stem)
+      : proxy(fault_proxy()),
+        facts(make_memory_endpoint_facts()),
+        r(learning_options(create_bucket(stem), proxy.url(), facts)) {
+    proxy.set_rule(rule);
+  }
+  std::string learned_here() { return learned(*facts, endpoint_of(proxy.url())); }
+
+  FaultProxy& proxy;
+  std::shared_ptr<EndpointFacts> facts;
+  Recorded r;
+};
+
+// A store that refuses requests carrying `header` as S3 refuses what it does not implement.
+std::string refusal_rule(std::string_view header) {
+  return fmt::format(R"({{"status":400,"count":100,"if_header":"{}","body":"{}"}})", header, kRefusal);
+}
+
+// A store that answers without the echo; the rule counts the requests that ask.
+constexpr const char* kNoEcho =
+    R"({"drop_headers":["x-amz-checksum-crc32c"],"count":100,"if_header":"x-amz-checksum-crc32c"})";
+
 // An upload in two parts of kTestMinPart (and a few bytes) through the multipart API.
 std::string upload_in_parts(StorageBackend& backend, const std::string& key) {
   std::string first = random_bytes(kTestMinPart, 11);
@@ -131,22 +155,18 @@ TEST_CASE("a multipart upload asks too: its first part's answer decides", "[s3][
 }
 
 TEST_CASE("an unknown store that does not echo the CRC32C gets MD5 from then on", "[s3][checksum_learning]") {
-  FaultProxy& proxy = fault_proxy();
-  // The proxy removes the echo from every answer (and counts the probes).
-  proxy.set_rule(R"({"drop_headers":["x-amz-checksum-crc32c"],"count":100,"if_header":"x-amz-checksum-crc32c"})");
-  const std::string bucket = create_bucket("crcnoecho");
-  auto facts = make_memory_endpoint_facts();
-  Recorded r(learning_options(bucket, proxy.url(), facts));
+  ProxiedStore store(kNoEcho, "crcnoecho");
+  Recorded& r = store.r;
   REQUIRE_OK(r.backend->write_all(P("a.txt"), "probe", {}, kCtx));
-  CHECK(proxy.hits() == 1);
-  CHECK(learned(*facts, endpoint_of(proxy.url())) == "md5");
+  CHECK(store.proxy.hits() == 1);
+  CHECK(store.learned_here() == "md5");
   // The probe was verified by its Content-MD5 all the same, and stored whole.
   CHECK(has(r.wire->matching("PUT").front(), "Content-MD5"));
   CHECK(r.backend->read_all(P("a.txt"), kCtx).value_or("") == "probe");
 
   REQUIRE_OK(r.backend->write_all(P("b.txt"), "after", {}, kCtx));
   std::string body = upload_in_parts(*r.backend, "parts.bin");
-  CHECK(proxy.hits() == 1);  // no CRC32C header went out again
+  CHECK(store.proxy.hits() == 1);  // no CRC32C header went out again
   for (const auto& put : r.wire->matching("PUT")) {
     if (put.url.find("a.txt") != std::string::npos) continue;
     CHECK(has(put, "Content-MD5"));
@@ -157,16 +177,12 @@ TEST_CASE("an unknown store that does not echo the CRC32C gets MD5 from then on"
 
 TEST_CASE("an unknown store that refuses the header: the upload goes again with MD5 at once, nothing lost",
           "[s3][checksum_learning]") {
-  FaultProxy& proxy = fault_proxy();
-  proxy.set_rule(fmt::format(R"({{"status":400,"count":100,"if_header":"x-amz-checksum-crc32c","body":"{}"}})",
-                             kRefusal));
-  const std::string bucket = create_bucket("crcrefused");
-  auto facts = make_memory_endpoint_facts();
-  Recorded r(learning_options(bucket, proxy.url(), facts));
+  ProxiedStore store(refusal_rule("x-amz-checksum-crc32c"), "crcrefused");
+  Recorded& r = store.r;
   auto put = r.backend->write_all(P("a.txt"), "refused then sent", {}, kCtx);
   REQUIRE_OK(put);
-  CHECK(proxy.hits() == 1);
-  CHECK(learned(*facts, endpoint_of(proxy.url())) == "md5");
+  CHECK(store.proxy.hits() == 1);
+  CHECK(store.learned_here() == "md5");
   auto puts = r.wire->matching("PUT");
   REQUIRE(puts.size() == 2);  // the refused one, then the same upload with Content-MD5 alone
   CHECK(puts[0].status == 400);
@@ -177,21 +193,17 @@ TEST_CASE("an unknown store that refuses the header: the upload goes again with 
   CHECK(put->etag == hashes_of("refused then sent").md5);
 
   std::string body = upload_in_parts(*r.backend, "parts.bin");
-  CHECK(proxy.hits() == 1);
+  CHECK(store.proxy.hits() == 1);
   CHECK(r.backend->read_all(P("parts.bin"), kCtx).value_or("") == body);
 }
 
 TEST_CASE("a store that refuses the declared algorithm at CreateMultipartUpload: MD5 parts, nothing lost",
           "[s3][checksum_learning]") {
-  FaultProxy& proxy = fault_proxy();
-  proxy.set_rule(fmt::format(R"({{"status":400,"count":100,"if_header":"x-amz-checksum-algorithm","body":"{}"}})",
-                             kRefusal));
-  const std::string bucket = create_bucket("crcmprefused");
-  auto facts = make_memory_endpoint_facts();
-  Recorded r(learning_options(bucket, proxy.url(), facts));
+  ProxiedStore store(refusal_rule("x-amz-checksum-algorithm"), "crcmprefused");
+  Recorded& r = store.r;
   std::string body = upload_in_parts(*r.backend, "parts.bin");
-  CHECK(proxy.hits() == 1);
-  CHECK(learned(*facts, endpoint_of(proxy.url())) == "md5");
+  CHECK(store.proxy.hits() == 1);
+  CHECK(store.learned_here() == "md5");
   for (const auto& part : r.wire->matching("partNumber=")) {
     CHECK(has(part, "Content-MD5"));
     CHECK_FALSE(has(part, "x-amz-checksum-crc32c"));
@@ -202,17 +214,15 @@ TEST_CASE("a store that refuses the declared algorithm at CreateMultipartUpload:
 
 TEST_CASE("a BadDigest answer is no answer: nothing is learned and the next upload asks again",
           "[s3][checksum_learning]") {
-  FaultProxy& proxy = fault_proxy();
-  proxy.set_rule(
-      R"({"status":400,"count":1,"if_header":"x-amz-checksum-crc32c","body":"<Error><Code>BadDigest</Code><Message>injected</Message></Error>"})");
-  const std::string bucket = create_bucket("crcdigest");
-  auto facts = make_memory_endpoint_facts();
-  Recorded r(learning_options(bucket, proxy.url(), facts));
+  ProxiedStore store(
+      R"({"status":400,"count":1,"if_header":"x-amz-checksum-crc32c","body":"<Error><Code>BadDigest</Code><Message>injected</Message></Error>"})",
+      "crcdigest");
+  Recorded& r = store.r;
   REQUIRE_CODE(r.backend->write_all(P("a.txt"), "damaged on the way", {}, kCtx), ErrorCode::Integrity);
-  CHECK(learned(*facts, endpoint_of(proxy.url())).empty());
+  CHECK(store.learned_here().empty());
   REQUIRE_OK(r.backend->write_all(P("a.txt"), "sent again", {}, kCtx));
   CHECK(has(r.wire->matching("PUT").back(), "x-amz-sdk-checksum-algorithm"));  // asked again
-  CHECK(learned(*facts, endpoint_of(proxy.url())) == "crc32c");
+  CHECK(store.learned_here() == "crc32c");
 }
 
 TEST_CASE("an explicit checksum wins over what was learned, and asks nothing", "[s3][checksum_learning]") {
@@ -248,8 +258,7 @@ TEST_CASE("a catalog keeps what its integration's store answered, and the next p
           "[s3][checksum_learning][catalog]") {
   Moto& m = moto();
   FaultProxy& proxy = fault_proxy();
-  // A store that does not echo; the rule counts every request that asks.
-  proxy.set_rule(R"({"drop_headers":["x-amz-checksum-crc32c"],"count":100,"if_header":"x-amz-checksum-crc32c"})");
+  proxy.set_rule(kNoEcho);
   TempDir dir;
   CatalogOptions o;
   o.state_dir = dir / "state";
@@ -285,7 +294,7 @@ TEST_CASE("a catalog keeps what its integration's store answered, and the next p
   CHECK(database.find(m.access_key_id) == std::string::npos);
 
   // The next process (a new catalog object on the same state) starts with the answer.
-  proxy.set_rule(R"({"drop_headers":["x-amz-checksum-crc32c"],"count":100,"if_header":"x-amz-checksum-crc32c"})");
+  proxy.set_rule(kNoEcho);  // counting afresh
   auto catalog = Catalog::open(o);
   REQUIRE_OK(catalog);
   auto conn = (*catalog)->connection(connection_id);
