@@ -280,6 +280,7 @@ TEST_CASE("a catalog keeps what its integration's store answered, and the next p
     auto conn = (*catalog)->add_connection(ConnectionSpec{project->id, spec.name, {}, {}, {}});
     REQUIRE_OK(conn);
     connection_id = conn->id;
+    fs::create_directories(root / conn->folder);
     write_file(root / conn->folder / "one.txt", "first");
     auto synced = (*catalog)->synchronize(connection_id);
     REQUIRE_OK(synced);
