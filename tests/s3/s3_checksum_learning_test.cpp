@@ -259,52 +259,34 @@ TEST_CASE("a catalog keeps what its integration's store answered, and the next p
   Moto& m = moto();
   FaultProxy& proxy = fault_proxy();
   proxy.set_rule(kNoEcho);
-  TempDir dir;
-  CatalogOptions o;
-  o.state_dir = dir / "state";
-  const std::string bucket = create_bucket("crccat");
-  IntegrationSpec spec;
-  spec.name = "Unknown store";
-  spec.url = "s3://" + bucket;
-  spec.writeback = true;
-  spec.options = {{"endpoint", proxy.url()}, {"region", "us-east-1"}, {"use_environment", "false"}};
-  SecretOptions secrets{{"access_key_id", m.access_key_id}, {"secret_access_key", m.secret_access_key}};
-  fs::path root = dir / "project";
-  std::string connection_id;
-  {
-    auto catalog = Catalog::open(o);
-    REQUIRE_OK(catalog);
-    REQUIRE_OK((*catalog)->create_integration(spec, secrets));
-    auto project = (*catalog)->add_project("p", root);
-    REQUIRE_OK(project);
-    auto conn = (*catalog)->add_connection(ConnectionSpec{project->id, spec.name, {}, {}, {}});
-    REQUIRE_OK(conn);
-    connection_id = conn->id;
-    fs::create_directories(root / conn->folder);
-    write_file(root / conn->folder / "one.txt", "first");
-    auto synced = (*catalog)->synchronize(connection_id);
-    REQUIRE_OK(synced);
-    CHECK(proxy.hits() == 1);
-  }
-  auto row = query_catalog_sql(dir / "state" / "catalog.db",
-                               "SELECT endpoint || ' ' || fact || ' ' || value FROM endpoint_facts");
+  // A project whose catalog (SQLite, in the project) opens the integration; provider auto: unknown make.
+  S3Project project(proxy.url(), {{"provider", "auto"}});
+  fs::create_directories(project.folder);
+  write_file(project.folder / "one.txt", "first");
+  project.export_all();
+  CHECK(proxy.hits() == 1);
+  const fs::path database = project.dir / "project" / ".cloudsync" / "catalog.db";
+  REQUIRE(fs::exists(database));
+  auto row = query_catalog_sql(database, "SELECT endpoint || ' ' || fact || ' ' || value FROM endpoint_facts");
   CHECK(row == endpoint_of(proxy.url()) + " s3.checksum md5");
-  std::string database = read_file(dir / "state" / "catalog.db");
-  if (fs::exists(dir / "state" / "catalog.db-wal")) database += read_file(dir / "state" / "catalog.db-wal");
-  CHECK(database.find(m.secret_access_key) == std::string::npos);
-  CHECK(database.find(m.access_key_id) == std::string::npos);
+  std::string bytes = read_file(database);
+  if (fs::exists(database.string() + "-wal")) bytes += read_file(database.string() + "-wal");
+  CHECK(bytes.find(m.secret_access_key) == std::string::npos);
 
-  // The next process (a new catalog object on the same state) starts with the answer.
+  // The next process (the project opened again) starts with the answer.
+  project.ws.reset();
+  WorkspaceOptions o;
+  o.credentials = [secret = m.secret_access_key](const Integration&) {
+    return BackendOptions{{"secret_access_key", secret}};
+  };
+  auto reopened = Workspace::open(project.dir / "project", o);
+  REQUIRE_OK(reopened);
+  project.ws = std::move(*reopened);
   proxy.set_rule(kNoEcho);  // counting afresh
-  auto catalog = Catalog::open(o);
-  REQUIRE_OK(catalog);
-  auto conn = (*catalog)->connection(connection_id);
-  REQUIRE_OK(conn);
-  write_file(root / conn->folder / "two.txt", "second");
-  REQUIRE_OK((*catalog)->synchronize(connection_id));
+  write_file(project.folder / "two.txt", "second");
+  project.export_all();
   CHECK(proxy.hits() == 0);
-  auto remote = bucket_backend(moto_options(bucket));
-  CHECK(remote->read_all(P("two.txt"), kCtx).value_or("") == "second");
+  CHECK(project.remote_text("two.txt") == "second");
 }
 
 }  // namespace cloudsync::test
