@@ -10,6 +10,7 @@
 
 #include "cloudsync/backend.hpp"
 #include "cloudsync/backend_options.hpp"
+#include "cloudsync/endpoint_facts.hpp"
 #include "core/url.hpp"
 
 namespace cloudsync::backends {
@@ -19,7 +20,8 @@ struct ProviderEntry {
   std::string_view url_form;
   std::string_view title;
   std::vector<BackendOption> (*describe)();
-  Result<std::shared_ptr<StorageBackend>> (*open)(const StorageUrl& url, const BackendOptions& options);
+  Result<std::shared_ptr<StorageBackend>> (*open)(const StorageUrl& url, const BackendOptions& options,
+                                                  const BackendOpenContext& context);
 };
 
 const ProviderEntry& local_provider();   // local/local_factory.cpp

@@ -12,6 +12,7 @@
 #include "backends/refused_action.hpp"
 #include "cloudsync/backend.hpp"
 #include "cloudsync/backend_options.hpp"
+#include "cloudsync/endpoint_facts.hpp"
 #include "core/error.hpp"
 #include "core/redact.hpp"
 #include "core/url.hpp"
@@ -97,9 +98,14 @@ std::optional<std::string_view> closest_name(std::string_view name, std::span<co
 }
 
 Result<std::shared_ptr<StorageBackend>> open_backend(std::string_view url_text, const BackendOptions& options) {
+  return open_backend(url_text, options, BackendOpenContext{});
+}
+
+Result<std::shared_ptr<StorageBackend>> open_backend(std::string_view url_text, const BackendOptions& options,
+                                                     const BackendOpenContext& context) {
   CLOUDSYNC_ASSIGN_OR_RETURN(StorageUrl url, parse_storage_url(url_text));
   if (const backends::ProviderEntry* entry = find_entry(url.scheme)) {
-    CLOUDSYNC_ASSIGN_OR_RETURN(std::shared_ptr<StorageBackend> backend, entry->open(url, options));
+    CLOUDSYNC_ASSIGN_OR_RETURN(std::shared_ptr<StorageBackend> backend, entry->open(url, options, context));
     return backends::label_refused_actions(std::move(backend));
   }
   std::string known;

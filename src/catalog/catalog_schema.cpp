@@ -50,7 +50,7 @@ struct Migration {
   Status (*rewrite)(sql::Database& db);
 };
 
-const std::array<Migration, 4> kMigrations{
+const std::array<Migration, 5> kMigrations{
     // 1: integrations, projects, connections, manifests, status probes.
     Migration{R"sql(
 CREATE TABLE projects (
@@ -207,6 +207,18 @@ CREATE TABLE export_runs (
 );
 CREATE INDEX export_runs_by_job ON export_runs (job_id, started_at);
 CREATE INDEX export_runs_by_start ON export_runs (started_at, id);
+)sql",
+              nullptr},
+    // 5: what backends learned about storage endpoints (cloudsync/endpoint_facts.hpp):
+    // "scheme://host[:port]" (never credentials), a fact name, its value, and when.
+    Migration{R"sql(
+CREATE TABLE endpoint_facts (
+  endpoint TEXT NOT NULL,
+  fact TEXT NOT NULL,
+  value TEXT NOT NULL,
+  learned_at INTEGER NOT NULL,
+  PRIMARY KEY (endpoint, fact)
+) WITHOUT ROWID;
 )sql",
               nullptr},
 };

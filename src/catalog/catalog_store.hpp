@@ -297,6 +297,14 @@ class CatalogStore {
     return export_jobs_unsupported();
   }
 
+  // Facts backends learned about storage endpoints (cloudsync/endpoint_facts.hpp),
+  // one row per endpoint and fact, so that the next process starts with them.
+  virtual Result<std::optional<std::string>> endpoint_fact(const std::string& endpoint,
+                                                           const std::string& fact) const = 0;
+  /// Inserts or replaces the row.
+  virtual Status put_endpoint_fact(const std::string& endpoint, const std::string& fact, const std::string& value,
+                                   TimePoint learned_at) = 0;
+
   // Migration of a project's v1 JSON state: all of it, or none.
   virtual Status import_v1(const Project& project, const std::vector<Integration>& integrations,
                            const std::vector<Connection>& connections,

@@ -507,6 +507,29 @@ class SqlCatalogStore final : public CatalogStore {
     return sql_export_queue::next_retry(db(), connection_id);
   }
 
+  Result<std::optional<std::string>> endpoint_fact(const std::string& endpoint,
+                                                   const std::string& fact) const override {
+    std::lock_guard lock(mutex_);
+    CLOUDSYNC_ASSIGN_OR_RETURN(Statement st,
+                               db().prepare("SELECT value FROM endpoint_facts WHERE endpoint = ?1 AND fact = ?2"));
+    st.bind(1, endpoint).bind(2, fact);
+    CLOUDSYNC_ASSIGN_OR_RETURN(bool row, st.step());
+    if (!row) return std::optional<std::string>();
+    return std::optional<std::string>(st.text(0));
+  }
+
+  Status put_endpoint_fact(const std::string& endpoint, const std::string& fact, const std::string& value,
+                           TimePoint learned_at) override {
+    std::lock_guard lock(mutex_);
+    // One statement, so that two servers learning at once both succeed (the later one's row stays).
+    CLOUDSYNC_ASSIGN_OR_RETURN(
+        Statement st,
+        db().prepare("INSERT INTO endpoint_facts (endpoint, fact, value, learned_at) VALUES (?1, ?2, ?3, ?4) "
+                     "ON CONFLICT (endpoint, fact) DO UPDATE SET value = excluded.value, learned_at = "
+                     "excluded.learned_at"));
+    return st.bind(1, endpoint).bind(2, fact).bind(3, value).bind(4, to_unix_nanos(learned_at)).run();
+  }
+
   Status insert_export_job(const StoredExportJob& job) override {
     std::lock_guard lock(mutex_);
     return sql_export_jobs::insert(db(), job);

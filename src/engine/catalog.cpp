@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "cloudsync/endpoint_facts.hpp"
 #include "core/error.hpp"
 #include "core/hash.hpp"
 #include "core/json.hpp"
@@ -164,7 +165,8 @@ Result<std::shared_ptr<StorageBackend>> Catalog::Impl::open_remote(const Integra
   std::lock_guard lock(backends_mutex);
   if (auto it = backends.find(integ.id); it != backends.end() && it->second.first == digest) return it->second.second;
   auto backend =
-      options.backend_factory ? options.backend_factory(integ, merged) : open_backend(integ.spec.url, merged);
+      options.backend_factory ? options.backend_factory(integ, merged)
+                              : open_backend(integ.spec.url, merged, BackendOpenContext{endpoint_facts});
   if (!backend.ok()) return backend.status().with_context(fmt::format("integration '{}'", integ.spec.name));
   backends[integ.id] = {digest, *backend};
   return backend;

@@ -7,6 +7,7 @@
 #include <memory>
 #include <mutex>
 
+#include "catalog/catalog_endpoint_facts.hpp"
 #include "catalog/catalog_store.hpp"
 #include "catalog/file_lock.hpp"
 #include "catalog/secrets_file.hpp"
@@ -32,8 +33,18 @@ struct Catalog::Impl {
   mutable std::mutex record_sources_mutex;
   std::map<std::string, RecordSourceFactory> record_sources;
 
+  // What the backends it opens learn about their endpoints, kept in the
+  // catalog's database (backends may outlive it: detached when it closes).
+  std::shared_ptr<CatalogEndpointFacts> endpoint_facts;
+
   Impl(CatalogOptions o, std::unique_ptr<CatalogStore> s)
-      : options(std::move(o)), store(std::move(s)), secrets(options.state_dir / "secrets.json") {}
+      : options(std::move(o)),
+        store(std::move(s)),
+        secrets(options.state_dir / "secrets.json"),
+        endpoint_facts(std::make_shared<CatalogEndpointFacts>(store.get())) {}
+  ~Impl() { endpoint_facts->detach(); }
+  Impl(const Impl&) = delete;
+  Impl& operator=(const Impl&) = delete;
 
   std::filesystem::path lock_file(std::string_view kind, const std::string& id) const {
     return options.state_dir / "locks" / (std::string(kind) + "-" + id + ".lock");

@@ -17,6 +17,7 @@
 #include "cloudsync/backends/memory.hpp"
 #include "cloudsync/catalog.hpp"
 #include "cloudsync/workspace.hpp"
+#include "catalog/catalog_endpoint_facts.hpp"
 #include "catalog/catalog_store.hpp"
 #include "catalog/catalog_database.hpp"
 #include "catalog/sqlite.hpp"
@@ -208,7 +209,7 @@ TEST_CASE("name keys written by an older folding are recomputed on open (schema 
     REQUIRE_OK(db);
     REQUIRE_OK(
         db->exec("UPDATE integrations SET name_key = name; DROP TABLE export_runs; DROP TABLE export_watermarks; "
-                 "DROP TABLE export_jobs; DROP TABLE export_queue; ALTER TABLE connections "
+                 "DROP TABLE export_jobs; DROP TABLE export_queue; DROP TABLE endpoint_facts; ALTER TABLE connections "
                  "DROP COLUMN export_queue_tail; PRAGMA user_version = 1;"));
   }
   auto c = Catalog::open(options);
@@ -786,6 +787,44 @@ TEST_CASE("a connection lock held by a killed process is free again", "[catalog]
   ::waitpid(child, &status, 0);
   CHECK_FALSE(f.catalog->connection(conn->id)->is_checking);
   REQUIRE_OK(f.catalog->synchronize(conn->id));
+}
+
+}  // namespace cloudsync::test
+
+namespace cloudsync::test {
+
+TEST_CASE("endpoint facts are kept per endpoint and fact, replaced, and found by the next open",
+          "[catalog][endpoint_facts]") {
+  TempDir dir;
+  TestCatalogDatabase database{dir / "state"};
+  fs::create_directories(dir / "state");
+  {
+    auto store = database.open_store();
+    CatalogEndpointFacts facts(store.get());
+    auto unknown = facts.get("http://127.0.0.1:9000", "s3.checksum");
+    REQUIRE_OK(unknown);
+    CHECK_FALSE(unknown->has_value());
+    REQUIRE_OK(facts.put("http://127.0.0.1:9000", "s3.checksum", "md5"));
+    REQUIRE_OK(facts.put("http://127.0.0.1:9000", "s3.checksum", "crc32c"));  // replaced, not a second row
+    REQUIRE_OK(facts.put("https://store.example", "s3.checksum", "md5"));
+    facts.detach();  // the store is going away: nothing more is read or written
+    auto detached = facts.get("http://127.0.0.1:9000", "s3.checksum");
+    REQUIRE_OK(detached);
+    CHECK_FALSE(detached->has_value());
+  }
+  auto store = database.open_store();
+  auto kept = store->endpoint_fact("http://127.0.0.1:9000", "s3.checksum");
+  REQUIRE_OK(kept);
+  CHECK(kept->value_or("") == "crc32c");
+  auto other = store->endpoint_fact("https://store.example", "s3.checksum");
+  REQUIRE_OK(other);
+  CHECK(other->value_or("") == "md5");
+  auto other_fact = store->endpoint_fact("http://127.0.0.1:9000", "something.else");
+  REQUIRE_OK(other_fact);
+  CHECK_FALSE(other_fact->has_value());
+  CHECK(database.query("SELECT COUNT(*) FROM endpoint_facts") == "2");
+  CHECK(database.query("SELECT learned_at > 0 FROM endpoint_facts WHERE endpoint = 'https://store.example'") !=
+        "0");
 }
 
 }  // namespace cloudsync::test

@@ -293,13 +293,13 @@ TEST_CASE("export queue: a schema version 2 catalog migrates with its data", "[q
   // What version 2 had: no queue, no tail counter.
   run_catalog_sql(f.database.sqlite_file(),
                   "DROP TABLE export_runs; DROP TABLE export_watermarks; DROP TABLE export_jobs; "
-                  "DROP TABLE export_queue; ALTER TABLE connections DROP COLUMN export_queue_tail; "
+                  "DROP TABLE export_queue; DROP TABLE endpoint_facts; ALTER TABLE connections DROP COLUMN export_queue_tail; "
                   "PRAGMA user_version = 2;");
   REQUIRE(f.database.query("SELECT COUNT(*) FROM sqlite_schema WHERE name = 'export_queue'") == "0");
 
   f.store = f.open();
-  REQUIRE(f.database.query("PRAGMA user_version") == "4");
-  REQUIRE(catalog_schema_version() == 4);
+  REQUIRE(f.database.query("PRAGMA user_version") == "5");
+  REQUIRE(catalog_schema_version() == 5);
   auto c = f.store->find_connection(f.connection);
   REQUIRE_OK(c);
   REQUIRE(c->has_value());

@@ -47,7 +47,8 @@
 //    the provider takes (see S3Checksum);
 //  - each multipart part gets one pre-pass computing its checksum: CRC32C
 //    (hardware-accelerated, x-amz-checksum-crc32c) where the provider supports
-//    it, else MD5 (Content-MD5, which every S3 implementation checks);
+//    it, else MD5 (Content-MD5, which every S3 implementation checks); of a
+//    store of unknown make the first upload asks which (see S3Checksum::Auto);
 //  - otherwise payloads are sent as UNSIGNED-PAYLOAD: the checksum already
 //    protects the bytes and TLS protects them in transit, so a SHA-256 of
 //    every byte buys nothing. `sign_payload` turns real payload signatures
@@ -74,6 +75,7 @@
 #include <string>
 
 #include "cloudsync/backend.hpp"
+#include "cloudsync/endpoint_facts.hpp"
 #include "cloudsync/export.hpp"
 
 namespace cloudsync {
@@ -84,7 +86,14 @@ enum class S3Provider { Auto, Aws, Minio, Ceph, R2, Gcs, Other };
 
 /// Integrity headers sent with uploaded data.
 enum class S3Checksum {
-  Auto,    ///< per provider: CRC32C for AWS and MinIO, MD5 for the others
+  /// Per provider: CRC32C for AWS and MinIO, MD5 for Ceph, R2 and GCS. An
+  /// endpoint of unknown make (provider "other") is asked once: the first
+  /// upload sends x-amz-checksum-crc32c beside Content-MD5, and the answer
+  /// decides: CRC32C from then on when it echoes the checksum (the store
+  /// verified it), MD5 when it does not, or refuses the header (that upload
+  /// is sent again at once with Content-MD5 alone). The answer is kept in
+  /// S3Options::endpoint_facts.
+  Auto,
   Md5,     ///< Content-MD5 (universal)
   Crc32c,  ///< x-amz-checksum-crc32c (AWS, MinIO; not GCS, older Ceph)
   None,    ///< no checksum header (known hashes are still used for free)
@@ -116,6 +125,10 @@ struct S3Options {
   bool use_environment = true;
 
   S3Checksum checksum = S3Checksum::Auto;
+  /// Where what checksum=auto learns about an unknown endpoint is kept (and
+  /// found by the next backend on the same endpoint); null: this process's
+  /// memory (process_endpoint_facts()). An explicit checksum ignores it.
+  std::shared_ptr<EndpointFacts> endpoint_facts;
   /// Sign payloads with their SHA-256 instead of UNSIGNED-PAYLOAD.
   bool sign_payload = false;
   /// Conditional writes (If-None-Match / If-Match on PUT and

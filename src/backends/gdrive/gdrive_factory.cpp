@@ -266,7 +266,8 @@ constexpr OptionSpec<GDriveOptions> kDriveOptions[] = {
 };
 
 // gdrive://<folder id>[/path]
-Result<std::shared_ptr<StorageBackend>> open_gdrive_url(const StorageUrl& url, const BackendOptions& options) {
+Result<std::shared_ptr<StorageBackend>> open_gdrive_url(const StorageUrl& url, const BackendOptions& options,
+                                                        const BackendOpenContext& /*context*/) {
   GDriveOptions drive;
   drive.folder_id = url.root;
   drive.prefix = url.path;

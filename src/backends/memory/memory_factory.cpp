@@ -11,7 +11,8 @@ struct MemoryUrlOptions {};
 constexpr std::span<const OptionSpec<MemoryUrlOptions>> kMemoryOptions{};
 
 // mem://name[/prefix]
-Result<std::shared_ptr<StorageBackend>> open_memory_url(const StorageUrl& url, const BackendOptions& options) {
+Result<std::shared_ptr<StorageBackend>> open_memory_url(const StorageUrl& url, const BackendOptions& options,
+                                                        const BackendOpenContext& /*context*/) {
   MemoryUrlOptions none;
   CLOUDSYNC_RETURN_IF_ERROR(apply_options(kMemoryOptions, "mem", options, none));
   std::shared_ptr<StorageBackend> backend = shared_memory_backend(url.root);

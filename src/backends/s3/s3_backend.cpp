@@ -56,7 +56,12 @@ Capabilities s3_capabilities(const S3Config& config) {
 }
 
 S3Backend::S3Backend(std::shared_ptr<S3Client> client)
-    : client_(std::move(client)), caps_(s3_capabilities(client_->config())) {}
+    : client_(std::move(client)), caps_(s3_capabilities(client_->config())) {
+  const S3Config& config = client_->config();
+  if (config.learn_checksum) {
+    checksum_learner_ = std::make_shared<ChecksumLearner>(endpoint_key(config.endpoint), config.endpoint_facts);
+  }
+}
 
 std::shared_ptr<S3Backend> make_s3_bucket_backend(S3Config config) {
   auto transport = http::make_curl_transport(config.client);

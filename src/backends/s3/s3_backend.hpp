@@ -5,6 +5,7 @@
 
 #include <memory>
 
+#include "backends/s3/s3_checksum_learning.hpp"
 #include "backends/s3/s3_client.hpp"
 #include "backends/s3/s3_payload.hpp"
 #include "cloudsync/backend.hpp"
@@ -47,7 +48,11 @@ class S3Backend final : public StorageBackend {
   /// For stores without conditional writes: checks the mode by reading first
   /// (racy, but the best such a store allows).
   Status check_mode_by_reading(const Path& path, const PutOptions& options, const OpContext& ctx);
-  PayloadRules payload_rules() const;
+  /// The payload rules of an upload that sends `choice`.
+  PayloadRules payload_rules(const ChecksumChoice& choice) const;
+  /// What the next upload sends: the configured checksum, or what is learned
+  /// (or being asked) of an unknown endpoint.
+  ChecksumChoice checksum_choice();
   /// The bucket backend behind `source`, when this one can copy from it.
   const S3Backend* copy_peer(const StorageBackend& source) const;
   Result<ObjectMeta> copy_in_one_request(const S3Backend& from, const Path& src_key, const Path& dst_path,
@@ -57,15 +62,18 @@ class S3Backend final : public StorageBackend {
 
   std::shared_ptr<S3Client> client_;
   Capabilities caps_;
+  std::shared_ptr<ChecksumLearner> checksum_learner_;  ///< null unless checksum=auto on an unknown endpoint
 };
 
 /// Opens the bucket backend of a resolved configuration (no prefix applied).
 std::shared_ptr<S3Backend> make_s3_bucket_backend(S3Config config);
 
-/// The multipart upload of `key` (S3 UploadId `upload_id`).
+/// The multipart upload of `key` (S3 UploadId `upload_id`). `probe`: the
+/// learner this upload asks for (its parts probe until one answers), or null.
 std::unique_ptr<MultipartUpload> make_s3_multipart_upload(std::shared_ptr<S3Client> client, std::string key,
                                                           std::string upload_id, PutOptions options,
-                                                          PayloadRules rules);
+                                                          PayloadRules rules,
+                                                          std::shared_ptr<ChecksumLearner> probe = nullptr);
 
 /// "If-None-Match: *" / "If-Match: \"etag\"" for a write mode, and the
 /// ErrorContext that reads its failures.

@@ -183,6 +183,10 @@ Result<S3Config> resolve_s3_config(const S3Options& options, const Environment& 
   if (config.checksum == S3Checksum::Auto) {
     config.checksum =
         (provider == S3Provider::Aws || provider == S3Provider::Minio) ? S3Checksum::Crc32c : S3Checksum::Md5;
+    // Ceph, R2 and GCS are known not to verify it everywhere; of an unknown
+    // store we ask the store itself.
+    config.learn_checksum = provider == S3Provider::Other;
+    config.endpoint_facts = options.endpoint_facts ? options.endpoint_facts : process_endpoint_facts();
   }
   config.sign_payload = options.sign_payload;
   config.conditional_writes = options.conditional_writes.value_or(

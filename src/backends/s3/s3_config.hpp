@@ -37,7 +37,12 @@ struct S3Config {
   /// chain); null when anonymous.
   std::shared_ptr<auth::AwsCredentialsProvider> credentials;
   std::string credential_source;          ///< "options", "environment", "profile 'x' (file)" -- for messages
-  S3Checksum checksum = S3Checksum::Md5;  ///< never Auto
+  S3Checksum checksum = S3Checksum::Md5;  ///< never Auto; while learning, what an upload sends when not probing
+  /// checksum=auto on an endpoint of unknown make: whether it verifies CRC32C
+  /// is found out by the first upload (s3_checksum_learning.hpp).
+  bool learn_checksum = false;
+  /// Where learned answers are kept (never null when learn_checksum).
+  std::shared_ptr<EndpointFacts> endpoint_facts;
   bool sign_payload = false;
   bool conditional_writes = false;
   uint64_t part_size = 0;

@@ -136,7 +136,8 @@ Result<ObjectMeta> S3Backend::copy_in_parts(const S3Backend& from, const Path& s
   CLOUDSYNC_ASSIGN_OR_RETURN(std::string upload_id, parse_initiate_multipart(created.body));
   // Completion and abort (also on an early return) as for any upload.
   std::unique_ptr<MultipartUpload> upload =
-      make_s3_multipart_upload(client_, key, upload_id, options.put, payload_rules());
+      make_s3_multipart_upload(client_, key, upload_id, options.put,
+                               payload_rules(ChecksumChoice{client_->config().checksum, false}));
 
   const uint64_t part_size =
       std::clamp<uint64_t>(std::max(caps_.multipart.default_part_size, (size + kMaxParts - 1) / kMaxParts),

@@ -100,7 +100,8 @@ constexpr OptionSpec<S3Options> kS3Options[] = {
        CLOUDSYNC_ASSIGN_OR_RETURN(o.checksum, parse_s3_checksum(v));
        return Status::OK();
      }},
-     .help = "integrity header sent with uploads (auto: CRC32C for AWS and MinIO, MD5 for the others)",
+     .help = "integrity header sent with uploads (auto: CRC32C for AWS and MinIO, MD5 for Ceph, R2 and GCS; "
+             "other stores are asked once whether they verify CRC32C, and the answer is remembered)",
      .default_text = "auto",
      .choices = kChecksums},
     {.name = "sign_payload",
@@ -134,8 +135,10 @@ constexpr OptionSpec<S3Options> kS3Options[] = {
 };
 
 // s3://bucket[/prefix]
-Result<std::shared_ptr<StorageBackend>> open_s3_url(const StorageUrl& url, const BackendOptions& options) {
+Result<std::shared_ptr<StorageBackend>> open_s3_url(const StorageUrl& url, const BackendOptions& options,
+                                                    const BackendOpenContext& context) {
   S3Options s3;
+  s3.endpoint_facts = context.endpoint_facts;
   s3.bucket = url.root;
   s3.prefix = url.path;
   CLOUDSYNC_RETURN_IF_ERROR(apply_options(kS3Options, "s3", options, s3));

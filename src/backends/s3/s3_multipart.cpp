@@ -21,12 +21,14 @@ namespace {
 class S3MultipartUpload final : public MultipartUpload {
  public:
   S3MultipartUpload(std::shared_ptr<S3Client> client, std::string key, std::string upload_id, PutOptions options,
-                    PayloadRules rules)
+                    PayloadRules rules, std::shared_ptr<ChecksumLearner> probe)
       : client_(std::move(client)),
         key_(std::move(key)),
         upload_id_(std::move(upload_id)),
         options_(std::move(options)),
-        rules_(rules) {}
+        rules_(rules),
+        probe_(std::move(probe)),
+        unanswered_(probe_.get()) {}
 
   ~S3MultipartUpload() override {
     if (finished_.load()) return;
@@ -45,7 +47,14 @@ class S3MultipartUpload final : public MultipartUpload {
     if (finished_.load()) {
       return make_error(ErrorCode::InvalidArgument, "the upload of {} is already finished", client_->describe(key_));
     }
-    CLOUDSYNC_ASSIGN_OR_RETURN(PayloadPlan plan, plan_payload(data, data.size(), HashSet{}, rules_, ctx));
+    // Parts of an upload that asks the store whether it verifies CRC32C ask
+    // too until one has the answer; MD5 verifies them where CRC32C is not.
+    const std::optional<S3Checksum> learned = probe_ ? probe_->learned() : std::nullopt;
+    const bool asking = probe_ && !learned;
+    PayloadRules rules = rules_;
+    rules.with_md5 = asking || learned == S3Checksum::Md5;
+    rules.announce_crc32c = asking;
+    CLOUDSYNC_ASSIGN_OR_RETURN(PayloadPlan plan, plan_payload(data, data.size(), HashSet{}, rules, ctx));
     if (plan.size > kMaxPartSize) {
       return make_error(ErrorCode::LimitExceeded, "part {} of {} has {} bytes, over S3's 5 GiB", number,
                         client_->describe(key_), plan.size);
@@ -59,7 +68,10 @@ class S3MultipartUpload final : public MultipartUpload {
     request.payload_hash = plan.payload_hash;
     add_payload_headers(plan, request.headers);
     request.what = fmt::format("UploadPart {} #{}", client_->describe(key_), number);
-    CLOUDSYNC_ASSIGN_OR_RETURN(http::Response response, client_->send(request, ctx));
+    CLOUDSYNC_ASSIGN_OR_RETURN(http::Response response, asking
+                                                             ? send_checksum_probe(*client_, request, *probe_, true, ctx)
+                                                             : client_->send(request, ctx));
+    if (asking && !request.headers.get("x-amz-checksum-crc32c")) plan.crc32c.clear();  // refused: sent without
     std::string etag = unquote_etag(response.headers.get("ETag").value_or(""));
     if (etag.empty()) return make_error(ErrorCode::BadResponse, "{}: the answer has no ETag", request.what);
     {
@@ -186,6 +198,8 @@ class S3MultipartUpload final : public MultipartUpload {
   std::string upload_id_;
   PutOptions options_;
   PayloadRules rules_;
+  std::shared_ptr<ChecksumLearner> probe_;  ///< null unless this upload asks the store (see upload_part)
+  UnansweredProbe unanswered_;              ///< a question the parts never answered is asked again later
   std::mutex mutex_;
   std::map<uint32_t, std::string> checksums_;  ///< part number -> base64 CRC32C (empty when none)
   std::atomic<bool> finished_{false};
@@ -195,9 +209,10 @@ class S3MultipartUpload final : public MultipartUpload {
 
 std::unique_ptr<MultipartUpload> make_s3_multipart_upload(std::shared_ptr<S3Client> client, std::string key,
                                                           std::string upload_id, PutOptions options,
-                                                          PayloadRules rules) {
+                                                          PayloadRules rules,
+                                                          std::shared_ptr<ChecksumLearner> probe) {
   return std::make_unique<S3MultipartUpload>(std::move(client), std::move(key), std::move(upload_id),
-                                             std::move(options), rules);
+                                             std::move(options), rules, std::move(probe));
 }
 
 }  // namespace cloudsync::s3

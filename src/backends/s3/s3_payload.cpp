@@ -34,6 +34,8 @@ Result<PayloadPlan> plan_payload(ByteSource& data, std::optional<uint64_t> size,
                                               : (md5_known || crc_usable || sha256_known || rules.sign_payload);
   if (!covered && rules.checksum == S3Checksum::Md5) to_compute |= hash_kinds(HashKind::Md5);
   if (!covered && rules.checksum == S3Checksum::Crc32c) to_compute |= hash_kinds(HashKind::Crc32c);
+  if (rules.with_md5 && !md5_known) to_compute |= hash_kinds(HashKind::Md5);
+  if (rules.announce_crc32c && !crc_usable) to_compute |= hash_kinds(HashKind::Crc32c);
   // CRC32C costs little beside a read; a source that cannot start over (a
   // probe at its start is harmless) keeps its single pass.
   const bool crc_known = known.crc32c.size() == 8;
@@ -84,6 +86,7 @@ Result<PayloadPlan> plan_payload(ByteSource& data, std::optional<uint64_t> size,
   std::string crc = crc_usable ? known.crc32c : plan.computed.crc32c;
   if (!crc.empty() && rules.checksum == S3Checksum::Crc32c) {
     CLOUDSYNC_ASSIGN_OR_RETURN(plan.crc32c, base64_from_hex(crc));
+    plan.announce_crc32c = rules.announce_crc32c;
   }
   return plan;
 }
@@ -91,6 +94,7 @@ Result<PayloadPlan> plan_payload(ByteSource& data, std::optional<uint64_t> size,
 void add_payload_headers(const PayloadPlan& plan, http::Headers& headers) {
   if (!plan.content_md5.empty()) headers.set("Content-MD5", plan.content_md5);
   if (!plan.crc32c.empty()) headers.set("x-amz-checksum-crc32c", plan.crc32c);
+  if (plan.announce_crc32c) headers.set("x-amz-sdk-checksum-algorithm", "CRC32C");
 }
 
 }  // namespace cloudsync::s3

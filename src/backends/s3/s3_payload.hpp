@@ -21,6 +21,7 @@ struct PayloadPlan {
   std::string payload_hash;  ///< hex SHA-256 or UNSIGNED-PAYLOAD
   std::string content_md5;   ///< base64, or empty
   std::string crc32c;        ///< base64 x-amz-checksum-crc32c, or empty
+  bool announce_crc32c = false;  ///< x-amz-sdk-checksum-algorithm: CRC32C (a checksum probe)
   std::string whole_crc32c;  ///< hex CRC32C of the body (known or computed), or empty
   HashSet computed;          ///< what the pre-pass hashed (tests and logs)
   bool pre_pass = false;     ///< the source was read twice
@@ -36,13 +37,20 @@ struct PayloadRules {
   /// does not know it: in the pre-pass, which this forces only for sources
   /// that can be read twice.
   bool want_crc32c = false;
+  /// Content-MD5 as well as the checksum: for bytes whose CRC32C the store
+  /// may not verify (a checksum probe, parts of an upload that declared
+  /// CRC32C to a store found not to verify it).
+  bool with_md5 = false;
+  /// Announce the CRC32C (x-amz-sdk-checksum-algorithm): a checksum probe,
+  /// whose answer should echo it.
+  bool announce_crc32c = false;
 };
 
 /// Plans the body `data` of declared size `size` (nullopt: unknown, counted).
 Result<PayloadPlan> plan_payload(ByteSource& data, std::optional<uint64_t> size, const HashSet& known,
                                  const PayloadRules& rules, const OpContext& ctx);
 
-/// Content-MD5 and x-amz-checksum-crc32c as planned.
+/// Content-MD5, x-amz-checksum-crc32c and its announcement as planned.
 void add_payload_headers(const PayloadPlan& plan, http::Headers& headers);
 
 }  // namespace cloudsync::s3

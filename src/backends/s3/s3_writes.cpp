@@ -2,6 +2,7 @@
 // conditional headers, or a read before the write where the store has no
 // conditions), and the start of multipart uploads (s3_multipart.cpp).
 #include <algorithm>
+#include <optional>
 #include <unordered_map>
 
 #include "backends/s3/s3_backend.hpp"
@@ -16,10 +17,17 @@
 
 namespace cloudsync::s3 {
 
-PayloadRules S3Backend::payload_rules() const {
+ChecksumChoice S3Backend::checksum_choice() {
+  if (checksum_learner_) return checksum_learner_->choose();
+  return {client_->config().checksum, false};
+}
+
+PayloadRules S3Backend::payload_rules(const ChecksumChoice& choice) const {
   PayloadRules rules;
-  rules.checksum = client_->config().checksum;
+  rules.checksum = choice.checksum;
   rules.sign_payload = client_->config().sign_payload;
+  rules.with_md5 = choice.probe;
+  rules.announce_crc32c = choice.probe;
   return rules;
 }
 
@@ -62,7 +70,9 @@ Result<ObjectMeta> S3Backend::put(const Path& path, ByteSource& data, const PutO
                       client_->describe(key), *size);
   }
   CLOUDSYNC_RETURN_IF_ERROR(check_mode_by_reading(path, options, ctx));
-  PayloadRules rules = payload_rules();
+  const ChecksumChoice choice = checksum_choice();
+  UnansweredProbe unanswered(choice.probe ? checksum_learner_.get() : nullptr);
+  PayloadRules rules = payload_rules(choice);
   rules.want_crc32c = true;
   CLOUDSYNC_ASSIGN_OR_RETURN(PayloadPlan plan, plan_payload(data, size, options.known_hashes, rules, ctx));
 
@@ -78,7 +88,9 @@ Result<ObjectMeta> S3Backend::put(const Path& path, ByteSource& data, const PutO
   request.context = apply_put_mode(options, client_->config().conditional_writes, request.headers);
 
   SendInfo info;
-  Result<http::Response> answer = client_->send(request, ctx, &info);
+  Result<http::Response> answer = choice.probe
+                                      ? send_checksum_probe(*client_, request, *checksum_learner_, true, ctx, &info)
+                                      : client_->send(request, ctx, &info);
   if (!answer.ok()) {
     ErrorCode code = answer.status().code();
     HashSet sent;
@@ -129,16 +141,30 @@ Result<std::unique_ptr<MultipartUpload>> S3Backend::start_multipart(const Path& 
   request.what = "CreateMultipartUpload " + client_->describe(key);
   CLOUDSYNC_RETURN_IF_ERROR(
       add_metadata_headers(request.headers, WriteMetadata{&options, true, options.known_hashes.crc32c}));
-  PayloadRules rules = payload_rules();
+  const ChecksumChoice choice = checksum_choice();
+  // Until its parts take the question over (below), an unanswered probe ends here.
+  std::optional<UnansweredProbe> unanswered;
+  if (choice.probe) unanswered.emplace(checksum_learner_.get());
+  PayloadRules rules = payload_rules(choice);
   if (rules.checksum == S3Checksum::Crc32c) {
     // Declared up front, so that every part must carry its CRC32C.
     request.headers.set("x-amz-checksum-algorithm", "CRC32C");
     rules.require_checksum = true;
   }
-  CLOUDSYNC_ASSIGN_OR_RETURN(http::Response response, client_->send(request, ctx));
-  CLOUDSYNC_ASSIGN_OR_RETURN(std::string upload_id, parse_initiate_multipart(response.body));
+  Result<http::Response> response = choice.probe
+                                        ? send_checksum_probe(*client_, request, *checksum_learner_, false, ctx)
+                                        : client_->send(request, ctx);
+  if (!response.ok()) return response.status();
+  CLOUDSYNC_ASSIGN_OR_RETURN(std::string upload_id, parse_initiate_multipart(response->body));
   log(LogLevel::Debug, "{}: upload id {}", request.what, upload_id);
-  return make_s3_multipart_upload(client_, key, std::move(upload_id), options, rules);
+  std::shared_ptr<ChecksumLearner> probe;
+  if (choice.probe && request.headers.get("x-amz-checksum-algorithm")) {
+    probe = checksum_learner_;  // the parts ask, until one has the answer
+    unanswered->hand_over();
+  } else if (choice.probe) {
+    rules = payload_rules(ChecksumChoice{S3Checksum::Md5, false});  // the store refused the declaration
+  }
+  return make_s3_multipart_upload(client_, key, std::move(upload_id), options, rules, std::move(probe));
 }
 
 }  // namespace cloudsync::s3
