@@ -57,22 +57,26 @@ TEST_CASE("large transfers stay within their own cap", "[sync][adaptive]") {
 TEST_CASE("a store that throttles above a concurrency still gets everything, from a smaller window",
           "[sync][adaptive]") {
   // The store answers "slow down" to any request beyond 5 in flight; each
-  // throttled transfer is retried until it goes through, as the HTTP layer does.
-  constexpr size_t kJobs = 400;
+  // throttled transfer is retried until it goes through, as the HTTP layer
+  // does. The first 32 transfers enter together (a latch), so the first
+  // burst is throttled however the threads are scheduled; how far the window
+  // falls after that depends on timing, so only the first halving is asserted
+  // here (the halving rule itself is checked exactly above).
+  constexpr size_t kJobs = 200;
   constexpr int kStoreLimit = 5;
-  AdaptiveConcurrency window({32, 1, 8});
-  std::atomic<int> in_store{0}, max_in_store{0}, throttles{0};
+  constexpr int kBurst = 32;
+  AdaptiveConcurrency window({kBurst, 1, 8});
+  std::atomic<int> in_store{0}, throttles{0}, arrived{0};
   std::atomic<size_t> done{0};
-  parallel_for(kJobs, 32, [&](size_t) {
+  parallel_for(kJobs, kBurst, [&](size_t) {
     auto slot = window.acquire(false);
+    if (arrived.fetch_add(1) < kBurst) {
+      while (arrived.load() < kBurst) std::this_thread::yield();
+    }
     bool throttled = false;
     for (;;) {
-      int now = ++in_store;
-      int seen = max_in_store.load();
-      while (now > seen && !max_in_store.compare_exchange_weak(seen, now)) {
-      }
-      bool refused = now > kStoreLimit;
-      std::this_thread::sleep_for(std::chrono::milliseconds(refused ? 0 : 2));
+      bool refused = ++in_store > kStoreLimit;
+      std::this_thread::sleep_for(std::chrono::milliseconds(refused ? 1 : 2));
       --in_store;
       if (!refused) break;
       throttled = true;
@@ -82,11 +86,12 @@ TEST_CASE("a store that throttles above a concurrency still gets everything, fro
     window.release(slot, throttled);
     ++done;
   });
-  INFO("throttled " << throttles.load() << " times; window at the end " << window.window());
+  INFO("throttled " << throttles.load() << " times; lowest window " << window.lowest_window() << ", at the end "
+                    << window.window());
   CHECK(done == kJobs);
   CHECK(throttles > 0);
-  CHECK(window.lowest_window() <= 8);  // it backed off from 32 ...
-  CHECK(window.window() <= 16);        // ... and stayed near what the store takes
+  CHECK(window.lowest_window() <= kBurst / 2);  // it backed off from 32
+  CHECK(window.window() < kBurst);              // and had not grown all the way back
 }
 
 }  // namespace cloudsync::test
