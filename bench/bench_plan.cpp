@@ -75,8 +75,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  std::printf("{\"mode\":\"%s\",\"listed\":%llu,\"actions\":%llu,\"unchanged\":%llu,\"seconds\":%.3f}\n",
-              mode.c_str(), static_cast<unsigned long long>(objects), static_cast<unsigned long long>(actions),
+  std::printf("{\"mode\":\"%s\",\"listed\":%llu,\"actions\":%llu,\"unchanged\":%llu,\"seconds\":%.3f}\n", mode.c_str(),
+              static_cast<unsigned long long>(objects), static_cast<unsigned long long>(actions),
               static_cast<unsigned long long>(unchanged), seconds);
   return 0;
 }

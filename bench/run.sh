@@ -496,7 +496,7 @@ fi
 # 100,000 next to rclone (first sync's dry run, no-op re-sync).
 if has scale; then
   log "scale: ${SCALE_OBJECTS:-1000000} objects planned, ${SCALE_COMPARE:-100000} next to rclone"
-  "${BASE_ENV[@]}" python3 bench/scale_bench.py --plan "$BUILD/bench/cloudsync_bench_plan" --cli "$CS" \
+  "${BASE_ENV[@]}" python3 bench/scale_bench.py --plan "${CLOUDSYNC_PREBUILT:-$BUILD}/bench/cloudsync_bench_plan" --cli "$CS" \
     --rclone "$RCLONE" --objects "${SCALE_OBJECTS:-1000000}" --compare-objects "${SCALE_COMPARE:-100000}" \
     --rounds "${SCALE_ROUNDS:-3}" --endpoint "http://127.0.0.1:$PORT_NULL" --results "$STATE/scale.md" >/dev/null
 fi

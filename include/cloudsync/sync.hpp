@@ -61,7 +61,7 @@ struct CLOUDSYNC_API Plan {
   /// write to find out. With a baseline (a workspace) nothing unseen is
   /// overwritten: it becomes a conflict.
   bool mirror = true;
-  std::vector<PlanAction> actions;    ///< in path order
+  std::vector<PlanAction> actions;  ///< in path order
   /// Pairs already in sync (not serialised one by one). plan_sync only
   /// counts them (unchanged_count): a re-sync of a million objects would
   /// otherwise hold a million pairs to say that nothing is to be done.
@@ -106,7 +106,9 @@ struct ApplyOptions {
   /// Files transferred in parallel (files from small_file_size up).
   uint32_t transfers = 8;
   /// Small files (below small_file_size) in flight at once at most; 0: four
-  /// times `transfers`. Each small file costs about one round trip, so across
+  /// times `transfers` when `transfers` is at its default or above, else
+  /// `transfers` itself (a caller who lowered the limit keeps it: one at a
+  /// time means one at a time). Each small file costs about one round trip, so across
   /// a network many at once hide the latency. A run starts there and adapts
   /// to the store: the window halves whenever the store answers "slow down"
   /// (503 SlowDown, 429, ServerBusy) and grows back by one after a window's

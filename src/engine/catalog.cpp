@@ -164,9 +164,8 @@ Result<std::shared_ptr<StorageBackend>> Catalog::Impl::open_remote(const Integra
   std::string digest = settings_digest(integ, merged);
   std::lock_guard lock(backends_mutex);
   if (auto it = backends.find(integ.id); it != backends.end() && it->second.first == digest) return it->second.second;
-  auto backend =
-      options.backend_factory ? options.backend_factory(integ, merged)
-                              : open_backend(integ.spec.url, merged, BackendOpenContext{endpoint_facts});
+  auto backend = options.backend_factory ? options.backend_factory(integ, merged)
+                                         : open_backend(integ.spec.url, merged, BackendOpenContext{endpoint_facts});
   if (!backend.ok()) return backend.status().with_context(fmt::format("integration '{}'", integ.spec.name));
   backends[integ.id] = {digest, *backend};
   return backend;

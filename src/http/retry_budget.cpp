@@ -7,15 +7,23 @@ namespace cloudsync {
 RetryBudget::RetryBudget(uint32_t max_failures, uint32_t max_consecutive)
     : max_failures_(max_failures), max_consecutive_(max_consecutive == 0 ? 1 : max_consecutive) {}
 
+namespace {
+// A store asking to slow down is alive, and with many requests in flight its
+// refusals come back long before the accepted requests finish: a run of them
+// is what throttling looks like (the executor halves its window on it). So
+// such a run may be this many times longer before the operation gives up.
+constexpr uint32_t kThrottledRunFactor = 10;
+}  // namespace
+
 bool RetryBudget::allow_retry(int kind) {
   std::lock_guard lock(mutex_);
   ++failures_;
-  if (kind == retry_kind_http(429) || kind == retry_kind_http(503) || kind == retry_kind(ErrorCode::Throttled)) {
-    ++throttled_;
-  }
+  const bool throttling =
+      kind == retry_kind_http(429) || kind == retry_kind_http(503) || kind == retry_kind(ErrorCode::Throttled);
+  if (throttling) ++throttled_;
   consecutive_ = kind == last_kind_ ? consecutive_ + 1 : 1;
   last_kind_ = kind;
-  if (consecutive_ >= max_consecutive_) tripped_ = true;
+  if (consecutive_ >= max_consecutive_ * (throttling ? kThrottledRunFactor : 1)) tripped_ = true;
   return !tripped_ && failures_ <= max_failures_;
 }
 

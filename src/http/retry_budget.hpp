@@ -18,7 +18,8 @@ class RetryBudget {
  public:
   /// `max_failures`: transient failures retried or resumed in the whole
   /// operation; `max_consecutive`: failures of one kind in a row, with nothing
-  /// succeeding in between, after which no request of the operation retries.
+  /// succeeding in between, after which no request of the operation retries
+  /// (ten times as many when the store asks to slow down: 429, 503).
   explicit RetryBudget(uint32_t max_failures = 1000, uint32_t max_consecutive = 10);
 
   /// A request or a resume failed in a way a retry could cure; `kind` tells

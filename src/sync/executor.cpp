@@ -109,8 +109,10 @@ Result<SyncReport> execute_plan(const Plan& plan, StorageBackend& source, Storag
   std::atomic<size_t> failures{0};
   const uint32_t large_cap = std::max<uint32_t>(options.transfers, 1);
   AdaptiveConcurrency::Options window_options;
-  window_options.initial =
-      std::max(options.small_file_transfers ? options.small_file_transfers : 4 * large_cap, large_cap);
+  window_options.initial = std::max(options.small_file_transfers            ? options.small_file_transfers
+                                    : large_cap >= ApplyOptions{}.transfers ? 4 * large_cap
+                                                                            : large_cap,
+                                    large_cap);
   window_options.large_cap = large_cap;
   AdaptiveConcurrency window(window_options);
   auto throttled_so_far = [&] { return ctx.retry_budget->throttled(); };
@@ -274,8 +276,7 @@ Result<Listing> list_folders(StorageBackend& backend, const std::vector<Path>& f
                              const OpContext& ctx) {
   Listing out;
   CLOUDSYNC_RETURN_IF_ERROR(visit_folders(
-      backend, folders, missing_is_empty, [&](const ObjectMeta& m) { out.objects.push_back(m); }, out.unreadable,
-      ctx));
+      backend, folders, missing_is_empty, [&](const ObjectMeta& m) { out.objects.push_back(m); }, out.unreadable, ctx));
   return out;
 }
 

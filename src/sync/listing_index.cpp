@@ -211,9 +211,8 @@ void ListingIndex::order() {
   if (sorted) return;
   order_.resize(entries_.size());
   std::iota(order_.begin(), order_.end(), 0u);
-  std::stable_sort(order_.begin(), order_.end(), [this](uint32_t a, uint32_t b) {
-    return match_key_of(entries_[a]) < match_key_of(entries_[b]);
-  });
+  std::stable_sort(order_.begin(), order_.end(),
+                   [this](uint32_t a, uint32_t b) { return match_key_of(entries_[a]) < match_key_of(entries_[b]); });
 }
 
 std::string_view ListingIndex::key(size_t i) const { return record(at(i)).key; }

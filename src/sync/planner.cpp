@@ -257,8 +257,8 @@ class Planner {
     const ListingIndex& d = dst.listing;
     size_t i = 0, j = 0;
     while (i < s.size() || j < d.size()) {
-      std::string_view key = i < s.size() && (j >= d.size() || s.match_key(i) <= d.match_key(j)) ? s.match_key(i)
-                                                                                                : d.match_key(j);
+      std::string_view key =
+          i < s.size() && (j >= d.size() || s.match_key(i) <= d.match_key(j)) ? s.match_key(i) : d.match_key(j);
       size_t i_end = i, j_end = j;
       while (i_end < s.size() && s.match_key(i_end) == key) ++i_end;
       while (j_end < d.size() && d.match_key(j_end) == key) ++j_end;
@@ -493,7 +493,8 @@ class Planner {
     if (same_content(*s, *d, why)) {
       in_sync(*s, *d);
     } else if (three_way) {
-      add_action(ActionKind::Conflict, "present on both sides with different content and no sync history (" + why + ")", s, d);
+      add_action(ActionKind::Conflict, "present on both sides with different content and no sync history (" + why + ")",
+                 s, d);
     } else {
       add_action(ActionKind::Update, why, s, d);
     }
@@ -549,9 +550,10 @@ class Planner {
     for (EmptyFolder& f : empty_folders_) {
       if (!a.path.starts_with(f.prefix)) continue;
       a.kind = ActionKind::Skip;
-      a.reason = fmt::format("the source has nothing in the selected folder '{}'; refusing to delete all of it at "
-                             "the destination",
-                             f.folder);
+      a.reason = fmt::format(
+          "the source has nothing in the selected folder '{}'; refusing to delete all of it at "
+          "the destination",
+          f.folder);
       ++f.withheld;
       return;
     }

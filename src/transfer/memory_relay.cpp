@@ -90,7 +90,8 @@ Result<TransferResult> relay_in_one_buffer(StorageBackend& src, const Path& src_
                                            ProgressTracker* progress, const OpContext& ctx) {
   const Capabilities& dst_caps = dst.capabilities();
   const HashKinds listed = src_meta.hashes.kinds();
-  const HashKinds verify = options.ignore_checksum ? 0 : cheapest_hash_kind(listed ? listed : src.capabilities().hashes);
+  const HashKinds verify =
+      options.ignore_checksum ? 0 : cheapest_hash_kind(listed ? listed : src.capabilities().hashes);
   const HashKinds for_destination =
       dst_caps.upload_hashes | (options.ignore_checksum ? 0 : cheapest_hash_kind(dst_caps.hashes));
   Hasher hasher(options.hash_kinds | verify | for_destination);
@@ -165,8 +166,7 @@ class InOrderHasher {
 
 Result<TransferResult> relay_in_parts(StorageBackend& src, const Path& src_key, const ObjectMeta& src_meta,
                                       StorageBackend& dst, const Path& dst_key, const DestinationExpectation& expect,
-                                      const TransferOptions& options, ProgressTracker* progress,
-                                      const OpContext& ctx) {
+                                      const TransferOptions& options, ProgressTracker* progress, const OpContext& ctx) {
   // The upload records the whole object's hashes when it starts (S3's
   // metadata): they are those the source vouches for, and the relay checks
   // the bytes against them before it commits.
@@ -214,8 +214,8 @@ Result<TransferResult> relay_in_parts(StorageBackend& src, const Path& src_key, 
     std::string buffer;
     buffer.reserve(static_cast<size_t>(length));
     BufferSink sink(buffer, nullptr);
-    auto got = transfer_steps::get_resuming(src, src_key, src_meta.etag, ByteRange{offset, length}, sink, options,
-                                            part_ctx);
+    auto got =
+        transfer_steps::get_resuming(src, src_key, src_meta.etag, ByteRange{offset, length}, sink, options, part_ctx);
     if (!got.ok()) return fail(source_read_error(got.status(), src_key));
     if (buffer.size() != length) {
       return fail(make_error(ErrorCode::Integrity, "part {} of '{}' arrived with {} bytes, expected {}", i + 1,

@@ -823,8 +823,7 @@ TEST_CASE("endpoint facts are kept per endpoint and fact, replaced, and found by
   REQUIRE_OK(other_fact);
   CHECK_FALSE(other_fact->has_value());
   CHECK(database.query("SELECT COUNT(*) FROM endpoint_facts") == "2");
-  CHECK(database.query("SELECT learned_at > 0 FROM endpoint_facts WHERE endpoint = 'https://store.example'") !=
-        "0");
+  CHECK(database.query("SELECT learned_at > 0 FROM endpoint_facts WHERE endpoint = 'https://store.example'") != "0");
 }
 
 }  // namespace cloudsync::test

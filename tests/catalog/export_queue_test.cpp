@@ -291,10 +291,11 @@ TEST_CASE("export queue: a schema version 2 catalog migrates with its data", "[q
   REQUIRE_OK(f.store->write_manifest(f.connection, {e}, {}));
   f.store.reset();
   // What version 2 had: no queue, no tail counter.
-  run_catalog_sql(f.database.sqlite_file(),
-                  "DROP TABLE export_runs; DROP TABLE export_watermarks; DROP TABLE export_jobs; "
-                  "DROP TABLE export_queue; DROP TABLE endpoint_facts; ALTER TABLE connections DROP COLUMN export_queue_tail; "
-                  "PRAGMA user_version = 2;");
+  run_catalog_sql(
+      f.database.sqlite_file(),
+      "DROP TABLE export_runs; DROP TABLE export_watermarks; DROP TABLE export_jobs; "
+      "DROP TABLE export_queue; DROP TABLE endpoint_facts; ALTER TABLE connections DROP COLUMN export_queue_tail; "
+      "PRAGMA user_version = 2;");
   REQUIRE(f.database.query("SELECT COUNT(*) FROM sqlite_schema WHERE name = 'export_queue'") == "0");
 
   f.store = f.open();

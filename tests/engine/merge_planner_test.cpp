@@ -17,8 +17,8 @@ namespace {
 std::vector<std::string> summary(const Plan& p) {
   std::vector<std::string> out;
   for (const PlanAction& a : p.actions) {
-    out.push_back(fmt::format("{} {} [{}] {}/{}", action_kind_name(a.kind), a.path, a.reason, a.has_source,
-                              a.has_destination));
+    out.push_back(
+        fmt::format("{} {} [{}] {}/{}", action_kind_name(a.kind), a.path, a.reason, a.has_source, a.has_destination));
   }
   out.push_back(fmt::format("unchanged {}", p.unchanged_count));
   for (const std::string& w : p.warnings) out.push_back("warning " + w);
@@ -103,7 +103,8 @@ TEST_CASE("a listing of 100,000 objects costs about a hundred bytes an object", 
   ListingIndex l;
   const size_t n = 100'000;
   for (size_t i = 0; i < n; ++i) {
-    ObjectMeta m = obj(fmt::format("folder{:03}/file{:06}.txt", i / 1000, i), 4096, fmt::format("1000-{:x}-{:x}", i, i));
+    ObjectMeta m =
+        obj(fmt::format("folder{:03}/file{:06}.txt", i / 1000, i), 4096, fmt::format("1000-{:x}-{:x}", i, i));
     m.last_modified = m.mtime;
     l.add(m);
   }
@@ -115,9 +116,9 @@ TEST_CASE("a listing of 100,000 objects costs about a hundred bytes an object", 
 TEST_CASE("listings in any order plan alike: byte order, UTF-16 order, shuffled", "[planner][merge]") {
   // Keys whose orders differ between stores: beyond U+FFFF and just below it,
   // NFC and NFD forms, upper and lower case, folders next to files.
-  std::vector<std::string> keys{"a.txt",       "B.txt",           "b/c.txt",         "b-c.txt",
-                                "caf\xc3\xa9",  "z/\xef\xbd\x9e.txt", "z/\xf0\x9f\x98\x80.txt", "Z/upper.txt",
-                                "dir/one",      "dir/two",         "dir0/x",          "only-src.txt"};
+  std::vector<std::string> keys{
+      "a.txt",       "B.txt",   "b/c.txt", "b-c.txt", "caf\xc3\xa9", "z/\xef\xbd\x9e.txt", "z/\xf0\x9f\x98\x80.txt",
+      "Z/upper.txt", "dir/one", "dir/two", "dir0/x",  "only-src.txt"};
   std::vector<ObjectMeta> src, dst;
   for (const std::string& k : keys) src.push_back(obj(k, k.size()));
   for (const std::string& k : keys) {

@@ -3,7 +3,6 @@
 
 namespace cloudsync::test {
 
-
 TEST_CASE("two-way planning: adds, updates, unchanged, extraneous", "[planner]") {
   auto in =
       input({obj("new.txt", 3), obj("same.txt", 5, "", 1000), obj("bigger.txt", 9), obj("touched.txt", 4, "", 50)},

@@ -45,9 +45,7 @@ ObjectMeta put_object(StorageBackend& store, const std::string& key, const std::
   return *meta;
 }
 
-bool empty_folder(const std::filesystem::path& dir) {
-  return std::filesystem::is_empty(dir);
-}
+bool empty_folder(const std::filesystem::path& dir) { return std::filesystem::is_empty(dir); }
 
 }  // namespace
 

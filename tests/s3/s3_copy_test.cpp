@@ -83,8 +83,7 @@ TEST_CASE("S3 copies within one endpoint are server-side: no byte through the cl
     src.wire->received = 0;
     DestinationExpectation expect;
     expect.kind = DestinationExpectation::Kind::Absent;
-    auto t = transfer_object(*src.view, P("dir/a b+c.bin"), meta, *dst.view, P("copy/x.bin"), expect, {}, nullptr,
-                             {});
+    auto t = transfer_object(*src.view, P("dir/a b+c.bin"), meta, *dst.view, P("copy/x.bin"), expect, {}, nullptr, {});
     REQUIRE_OK(t);
     // One HEAD of the source, one CopyObject: headers and a small XML answer.
     CHECK(src.wire->sent + dst.wire->sent == 0);
@@ -106,7 +105,7 @@ TEST_CASE("S3 copies within one endpoint are server-side: no byte through the cl
     auto t = transfer_object(*src.view, P("large.bin"), meta, *dst.view, P("large.bin"), {}, {}, nullptr, {});
     REQUIRE_OK(t);
     uint64_t moved = src.wire->received + dst.wire->received + src.wire->sent + dst.wire->sent - before;
-    CHECK(moved < 8 * 1024);  // XML only: ten UploadPartCopy answers, the completion
+    CHECK(moved < 8 * 1024);                      // XML only: ten UploadPartCopy answers, the completion
     CHECK(t->destination.etag.ends_with("-10"));  // 600 KiB in 64 KiB parts
     auto copied = dst.bucket->head(P("out/large.bin"), {});
     REQUIRE_OK(copied);

@@ -41,4 +41,14 @@ TEST_CASE("the budget counts the failures that asked to slow down", "[http][retr
   CHECK(budget.throttled() == 3);
 }
 
+TEST_CASE("a run of throttling may be ten times longer than other runs before retries stop", "[http][retry]") {
+  RetryBudget budget(1000, 10);
+  for (int i = 0; i < 99; ++i) CHECK(budget.allow_retry(retry_kind_http(503)));
+  CHECK_FALSE(budget.allow_retry(retry_kind_http(503)));  // the 100th in a row
+  CHECK(budget.spent());
+  RetryBudget errors(1000, 10);
+  for (int i = 0; i < 9; ++i) CHECK(errors.allow_retry(retry_kind_http(500)));
+  CHECK_FALSE(errors.allow_retry(retry_kind_http(500)));  // a broken store still stops at 10
+}
+
 }  // namespace cloudsync::test

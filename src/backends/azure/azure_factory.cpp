@@ -149,7 +149,7 @@ constexpr OptionSpec<AzureBackendOptions> kAzureOptions[] = {
 
 // az://container[/prefix]
 Result<std::shared_ptr<StorageBackend>> open_azure_url(const StorageUrl& url, const BackendOptions& options,
-                                                        const BackendOpenContext& /*context*/) {
+                                                       const BackendOpenContext& /*context*/) {
   AzureBackendOptions azure;
   azure.container = url.root;
   azure.prefix = url.path;

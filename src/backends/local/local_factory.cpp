@@ -16,7 +16,7 @@ constexpr OptionSpec<LocalBackendOptions> kLocalOptions[] = {
 
 // file:///abs/dir, /abs/dir, ./rel/dir: the URL's path is the folder.
 Result<std::shared_ptr<StorageBackend>> open_local_url(const StorageUrl& url, const BackendOptions& options,
-                                                        const BackendOpenContext& /*context*/) {
+                                                       const BackendOpenContext& /*context*/) {
   LocalBackendOptions local;
   CLOUDSYNC_RETURN_IF_ERROR(apply_options(kLocalOptions, "file", options, local));
   return make_local_backend(url.path, local);

@@ -71,8 +71,7 @@ std::shared_ptr<S3Backend> make_s3_bucket_backend(S3Config config);
 /// The multipart upload of `key` (S3 UploadId `upload_id`). `probe`: the
 /// learner this upload asks for (its parts probe until one answers), or null.
 std::unique_ptr<MultipartUpload> make_s3_multipart_upload(std::shared_ptr<S3Client> client, std::string key,
-                                                          std::string upload_id, PutOptions options,
-                                                          PayloadRules rules,
+                                                          std::string upload_id, PutOptions options, PayloadRules rules,
                                                           std::shared_ptr<ChecksumLearner> probe = nullptr);
 
 /// "If-None-Match: *" / "If-Match: \"etag\"" for a write mode, and the

@@ -59,7 +59,8 @@ ObjectMeta copied_meta(const std::string& key, const std::string& etag, const Co
   meta.content_type = put.content_type;
   meta.metadata = put.metadata;
   if (put.mtime) meta.metadata[std::string(kMtimeKey)] = format_mtime(*put.mtime);
-  if (auto version = answer.get("x-amz-version-id"); version && *version != "null") meta.version = std::string(*version);
+  if (auto version = answer.get("x-amz-version-id"); version && *version != "null")
+    meta.version = std::string(*version);
   // The checksums the copy now carries in its metadata, and the ETag when it
   // is the content's MD5 (one CopyObject of an unencrypted object).
   if (put.known_hashes.crc32c.size() == 8) meta.hashes.crc32c = put.known_hashes.crc32c;
@@ -135,9 +136,8 @@ Result<ObjectMeta> S3Backend::copy_in_parts(const S3Backend& from, const Path& s
   CLOUDSYNC_ASSIGN_OR_RETURN(http::Response created, client_->send(create, ctx));
   CLOUDSYNC_ASSIGN_OR_RETURN(std::string upload_id, parse_initiate_multipart(created.body));
   // Completion and abort (also on an early return) as for any upload.
-  std::unique_ptr<MultipartUpload> upload =
-      make_s3_multipart_upload(client_, key, upload_id, options.put,
-                               payload_rules(ChecksumChoice{client_->config().checksum, false}));
+  std::unique_ptr<MultipartUpload> upload = make_s3_multipart_upload(
+      client_, key, upload_id, options.put, payload_rules(ChecksumChoice{client_->config().checksum, false}));
 
   const uint64_t part_size =
       std::clamp<uint64_t>(std::max(caps_.multipart.default_part_size, (size + kMaxParts - 1) / kMaxParts),
@@ -157,7 +157,8 @@ Result<ObjectMeta> S3Backend::copy_in_parts(const S3Backend& from, const Path& s
     request.key = key;
     request.query = {{"partNumber", std::to_string(i + 1)}, {"uploadId", upload_id}};
     add_copy_source(request.headers, from.client(), src_key, options.source_if_match);
-    if (size > 0) request.headers.set("x-amz-copy-source-range", fmt::format("bytes={}-{}", offset, offset + length - 1));
+    if (size > 0)
+      request.headers.set("x-amz-copy-source-range", fmt::format("bytes={}-{}", offset, offset + length - 1));
     request.error_in_200 = true;
     request.what = fmt::format("UploadPartCopy {} #{}", client_->describe(key), i + 1);
     Result<std::string> etag = [&]() -> Result<std::string> {
@@ -176,7 +177,8 @@ Result<ObjectMeta> S3Backend::copy_in_parts(const S3Backend& from, const Path& s
   if (first_error.ok() && ctx.cancelled()) first_error = Status(ErrorCode::Cancelled, "copy cancelled");
   if (!first_error.ok()) {
     Status aborted = upload->abort(OpContext{});
-    if (!aborted.ok()) log(LogLevel::Warn, "could not abort the copy to {}: {}", client_->describe(key), aborted.to_string());
+    if (!aborted.ok())
+      log(LogLevel::Warn, "could not abort the copy to {}: {}", client_->describe(key), aborted.to_string());
     return first_error;
   }
   CLOUDSYNC_ASSIGN_OR_RETURN(ObjectMeta done, upload->complete(std::move(parts), ctx));

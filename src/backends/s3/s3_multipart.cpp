@@ -69,8 +69,8 @@ class S3MultipartUpload final : public MultipartUpload {
     add_payload_headers(plan, request.headers);
     request.what = fmt::format("UploadPart {} #{}", client_->describe(key_), number);
     CLOUDSYNC_ASSIGN_OR_RETURN(http::Response response, asking
-                                                             ? send_checksum_probe(*client_, request, *probe_, true, ctx)
-                                                             : client_->send(request, ctx));
+                                                            ? send_checksum_probe(*client_, request, *probe_, true, ctx)
+                                                            : client_->send(request, ctx));
     if (asking && !request.headers.get("x-amz-checksum-crc32c")) plan.crc32c.clear();  // refused: sent without
     std::string etag = unquote_etag(response.headers.get("ETag").value_or(""));
     if (etag.empty()) return make_error(ErrorCode::BadResponse, "{}: the answer has no ETag", request.what);
@@ -208,8 +208,7 @@ class S3MultipartUpload final : public MultipartUpload {
 }  // namespace
 
 std::unique_ptr<MultipartUpload> make_s3_multipart_upload(std::shared_ptr<S3Client> client, std::string key,
-                                                          std::string upload_id, PutOptions options,
-                                                          PayloadRules rules,
+                                                          std::string upload_id, PutOptions options, PayloadRules rules,
                                                           std::shared_ptr<ChecksumLearner> probe) {
   return std::make_unique<S3MultipartUpload>(std::move(client), std::move(key), std::move(upload_id),
                                              std::move(options), rules, std::move(probe));

@@ -18,13 +18,13 @@ namespace cloudsync::s3 {
 
 struct PayloadPlan {
   uint64_t size = 0;
-  std::string payload_hash;  ///< hex SHA-256 or UNSIGNED-PAYLOAD
-  std::string content_md5;   ///< base64, or empty
-  std::string crc32c;        ///< base64 x-amz-checksum-crc32c, or empty
+  std::string payload_hash;      ///< hex SHA-256 or UNSIGNED-PAYLOAD
+  std::string content_md5;       ///< base64, or empty
+  std::string crc32c;            ///< base64 x-amz-checksum-crc32c, or empty
   bool announce_crc32c = false;  ///< x-amz-sdk-checksum-algorithm: CRC32C (a checksum probe)
-  std::string whole_crc32c;  ///< hex CRC32C of the body (known or computed), or empty
-  HashSet computed;          ///< what the pre-pass hashed (tests and logs)
-  bool pre_pass = false;     ///< the source was read twice
+  std::string whole_crc32c;      ///< hex CRC32C of the body (known or computed), or empty
+  HashSet computed;              ///< what the pre-pass hashed (tests and logs)
+  bool pre_pass = false;         ///< the source was read twice
 };
 
 struct PayloadRules {
