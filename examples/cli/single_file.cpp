@@ -1,6 +1,7 @@
 #include "single_file.hpp"
 
 #include <filesystem>
+#include <optional>
 #include <system_error>
 
 #include <fmt/format.h>
@@ -53,6 +54,20 @@ class SingleObjectView final : public StorageBackend {
     for (const Path& path : paths) CLOUDSYNC_RETURN_IF_ERROR(check(path));
     std::vector<Path> inner_paths(paths.size(), inner_key_);
     return inner_->remove_many(inner_paths, ctx);
+  }
+  // The folder of plain files below the view, when the shown key names the
+  // same file there: transfers then write the file directly (a download
+  // streams into its temporary) instead of treating it as a remote store.
+  std::optional<LocalFolder> local_root() const override {
+    auto inner = inner_->local_root();
+    if (!inner) return std::nullopt;
+    const std::string& full = inner_key_.str();
+    const std::string& shown = shown_key_.str();
+    if (full == shown) return inner;
+    if (!full.ends_with("/" + shown)) return std::nullopt;
+    auto parent = Path::parse(std::string_view(full).substr(0, full.size() - shown.size() - 1));
+    if (!parent.ok()) return std::nullopt;
+    return LocalFolder{inner->anchor, inner->below.join(*parent)};
   }
   Result<uint64_t> sweep_interrupted_uploads(const SweepOptions& options, const OpContext& ctx) override {
     SweepOptions own = options;
