@@ -144,6 +144,12 @@ say "A single file copies on its own, into the destination folder"
 run "$cs" copy "$bucket/images/logo.png" "$demo/single"
 run ls "$demo/single"
 
+say "5,000 files synced, then synced again: the second plan is decided from the two listings alone (size and mtime), reads no file and keeps no pair"
+mkdir -p "$demo/many"
+for d in 0 1 2 3 4; do mkdir -p "$demo/many/d$d"; for i in $(seq 1 1000); do echo "$d $i" >"$demo/many/d$d/f$i.txt"; done; done
+run "$cs" sync -q "$demo/many" "$demo/many-copy"
+run "$cs" sync "$demo/many" "$demo/many-copy"
+
 say "What this build is: cloudsync's version, and the libcurl and OpenSSL it runs on"
 run "$cs" version
 
