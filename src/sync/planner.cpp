@@ -271,8 +271,10 @@ class Planner {
   void decide_key(SideState& src, size_t i, size_t i_end, SideState& dst, size_t j, size_t j_end) {
     report_unusable(src, i, i_end);
     report_unusable(dst, j, j_end);
-    bool collided = report_collisions(src, i, i_end) | report_collisions(dst, j, j_end);
-    if (collided) return;
+    // Both sides report their collisions, whatever the other's.
+    const bool source_collided = report_collisions(src, i, i_end);
+    const bool destination_collided = report_collisions(dst, j, j_end);
+    if (source_collided || destination_collided) return;
     std::optional<size_t> si = single_usable(src, i, i_end);
     std::optional<size_t> di = single_usable(dst, j, j_end);
     if (!si && !di) return;
