@@ -250,8 +250,9 @@ struct RunDueOptions {
   /// to another after this long.
   std::chrono::seconds lease{300};
   /// The clock leases are timed on. Default: the `now` given to
-  /// run_due_exports / run_export_job, advanced by the run's own duration
-  /// (hosts pass the current time). Set it (e.g. ExportClock::system()) when
+  /// run_due_exports / run_export_job, advanced by the time the call has
+  /// taken so far (hosts pass the current time; a job run after others in
+  /// one call is leased at the time it really starts). Set it (e.g. ExportClock::system()) when
   /// `now` is not the current time, as for a rerun of a past window: a lease
   /// taken "in the past" would otherwise never expire for the next caller.
   std::shared_ptr<ExportClock> lease_clock{};

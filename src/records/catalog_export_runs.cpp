@@ -25,9 +25,19 @@ std::string default_owner() {
   return fmt::format("{}:{}", host, static_cast<long>(getpid()));
 }
 
-/// The time leases are measured at: the lease clock's, or the caller's `now`.
-TimePoint lease_now(const RunDueOptions& options, TimePoint now) {
-  return options.lease_clock ? options.lease_clock->now() : now;
+using SteadyTime = std::chrono::steady_clock::time_point;
+
+/// The caller's `now`, advanced by the time since the call began: a call that
+/// runs several jobs reaches the later ones that much later, and a lease
+/// taken at the call's `now` for them would be born expired.
+TimePoint advanced(TimePoint now, SteadyTime call_began) {
+  return now + std::chrono::duration_cast<TimePoint::duration>(std::chrono::steady_clock::now() - call_began);
+}
+
+/// The time leases are measured at: the lease clock's, or the caller's `now`
+/// advanced by the time the call has taken.
+TimePoint lease_now(const RunDueOptions& options, TimePoint now, SteadyTime call_began) {
+  return options.lease_clock ? options.lease_clock->now() : advanced(now, call_began);
 }
 
 /// How the lease's holder is seen by others: it stopped, so its attempt failed.
@@ -38,8 +48,15 @@ Status abandoned_run() {
 /// One run of a claimed job, from its window to its commit.
 class JobRun {
  public:
-  JobRun(Catalog::Impl& impl, StoredExportJob job, TimePoint now, const RunDueOptions& options, std::string owner)
-      : impl_(impl), job_(std::move(job)), now_(now), options_(options), owner_(std::move(owner)) {}
+  /// `now` is the caller's time when the call began (`call_began`).
+  JobRun(Catalog::Impl& impl, StoredExportJob job, TimePoint now, SteadyTime call_began, const RunDueOptions& options,
+         std::string owner)
+      : impl_(impl),
+        job_(std::move(job)),
+        now_(now),
+        call_began_(call_began),
+        options_(options),
+        owner_(std::move(owner)) {}
 
   Result<ExportRun> run() {
     auto opened = window_for_run();
@@ -57,7 +74,7 @@ class JobRun {
     run.window_opened = window.opened;
     run.upper_bound = window.upper_bound;
     // When the run really ran (the lease clock's time: `now` may be a past window's).
-    run.started_at = lease_now(options_, now_);
+    run.started_at = options_.lease_clock ? options_.lease_clock->now() : now_;
     Status begun = impl_.store->begin_export_run(job_.job.id, owner_, window, now_, run);
     if (!begun.ok()) {
       release_after_error();
@@ -66,7 +83,7 @@ class JobRun {
     const TimePoint anchor = job_.job.first_run_at.value_or(now_);
     auto exported = export_window_now(window);
     const TimePoint finished = elapsed_now();  // on the caller's clock, which the schedule runs on
-    run.finished_at = lease_now(options_, finished);
+    run.finished_at = options_.lease_clock ? options_.lease_clock->now() : finished;
     run.duration = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started_);
     Status outcome = exported.status();
     if (exported.ok()) {
@@ -161,7 +178,7 @@ class JobRun {
     const auto since = std::chrono::steady_clock::now() - last_renewal_;
     if (since < options_.lease / 3) return Status::OK();
     last_renewal_ = std::chrono::steady_clock::now();
-    return impl_.store->renew_export_lease(job_.job.id, owner_, lease_now(options_, elapsed_now()) + options_.lease);
+    return impl_.store->renew_export_lease(job_.job.id, owner_, lease_now(options_, now_, call_began_) + options_.lease);
   }
 
   Result<WindowExportResult> export_window_now(const StoredExportWindow& window) {
@@ -194,6 +211,7 @@ class JobRun {
   Catalog::Impl& impl_;
   StoredExportJob job_;
   TimePoint now_;
+  SteadyTime call_began_;
   const RunDueOptions& options_;
   std::string owner_;
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
@@ -209,29 +227,31 @@ Result<ExportRun> Catalog::run_export_job(std::string_view id_or_name, TimePoint
   CLOUDSYNC_ASSIGN_OR_RETURN(auto job, impl_->store->find_export_job(std::string(id_or_name)));
   if (!job) return make_error(ErrorCode::NotFound, "no export job with the id or name '{}'", id_or_name);
   const std::string owner = owner_of(options);
-  CLOUDSYNC_ASSIGN_OR_RETURN(
-      ExportJobClaim claim,
-      impl_->store->claim_export_job(job->job.id, owner, now, lease_now(options, now),
-                                     lease_now(options, now) + options.lease, false, abandoned_run()));
+  const SteadyTime began = std::chrono::steady_clock::now();
+  const TimePoint leased_at = lease_now(options, now, began);
+  CLOUDSYNC_ASSIGN_OR_RETURN(ExportJobClaim claim,
+                             impl_->store->claim_export_job(job->job.id, owner, now, leased_at,
+                                                            leased_at + options.lease, false, abandoned_run()));
   if (claim.outcome == ExportJobClaim::Outcome::Held) {
     return make_error(ErrorCode::Conflict, "export job '{}' is running in another process ({})", job->job.name,
                       claim.held_by);
   }
-  return JobRun(*impl_, std::move(claim.job), now, options, owner).run();
+  return JobRun(*impl_, std::move(claim.job), now, began, options, owner).run();
 }
 
 Result<std::vector<ExportRun>> Catalog::run_due_exports(TimePoint now, const RunDueOptions& options) {
   CLOUDSYNC_ASSIGN_OR_RETURN(std::vector<std::string> due, impl_->store->due_export_jobs(now));
   const std::string owner = owner_of(options);
+  const SteadyTime began = std::chrono::steady_clock::now();
   std::vector<ExportRun> runs;
   for (const std::string& id : due) {
     if (options.cancel != nullptr && options.cancel->is_cancelled()) break;
-    const TimePoint leased_at = lease_now(options, now);
+    const TimePoint leased_at = lease_now(options, now, began);
     CLOUDSYNC_ASSIGN_OR_RETURN(
         ExportJobClaim claim,
         impl_->store->claim_export_job(id, owner, now, leased_at, leased_at + options.lease, true, abandoned_run()));
     if (claim.outcome != ExportJobClaim::Outcome::Claimed) continue;  // another process has it, or it changed
-    CLOUDSYNC_ASSIGN_OR_RETURN(ExportRun run, JobRun(*impl_, std::move(claim.job), now, options, owner).run());
+    CLOUDSYNC_ASSIGN_OR_RETURN(ExportRun run, JobRun(*impl_, std::move(claim.job), now, began, options, owner).run());
     runs.push_back(std::move(run));
   }
   return runs;

@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <thread>
 
 #include "core/time.hpp"
 #include "export_fixture.hpp"
@@ -399,6 +400,50 @@ TEST_CASE("a job leased by one Catalog is not run by another, and an expired lea
   REQUIRE_OK(runs);
   REQUIRE(runs->size() == 2);
   CHECK(f.catalog->export_job(job.id)->status == ExportJobStatus::Active);
+}
+
+TEST_CASE("a job run after others in one call is leased at the time it starts, not at the call's now",
+          "[records][lease]") {
+  // The call's `now` is the current time when it begins; the second job starts
+  // later than the lease is long. Leased at the call's `now`, its lease would
+  // be born expired and another server (CI: a second scheduler) would run it too.
+  ExportFixture f;
+  ExportJob first = f.create(ExportFixture::spec("first"));
+  auto second_spec = ExportFixture::spec("second");
+  second_spec.prefix = "second";
+  ExportJob second = f.create(second_spec);
+  REQUIRE(first.next_run_at <= second.next_run_at);
+  fill(*f.table, 1, 3, first.created_at - minutes(10));
+  auto other = f.open_catalog();
+  const TimePoint t = second.next_run_at;
+  const auto began = std::chrono::steady_clock::now();
+  RunDueOptions a_options{"server-a", seconds(1)};
+  bool slept = false, contested = false;
+  Status contest;
+  f.table->on_read = [&] {
+    const bool second_running = other->export_job("second")->status == ExportJobStatus::Running;
+    if (!second_running && !slept) {
+      slept = true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // longer than the lease
+    } else if (second_running && !contested) {
+      contested = true;
+      // Another server, at the real current time on the caller's clock.
+      const TimePoint real_now =
+          t + std::chrono::duration_cast<TimePoint::duration>(std::chrono::steady_clock::now() - began);
+      contest = other->run_export_job("second", real_now, RunDueOptions{"server-b", seconds(1)}).status();
+    }
+  };
+  auto runs = f.catalog->run_due_exports(t, a_options);
+  f.table->on_read = nullptr;
+  REQUIRE_OK(runs);
+  REQUIRE(slept);
+  REQUIRE(contested);
+  CHECK(contest.code() == ErrorCode::Conflict);
+  REQUIRE(runs->size() == 2);
+  for (const ExportRun& r : *runs) CHECK(r.state == ExportRunState::Succeeded);
+  auto history = f.catalog->export_runs({}, {});
+  REQUIRE_OK(history);
+  CHECK(history->size() == 2);
 }
 
 TEST_CASE("an abandoned run is marked failed when its expired lease is taken over", "[records][lease]") {

@@ -428,8 +428,8 @@ class SharedCatalogSchedulersTest(ExportRecordsTestCase):
     def catalog_args(self):
         return ["--catalog-database", self.catalog_db]
 
-    def scheduler(self, owner):
-        proc = self.start_cli("scheduler", "--poll", "1", "--lease", "3", "--owner", owner, "--json",
+    def scheduler(self, owner, lease=3):
+        proc = self.start_cli("scheduler", "--poll", "1", "--lease", str(lease), "--owner", owner, "--json",
                               *self.catalog_args())
         self.schedulers.append(proc)
         return proc
@@ -455,12 +455,16 @@ class SharedCatalogSchedulersTest(ExportRecordsTestCase):
         names = [f"job{i}" for i in range(5)]
         for name in names:
             self.add_job(name, 10000)
-        self.scheduler("a")
-        self.scheduler("b")
+        # Both take the due list at once; the jobs one runs after its first
+        # start later than the lease is long unless each is leased when it
+        # starts (a renewal comes at a third of the lease, between files).
+        self.scheduler("a", lease=6)
+        self.scheduler("b", lease=6)
         self.wait_for(lambda runs: sum(r["state"] == "succeeded" for r in runs) == len(names), "every job run")
         time.sleep(3)  # more polls of both: nothing runs again
         runs = self.history()
-        self.assertEqual(sorted(r["job_id"] for r in runs), sorted({r["job_id"] for r in runs}), "a job ran twice")
+        self.assertEqual(sorted(r["job_id"] for r in runs), sorted({r["job_id"] for r in runs}),
+                         f"a job ran twice: {[(r['job_id'], r['state'], r.get('error')) for r in runs]}")
         self.assertEqual(len(runs), len(names))
         for name in names:
             folders = {k.split("/")[0] for k in self.objects(f"{self.prefix}/{name}")}
