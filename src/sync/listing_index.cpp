@@ -85,7 +85,7 @@ std::string_view get_text(const char*& p) {
 // A string field is stored as a varint header, (n << 2) | form, and n bytes:
 //   form 0: n bytes of text;
 //   form 1: lower-case hex, packed two digits a byte (MD5, SHA-256, CRC32C);
-//   form 3: the same inside double quotes (an S3 or Azure ETag);
+//   form 3: the same inside double quotes (an ETag as stores send it);
 //   form 2: the MD5 is the ETag's digits (S3's single-part objects): no bytes.
 // A million S3 objects hold 50 bytes less each this way than as text.
 enum FieldForm : unsigned { kText = 0, kHex = 1, kSameAsEtag = 2, kQuotedHex = 3 };
@@ -95,10 +95,12 @@ bool is_lower_hex(std::string_view s) {
          std::all_of(s.begin(), s.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
 }
 
-/// The digits an ETag packs to, when it is quoted lower-case hex.
-std::string_view quoted_hex_digits(std::string_view etag) {
-  if (etag.size() < 4 || etag.front() != '"' || etag.back() != '"') return {};
-  std::string_view digits = etag.substr(1, etag.size() - 2);
+bool is_quoted(std::string_view s) { return s.size() >= 2 && s.front() == '"' && s.back() == '"'; }
+
+/// The hex digits of an ETag that is lower-case hex, quoted (as stores send
+/// it) or not (as the S3 backend keeps it); empty for any other ETag.
+std::string_view etag_hex_digits(std::string_view etag) {
+  std::string_view digits = is_quoted(etag) ? etag.substr(1, etag.size() - 2) : etag;
   return is_lower_hex(digits) ? digits : std::string_view();
 }
 
@@ -110,7 +112,9 @@ struct FieldEncoding {
 FieldEncoding encoding_of(std::string_view value, unsigned field, std::string_view etag_digits) {
   if (field == Md5 && !etag_digits.empty() && value == etag_digits) return {kSameAsEtag, {}};
   if (field == Etag) {
-    if (std::string_view digits = quoted_hex_digits(value); !digits.empty()) return {kQuotedHex, digits};
+    if (std::string_view digits = etag_hex_digits(value); !digits.empty()) {
+      return {is_quoted(value) ? kQuotedHex : kHex, digits};
+    }
   } else if (field == Md5 || field == Sha256 || field == Crc32c) {
     if (is_lower_hex(value)) return {kHex, value};
   }
@@ -162,7 +166,7 @@ std::string get_field(const char*& p, const std::string& etag) {
       append_hex(out, p, n);
       out += '"';
       break;
-    case kSameAsEtag: out = std::string(quoted_hex_digits(etag)); break;
+    case kSameAsEtag: out = std::string(etag_hex_digits(etag)); break;
   }
   p += n;
   return out;
@@ -231,7 +235,7 @@ void ListingIndex::add(const ObjectMeta& meta) {
     flags |= kHasMatchKey;
     bytes += text_size(match);
   }
-  const std::string_view etag_digits = quoted_hex_digits(meta.etag);
+  const std::string_view etag_digits = etag_hex_digits(meta.etag);
   for (unsigned f = Etag; f <= ContentType; ++f) {
     const std::string& s = *string_field(meta, f);
     if (s.empty()) continue;
