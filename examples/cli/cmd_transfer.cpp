@@ -1,6 +1,7 @@
 // cloudsync copy SRC DST (and sync SRC DST): plan a one-way tree sync between
 // two URLs, then apply it, or only show it with --dry-run.
 #include <memory>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -13,6 +14,7 @@
 #include "json_output.hpp"
 #include "outcome.hpp"
 #include "single_file.hpp"
+#include "streamed_dry_run.hpp"
 
 namespace cloudsync::cli {
 
@@ -124,14 +126,19 @@ int run_tree_transfer(std::string_view verb, const TreeTransferArgs& a, const Ou
   sync_options.delete_extraneous = a.delete_extraneous;
   sync_options.folders = a.folders;
   sync_options.checksum = a.checksum;
-  auto plan = plan_sync(*source, *destination, sync_options, cancel);
-  if (!plan.ok()) return fail(console, out, plan.status());
-
   ApplyOptions apply;
   apply.dry_run = a.dry_run;
   apply.transfers = a.transfers;
   apply.max_delete = a.max_delete.get();
   apply.ignore_checksum = a.ignore_checksum;
+  // A dry run in text is printed as it is planned (the plan is never held
+  // whole); the JSON document holds the plan, so it is made first.
+  if (a.dry_run && !out.json) {
+    return run_streamed_dry_run(verb, *source, *destination, std::move(sync_options), apply, out, console, cancel);
+  }
+  auto plan = plan_sync(*source, *destination, sync_options, cancel);
+  if (!plan.ok()) return fail(console, out, plan.status());
+
   auto report = apply_plan(*plan, *source, *destination, apply, console.progress(), cancel);
   console.end_progress();
   if (!report.ok()) return fail(console, out, report.status(), {{"plan", plan_to_json(*plan)}});

@@ -87,9 +87,6 @@ std::string verb(const ActionOutcome& o) {
   return std::string(action);
 }
 
-// Actions an interrupt (Ctrl-C) stopped before they started: counted, not listed.
-bool not_started(const ActionOutcome& o) { return o.outcome == OutcomeKind::Failed && o.error == ErrorCode::Cancelled; }
-
 bool needs_attention(const ActionOutcome& o) {
   return o.outcome == OutcomeKind::Failed || o.outcome == OutcomeKind::Conflict;
 }
@@ -104,7 +101,7 @@ std::string join_parts(const std::vector<std::string>& parts) {
   return out;
 }
 
-std::string summary_line(const Plan& plan, const SyncReport& r) {
+std::string summary_line(const RunTally& r) {
   std::vector<std::string> parts;
   auto add = [&](size_t n, std::string_view what) {
     if (n > 0) parts.push_back(fmt::format("{} {}", n, what));
@@ -117,9 +114,8 @@ std::string summary_line(const Plan& plan, const SyncReport& r) {
     add(r.count(ActionKind::Add, OutcomeKind::Done), "added");
     add(r.count(ActionKind::Update, OutcomeKind::Done), "updated");
     add(r.count(ActionKind::Delete, OutcomeKind::Done), "deleted");
-    size_t cancelled = static_cast<size_t>(std::count_if(r.outcomes.begin(), r.outcomes.end(), not_started));
-    add(r.count(OutcomeKind::Failed) - cancelled, "failed");
-    add(cancelled, "not started (interrupted)");
+    add(r.count(OutcomeKind::Failed) - r.interrupted, "failed");
+    add(r.interrupted, "not started (interrupted)");
   }
   size_t conflicts = r.count(OutcomeKind::Conflict);
   add(conflicts, conflicts == 1 ? "conflict" : "conflicts");
@@ -128,8 +124,7 @@ std::string summary_line(const Plan& plan, const SyncReport& r) {
   add(r.unchanged, "unchanged");
   std::string text = parts.empty() ? std::string("nothing to do") : join_parts(parts);
   if (r.dry_run) {
-    uint64_t bytes = plan.bytes_to_transfer();
-    if (bytes > 0) text += fmt::format("; {} to transfer", format_bytes(bytes));
+    if (r.bytes_planned > 0) text += fmt::format("; {} to transfer", format_bytes(r.bytes_planned));
     return fmt::format("Dry run: {}. Nothing was changed.", text);
   }
   if (r.bytes_transferred == 0) return fmt::format("Done: {} in {}.", text, format_seconds(r.seconds));
@@ -139,18 +134,31 @@ std::string summary_line(const Plan& plan, const SyncReport& r) {
 
 }  // namespace
 
-void print_report(std::FILE* out, const Plan& plan, const SyncReport& report, const ReportStyle& style) {
-  if (!style.quiet) {
-    if (report.dry_run) fmt::print(out, "DRY RUN (nothing will be changed)\n");
-    if (!style.title.empty()) fmt::print(out, "{}\n", printable(style.title));
-    for (const std::string& warning : plan.warnings) fmt::print(out, "  warning: {}\n", printable(warning));
+void print_report_start(std::FILE* out, bool dry_run, const ReportStyle& style) {
+  if (style.quiet) return;
+  if (dry_run) fmt::print(out, "DRY RUN (nothing will be changed)\n");
+  if (!style.title.empty()) fmt::print(out, "{}\n", printable(style.title));
+}
+
+void print_warnings(std::FILE* out, const std::vector<std::string>& warnings, const ReportStyle& style) {
+  // Safety signals survive -q (as errors do), on stderr.
+  for (const std::string& warning : warnings) {
+    if (style.quiet) {
+      fmt::print(stderr, "cloudsync: warning: {}\n", printable(warning));
+    } else {
+      fmt::print(out, "  warning: {}\n", printable(warning));
+    }
   }
+}
+
+void print_outcome_lines(std::FILE* out, const Plan& plan, const SyncReport& report, const ReportStyle& style) {
   // Outcomes come in plan order, one per action; the plan adds sizes and reasons.
-  bool aligned = report.outcomes.size() == plan.actions.size();
+  bool aligned = report.outcomes.size() >= plan.actions.size();
   for (size_t i = 0; i < report.outcomes.size(); ++i) {
     const ActionOutcome& o = report.outcomes[i];
     if ((style.quiet && !needs_attention(o)) || not_started(o)) continue;
-    const PlanAction* a = aligned && plan.actions[i].path == o.path ? &plan.actions[i] : nullptr;
+    const PlanAction* a = aligned && i < plan.actions.size() && plan.actions[i].path == o.path ? &plan.actions[i]
+                                                                                               : nullptr;
     std::string line = fmt::format("  {:<14} {}", verb(o), printable(o.path));
     bool transfer = o.action == ActionKind::Add || o.action == ActionKind::Update;
     if (transfer && a != nullptr && o.outcome != OutcomeKind::Failed) {
@@ -163,18 +171,27 @@ void print_report(std::FILE* out, const Plan& plan, const SyncReport& report, co
     if (!why.empty()) line += ": " + printable(why);
     fmt::print(out, "{}\n", line);
   }
+}
+
+void print_report_end(std::FILE* out, const RunTally& tally, const ReportStyle& style) {
   if (style.quiet) {
-    // Safety signals survive -q (as errors do): deletions withheld or not run.
-    for (const std::string& warning : plan.warnings) fmt::print(stderr, "cloudsync: warning: {}\n", printable(warning));
-    if (!report.deletes_skipped_reason.empty()) {
-      fmt::print(stderr, "cloudsync: warning: deletions did not run: {}\n", printable(report.deletes_skipped_reason));
+    if (!tally.deletes_skipped_reason.empty()) {
+      fmt::print(stderr, "cloudsync: warning: deletions did not run: {}\n", printable(tally.deletes_skipped_reason));
     }
     return;
   }
-  if (!report.deletes_skipped_reason.empty()) {
-    fmt::print(out, "  deletions did not run: {}\n", printable(report.deletes_skipped_reason));
+  if (!tally.deletes_skipped_reason.empty()) {
+    fmt::print(out, "  deletions did not run: {}\n", printable(tally.deletes_skipped_reason));
   }
-  fmt::print(out, "{}\n", summary_line(plan, report));
+  fmt::print(out, "{}\n", summary_line(tally));
+}
+
+void print_report(std::FILE* out, const Plan& plan, const SyncReport& report, const ReportStyle& style) {
+  print_report_start(out, report.dry_run, style);
+  if (!style.quiet) print_warnings(out, plan.warnings, style);
+  print_outcome_lines(out, plan, report, style);
+  if (style.quiet) print_warnings(out, plan.warnings, style);
+  print_report_end(out, tally_of(plan, report), style);
 }
 
 }  // namespace cloudsync::cli

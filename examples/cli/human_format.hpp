@@ -11,6 +11,7 @@
 #include "cloudsync/sync.hpp"
 #include "cloudsync/types.hpp"
 #include "cloudsync/workspace.hpp"
+#include "run_tally.hpp"
 #include "utf8_text.hpp"
 
 namespace cloudsync::cli {
@@ -37,5 +38,17 @@ struct ReportStyle {
 /// Prints what a plan did (or, in a dry run, would do), one line per action
 /// that is not "unchanged", followed by a one-line summary.
 void print_report(std::FILE* out, const Plan& plan, const SyncReport& report, const ReportStyle& style);
+
+// The parts of print_report, for a report printed in batches (a streamed dry run).
+
+/// "DRY RUN ..." and the title (nothing with -q).
+void print_report_start(std::FILE* out, bool dry_run, const ReportStyle& style);
+/// The plan's warnings: on `out`, or on stderr with -q.
+void print_warnings(std::FILE* out, const std::vector<std::string>& warnings, const ReportStyle& style);
+/// One line per outcome of `report` (with -q only those that need attention);
+/// `plan` (the actions `report` ran, in the same order) gives sizes and reasons.
+void print_outcome_lines(std::FILE* out, const Plan& plan, const SyncReport& report, const ReportStyle& style);
+/// Why deletions did not run, and the summary line (with -q: only the former, on stderr).
+void print_report_end(std::FILE* out, const RunTally& tally, const ReportStyle& style);
 
 }  // namespace cloudsync::cli

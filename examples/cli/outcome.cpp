@@ -11,10 +11,10 @@ namespace cloudsync::cli {
 
 int exit_status_of(const Status& status) { return status.ok() ? 0 : error_code_exit_status(status.code()); }
 
-RunVerdict verdict_of(const SyncReport& report) {
-  Status first = report.first_error();
+RunVerdict verdict_of(const RunTally& tally) {
+  const Status& first = tally.first_error;
   if (!first.ok()) {
-    size_t failed = report.count(OutcomeKind::Failed);
+    size_t failed = tally.count(OutcomeKind::Failed);
     if (first.code() == ErrorCode::Cancelled) {
       return {exit_status_of(first),
               fmt::format("interrupted: {} action{} did not complete", failed, failed == 1 ? "" : "s")};
@@ -22,7 +22,7 @@ RunVerdict verdict_of(const SyncReport& report) {
     return {exit_status_of(first),
             fmt::format("{} action{} failed; the first: {}", failed, failed == 1 ? "" : "s", first.to_string())};
   }
-  size_t conflicts = report.count(OutcomeKind::Conflict);
+  size_t conflicts = tally.count(OutcomeKind::Conflict);
   if (conflicts > 0) {
     return {error_code_exit_status(ErrorCode::Conflict),
             fmt::format("{} conflict{} left unresolved (both sides changed): nothing was overwritten", conflicts,
@@ -30,6 +30,8 @@ RunVerdict verdict_of(const SyncReport& report) {
   }
   return {};
 }
+
+RunVerdict verdict_of(const SyncReport& report) { return verdict_of(tally_of(Plan{}, report)); }
 
 RunVerdict verdict_of(const std::vector<const SyncReport*>& reports) {
   // A failure anywhere outranks conflicts anywhere, as within one report.

@@ -15,6 +15,7 @@
 #include "cli_common.hpp"
 #include "cloudsync/status.hpp"
 #include "cloudsync/sync.hpp"
+#include "run_tally.hpp"
 
 namespace cloudsync::cli {
 
@@ -32,6 +33,7 @@ struct RunVerdict {
   std::string message;
 };
 RunVerdict verdict_of(const SyncReport& report);
+RunVerdict verdict_of(const RunTally& tally);
 /// The first non-zero verdict of several runs (restore of every integration).
 RunVerdict verdict_of(const std::vector<const SyncReport*>& reports);
 

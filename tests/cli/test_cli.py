@@ -531,6 +531,38 @@ class CopySyncTest(CliTestCase):
                     self.assertIn("would delete", r.stdout)
                 self.assertEqual(read_tree(self.dst), before)
 
+    def test_text_dry_run_printed_as_planned_says_what_the_json_plan_says(self):
+        # More actions than one printed batch (1024), updates, deletions and a
+        # pair in sync: the text dry run (printed while planning, the plan
+        # never held whole) lists the same actions as the JSON plan, the
+        # deletions last, and the same totals.
+        write_tree(self.src, {f"many/{i:04}.txt": f"v{i}" for i in range(2500)})
+        write_tree(self.dst, {"b.txt": "old bravo content", "extra.txt": "extra", "old/x.txt": "x",
+                              "many/0007.txt": "stale"})
+        shutil.copy2(os.path.join(self.src, "many", "0008.txt"), os.path.join(self.dst, "many", "0008.txt"))
+        before = read_tree(self.dst)
+        r = run("sync", self.src, self.dst, "--delete-extraneous", "--dry-run")
+        self.assertExit(r, 0)
+        lines = [line.split() for line in r.stdout.splitlines() if line.startswith("  would ")]
+        printed = [(words[1], words[2].rstrip(":")) for words in lines]
+        doc = self.json_of(run("sync", self.src, self.dst, "--delete-extraneous", "--dry-run", "--json"))
+        planned = [(a["kind"], a["path"]) for a in doc["plan"]["actions"]]
+        self.assertEqual(sorted(printed), sorted(planned))
+        self.assertEqual(len(printed), 2500 - 1 + 3 + 2)
+        kinds = [kind for kind, _ in printed]
+        self.assertEqual(kinds[-2:], ["delete", "delete"])
+        self.assertNotIn("delete", kinds[:-2])
+        summary = doc["plan"]["summary"]
+        want = (f"Dry run: {summary['add']} to add, {summary['update']} to update, {summary['delete']} to delete "
+                f"and 1 unchanged; ")
+        self.assertTrue(want in r.stdout, r.stdout[-300:])
+        self.assertTrue(r.stdout.rstrip().endswith("Nothing was changed."))
+        self.assertEqual(read_tree(self.dst), before)
+        # The deletion limit counts the whole plan, as the real run does.
+        r = run("sync", self.src, self.dst, "--delete-extraneous", "--dry-run", "--max-delete", "1")
+        self.assertFailsWith(r, EXIT["limit_exceeded"])
+        self.assertIn("max_delete", r.stderr)
+
     def test_copy_adds_and_updates_but_never_deletes(self):
         write_tree(self.dst, {"b.txt": "old bravo content", "extra.txt": "extra"})
         r = run("copy", self.src, self.dst)
