@@ -5,10 +5,14 @@
 #include <atomic>
 #include <cstddef>
 #include <functional>
+#include <mutex>
+#include <string_view>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "cloudsync/cancel.hpp"
+#include "cloudsync/status.hpp"
 
 namespace cloudsync {
 
@@ -32,6 +36,38 @@ inline void parallel_for(size_t count, size_t concurrency, const std::function<v
   for (size_t t = 1; t < threads; ++t) pool.emplace_back(worker);
   if (threads > 0) worker();
   for (auto& th : pool) th.join();
+}
+
+/// Calls job(i) for i in [0, count) as parallel_for does, until a job fails
+/// (the parts of one upload or download: one failed part fails the whole).
+/// Then `stop` is cancelled, so that no job starts and those running give up
+/// early: `stop` is the caller's token for the jobs' requests, made to follow
+/// the operation's own (CancelToken stop(ctx.cancel)). Returns the first
+/// failure; without one, Cancelled (`cancelled_message`) when `stop` was
+/// cancelled from outside; else OK. `on_stop` runs once `stop` is cancelled
+/// for a failure (to wake jobs that wait on each other).
+inline Status parallel_for_until_error(size_t count, size_t concurrency, CancelToken& stop,
+                                       const std::function<Status(size_t)>& job, std::string_view cancelled_message,
+                                       const std::function<void()>& on_stop = {}) {
+  std::mutex mutex;
+  Status first_error;
+  parallel_for(
+      count, concurrency,
+      [&](size_t i) {
+        if (stop.is_cancelled()) return;
+        Status status = job(i);
+        if (status.ok()) return;
+        {
+          std::lock_guard lock(mutex);
+          if (!first_error.ok()) return;
+          first_error = std::move(status);  // before the others see `stop` and fail as cancelled
+        }
+        stop.cancel();
+        if (on_stop) on_stop();
+      },
+      &stop);
+  if (first_error.ok() && stop.is_cancelled()) return Status(ErrorCode::Cancelled, std::string(cancelled_message));
+  return first_error;
 }
 
 }  // namespace cloudsync

@@ -196,19 +196,8 @@ Result<TransferResult> relay_in_parts(StorageBackend& src, const Path& src_key, 
   part_ctx.cancel = &stop;
   InOrderHasher whole(options.hash_kinds | verify, stop);
   std::vector<PartInfo> parts(count);
-  std::mutex mutex;
-  Status first_error;
   const std::string label = src_key.str();
-  auto fail = [&](Status status) {
-    {
-      std::lock_guard lock(mutex);
-      if (first_error.ok()) first_error = std::move(status);
-    }
-    stop.cancel();
-    whole.stopped();
-  };
-  auto job = [&](size_t i) {
-    if (stop.is_cancelled()) return whole.stopped();
+  auto job = [&](size_t i) -> Status {
     const uint64_t offset = i * part_size;
     const uint64_t length = std::min(part_size, size - offset);
     std::string buffer;
@@ -216,21 +205,22 @@ Result<TransferResult> relay_in_parts(StorageBackend& src, const Path& src_key, 
     BufferSink sink(buffer, nullptr);
     auto got =
         transfer_steps::get_resuming(src, src_key, src_meta.etag, ByteRange{offset, length}, sink, options, part_ctx);
-    if (!got.ok()) return fail(source_read_error(got.status(), src_key));
+    if (!got.ok()) return source_read_error(got.status(), src_key);
     if (buffer.size() != length) {
-      return fail(make_error(ErrorCode::Integrity, "part {} of '{}' arrived with {} bytes, expected {}", i + 1,
-                             src_key.str(), buffer.size(), length));
+      return make_error(ErrorCode::Integrity, "part {} of '{}' arrived with {} bytes, expected {}", i + 1,
+                        src_key.str(), buffer.size(), length);
     }
     MemorySource source(buffer);
     ProgressSource counted(source, progress, label);
     auto sent = upload->upload_part(static_cast<uint32_t>(i + 1), counted, part_ctx);
-    if (!sent.ok()) return fail(map_put_error(sent.status(), dst_key));
-    if (!whole.add(i, buffer)) return;
-    std::lock_guard lock(mutex);
-    parts[i] = std::move(sent).value();
+    if (!sent.ok()) return map_put_error(sent.status(), dst_key);
+    if (!whole.add(i, buffer)) return Status::OK();  // stopped: another part failed, and says why
+    parts[i] = std::move(sent).value();  // each job its own slot
+    return Status::OK();
   };
-  parallel_for(count, caps.multipart.parallel ? std::max<uint32_t>(options.part_concurrency, 1) : 1, job, &stop);
-  if (first_error.ok() && ctx.cancelled()) first_error = Status(ErrorCode::Cancelled, "copy cancelled");
+  Status first_error = parallel_for_until_error(
+      count, caps.multipart.parallel ? std::max<uint32_t>(options.part_concurrency, 1) : 1, stop, job,
+      "copy cancelled", [&] { whole.stopped(); });  // the parts waiting for their turn at the hasher give up
   HashSet computed = whole.finish();
   if (first_error.ok() && !options.ignore_checksum) first_error = verify_hashes(vouched, computed, src_key);
   if (!first_error.ok()) {

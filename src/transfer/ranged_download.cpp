@@ -182,13 +182,12 @@ Result<RangedDownload> download_ranged(StorageBackend& src, const Path& key, con
   const std::string& label = key.str();
 
   std::mutex mutex;
-  Status first_error;
   std::optional<ObjectMeta> answered;
-  // Set on the first failed range (or a cancellation) so that the others stop early.
+  // Cancelled on the first failed range (or with the operation) so that the others stop early.
   CancelToken stop(ctx.cancel);
   OpContext range_ctx = ctx;
   range_ctx.cancel = &stop;
-  auto fetch = [&](size_t i) {
+  auto fetch = [&](size_t i) -> Status {
     Range& range = ranges[i];
     RangeSink sink(out, range, crc, progress, label);
     GetOptions get;
@@ -208,16 +207,13 @@ Result<RangedDownload> download_ranged(StorageBackend& src, const Path& key, con
       log(LogLevel::Info, "resuming the range of '{}' at byte {} after: {}", label, range.offset + range.done.load(),
           got.status().to_string());
     }
+    if (!got.ok()) return got.status();
     std::lock_guard lock(mutex);
-    if (!got.ok()) {
-      if (first_error.ok()) first_error = got.status();
-      stop.cancel();
-    } else if (!answered) {
-      answered = std::move(got).value();
-    }
+    if (!answered) answered = std::move(got).value();
+    return Status::OK();
   };
-  parallel_for(ranges.size(), std::max<uint32_t>(options.download_streams, 1), fetch, &stop);
-  if (first_error.ok() && ctx.cancelled()) first_error = Status(ErrorCode::Cancelled, "download cancelled");
+  Status first_error = parallel_for_until_error(ranges.size(), std::max<uint32_t>(options.download_streams, 1), stop,
+                                                fetch, "download cancelled");
   if (!first_error.ok()) {
     if (in_order) in_order->abandon();
     return first_error;

@@ -181,31 +181,24 @@ Result<ObjectMeta> upload_in_parts(StorageBackend& dst, const Path& dst_key, con
   if (!started.ok()) return map_put_error(started.status(), dst_key);
   auto upload = std::move(started).value();
   std::vector<PartInfo> parts(count);
-  std::mutex mutex;
-  Status first_error;
-  // Set on the first failed part (or a cancellation) so that the other parts stop early.
+  // Cancelled on the first failed part (or with the operation) so that the other parts stop early.
   CancelToken stop(ctx.cancel);
   OpContext part_ctx = ctx;
   part_ctx.cancel = &stop;
-  auto job = [&](size_t i) {
-    if (stop.is_cancelled()) return;
-    Result<PartInfo> r = [&]() -> Result<PartInfo> {
-      uint64_t offset = i * part_size;
-      CLOUDSYNC_ASSIGN_OR_RETURN(auto source, FileSource::open_below(folder.anchor, folder.key_path(src_key), offset,
-                                                                     std::min(part_size, size - offset)));
-      ProgressSource counted(*source, progress, label);
-      return upload->upload_part(static_cast<uint32_t>(i + 1), counted, part_ctx);
-    }();
-    std::lock_guard lock(mutex);
-    if (r.ok()) {
-      parts[i] = *r;
-    } else if (first_error.ok()) {
-      first_error = map_put_error(r.status(), dst_key);
-      stop.cancel();
-    }
+  auto job = [&](size_t i) -> Status {
+    const uint64_t offset = i * part_size;
+    auto source = FileSource::open_below(folder.anchor, folder.key_path(src_key), offset,
+                                         std::min(part_size, size - offset));
+    if (!source.ok()) return map_put_error(source.status(), dst_key);
+    ProgressSource counted(**source, progress, label);
+    auto sent = upload->upload_part(static_cast<uint32_t>(i + 1), counted, part_ctx);
+    if (!sent.ok()) return map_put_error(sent.status(), dst_key);
+    parts[i] = std::move(sent).value();  // each job its own slot
+    return Status::OK();
   };
-  parallel_for(count, caps.multipart.parallel ? std::max<uint32_t>(options.part_concurrency, 1) : 1, job, &stop);
-  if (first_error.ok() && ctx.cancelled()) first_error = Status(ErrorCode::Cancelled, "upload cancelled");
+  Status first_error = parallel_for_until_error(
+      count, caps.multipart.parallel ? std::max<uint32_t>(options.part_concurrency, 1) : 1, stop, job,
+      "upload cancelled");
   // Parts read at different times may mix two versions of the file: a file
   // that changed must never become a committed object.
   if (first_error.ok()) first_error = still_unchanged(folder, src_key, before);

@@ -4,12 +4,14 @@
 #include "core/error_table.hpp"
 #include "core/glob.hpp"
 #include "core/log.hpp"
+#include "core/parallel.hpp"
 #include "core/redact.hpp"
 #include "core/time.hpp"
 #include "core/url.hpp"
 #include "http/http_date.hpp"
 #include "support/test_util.hpp"
 
+#include <atomic>
 #include <set>
 
 namespace cloudsync::test {
@@ -250,6 +252,46 @@ TEST_CASE("ASCII helpers: case, white space and numbers, the locale never consul
   CHECK_FALSE(parse_u64("1 "));
   CHECK_FALSE(parse_u64("0x10"));
   CHECK(parse_u64("007") == 7u);
+}
+
+
+TEST_CASE("parallel_for_until_error keeps the first failure, stops the rest and tells the waiters", "[core][parallel]") {
+  // Job 3 fails; the jobs running then see `stop` and fail as cancelled, after it.
+  CancelToken stop;
+  std::atomic<int> started{0};
+  std::atomic<int> woken{0};
+  Status s = parallel_for_until_error(
+      1000, 4, stop,
+      [&](size_t i) -> Status {
+        ++started;
+        if (i == 3) return Status(ErrorCode::Network, "part 4 failed");
+        if (stop.is_cancelled()) return Status(ErrorCode::Cancelled, "stopped");
+        return Status::OK();
+      },
+      "upload cancelled", [&] { ++woken; });
+  CHECK(s.code() == ErrorCode::Network);
+  CHECK(s.message() == "part 4 failed");
+  CHECK(stop.is_cancelled());
+  CHECK(woken == 1);
+  CHECK(started < 1000);
+
+  // Cancelled from outside: Cancelled, with the caller's words.
+  CancelToken operation;
+  CancelToken stop2(&operation);
+  Status cancelled = parallel_for_until_error(
+      100, 2, stop2,
+      [&](size_t i) -> Status {
+        if (i == 10) operation.cancel();
+        return Status::OK();
+      },
+      "upload cancelled");
+  CHECK(cancelled.code() == ErrorCode::Cancelled);
+  CHECK(cancelled.message() == "upload cancelled");
+
+  CancelToken stop3;
+  std::atomic<int> ran{0};
+  CHECK(parallel_for_until_error(50, 3, stop3, [&](size_t) { return ++ran, Status::OK(); }, "x").ok());
+  CHECK(ran == 50);
 }
 
 }  // namespace cloudsync::test

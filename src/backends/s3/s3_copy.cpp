@@ -144,12 +144,10 @@ Result<ObjectMeta> S3Backend::copy_in_parts(const S3Backend& from, const Path& s
                            std::max<uint64_t>(caps_.multipart.min_part_size, 1), kMaxPartSize);
   const auto count = static_cast<size_t>(size == 0 ? 1 : (size + part_size - 1) / part_size);
   std::vector<PartInfo> parts(count);
-  std::mutex mutex;
-  Status first_error;
   CancelToken stop(ctx.cancel);
   OpContext part_ctx = ctx;
   part_ctx.cancel = &stop;
-  auto copy_part = [&](size_t i) {
+  auto copy_part = [&](size_t i) -> Status {
     const uint64_t offset = i * part_size;
     const uint64_t length = std::min(part_size, size - offset);
     S3Request request;
@@ -161,25 +159,17 @@ Result<ObjectMeta> S3Backend::copy_in_parts(const S3Backend& from, const Path& s
       request.headers.set("x-amz-copy-source-range", fmt::format("bytes={}-{}", offset, offset + length - 1));
     request.error_in_200 = true;
     request.what = fmt::format("UploadPartCopy {} #{}", client_->describe(key), i + 1);
-    Result<std::string> etag = [&]() -> Result<std::string> {
-      CLOUDSYNC_ASSIGN_OR_RETURN(http::Response answer, client_->send(request, part_ctx));
-      return parse_copy_result(answer.body);
-    }();
-    std::lock_guard lock(mutex);
-    if (etag.ok()) {
-      parts[i] = PartInfo{static_cast<uint32_t>(i + 1), length, std::move(etag).value()};
-    } else if (first_error.ok()) {
-      first_error = etag.status();
-      stop.cancel();
-    }
+    CLOUDSYNC_ASSIGN_OR_RETURN(http::Response answer, client_->send(request, part_ctx));
+    CLOUDSYNC_ASSIGN_OR_RETURN(std::string etag, parse_copy_result(answer.body));
+    parts[i] = PartInfo{static_cast<uint32_t>(i + 1), length, std::move(etag)};  // each job its own slot
+    return Status::OK();
   };
-  parallel_for(count, kPartCopyConcurrency, copy_part, &stop);
-  if (first_error.ok() && ctx.cancelled()) first_error = Status(ErrorCode::Cancelled, "copy cancelled");
-  if (!first_error.ok()) {
+  Status copied = parallel_for_until_error(count, kPartCopyConcurrency, stop, copy_part, "copy cancelled");
+  if (!copied.ok()) {
     Status aborted = upload->abort(OpContext{});
     if (!aborted.ok())
       log(LogLevel::Warn, "could not abort the copy to {}: {}", client_->describe(key), aborted.to_string());
-    return first_error;
+    return copied;
   }
   CLOUDSYNC_ASSIGN_OR_RETURN(ObjectMeta done, upload->complete(std::move(parts), ctx));
   ObjectMeta meta = copied_meta(key, done.etag, options, http::Headers{}, true);
