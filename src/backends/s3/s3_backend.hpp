@@ -48,6 +48,9 @@ class S3Backend final : public StorageBackend {
   /// For stores without conditional writes: checks the mode by reading first
   /// (racy, but the best such a store allows).
   Status check_mode_by_reading(const Path& path, const PutOptions& options, const OpContext& ctx);
+  /// CreateMultipartUpload for `key` with the metadata a put of `put` records
+  /// (`what` names it in errors and logs).
+  Result<S3Request> create_multipart_request(const std::string& key, const PutOptions& put, std::string what) const;
   /// The payload rules of an upload that sends `choice`.
   PayloadRules payload_rules(const ChecksumChoice& choice) const;
   /// What the next upload sends: the configured checksum, or what is learned

@@ -126,13 +126,9 @@ Result<ObjectMeta> S3Backend::copy_in_parts(const S3Backend& from, const Path& s
   const uint64_t size = options.source_size;
   // No x-amz-checksum-algorithm here: the parts are the store's own bytes,
   // and a declared algorithm would require a checksum per part we never see.
-  S3Request create;
-  create.method = "POST";
-  create.key = key;
-  create.query = {{"uploads", ""}};
-  create.what = "CreateMultipartUpload (copy) " + client_->describe(key);
-  CLOUDSYNC_RETURN_IF_ERROR(
-      add_metadata_headers(create.headers, WriteMetadata{&options.put, true, options.put.known_hashes.crc32c}));
+  CLOUDSYNC_ASSIGN_OR_RETURN(
+      S3Request create,
+      create_multipart_request(key, options.put, "CreateMultipartUpload (copy) " + client_->describe(key)));
   CLOUDSYNC_ASSIGN_OR_RETURN(http::Response created, client_->send(create, ctx));
   CLOUDSYNC_ASSIGN_OR_RETURN(std::string upload_id, parse_initiate_multipart(created.body));
   // Completion and abort (also on an early return) as for any upload.

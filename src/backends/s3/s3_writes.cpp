@@ -129,18 +129,24 @@ Result<ObjectMeta> S3Backend::put(const Path& path, ByteSource& data, const PutO
   return meta;
 }
 
+Result<S3Request> S3Backend::create_multipart_request(const std::string& key, const PutOptions& put,
+                                                      std::string what) const {
+  S3Request request;
+  request.method = "POST";
+  request.key = key;
+  request.query = {{"uploads", ""}};
+  request.what = std::move(what);
+  CLOUDSYNC_RETURN_IF_ERROR(add_metadata_headers(request.headers, WriteMetadata{&put, true, put.known_hashes.crc32c}));
+  return request;
+}
+
 Result<std::unique_ptr<MultipartUpload>> S3Backend::start_multipart(const Path& path, const PutOptions& options,
                                                                     const OpContext& ctx) {
   CLOUDSYNC_RETURN_IF_ERROR(check_object_key(path));
   CLOUDSYNC_RETURN_IF_ERROR(check_mode_by_reading(path, options, ctx));
   const std::string key = path.str();
-  S3Request request;
-  request.method = "POST";
-  request.key = key;
-  request.query = {{"uploads", ""}};
-  request.what = "CreateMultipartUpload " + client_->describe(key);
-  CLOUDSYNC_RETURN_IF_ERROR(
-      add_metadata_headers(request.headers, WriteMetadata{&options, true, options.known_hashes.crc32c}));
+  CLOUDSYNC_ASSIGN_OR_RETURN(S3Request request,
+                             create_multipart_request(key, options, "CreateMultipartUpload " + client_->describe(key)));
   const ChecksumChoice choice = checksum_choice();
   // Until its parts take the question over (below), an unanswered probe ends here.
   std::optional<UnansweredProbe> unanswered;
