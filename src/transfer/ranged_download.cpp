@@ -12,7 +12,7 @@
 #include "core/hash.hpp"
 #include "core/log.hpp"
 #include "core/parallel.hpp"
-#include "http/retry_budget.hpp"
+#include "transfer/transfer_steps.hpp"
 
 namespace cloudsync {
 
@@ -135,17 +135,6 @@ class PrefixHasher {
 
 }  // namespace
 
-bool resume_after(ErrorCode code, uint32_t attempt, const TransferOptions& options, const OpContext& ctx) {
-  // A spent operation budget (the HTTP layer counts every failed attempt)
-  // means this file does not insist either.
-  bool budget_left = ctx.retry_budget == nullptr || !ctx.retry_budget->spent();
-  if (!error_code_is_transient(code) || attempt >= options.resume_attempts || ctx.cancelled() || !budget_left) {
-    return false;
-  }
-  std::this_thread::sleep_for(std::chrono::milliseconds(100 * (attempt + 1)));
-  return true;
-}
-
 bool use_ranged_download(const Capabilities& caps, const ObjectMeta& src_meta, const TransferOptions& options) {
   return options.download_streams > 1 && caps.ranged_get && !src_meta.etag.empty() &&
          src_meta.kind != ObjectKind::Document &&
@@ -190,22 +179,12 @@ Result<RangedDownload> download_ranged(StorageBackend& src, const Path& key, con
   auto fetch = [&](size_t i) -> Status {
     Range& range = ranges[i];
     RangeSink sink(out, range, crc, progress, label);
-    GetOptions get;
-    get.if_match = src_meta.etag;  // every range of the same version, or PreconditionFailed
-    Result<ObjectMeta> got = Status(ErrorCode::Internal, "no attempt made");
-    for (uint32_t attempt = 0;; ++attempt) {
-      uint64_t before = range.done.load();
-      get.range = ByteRange{range.offset + before, range.length - before};
-      got = src.get(key, get, sink, range_ctx);
-      if (got.ok() && range.done.load() != range.length) {
-        got = make_error(ErrorCode::Integrity, "'{}': the range at byte {} ended after {} of {} bytes", label,
-                         range.offset, range.done.load(), range.length);
-      }
-      if (got.ok()) break;
-      if (range.done.load() > before) retry_progress(ctx);
-      if (stop.is_cancelled() || !resume_after(got.status().code(), attempt, options, range_ctx)) break;
-      log(LogLevel::Info, "resuming the range of '{}' at byte {} after: {}", label, range.offset + range.done.load(),
-          got.status().to_string());
+    // Every range of the same version (pinned to the etag), or PreconditionFailed.
+    Result<ObjectMeta> got = transfer_steps::get_resuming(src, key, src_meta.etag,
+                                                          ByteRange{range.offset, range.length}, sink, options, range_ctx);
+    if (got.ok() && range.done.load() != range.length) {
+      got = make_error(ErrorCode::Integrity, "'{}': the range at byte {} ended after {} of {} bytes", label,
+                       range.offset, range.done.load(), range.length);
     }
     if (!got.ok()) return got.status();
     std::lock_guard lock(mutex);

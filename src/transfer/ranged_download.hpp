@@ -21,11 +21,6 @@ struct RangedDownload {
   uint64_t bytes = 0;
 };
 
-/// Whether a read that failed with `code` after `attempt` resumptions is
-/// tried again: a transient error, attempts and the operation's retry budget
-/// left, not cancelled. Waits before saying yes.
-bool resume_after(ErrorCode code, uint32_t attempt, const TransferOptions& options, const OpContext& ctx);
-
 /// Whether an object of `src` is worth reading in several streams.
 bool use_ranged_download(const Capabilities& caps, const ObjectMeta& src_meta, const TransferOptions& options);
 

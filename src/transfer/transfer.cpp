@@ -88,27 +88,12 @@ Result<TransferResult> download_to_local(StorageBackend& src, const Path& src_ke
   } else {
     Hasher hasher(options.hash_kinds | verify);
     HashingSink sink(*writer, hasher, progress, label);
-    GetOptions get;
-    get.if_match = src_meta.etag;
-    Result<ObjectMeta> got = Status(ErrorCode::Internal, "no attempt made");
-    for (uint32_t attempt = 0;; ++attempt) {
-      uint64_t written_before = sink.written();
-      got = src.get(src_key, get, sink, ctx);
-      if (got.ok()) break;
-      ErrorCode code = got.status().code();
-      // Bytes that arrived are progress.
-      if (sink.written() > written_before) retry_progress(ctx);
-      bool resumable = (sink.written() == 0 || (src.capabilities().ranged_get && !src_meta.etag.empty())) &&
-                       resume_after(code, attempt, options, ctx);
-      if (!resumable) {
-        if (code == ErrorCode::PreconditionFailed) {
-          return source_changed(src_key, "at the source while it was being read");
-        }
-        return got.status();
+    auto got = transfer_steps::get_resuming(src, src_key, src_meta.etag, std::nullopt, sink, options, ctx);
+    if (!got.ok()) {
+      if (got.status().code() == ErrorCode::PreconditionFailed) {
+        return source_changed(src_key, "at the source while it was being read");
       }
-      log(LogLevel::Info, "resuming download of '{}' at byte {} after: {}", src_key.str(), sink.written(),
-          got.status().to_string());
-      if (sink.written() > 0) get.range = ByteRange{sink.written(), std::nullopt};
+      return got.status();
     }
     meta = std::move(got).value();
     computed = hasher.finish();

@@ -85,6 +85,17 @@ Status map_put_error(const Status& s, const Path& dst_key) {
   return s;
 }
 
+bool resume_after(ErrorCode code, uint32_t attempt, const TransferOptions& options, const OpContext& ctx) {
+  // A spent operation budget (the HTTP layer counts every failed attempt)
+  // means this file does not insist either.
+  bool budget_left = ctx.retry_budget == nullptr || !ctx.retry_budget->spent();
+  if (!error_code_is_transient(code) || attempt >= options.resume_attempts || ctx.cancelled() || !budget_left) {
+    return false;
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(100 * (attempt + 1)));
+  return true;
+}
+
 Result<ObjectMeta> get_resuming(StorageBackend& src, const Path& key, const std::string& etag,
                                 std::optional<ByteRange> range, ByteSink& sink, const TransferOptions& options,
                                 const OpContext& ctx) {
@@ -97,13 +108,9 @@ Result<ObjectMeta> get_resuming(StorageBackend& src, const Path& key, const std:
     const uint64_t before = counted.bytes();
     Result<ObjectMeta> got = src.get(key, get, counted, ctx);
     if (got.ok()) return got;
-    if (counted.bytes() > before) retry_progress(ctx);
-    const bool budget_left = ctx.retry_budget == nullptr || !ctx.retry_budget->spent();
+    if (counted.bytes() > before) retry_progress(ctx);  // bytes that arrived are progress
     const bool can_continue = counted.bytes() == 0 || (src.capabilities().ranged_get && !etag.empty());
-    if (!error_code_is_transient(got.status().code()) || attempt >= options.resume_attempts || ctx.cancelled() ||
-        !budget_left || !can_continue) {
-      return got;
-    }
+    if (!can_continue || !resume_after(got.status().code(), attempt, options, ctx)) return got;
     log(LogLevel::Info, "resuming the read of '{}' at byte {} after: {}", key.str(), whole.offset + counted.bytes(),
         got.status().to_string());
     if (counted.bytes() > 0) {
@@ -111,7 +118,6 @@ Result<ObjectMeta> get_resuming(StorageBackend& src, const Path& key, const std:
       if (whole.length) left = *whole.length - counted.bytes();
       get.range = ByteRange{whole.offset + counted.bytes(), left};
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(100 * (attempt + 1)));
   }
 }
 

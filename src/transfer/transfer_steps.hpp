@@ -48,6 +48,11 @@ Result<PutOptions> put_options_for(StorageBackend& dst, const Path& dst_key, con
 /// A store's refusal of a conditional write, as the destination's change.
 Status map_put_error(const Status& s, const Path& dst_key);
 
+/// Whether a read that failed with `code` after `attempt` resumptions is
+/// tried again: a transient error, attempts and the operation's retry budget
+/// left, not cancelled. Waits before saying yes.
+bool resume_after(ErrorCode code, uint32_t attempt, const TransferOptions& options, const OpContext& ctx);
+
 /// Reads `range` of `key` (the whole object when absent) into `sink`, pinned
 /// to `etag` when given, resuming with a ranged read after transient errors
 /// (up to options.resume_attempts times, within the operation's retry
