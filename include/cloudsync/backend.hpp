@@ -291,11 +291,8 @@ class CLOUDSYNC_API StorageBackend {
   virtual StoredObjectRef locate(const Path& path) const;
 
   /// True when copy_from() can copy objects of `source` here server-side:
-  /// the same store, reached with the same endpoint and credentials (S3:
-  /// any bucket of one endpoint; Azure: any container of one account, the
-  /// same blob endpoint, when this side has the account key or an Entra ID
-  /// token, or has a SAS and the source's SAS can read blobs or its account
-  /// key can sign one; Drive: one account).
+  /// the same store, reached with the same endpoint and credentials (S3: any bucket of one endpoint;
+  /// Azure: any container of one blob endpoint, the source read authorised (azure_copy.hpp); Drive: one account).
   /// A true answer is a promise to try, not to succeed: copy_from() may
   /// still be refused (PermissionDenied, Unsupported), and the caller then
   /// copies by streaming. Default: false.

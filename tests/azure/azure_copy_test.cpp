@@ -16,6 +16,7 @@
 #include "core/redact.hpp"
 #include "support/byte_counting_transport.hpp"
 #include "support/command.hpp"
+#include "support/copy_checks.hpp"
 #include "transfer/transfer.hpp"
 
 namespace cloudsync::test {
@@ -26,6 +27,7 @@ namespace {
 
 struct CountedContainer {
   std::string name;
+  std::string prefix;
   std::shared_ptr<ByteCountingTransport> wire;
   std::shared_ptr<StorageBackend> container;  ///< the whole container
   std::shared_ptr<StorageBackend> view;       ///< below `prefix`, labelled as open_backend() labels
@@ -35,6 +37,7 @@ CountedContainer counted(const std::string& container, const std::string& prefix
                          std::shared_ptr<http::Transport> inner = {}, azure::CopyPolling polling = {}) {
   CountedContainer out;
   out.name = container;
+  out.prefix = prefix;
   out.wire = std::make_shared<ByteCountingTransport>(inner ? std::move(inner)
                                                            : http::make_curl_transport(http::ClientOptions{}));
   azure::AzureEnvironment env;
@@ -45,31 +48,15 @@ CountedContainer counted(const std::string& container, const std::string& prefix
   return out;
 }
 
-TimePoint kept_mtime() { return TimePoint(std::chrono::nanoseconds(1'600'000'000'987'654'321)); }
-
-void put_source(StorageBackend& store, const std::string& key, const std::string& data) {
-  PutOptions put;
-  put.mtime = kept_mtime();
-  REQUIRE_OK(store.write_all(P(key), data, put, {}));
-}
-
-// The object as listed: what a plan hands the transfer.
-ObjectMeta listed(StorageBackend& store, const std::string& key) {
-  auto all = store.list_all({}, {});
-  REQUIRE_OK(all);
-  for (const ObjectMeta& m : *all) {
-    if (m.key == key) return m;
-  }
-  FAIL("'" << key << "' is not listed");
-  return {};
-}
-
 // What the service says about a blob's copy: x-ms-copy-status of Get Blob
 // Properties ("success" for a blob Copy Blob made; empty for an upload).
 std::string copy_status(const std::string& container, const std::string& blob) {
   http::Response r = azurite().raw("HEAD", "/" + container + "/" + blob);
   REQUIRE(r.status == 200);
   return std::string(r.headers.get("x-ms-copy-status").value_or(""));
+}
+std::string copy_status(const CountedContainer& store, const std::string& key) {
+  return copy_status(store.name, store.prefix + "/" + key);
 }
 
 bool absent(const std::string& container, const std::string& blob) {
@@ -87,6 +74,15 @@ Copied copy_object(CountedContainer& from, const std::string& src, CountedContai
   auto t = transfer_object(*from.view, P(src), meta, *to.view, P(dst), {}, {}, nullptr, {});
   REQUIRE_OK(t);
   return Copied{t->destination, from.wire->moved() + to.wire->moved() - before};
+}
+
+// Copies `src` as a sync would and checks that the service made the copy:
+// no byte through either client, the content, the blob's copy status.
+void check_copied_by_service(CountedContainer& from, const std::string& src, CountedContainer& to,
+                             const std::string& dst, const std::string& data) {
+  CHECK(copy_object(from, src, to, dst).moved == 0);
+  CHECK(*to.view->read_all(P(dst), {}) == data);
+  CHECK(copy_status(to, dst) == "success");
 }
 
 // copy_from() itself, pinned to `src` as listed.
@@ -225,25 +221,21 @@ TEST_CASE("Azure copies to a destination reached with a SAS authorise the source
     REQUIRE(sig.size() > 20);
     CHECK(logs.joined().find(sig) == std::string::npos);
     CHECK(redact("copy source " + source_url).find(sig) == std::string::npos);
-    // Through the transfer, as a sync copies.
-    CHECK(copy_object(src, "s.bin", dst, "s.bin").moved == 0);
-    CHECK(*dst.view->read_all(P("s.bin"), {}) == data);
-    CHECK(copy_status(target, "out/s.bin") == "success");
+    check_copied_by_service(src, "s.bin", dst, "s.bin", data);
   }
+  // The source reached with a container SAS of its own.
+  auto source_with_sas = [&](const std::string& permissions) {
+    AzureBackendOptions options;
+    options.sas = azurite().container_sas(src.name, permissions, expires);
+    return counted(src.name, "in", options);
+  };
   SECTION("the source's own SAS, when it grants reading") {
-    AzureBackendOptions source_sas;
-    source_sas.sas = azurite().container_sas(src.name, "rl", expires);
-    CountedContainer readable = counted(src.name, "in", source_sas);
+    CountedContainer readable = source_with_sas("rl");
     REQUIRE(dst.view->can_copy_from(*readable.view));
-    CHECK(copy_object(readable, "s.bin", dst, "t.bin").moved == 0);
-    CHECK(*dst.view->read_all(P("t.bin"), {}) == data);
-    CHECK(copy_status(target, "out/t.bin") == "success");
+    check_copied_by_service(readable, "s.bin", dst, "t.bin", data);
   }
   SECTION("a source SAS that cannot read: no server-side copy") {
-    AzureBackendOptions list_only;
-    list_only.sas = azurite().container_sas(src.name, "l", expires);
-    CountedContainer unreadable = counted(src.name, "in", list_only);
-    CHECK_FALSE(dst.view->can_copy_from(*unreadable.view));
+    CHECK_FALSE(dst.view->can_copy_from(*source_with_sas("l").view));
   }
 }
 
@@ -323,7 +315,7 @@ azure::CopyPolling fast_polling() {
 
 }  // namespace
 
-TEST_CASE("a pending Azure copy is waited for; one that fails, stalls or is cancelled leaves nothing",
+TEST_CASE("a pending Azure copy is waited for, and one that fails, stalls or is cancelled leaves nothing",
           "[azure][copy]") {
   const std::string data = random_bytes(20 * 1024, 34);
   const std::string name = azurite().new_container();

@@ -6,6 +6,7 @@
 #include "core/hash.hpp"
 #include "s3/s3_fixture.hpp"
 #include "support/byte_counting_transport.hpp"
+#include "support/copy_checks.hpp"
 #include "transfer/transfer.hpp"
 
 namespace cloudsync::test {
@@ -26,27 +27,6 @@ CountedBucket counted_bucket(const std::string& name, const std::string& prefix,
   out.bucket = bucket_backend_in(options, s3::process_environment(), {}, {}, out.wire);
   out.view = backends::label_refused_actions(make_prefixed_backend(out.bucket, P(prefix)));
   return out;
-}
-
-TimePoint kept_mtime() { return TimePoint(std::chrono::nanoseconds(1'600'000'000'987'654'321)); }
-
-ObjectMeta put_source(StorageBackend& store, const std::string& key, const std::string& data) {
-  PutOptions put;
-  put.mtime = kept_mtime();
-  auto meta = store.write_all(P(key), data, put, {});
-  REQUIRE_OK(meta);
-  return *meta;
-}
-
-// The object as listed: what a plan hands the transfer.
-ObjectMeta listed(StorageBackend& store, const std::string& key) {
-  auto all = store.list_all({}, {});
-  REQUIRE_OK(all);
-  for (const ObjectMeta& m : *all) {
-    if (m.key == key) return m;
-  }
-  FAIL("'" << key << "' is not listed");
-  return {};
 }
 
 }  // namespace
