@@ -75,8 +75,8 @@ struct Capabilities {
   /// Most keys remove_many() sends in one request (1 = one by one).
   uint32_t max_batch_delete = 1;
   /// copy_from() copies objects within the store without their bytes passing
-  /// through this process (S3 CopyObject, Azure Copy Blob From URL, Drive
-  /// files.copy). Which sources qualify is can_copy_from()'s to say.
+  /// through this process (S3 CopyObject, Azure Copy Blob, Drive files.copy).
+  /// Which sources qualify is can_copy_from()'s to say.
   bool server_side_copy = false;
 
   struct Multipart {
@@ -291,8 +291,8 @@ class CLOUDSYNC_API StorageBackend {
   virtual StoredObjectRef locate(const Path& path) const;
 
   /// True when copy_from() can copy objects of `source` here server-side:
-  /// the same store, reached with the same endpoint and credentials (S3:
-  /// any bucket of one endpoint; Azure: one account; Drive: one account).
+  /// the same store, reached with the same endpoint and credentials (S3: any bucket of one endpoint;
+  /// Azure: any container of one blob endpoint, the source read authorised (azure_copy.hpp); Drive: one account).
   /// A true answer is a promise to try, not to succeed: copy_from() may
   /// still be refused (PermissionDenied, Unsupported), and the caller then
   /// copies by streaming. Default: false.

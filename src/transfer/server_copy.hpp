@@ -1,6 +1,6 @@
 // Copies within one store without the bytes passing through this process
-// (StorageBackend::copy_from: S3 CopyObject / UploadPartCopy, Azure Copy Blob
-// From URL / Put Block From URL, Drive files.copy), with the guarantees of a
+// (StorageBackend::copy_from: S3 CopyObject / UploadPartCopy, Azure Copy
+// Blob, Drive files.copy), with the guarantees of a
 // streamed copy: the source pinned to the version that was listed, the
 // destination expectation enforced, the mtime and the hashes the source
 // vouches for recorded on the copy.

@@ -2,32 +2,15 @@
 // UploadPartCopy above the multipart threshold, through the adapters
 // open_backend puts in front (prefix, refused-action labels), with the bytes
 // each client sent and received counted: none of the object's pass through.
-#include <atomic>
-
 #include "backends/refused_action.hpp"
 #include "core/hash.hpp"
 #include "s3/s3_fixture.hpp"
+#include "support/byte_counting_transport.hpp"
+#include "support/copy_checks.hpp"
 #include "transfer/transfer.hpp"
 
 namespace cloudsync::test {
 namespace {
-
-// Counts the body bytes of every request and answer that pass through.
-class ByteCountingTransport final : public http::Transport {
- public:
-  explicit ByteCountingTransport(std::shared_ptr<http::Transport> inner) : inner_(std::move(inner)) {}
-  Result<http::Response> send(const http::Request& request, ByteSink* sink, const OpContext& ctx) override {
-    sent += request.body_size.value_or(0);
-    auto answer = inner_->send(request, sink, ctx);
-    if (answer.ok()) received += answer->sink_bytes + answer->body.size();
-    if (answer.ok()) ++requests;
-    return answer;
-  }
-  std::atomic<uint64_t> sent{0}, received{0}, requests{0};
-
- private:
-  std::shared_ptr<http::Transport> inner_;
-};
 
 struct CountedBucket {
   std::shared_ptr<ByteCountingTransport> wire;
@@ -44,27 +27,6 @@ CountedBucket counted_bucket(const std::string& name, const std::string& prefix,
   out.bucket = bucket_backend_in(options, s3::process_environment(), {}, {}, out.wire);
   out.view = backends::label_refused_actions(make_prefixed_backend(out.bucket, P(prefix)));
   return out;
-}
-
-TimePoint kept_mtime() { return TimePoint(std::chrono::nanoseconds(1'600'000'000'987'654'321)); }
-
-ObjectMeta put_source(StorageBackend& store, const std::string& key, const std::string& data) {
-  PutOptions put;
-  put.mtime = kept_mtime();
-  auto meta = store.write_all(P(key), data, put, {});
-  REQUIRE_OK(meta);
-  return *meta;
-}
-
-// The object as listed: what a plan hands the transfer.
-ObjectMeta listed(StorageBackend& store, const std::string& key) {
-  auto all = store.list_all({}, {});
-  REQUIRE_OK(all);
-  for (const ObjectMeta& m : *all) {
-    if (m.key == key) return m;
-  }
-  FAIL("'" << key << "' is not listed");
-  return {};
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "backends/azure/azure_client.hpp"
+#include "backends/azure/azure_copy.hpp"
 #include "backends/azure/azure_list.hpp"
 #include "backends/azure/azure_reads.hpp"
 #include "backends/azure/azure_writes.hpp"
@@ -58,12 +59,31 @@ class AzureBackend final : public StorageBackend {
     return list_blobs(*client_, options, ctx);
   }
 
+  bool can_copy_from(const StorageBackend& source) const override { return copy_peer(source) != nullptr; }
+
+  Result<ObjectMeta> copy_from(const StorageBackend& source, const Path& src_path, const Path& dst_path,
+                               const CopyOptions& options, const OpContext& ctx) override {
+    const AzureBackend* from = copy_peer(source);
+    if (from == nullptr) return StorageBackend::copy_from(source, src_path, dst_path, options, ctx);
+    const Path src_key = source.locate(src_path).key;
+    CLOUDSYNC_RETURN_IF_ERROR(check_key(dst_path));
+    CLOUDSYNC_RETURN_IF_ERROR(from->check_key(src_key));
+    return copy_blob(*client_, *from->client_, src_key.str(), dst_path.str(), options, ctx);
+  }
+
   Result<std::vector<Status>> remove_many(std::span<const Path> paths, const OpContext& ctx) override {
     for (const Path& p : paths) CLOUDSYNC_RETURN_IF_ERROR(check_key(p));
     return delete_blobs(*client_, paths, std::max<uint32_t>(options_.delete_concurrency, 1), ctx);
   }
 
  private:
+  // The container behind `source` when this one can copy its blobs.
+  const AzureBackend* copy_peer(const StorageBackend& source) const {
+    const auto* peer = dynamic_cast<const AzureBackend*>(source.locate(Path()).store);
+    if (peer == nullptr || !caps_.server_side_copy) return nullptr;
+    return can_copy_blobs(*client_, *peer->client_) ? peer : nullptr;
+  }
+
   Status check_key(const Path& path) const {
     if (path.is_root()) return make_error(ErrorCode::InvalidArgument, "{}: the root is not a blob", describe());
     if (path.str().size() > kMaxKeyBytes) {
@@ -94,6 +114,7 @@ Capabilities azure_capabilities(const AzureBackendOptions& options) {
   // remove_many sends one request per blob, this many at a time in parallel
   // (the size of a Blob Batch, so that callers batch sensibly).
   caps.max_batch_delete = 256;
+  caps.server_side_copy = true;  // within one account: azure_copy
   caps.multipart.supported = true;
   caps.multipart.parallel = true;
   caps.multipart.equal_parts = false;

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "auth/azure/credentials.hpp"
+#include "backends/azure/azure_client.hpp"
 #include "cloudsync/backends/azure.hpp"
 #include "http/http.hpp"
 
@@ -19,13 +20,13 @@ struct AzureEnvironment {
   http::RetryPolicy retry;
   std::function<TimePoint()> clock;  ///< default: now_utc
   auth::EnvLookup env;               ///< default: the process environment
+  CopyPolling copy_polling;          ///< waiting for pending server-side copies
 };
 
 /// Opens options.container (scoped to options.prefix) with what `environment`
 /// gives instead of the process's transport, clock and variables.
 Result<std::shared_ptr<StorageBackend>> make_azure_backend(AzureBackendOptions options, AzureEnvironment environment);
 
-class AzureClient;
 /// The StorageBackend over the container `client` reaches (not scoped to a
 /// prefix: make_azure_backend does that).
 std::shared_ptr<StorageBackend> make_container_backend(std::shared_ptr<AzureClient> client,

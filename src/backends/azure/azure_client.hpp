@@ -41,6 +41,16 @@ struct AzureCall : http::Call {
   uint64_t sink_bytes = 0;  ///< bytes delivered to `sink`
 };
 
+/// How a pending server-side copy (Copy Blob answered "pending") is waited
+/// for: Get Blob Properties after `first_poll`, the delay doubling up to
+/// `max_poll`; a copy whose progress has not moved for `stall_limit` is
+/// given up (aborted, its destination removed).
+struct CopyPolling {
+  std::chrono::milliseconds first_poll{200};
+  std::chrono::milliseconds max_poll{5'000};
+  std::chrono::milliseconds stall_limit{600'000};
+};
+
 class AzureClient {
  public:
   struct Settings {
@@ -52,11 +62,18 @@ class AzureClient {
     /// This machine's clock, for signing and SAS expiry checks (corrected by
     /// the server's when it refuses our date).
     std::function<TimePoint()> clock;
+    CopyPolling copy_polling;
   };
   /// Validates the container name and the key. InvalidArgument otherwise.
   static Result<std::unique_ptr<AzureClient>> create(Settings settings);
 
   const std::string& container() const noexcept { return settings_.container; }
+  /// What the requests are addressed and authorised with (the endpoint, the
+  /// account, the one credential).
+  const auth::AzureCredentials& credentials() const noexcept { return settings_.credentials; }
+  const CopyPolling& copy_polling() const noexcept { return settings_.copy_polling; }
+  /// This machine's clock corrected by the server's (what requests are dated by).
+  TimePoint now() const { return clock_->now(); }
   /// "az://container" or "az://container/name".
   std::string describe(std::string_view name = {}) const;
   /// Endpoint + "/container".

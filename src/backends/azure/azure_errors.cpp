@@ -38,6 +38,7 @@ constexpr std::array kCodes = {
     CodeMapping{"AccountIsDisabled", ErrorCode::PermissionDenied},
     CodeMapping{"ConditionNotMet", ErrorCode::PreconditionFailed},
     CodeMapping{"TargetConditionNotMet", ErrorCode::PreconditionFailed},
+    CodeMapping{"SourceConditionNotMet", ErrorCode::PreconditionFailed},
     CodeMapping{"BlobAlreadyExists", ErrorCode::AlreadyExists},
     CodeMapping{"ContainerAlreadyExists", ErrorCode::AlreadyExists},
     CodeMapping{"ContainerBeingDeleted", ErrorCode::Conflict},

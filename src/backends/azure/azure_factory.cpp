@@ -62,6 +62,7 @@ Result<std::shared_ptr<StorageBackend>> make_azure_backend(AzureBackendOptions o
   client.transport = std::move(environment.transport);
   client.retry = environment.retry;
   client.clock = environment.clock ? environment.clock : now_utc;
+  client.copy_polling = environment.copy_polling;
   CLOUDSYNC_ASSIGN_OR_RETURN(std::unique_ptr<AzureClient> made, AzureClient::create(std::move(client)));
   std::shared_ptr<AzureClient> shared = std::move(made);
   log(LogLevel::Debug, "azure: opened {}", shared->describe());

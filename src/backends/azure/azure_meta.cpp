@@ -102,9 +102,7 @@ ObjectMeta meta_from_headers(std::string key, const http::Headers& headers) {
   return meta;
 }
 
-Status add_write_headers(http::Headers& headers, const PutOptions& options) {
-  headers.set("x-ms-blob-content-type",
-              options.content_type.empty() ? kDefaultContentType : std::string_view(options.content_type));
+Status add_metadata_headers(http::Headers& headers, const PutOptions& options) {
   for (const auto& [name, value] : options.metadata) {
     if (!is_metadata_name(name)) {
       return make_error(ErrorCode::InvalidArgument,
@@ -120,6 +118,10 @@ Status add_write_headers(http::Headers& headers, const PutOptions& options) {
     headers.set(std::string(kMetaPrefix) + name, value);
   }
   if (options.mtime) headers.set(std::string(kMetaPrefix) + std::string(kMtimeKey), format_mtime(*options.mtime));
+  return Status::OK();
+}
+
+Status add_condition_headers(http::Headers& headers, const PutOptions& options) {
   switch (options.mode) {
     case PutMode::Overwrite: break;
     case PutMode::Create: headers.set("If-None-Match", "*"); break;
@@ -131,6 +133,13 @@ Status add_write_headers(http::Headers& headers, const PutOptions& options) {
       break;
   }
   return Status::OK();
+}
+
+Status add_write_headers(http::Headers& headers, const PutOptions& options) {
+  headers.set("x-ms-blob-content-type",
+              options.content_type.empty() ? kDefaultContentType : std::string_view(options.content_type));
+  CLOUDSYNC_RETURN_IF_ERROR(add_metadata_headers(headers, options));
+  return add_condition_headers(headers, options);
 }
 
 }  // namespace cloudsync::azure

@@ -43,9 +43,15 @@ void apply_metadata(ObjectMeta& meta);
 ObjectMeta meta_from_headers(std::string key, const http::Headers& headers);
 
 /// Adds the headers of a blob write (Put Blob, Put Block List): the content
-/// type, user metadata and the mtime as x-ms-meta-*, and If-None-Match: * or
-/// If-Match for PutMode::Create / Update. InvalidArgument for metadata names
-/// that are not C# identifiers or values that are not printable ASCII.
+/// type, then add_metadata_headers() and add_condition_headers().
 Status add_write_headers(http::Headers& headers, const PutOptions& options);
+
+/// Adds user metadata and the mtime as x-ms-meta-*. InvalidArgument for
+/// metadata names that are not C# identifiers or values that are not
+/// printable ASCII.
+Status add_metadata_headers(http::Headers& headers, const PutOptions& options);
+
+/// Adds If-None-Match: * or If-Match for PutMode::Create / Update.
+Status add_condition_headers(http::Headers& headers, const PutOptions& options);
 
 }  // namespace cloudsync::azure

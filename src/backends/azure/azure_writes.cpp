@@ -69,44 +69,6 @@ Result<std::string> md5_of_rewindable(ByteSource& data, const OpContext& ctx) {
   return md5_base64_from_hex(hasher.finish().md5);
 }
 
-// Create-only writes may use the create permission instead of write.
-std::string_view write_permission(const AzureClient& client, PutMode mode) {
-  return mode == PutMode::Create && !client.may('w') ? "c" : "w";
-}
-
-// What a successful write tells about the new blob.
-ObjectMeta written_meta(const std::string& key, const http::Headers& headers, uint64_t size,
-                        const PutOptions& options) {
-  ObjectMeta meta = meta_from_headers(key, headers);
-  meta.size = size;
-  meta.hashes = {};
-  meta.content_type = options.content_type.empty() ? "application/octet-stream" : options.content_type;
-  for (const auto& [name, value] : options.metadata) {
-    std::string lower = name;
-    for (char& c : lower) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-    meta.metadata[lower] = value;
-  }
-  if (options.mtime) meta.metadata[std::string(kMtimeKey)] = format_mtime(*options.mtime);
-  apply_metadata(meta);
-  return meta;
-}
-
-// A conditional write refused on a later attempt may have been refused
-// because an earlier attempt, whose answer was lost, went through: the blob
-// then has our size, MD5 and mtime, and the write did happen.
-Result<ObjectMeta> unless_ours(AzureClient& client, const std::string& key, const PutOptions& options,
-                               const std::string& md5_hex, uint64_t size, const Status& refused, uint32_t attempts,
-                               const OpContext& ctx) {
-  bool maybe_ours = attempts > 1 && !md5_hex.empty() && options.mode != PutMode::Overwrite &&
-                    (refused.code() == ErrorCode::AlreadyExists || refused.code() == ErrorCode::PreconditionFailed);
-  if (!maybe_ours) return refused;
-  Result<ObjectMeta> now = head_blob(client, key, ctx);
-  if (!now.ok() || now->size != size || now->hashes.md5 != md5_hex || now->mtime != options.mtime) return refused;
-  log(LogLevel::Info, "{}: an earlier attempt of the write had succeeded; the refusal of the retry is ignored",
-      client.describe(key));
-  return now;
-}
-
 class BlockUpload final : public MultipartUpload {
  public:
   BlockUpload(std::shared_ptr<AzureClient> client, std::string key, PutOptions options)
@@ -228,6 +190,39 @@ class BlockUpload final : public MultipartUpload {
 };
 
 }  // namespace
+
+std::string_view write_permission(const AzureClient& client, PutMode mode) {
+  return mode == PutMode::Create && !client.may('w') ? "c" : "w";
+}
+
+ObjectMeta written_meta(const std::string& key, const http::Headers& headers, uint64_t size,
+                        const PutOptions& options) {
+  ObjectMeta meta = meta_from_headers(key, headers);
+  meta.size = size;
+  meta.hashes = {};
+  meta.content_type = options.content_type.empty() ? "application/octet-stream" : options.content_type;
+  for (const auto& [name, value] : options.metadata) {
+    std::string lower = name;
+    for (char& c : lower) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+    meta.metadata[lower] = value;
+  }
+  if (options.mtime) meta.metadata[std::string(kMtimeKey)] = format_mtime(*options.mtime);
+  apply_metadata(meta);
+  return meta;
+}
+
+Result<ObjectMeta> unless_ours(AzureClient& client, const std::string& key, const PutOptions& options,
+                               const std::string& md5_hex, uint64_t size, const Status& refused, uint32_t attempts,
+                               const OpContext& ctx) {
+  bool maybe_ours = attempts > 1 && !md5_hex.empty() && options.mode != PutMode::Overwrite &&
+                    (refused.code() == ErrorCode::AlreadyExists || refused.code() == ErrorCode::PreconditionFailed);
+  if (!maybe_ours) return refused;
+  Result<ObjectMeta> now = head_blob(client, key, ctx);
+  if (!now.ok() || now->size != size || now->hashes.md5 != md5_hex || now->mtime != options.mtime) return refused;
+  log(LogLevel::Info, "{}: an earlier attempt of the write had succeeded; the refusal of the retry is ignored",
+      client.describe(key));
+  return now;
+}
 
 std::string block_id(std::string_view upload_id, uint32_t number) {
   return base64_encode(fmt::format("{}-{:05}", upload_id, number));

@@ -27,6 +27,24 @@ inline constexpr uint32_t kMaxBlocks = 50'000;
 inline constexpr uint64_t kMaxBlockSize = 4000ull << 20;
 inline constexpr uint64_t kMaxPutBlobSize = 5000ull << 20;
 
+/// The permission letter a write in `mode` needs from a SAS: create-only
+/// writes may use c instead of w.
+std::string_view write_permission(const AzureClient& client, PutMode mode);
+
+/// What a successful write of `size` bytes with `options` tells about the new
+/// blob, from the answer's headers (etag, Last-Modified) and the options
+/// (content type, metadata, mtime); its hashes are left to the caller.
+ObjectMeta written_meta(const std::string& key, const http::Headers& headers, uint64_t size,
+                        const PutOptions& options);
+
+/// A conditional write refused on a later attempt may have been refused
+/// because an earlier attempt, whose answer was lost, went through: the blob
+/// then has our size, MD5 (hex) and mtime, and the write did happen. Returns
+/// the blob then, else `refused`.
+Result<ObjectMeta> unless_ours(AzureClient& client, const std::string& key, const PutOptions& options,
+                               const std::string& md5_hex, uint64_t size, const Status& refused, uint32_t attempts,
+                               const OpContext& ctx);
+
 /// The id of block `number` (1..50000) of the upload `upload_id`.
 std::string block_id(std::string_view upload_id, uint32_t number);
 
