@@ -22,8 +22,8 @@ constexpr size_t kBatchActions = 1024;
 }  // namespace
 
 int run_streamed_dry_run(std::string_view verb, StorageBackend& source, StorageBackend& destination,
-                         SyncOptions sync_options, const ApplyOptions& apply, const OutputFlags& out,
-                         Console& console, const CancelToken* cancel) {
+                         SyncOptions sync_options, const ApplyOptions& apply, const OutputFlags& out, Console& console,
+                         const CancelToken* cancel) {
   const std::string title = fmt::format("{} {} -> {}", verb, source.describe(), destination.describe());
   const ReportStyle style{title, out.quiet};
   ApplyOptions dry = apply;

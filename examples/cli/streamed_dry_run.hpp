@@ -21,7 +21,7 @@ class Console;
 /// whole plan. The plan's warnings come before the summary. Returns the exit
 /// status.
 int run_streamed_dry_run(std::string_view verb, StorageBackend& source, StorageBackend& destination,
-                         SyncOptions sync_options, const ApplyOptions& apply, const OutputFlags& out,
-                         Console& console, const CancelToken* cancel);
+                         SyncOptions sync_options, const ApplyOptions& apply, const OutputFlags& out, Console& console,
+                         const CancelToken* cancel);
 
 }  // namespace cloudsync::cli

@@ -178,7 +178,8 @@ class JobRun {
     const auto since = std::chrono::steady_clock::now() - last_renewal_;
     if (since < options_.lease / 3) return Status::OK();
     last_renewal_ = std::chrono::steady_clock::now();
-    return impl_.store->renew_export_lease(job_.job.id, owner_, lease_now(options_, now_, call_began_) + options_.lease);
+    return impl_.store->renew_export_lease(job_.job.id, owner_,
+                                           lease_now(options_, now_, call_began_) + options_.lease);
   }
 
   Result<WindowExportResult> export_window_now(const StoredExportWindow& window) {

@@ -215,12 +215,13 @@ Result<TransferResult> relay_in_parts(StorageBackend& src, const Path& src_key, 
     auto sent = upload->upload_part(static_cast<uint32_t>(i + 1), counted, part_ctx);
     if (!sent.ok()) return map_put_error(sent.status(), dst_key);
     if (!whole.add(i, buffer)) return Status::OK();  // stopped: another part failed, and says why
-    parts[i] = std::move(sent).value();  // each job its own slot
+    // No lock: each part writes its own slot.
+    parts[i] = std::move(sent).value();
     return Status::OK();
   };
   Status first_error = parallel_for_until_error(
-      count, caps.multipart.parallel ? std::max<uint32_t>(options.part_concurrency, 1) : 1, stop, job,
-      "copy cancelled", [&] { whole.stopped(); });  // the parts waiting for their turn at the hasher give up
+      count, caps.multipart.parallel ? std::max<uint32_t>(options.part_concurrency, 1) : 1, stop, job, "copy cancelled",
+      [&] { whole.stopped(); });  // the parts waiting for their turn at the hasher give up
   HashSet computed = whole.finish();
   if (first_error.ok() && !options.ignore_checksum) first_error = verify_hashes(vouched, computed, src_key);
   if (!first_error.ok()) {

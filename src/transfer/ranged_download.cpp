@@ -180,8 +180,8 @@ Result<RangedDownload> download_ranged(StorageBackend& src, const Path& key, con
     Range& range = ranges[i];
     RangeSink sink(out, range, crc, progress, label);
     // Every range of the same version (pinned to the etag), or PreconditionFailed.
-    Result<ObjectMeta> got = transfer_steps::get_resuming(src, key, src_meta.etag,
-                                                          ByteRange{range.offset, range.length}, sink, options, range_ctx);
+    Result<ObjectMeta> got = transfer_steps::get_resuming(
+        src, key, src_meta.etag, ByteRange{range.offset, range.length}, sink, options, range_ctx);
     if (got.ok() && range.done.load() != range.length) {
       got = make_error(ErrorCode::Integrity, "'{}': the range at byte {} ended after {} of {} bytes", label,
                        range.offset, range.done.load(), range.length);

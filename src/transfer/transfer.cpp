@@ -172,18 +172,19 @@ Result<ObjectMeta> upload_in_parts(StorageBackend& dst, const Path& dst_key, con
   part_ctx.cancel = &stop;
   auto job = [&](size_t i) -> Status {
     const uint64_t offset = i * part_size;
-    auto source = FileSource::open_below(folder.anchor, folder.key_path(src_key), offset,
-                                         std::min(part_size, size - offset));
+    auto source =
+        FileSource::open_below(folder.anchor, folder.key_path(src_key), offset, std::min(part_size, size - offset));
     if (!source.ok()) return map_put_error(source.status(), dst_key);
     ProgressSource counted(**source, progress, label);
     auto sent = upload->upload_part(static_cast<uint32_t>(i + 1), counted, part_ctx);
     if (!sent.ok()) return map_put_error(sent.status(), dst_key);
-    parts[i] = std::move(sent).value();  // each job its own slot
+    // No lock: each part writes its own slot.
+    parts[i] = std::move(sent).value();
     return Status::OK();
   };
-  Status first_error = parallel_for_until_error(
-      count, caps.multipart.parallel ? std::max<uint32_t>(options.part_concurrency, 1) : 1, stop, job,
-      "upload cancelled");
+  Status first_error =
+      parallel_for_until_error(count, caps.multipart.parallel ? std::max<uint32_t>(options.part_concurrency, 1) : 1,
+                               stop, job, "upload cancelled");
   // Parts read at different times may mix two versions of the file: a file
   // that changed must never become a committed object.
   if (first_error.ok()) first_error = still_unchanged(folder, src_key, before);

@@ -286,7 +286,8 @@ class PendingCopies final : public http::Transport {
     const bool still_pending = polls <= pending_polls_ || ending_ == Ending::Stalled;
     if (still_pending) {
       answer->headers.set("x-ms-copy-status", "pending");
-      answer->headers.set("x-ms-copy-progress", "1024/" + std::string(answer->headers.get("Content-Length").value_or("0")));
+      answer->headers.set("x-ms-copy-progress",
+                          "1024/" + std::string(answer->headers.get("Content-Length").value_or("0")));
     } else if (ending_ == Ending::Failed) {
       answer->headers.set("x-ms-copy-status", "failed");
       answer->headers.set("x-ms-copy-status-description", "500 InternalError (test)");
@@ -409,7 +410,8 @@ TEST_CASE("cloudsync copy between two az:// locations of one account copies serv
   CountedContainer src = counted(from, "projects/a");
   std::map<std::string, std::string> files;
   for (int i = 0; i < 3; ++i) {
-    files["d/f" + std::to_string(i) + ".bin"] = random_bytes(20 * 1024 + static_cast<size_t>(i), 50 + static_cast<uint32_t>(i));
+    files["d/f" + std::to_string(i) + ".bin"] =
+        random_bytes(20 * 1024 + static_cast<size_t>(i), 50 + static_cast<uint32_t>(i));
   }
   for (const auto& [key, data] : files) put_source(*src.view, key, data);
   const std::map<std::string, std::string> env = {
@@ -417,9 +419,9 @@ TEST_CASE("cloudsync copy between two az:// locations of one account copies serv
                                               std::string(auth::kAzuriteAccountKey) +
                                               ";BlobEndpoint=" + azurite().endpoint() + ";"}};
   std::string output;
-  const int exit_code = run_command(shell_quote(CLOUDSYNC_CLI_PATH) + " copy az://" + from + "/projects/a az://" + to +
-                                        "/backup/a --json",
-                                    env, output);
+  const int exit_code = run_command(
+      shell_quote(CLOUDSYNC_CLI_PATH) + " copy az://" + from + "/projects/a az://" + to + "/backup/a --json", env,
+      output);
   INFO(output);
   REQUIRE(exit_code == 0);
   CountedContainer dst = counted(to, "backup/a");

@@ -124,12 +124,12 @@ TEST_CASE("hex hashes and quoted hex ETags are held packed and read back exactly
     m.hashes.crc32c = std::move(crc);
     metas.push_back(m);
   };
-  add("s3-single-part", "\"" + md5 + "\"", md5);                   // the MD5 is the ETag's digits
-  add("s3-multipart", "\"" + md5 + "-3\"", "");                    // not hex: kept as text
+  add("s3-single-part", "\"" + md5 + "\"", md5);  // the MD5 is the ETag's digits
+  add("s3-multipart", "\"" + md5 + "-3\"", "");   // not hex: kept as text
   add("other-md5", "\"" + md5 + "\"", "d41d8cd98f00b204e9800998ecf8427e");
   add("upper-case", "\"" + std::string("9E107D9D372BB6826BD81D3542A419D6") + "\"", "9E107D9D372BB6826BD81D3542A419D6");
   add("odd-length", "\"abc\"", "abc", "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", "0a0b0c0d");
-  add("unquoted-hex-etag", md5, md5);                             // as the S3 backend keeps them
+  add("unquoted-hex-etag", md5, md5);  // as the S3 backend keeps them
   add("unquoted-odd", "abc", "");
   add("empty-quotes", "\"\"", "");
   add("quote-only", "\"", "");

@@ -254,8 +254,8 @@ TEST_CASE("ASCII helpers: case, white space and numbers, the locale never consul
   CHECK(parse_u64("007") == 7u);
 }
 
-
-TEST_CASE("parallel_for_until_error keeps the first failure, stops the rest and tells the waiters", "[core][parallel]") {
+TEST_CASE("parallel_for_until_error keeps the first failure, stops the rest and tells the waiters",
+          "[core][parallel]") {
   // Job 3 fails; the jobs running then see `stop` and fail as cancelled, after it.
   CancelToken stop;
   std::atomic<int> started{0};
@@ -290,7 +290,9 @@ TEST_CASE("parallel_for_until_error keeps the first failure, stops the rest and 
 
   CancelToken stop3;
   std::atomic<int> ran{0};
-  CHECK(parallel_for_until_error(50, 3, stop3, [&](size_t) { return ++ran, Status::OK(); }, "x").ok());
+  CHECK(parallel_for_until_error(
+            50, 3, stop3, [&](size_t) { return ++ran, Status::OK(); }, "x")
+            .ok());
   CHECK(ran == 50);
 }
 

@@ -216,11 +216,11 @@ Result<ObjectMeta> refused_copy(AzureClient& to, AzureClient& from, const std::s
   }
   Status destination = refusal;
   if (options.put.mode == PutMode::Create && code != ErrorCode::AlreadyExists) {
-    destination = make_error(ErrorCode::AlreadyExists, "{}: the blob exists ({})", to.describe(dst_key),
-                             refusal.message());
+    destination =
+        make_error(ErrorCode::AlreadyExists, "{}: the blob exists ({})", to.describe(dst_key), refusal.message());
   }
-  return unless_ours(to, dst_key, options.put, options.put.known_hashes.md5, options.source_size, destination,
-                     attempts, ctx);
+  return unless_ours(to, dst_key, options.put, options.put.known_hashes.md5, options.source_size, destination, attempts,
+                     ctx);
 }
 
 }  // namespace
@@ -234,11 +234,10 @@ bool can_copy_blobs(const AzureClient& to, const AzureClient& from) {
   return !theirs.account_key.empty();
 }
 
-Result<ObjectMeta> copy_blob(AzureClient& to, AzureClient& from, const std::string& src_key,
-                             const std::string& dst_key, const CopyOptions& options, const OpContext& ctx) {
+Result<ObjectMeta> copy_blob(AzureClient& to, AzureClient& from, const std::string& src_key, const std::string& dst_key,
+                             const CopyOptions& options, const OpContext& ctx) {
   if (!can_copy_blobs(to, from)) {
-    return make_error(ErrorCode::Unsupported, "{} cannot copy from {} server-side", to.describe(),
-                      from.describe());
+    return make_error(ErrorCode::Unsupported, "{} cannot copy from {} server-side", to.describe(), from.describe());
   }
   const PutOptions& put = options.put;
   CLOUDSYNC_RETURN_IF_ERROR(to.check_sas(write_permission(to, put.mode), SasScope::Object));

@@ -28,7 +28,7 @@ bool can_copy_blobs(const AzureClient& to, const AzureClient& from);
 /// honours it; the metadata a put writes (the mtime, the caller's metadata)
 /// replaces the source's, while the content type and Content-MD5 travel with
 /// the copy as the source has them.
-Result<ObjectMeta> copy_blob(AzureClient& to, AzureClient& from, const std::string& src_key,
-                             const std::string& dst_key, const CopyOptions& options, const OpContext& ctx);
+Result<ObjectMeta> copy_blob(AzureClient& to, AzureClient& from, const std::string& src_key, const std::string& dst_key,
+                             const CopyOptions& options, const OpContext& ctx);
 
 }  // namespace cloudsync::azure

@@ -34,8 +34,7 @@ std::string_view write_permission(const AzureClient& client, PutMode mode);
 /// What a successful write of `size` bytes with `options` tells about the new
 /// blob, from the answer's headers (etag, Last-Modified) and the options
 /// (content type, metadata, mtime); its hashes are left to the caller.
-ObjectMeta written_meta(const std::string& key, const http::Headers& headers, uint64_t size,
-                        const PutOptions& options);
+ObjectMeta written_meta(const std::string& key, const http::Headers& headers, uint64_t size, const PutOptions& options);
 
 /// A conditional write refused on a later attempt may have been refused
 /// because an earlier attempt, whose answer was lost, went through: the blob

@@ -157,7 +157,8 @@ Result<ObjectMeta> S3Backend::copy_in_parts(const S3Backend& from, const Path& s
     request.what = fmt::format("UploadPartCopy {} #{}", client_->describe(key), i + 1);
     CLOUDSYNC_ASSIGN_OR_RETURN(http::Response answer, client_->send(request, part_ctx));
     CLOUDSYNC_ASSIGN_OR_RETURN(std::string etag, parse_copy_result(answer.body));
-    parts[i] = PartInfo{static_cast<uint32_t>(i + 1), length, std::move(etag)};  // each job its own slot
+    // No lock: each part writes its own slot.
+    parts[i] = PartInfo{static_cast<uint32_t>(i + 1), length, std::move(etag)};
     return Status::OK();
   };
   Status copied = parallel_for_until_error(count, kPartCopyConcurrency, stop, copy_part, "copy cancelled");
