@@ -1,7 +1,8 @@
 # Precompiled headers, for unoptimised builds. Every translation unit here
 # parses ~100,000 lines of the standard library and fmt (and, in tests,
-# Catch2) before its own code; at -O0 that is most of its compile time. CI
-# builds the tree at -O0 twice (the AddressSanitizer build and the vendored
+# Catch2) before its own code. Measured on the library (2 cores, idle, ccache
+# off): -O0 199 s -> 117 s, -O0 with ASan+UBSan 297 s -> 195 s. CI builds the
+# tree at -O0 twice (the AddressSanitizer build and the vendored
 # add_subdirectory() build of the packaging test), so it turns this on there.
 #
 # Off by default, and for optimised builds: GCC 12 loses the system-header
