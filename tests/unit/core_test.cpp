@@ -12,6 +12,8 @@
 #include "support/test_util.hpp"
 
 #include <atomic>
+#include <chrono>
+#include <thread>
 #include <set>
 
 namespace cloudsync::test {
@@ -256,7 +258,10 @@ TEST_CASE("ASCII helpers: case, white space and numbers, the locale never consul
 
 TEST_CASE("parallel_for_until_error keeps the first failure, stops the rest and tells the waiters",
           "[core][parallel]") {
-  // Job 3 fails; the jobs running then see `stop` and fail as cancelled, after it.
+  // Four workers take jobs 0-3 (a worker takes its next job only when its
+  // current one returns). Jobs 0-2 run until `stop` is cancelled and then
+  // fail as cancelled; job 3 fails for real. Its failure is the one returned,
+  // and no job starts after it.
   CancelToken stop;
   std::atomic<int> started{0};
   std::atomic<int> woken{0};
@@ -265,15 +270,17 @@ TEST_CASE("parallel_for_until_error keeps the first failure, stops the rest and 
       [&](size_t i) -> Status {
         ++started;
         if (i == 3) return Status(ErrorCode::Network, "part 4 failed");
-        if (stop.is_cancelled()) return Status(ErrorCode::Cancelled, "stopped");
-        return Status::OK();
+        for (int waited = 0; !stop.is_cancelled() && waited < 10'000; ++waited) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        }
+        return Status(ErrorCode::Cancelled, "stopped");
       },
       "upload cancelled", [&] { ++woken; });
   CHECK(s.code() == ErrorCode::Network);
   CHECK(s.message() == "part 4 failed");
   CHECK(stop.is_cancelled());
   CHECK(woken == 1);
-  CHECK(started < 1000);
+  CHECK(started == 4);
 
   // Cancelled from outside: Cancelled, with the caller's words.
   CancelToken operation;
