@@ -153,12 +153,10 @@ void print_warnings(std::FILE* out, const std::vector<std::string>& warnings, co
 
 void print_outcome_lines(std::FILE* out, const Plan& plan, const SyncReport& report, const ReportStyle& style) {
   // Outcomes come in plan order, one per action; the plan adds sizes and reasons.
-  bool aligned = report.outcomes.size() >= plan.actions.size();
   for (size_t i = 0; i < report.outcomes.size(); ++i) {
     const ActionOutcome& o = report.outcomes[i];
     if ((style.quiet && !needs_attention(o)) || not_started(o)) continue;
-    const PlanAction* a =
-        aligned && i < plan.actions.size() && plan.actions[i].path == o.path ? &plan.actions[i] : nullptr;
+    const PlanAction* a = i < plan.actions.size() && plan.actions[i].path == o.path ? &plan.actions[i] : nullptr;
     std::string line = fmt::format("  {:<14} {}", verb(o), printable(o.path));
     bool transfer = o.action == ActionKind::Add || o.action == ActionKind::Update;
     if (transfer && a != nullptr && o.outcome != OutcomeKind::Failed) {

@@ -2,8 +2,6 @@
 
 #include <algorithm>
 #include <memory>
-#include <mutex>
-#include <thread>
 #include <vector>
 
 #include "core/error.hpp"

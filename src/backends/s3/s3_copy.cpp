@@ -8,7 +8,6 @@
 // mtime and the checksums the caller knows. A CopyObject or UploadPartCopy
 // can fail after its 200 has been sent: the <Error> in the body is read.
 #include <algorithm>
-#include <mutex>
 #include <vector>
 
 #include "auth/aws/sigv4.hpp"
