@@ -181,9 +181,10 @@ def read_tree(root):
     return out
 
 
-def run_on_terminal(args, env):
+def run_on_terminal(args, env, on_output=None):
     """Runs the CLI with stderr on a pseudo-terminal (stdout a pipe) and `env`
-    added; returns (exit status, stderr bytes, stdout bytes)."""
+    added; returns (exit status, stderr bytes, stdout bytes). `on_output(proc, err)`,
+    if given, is called with the terminal's output so far each time more arrives."""
     full_env = dict(os.environ, **env)
     master, slave = pty.openpty()
     try:
@@ -200,6 +201,8 @@ def run_on_terminal(args, env):
             if not chunk:
                 break
             err += chunk
+            if on_output is not None:
+                on_output(proc, err)
         out, _ = proc.communicate(timeout=60)
     finally:
         if slave is not None:

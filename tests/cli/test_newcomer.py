@@ -299,9 +299,25 @@ class TerminalTest(NewcomerTestCase):
         big = self.path("big", "zero.bin")
         os.makedirs(os.path.dirname(big))
         with open(big, "wb") as f:
-            f.truncate(768 << 20)  # a few seconds at a local copy's pace
-        status, err, _ = run_on_terminal(["copy", self.path("big"), self.dst, "--ignore-checksum"], {"TERM": "xterm"})
+            f.truncate(768 << 20)
+
+        paused = []
+
+        def pause_once_transferring(proc, err):
+            # The rate is sampled every half second, and a fast machine copies this sparse file in
+            # less than a second (CI: 0.8 s, so no ETA was ever drawn). Stopping the CLI for longer
+            # than a sample as soon as its transfer bar appears makes the next bar's rate, and so
+            # its ETA, certain.
+            if not paused and b" 0/1 files" in err:
+                paused.append(True)
+                proc.send_signal(signal.SIGSTOP)
+                time.sleep(0.7)
+                proc.send_signal(signal.SIGCONT)
+
+        status, err, _ = run_on_terminal(["copy", self.path("big"), self.dst, "--ignore-checksum"], {"TERM": "xterm"},
+                                         on_output=pause_once_transferring)
         self.assertEqual(status, 0, err[-300:])
+        self.assertTrue(paused, err[-300:])
         self.assertRegex(err, rb"/s ETA \d")
 
 
