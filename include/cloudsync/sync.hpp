@@ -119,6 +119,10 @@ struct ApplyOptions {
   std::optional<uint64_t> max_delete;
   /// Parts of one large object in flight at once.
   uint32_t part_concurrency = 4;
+  /// Ranged GETs reading one large object (64 MiB and up) into a local
+  /// folder at once, where the source serves ranges; 1: one stream. One
+  /// connection across a region carries ~100 MB/s, several fill the link.
+  uint32_t download_streams = 8;
   /// Skip whole-object checksums (rclone's --ignore-checksum): downloads are
   /// checked by size only, and uploads compute no whole-file hash up front
   /// (so an S3 multipart upload carries no x-amz-meta-cloudsync-crc32c; a
@@ -165,6 +169,36 @@ struct CLOUDSYNC_API SyncReport {
 /// JSON: {"dry_run","summary":{...},"outcomes":[...],"bytes_transferred","deletes_skipped_reason","seconds"}.
 CLOUDSYNC_API std::string report_to_json(const SyncReport& report);
 
+/// What a run_sync came to, in numbers: its outcomes were handed over one by
+/// one as they happened, and none is kept.
+struct CLOUDSYNC_API SyncSummary {
+  bool dry_run = false;
+  /// Bytes the planned adds and updates move (what a dry run reports).
+  uint64_t bytes_planned = 0;
+  uint64_t bytes_transferred = 0;
+  /// Pairs found in sync.
+  uint64_t unchanged = 0;
+  /// Why deletions did not run, when they did not.
+  std::string deletes_skipped_reason;
+  std::vector<std::string> warnings;
+  double seconds = 0;
+  /// The first failure, in the order they happened (OK when nothing failed).
+  Status first_error;
+
+  /// Counts one outcome of `action`.
+  void add(const PlanAction& action, const ActionOutcome& outcome);
+  size_t count(OutcomeKind kind) const;
+  size_t count(ActionKind action, OutcomeKind kind) const;
+
+ private:
+  static constexpr size_t kKinds = 5;   // ActionKind and OutcomeKind each have five
+  size_t counts_[kKinds][kKinds] = {};  // [ActionKind][OutcomeKind]
+};
+
+/// Called once per action of a run_sync, as its outcome is known (transfers
+/// in the order they end, deletions last), one call at a time, from any thread.
+using OutcomeCallback = std::function<void(const PlanAction& action, const ActionOutcome& outcome)>;
+
 /// Plans making `destination` look like `source` (rclone's copy, or sync with
 /// delete_extraneous). Without a baseline the source wins every difference.
 CLOUDSYNC_API Result<Plan> plan_sync(StorageBackend& source, StorageBackend& destination, const SyncOptions& options,
@@ -174,5 +208,21 @@ CLOUDSYNC_API Result<Plan> plan_sync(StorageBackend& source, StorageBackend& des
 CLOUDSYNC_API Result<SyncReport> apply_plan(const Plan& plan, StorageBackend& source, StorageBackend& destination,
                                             const ApplyOptions& options, const ProgressCallback& progress = {},
                                             const CancelToken* cancel = nullptr);
+
+/// plan_sync and apply_plan in one pass, for trees of any size: each transfer
+/// starts as soon as the planner decides it (while later keys are still being
+/// compared) and neither the plan nor the outcomes are held, so memory is the
+/// two compact listings, a bounded queue of actions and the deletions (their
+/// keys), whatever the number of objects. Deletions run last, after a clean
+/// run, exactly as apply_plan runs them.
+///
+/// The one difference: max_delete is checked when the deletions are known,
+/// after the transfers ran. More deletions than that delete nothing and end
+/// the run with LimitExceeded (every outcome was handed over already). A
+/// caller who needs the guard to change nothing at all plans first
+/// (plan_sync, then apply_plan). options.on_action is not called.
+CLOUDSYNC_API Result<SyncSummary> run_sync(StorageBackend& source, StorageBackend& destination, SyncOptions options,
+                                           const ApplyOptions& apply, const OutcomeCallback& on_outcome = {},
+                                           const ProgressCallback& progress = {}, const CancelToken* cancel = nullptr);
 
 }  // namespace cloudsync

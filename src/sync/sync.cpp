@@ -3,6 +3,7 @@
 
 #include "core/error.hpp"
 #include "core/parallel.hpp"
+#include "sync/action_pipeline.hpp"
 #include "sync/executor.hpp"
 #include "sync/planner.hpp"
 
@@ -64,6 +65,29 @@ Status SyncReport::first_error() const {
     }
   }
   return Status::OK();
+}
+
+void SyncSummary::add(const PlanAction& action, const ActionOutcome& outcome) {
+  const auto a = static_cast<size_t>(outcome.action), o = static_cast<size_t>(outcome.outcome);
+  if (a < kKinds && o < kKinds) ++counts_[a][o];
+  if (action.kind == ActionKind::Add || action.kind == ActionKind::Update) bytes_planned += action.source.size;
+  if (outcome.outcome == OutcomeKind::Failed && first_error.ok()) {
+    first_error = !outcome.status.ok() ? outcome.status
+                                       : Status(outcome.error == ErrorCode::Ok ? ErrorCode::Internal : outcome.error,
+                                                outcome.path + ": " + outcome.message);
+  }
+}
+
+size_t SyncSummary::count(OutcomeKind kind) const {
+  size_t n = 0;
+  const auto o = static_cast<size_t>(kind);
+  for (const auto& by_outcome : counts_) n += o < kKinds ? by_outcome[o] : 0;
+  return n;
+}
+
+size_t SyncSummary::count(ActionKind action, OutcomeKind kind) const {
+  const auto a = static_cast<size_t>(action), o = static_cast<size_t>(kind);
+  return a < kKinds && o < kKinds ? counts_[a][o] : 0;
 }
 
 namespace {
@@ -133,8 +157,47 @@ Result<SyncReport> apply_plan(const Plan& plan, StorageBackend& source, StorageB
   ProgressTracker tracker(progress, &token);
   TransferOptions transfer;
   transfer.part_concurrency = options.part_concurrency;
+  transfer.download_streams = options.download_streams;
   transfer.ignore_checksum = options.ignore_checksum;
   return execute_plan(plan, source, destination, options, transfer, tracker, {}, ctx);
+}
+
+Result<SyncSummary> run_sync(StorageBackend& source, StorageBackend& destination, SyncOptions options,
+                             const ApplyOptions& apply, const OutcomeCallback& on_outcome,
+                             const ProgressCallback& progress, const CancelToken* cancel) {
+  auto started = std::chrono::steady_clock::now();
+  CancelToken token(cancel);
+  OpContext ctx{&token};
+  ProgressTracker tracker(progress, &token);
+  ActionPipeline::Settings settings;
+  settings.apply = apply;
+  settings.transfer.part_concurrency = apply.part_concurrency;
+  settings.transfer.download_streams = apply.download_streams;
+  settings.transfer.ignore_checksum = apply.ignore_checksum;
+  settings.count_totals = true;  // plan_sync plans mirror (Plan::mirror), as settings.mirror says
+  SyncSummary summary;
+  summary.dry_run = apply.dry_run;
+  ActionPipeline::Callbacks callbacks;
+  callbacks.on_outcome = [&](size_t, const PlanAction& action, ActionOutcome&& outcome) {
+    summary.add(action, outcome);
+    if (on_outcome) on_outcome(action, outcome);
+  };
+  ActionPipeline pipeline(source, destination, std::move(settings), tracker, std::move(callbacks), ctx);
+  options.on_action = [&](PlanAction&& action) { pipeline.submit(std::move(action)); };
+  auto plan = plan_sync(source, destination, options, &token);
+  if (!plan.ok()) {
+    // What was decided before the failure still ends as it would have; nothing is deleted.
+    pipeline.finish({}, "planning failed: " + plan.status().to_string());
+    return plan.status();
+  }
+  ActionPipeline::Result result = pipeline.finish(plan->unreadable);
+  summary.bytes_transferred = result.bytes_transferred;
+  summary.unchanged = plan->unchanged_count;
+  summary.warnings = std::move(plan->warnings);
+  summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  if (result.deletions_over_limit) return Status(ErrorCode::LimitExceeded, result.deletes_skipped_reason);
+  summary.deletes_skipped_reason = std::move(result.deletes_skipped_reason);
+  return summary;
 }
 
 }  // namespace cloudsync

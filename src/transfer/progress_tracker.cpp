@@ -10,6 +10,11 @@ void ProgressTracker::set_totals(uint64_t files, uint64_t bytes) {
   bytes_total_ = bytes;
 }
 
+void ProgressTracker::add_totals(uint64_t files, uint64_t bytes) {
+  files_total_ += files;
+  bytes_total_ += bytes;
+}
+
 void ProgressTracker::set_phase(ProgressEvent::Phase phase) {
   {
     std::lock_guard lock(mutex_);

@@ -20,6 +20,9 @@ class ProgressTracker {
                   std::chrono::milliseconds interval = std::chrono::milliseconds(200));
 
   void set_totals(uint64_t files, uint64_t bytes);
+  /// Grows the totals: a run whose actions arrive as they are planned learns
+  /// them as it goes.
+  void add_totals(uint64_t files, uint64_t bytes);
   void set_phase(ProgressEvent::Phase phase);
   /// Bytes moved (negative after a rewind, so retried bytes are not counted twice).
   void add_bytes(int64_t delta, const std::string& path);
