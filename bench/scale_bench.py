@@ -15,6 +15,10 @@ Makes OBJECTS files of 16 bytes in folders of 1000 (`d0000/f000000.txt`, on
   list-s3 / plan-s3  the same from the null S3 server's synthetic listing of
                  OBJECTS keys (`s3://bench/many/`, bench/nulls3 --many-keys)
                  into an empty folder, when --endpoint is given
+  sync-to-s3     `cloudsync sync -q` of the OBJECTS files into the null S3
+                 server (`s3://bench/up/`, which lists empty): a real first
+                 sync, every file uploaded, transfers started as the plan is
+                 decided (run_sync), when --endpoint is given
 
 and then, at COMPARE_OBJECTS files, cloudsync's CLI next to rclone (local
 folder to a `file://` folder, as the issue measured them):
@@ -23,11 +27,13 @@ folder to a `file://` folder, as the issue measured them):
                        into an empty folder
   noop-resync          `cloudsync sync -q` / `rclone sync` of a folder already
                        in sync (the copy made once by cloudsync, mtimes kept)
+  first-sync           `cloudsync sync -q` / `rclone sync` into an empty
+                       folder: every file copied (the copy removed after each)
 
 Each run's wall time and the process's CPU (user+sys) and peak RSS come from
 wait4(). Prints a Markdown table of medians and ratios (and appends it to
 --results when given). Targets: plan <= 1.1 x list, < 100 MiB at 1,000,000
-objects; ahead of rclone on wall time and RSS at 100,000.
+objects (a real sync's too); ahead of rclone on wall time and RSS at 100,000.
 """
 
 import argparse
@@ -112,10 +118,17 @@ def main():
             if args.endpoint:
                 add("list-s3", "cloudsync", [args.plan, "list", "s3://bench/many/", empty] + s3)
                 add("plan-s3", "cloudsync", [args.plan, "plan", "s3://bench/many/", empty] + s3)
+                add("sync-to-s3", "cloudsync", [args.cli, "sync", "-q", big, "s3://bench/up/"] +
+                    [flag for option in s3 for flag in ("--dst-option", option)])
             add("first-sync-dry-run", "cloudsync", [args.cli, "sync", "--dry-run", "-q", small, empty])
             add("first-sync-dry-run", "rclone", [args.rclone, "sync", "--dry-run", "-q", small, empty])
             add("noop-resync", "cloudsync", [args.cli, "sync", "-q", small, copy])
             add("noop-resync", "rclone", [args.rclone, "sync", "-q", small, copy])
+            fresh = os.path.join(work, "fresh")
+            for tool, argv in (("cloudsync", [args.cli, "sync", "-q", small, fresh]),
+                               ("rclone", [args.rclone, "sync", "-q", small, fresh])):
+                add("first-sync", tool, argv)
+                shutil.rmtree(fresh)
 
         med = lambda xs, k: statistics.median(x[k] for x in xs)  # noqa: E731
         lines = [f"### scale (issue 16): {args.objects:,} objects planned, {args.compare_objects:,} next to rclone",
@@ -137,6 +150,7 @@ def main():
         ratio(("first-sync-dry-run", "cloudsync"), ("first-sync-dry-run", "rclone"),
               "first-sync-dry-run cloudsync / rclone (target < 1)")
         ratio(("noop-resync", "cloudsync"), ("noop-resync", "rclone"), "noop-resync cloudsync / rclone (target < 1)")
+        ratio(("first-sync", "cloudsync"), ("first-sync", "rclone"), "first-sync cloudsync / rclone")
         text = "\n".join(lines) + "\n"
         print(text)
         if args.results:

@@ -385,7 +385,10 @@ CLOUDSYNC_EXTERN(int) cloudsync_plan_json(const cloudsync_plan* plan, char** out
 /**
  * Applies a plan made by cloudsync_plan_sync (a connection's plan is
  * CLOUDSYNC_EINVAL here). options_json (may be NULL):
- *   {"dry_run": false, "transfers": 8, "max_delete": 100}
+ *   {"dry_run": false, "transfers": 8, "max_delete": 100,
+ *    "small_file_transfers": 32,   small files (under 1 MiB) in flight at most (default: 4 x transfers),
+ *                                  halved while the store answers "slow down"
+ *    "download_streams": 8}        ranged reads of one large object (64 MiB and up) into a local folder
  * *report_json: the "report" schema above. Return value as for the operations.
  */
 CLOUDSYNC_EXTERN(int)

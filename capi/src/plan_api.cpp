@@ -1,4 +1,6 @@
 // Tree-sync plans between two storage URLs: cloudsync_plan_sync, _json, _apply, _free.
+#include <algorithm>
+
 #include "capi_internal.hpp"
 #include "cloudsync/sync.hpp"
 #include "core/error.hpp"
@@ -57,13 +59,19 @@ int cloudsync_plan_apply(cloudsync_plan* plan, const char* options_json, cloudsy
                                                     "': apply it with cloudsync_connection_sync");
     }
     std::string_view what = "apply options";
-    CLOUDSYNC_ASSIGN_OR_RETURN(rapidjson::Document doc,
-                               capi::parse_request(options_json, what, {"dry_run", "transfers", "max_delete"}));
+    CLOUDSYNC_ASSIGN_OR_RETURN(
+        rapidjson::Document doc,
+        capi::parse_request(options_json, what,
+                            {"dry_run", "transfers", "small_file_transfers", "download_streams", "max_delete"}));
     ApplyOptions apply;
     CLOUDSYNC_ASSIGN_OR_RETURN(auto dry, json_bool(doc, "dry_run", what));
     apply.dry_run = dry.value_or(false);
     CLOUDSYNC_ASSIGN_OR_RETURN(auto transfers, capi::uint_member(doc, "transfers", what));
     if (transfers) apply.transfers = static_cast<uint32_t>(std::max<uint64_t>(*transfers, 1));
+    CLOUDSYNC_ASSIGN_OR_RETURN(auto small, capi::uint_member(doc, "small_file_transfers", what));
+    if (small) apply.small_file_transfers = static_cast<uint32_t>(std::clamp<uint64_t>(*small, 1, 1024));
+    CLOUDSYNC_ASSIGN_OR_RETURN(auto streams, capi::uint_member(doc, "download_streams", what));
+    if (streams) apply.download_streams = static_cast<uint32_t>(std::clamp<uint64_t>(*streams, 1, 64));
     CLOUDSYNC_ASSIGN_OR_RETURN(apply.max_delete, capi::uint_member(doc, "max_delete", what));
     CLOUDSYNC_ASSIGN_OR_RETURN(SyncReport report,
                                apply_plan(plan->plan, *plan->source, *plan->destination, apply,

@@ -14,7 +14,7 @@
 #include "json_output.hpp"
 #include "outcome.hpp"
 #include "single_file.hpp"
-#include "streamed_dry_run.hpp"
+#include "streamed_run.hpp"
 
 namespace cloudsync::cli {
 
@@ -101,6 +101,16 @@ void add_tree_transfer_flags(CLI::App& cmd, TreeTransferArgs& a, bool with_delet
       ->check(whole_number(1, kMaxTransfers))
       ->type_name("N")
       ->capture_default_str();
+  cmd.add_option("--small-transfers", a.small_transfers,
+                 "Small files (under 1 MiB) in flight at once at most; the store's \"slow down\" answers "
+                 "halve it (default: 4 x --transfers)")
+      ->check(whole_number(1, 4 * kMaxTransfers))
+      ->type_name("N");
+  cmd.add_option("--download-streams", a.download_streams,
+                 "Ranged reads of one large file (64 MiB and up) at once, into a local folder; 1: one stream")
+      ->check(whole_number(1, 64))
+      ->type_name("N")
+      ->capture_default_str();
   add_repeated_option(cmd, "--folder", a.folders, "Only this folder below both roots (repeatable)")
       ->type_name("FOLDER");
   add_key_value_option(cmd, "-o,--option", a.options,
@@ -129,12 +139,17 @@ int run_tree_transfer(std::string_view verb, const TreeTransferArgs& a, const Ou
   ApplyOptions apply;
   apply.dry_run = a.dry_run;
   apply.transfers = a.transfers;
+  apply.small_file_transfers = a.small_transfers;
+  apply.download_streams = a.download_streams;
   apply.max_delete = a.max_delete.get();
   apply.ignore_checksum = a.ignore_checksum;
-  // A dry run in text is printed as it is planned (the plan is never held
-  // whole); the JSON document holds the plan, so it is made first.
-  if (a.dry_run && !out.json) {
-    return run_streamed_dry_run(verb, *source, *destination, std::move(sync_options), apply, out, console, cancel);
+  // In text, transfers start as they are planned and the plan is never held
+  // whole. The JSON document holds the plan, so it is made first, and so does
+  // a real run with --max-delete: that guard promises that nothing changes,
+  // which needs the whole plan before the first transfer (a dry run only
+  // reports, so it streams).
+  if (!out.json && (a.dry_run || !apply.max_delete)) {
+    return run_streamed(verb, *source, *destination, sync_options, apply, out, console, cancel);
   }
   auto plan = plan_sync(*source, *destination, sync_options, cancel);
   if (!plan.ok()) return fail(console, out, plan.status());

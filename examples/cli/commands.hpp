@@ -48,6 +48,8 @@ struct TreeTransferArgs {
   bool checksum = false;
   bool ignore_checksum = false;
   uint32_t transfers = 8;
+  uint32_t small_transfers = 0;  ///< 0: the library's default (ApplyOptions::small_file_transfers)
+  uint32_t download_streams = 8;
   OptionalCount max_delete;
   // Set by add_tree_transfer_flags, so that `sync` can tell which were given.
   CLI::Option* checksum_option = nullptr;

@@ -120,6 +120,13 @@ void Console::end_progress() {
   clear_bar_locked();
 }
 
+void Console::print_between_progress(const std::function<void()>& print) {
+  std::lock_guard lock(mutex_);
+  clear_bar_locked();
+  print();
+  std::fflush(stdout);
+}
+
 bool Console::on_progress(const ProgressEvent& event) {
   std::lock_guard lock(mutex_);
   if (tty_) {

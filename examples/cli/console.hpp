@@ -13,6 +13,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -41,6 +42,9 @@ class Console {
   ProgressCallback progress();
   /// Removes the bar (before the summary is printed to stdout).
   void end_progress();
+  /// Runs `print` (which writes to stdout) with the progress bar out of the
+  /// way: cleared first, drawn again at the next progress event.
+  void print_between_progress(const std::function<void()>& print);
 
  private:
   bool on_progress(const ProgressEvent& event);

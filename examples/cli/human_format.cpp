@@ -152,23 +152,27 @@ void print_warnings(std::FILE* out, const std::vector<std::string>& warnings, co
 }
 
 void print_outcome_lines(std::FILE* out, const Plan& plan, const SyncReport& report, const ReportStyle& style) {
-  // Outcomes come in plan order, one per action; the plan adds sizes and reasons.
+  // Outcomes come in plan order, one per action (then what could not be read).
   for (size_t i = 0; i < report.outcomes.size(); ++i) {
     const ActionOutcome& o = report.outcomes[i];
-    if ((style.quiet && !needs_attention(o)) || not_started(o)) continue;
     const PlanAction* a = i < plan.actions.size() && plan.actions[i].path == o.path ? &plan.actions[i] : nullptr;
-    std::string line = fmt::format("  {:<14} {}", verb(o), printable(o.path));
-    bool transfer = o.action == ActionKind::Add || o.action == ActionKind::Update;
-    if (transfer && a != nullptr && o.outcome != OutcomeKind::Failed) {
-      line += fmt::format(" ({})", format_bytes(a->source.size));
-    }
-    // Why: the planner's reason for what ran (or would have), else what the
-    // run said (the error of a failure, why a delete did not run).
-    bool as_planned = o.outcome == OutcomeKind::Done || o.outcome == OutcomeKind::DryRun || o.message.empty();
-    std::string why = as_planned && a != nullptr ? a->reason : o.message;
-    if (!why.empty()) line += ": " + printable(why);
-    fmt::print(out, "{}\n", line);
+    print_outcome_line(out, a, o, style);
   }
+}
+
+void print_outcome_line(std::FILE* out, const PlanAction* a, const ActionOutcome& o, const ReportStyle& style) {
+  if ((style.quiet && !needs_attention(o)) || not_started(o)) return;
+  std::string line = fmt::format("  {:<14} {}", verb(o), printable(o.path));
+  bool transfer = o.action == ActionKind::Add || o.action == ActionKind::Update;
+  if (transfer && a != nullptr && o.outcome != OutcomeKind::Failed) {
+    line += fmt::format(" ({})", format_bytes(a->source.size));
+  }
+  // Why: the planner's reason for what ran (or would have), else what the
+  // run said (the error of a failure, why a delete did not run).
+  bool as_planned = o.outcome == OutcomeKind::Done || o.outcome == OutcomeKind::DryRun || o.message.empty();
+  std::string why = as_planned && a != nullptr ? a->reason : o.message;
+  if (!why.empty()) line += ": " + printable(why);
+  fmt::print(out, "{}\n", line);
 }
 
 void print_report_end(std::FILE* out, const RunTally& tally, const ReportStyle& style) {

@@ -48,6 +48,10 @@ void print_warnings(std::FILE* out, const std::vector<std::string>& warnings, co
 /// One line per outcome of `report` (with -q only those that need attention);
 /// `plan` (the actions `report` ran, in the same order) gives sizes and reasons.
 void print_outcome_lines(std::FILE* out, const Plan& plan, const SyncReport& report, const ReportStyle& style);
+/// One outcome's line (none for what -q hides or what an interrupt kept from
+/// starting); `action`, when known, adds its size and the planner's reason.
+void print_outcome_line(std::FILE* out, const PlanAction* action, const ActionOutcome& outcome,
+                        const ReportStyle& style);
 /// Why deletions did not run, and the summary line (with -q: only the former, on stderr).
 void print_report_end(std::FILE* out, const RunTally& tally, const ReportStyle& style);
 

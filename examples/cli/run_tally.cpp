@@ -18,6 +18,23 @@ void RunTally::add(const Plan& plan, const SyncReport& report) {
   if (first_error.ok()) first_error = report.first_error();
 }
 
+void RunTally::add(const SyncSummary& summary) {
+  dry_run = summary.dry_run;
+  for (ActionKind action :
+       {ActionKind::Add, ActionKind::Update, ActionKind::Delete, ActionKind::Conflict, ActionKind::Skip}) {
+    for (OutcomeKind outcome :
+         {OutcomeKind::Done, OutcomeKind::DryRun, OutcomeKind::Failed, OutcomeKind::Conflict, OutcomeKind::Skipped}) {
+      if (size_t n = summary.count(action, outcome)) counts[{action, outcome}] += n;
+    }
+  }
+  bytes_planned += summary.bytes_planned;
+  bytes_transferred += summary.bytes_transferred;
+  unchanged += summary.unchanged;
+  seconds += summary.seconds;
+  if (deletes_skipped_reason.empty()) deletes_skipped_reason = summary.deletes_skipped_reason;
+  if (first_error.ok()) first_error = summary.first_error;
+}
+
 size_t RunTally::count(OutcomeKind outcome) const {
   size_t n = 0;
   for (const auto& [key, value] : counts) n += key.second == outcome ? value : 0;

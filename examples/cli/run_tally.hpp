@@ -1,6 +1,5 @@
 // What a run came to, in numbers: the summary line and the exit status are
-// made from it. One report gives one; a dry run streamed in batches (each
-// batch printed and dropped) adds each batch's report to one tally.
+// made from it. One report gives one, and so does a run_sync's summary.
 #pragma once
 
 #include <cstddef>
@@ -31,6 +30,8 @@ struct RunTally {
 
   /// Adds one report and the plan (or batch of a plan) it ran.
   void add(const Plan& plan, const SyncReport& report);
+  /// Adds a run_sync's numbers (its interrupted outcomes are counted by the caller, as they come).
+  void add(const SyncSummary& summary);
   size_t count(OutcomeKind outcome) const;
   size_t count(ActionKind action, OutcomeKind outcome) const;
 };

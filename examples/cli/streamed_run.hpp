@@ -1,6 +1,7 @@
-// A tree transfer's dry run printed while it is planned, so that showing what
-// a sync of a million objects would do needs the two listings in memory, not
-// the plan and its report as well.
+// A tree transfer run as it is planned (run_sync): each transfer starts as
+// soon as it is decided and each outcome is printed as it is known, so that
+// a sync of a million objects needs the two listings in memory, not the plan
+// and its report as well. Dry runs go the same way.
 #pragma once
 
 #include <string_view>
@@ -13,15 +14,12 @@ namespace cloudsync::cli {
 
 class Console;
 
-/// Plans `source` -> `destination` and prints what applying the plan would do,
-/// as print_report does, batch by batch: each batch of actions goes through
-/// apply_plan (dry run, so its outcomes are the library's own) and is printed
-/// and dropped. Deletions are held to the end and listed last: whether they
-/// would run (max_delete, a source that could not be read) depends on the
-/// whole plan. The plan's warnings come before the summary. Returns the exit
-/// status.
-int run_streamed_dry_run(std::string_view verb, StorageBackend& source, StorageBackend& destination,
-                         SyncOptions sync_options, const ApplyOptions& apply, const OutputFlags& out, Console& console,
-                         const CancelToken* cancel);
+/// Syncs `source` -> `destination` with run_sync and prints the report as
+/// print_report does, one line an outcome as it comes: transfers in the order
+/// they end, deletions last (they run last). The plan's warnings come before
+/// the summary. Returns the exit status.
+int run_streamed(std::string_view verb, StorageBackend& source, StorageBackend& destination,
+                 const SyncOptions& sync_options, const ApplyOptions& apply, const OutputFlags& out, Console& console,
+                 const CancelToken* cancel);
 
 }  // namespace cloudsync::cli

@@ -170,8 +170,12 @@ class Plan(NativeHandle):
         return actions_of(self.to_dict())
 
     def apply(self, dry_run: bool = False, transfers: int | None = None, max_delete: int | None = None,
-              progress: ProgressArg = None, cancel: CancelToken | None = None) -> Report:
-        """Applies a plan made by plan_sync(); a failed action raises its error with ``.result`` the report."""
+              progress: ProgressArg = None, cancel: CancelToken | None = None, *,
+              small_file_transfers: int | None = None, download_streams: int | None = None) -> Report:
+        """Applies a plan made by plan_sync(); a failed action raises its error with ``.result`` the report.
+
+        small_file_transfers: files under 1 MiB in flight at most (default four times `transfers`);
+        download_streams: ranged reads of one object of 64 MiB and up into a local folder (default 8)."""
         if not self._applicable:
             raise TypeError("a connection's plan is applied by Connection.sync(plan=...)")
         options: dict[str, Any] = {"dry_run": dry_run}
@@ -179,6 +183,10 @@ class Plan(NativeHandle):
             options["transfers"] = transfers
         if max_delete is not None:
             options["max_delete"] = max_delete
+        if small_file_transfers is not None:
+            options["small_file_transfers"] = small_file_transfers
+        if download_streams is not None:
+            options["download_streams"] = download_streams
         op = Operation(progress, cancel)
         return Report(op.call_json(_native.lib().cloudsync_plan_apply, self.handle, encode(options),
                                    op.progress_fn, None, op.cancel_handle))

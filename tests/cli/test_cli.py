@@ -663,13 +663,30 @@ class CopySyncTest(CliTestCase):
         first = proc.stderr.readline()
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=120)
-        self.assertRegex(first, r"^\[1/2004\] ")
+        # The total is what has been decided so far: transfers start while later names are still compared.
+        self.assertRegex(first, r"^\[1/\d+\] ")
+        self.assertLessEqual(int(first.split("/")[1].split("]")[0]), 2004)
         self.assertEqual(proc.returncode, EXIT["interrupted"], err)
         self.assertIn("cloudsync: interrupted:", err)
         self.assertIn("not started (interrupted)", out)
         copied = read_tree(self.dst)
         self.assertIn("extra.txt", copied)
         self.assertLess(len(copied), 2004)
+
+    def test_transfer_limits_reach_the_library(self):
+        r = run("copy", self.src, self.dst, "-q", "-vv")
+        self.assertExit(r, 0)
+        self.assertIn("transfers: 32 files in flight at most (8 of 1 MiB and up), 4 parts of an upload, "
+                      "8 ranged reads", r.stderr)
+        r = run("copy", self.src, self.path("d2"), "-q", "-vv", "--transfers", "2", "--small-transfers", "3",
+                "--download-streams", "1")
+        self.assertExit(r, 0)
+        self.assertIn("transfers: 3 files in flight at most (2 of 1 MiB and up), 4 parts of an upload, "
+                      "1 ranged reads", r.stderr)
+        self.assertEqual(read_tree(self.path("d2")), read_tree(self.src))
+        r = run("copy", self.src, self.path("d3"), "--download-streams", "0")
+        self.assertFailsWith(r, EXIT["usage"])
+        self.assertIn("--download-streams", r.stderr)
 
     def test_quiet_prints_nothing_on_success(self):
         r = run("copy", self.src, self.dst, "-q")
