@@ -131,9 +131,12 @@ struct DriveProject {
   std::filesystem::path folder;
 };
 
-/// A backend built from parts (a transport of the test's choosing).
+/// A backend built from parts (a transport of the test's choosing), with a
+/// fixed access token (the stand-in accepts "valid-token" and
+/// "another-valid-token", which to the client are two accounts).
 std::shared_ptr<StorageBackend> open_drive_with(const std::string& folder_id,
                                                 std::shared_ptr<http::Transport> transport,
-                                                const std::string& endpoint = drive_server().url());
+                                                const std::string& endpoint = drive_server().url(),
+                                                const std::string& token = "valid-token");
 
 }  // namespace cloudsync::test
