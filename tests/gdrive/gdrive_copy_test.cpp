@@ -216,6 +216,24 @@ TEST_CASE("Drive copies are pinned to the listed source and honour the destinati
       put_source(*src.view, "v.txt", "version one");
     }
   }
+  SECTION("a destination changed while Drive copies onto it: the copy is removed, the change kept") {
+    auto old = dst.view->write_all(P("v.txt"), "old", {}, {});
+    REQUIRE_OK(old);
+    auto racing = std::make_shared<BeforeCopy>(http::make_curl_transport(http::ClientOptions{}));
+    CountedDrive during = counted(root, "out", "valid-token", racing);
+    racing->before = [&] { REQUIRE_OK(dst.view->write_all(P("v.txt"), "written meanwhile", {}, {})); };
+    PutOptions update;
+    update.mode = PutMode::Update;
+    update.if_match = old->etag;
+    REQUIRE_CODE(copy_directly(src, "v.txt", during, "v.txt", update), ErrorCode::PreconditionFailed);
+    CHECK(during.requests->matching("/copy?").size() == 1);
+    const std::string out = folder_id(admin, root, "out");
+    const std::vector<RawFile> there = named(admin, out, "v.txt");
+    REQUIRE(there.size() == 1);
+    CHECK(there.front().id == old->id);
+    CHECK(admin.content(old->id) == "written meanwhile");
+    CHECK(no_temporaries(admin, out));
+  }
   SECTION("PutMode::Create onto an existing file is AlreadyExists and keeps it") {
     auto old = dst.view->write_all(P("v.txt"), "already here", {}, {});
     REQUIRE_OK(old);
@@ -275,6 +293,23 @@ TEST_CASE("Drive copies are pinned to the listed source and honour the destinati
   }
 }
 
+TEST_CASE("a Drive copy carries what a put writes, not the source's metadata", "[gdrive][copy]") {
+  const std::string root = fresh_folder();
+  CountedDrive src = counted(root, "in");
+  CountedDrive dst = counted(root, "out");
+  PutOptions tagged;
+  tagged.mtime = kept_mtime();
+  tagged.metadata = {{"origin", "the source's"}, {"shared", "old"}};
+  REQUIRE_OK(src.view->write_all(P("m.bin"), "tagged", tagged, {}));
+  PutOptions put;
+  put.metadata = {{"shared", "new"}, {"added", "yes"}};
+  REQUIRE_OK(copy_directly(src, "m.bin", dst, "m.bin", put));
+  auto copied = dst.view->head(P("m.bin"), {});
+  REQUIRE_OK(copied);
+  CHECK(copied->metadata == std::map<std::string, std::string>{{"added", "yes"}, {"shared", "new"}});
+  CHECK(copied->mtime == kept_mtime_ms());
+}
+
 TEST_CASE("a Google-native document is exported by streaming, never copied by Drive", "[gdrive][copy][documents]") {
   DriveAdmin admin;
   const std::string root = fresh_folder();
@@ -312,6 +347,7 @@ TEST_CASE("Drive refuses to copy folders: a refusal, which streams", "[gdrive][c
   auto refused = client.copy_file(folder, R"({"name":"g"})", "files.copy of a folder", {});
   REQUIRE_CODE(refused, ErrorCode::PermissionDenied);
   CHECK(refused.status().provider_code() == "cannotCopyFile");
+  CHECK(refused.status().message().find("Drive does not let this file be copied") != std::string::npos);
   CHECK(copy_refused(refused.status()));
   REQUIRE_CODE(client.copy_file("no-such-file", "{}", "files.copy of nothing", {}), ErrorCode::NotFound);
   CHECK(named(admin, root, "g").empty());
