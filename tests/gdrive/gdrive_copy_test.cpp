@@ -9,6 +9,7 @@
 #include <functional>
 #include <utility>
 
+#include "auth/oauth/token_provider.hpp"
 #include "backends/gdrive/gdrive_backend.hpp"
 #include "backends/refused_action.hpp"
 #include "cloudsync/sync.hpp"
@@ -351,6 +352,47 @@ TEST_CASE("Drive refuses to copy folders: a refusal, which streams", "[gdrive][c
   CHECK(copy_refused(refused.status()));
   REQUIRE_CODE(client.copy_file("no-such-file", "{}", "files.copy of nothing", {}), ErrorCode::NotFound);
   CHECK(named(admin, root, "g").empty());
+}
+
+TEST_CASE("one account is one token source: shared, or the same fixed token", "[gdrive][copy]") {
+  // A provider that mints the stand-in's token and could be anyone's.
+  class Minting final : public auth::TokenProvider {
+   public:
+    Result<auth::AccessToken> token(const OpContext&) override {
+      return auth::AccessToken{"valid-token-1", TimePoint::max(), {}};
+    }
+    Result<auth::AccessToken> refresh(const OpContext& ctx, std::string_view) override { return token(ctx); }
+  };
+  auto backend = [](std::shared_ptr<auth::TokenProvider> tokens) {
+    gdrive::DriveClientConfig config;
+    config.endpoint = drive_server().url();
+    config.transport = http::make_curl_transport(http::ClientOptions{});
+    config.tokens = std::move(tokens);
+    gdrive::BackendSettings settings;
+    settings.folder_id = "some-folder";
+    auto made = gdrive::make_drive_backend(std::move(settings), std::make_shared<gdrive::DriveClient>(config));
+    REQUIRE_OK(made);
+    return *made;
+  };
+  auto shared = std::make_shared<Minting>();
+  CHECK(backend(shared)->can_copy_from(*backend(shared)));
+  // Two providers of their own may mint tokens of two users: not known to be one account.
+  CHECK_FALSE(backend(std::make_shared<Minting>())->can_copy_from(*backend(std::make_shared<Minting>())));
+  // So are two refresh tokens, even of the same user.
+  GDriveOptions user = drive_options("some-folder");
+  user.access_token.clear();
+  user.client_id = kClientId;
+  user.client_secret = kClientSecret;
+  user.refresh_token = kRefreshToken;
+  user.token_uri = "http://127.0.0.1:9/token";  // never asked
+  CHECK_FALSE(open_drive(user)->can_copy_from(*open_drive(user)));
+  // Two fixed tokens: one account when equal.
+  auto fixed = [&](const std::string& token) {
+    return open_drive_with("some-folder", http::make_curl_transport(http::ClientOptions{}), drive_server().url(),
+                           token);
+  };
+  CHECK(fixed("valid-token")->can_copy_from(*fixed("valid-token")));
+  CHECK_FALSE(fixed("valid-token")->can_copy_from(*fixed("another-valid-token")));
 }
 
 TEST_CASE("Drive copies between accounts or endpoints are streamed", "[gdrive][copy]") {

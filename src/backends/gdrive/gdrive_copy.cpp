@@ -26,10 +26,15 @@
 // name is held by two files, rather than by none: a listing then reports a
 // duplicate, which a plan skips as a collision, whereas an absent name could
 // be planned as a deletion and carried to the other side of a sync. A
-// failure at 2, 3 or 4 deletes the copy and leaves the old file as it was; a
-// process killed between 3 and 4 leaves both files, which the next plan
-// reports, and one killed before 3 leaves the temporary. Like put(), this
-// compares and then writes: a writer elsewhere between 2 and 4 is not seen.
+// failure at 2, 3 or 4 deletes the copy (trashes it where deleting is
+// refused; failing that too, it stays and is logged) and leaves the old file
+// as it was; the error, PermissionDenied for a file the user may not trash
+// (a shared drive's contributor), then makes the caller stream, and a put()
+// replaces the file in place. A process killed between 3 and 4 leaves both
+// files, which the next plan reports, and one killed before 3 leaves the
+// temporary (listed: Drive does not hide cloudsync's temporaries). Like
+// put(), this compares and then writes: a writer elsewhere between 2 and 4
+// is not seen.
 #include "backends/gdrive/gdrive_copy.hpp"
 
 #include "backends/gdrive/gdrive_backend.hpp"
