@@ -207,6 +207,12 @@ void DriveAdmin::flag_abusive(const std::string& id) {
   REQUIRE(r->status == 200);
 }
 
+void DriveAdmin::deny_trash(const std::string& id) {
+  auto r = call("POST", "/debug/deny-trash", json_of({{"id", id}}), "application/json");
+  REQUIRE_OK(r);
+  REQUIRE(r->status == 200);
+}
+
 void DriveAdmin::flag_incomplete_search(const std::string& folder_id) {
   auto r = call("POST", "/debug/incomplete-search", json_of({{"id", folder_id}}), "application/json");
   REQUIRE_OK(r);

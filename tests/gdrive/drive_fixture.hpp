@@ -67,6 +67,8 @@ class DriveAdmin {
   /// A shared drive; returns its ID (also the ID of its root folder).
   std::string create_shared_drive(const std::string& name);
   void flag_abusive(const std::string& id);
+  /// The user may neither trash nor delete the file from now on (a shared drive's contributor).
+  void deny_trash(const std::string& id);
   /// Listings of the folder's children say incompleteSearch=true from now on.
   void flag_incomplete_search(const std::string& folder_id);
   /// Listings of the folder's children hand out page tokens that go round

@@ -235,6 +235,21 @@ TEST_CASE("Drive copies are pinned to the listed source and honour the destinati
     CHECK(admin.content(old->id) == "written meanwhile");
     CHECK(no_temporaries(admin, out));
   }
+  SECTION("a file the user may not trash is replaced in place by streaming, never copied beside") {
+    auto old = dst.view->write_all(P("v.txt"), "old", {}, {});
+    REQUIRE_OK(old);
+    admin.deny_trash(old->id);
+    REQUIRE_CODE(copy_directly(src, "v.txt", dst, "v.txt"), ErrorCode::Unsupported);
+    auto t = transfer_object(*src.view, P("v.txt"), v1, *dst.view, P("v.txt"), {}, {}, nullptr, {});
+    REQUIRE_OK(t);
+    CHECK(dst.requests->matching("/copy?").empty());
+    const std::string out = folder_id(admin, root, "out");
+    const std::vector<RawFile> there = named(admin, out, "v.txt");
+    REQUIRE(there.size() == 1);
+    CHECK(there.front().id == old->id);
+    CHECK(admin.content(old->id) == "version one");
+    CHECK(no_temporaries(admin, out));
+  }
   SECTION("PutMode::Create onto an existing file is AlreadyExists and keeps it") {
     auto old = dst.view->write_all(P("v.txt"), "already here", {}, {});
     REQUIRE_OK(old);

@@ -13,6 +13,11 @@
 // A copy never lands in an existing file: it is a new file with a new ID
 // (sharing and revision history of the file it replaces are not carried
 // over, unlike a put(), which uploads into the existing file). A replace is:
+//   0. the old file's capabilities read: a user who may not trash it (a
+//      shared drive's contributor) could not finish step 4, nor remove the
+//      copy, so the copy is refused (Unsupported) before it is made, and the
+//      caller streams: put() replaces the file in place, which a contributor
+//      may;
 //   1. files.copy under a temporary name (".<name>.cloudsync-<hex>.partial",
 //      core/file_io's naming) next to the old file, which stays untouched
 //      while Drive copies, however long that takes;
@@ -28,9 +33,7 @@
 // be planned as a deletion and carried to the other side of a sync. A
 // failure at 2, 3 or 4 deletes the copy (trashes it where deleting is
 // refused; failing that too, it stays and is logged) and leaves the old file
-// as it was; the error, PermissionDenied for a file the user may not trash
-// (a shared drive's contributor), then makes the caller stream, and a put()
-// replaces the file in place. A process killed between 3 and 4 leaves both
+// as it was. A process killed between 3 and 4 leaves both
 // files, which the next plan reports, and one killed before 3 leaves the
 // temporary (listed: Drive does not hide cloudsync's temporaries). Like
 // put(), this compares and then writes: a writer elsewhere between 2 and 4
@@ -40,7 +43,9 @@
 #include "backends/gdrive/gdrive_backend.hpp"
 #include "core/error.hpp"
 #include "core/file_io.hpp"
+#include "core/json.hpp"
 #include "core/log.hpp"
+#include "core/url.hpp"
 
 namespace cloudsync::gdrive {
 
@@ -57,6 +62,22 @@ void discard(DriveClient& client, const std::string& id, const std::string& wher
   if (!trashed.ok()) {
     log(LogLevel::Warn, "could not remove {} (file {}): {}", where, id, deleted.to_string());
   }
+}
+
+// Whether the user may trash (`trash`) or delete the file, as Drive's
+// capabilities say; true when they do not say.
+Result<bool> may_remove(DriveClient& client, const std::string& id, bool trash, const OpContext& ctx) {
+  DriveClient::Call call;
+  call.url = client.files_url("/" + percent_encode(id), {{"fields", "capabilities(canTrash,canDelete)"}});
+  call.what = fmt::format("Drive files.get {} (capabilities)", id);
+  CLOUDSYNC_ASSIGN_OR_RETURN(http::Response response, client.send(call, ctx));
+  auto doc = parse_json(response.body, call.what);
+  if (!doc.ok() || !doc->IsObject()) return make_error(ErrorCode::BadResponse, "{}: not a JSON object", call.what);
+  auto caps = doc->FindMember("capabilities");
+  if (caps == doc->MemberEnd() || !caps->value.IsObject()) return true;
+  CLOUDSYNC_ASSIGN_OR_RETURN(std::optional<bool> may,
+                             json_bool(caps->value, trash ? "canTrash" : "canDelete", call.what));
+  return may.value_or(true);
 }
 
 // The copy holds the content the source had when it was pinned.
@@ -163,6 +184,11 @@ Result<ObjectMeta> DriveBackend::replace_by_copy(const DriveFile& original, cons
     return make_error(ErrorCode::Unsupported,
                       "'{}': its folder exists {} times in {} (same-name folders); it is replaced by streaming",
                       path.str(), target.parents.size(), describe());
+  }
+  CLOUDSYNC_ASSIGN_OR_RETURN(bool removable, may_remove(*client_, target.upload.file_id, settings_.use_trash, ctx));
+  if (!removable) {
+    return make_error(ErrorCode::Unsupported, "'{}' in {}: the user may not {} it, so a copy could not replace it",
+                      path.str(), describe(), settings_.use_trash ? "trash" : "delete");
   }
   const std::string name(path.name());
   const std::string temporary = partial_file_name(name);
