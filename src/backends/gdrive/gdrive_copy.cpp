@@ -60,7 +60,8 @@ void discard(DriveClient& client, const std::string& id, const std::string& wher
   if (deleted.ok() || deleted.code() == ErrorCode::NotFound) return;
   Result<DriveFile> trashed = client.update_metadata(id, R"({"trashed":true})", "trash " + where, cleanup);
   if (!trashed.ok()) {
-    log(LogLevel::Warn, "could not remove {} (file {}): {}", where, id, deleted.to_string());
+    log(LogLevel::Warn, "could not remove {} (file {}): {}; {}", where, id, deleted.to_string(),
+        trashed.status().to_string());
   }
 }
 
