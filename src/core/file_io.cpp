@@ -54,6 +54,10 @@ bool is_partial_file_name(std::string_view name) {
          name.find(kPartialMarker) != std::string_view::npos;
 }
 
+std::string partial_file_name(std::string_view name) {
+  return fmt::format(".{}{}{}{}", name.substr(0, 200), kPartialMarker, random_hex(6), kPartialSuffix);
+}
+
 Result<UniqueFd> open_dir_below(const fs::path& root, const Path& rel, bool create) {
   if (create) {
     std::error_code ec;
@@ -264,10 +268,8 @@ Result<std::unique_ptr<AtomicFileWriter>> AtomicFileWriter::create(const fs::pat
   w->final_name_ = std::string(rel.name());
   w->target_ = root / rel.str();
   w->options_ = options;
-  // Keep the temporary's name short enough for NAME_MAX even for long targets.
-  std::string stem = w->final_name_.substr(0, 200);
   for (int attempt = 0; attempt < 8; ++attempt) {
-    w->temp_name_ = fmt::format(".{}{}{}{}", stem, kPartialMarker, random_hex(6), kPartialSuffix);
+    w->temp_name_ = partial_file_name(w->final_name_);
     int fd = ::openat(w->dir_.get(), w->temp_name_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
                       static_cast<mode_t>(options.mode));
     if (fd >= 0) {

@@ -41,6 +41,10 @@ class UniqueFd {
 
 /// True for the names of temporaries this library creates; listings skip them.
 bool is_partial_file_name(std::string_view name);
+/// A fresh temporary name for `name` (its first 200 bytes, so that the result
+/// fits NAME_MAX), which is_partial_file_name() recognises:
+/// ".<name>.cloudsync-<random>.partial".
+std::string partial_file_name(std::string_view name);
 
 /// Opens directory `rel` below `root` without following any symlink on the way
 /// (a symlinked component is a PermissionDenied error). With `create`, missing

@@ -207,6 +207,12 @@ void DriveAdmin::flag_abusive(const std::string& id) {
   REQUIRE(r->status == 200);
 }
 
+void DriveAdmin::deny_trash(const std::string& id) {
+  auto r = call("POST", "/debug/deny-trash", json_of({{"id", id}}), "application/json");
+  REQUIRE_OK(r);
+  REQUIRE(r->status == 200);
+}
+
 void DriveAdmin::flag_incomplete_search(const std::string& folder_id) {
   auto r = call("POST", "/debug/incomplete-search", json_of({{"id", folder_id}}), "application/json");
   REQUIRE_OK(r);
@@ -334,12 +340,12 @@ std::shared_ptr<StorageBackend> open_drive(GDriveOptions options) {
 }
 
 std::shared_ptr<StorageBackend> open_drive_with(const std::string& folder_id,
-                                                std::shared_ptr<http::Transport> transport,
-                                                const std::string& endpoint) {
+                                                std::shared_ptr<http::Transport> transport, const std::string& endpoint,
+                                                const std::string& token) {
   gdrive::DriveClientConfig config;
   config.endpoint = endpoint;
   config.transport = std::move(transport);
-  config.tokens = std::make_shared<auth::StaticTokenProvider>(auth::AccessToken{"valid-token", TimePoint::max(), {}});
+  config.tokens = std::make_shared<auth::StaticTokenProvider>(auth::AccessToken{token, TimePoint::max(), {}});
   config.pacer_min_sleep = std::chrono::milliseconds(0);
   gdrive::BackendSettings settings;
   settings.folder_id = folder_id;

@@ -67,6 +67,8 @@ class DriveAdmin {
   /// A shared drive; returns its ID (also the ID of its root folder).
   std::string create_shared_drive(const std::string& name);
   void flag_abusive(const std::string& id);
+  /// The user may neither trash nor delete the file from now on (a shared drive's contributor).
+  void deny_trash(const std::string& id);
   /// Listings of the folder's children say incompleteSearch=true from now on.
   void flag_incomplete_search(const std::string& folder_id);
   /// Listings of the folder's children hand out page tokens that go round
@@ -131,9 +133,12 @@ struct DriveProject {
   std::filesystem::path folder;
 };
 
-/// A backend built from parts (a transport of the test's choosing).
+/// A backend built from parts (a transport of the test's choosing), with a
+/// fixed access token (the stand-in accepts "valid-token" and
+/// "another-valid-token", which to the client are two accounts).
 std::shared_ptr<StorageBackend> open_drive_with(const std::string& folder_id,
                                                 std::shared_ptr<http::Transport> transport,
-                                                const std::string& endpoint = drive_server().url());
+                                                const std::string& endpoint = drive_server().url(),
+                                                const std::string& token = "valid-token");
 
 }  // namespace cloudsync::test

@@ -28,6 +28,13 @@
 //    just before its last byte commits it.
 //  - Deletes move files to the trash unless `use_trash` is off; folders are
 //    left in place.
+//  - Copies between two backends of one account are made by Drive
+//    (files.copy, no byte through this process) when both use the same
+//    endpoint and token source (one provider, or the same fixed
+//    access_token); two refresh tokens or keys are not assumed to be one
+//    account, and copy by streaming. A copy onto an existing file is a new
+//    file (new ID) that replaces it: copied under a temporary name, renamed,
+//    the old file trashed. Google Docs are exported, so they stream.
 //  - Every call sends supportsAllDrives=true; listings add
 //    includeItemsFromAllDrives=true, and corpora=drive&driveId=... when the
 //    root folder lives in a shared drive (detected on first use).

@@ -36,6 +36,7 @@ DriveBackend::DriveBackend(BackendSettings settings, std::shared_ptr<DriveClient
   caps_.hierarchical = true;
   caps_.ranged_get = true;
   caps_.max_batch_delete = 1;
+  caps_.server_side_copy = true;  // within one account: gdrive_copy
   caps_.multipart.supported = true;
   caps_.multipart.parallel = false;  // a resumable session takes its bytes in order
   caps_.multipart.equal_parts = false;
@@ -79,11 +80,14 @@ Status DriveBackend::remove_one(const Path& path, const OpContext& ctx) {
                       found.entries.size(), describe());
   }
   const DriveFile& file = found.entries.front().file;
-  std::string what = fmt::format("{} '{}'", settings_.use_trash ? "trash" : "delete", path.str());
-  Status done = settings_.use_trash ? client_->update_metadata(file.id, R"({"trashed":true})", what, ctx).status()
-                                    : client_->delete_file(file.id, what, ctx);
+  Status done = remove_file(file.id, fmt::format("{} '{}'", settings_.use_trash ? "trash" : "delete", path.str()), ctx);
   if (done.code() == ErrorCode::NotFound) return Status::OK();  // gone already
   return done;
+}
+
+Status DriveBackend::remove_file(const std::string& id, const std::string& what, const OpContext& ctx) {
+  return settings_.use_trash ? client_->update_metadata(id, R"({"trashed":true})", what, ctx).status()
+                             : client_->delete_file(id, what, ctx);
 }
 
 Result<std::shared_ptr<StorageBackend>> make_drive_backend(BackendSettings settings,

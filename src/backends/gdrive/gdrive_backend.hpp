@@ -5,12 +5,14 @@
 // gdrive_backend.cpp (construction, capabilities, head, delete),
 // gdrive_reads.cpp (downloads, exports of native documents),
 // gdrive_writes.cpp (uploads, resumable sessions, multipart),
+// gdrive_copy.cpp (server-side copies, files.copy),
 // gdrive_list.cpp (the folder walk behind list_page); keys are resolved to
 // Drive IDs by DrivePaths (gdrive_paths.*).
 #pragma once
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -44,6 +46,13 @@ struct BackendSettings {
 Result<std::shared_ptr<StorageBackend>> make_drive_backend(BackendSettings settings,
                                                            std::shared_ptr<DriveClient> client);
 
+/// The File resource a write sends: the name and parent when given, and what
+/// a put records (modifiedTime, mimeType, the metadata as appProperties).
+/// `replaced`: the appProperties the file has now; those `options` does not
+/// set are removed, so that the file ends up with exactly the options'.
+std::string file_metadata_json(const std::string* name, const std::string* parent, const PutOptions& options,
+                               const std::map<std::string, std::string>* replaced = nullptr);
+
 /// How a write goes out: a new file in parents[0], or the existing file by ID.
 struct WriteTarget {
   UploadTarget upload;
@@ -65,6 +74,9 @@ class DriveBackend final : public StorageBackend, public std::enable_shared_from
                                                            const OpContext& ctx) override;
   Result<ListPage> list_page(const ListOptions& options, const OpContext& ctx) override;
   Result<std::vector<Status>> remove_many(std::span<const Path> paths, const OpContext& ctx) override;
+  bool can_copy_from(const StorageBackend& source) const override;
+  Result<ObjectMeta> copy_from(const StorageBackend& source, const Path& src_path, const Path& dst_path,
+                               const CopyOptions& options, const OpContext& ctx) override;
 
   // For multipart uploads (DriveUpload).
   Result<WriteTarget> plan_write(const Path& path, const PutOptions& options, const OpContext& ctx);
@@ -86,6 +98,15 @@ class DriveBackend final : public StorageBackend, public std::enable_shared_from
                               std::optional<uint64_t> size, const OpContext& ctx);
   Result<DriveFile> upload_resumable(const UploadTarget& target, ByteSource& data, std::optional<uint64_t> size,
                                      const std::string& what, const OpContext& ctx);
+  // gdrive_copy.cpp
+  /// The backend behind `source` when it is a Drive of this account.
+  const DriveBackend* copy_peer(const StorageBackend& source) const;
+  /// The file at `key` here that a copy pinned to options.source_if_match may copy.
+  Result<DriveFile> copy_source(const Path& key, const CopyOptions& options, const OpContext& ctx);
+  Result<ObjectMeta> copy_once(const DriveFile& original, const Path& path, const CopyOptions& options,
+                               const OpContext& ctx);
+  Result<ObjectMeta> replace_by_copy(const DriveFile& original, const Path& path, const CopyOptions& options,
+                                     const WriteTarget& target, const OpContext& ctx);
   // gdrive_list.cpp
   Result<ListingCursor> start_listing(const std::string& prefix, const RootInfo& root_info, const OpContext& ctx);
   /// One listing entry: an object, a common prefix, a folder to walk, or nothing.
@@ -93,6 +114,8 @@ class DriveBackend final : public StorageBackend, public std::enable_shared_from
                ListPage& page, std::set<std::string>& prefixes_seen, const OpContext& ctx);
   // gdrive_backend.cpp
   Status remove_one(const Path& path, const OpContext& ctx);
+  /// Trashes the file, or deletes it for good when use_trash is off.
+  Status remove_file(const std::string& id, const std::string& what, const OpContext& ctx);
 
   BackendSettings settings_;
   std::shared_ptr<DriveClient> client_;

@@ -170,6 +170,18 @@ Status DriveClient::delete_file(const std::string& id, const std::string& what, 
   return send(call, ctx).status();
 }
 
+Result<DriveFile> DriveClient::copy_file(const std::string& id, const std::string& metadata_json,
+                                         const std::string& what, const OpContext& ctx) {
+  Call call;
+  call.method = "POST";
+  call.url = files_url("/" + percent_encode(id) + "/copy", {{"fields", fields_param()}});
+  call.json_body = metadata_json;
+  call.idempotent = false;
+  call.what = what;
+  CLOUDSYNC_ASSIGN_OR_RETURN(http::Response response, send(call, ctx));
+  return parse_drive_file(response.body, what);
+}
+
 Result<DriveFile> DriveClient::upload_multipart(const UploadTarget& target, ByteSource& data, uint64_t size,
                                                 const std::string& what, const OpContext& ctx) {
   MultipartRelatedBody body(target.metadata_json, target.content_type, data, size);

@@ -86,6 +86,11 @@ class DriveClient {
                                     const OpContext& ctx);
   /// Permanent deletion; NotFound when the file is not there.
   Status delete_file(const std::string& id, const std::string& what, const OpContext& ctx);
+  /// files.copy of `id`, the new file's resource changed by `metadata_json`
+  /// (patch semantics). Not retried after a network error (a repeated copy
+  /// makes a twin).
+  Result<DriveFile> copy_file(const std::string& id, const std::string& metadata_json, const std::string& what,
+                              const OpContext& ctx);
 
   /// uploadType=multipart: metadata and `size` bytes of media in one request.
   Result<DriveFile> upload_multipart(const UploadTarget& target, ByteSource& data, uint64_t size,

@@ -17,7 +17,7 @@ struct ReasonRule {
 
 // Reasons that decide the code whatever the HTTP status. Rate limits are not
 // here: they are Throttled and retried (see is_rate_limit).
-constexpr std::array<ReasonRule, 20> kRules{{
+constexpr std::array<ReasonRule, 21> kRules{{
     {"storageQuotaExceeded", ErrorCode::LimitExceeded,
      "the Drive storage quota is used up (a service account has no storage of its own: use a shared drive or "
      "domain-wide delegation)"},
@@ -39,6 +39,9 @@ constexpr std::array<ReasonRule, 20> kRules{{
     {"appNotAuthorizedToFile", ErrorCode::PermissionDenied, "the app was not granted access to this file"},
     {"domainPolicy", ErrorCode::PermissionDenied, "the domain's policy forbids this app"},
     {"cannotExportFile", ErrorCode::PermissionDenied, "the owner restricted downloading this file"},
+    // files.copy of a folder, or of a file whose owner forbids copies: a
+    // refusal (copy_refused), after which the file is copied by streaming.
+    {"cannotCopyFile", ErrorCode::PermissionDenied, "Drive does not let this file be copied"},
     {"fileNotDownloadable", ErrorCode::Unsupported, ""},
     {"notFound", ErrorCode::NotFound, ""},
     {"authError", ErrorCode::Unauthenticated, "the access token was refused; re-authorise the integration"},

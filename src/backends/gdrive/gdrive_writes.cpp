@@ -19,7 +19,10 @@ namespace {
 // New upload sessions after a session expired, per upload.
 constexpr int kMaxUploadRestarts = 2;
 
-std::string metadata_json(const std::string* name, const std::string* parent, const PutOptions& options) {
+}  // namespace
+
+std::string file_metadata_json(const std::string* name, const std::string* parent, const PutOptions& options,
+                               const std::map<std::string, std::string>* replaced) {
   rapidjson::StringBuffer buffer;
   JsonWriter w(buffer);
   w.StartObject();
@@ -42,18 +45,31 @@ std::string metadata_json(const std::string* name, const std::string* parent, co
     json_write_key(w, "mimeType");
     json_write_string(w, options.content_type);
   }
-  if (!options.metadata.empty()) {
+  bool drops = false;
+  if (replaced != nullptr) {
+    for (const auto& [k, v] : *replaced) drops = drops || !options.metadata.contains(k);
+  }
+  if (!options.metadata.empty() || drops) {
     json_write_key(w, "appProperties");
     w.StartObject();
     for (const auto& [k, v] : options.metadata) {
       json_write_key(w, k);
       json_write_string(w, v);
     }
+    if (replaced != nullptr) {
+      for (const auto& [k, v] : *replaced) {
+        if (options.metadata.contains(k)) continue;
+        json_write_key(w, k);
+        w.Null();  // patch semantics: removed
+      }
+    }
     w.EndObject();
   }
   w.EndObject();
   return std::string(buffer.GetString(), buffer.GetSize());
 }
+
+namespace {
 
 // A multipart upload is one resumable session, fed part by part in order.
 class DriveUpload final : public MultipartUpload {
@@ -127,7 +143,7 @@ Result<WriteTarget> DriveBackend::plan_write(const Path& path, const PutOptions&
   if (existing) {
     // The same file, PATCHed: its ID, sharing and history stay.
     target.upload.file_id = existing->id;
-    target.upload.metadata_json = metadata_json(nullptr, nullptr, options);
+    target.upload.metadata_json = file_metadata_json(nullptr, nullptr, options);
   } else {
     if (found.parents.size() > 1) {
       return make_error(ErrorCode::Conflict,
@@ -135,7 +151,7 @@ Result<WriteTarget> DriveBackend::plan_write(const Path& path, const PutOptions&
                         path.str(), found.parents.size(), describe());
     }
     std::string name(path.name());
-    target.upload.metadata_json = metadata_json(&name, &found.parents.front(), options);
+    target.upload.metadata_json = file_metadata_json(&name, &found.parents.front(), options);
   }
   return target;
 }
