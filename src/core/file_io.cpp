@@ -55,7 +55,11 @@ bool is_partial_file_name(std::string_view name) {
 }
 
 std::string partial_file_name(std::string_view name) {
-  return fmt::format(".{}{}{}{}", name.substr(0, 200), kPartialMarker, random_hex(6), kPartialSuffix);
+  // At most 200 bytes of the name, cut where no UTF-8 sequence is split: a
+  // store that takes names as Unicode (Drive) refuses or mangles half a character.
+  size_t keep = std::min<size_t>(name.size(), 200);
+  while (keep > 0 && keep < name.size() && (static_cast<unsigned char>(name[keep]) & 0xC0) == 0x80) --keep;
+  return fmt::format(".{}{}{}{}", name.substr(0, keep), kPartialMarker, random_hex(6), kPartialSuffix);
 }
 
 Result<UniqueFd> open_dir_below(const fs::path& root, const Path& rel, bool create) {

@@ -41,8 +41,8 @@ class UniqueFd {
 
 /// True for the names of temporaries this library creates; listings skip them.
 bool is_partial_file_name(std::string_view name);
-/// A fresh temporary name for `name` (its first 200 bytes, so that the result
-/// fits NAME_MAX), which is_partial_file_name() recognises:
+/// A fresh temporary name for `name` (at most its first 200 bytes, never half
+/// a UTF-8 character, so that the result fits NAME_MAX), which is_partial_file_name() recognises:
 /// ".<name>.cloudsync-<random>.partial".
 std::string partial_file_name(std::string_view name);
 

@@ -2,12 +2,14 @@
 #include "core/ascii.hpp"
 #include "core/error.hpp"
 #include "core/error_table.hpp"
+#include "core/file_io.hpp"
 #include "core/glob.hpp"
 #include "core/log.hpp"
 #include "core/parallel.hpp"
 #include "core/redact.hpp"
 #include "core/time.hpp"
 #include "core/url.hpp"
+#include "core/utf8.hpp"
 #include "http/http_date.hpp"
 #include "support/test_util.hpp"
 
@@ -301,6 +303,21 @@ TEST_CASE("parallel_for_until_error keeps the first failure, stops the rest and 
             50, 3, stop3, [&](size_t) { return ++ran, Status::OK(); }, "x")
             .ok());
   CHECK(ran == 50);
+}
+
+TEST_CASE("a temporary's name keeps at most 200 bytes of the name, never half a character", "[core]") {
+  std::string ascii(300, 'a');
+  std::string name = partial_file_name(ascii);
+  CHECK(is_partial_file_name(name));
+  CHECK(name.starts_with("." + std::string(200, 'a') + ".cloudsync-"));
+  CHECK(name.size() < 255);
+  // 'a' then 150 two-byte characters: byte 200 is the second half of one.
+  std::string accented = "a";
+  for (int i = 0; i < 150; ++i) accented += "\xc3\xa9";
+  name = partial_file_name(accented);
+  CHECK(is_valid_utf8(name));
+  CHECK(name.starts_with("." + accented.substr(0, 199) + ".cloudsync-"));
+  CHECK(partial_file_name("x.csv").starts_with(".x.csv.cloudsync-"));
 }
 
 }  // namespace cloudsync::test
