@@ -27,6 +27,10 @@ constexpr bool is_ascii_space(char c) noexcept {
   return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
 }
 
+/// 0-9, a-f.
+constexpr bool is_lower_hex_digit(char c) noexcept { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); }
+/// 0-9, a-f, A-F (std::isxdigit without a call into the locale for each character).
+constexpr bool is_hex_digit(char c) noexcept { return is_lower_hex_digit(c) || (c >= 'A' && c <= 'F'); }
 /// `text` without leading and trailing is_ascii_space characters.
 std::string_view trim(std::string_view text) noexcept;
 

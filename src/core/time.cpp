@@ -24,12 +24,30 @@ std::tm to_tm(TimePoint t, int64_t& nanos_of_second) {
   return tm;
 }
 
+// Seconds since 1970 of a UTC calendar time, with timegm's carrying of
+// fields out of their range (month 13, 99:99), in plain arithmetic: timegm
+// goes through glibc's normalising search, and a listing of a million
+// objects parses a million times (the days count is Howard Hinnant's
+// days_from_civil).
+int64_t seconds_from_civil(const std::tm& tm) {
+  int64_t month = tm.tm_mon;  // 0-based
+  int64_t year = int64_t{tm.tm_year} + 1900 + (month >= 0 ? month / 12 : (month - 11) / 12);
+  month = ((month % 12) + 12) % 12 + 1;
+  year -= month <= 2;
+  const int64_t era = (year >= 0 ? year : year - 399) / 400;
+  const int64_t year_of_era = year - era * 400;
+  const int64_t day_of_year = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + tm.tm_mday - 1;
+  const int64_t day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+  const int64_t days = era * 146097 + day_of_era - 719468;
+  return days * 86400 + int64_t{tm.tm_hour} * 3600 + int64_t{tm.tm_min} * 60 + tm.tm_sec;
+}
+
 // A TimePoint counts int64 nanoseconds (years 1678 to 2261): a time outside
 // that range (a year 9999 in a server's listing, fields like 99:99 that
-// timegm carries over) is refused instead of overflowing.
+// carry over) is refused instead of overflowing.
 Result<TimePoint> from_tm(std::tm& tm, int64_t nanos, int64_t offset_secs, std::string_view text) {
   constexpr int64_t kMaxSecs = std::numeric_limits<int64_t>::max() / 1'000'000'000 - 1;
-  int64_t secs = static_cast<int64_t>(timegm(&tm)) - offset_secs;
+  int64_t secs = seconds_from_civil(tm) - offset_secs;
   if (secs > kMaxSecs || secs < -kMaxSecs) {
     return make_error(ErrorCode::InvalidArgument, "time out of the supported range (years 1678 to 2261): '{}'", text);
   }

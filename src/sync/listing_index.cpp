@@ -4,6 +4,7 @@
 #include <cstring>
 #include <numeric>
 
+#include "core/ascii.hpp"
 #include "core/utf8.hpp"
 
 namespace cloudsync {
@@ -92,7 +93,7 @@ enum FieldForm : unsigned { kText = 0, kHex = 1, kSameAsEtag = 2, kQuotedHex = 3
 
 bool is_lower_hex(std::string_view s) {
   return s.size() % 2 == 0 && !s.empty() &&
-         std::all_of(s.begin(), s.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+         std::all_of(s.begin(), s.end(), [](char c) { return is_lower_hex_digit(c); });
 }
 
 bool is_quoted(std::string_view s) { return s.size() >= 2 && s.front() == '"' && s.back() == '"'; }
@@ -145,10 +146,13 @@ char* put_field(char* p, const FieldEncoding& e) {
 
 void append_hex(std::string& out, const char* bytes, size_t n) {
   static constexpr char kDigits[] = "0123456789abcdef";
+  const size_t at = out.size();
+  out.resize(at + 2 * n);  // written in place: a million ETags are read back per plan
+  char* to = out.data() + at;
   for (size_t i = 0; i < n; ++i) {
     const auto b = static_cast<unsigned char>(bytes[i]);
-    out += kDigits[b >> 4];
-    out += kDigits[b & 15];
+    to[2 * i] = kDigits[b >> 4];
+    to[2 * i + 1] = kDigits[b & 15];
   }
 }
 
@@ -162,6 +166,7 @@ std::string get_field(const char*& p, const std::string& etag) {
     case kText: out.assign(p, n); break;
     case kHex: append_hex(out, p, n); break;
     case kQuotedHex:
+      out.reserve(2 * n + 2);
       out += '"';
       append_hex(out, p, n);
       out += '"';

@@ -280,9 +280,10 @@ class Planner {
     if (!si && !di) return;
     if (si) {
       if (auto it = blocked_.find(*si); it != blocked_.end()) {
+        ObjectMeta sm = src.listing.meta(*si);
         std::optional<ObjectMeta> d;
         if (di) d = dst.listing.meta(*di);
-        emit(ActionKind::Skip, src.listing.meta(*si), std::move(it->second), std::move(d));
+        emit(ActionKind::Skip, &sm, std::move(it->second), d ? &*d : nullptr);
         return;
       }
     }
@@ -309,7 +310,7 @@ class Planner {
       std::string why = (f & kInvalid) ? fmt::format("unusable name at the {}: {}", side_name(side.side),
                                                      Path::validate(m.key).message())
                                        : unholdable(m.key);
-      add_side_skip(side.side, std::move(m), std::move(why));
+      add_side_skip(side.side, m, std::move(why));
     }
   }
 
@@ -322,7 +323,8 @@ class Planner {
     std::string names;
     for (size_t i : colliding) names += fmt::format("{}'{}'", names.empty() ? "" : ", ", side.listing.key(i));
     for (size_t i : colliding) {
-      add_side_skip(side.side, side.listing.meta(i),
+      ObjectMeta m = side.listing.meta(i);
+      add_side_skip(side.side, m,
                     fmt::format("names collide at the {} ({}): they differ only in Unicode form or case, or are "
                                 "duplicates",
                                 side_name(side.side), names));
@@ -330,11 +332,12 @@ class Planner {
     return true;
   }
 
-  void add_side_skip(Side side, ObjectMeta meta, std::string reason) {
+  // Takes `meta` over.
+  void add_side_skip(Side side, ObjectMeta& meta, std::string reason) {
     if (side == Side::Source) {
-      emit(ActionKind::Skip, std::move(meta), std::move(reason), std::nullopt);
+      emit(ActionKind::Skip, &meta, std::move(reason), nullptr);
     } else {
-      emit(ActionKind::Skip, std::nullopt, std::move(reason), std::move(meta));
+      emit(ActionKind::Skip, nullptr, std::move(reason), &meta);
     }
   }
 
@@ -355,8 +358,9 @@ class Planner {
   }
 
   // Every action passes here: the read-only rule, the delete guards, then to
-  // the consumer or into the plan.
-  void emit(ActionKind kind, std::optional<ObjectMeta> s, std::string reason, std::optional<ObjectMeta> d) {
+  // the consumer or into the plan. It takes the entries over: each is moved
+  // once, into the action (a plan of a million objects moves a million).
+  void emit(ActionKind kind, ObjectMeta* s, std::string reason, ObjectMeta* d) {
     if ((kind == ActionKind::Update || kind == ActionKind::Delete) && d && d->kind == ObjectKind::Document) {
       kind = ActionKind::Skip;  // Google Docs and the like are read-only to us: never overwritten or deleted
       reason = "a provider-native document (e.g. a Google Doc) is never overwritten or deleted; " + reason;
@@ -383,10 +387,7 @@ class Planner {
 
   // An action on the pair being decided; it takes the entries over.
   void add_action(ActionKind kind, std::string reason, ObjectMeta* s, ObjectMeta* d) {
-    std::optional<ObjectMeta> so, dso;
-    if (s) so = std::move(*s);
-    if (d) dso = std::move(*d);
-    emit(kind, std::move(so), std::move(reason), std::move(dso));
+    emit(kind, s, std::move(reason), d);
   }
 
   // Fills `meta.hashes` through the callback when a comparison needs them.

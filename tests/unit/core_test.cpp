@@ -13,7 +13,9 @@
 #include "http/http_date.hpp"
 #include "support/test_util.hpp"
 
+#include <array>
 #include <atomic>
+#include <ctime>
 #include <chrono>
 #include <thread>
 #include <set>
@@ -171,6 +173,37 @@ TEST_CASE("glob patterns work on code points in NFC, and a long match can be can
   const GlobPattern csv("**/*.csv");
   CHECK(csv.match("a/b.csv"));
   CHECK_FALSE(csv.match("a/b.txt"));
+}
+
+TEST_CASE("RFC 3339 times agree with timegm, out-of-range fields carried over alike", "[core]") {
+  // Every year a TimePoint holds, every month, days and hours past their ends (Feb 30, 24:60:60, 99:99:99).
+  int checked = 0;
+  for (int year = 1678; year <= 2261; year += 1) {
+    for (int month = 1; month <= 12; ++month) {
+      for (auto [day, hour, minute, second] :
+           {std::array{1, 0, 0, 0}, std::array{28, 23, 59, 59}, std::array{29, 12, 30, 1}, std::array{30, 24, 60, 60},
+            std::array{31, 99, 99, 99}}) {
+        std::tm tm{};
+        tm.tm_year = year - 1900;
+        tm.tm_mon = month - 1;
+        tm.tm_mday = day;
+        tm.tm_hour = hour;
+        tm.tm_min = minute;
+        tm.tm_sec = second;
+        const int64_t expected = static_cast<int64_t>(timegm(&tm));
+        const std::string text =
+            fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", year, month, day, hour, minute, second);
+        auto parsed = parse_rfc3339(text);
+        if (!parsed.ok()) {
+          CHECK((year <= 1678 || year >= 2261));  // only the range's own ends may be refused
+          continue;
+        }
+        if (to_unix_nanos(*parsed) != expected * 1'000'000'000) FAIL(text << " parsed as " << to_unix_nanos(*parsed));
+        ++checked;
+      }
+    }
+  }
+  CHECK(checked > 34000);
 }
 
 TEST_CASE("time formats round-trip", "[core]") {

@@ -16,7 +16,7 @@ namespace {
 constexpr int64_t kNanosPerSecond = 1'000'000'000;
 
 bool is_hex(std::string_view s) {
-  return std::all_of(s.begin(), s.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; });
+  return std::all_of(s.begin(), s.end(), [](char c) { return is_hex_digit(c); });
 }
 
 bool is_token_char(char c) {
