@@ -397,6 +397,25 @@ cloudsync_plan_apply(cloudsync_plan* plan, const char* options_json, cloudsync_p
 
 CLOUDSYNC_EXTERN(void) cloudsync_plan_free(cloudsync_plan* plan);
 
+/**
+ * Plans and applies in one pass, for trees of any size: each transfer starts
+ * as soon as it is decided, and neither the plan nor the outcomes are held
+ * (memory: the two listings, compactly, and a few actions per transfer in
+ * flight). Deletions run last, only after a clean run. max_delete is checked
+ * when the deletions are known, after the transfers ran: more deletions than
+ * that delete nothing and fail with CLOUDSYNC_ELIMIT (plan first, with
+ * cloudsync_plan_sync, for a guard that changes nothing at all).
+ * options_json (may be NULL): the keys of cloudsync_plan_sync and of
+ * cloudsync_plan_apply together.
+ * *summary_json (may be NULL): the "report" schema, whose "outcomes" are only
+ * the failures and conflicts (the first 1000; "outcomes_omitted" counts the
+ * rest), with "bytes_planned" and "warnings" added. Return value as for the
+ * operations: the first failure's code.
+ */
+CLOUDSYNC_EXTERN(int)
+cloudsync_sync_urls(const char* source_url, const char* destination_url, const char* options_json,
+                    cloudsync_progress_fn progress, void* user, cloudsync_cancel* cancel, char** summary_json);
+
 /* ---------------------------------------------------------------------------
  * Catalogs: an organisation's integrations, projects and connections
  * ------------------------------------------------------------------------ */

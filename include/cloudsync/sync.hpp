@@ -184,8 +184,13 @@ struct CLOUDSYNC_API SyncSummary {
   double seconds = 0;
   /// The first failure, in the order they happened (OK when nothing failed).
   Status first_error;
+  /// The outcomes that need attention (failed, conflict), in the order they
+  /// came: the first kMaxAttention, and how many more there were.
+  std::vector<ActionOutcome> attention;
+  size_t attention_omitted = 0;
+  static constexpr size_t kMaxAttention = 1000;
 
-  /// Counts one outcome of `action`.
+  /// Counts one outcome of `action` (and keeps it when it needs attention).
   void add(const PlanAction& action, const ActionOutcome& outcome);
   size_t count(OutcomeKind kind) const;
   size_t count(ActionKind action, OutcomeKind kind) const;
@@ -194,6 +199,11 @@ struct CLOUDSYNC_API SyncSummary {
   static constexpr size_t kKinds = 5;   // ActionKind and OutcomeKind each have five
   size_t counts_[kKinds][kKinds] = {};  // [ActionKind][OutcomeKind]
 };
+
+/// JSON: the report_to_json form, with "outcomes" only the ones that need
+/// attention (SyncSummary::attention; "outcomes_omitted": how many more),
+/// and "bytes_planned" and "warnings".
+CLOUDSYNC_API std::string summary_to_json(const SyncSummary& summary);
 
 /// Called once per action of a run_sync, as its outcome is known (transfers
 /// in the order they end, deletions last), one call at a time, from any thread.

@@ -16,7 +16,7 @@ from .errors import (AlreadyExistsError, AuthenticationError, BadResponseError, 
                      ConflictError, DeadlineError, IntegrityError, InternalError, InvalidArgumentError,
                      LimitExceededError, NetworkError, NotFoundError, PermissionDeniedError,
                      PreconditionFailedError, ThrottledError, UnsupportedError, error_from_last)
-from .plan import Action, OperationResult, Plan, Report, plan_sync
+from .plan import Action, OperationResult, Plan, Report, plan_sync, sync_urls
 from .progress import CancelToken, Progress
 from .storage import Entry, ListIterator, Storage, list_url
 from .workspace import FlushResult, Session, Watcher, Workspace
@@ -82,7 +82,7 @@ __all__ = [
     "CloudsyncError", "ConflictError", "DeadlineError", "IntegrityError", "InternalError", "InvalidArgumentError",
     "LimitExceededError", "NetworkError", "NotFoundError", "OperationResult", "PermissionDeniedError", "Plan",
     "PreconditionFailedError", "Progress", "Report", "ThrottledError", "UnsupportedError", "error_from_last",
-    "library_version", "plan_sync", "set_log_handler", "set_user_agent_product", "__version__",
+    "library_version", "plan_sync", "set_log_handler", "sync_urls", "set_user_agent_product", "__version__",
     "LOG_ERROR", "LOG_WARN", "LOG_INFO", "LOG_DEBUG", "LOG_TRACE",
     "Catalog", "CheckResult", "Connection", "Integration", "Project",
     "ExportJob", "ExportRun", "ExportScheduler", "postgresql_model", "registered_model", "sqlite_model",

@@ -87,6 +87,7 @@ PROTOTYPES: dict[str, tuple[object, list[object]]] = {
     "cloudsync_plan_json": (INT, [VP, OUT]),
     "cloudsync_plan_apply": (INT, [VP, STR, PROGRESS_FN, VP, VP, OUT]),
     "cloudsync_plan_free": (None, [VP]),
+    "cloudsync_sync_urls": (INT, [STR, STR, STR, PROGRESS_FN, VP, VP, OUT]),
     "cloudsync_catalog_open": (INT, [STR, STR, OUT]),
     "cloudsync_catalog_close": (None, [VP]),
     "cloudsync_catalog_set_credentials": (INT, [VP, STR, STR]),

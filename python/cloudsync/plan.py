@@ -213,3 +213,30 @@ def plan_sync(source_url: str, destination_url: str, delete_extraneous: bool = F
     op = Operation()
     return Plan(op.open_handle(_native.lib().cloudsync_plan_sync, encode(source_url), encode(destination_url),
                                encode(options)))
+
+
+def sync_urls(source_url: str, destination_url: str, delete_extraneous: bool = False,
+              folders: list[str] | None = None, checksum: bool = False, dry_run: bool = False,
+              transfers: int | None = None, max_delete: int | None = None,
+              source_options: dict[str, str] | None = None, destination_options: dict[str, str] | None = None,
+              progress: ProgressArg = None, cancel: CancelToken | None = None, *,
+              small_file_transfers: int | None = None, download_streams: int | None = None) -> Report:
+    """Makes `destination_url` look like `source_url` in one pass, for trees of any size.
+
+    Transfers start as they are planned and nothing is held per object, so a million files cost
+    the two listings (about a hundred bytes an object), not a plan and a report. The Report's
+    ``outcomes`` are only the failures and conflicts (``outcomes_omitted`` in ``to_dict()`` counts
+    those past the first 1000). Deletions run last, after a clean run; more than `max_delete` of
+    them delete nothing and raise LimitExceededError after the transfers ran (plan_sync() and
+    Plan.apply() refuse before anything changes). A failed action raises its error with
+    ``.result`` the Report."""
+    options: dict[str, Any] = {"delete_extraneous": delete_extraneous, "folders": list(folders or []),
+                               "checksum": checksum, "dry_run": dry_run}
+    for key, value in (("transfers", transfers), ("max_delete", max_delete), ("source_options", source_options),
+                       ("destination_options", destination_options), ("small_file_transfers", small_file_transfers),
+                       ("download_streams", download_streams)):
+        if value is not None:
+            options[key] = value
+    op = Operation(progress, cancel)
+    return Report(op.call_json(_native.lib().cloudsync_sync_urls, encode(source_url), encode(destination_url),
+                               encode(options), op.progress_fn, None, op.cancel_handle))

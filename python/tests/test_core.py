@@ -489,6 +489,27 @@ class PlanTest(unittest.TestCase):
         with self.assertRaises(TypeError):
             cloudsync.Plan(ctypes.c_void_p(), applicable=False).apply()
 
+    def test_sync_urls_in_one_pass(self) -> None:
+        src, dst = self.src.as_uri(), self.dst.as_uri()
+        dry = cloudsync.sync_urls(src, dst, delete_extraneous=True, dry_run=True)
+        self.assertTrue(dry.dry_run)
+        self.assertEqual(dry.summary["dry_run"], 6)
+        self.assertEqual(dry.outcomes, [])  # only failures and conflicts are listed
+        self.assertEqual(dry.to_dict()["bytes_planned"], 5 * 16)
+        self.assertEqual(dry.to_dict()["outcomes_omitted"], 0)
+        self.assertEqual(files_below(self.dst), ["extra.txt"])
+        # The deletion limit is checked once the deletions are known: the copies ran, the deletion did not.
+        with self.assertRaises(cloudsync.LimitExceededError):
+            cloudsync.sync_urls(src, dst, delete_extraneous=True, max_delete=0)
+        self.assertEqual(len(files_below(self.dst)), 6)
+        self.assertIn("extra.txt", files_below(self.dst))
+        report = cloudsync.sync_urls(src, dst, delete_extraneous=True, transfers=2, small_file_transfers=3,
+                                     download_streams=1, folders=[], source_options={}, destination_options={})
+        self.assertTrue(report.ok)
+        self.assertEqual(report.summary["done"], 1)
+        self.assertEqual(report.summary["unchanged"], 5)
+        self.assertEqual(files_below(self.dst), files_below(self.src))
+
     def test_operation_result(self) -> None:
         data = {"integration": "S", "operation": "import",
                 "plan": {"actions": [{"kind": "add", "path": "a", "size": 1}]},

@@ -72,8 +72,35 @@ void write_plan(JsonWriter& w, const Plan& plan) {
   w.EndObject();
 }
 
-void write_report(JsonWriter& w, const SyncReport& r) {
+namespace {
+
+void write_outcome(JsonWriter& w, const ActionOutcome& o) {
   w.StartObject();
+  w.Key("action");
+  json_write_string(w, action_kind_name(o.action));
+  w.Key("path");
+  json_write_string(w, o.path);
+  w.Key("outcome");
+  json_write_string(w, outcome_kind_name(o.outcome));
+  if (!o.message.empty()) {
+    w.Key("message");
+    json_write_string(w, o.message);
+  }
+  if (o.error != ErrorCode::Ok) {
+    w.Key("error");
+    json_write_string(w, error_code_name(o.error));
+  }
+  if (o.bytes) {
+    w.Key("bytes");
+    w.Uint64(o.bytes);
+  }
+  w.EndObject();
+}
+
+// The members a report and a summary share, up to "outcomes".
+template <typename Counts>
+void write_report_head(JsonWriter& w, const Counts& r, uint64_t unchanged, uint64_t bytes_transferred, double seconds,
+                       const std::string& deletes_skipped_reason) {
   w.Key("dry_run");
   w.Bool(r.dry_run);
   w.Key("summary");
@@ -84,40 +111,26 @@ void write_report(JsonWriter& w, const SyncReport& r) {
     w.Uint64(r.count(k));
   }
   w.Key("unchanged");
-  w.Uint64(r.unchanged);
+  w.Uint64(unchanged);
   w.EndObject();
   w.Key("bytes_transferred");
-  w.Uint64(r.bytes_transferred);
+  w.Uint64(bytes_transferred);
   w.Key("seconds");
-  w.Double(r.seconds);
-  if (!r.deletes_skipped_reason.empty()) {
+  w.Double(seconds);
+  if (!deletes_skipped_reason.empty()) {
     w.Key("deletes_skipped_reason");
-    json_write_string(w, r.deletes_skipped_reason);
+    json_write_string(w, deletes_skipped_reason);
   }
+}
+
+}  // namespace
+
+void write_report(JsonWriter& w, const SyncReport& r) {
+  w.StartObject();
+  write_report_head(w, r, r.unchanged, r.bytes_transferred, r.seconds, r.deletes_skipped_reason);
   w.Key("outcomes");
   w.StartArray();
-  for (const ActionOutcome& o : r.outcomes) {
-    w.StartObject();
-    w.Key("action");
-    json_write_string(w, action_kind_name(o.action));
-    w.Key("path");
-    json_write_string(w, o.path);
-    w.Key("outcome");
-    json_write_string(w, outcome_kind_name(o.outcome));
-    if (!o.message.empty()) {
-      w.Key("message");
-      json_write_string(w, o.message);
-    }
-    if (o.error != ErrorCode::Ok) {
-      w.Key("error");
-      json_write_string(w, error_code_name(o.error));
-    }
-    if (o.bytes) {
-      w.Key("bytes");
-      w.Uint64(o.bytes);
-    }
-    w.EndObject();
-  }
+  for (const ActionOutcome& o : r.outcomes) write_outcome(w, o);
   w.EndArray();
   w.EndObject();
 }
@@ -126,6 +139,28 @@ std::string plan_to_json(const Plan& plan) {
   rapidjson::StringBuffer buf;
   JsonWriter w(buf);
   write_plan(w, plan);
+  return buf.GetString();
+}
+
+std::string summary_to_json(const SyncSummary& summary) {
+  rapidjson::StringBuffer buf;
+  JsonWriter w(buf);
+  w.StartObject();
+  write_report_head(w, summary, summary.unchanged, summary.bytes_transferred, summary.seconds,
+                    summary.deletes_skipped_reason);
+  w.Key("bytes_planned");
+  w.Uint64(summary.bytes_planned);
+  w.Key("warnings");
+  w.StartArray();
+  for (const std::string& warning : summary.warnings) json_write_string(w, warning);
+  w.EndArray();
+  w.Key("outcomes");
+  w.StartArray();
+  for (const ActionOutcome& o : summary.attention) write_outcome(w, o);
+  w.EndArray();
+  w.Key("outcomes_omitted");
+  w.Uint64(summary.attention_omitted);
+  w.EndObject();
   return buf.GetString();
 }
 

@@ -71,6 +71,13 @@ void SyncSummary::add(const PlanAction& action, const ActionOutcome& outcome) {
   const auto a = static_cast<size_t>(outcome.action), o = static_cast<size_t>(outcome.outcome);
   if (a < kKinds && o < kKinds) ++counts_[a][o];
   if (action.kind == ActionKind::Add || action.kind == ActionKind::Update) bytes_planned += action.source.size;
+  if (outcome.outcome == OutcomeKind::Failed || outcome.outcome == OutcomeKind::Conflict) {
+    if (attention.size() < kMaxAttention) {
+      attention.push_back(outcome);
+    } else {
+      ++attention_omitted;
+    }
+  }
   if (outcome.outcome == OutcomeKind::Failed && first_error.ok()) {
     first_error = !outcome.status.ok() ? outcome.status
                                        : Status(outcome.error == ErrorCode::Ok ? ErrorCode::Internal : outcome.error,

@@ -179,6 +179,12 @@ TEST_CASE("run_sync never deletes after a failure, and checks max_delete before 
   CHECK(failed->count(ActionKind::Delete, OutcomeKind::Skipped) == 5);
   CHECK(failed->deletes_skipped_reason == "1 transfer(s) did not complete; nothing was deleted");
   REQUIRE_CODE(failed->first_error, ErrorCode::PermissionDenied);
+  REQUIRE(failed->attention.size() == 1);
+  CHECK(failed->attention[0].path == "broken.txt");
+  const std::string json = summary_to_json(*failed);
+  CHECK(json.find(R"("outcomes":[{"action":"add","path":"broken.txt","outcome":"failed")") != std::string::npos);
+  CHECK(json.find(R"("failed":1)") != std::string::npos);
+  CHECK(json.find(R"("outcomes_omitted":0)") != std::string::npos);
   CHECK(list_tree(dir / "dst").size() == 6);  // old0..4 and ok.txt
 
   ApplyOptions limited;
