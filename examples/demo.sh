@@ -144,7 +144,7 @@ say "A single file copies on its own, into the destination folder"
 run "$cs" copy "$bucket/images/logo.png" "$demo/single"
 run ls "$demo/single"
 
-say "5,000 files: a dry run (printed as it is planned, a thousand actions at a time: the plan is never held whole; its last lines), then synced, then synced again: the second plan is decided from the two listings alone (size and mtime), reads no file and keeps no pair"
+say "5,000 files: a dry run (printed as it is planned: the plan is never held whole; its last lines), then synced (each file copied as soon as the planner reaches it, through a short queue: a million files take no more memory than their listings), then synced again: the second plan is decided from the two listings alone (size and mtime), reads no file and keeps no pair"
 mkdir -p "$demo/many"
 for d in 0 1 2 3 4; do mkdir -p "$demo/many/d$d"; for i in $(seq 1 1000); do echo "$d $i" >"$demo/many/d$d/f$i.txt"; done; done
 printf '\033[1m$ cloudsync sync --dry-run %q %q | tail -n 2\033[0m\n' "$demo/many" "$demo/many-copy"
