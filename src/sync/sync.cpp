@@ -57,12 +57,27 @@ size_t SyncReport::count(ActionKind action, OutcomeKind kind) const {
   return n;
 }
 
+namespace {
+
+// A failed outcome as a Status: the failure itself when kept, else made from its code and message.
+Status failure_of(const ActionOutcome& o) {
+  if (!o.status.ok()) return o.status;
+  return Status(o.error == ErrorCode::Ok ? ErrorCode::Internal : o.error, o.path + ": " + o.message);
+}
+
+TransferOptions transfer_options_of(const ApplyOptions& options) {
+  TransferOptions transfer;
+  transfer.part_concurrency = options.part_concurrency;
+  transfer.download_streams = options.download_streams;
+  transfer.ignore_checksum = options.ignore_checksum;
+  return transfer;
+}
+
+}  // namespace
+
 Status SyncReport::first_error() const {
   for (const ActionOutcome& o : outcomes) {
-    if (o.outcome == OutcomeKind::Failed) {
-      if (!o.status.ok()) return o.status;
-      return Status(o.error == ErrorCode::Ok ? ErrorCode::Internal : o.error, o.path + ": " + o.message);
-    }
+    if (o.outcome == OutcomeKind::Failed) return failure_of(o);
   }
   return Status::OK();
 }
@@ -78,11 +93,7 @@ void SyncSummary::add(const PlanAction& action, const ActionOutcome& outcome) {
       ++attention_omitted;
     }
   }
-  if (outcome.outcome == OutcomeKind::Failed && first_error.ok()) {
-    first_error = !outcome.status.ok() ? outcome.status
-                                       : Status(outcome.error == ErrorCode::Ok ? ErrorCode::Internal : outcome.error,
-                                                outcome.path + ": " + outcome.message);
-  }
+  if (outcome.outcome == OutcomeKind::Failed && first_error.ok()) first_error = failure_of(outcome);
 }
 
 size_t SyncSummary::count(OutcomeKind kind) const {
@@ -162,11 +173,7 @@ Result<SyncReport> apply_plan(const Plan& plan, StorageBackend& source, StorageB
   CancelToken token(cancel);
   OpContext ctx{&token};
   ProgressTracker tracker(progress, &token);
-  TransferOptions transfer;
-  transfer.part_concurrency = options.part_concurrency;
-  transfer.download_streams = options.download_streams;
-  transfer.ignore_checksum = options.ignore_checksum;
-  return execute_plan(plan, source, destination, options, transfer, tracker, {}, ctx);
+  return execute_plan(plan, source, destination, options, transfer_options_of(options), tracker, {}, ctx);
 }
 
 Result<SyncSummary> run_sync(StorageBackend& source, StorageBackend& destination, SyncOptions options,
@@ -178,10 +185,9 @@ Result<SyncSummary> run_sync(StorageBackend& source, StorageBackend& destination
   ProgressTracker tracker(progress, &token);
   ActionPipeline::Settings settings;
   settings.apply = apply;
-  settings.transfer.part_concurrency = apply.part_concurrency;
-  settings.transfer.download_streams = apply.download_streams;
-  settings.transfer.ignore_checksum = apply.ignore_checksum;
-  settings.count_totals = true;  // plan_sync plans mirror (Plan::mirror), as settings.mirror says
+  settings.transfer = transfer_options_of(apply);
+  settings.count_totals = true;  // the totals grow as the planner decides
+  // settings.mirror stays true: plan_sync plans without a baseline (Plan::mirror).
   SyncSummary summary;
   summary.dry_run = apply.dry_run;
   ActionPipeline::Callbacks callbacks;
