@@ -164,11 +164,15 @@ void ActionPipeline::enqueue(size_t index, const PlanAction* action, std::unique
 
 void ActionPipeline::start_workers() {
   const size_t count = std::max<size_t>(std::min<size_t>(window_options_.initial, settings_.worker_limit), 1);
+  auto size = [](uint64_t bytes) {
+    return bytes % (1u << 20) == 0 ? fmt::format("{} MiB", bytes >> 20) : fmt::format("{} bytes", bytes);
+  };
   log(LogLevel::Debug,
-      "transfers: {} files in flight at most ({} of 1 MiB and up), {} parts of an upload, {} ranged reads of a "
-      "download of 64 MiB and up",
-      window_options_.initial, window_options_.large_cap, settings_.transfer.part_concurrency,
-      settings_.transfer.download_streams);
+      "transfers: {} files in flight at most ({} of {} and up), {} parts of an upload, {} ranged reads of a "
+      "download of {} and up",
+      window_options_.initial, window_options_.large_cap, size(settings_.apply.small_file_size),
+      settings_.transfer.part_concurrency, settings_.transfer.download_streams,
+      size(settings_.transfer.multi_stream_threshold));
   workers_.reserve(count);
   for (size_t i = 0; i < count; ++i) workers_.emplace_back([this] { work(); });
 }
