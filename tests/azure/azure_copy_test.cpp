@@ -63,19 +63,6 @@ bool absent(const std::string& container, const std::string& blob) {
   return azurite().raw("HEAD", "/" + container + "/" + blob).status == 404;
 }
 
-// A transfer of `src` as listed, the bytes moved counted from after the listing.
-struct Copied {
-  ObjectMeta destination;
-  uint64_t moved = 0;
-};
-Copied copy_object(CountedContainer& from, const std::string& src, CountedContainer& to, const std::string& dst) {
-  const ObjectMeta meta = listed(*from.view, src);
-  const uint64_t before = from.wire->moved() + to.wire->moved();
-  auto t = transfer_object(*from.view, P(src), meta, *to.view, P(dst), {}, {}, nullptr, {});
-  REQUIRE_OK(t);
-  return Copied{t->destination, from.wire->moved() + to.wire->moved() - before};
-}
-
 // Copies `src` as a sync would and checks that the service made the copy:
 // no byte through either client, the content, the blob's copy status.
 void check_copied_by_service(CountedContainer& from, const std::string& src, CountedContainer& to,

@@ -75,19 +75,6 @@ CountedDrive counted(const std::string& root, const std::string& prefix, const s
   return out;
 }
 
-// A transfer of `src` as listed, the bytes moved counted from after the listing.
-struct Copied {
-  ObjectMeta destination;
-  uint64_t moved = 0;
-};
-Copied copy_object(CountedDrive& from, const std::string& src, CountedDrive& to, const std::string& dst) {
-  const ObjectMeta meta = listed(*from.view, src);
-  const uint64_t before = from.wire->moved() + to.wire->moved();
-  auto t = transfer_object(*from.view, P(src), meta, *to.view, P(dst), {}, {}, nullptr, {});
-  REQUIRE_OK(t);
-  return Copied{t->destination, from.wire->moved() + to.wire->moved() - before};
-}
-
 // copy_from() itself, pinned to `src` as listed.
 Result<ObjectMeta> copy_directly(CountedDrive& from, const std::string& src, CountedDrive& to, const std::string& dst,
                                  PutOptions put = {}) {

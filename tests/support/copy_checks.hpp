@@ -7,6 +7,7 @@
 
 #include "cloudsync/backend.hpp"
 #include "support/test_util.hpp"
+#include "transfer/transfer.hpp"
 
 namespace cloudsync::test {
 
@@ -31,6 +32,25 @@ inline ObjectMeta listed(StorageBackend& store, const std::string& key) {
   }
   FAIL("'" << key << "' is not listed");
   return {};
+}
+
+/// A transfer of an object as listed, and the bytes that went through either
+/// end's client for it (counted from after the listing).
+struct Copied {
+  ObjectMeta destination;
+  uint64_t moved = 0;
+};
+
+/// Transfers `src` of `from` to `dst` of `to` as a sync would. `Counted` is a
+/// test's view of a store: `view`, the backend, and `wire`, the
+/// ByteCountingTransport under it.
+template <typename Counted>
+Copied copy_object(Counted& from, const std::string& src, Counted& to, const std::string& dst) {
+  const ObjectMeta meta = listed(*from.view, src);
+  const uint64_t before = from.wire->moved() + to.wire->moved();
+  auto t = transfer_object(*from.view, P(src), meta, *to.view, P(dst), {}, {}, nullptr, {});
+  REQUIRE_OK(t);
+  return Copied{t->destination, from.wire->moved() + to.wire->moved() - before};
 }
 
 }  // namespace cloudsync::test
