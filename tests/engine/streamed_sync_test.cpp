@@ -150,7 +150,11 @@ TEST_CASE("the planner waits while the transfers are behind: a bounded queue", "
     }
   });
   source.wait_for_first_get();
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  // The worker holds the first action; four more fit in the queue. Wait for
+  // them (a loaded machine may be slow to run the planner), then give the
+  // planner time to take more if it could.
+  for (int i = 0; i < 500 && handed < 5; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
   CHECK(handed == 5);  // not 100: the sixth waits for room
   source.release();
   planner.join();
