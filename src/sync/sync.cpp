@@ -1,7 +1,10 @@
 // The public tree-sync entry points and the Plan/SyncReport value helpers.
 #include "cloudsync/sync.hpp"
 
+#include <chrono>
+
 #include "core/error.hpp"
+#include "core/log.hpp"
 #include "core/parallel.hpp"
 #include "sync/action_pipeline.hpp"
 #include "sync/executor.hpp"
@@ -137,6 +140,7 @@ Result<Plan> plan_sync(StorageBackend& source, StorageBackend& destination, cons
   input.destination_listing = ListingIndex(fold);
   std::vector<UnreadableEntry> destination_unreadable;  // only the source's gaps guard deletions
   Status listed[2];
+  const auto listing_started = std::chrono::steady_clock::now();
   parallel_for(2, 2, [&](size_t end) {
     if (end == 0) {
       listed[0] = visit_folders(
@@ -150,6 +154,9 @@ Result<Plan> plan_sync(StorageBackend& source, StorageBackend& destination, cons
   });
   CLOUDSYNC_RETURN_IF_ERROR(listed[0]);
   CLOUDSYNC_RETURN_IF_ERROR(listed[1]);
+  log(LogLevel::Debug, "listed {} source and {} destination entries in {:.3f} s", input.source_listing.size(),
+      input.destination_listing.size(),
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - listing_started).count());
   input.keep_unchanged = false;
   input.on_action = options.on_action;
   input.delete_extraneous = options.delete_extraneous;
