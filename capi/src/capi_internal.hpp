@@ -78,6 +78,10 @@ inline void hand_out(char** out, const std::string& s) {
 
 /// Requires a non-NULL argument.
 Status require_arg(const void* p, const char* name);
+/// Requires the catalog handle argument.
+inline Status require_catalog(cloudsync_catalog* catalog) { return require_arg(catalog, "catalog"); }
+/// A page of Kili's first/skip paging; `first` 0 asks for every row.
+inline PageRequest page_of(uint64_t first, uint64_t skip) { return PageRequest{first == 0 ? UINT64_MAX : first, skip}; }
 /// A key argument of the storage calls: non-NULL and a valid Path (no "..",
 /// empty segment, leading '/' or control character).
 Result<Path> key_arg(const char* key);

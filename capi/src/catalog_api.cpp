@@ -11,11 +11,6 @@ using namespace cloudsync;
 
 namespace {
 
-Status require_catalog(cloudsync_catalog* cat) { return capi::require_arg(cat, "catalog"); }
-
-// A page of Kili's paging; `first` 0 asks for every row.
-PageRequest page_of(uint64_t first, uint64_t skip) { return PageRequest{first == 0 ? UINT64_MAX : first, skip}; }
-
 Result<IntegrationFilter> integration_filter(const char* filter_json) {
   std::string_view what = "integration filter";
   CLOUDSYNC_ASSIGN_OR_RETURN(
@@ -142,7 +137,7 @@ void cloudsync_catalog_close(cloudsync_catalog* cat) { delete cat; }
 
 int cloudsync_catalog_set_credentials(cloudsync_catalog* cat, const char* integration, const char* options_json) {
   return capi::guarded([&]() -> Status {
-    CLOUDSYNC_RETURN_IF_ERROR(require_catalog(cat));
+    CLOUDSYNC_RETURN_IF_ERROR(capi::require_catalog(cat));
     CLOUDSYNC_RETURN_IF_ERROR(capi::require_arg(integration, "integration"));
     CLOUDSYNC_ASSIGN_OR_RETURN(BackendOptions o, capi::options_document(options_json, "credentials"));
     cat->credentials->set(integration, std::move(o));
@@ -156,7 +151,7 @@ int cloudsync_catalog_integration_create(cloudsync_catalog* cat, const char* spe
                                          char** out_json) {
   if (out_json != nullptr) *out_json = nullptr;
   return capi::guarded([&]() -> Status {
-    CLOUDSYNC_RETURN_IF_ERROR(require_catalog(cat));
+    CLOUDSYNC_RETURN_IF_ERROR(capi::require_catalog(cat));
     CLOUDSYNC_RETURN_IF_ERROR(capi::require_arg(spec_json, "spec_json"));
     std::string_view what = "integration";
     CLOUDSYNC_ASSIGN_OR_RETURN(rapidjson::Document doc,
@@ -175,7 +170,7 @@ int cloudsync_catalog_integration_create(cloudsync_catalog* cat, const char* spe
 int cloudsync_catalog_integration_get(cloudsync_catalog* cat, const char* id_or_name, char** out_json) {
   if (out_json != nullptr) *out_json = nullptr;
   return capi::guarded([&]() -> Status {
-    CLOUDSYNC_RETURN_IF_ERROR(require_catalog(cat));
+    CLOUDSYNC_RETURN_IF_ERROR(capi::require_catalog(cat));
     CLOUDSYNC_RETURN_IF_ERROR(capi::require_arg(id_or_name, "id_or_name"));
     CLOUDSYNC_RETURN_IF_ERROR(capi::require_arg(out_json, "out_json"));
     CLOUDSYNC_ASSIGN_OR_RETURN(Integration integ, cat->catalog->integration(id_or_name));
@@ -187,7 +182,7 @@ int cloudsync_catalog_integration_get(cloudsync_catalog* cat, const char* id_or_
 int cloudsync_catalog_integration_secret_names(cloudsync_catalog* cat, const char* id_or_name, char** out_json) {
   if (out_json != nullptr) *out_json = nullptr;
   return capi::guarded([&]() -> Status {
-    CLOUDSYNC_RETURN_IF_ERROR(require_catalog(cat));
+    CLOUDSYNC_RETURN_IF_ERROR(capi::require_catalog(cat));
     CLOUDSYNC_RETURN_IF_ERROR(capi::require_arg(id_or_name, "id_or_name"));
     CLOUDSYNC_RETURN_IF_ERROR(capi::require_arg(out_json, "out_json"));
     CLOUDSYNC_ASSIGN_OR_RETURN(std::vector<std::string> names, cat->catalog->secret_names(id_or_name));
@@ -208,7 +203,7 @@ int cloudsync_catalog_integration_update(cloudsync_catalog* cat, const char* id_
                                          char** out_json) {
   if (out_json != nullptr) *out_json = nullptr;
   return capi::guarded([&]() -> Status {
-    CLOUDSYNC_RETURN_IF_ERROR(require_catalog(cat));
+    CLOUDSYNC_RETURN_IF_ERROR(capi::require_catalog(cat));
     CLOUDSYNC_RETURN_IF_ERROR(capi::require_arg(id_or_name, "id_or_name"));
     CLOUDSYNC_ASSIGN_OR_RETURN(IntegrationUpdate update, integration_update(update_json));
     CLOUDSYNC_ASSIGN_OR_RETURN(Integration integ, cat->catalog->update_integration(id_or_name, update));
@@ -219,7 +214,7 @@ int cloudsync_catalog_integration_update(cloudsync_catalog* cat, const char* id_
 
 int cloudsync_catalog_integration_delete(cloudsync_catalog* cat, const char* id_or_name, int force) {
   return capi::guarded([&]() -> Status {
-    CLOUDSYNC_RETURN_IF_ERROR(require_catalog(cat));
+    CLOUDSYNC_RETURN_IF_ERROR(capi::require_catalog(cat));
     CLOUDSYNC_RETURN_IF_ERROR(capi::require_arg(id_or_name, "id_or_name"));
     return cat->catalog->delete_integration(id_or_name, force != 0);
   });
@@ -229,11 +224,11 @@ int cloudsync_catalog_integration_list(cloudsync_catalog* cat, const char* filte
                                        char** out_json) {
   if (out_json != nullptr) *out_json = nullptr;
   return capi::guarded([&]() -> Status {
-    CLOUDSYNC_RETURN_IF_ERROR(require_catalog(cat));
+    CLOUDSYNC_RETURN_IF_ERROR(capi::require_catalog(cat));
     CLOUDSYNC_RETURN_IF_ERROR(capi::require_arg(out_json, "out_json"));
     CLOUDSYNC_ASSIGN_OR_RETURN(IntegrationFilter filter, integration_filter(filter_json));
     CLOUDSYNC_ASSIGN_OR_RETURN(std::vector<Integration> found,
-                               cat->catalog->integrations(filter, page_of(first, skip)));
+                               cat->catalog->integrations(filter, capi::page_of(first, skip)));
     capi::hand_out(out_json, list_json("integrations", found, integration_to_json));
     return Status::OK();
   });
@@ -241,7 +236,7 @@ int cloudsync_catalog_integration_list(cloudsync_catalog* cat, const char* filte
 
 int cloudsync_catalog_integration_count(cloudsync_catalog* cat, const char* filter_json, uint64_t* out_count) {
   return capi::guarded([&]() -> Status {
-    CLOUDSYNC_RETURN_IF_ERROR(require_catalog(cat));
+    CLOUDSYNC_RETURN_IF_ERROR(capi::require_catalog(cat));
     CLOUDSYNC_RETURN_IF_ERROR(capi::require_arg(out_count, "out_count"));
     CLOUDSYNC_ASSIGN_OR_RETURN(IntegrationFilter filter, integration_filter(filter_json));
     CLOUDSYNC_ASSIGN_OR_RETURN(*out_count, cat->catalog->count_integrations(filter));
@@ -254,7 +249,7 @@ int cloudsync_catalog_integration_count(cloudsync_catalog* cat, const char* filt
 int cloudsync_catalog_check(cloudsync_catalog* cat, const char* id_or_name, cloudsync_cancel* cancel, char** out_json) {
   if (out_json != nullptr) *out_json = nullptr;
   return capi::guarded([&]() -> Status {
-    CLOUDSYNC_RETURN_IF_ERROR(require_catalog(cat));
+    CLOUDSYNC_RETURN_IF_ERROR(capi::require_catalog(cat));
     CLOUDSYNC_RETURN_IF_ERROR(capi::require_arg(id_or_name, "id_or_name"));
     CLOUDSYNC_ASSIGN_OR_RETURN(StatusCheck check, cat->catalog->check_integration(id_or_name, capi::token_of(cancel)));
     capi::hand_out(out_json, status_check_to_json(check));
@@ -266,7 +261,7 @@ int cloudsync_catalog_check_all(cloudsync_catalog* cat, const char* filter_json,
                                 cloudsync_cancel* cancel, char** out_json) {
   if (out_json != nullptr) *out_json = nullptr;
   return capi::guarded([&]() -> Status {
-    CLOUDSYNC_RETURN_IF_ERROR(require_catalog(cat));
+    CLOUDSYNC_RETURN_IF_ERROR(capi::require_catalog(cat));
     CLOUDSYNC_ASSIGN_OR_RETURN(IntegrationFilter filter, integration_filter(filter_json));
     CLOUDSYNC_ASSIGN_OR_RETURN(auto checks, cat->catalog->check_integrations(filter, concurrency == 0 ? 8 : concurrency,
                                                                              capi::token_of(cancel)));
@@ -281,7 +276,7 @@ int cloudsync_catalog_check_all(cloudsync_catalog* cat, const char* filter_json,
 int cloudsync_catalog_project_add(cloudsync_catalog* cat, const char* name, const char* root, char** out_json) {
   if (out_json != nullptr) *out_json = nullptr;
   return capi::guarded([&]() -> Status {
-    CLOUDSYNC_RETURN_IF_ERROR(require_catalog(cat));
+    CLOUDSYNC_RETURN_IF_ERROR(capi::require_catalog(cat));
     CLOUDSYNC_RETURN_IF_ERROR(capi::require_arg(name, "name"));
     CLOUDSYNC_RETURN_IF_ERROR(capi::require_arg(root, "root"));
     CLOUDSYNC_ASSIGN_OR_RETURN(Project project, cat->catalog->add_project(name, root));
@@ -293,7 +288,7 @@ int cloudsync_catalog_project_add(cloudsync_catalog* cat, const char* name, cons
 int cloudsync_catalog_project_list(cloudsync_catalog* cat, char** out_json) {
   if (out_json != nullptr) *out_json = nullptr;
   return capi::guarded([&]() -> Status {
-    CLOUDSYNC_RETURN_IF_ERROR(require_catalog(cat));
+    CLOUDSYNC_RETURN_IF_ERROR(capi::require_catalog(cat));
     CLOUDSYNC_RETURN_IF_ERROR(capi::require_arg(out_json, "out_json"));
     CLOUDSYNC_ASSIGN_OR_RETURN(std::vector<Project> projects, cat->catalog->projects());
     capi::hand_out(out_json, list_json("projects", projects, project_to_json));
@@ -303,7 +298,7 @@ int cloudsync_catalog_project_list(cloudsync_catalog* cat, char** out_json) {
 
 int cloudsync_catalog_project_remove(cloudsync_catalog* cat, const char* id_or_name) {
   return capi::guarded([&]() -> Status {
-    CLOUDSYNC_RETURN_IF_ERROR(require_catalog(cat));
+    CLOUDSYNC_RETURN_IF_ERROR(capi::require_catalog(cat));
     CLOUDSYNC_RETURN_IF_ERROR(capi::require_arg(id_or_name, "id_or_name"));
     return cat->catalog->remove_project(id_or_name);
   });
@@ -314,7 +309,7 @@ int cloudsync_catalog_project_remove(cloudsync_catalog* cat, const char* id_or_n
 int cloudsync_catalog_connection_add(cloudsync_catalog* cat, const char* spec_json, char** out_json) {
   if (out_json != nullptr) *out_json = nullptr;
   return capi::guarded([&]() -> Status {
-    CLOUDSYNC_RETURN_IF_ERROR(require_catalog(cat));
+    CLOUDSYNC_RETURN_IF_ERROR(capi::require_catalog(cat));
     CLOUDSYNC_RETURN_IF_ERROR(capi::require_arg(spec_json, "spec_json"));
     std::string_view what = "connection";
     CLOUDSYNC_ASSIGN_OR_RETURN(
@@ -340,7 +335,7 @@ int cloudsync_catalog_connection_add(cloudsync_catalog* cat, const char* spec_js
 int cloudsync_catalog_connection_get(cloudsync_catalog* cat, const char* id, char** out_json) {
   if (out_json != nullptr) *out_json = nullptr;
   return capi::guarded([&]() -> Status {
-    CLOUDSYNC_RETURN_IF_ERROR(require_catalog(cat));
+    CLOUDSYNC_RETURN_IF_ERROR(capi::require_catalog(cat));
     CLOUDSYNC_RETURN_IF_ERROR(capi::require_arg(id, "id"));
     CLOUDSYNC_RETURN_IF_ERROR(capi::require_arg(out_json, "out_json"));
     CLOUDSYNC_ASSIGN_OR_RETURN(Connection connection, cat->catalog->connection(id));
@@ -353,10 +348,11 @@ int cloudsync_catalog_connection_list(cloudsync_catalog* cat, const char* filter
                                       char** out_json) {
   if (out_json != nullptr) *out_json = nullptr;
   return capi::guarded([&]() -> Status {
-    CLOUDSYNC_RETURN_IF_ERROR(require_catalog(cat));
+    CLOUDSYNC_RETURN_IF_ERROR(capi::require_catalog(cat));
     CLOUDSYNC_RETURN_IF_ERROR(capi::require_arg(out_json, "out_json"));
     CLOUDSYNC_ASSIGN_OR_RETURN(ConnectionFilter filter, connection_filter(filter_json));
-    CLOUDSYNC_ASSIGN_OR_RETURN(std::vector<Connection> found, cat->catalog->connections(filter, page_of(first, skip)));
+    CLOUDSYNC_ASSIGN_OR_RETURN(std::vector<Connection> found,
+                               cat->catalog->connections(filter, capi::page_of(first, skip)));
     capi::hand_out(out_json, list_json("connections", found, connection_to_json));
     return Status::OK();
   });
@@ -364,7 +360,7 @@ int cloudsync_catalog_connection_list(cloudsync_catalog* cat, const char* filter
 
 int cloudsync_catalog_connection_count(cloudsync_catalog* cat, const char* filter_json, uint64_t* out_count) {
   return capi::guarded([&]() -> Status {
-    CLOUDSYNC_RETURN_IF_ERROR(require_catalog(cat));
+    CLOUDSYNC_RETURN_IF_ERROR(capi::require_catalog(cat));
     CLOUDSYNC_RETURN_IF_ERROR(capi::require_arg(out_count, "out_count"));
     CLOUDSYNC_ASSIGN_OR_RETURN(ConnectionFilter filter, connection_filter(filter_json));
     CLOUDSYNC_ASSIGN_OR_RETURN(*out_count, cat->catalog->count_connections(filter));
@@ -374,7 +370,7 @@ int cloudsync_catalog_connection_count(cloudsync_catalog* cat, const char* filte
 
 int cloudsync_catalog_connection_remove(cloudsync_catalog* cat, const char* id) {
   return capi::guarded([&]() -> Status {
-    CLOUDSYNC_RETURN_IF_ERROR(require_catalog(cat));
+    CLOUDSYNC_RETURN_IF_ERROR(capi::require_catalog(cat));
     CLOUDSYNC_RETURN_IF_ERROR(capi::require_arg(id, "id"));
     return cat->catalog->remove_connection(id);
   });
@@ -383,7 +379,7 @@ int cloudsync_catalog_connection_remove(cloudsync_catalog* cat, const char* id) 
 int cloudsync_catalog_connection_files(cloudsync_catalog* cat, const char* id, char** out_json) {
   if (out_json != nullptr) *out_json = nullptr;
   return capi::guarded([&]() -> Status {
-    CLOUDSYNC_RETURN_IF_ERROR(require_catalog(cat));
+    CLOUDSYNC_RETURN_IF_ERROR(capi::require_catalog(cat));
     CLOUDSYNC_RETURN_IF_ERROR(capi::require_arg(id, "id"));
     CLOUDSYNC_RETURN_IF_ERROR(capi::require_arg(out_json, "out_json"));
     // An unknown id would read as an empty manifest: say NotFound instead.
@@ -398,7 +394,7 @@ int cloudsync_connection_diff(cloudsync_catalog* cat, const char* id, const char
                               cloudsync_cancel* cancel, cloudsync_plan** out_plan) {
   if (out_plan != nullptr) *out_plan = nullptr;
   return capi::guarded([&]() -> Status {
-    CLOUDSYNC_RETURN_IF_ERROR(require_catalog(cat));
+    CLOUDSYNC_RETURN_IF_ERROR(capi::require_catalog(cat));
     CLOUDSYNC_RETURN_IF_ERROR(capi::require_arg(id, "id"));
     CLOUDSYNC_RETURN_IF_ERROR(capi::require_arg(out_plan, "out_plan"));
     std::string_view what = "difference request";
@@ -419,7 +415,7 @@ int cloudsync_connection_sync(cloudsync_catalog* cat, const char* id, const char
                               const cloudsync_plan* expected_plan, cloudsync_progress_fn progress, void* user,
                               cloudsync_cancel* cancel, char** result_json) {
   return capi::run_operation(result_json, [&]() -> Result<OperationResult> {
-    CLOUDSYNC_RETURN_IF_ERROR(require_catalog(cat));
+    CLOUDSYNC_RETURN_IF_ERROR(capi::require_catalog(cat));
     CLOUDSYNC_RETURN_IF_ERROR(capi::require_arg(id, "id"));
     std::string_view what = "synchronize request";
     CLOUDSYNC_ASSIGN_OR_RETURN(

@@ -32,10 +32,6 @@ using namespace cloudsync;
 
 namespace {
 
-Status require_catalog(cloudsync_catalog* cat) { return capi::require_arg(cat, "catalog"); }
-
-PageRequest page_of(uint64_t first, uint64_t skip) { return PageRequest{first == 0 ? UINT64_MAX : first, skip}; }
-
 Result<std::optional<TimePoint>> time_member(const rapidjson::Value& obj, const char* key, std::string_view what) {
   CLOUDSYNC_ASSIGN_OR_RETURN(auto text, json_string(obj, key, what));
   if (!text) return std::optional<TimePoint>();
@@ -297,7 +293,7 @@ int cloudsync_catalog_record_source_register(cloudsync_catalog* cat, const char*
                                              cloudsync_record_read_fn read_records,
                                              cloudsync_record_read_fn read_deletions, void* user) {
   return capi::guarded([&]() -> Status {
-    CLOUDSYNC_RETURN_IF_ERROR(require_catalog(cat));
+    CLOUDSYNC_RETURN_IF_ERROR(capi::require_catalog(cat));
     CLOUDSYNC_RETURN_IF_ERROR(capi::require_arg(name, "name"));
     CLOUDSYNC_RETURN_IF_ERROR(capi::require_arg(reinterpret_cast<const void*>(read_records), "read_records"));
     std::string source_name = name;
@@ -312,7 +308,7 @@ int cloudsync_catalog_record_source_register(cloudsync_catalog* cat, const char*
 int cloudsync_catalog_export_job_create(cloudsync_catalog* cat, const char* spec_json, char** out_json) {
   if (out_json != nullptr) *out_json = nullptr;
   return capi::guarded([&]() -> Status {
-    CLOUDSYNC_RETURN_IF_ERROR(require_catalog(cat));
+    CLOUDSYNC_RETURN_IF_ERROR(capi::require_catalog(cat));
     CLOUDSYNC_ASSIGN_OR_RETURN(ExportJobSpec spec, job_spec(spec_json));
     CLOUDSYNC_ASSIGN_OR_RETURN(ExportJob job, cat->catalog->create_export_job(spec));
     capi::hand_out(out_json, export_job_to_json(job));
@@ -323,7 +319,7 @@ int cloudsync_catalog_export_job_create(cloudsync_catalog* cat, const char* spec
 int cloudsync_catalog_export_job_get(cloudsync_catalog* cat, const char* id_or_name, char** out_json) {
   if (out_json != nullptr) *out_json = nullptr;
   return capi::guarded([&]() -> Status {
-    CLOUDSYNC_RETURN_IF_ERROR(require_catalog(cat));
+    CLOUDSYNC_RETURN_IF_ERROR(capi::require_catalog(cat));
     CLOUDSYNC_RETURN_IF_ERROR(capi::require_arg(id_or_name, "id_or_name"));
     CLOUDSYNC_ASSIGN_OR_RETURN(ExportJob job, cat->catalog->export_job(id_or_name));
     capi::hand_out(out_json, export_job_to_json(job));
@@ -334,8 +330,8 @@ int cloudsync_catalog_export_job_get(cloudsync_catalog* cat, const char* id_or_n
 int cloudsync_catalog_export_job_list(cloudsync_catalog* cat, uint64_t first, uint64_t skip, char** out_json) {
   if (out_json != nullptr) *out_json = nullptr;
   return capi::guarded([&]() -> Status {
-    CLOUDSYNC_RETURN_IF_ERROR(require_catalog(cat));
-    CLOUDSYNC_ASSIGN_OR_RETURN(auto jobs, cat->catalog->export_jobs(page_of(first, skip)));
+    CLOUDSYNC_RETURN_IF_ERROR(capi::require_catalog(cat));
+    CLOUDSYNC_ASSIGN_OR_RETURN(auto jobs, cat->catalog->export_jobs(capi::page_of(first, skip)));
     capi::hand_out(out_json, jobs_json(jobs));
     return Status::OK();
   });
@@ -345,7 +341,7 @@ int cloudsync_catalog_export_job_update(cloudsync_catalog* cat, const char* id_o
                                         char** out_json) {
   if (out_json != nullptr) *out_json = nullptr;
   return capi::guarded([&]() -> Status {
-    CLOUDSYNC_RETURN_IF_ERROR(require_catalog(cat));
+    CLOUDSYNC_RETURN_IF_ERROR(capi::require_catalog(cat));
     CLOUDSYNC_RETURN_IF_ERROR(capi::require_arg(id_or_name, "id_or_name"));
     CLOUDSYNC_ASSIGN_OR_RETURN(ExportJob current, cat->catalog->export_job(id_or_name));
     CLOUDSYNC_ASSIGN_OR_RETURN(ExportJobUpdate update, job_update(update_json, current));
@@ -357,7 +353,7 @@ int cloudsync_catalog_export_job_update(cloudsync_catalog* cat, const char* id_o
 
 int cloudsync_catalog_export_job_delete(cloudsync_catalog* cat, const char* id_or_name) {
   return capi::guarded([&]() -> Status {
-    CLOUDSYNC_RETURN_IF_ERROR(require_catalog(cat));
+    CLOUDSYNC_RETURN_IF_ERROR(capi::require_catalog(cat));
     CLOUDSYNC_RETURN_IF_ERROR(capi::require_arg(id_or_name, "id_or_name"));
     return cat->catalog->delete_export_job(id_or_name);
   });
@@ -367,7 +363,7 @@ int cloudsync_catalog_export_job_run(cloudsync_catalog* cat, const char* id_or_n
                                      cloudsync_cancel* cancel, char** out_json) {
   if (out_json != nullptr) *out_json = nullptr;
   return capi::guarded([&]() -> Status {
-    CLOUDSYNC_RETURN_IF_ERROR(require_catalog(cat));
+    CLOUDSYNC_RETURN_IF_ERROR(capi::require_catalog(cat));
     CLOUDSYNC_RETURN_IF_ERROR(capi::require_arg(id_or_name, "id_or_name"));
     TimePoint now;
     CLOUDSYNC_ASSIGN_OR_RETURN(RunDueOptions options, run_options(options_json, now));
@@ -384,7 +380,7 @@ int cloudsync_catalog_export_run_due(cloudsync_catalog* cat, const char* options
                                      char** out_json) {
   if (out_json != nullptr) *out_json = nullptr;
   return capi::guarded([&]() -> Status {
-    CLOUDSYNC_RETURN_IF_ERROR(require_catalog(cat));
+    CLOUDSYNC_RETURN_IF_ERROR(capi::require_catalog(cat));
     TimePoint now;
     CLOUDSYNC_ASSIGN_OR_RETURN(RunDueOptions options, run_options(options_json, now));
     options.cancel = capi::token_of(cancel);
@@ -398,9 +394,9 @@ int cloudsync_catalog_export_history(cloudsync_catalog* cat, const char* filter_
                                      char** out_json) {
   if (out_json != nullptr) *out_json = nullptr;
   return capi::guarded([&]() -> Status {
-    CLOUDSYNC_RETURN_IF_ERROR(require_catalog(cat));
+    CLOUDSYNC_RETURN_IF_ERROR(capi::require_catalog(cat));
     CLOUDSYNC_ASSIGN_OR_RETURN(ExportRunFilter filter, run_filter(filter_json));
-    CLOUDSYNC_ASSIGN_OR_RETURN(auto runs, cat->catalog->export_runs(filter, page_of(first, skip)));
+    CLOUDSYNC_ASSIGN_OR_RETURN(auto runs, cat->catalog->export_runs(filter, capi::page_of(first, skip)));
     capi::hand_out(out_json, runs_json(runs));
     return Status::OK();
   });
@@ -409,7 +405,7 @@ int cloudsync_catalog_export_history(cloudsync_catalog* cat, const char* filter_
 int cloudsync_catalog_export_history_count(cloudsync_catalog* cat, const char* filter_json, uint64_t* out_count) {
   if (out_count != nullptr) *out_count = 0;
   return capi::guarded([&]() -> Status {
-    CLOUDSYNC_RETURN_IF_ERROR(require_catalog(cat));
+    CLOUDSYNC_RETURN_IF_ERROR(capi::require_catalog(cat));
     CLOUDSYNC_RETURN_IF_ERROR(capi::require_arg(out_count, "out_count"));
     CLOUDSYNC_ASSIGN_OR_RETURN(ExportRunFilter filter, run_filter(filter_json));
     CLOUDSYNC_ASSIGN_OR_RETURN(*out_count, cat->catalog->count_export_runs(filter));
@@ -421,7 +417,7 @@ int cloudsync_export_scheduler_start(cloudsync_catalog* cat, const char* options
                                      void* user, cloudsync_export_scheduler** out) {
   if (out != nullptr) *out = nullptr;
   return capi::guarded([&]() -> Status {
-    CLOUDSYNC_RETURN_IF_ERROR(require_catalog(cat));
+    CLOUDSYNC_RETURN_IF_ERROR(capi::require_catalog(cat));
     CLOUDSYNC_RETURN_IF_ERROR(capi::require_arg(out, "out"));
     std::string_view what = "export scheduler options";
     CLOUDSYNC_ASSIGN_OR_RETURN(rapidjson::Document doc,

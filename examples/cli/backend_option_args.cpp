@@ -7,8 +7,8 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
-#include <iterator>
 #include <optional>
+#include <sstream>
 
 #include <fmt/format.h>
 
@@ -54,7 +54,9 @@ Result<std::string> read_value(const std::string& key, const std::string& value)
     if (!in) {
       return Status(ErrorCode::NotFound, fmt::format("cannot read the file '{}' (for option '{}')", path, key));
     }
-    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::ostringstream contents;
+    contents << in.rdbuf();
+    std::string text = std::move(contents).str();
     if (text.ends_with("\r\n")) {
       text.resize(text.size() - 2);
     } else if (text.ends_with('\n')) {

@@ -106,7 +106,7 @@ ErrorCode code_of(DisconnectReason reason) {
 
 // --- add ----------------------------------------------------------------------
 
-struct AddArgs {
+struct CatalogAddArgs {
   CatalogArgs catalog;
   IntegrationSpec spec;
   std::vector<std::string> options;
@@ -114,7 +114,7 @@ struct AddArgs {
   OutputFlags out;
 };
 
-int run_add(const AddArgs& a) {
+int run_add(const CatalogAddArgs& a) {
   return with_catalog(a.catalog, a.out, true, [&](Console& console, Catalog& catalog) {
     auto secrets = read_secrets(a.secrets);
     if (!secrets.ok()) return fail(console, a.out, secrets.status());
@@ -176,7 +176,7 @@ void add_filter_flags(CLI::App& cmd, FilterArgs& f) {
   cmd.add_flag("--read-only", f.read_only, "Only read-only integrations")->excludes(wb);
 }
 
-struct ListArgs {
+struct CatalogListArgs {
   CatalogArgs catalog;
   FilterArgs filter;
   OptionalCount first;
@@ -184,7 +184,7 @@ struct ListArgs {
   OutputFlags out;
 };
 
-int run_list(const ListArgs& a) {
+int run_list(const CatalogListArgs& a) {
   return with_catalog(a.catalog, a.out, false, [&](Console& console, Catalog& catalog) {
     IntegrationFilter filter = a.filter.filter();
     auto total = catalog.count_integrations(filter);
@@ -320,14 +320,14 @@ int run_update(const UpdateArgs& a) {
 
 // --- remove -------------------------------------------------------------------
 
-struct RemoveArgs {
+struct CatalogRemoveArgs {
   CatalogArgs catalog;
   std::string name;
   bool force = false;
   OutputFlags out;
 };
 
-int run_remove(const RemoveArgs& a) {
+int run_remove(const CatalogRemoveArgs& a) {
   return with_catalog(a.catalog, a.out, false, [&](Console& console, Catalog& catalog) {
     auto integ = catalog.integration(a.name);
     if (!integ.ok()) return fail(console, a.out, integ.status());
@@ -422,7 +422,7 @@ int run_check(const CheckArgs& a) {
 // --- Registration -------------------------------------------------------------
 
 void add_add(CLI::App& parent, Action& action) {
-  auto a = std::make_shared<AddArgs>();
+  auto a = std::make_shared<CatalogAddArgs>();
   CLI::App* cmd = parent.add_subcommand("add", "Register a storage integration in the catalog");
   cmd->add_option("NAME", a->spec.name, "Display name, unique in the catalog (case-insensitive)")
       ->required()
@@ -459,7 +459,7 @@ void add_add(CLI::App& parent, Action& action) {
 }
 
 void add_list(CLI::App& parent, Action& action) {
-  auto a = std::make_shared<ListArgs>();
+  auto a = std::make_shared<CatalogListArgs>();
   CLI::App* cmd = parent.add_subcommand("list", "List the catalog's integrations, one per line");
   add_filter_flags(*cmd, a->filter);
   add_optional_count(*cmd, "--first", a->first, "Show at most N (default: all)");
@@ -526,7 +526,7 @@ void add_update(CLI::App& parent, Action& action) {
 }
 
 void add_remove(CLI::App& parent, Action& action) {
-  auto a = std::make_shared<RemoveArgs>();
+  auto a = std::make_shared<CatalogRemoveArgs>();
   CLI::App* cmd = parent.add_subcommand("remove", "Delete an integration from the catalog (no file is deleted)");
   cmd->add_option("NAME", a->name, "The integration's name or id")->required()->type_name("");
   cmd->add_flag("--force", a->force, "Also when projects are connected to it (their connections go too)");

@@ -322,7 +322,7 @@ int run_run(const RunArgsRecords& a) {
   });
 }
 
-int run_add(const RunArgsRecords& a) {
+int run_job_add(const RunArgsRecords& a) {
   return with_catalog(a.catalog, a.out, true, [&](Console& console, Catalog& catalog) {
     const std::string name = !a.job.empty() ? a.job : model_of(a.source).name;
     if (catalog.export_job(name).ok()) {
@@ -420,7 +420,7 @@ int run_history(const HistoryArgs& a) {
   });
 }
 
-int run_list(const JobArgs& a) {
+int run_job_list(const JobArgs& a) {
   return with_catalog(a.catalog, a.out, false, [&](Console& console, Catalog& catalog) {
     auto jobs = catalog.export_jobs(PageRequest{UINT64_MAX, 0});
     if (!jobs.ok()) return fail(console, a.out, jobs.status());
@@ -448,7 +448,7 @@ int run_list(const JobArgs& a) {
   });
 }
 
-int run_remove(const JobArgs& a) {
+int run_job_remove(const JobArgs& a) {
   return with_catalog(a.catalog, a.out, false, [&](Console& console, Catalog& catalog) {
     Status removed = catalog.delete_export_job(a.job);
     if (!removed.ok()) return fail(console, a.out, removed);
@@ -556,7 +556,7 @@ void add_run(CLI::App& parent, Action& action) {
   });
 }
 
-void add_add(CLI::App& parent, Action& action) {
+void add_job_add(CLI::App& parent, Action& action) {
   auto a = std::make_shared<RunArgsRecords>();
   CLI::App* cmd = parent.add_subcommand("add", "Define an export job; `due` or `scheduler` runs it on schedule");
   cmd->add_option("JOB", a->job, "The job's name (default: the model's name)")->type_name("");
@@ -572,7 +572,7 @@ void add_add(CLI::App& parent, Action& action) {
   cmd->callback([a, &action] {
     if (!a->source.given() || a->source.table.empty())
       usage_error("add needs --sqlite DB or --postgres CONNINFO, and --table");
-    action = [a] { return run_add(*a); };
+    action = [a] { return run_job_add(*a); };
   });
 }
 
@@ -622,23 +622,23 @@ void add_history(CLI::App& parent, Action& action) {
   cmd->callback([a, &action] { action = [a] { return run_history(*a); }; });
 }
 
-void add_list(CLI::App& parent, Action& action) {
+void add_job_list(CLI::App& parent, Action& action) {
   auto a = std::make_shared<JobArgs>();
   CLI::App* cmd = parent.add_subcommand("list", "List the export jobs");
   add_catalog_flag(*cmd, a->catalog);
   add_output_flags(*cmd, a->out);
   set_examples(*cmd, {"cloudsync export-records list", "cloudsync export-records list --json"});
-  cmd->callback([a, &action] { action = [a] { return run_list(*a); }; });
+  cmd->callback([a, &action] { action = [a] { return run_job_list(*a); }; });
 }
 
-void add_remove(CLI::App& parent, Action& action) {
+void add_job_remove(CLI::App& parent, Action& action) {
   auto a = std::make_shared<JobArgs>();
   CLI::App* cmd = parent.add_subcommand("remove", "Forget an export job and its history (no object is deleted)");
   cmd->add_option("JOB", a->job, "The job's name or id")->required()->type_name("");
   add_catalog_flag(*cmd, a->catalog);
   add_output_flags(*cmd, a->out);
   set_examples(*cmd, {"cloudsync export-records remove nightly"});
-  cmd->callback([a, &action] { action = [a] { return run_remove(*a); }; });
+  cmd->callback([a, &action] { action = [a] { return run_job_remove(*a); }; });
 }
 
 }  // namespace
@@ -647,13 +647,13 @@ void add_export_records_command(CLI::App& app, Action& action) {
   CLI::App* cmd = app.add_subcommand(
       "export-records", "Export the records of SQLite or PostgreSQL tables as JSON Lines, on schedule (Hydra)");
   cmd->require_subcommand(1);
-  add_add(*cmd, action);
+  add_job_add(*cmd, action);
   add_run(*cmd, action);
   add_due(*cmd, action);
   add_scheduler(*cmd, action);
   add_history(*cmd, action);
-  add_list(*cmd, action);
-  add_remove(*cmd, action);
+  add_job_list(*cmd, action);
+  add_job_remove(*cmd, action);
   set_examples(*cmd,
                {"cloudsync export-records run --sqlite app.db --table orders --to s3://acme-exports/hydra",
                 "cloudsync export-records due", "cloudsync export-records history --state failed"},

@@ -110,6 +110,11 @@ Result<std::optional<std::string>> json_string(const rapidjson::Value& obj, cons
   return std::optional<std::string>(std::string(v->GetString(), v->GetStringLength()));
 }
 
+std::string json_string_or_empty(const rapidjson::Value& obj, const char* key) {
+  const auto* v = member(obj, key);
+  return v != nullptr && v->IsString() ? std::string(v->GetString(), v->GetStringLength()) : std::string();
+}
+
 Result<std::optional<int64_t>> json_int(const rapidjson::Value& obj, const char* key, std::string_view what) {
   const auto* v = member(obj, key);
   if (v == nullptr) return std::optional<int64_t>();

@@ -47,6 +47,9 @@ Result<rapidjson::Document> parse_json(std::string_view text, std::string_view w
 Result<std::optional<std::string>> json_string(const rapidjson::Value& obj, const char* key, std::string_view what);
 Result<std::optional<int64_t>> json_int(const rapidjson::Value& obj, const char* key, std::string_view what);
 Result<std::optional<bool>> json_bool(const rapidjson::Value& obj, const char* key, std::string_view what);
+/// The string member `key` of `obj`, or "" when `obj` is not an object or
+/// the member is absent or not a string (credential files, read leniently).
+std::string json_string_or_empty(const rapidjson::Value& obj, const char* key);
 Result<std::vector<std::string>> json_string_array(const rapidjson::Value& obj, const char* key, std::string_view what);
 /// Fails with InvalidArgument when `obj` has a member not in `known` (catches typos).
 Status json_check_keys(const rapidjson::Value& obj, std::initializer_list<std::string_view> known,

@@ -25,7 +25,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr std::string_view kExternalFiles = "external-files";
 // An operation waits this long for a connection's or a check's lock before it
 // calls the other holder busy: a query that asks whether it is held takes it
 // for a moment (FileLock::is_held), which must not fail a starting operation.

@@ -11,6 +11,9 @@ namespace cloudsync {
 /// would make every later import fail.
 inline constexpr size_t kMaxIntegrationNameBytes = 255;
 
+/// The project folder every integration's files live under.
+inline constexpr std::string_view kExternalFiles = "external-files";
+
 /// Refuses (InvalidArgument) a name or type too long to name a folder or with
 /// control characters, any credential among the options (by exact name, or a
 /// URL value carrying "user:password@"), and, with `check_names`, option names

@@ -30,7 +30,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr std::string_view kExternalFiles = "external-files";
 // Manifest changes go to the catalog in transactions of this many entries (or
 // sooner, after kManifestFlushInterval): a kill -9 loses at most one batch of
 // records, which the next run finds unchanged on both sides and adopts again.

@@ -42,15 +42,15 @@ bool counts_as_pending(const QueueRow& row) {
          (row.state == QueuedState::Failed && row.retry_at.has_value());
 }
 
-// The size and mtime a file had when the manifest last recorded it.
-struct KnownFile {
-  uint64_t size = 0;
-  std::optional<TimePoint> mtime;
-};
-
 }  // namespace
 
 struct Watcher::State {
+  // The size and mtime a file had when the manifest last recorded it.
+  struct KnownFile {
+    uint64_t size = 0;
+    std::optional<TimePoint> mtime;
+  };
+
   State(Workspace::Impl& w, WatchOptions o, WatchEventCallback cb)
       : ws(w),
         options(std::move(o)),
@@ -404,8 +404,9 @@ Result<std::unique_ptr<Watcher>> Watcher::start(Workspace::Impl& workspace, File
     CLOUDSYNC_RETURN_IF_ERROR(s.store().requeue_exports(connection.id, /*in_flight=*/true, /*retry_now=*/false));
     if (integ.spec.writeback) CLOUDSYNC_RETURN_IF_ERROR(s.store().unpark_exports(connection.id));
     CLOUDSYNC_ASSIGN_OR_RETURN(Manifest manifest, s.store().load_manifest(connection.id));
-    std::map<std::string, KnownFile> known;
-    for (const auto& [path, entry] : manifest.entries()) known[path] = KnownFile{entry.local.size, entry.local.mtime};
+    std::map<std::string, State::KnownFile> known;
+    for (const auto& [path, entry] : manifest.entries())
+      known[path] = State::KnownFile{entry.local.size, entry.local.mtime};
     s.known.push_back(std::move(known));
     WatchedFolder wf;
     wf.integration = integ;

@@ -9,7 +9,7 @@ namespace cloudsync::auth {
 
 namespace {
 
-constexpr size_t kMaxTokenFileBytes = 64 * 1024;
+constexpr size_t kMaxAuthorizationTokenFileBytes = 64 * 1024;
 
 bool allowed_container_host(std::string_view host) {
   if (host.starts_with("[") && host.ends_with("]")) host = host.substr(1, host.size() - 2);
@@ -25,7 +25,7 @@ class ContainerSource final : public AwsCredentialsSource {
   Result<AwsCredentials> fetch(const OpContext& ctx, TimePoint /*now*/) override {
     std::string token = endpoint_.authorization_token;
     if (!endpoint_.authorization_token_file.empty()) {
-      Result<std::string> text = read_small_file(endpoint_.authorization_token_file, kMaxTokenFileBytes);
+      Result<std::string> text = read_small_file(endpoint_.authorization_token_file, kMaxAuthorizationTokenFileBytes);
       if (!text.ok()) {
         return text.status().with_context(fmt::format("{}: cannot read AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE {}",
                                                       endpoint_.description,

@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 
+#include "core/environment.hpp"
 #include "core/error.hpp"
 
 namespace cloudsync::auth {
@@ -20,13 +21,8 @@ std::filesystem::path AwsEnvironment::expand(const std::string& path) const {
 
 AwsEnvironment process_aws_environment() {
   AwsEnvironment env;
-  env.get = [](std::string_view name) -> std::optional<std::string> {
-    const char* v = std::getenv(std::string(name).c_str());
-    if (v == nullptr) return std::nullopt;
-    return std::string(v);
-  };
-  const char* home = std::getenv("HOME");
-  if (home != nullptr) env.home = home;
+  env.get = environment_variable;
+  env.home = environment_variable("HOME").value_or("");
   return env;
 }
 

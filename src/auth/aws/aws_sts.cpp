@@ -17,7 +17,7 @@ namespace {
 
 constexpr std::string_view kStsVersion = "2011-06-15";
 // A web identity token is a JWT of a few KiB; anything far larger is not one.
-constexpr size_t kMaxTokenFileBytes = 1 << 20;
+constexpr size_t kMaxWebIdentityTokenFileBytes = 1 << 20;
 
 std::string session_name_for(const AssumeRoleParams& params, TimePoint now) {
   if (!params.session_name.empty()) return params.session_name;
@@ -94,7 +94,7 @@ class WebIdentitySource final : public AwsCredentialsSource {
 
   Result<AwsCredentials> fetch(const OpContext& ctx, TimePoint now) override {
     // Read at every fetch: the projected token is rotated on disk.
-    Result<std::string> token = read_small_file(token_file_, kMaxTokenFileBytes);
+    Result<std::string> token = read_small_file(token_file_, kMaxWebIdentityTokenFileBytes);
     if (!token.ok()) {
       return token.status().with_context(
           fmt::format("{}: cannot read the web identity token file {}", description_, token_file_.string()));

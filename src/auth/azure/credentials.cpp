@@ -9,6 +9,7 @@
 #include "auth/azure/shared_key.hpp"
 #include "auth/oauth/token_cache.hpp"
 #include "core/ascii.hpp"
+#include "core/environment.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
 #include "core/redact.hpp"
@@ -303,13 +304,7 @@ Result<AzureCredentials> parse_connection_string(std::string_view text) {
   return out;
 }
 
-EnvLookup process_environment() {
-  return [](std::string_view name) -> std::optional<std::string> {
-    const char* value = std::getenv(std::string(name).c_str());
-    if (value == nullptr) return std::nullopt;
-    return std::string(value);
-  };
-}
+EnvLookup process_environment() { return environment_variable; }
 
 namespace {
 

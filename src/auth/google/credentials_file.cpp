@@ -18,13 +18,6 @@ namespace {
 
 constexpr size_t kMaxCredentialsFileBytes = 1 << 20;
 
-std::string string_field(const rapidjson::Value& object, const char* field) {
-  auto it = object.FindMember(field);
-  return it != object.MemberEnd() && it->value.IsString()
-             ? std::string(it->value.GetString(), it->value.GetStringLength())
-             : std::string();
-}
-
 std::string json_text_of(const rapidjson::Value& value) {
   rapidjson::StringBuffer buffer;
   rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
@@ -36,7 +29,7 @@ std::string json_text_of(const rapidjson::Value& value) {
 // source_credentials included.
 void register_file_secrets(const rapidjson::Value& object) {
   for (const char* field : {"private_key", "client_secret", "refresh_token"})
-    register_secret(string_field(object, field));
+    register_secret(json_string_or_empty(object, field));
   auto nested = object.FindMember("source_credentials");
   if (nested != object.MemberEnd() && nested->value.IsObject()) register_file_secrets(nested->value);
 }
@@ -57,8 +50,8 @@ Result<std::unique_ptr<TokenSource>> service_account_source(const rapidjson::Val
 
 Result<std::unique_ptr<TokenSource>> authorized_user_source(const rapidjson::Value& config,
                                                             const GoogleAuthSettings& settings) {
-  RefreshTokenCredentials user{string_field(config, "client_id"), string_field(config, "client_secret"),
-                               string_field(config, "refresh_token")};
+  RefreshTokenCredentials user{json_string_or_empty(config, "client_id"), json_string_or_empty(config, "client_secret"),
+                               json_string_or_empty(config, "refresh_token")};
   if (user.client_id.empty() || user.refresh_token.empty()) {
     return make_error(ErrorCode::InvalidArgument,
                       "authorized_user credentials need client_id and refresh_token (run `gcloud auth "
@@ -68,7 +61,7 @@ Result<std::unique_ptr<TokenSource>> authorized_user_source(const rapidjson::Val
   // token_uri when it has one.
   return make_refresh_token_source(
       std::move(user),
-      settings.endpoint(settings.token_uri.empty() ? string_field(config, "token_uri") : settings.token_uri));
+      settings.endpoint(settings.token_uri.empty() ? json_string_or_empty(config, "token_uri") : settings.token_uri));
 }
 
 Result<std::unique_ptr<TokenSource>> source_of(const rapidjson::Value& config, std::string_view origin,
@@ -82,7 +75,7 @@ Result<std::unique_ptr<TokenSource>> impersonated_source(const rapidjson::Value&
                       "impersonated_service_account credentials without source_credentials");
   }
   ImpersonationOptions options;
-  options.url = string_field(config, "service_account_impersonation_url");
+  options.url = json_string_or_empty(config, "service_account_impersonation_url");
   if (options.url.empty()) {
     return make_error(ErrorCode::InvalidArgument,
                       "impersonated_service_account credentials without service_account_impersonation_url");
@@ -96,7 +89,7 @@ Result<std::unique_ptr<TokenSource>> impersonated_source(const rapidjson::Value&
 // cloud-platform scope and cannot themselves impersonate.
 Result<std::unique_ptr<TokenSource>> source_of(const rapidjson::Value& config, std::string_view origin,
                                                const GoogleAuthSettings& settings, bool nested) {
-  const std::string type = string_field(config, "type");
+  const std::string type = json_string_or_empty(config, "type");
   if (type == "service_account") {
     return service_account_source(
         config, settings, nested ? std::vector<std::string>{std::string(kCloudPlatformScope)} : settings.scopes);
@@ -122,7 +115,7 @@ Result<GoogleCredentials> google_credentials_from_json(std::string_view json_tex
   register_file_secrets(*doc);
   Result<std::unique_ptr<TokenSource>> source = source_of(*doc, origin, settings, false);
   if (!source.ok()) return source.status().with_context(origin);
-  GoogleCredentials credentials{std::move(source).value(), string_field(*doc, "quota_project_id")};
+  GoogleCredentials credentials{std::move(source).value(), json_string_or_empty(*doc, "quota_project_id")};
   if (const char* quota = std::getenv("GOOGLE_CLOUD_QUOTA_PROJECT"); quota != nullptr && *quota != '\0') {
     credentials.quota_project_id = quota;
   }

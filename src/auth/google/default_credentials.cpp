@@ -6,6 +6,7 @@
 #include <mutex>
 #include <system_error>
 
+#include "core/environment.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
 
@@ -13,11 +14,6 @@ namespace cloudsync::auth {
 namespace {
 
 constexpr std::string_view kFileName = "application_default_credentials.json";
-
-std::string env(const char* name) {
-  const char* value = std::getenv(name);
-  return value != nullptr ? std::string(value) : std::string();
-}
 
 // Whether a metadata server is there does not change while a process runs;
 // hosts open backends often (an option check, a probe), and outside Google
@@ -53,8 +49,9 @@ Status detect_once(const MetadataServerOptions& options, const OpContext& ctx) {
 }  // namespace
 
 std::filesystem::path well_known_credentials_file() {
-  if (std::string config = env("CLOUDSDK_CONFIG"); !config.empty()) return std::filesystem::path(config) / kFileName;
-  if (std::string home = env("HOME"); !home.empty()) {
+  if (std::string config = environment_variable("CLOUDSDK_CONFIG").value_or(""); !config.empty())
+    return std::filesystem::path(config) / kFileName;
+  if (std::string home = environment_variable("HOME").value_or(""); !home.empty()) {
     return std::filesystem::path(home) / ".config" / "gcloud" / kFileName;
   }
   return {};
@@ -63,7 +60,7 @@ std::filesystem::path well_known_credentials_file() {
 Result<GoogleCredentials> find_default_credentials(const GoogleAuthSettings& settings,
                                                    const DefaultCredentialsOptions& options, const OpContext& ctx) {
   std::vector<std::string> tried;
-  if (std::string named = env("GOOGLE_APPLICATION_CREDENTIALS"); !named.empty()) {
+  if (std::string named = environment_variable("GOOGLE_APPLICATION_CREDENTIALS").value_or(""); !named.empty()) {
     log(LogLevel::Debug, "Google credentials: GOOGLE_APPLICATION_CREDENTIALS names '{}'", named);
     Result<GoogleCredentials> credentials = load_google_credentials(named, settings);
     if (!credentials.ok()) return credentials.status().with_context("GOOGLE_APPLICATION_CREDENTIALS");
@@ -94,7 +91,7 @@ Result<GoogleCredentials> find_default_credentials(const GoogleAuthSettings& set
     log(LogLevel::Debug, "Google credentials: the GCE metadata server at {}", metadata_server_host(options.metadata));
     CLOUDSYNC_ASSIGN_OR_RETURN(std::unique_ptr<TokenSource> source,
                                make_metadata_server_source(options.metadata, settings));
-    return GoogleCredentials{std::move(source), env("GOOGLE_CLOUD_QUOTA_PROJECT")};
+    return GoogleCredentials{std::move(source), environment_variable("GOOGLE_CLOUD_QUOTA_PROJECT").value_or("")};
   }
 
   std::string why;

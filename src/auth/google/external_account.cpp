@@ -6,6 +6,7 @@
 #include "auth/google/impersonation.hpp"
 #include "core/error.hpp"
 #include "core/file_io.hpp"
+#include "core/json.hpp"
 #include "core/hash.hpp"
 #include "core/redact.hpp"
 
@@ -15,13 +16,6 @@ namespace {
 constexpr std::string_view kTokenExchangeGrant = "urn:ietf:params:oauth:grant-type:token-exchange";
 constexpr std::string_view kAccessTokenType = "urn:ietf:params:oauth:token-type:access_token";
 constexpr size_t kMaxSubjectTokenBytes = 1 << 20;
-
-std::string string_field(const rapidjson::Value& object, const char* field) {
-  auto it = object.FindMember(field);
-  return it != object.MemberEnd() && it->value.IsString()
-             ? std::string(it->value.GetString(), it->value.GetStringLength())
-             : std::string();
-}
 
 std::string trimmed(std::string_view text) {
   const auto space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
@@ -49,13 +43,13 @@ Result<SubjectTokenSource> parse_credential_source(const rapidjson::Value& confi
                       "external_account credentials with credential_source.executable (executable-sourced "
                       "pluggable auth) are not supported; use a file- or URL-sourced credential");
   }
-  if (std::string environment = string_field(source, "environment_id"); !environment.empty()) {
+  if (std::string environment = json_string_or_empty(source, "environment_id"); !environment.empty()) {
     return make_error(ErrorCode::Unsupported,
                       "AWS-sourced external_account credentials (environment_id {}) are not supported", environment);
   }
   SubjectTokenSource out;
-  out.file = string_field(source, "file");
-  out.url = string_field(source, "url");
+  out.file = json_string_or_empty(source, "file");
+  out.url = json_string_or_empty(source, "url");
   if (out.file.empty() == out.url.empty()) {
     return make_error(ErrorCode::InvalidArgument, "credential_source needs exactly one of \"file\" and \"url\"");
   }
@@ -65,9 +59,9 @@ Result<SubjectTokenSource> parse_credential_source(const rapidjson::Value& confi
     }
   }
   if (auto format = source.FindMember("format"); format != source.MemberEnd() && format->value.IsObject()) {
-    const std::string type = string_field(format->value, "type");
+    const std::string type = json_string_or_empty(format->value, "type");
     if (type == "json") {
-      out.json_field = string_field(format->value, "subject_token_field_name");
+      out.json_field = json_string_or_empty(format->value, "subject_token_field_name");
       if (out.json_field.empty()) {
         return make_error(ErrorCode::InvalidArgument,
                           "credential_source.format of type json needs subject_token_field_name");
@@ -87,7 +81,7 @@ Result<std::string> subject_token_of(std::string_view content, const std::string
   } else {
     Result<rapidjson::Document> doc = parse_json(content, from);
     if (!doc.ok()) return doc.status();
-    if (doc->IsObject()) token = string_field(*doc, json_field.c_str());
+    if (doc->IsObject()) token = json_string_or_empty(*doc, json_field.c_str());
     if (token.empty()) {
       return make_error(ErrorCode::BadResponse, "{}: no string field \"{}\" holding the subject token", from,
                         json_field);
@@ -170,11 +164,11 @@ std::string join(const std::vector<std::string>& parts, char separator) {
 Result<std::unique_ptr<TokenSource>> make_external_account_source(const rapidjson::Value& config,
                                                                   const GoogleAuthSettings& settings) {
   CLOUDSYNC_ASSIGN_OR_RETURN(SubjectTokenSource subject, parse_credential_source(config));
-  const std::string client_secret = string_field(config, "client_secret");
+  const std::string client_secret = json_string_or_empty(config, "client_secret");
   register_secret(client_secret);
-  const std::string audience = string_field(config, "audience");
-  const std::string subject_token_type = string_field(config, "subject_token_type");
-  const std::string token_url = string_field(config, "token_url");
+  const std::string audience = json_string_or_empty(config, "audience");
+  const std::string subject_token_type = json_string_or_empty(config, "subject_token_type");
+  const std::string token_url = json_string_or_empty(config, "token_url");
   using Required = std::pair<const char*, const std::string*>;
   for (const auto& [name, value] :
        {Required{"audience", &audience}, Required{"subject_token_type", &subject_token_type},
@@ -183,7 +177,7 @@ Result<std::unique_ptr<TokenSource>> make_external_account_source(const rapidjso
       return make_error(ErrorCode::InvalidArgument, "external_account credentials without \"{}\"", name);
     }
   }
-  const std::string impersonation_url = string_field(config, "service_account_impersonation_url");
+  const std::string impersonation_url = json_string_or_empty(config, "service_account_impersonation_url");
   const std::vector<std::string> exchange_scopes =
       impersonation_url.empty() ? settings.scopes : std::vector<std::string>{std::string(kCloudPlatformScope)};
   FormFields form{{"grant_type", std::string(kTokenExchangeGrant)},
@@ -192,7 +186,7 @@ Result<std::unique_ptr<TokenSource>> make_external_account_source(const rapidjso
                   {"requested_token_type", std::string(kAccessTokenType)},
                   {"subject_token_type", subject_token_type}};
   // Workforce pools bill a user project, passed to STS as its "options".
-  if (std::string user_project = string_field(config, "workforce_pool_user_project"); !user_project.empty()) {
+  if (std::string user_project = json_string_or_empty(config, "workforce_pool_user_project"); !user_project.empty()) {
     rapidjson::StringBuffer options;
     JsonWriter w(options);
     w.StartObject();
@@ -201,7 +195,7 @@ Result<std::unique_ptr<TokenSource>> make_external_account_source(const rapidjso
     w.EndObject();
     form.emplace_back("options", std::string(options.GetString(), options.GetSize()));
   }
-  const std::string client_id = string_field(config, "client_id");
+  const std::string client_id = json_string_or_empty(config, "client_id");
   const std::string basic_auth =
       client_id.empty() ? std::string() : "Basic " + base64_encode(client_id + ":" + client_secret);
   register_secret(basic_auth);

@@ -5,6 +5,7 @@
 #include <initializer_list>
 
 #include "core/ascii.hpp"
+#include "core/environment.hpp"
 #include "core/error.hpp"
 #include "core/url.hpp"
 
@@ -14,11 +15,6 @@ namespace {
 constexpr std::string_view kDefaultHost = "metadata.google.internal";
 constexpr std::string_view kDefaultDetectHost = "169.254.169.254";
 constexpr std::string_view kTokenPath = "/computeMetadata/v1/instance/service-accounts/default/token";
-
-std::string env(const char* name) {
-  const char* value = std::getenv(name);
-  return value != nullptr ? std::string(value) : std::string();
-}
 
 std::string first_set(std::initializer_list<std::string> candidates, std::string_view fallback) {
   for (const std::string& candidate : candidates) {
@@ -59,12 +55,16 @@ class MetadataSource final : public TokenSource {
 }  // namespace
 
 std::string metadata_detection_host(const MetadataServerOptions& options) {
-  return first_set({options.detect_host, env("GCE_METADATA_IP"), env("GCE_METADATA_HOST"), env("GCE_METADATA_ROOT")},
-                   kDefaultDetectHost);
+  return first_set(
+      {options.detect_host, environment_variable("GCE_METADATA_IP").value_or(""),
+       environment_variable("GCE_METADATA_HOST").value_or(""), environment_variable("GCE_METADATA_ROOT").value_or("")},
+      kDefaultDetectHost);
 }
 
 std::string metadata_server_host(const MetadataServerOptions& options) {
-  return first_set({options.host, env("GCE_METADATA_HOST"), env("GCE_METADATA_ROOT")}, kDefaultHost);
+  return first_set({options.host, environment_variable("GCE_METADATA_HOST").value_or(""),
+                    environment_variable("GCE_METADATA_ROOT").value_or("")},
+                   kDefaultHost);
 }
 
 Status detect_metadata_server(const MetadataServerOptions& options, const OpContext& ctx) {

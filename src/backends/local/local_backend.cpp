@@ -26,7 +26,7 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr size_t kIoChunk = 1 << 20;
-constexpr uint32_t kDefaultPageSize = 1000;
+constexpr uint32_t kLocalPageSize = 1000;
 constexpr size_t kNameMax = 255;
 
 ObjectMeta meta_from(std::string key, const FileInfo& info) {
@@ -255,7 +255,7 @@ class LocalBackend final : public StorageBackend, public std::enable_shared_from
       if (c == ErrorCode::NotFound || c == ErrorCode::Conflict) return ListPage{};  // nothing under that prefix
       return dir.status();
     }
-    Walk walk{options, options.max_keys ? options.max_keys : kDefaultPageSize, {}, ctx};
+    Walk walk{options, options.max_keys ? options.max_keys : kLocalPageSize, {}, ctx};
     std::string base = dir_text.empty() ? std::string() : dir_text + "/";
     CLOUDSYNC_RETURN_IF_ERROR(walk_dir(walk, dir->get(), base));
     return std::move(walk.page);

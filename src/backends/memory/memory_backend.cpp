@@ -14,12 +14,7 @@ namespace cloudsync {
 
 namespace {
 
-constexpr uint32_t kDefaultPageSize = 1000;
-
-struct StoredObject {
-  std::shared_ptr<const std::string> data;
-  ObjectMeta meta;
-};
+constexpr uint32_t kMemoryPageSize = 1000;
 
 Result<std::string> read_source(ByteSource& data, const OpContext& ctx) {
   std::string out;
@@ -37,6 +32,10 @@ Result<std::string> read_source(ByteSource& data, const OpContext& ctx) {
 }  // namespace
 
 struct detail::MemoryStore {
+  struct StoredObject {
+    std::shared_ptr<const std::string> data;
+    ObjectMeta meta;
+  };
   mutable std::shared_mutex mutex;
   std::map<std::string, StoredObject> objects;  // ordered: listings come out in key order
   uint64_t next_version = 1;
@@ -178,7 +177,7 @@ Result<ObjectMeta> MemoryBackend::head(const Path& path, const OpContext&) {
 
 Result<ObjectMeta> MemoryBackend::get(const Path& path, const GetOptions& options, ByteSink& sink,
                                       const OpContext& ctx) {
-  StoredObject obj;
+  detail::MemoryStore::StoredObject obj;
   {
     std::shared_lock lock(impl_->mutex);
     auto it = impl_->objects.find(path.str());
@@ -258,7 +257,7 @@ Result<ObjectMeta> MemoryBackend::copy_from(const StorageBackend& source, const 
 
 Result<ListPage> MemoryBackend::list_page(const ListOptions& options, const OpContext&) {
   ListPage page;
-  uint32_t limit = options.max_keys ? options.max_keys : kDefaultPageSize;
+  uint32_t limit = options.max_keys ? options.max_keys : kMemoryPageSize;
   std::shared_lock lock(impl_->mutex);
   auto it = options.page_token.empty() ? impl_->objects.lower_bound(options.prefix)
                                        : impl_->objects.upper_bound(options.page_token);
