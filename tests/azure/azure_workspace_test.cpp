@@ -73,8 +73,6 @@ struct AzureProject {
   }
 };
 
-size_t done(const OperationResult& r) { return r.report.count(OutcomeKind::Done); }
-
 // A blob name as a URL path, dots escaped too, so that curl sends ".."
 // segments verbatim instead of resolving them.
 std::string blob_path(const std::string& name) {
@@ -127,7 +125,7 @@ TEST_CASE("azure workspace: large files go in blocks both ways with their MD5 an
 
   // Import: files byte-identical, the stored mtime applied.
   auto imported = p.check(p.ws->import_files(p.name, ImportRequest{{"data", "big.bin"}, false}));
-  CHECK(done(imported) == 2);
+  CHECK(done_count(imported) == 2);
   CHECK(read_file(p.folder / "big.bin") == big);
   CHECK(file_mtime(p.folder / "data/sub/b.csv") == old_mtime);
   // The key never reaches the project's state.
@@ -138,7 +136,7 @@ TEST_CASE("azure workspace: large files go in blocks both ways with their MD5 an
   // Export: the large file in equal-length blocks, with its mtime and MD5.
   std::string big2 = random_bytes(2 * 1024 * 1024 + 100, 22);
   write_file(p.folder / "new/big2.bin", big2);
-  CHECK(done(p.check(p.ws->export_files(p.name, {}))) == 1);
+  CHECK(done_count(p.check(p.ws->export_files(p.name, {}))) == 1);
   CHECK(p.remote_text("new/big2.bin") == big2);
   auto big2_meta = p.remote->head(P("new/big2.bin"), kCtx);
   REQUIRE_OK(big2_meta);

@@ -16,7 +16,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const TimePoint kT0 = from_unix_nanos(int64_t{1'796'000'040} * 1'000'000'000);
+const TimePoint kJobsT0 = from_unix_nanos(int64_t{1'796'000'040} * 1'000'000'000);
 
 struct StoreFixture {
   TempDir dir;
@@ -32,7 +32,7 @@ struct StoreFixture {
     i.spec.writeback = true;
     i.folder = "external-files/memory/bucket";
     i.platform = "Memory";
-    i.created_at = i.updated_at = kT0;
+    i.created_at = i.updated_at = kJobsT0;
     REQUIRE_OK(a->insert_integration(i));
     StoredExportJob job;
     job.job.id = "j1";
@@ -44,8 +44,8 @@ struct StoreFixture {
     m.source.kind = SourceSpec::Kind::Registered;
     m.source.database = "orders";
     job.job.models = {m};
-    job.job.created_at = kT0;
-    job.job.next_run_at = kT0 + std::chrono::minutes(2);
+    job.job.created_at = kJobsT0;
+    job.job.next_run_at = kJobsT0 + std::chrono::minutes(2);
     REQUIRE_OK(a->insert_export_job(job));
   }
 };
@@ -73,8 +73,8 @@ ExportRun run_of(const StoredExportWindow& w, std::string id) {
 
 TEST_CASE("export job store: one claimer at a time, leases expire, commits need the lease", "[catalog][export-jobs]") {
   StoreFixture f;
-  const TimePoint due = kT0 + std::chrono::minutes(2);
-  CHECK(claim(*f.a, "A", kT0).outcome == ExportJobClaim::Outcome::NotDue);
+  const TimePoint due = kJobsT0 + std::chrono::minutes(2);
+  CHECK(claim(*f.a, "A", kJobsT0).outcome == ExportJobClaim::Outcome::NotDue);
   ExportJobClaim first = claim(*f.a, "A", due);
   REQUIRE(first.outcome == ExportJobClaim::Outcome::Claimed);
   CHECK(first.job.job.status == ExportJobStatus::Running);
@@ -138,7 +138,7 @@ TEST_CASE("export job store: one claimer at a time, leases expire, commits need 
 TEST_CASE("export job store: a failure keeps the window and the watermarks; jobs go with their integration",
           "[catalog][export-jobs]") {
   StoreFixture f;
-  const TimePoint due = kT0 + std::chrono::minutes(2);
+  const TimePoint due = kJobsT0 + std::chrono::minutes(2);
   REQUIRE(claim(*f.a, "A", due).outcome == ExportJobClaim::Outcome::Claimed);
   StoredExportWindow w;
   w.folder = "202611300056";

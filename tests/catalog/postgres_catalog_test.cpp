@@ -21,7 +21,7 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-const TimePoint kT0 = from_unix_nanos(1'700'000'000'000'000'000);
+const TimePoint kCatalogT0 = from_unix_nanos(1'700'000'000'000'000'000);
 
 /// Runs `body(n)` on `count` threads started together.
 template <typename Body>
@@ -100,7 +100,7 @@ TEST_CASE("servers queueing and claiming one connection's exports at once lose n
   TempDir dir;
   const TestCatalogDatabase database(dir.path());
   auto setup = database.open_store();
-  REQUIRE_OK(setup->insert_project(Project{"a1", "project", dir / "project", kT0}));
+  REQUIRE_OK(setup->insert_project(Project{"a1", "project", dir / "project", kCatalogT0}));
   Integration i;
   i.id = "b1";
   i.spec.name = "bucket";
@@ -108,13 +108,13 @@ TEST_CASE("servers queueing and claiming one connection's exports at once lose n
   i.spec.type = "memory";
   i.folder = "external-files/memory/bucket";
   i.platform = "Memory";
-  i.created_at = i.updated_at = kT0;
+  i.created_at = i.updated_at = kCatalogT0;
   REQUIRE_OK(setup->insert_integration(i));
   Connection c;
   c.id = "c1";
   c.project_id = "a1";
   c.integration_id = "b1";
-  c.created_at = kT0;
+  c.created_at = kCatalogT0;
   REQUIRE_OK(setup->insert_connection(c));
 
   // Two writers queue 100 paths each (half of them the same), while two
@@ -134,7 +134,7 @@ TEST_CASE("servers queueing and claiming one connection's exports at once lose n
     if (n < 2) {
       for (int p = 0; p < kPaths; ++p) {
         const std::string path = p % 2 == 0 ? fmt::format("shared{:03}", p) : fmt::format("w{}-{:03}", n, p);
-        Status s = store.enqueue_exports("c1", {path}, kT0);
+        Status s = store.enqueue_exports("c1", {path}, kCatalogT0);
         if (!s.ok()) failures[static_cast<size_t>(n)] = s.to_string();
       }
       ++writers_done;
@@ -142,7 +142,7 @@ TEST_CASE("servers queueing and claiming one connection's exports at once lose n
     }
     for (;;) {
       const bool last_round = writers_done == 2;
-      auto rows = store.claim_exports("c1", kT0, 4);
+      auto rows = store.claim_exports("c1", kCatalogT0, 4);
       if (!rows.ok()) {
         failures[static_cast<size_t>(n)] = rows.status().to_string();
         return;

@@ -14,8 +14,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-size_t done(const OperationResult& r) { return r.report.count(OutcomeKind::Done); }
-
 // A project with one writeback integration on a fresh remote of the target.
 // The workspace opens the remote through `faults`, a FaultBackend around a
 // backend opened from the integration's URL, stored options and credentials.
@@ -156,12 +154,12 @@ void run_workspace_conformance(const WorkspaceTarget& target) {
     CHECK(p.local_files().empty());
     CHECK(p.ws->tracked_files(p.name)->empty());
 
-    CHECK(done(p.import({"data"})) == 3);
+    CHECK(done_count(p.import({"data"})) == 3);
     CHECK(p.local_files() == std::vector<std::string>{"data/2024/feb.csv", "data/2024/jan.csv", "data/notes.txt"});
     CHECK(read_file(p.folder / "data/2024/feb.csv") == "ff");
     CHECK(read_file(p.folder / "data/notes.txt") == "notes");
 
-    CHECK(done(p.import({"top.json", "**/*.json"})) == 2);
+    CHECK(done_count(p.import({"top.json", "**/*.json"})) == 2);
     CHECK(p.local_files() == std::vector<std::string>{"data/2024/feb.csv", "data/2024/jan.csv", "data/notes.txt",
                                                       "deep/a/b/c.json", "top.json"});
     auto tracked = p.ws->tracked_files(p.name);
@@ -174,7 +172,7 @@ void run_workspace_conformance(const WorkspaceTarget& target) {
 
     const int gets = p.faults->gets;
     OperationResult again = p.import({"data"});
-    CHECK(done(again) == 0);
+    CHECK(done_count(again) == 0);
     CHECK(again.report.unchanged == 3);
     CHECK(p.faults->gets == gets);
 
@@ -199,7 +197,7 @@ void run_workspace_conformance(const WorkspaceTarget& target) {
     CHECK(p.remote_text("data/a.csv") == "a1");
     CHECK_FALSE(p.remote_has("my_new_data.csv"));
 
-    CHECK(done(p.export_all()) == 2);
+    CHECK(done_count(p.export_all()) == 2);
     CHECK(p.remote_text("data/a.csv") == "a2, edited");
     CHECK(p.remote_text("my_new_data.csv") == "fresh");
     CHECK_FALSE(p.remote_has(".my_new_data.csv.swp"));
@@ -221,7 +219,7 @@ void run_workspace_conformance(const WorkspaceTarget& target) {
     p.put_remote("c.csv", "c");
     p.import({"a.csv", "b.csv", "c.csv"});
     write_file(p.folder / "exported.csv", "e");
-    CHECK(done(p.export_all()) == 1);
+    CHECK(done_count(p.export_all()) == 1);
 
     int gets = p.faults->gets;
     OperationResult idle = p.restore();
@@ -233,7 +231,7 @@ void run_workspace_conformance(const WorkspaceTarget& target) {
     p.put_remote("b.csv", "b, newer");
     write_file(p.folder / "c.csv", "local work");
     OperationResult some = p.restore();
-    CHECK(done(some) == 2);
+    CHECK(done_count(some) == 2);
     CHECK(p.faults->gets == gets + 2);
     CHECK(read_file(p.folder / "a.csv") == "a");
     CHECK(read_file(p.folder / "b.csv") == "b, newer");
@@ -246,7 +244,7 @@ void run_workspace_conformance(const WorkspaceTarget& target) {
     auto all = p.ws->restore("", {});
     REQUIRE_OK(all);
     REQUIRE(all->size() == 1);
-    CHECK(done(all->front()) == 4);
+    CHECK(done_count(all->front()) == 4);
     CHECK(read_file(p.folder / "exported.csv") == "e");
     CHECK(read_file(p.folder / "c.csv") == "c");
 
@@ -264,7 +262,7 @@ void run_workspace_conformance(const WorkspaceTarget& target) {
     p.put_remote("other/y.txt", "y");
     SyncRequest pull;
     pull.folders = {"images"};
-    CHECK(done(p.sync(pull)) == 2);
+    CHECK(done_count(p.sync(pull)) == 2);
     CHECK(p.local_files() == std::vector<std::string>{"images/1.png", "images/2.png"});
 
     p.remove_remote("images/1.png");
@@ -369,7 +367,7 @@ void run_workspace_conformance(const WorkspaceTarget& target) {
     p.put_remote("data/good.txt", "good");
 
     OperationResult imported = p.import({"data/"});
-    CHECK(done(imported) == 1);
+    CHECK(done_count(imported) == 1);
     OperationResult synced = p.sync({});  // the whole remote
     for (const std::string& n : names) {
       INFO("hostile name: " << n);
@@ -414,9 +412,9 @@ void run_workspace_conformance(const WorkspaceTarget& target) {
     CHECK_FALSE(p.remote_has("out/new.csv"));
 
     p.open();  // the network is back
-    CHECK(done(p.import({"big.bin"})) == 1);
+    CHECK(done_count(p.import({"big.bin"})) == 1);
     CHECK(sha256_hex(read_file(p.folder / "big.bin")) == sha256_hex(big));
-    CHECK(done(p.export_all()) == 1);
+    CHECK(done_count(p.export_all()) == 1);
     CHECK(p.remote_text("out/new.csv") == "new");
     CHECK(p.local_files() == std::vector<std::string>{"big.bin", "out/new.csv", "small.txt"});
   }

@@ -79,8 +79,6 @@ struct ExportTarget {
   void reset_counts() { remote->gets = remote->puts = remote->heads = remote->lists = remote->multiparts = 0; }
 };
 
-size_t done(const OperationResult& r) { return r.report.count(OutcomeKind::Done); }
-
 // A store whose parts upload runs `during_part` (once, on part 1), as if
 // the file were written to while it is being sent.
 class EditedDuringUpload : public FaultBackend {
@@ -127,7 +125,7 @@ TEST_CASE("exact-file export sends the given files and nothing else, without lis
   write_file(x.folder / "sub/c.csv", "c");
   write_file(x.folder / "notes.txt~", "editor backup");
   OperationResult r = x.export_files({"a.csv", "sub/c.csv", "missing.csv", "notes.txt~", "sub"});
-  REQUIRE(done(r) == 2);
+  REQUIRE(done_count(r) == 2);
   REQUIRE(x.remote_content("a.csv") == "a");
   REQUIRE(x.remote_content("sub/c.csv") == "c");
   REQUIRE_FALSE(x.remote_has("b.csv"));
@@ -139,13 +137,13 @@ TEST_CASE("exact-file export sends the given files and nothing else, without lis
   // Unchanged since the export: left out before the remote is asked.
   x.reset_counts();
   r = x.export_files({"a.csv", "sub/c.csv"});
-  REQUIRE(done(r) == 0);
+  REQUIRE(done_count(r) == 0);
   REQUIRE(x.remote->heads == 0);
   REQUIRE(x.remote->puts == 0);
 
   write_file(x.folder / "a.csv", "a, changed");
   r = x.export_files({"a.csv"});
-  REQUIRE(done(r) == 1);
+  REQUIRE(done_count(r) == 1);
   REQUIRE(x.remote_content("a.csv") == "a, changed");
   REQUIRE_CODE(run_export_files(x.t, {"../outside"}, {}, nullptr), ErrorCode::InvalidArgument);
 }
@@ -159,7 +157,7 @@ TEST_CASE("export with paths keeps files at or below them only", "[export_files]
   write_file(x.folder / "top.csv", "t");
   auto r = run_export(x.t, ExportRequest{false, {"data", "top.csv"}}, {}, nullptr);
   REQUIRE_OK(r);
-  REQUIRE(done(*r) == 2);
+  REQUIRE(done_count(*r) == 2);
   REQUIRE(x.remote_has("data/deep/a.csv"));
   REQUIRE(x.remote_has("top.csv"));
   REQUIRE_FALSE(x.remote_has("database/b.csv"));
@@ -189,7 +187,7 @@ TEST_CASE("an upload whose manifest record was lost is adopted, not sent again",
   ExportTarget x;
   SECTION("a new file") {
     write_file(x.folder / "a.csv", "first");
-    REQUIRE(done(x.export_files({"a.csv"})) == 1);
+    REQUIRE(done_count(x.export_files({"a.csv"})) == 1);
     // Killed after the upload, before the record: the catalog never heard of it.
     REQUIRE_OK(x.store->write_manifest(x.t.connection.id, {}, {"a.csv"}));
     x.t.manifest = x.stored_manifest();
@@ -197,10 +195,10 @@ TEST_CASE("an upload whose manifest record was lost is adopted, not sent again",
   }
   SECTION("an update") {
     write_file(x.folder / "a.csv", "first");
-    REQUIRE(done(x.export_files({"a.csv"})) == 1);
+    REQUIRE(done_count(x.export_files({"a.csv"})) == 1);
     ManifestEntry before = *x.t.manifest.find("a.csv");
     write_file(x.folder / "a.csv", "second, longer");
-    REQUIRE(done(x.export_files({"a.csv"})) == 1);
+    REQUIRE(done_count(x.export_files({"a.csv"})) == 1);
     REQUIRE(x.remote_content("a.csv") == "second, longer");
     REQUIRE_OK(x.store->write_manifest(x.t.connection.id, {before}, {}));
     x.t.manifest = x.stored_manifest();
@@ -211,7 +209,7 @@ TEST_CASE("an upload whose manifest record was lost is adopted, not sent again",
   REQUIRE(r.report.count(OutcomeKind::Conflict) == 0);
   REQUIRE(x.remote->puts == 0);
   REQUIRE(x.remote->multiparts == 0);
-  REQUIRE(done(r) == 0);
+  REQUIRE(done_count(r) == 0);
   const Manifest stored = x.stored_manifest();
   const ManifestEntry* adopted = stored.find("a.csv");
   REQUIRE(adopted != nullptr);
@@ -219,7 +217,7 @@ TEST_CASE("an upload whose manifest record was lost is adopted, not sent again",
   // Adopted for good: the next run asks nothing.
   x.t.manifest = x.stored_manifest();
   x.reset_counts();
-  REQUIRE(done(x.export_files({"a.csv"})) == 0);
+  REQUIRE(done_count(x.export_files({"a.csv"})) == 0);
   REQUIRE(x.remote->heads == 0);
 }
 

@@ -24,12 +24,10 @@ namespace fs = std::filesystem;
 namespace {
 
 // A project with one memory-backed integration ("Hex's Testing Bucket").
-struct Project : MemoryProject {
-  explicit Project(bool writeback = true, WorkspaceLimits limits = {})
+struct HexProject : MemoryProject {
+  explicit HexProject(bool writeback = true, WorkspaceLimits limits = {})
       : MemoryProject(MemoryProjectOptions{writeback, limits}) {}
 };
-
-size_t done(const OperationResult& r) { return r.report.count(OutcomeKind::Done); }
 
 }  // namespace
 
@@ -43,12 +41,12 @@ TEST_CASE("integration folders follow Hex's naming rule", "[workspace]") {
   CHECK(integration_type_for_url("az://container") == "azure");
   CHECK(integration_type_for_url("/data/dir") == "local");
 
-  Project p;
+  HexProject p;
   CHECK(p.folder == p.dir / "project/external-files/s3/hexs_testing_bucket");
 }
 
 TEST_CASE("integrations: clear errors for clashing names and secrets in stored options", "[workspace]") {
-  Project p;
+  HexProject p;
   IntegrationSpec clash;
   clash.name = "HEX'S TESTING BUCKET";  // the same name but for case
   clash.url = "s3://other";
@@ -86,7 +84,7 @@ TEST_CASE("import limits are checked before any transfer", "[workspace][limits]"
   WorkspaceLimits limits;
   limits.max_files = 3;
   limits.max_file_size = 1000;
-  Project p(true, limits);
+  HexProject p(true, limits);
   for (int i = 0; i < 4; ++i) p.put_remote("f" + std::to_string(i) + ".txt", "x");
   p.put_remote("huge.bin", std::string(1001, 'h'));
 
@@ -108,7 +106,7 @@ TEST_CASE("import limits are checked before any transfer", "[workspace][limits]"
 TEST_CASE("restore checks the limits before any transfer", "[workspace][limits][restore]") {
   WorkspaceLimits limits;
   limits.max_file_size = 10;
-  Project p(true, limits);
+  HexProject p(true, limits);
   p.put_remote("a.txt", "small");
   p.import({"a.txt"});
   fs::remove(p.folder / "a.txt");
@@ -124,7 +122,7 @@ TEST_CASE("restore checks the limits before any transfer", "[workspace][limits][
 TEST_CASE("a no-op restore of a folder costs a listing, not a request per file", "[workspace][restore]") {
   WorkspaceLimits limits;
   limits.max_files = 200;
-  Project p(true, limits);
+  HexProject p(true, limits);
   for (int i = 0; i < 100; ++i) p.put_remote(fmt::format("data/f{:03}.csv", i), fmt::format("row {}", i));
   for (const char* key : {"top1.txt", "top2.txt"}) p.put_remote(key, key);
   p.import({"data/", "top1.txt", "top2.txt"});
@@ -132,7 +130,7 @@ TEST_CASE("a no-op restore of a folder costs a listing, not a request per file",
   REQUIRE(p.ws->tracked_files(p.name)->size() == 102);
   p.remote->gets = p.remote->heads = p.remote->lists = 0;
   OperationResult r = p.restore();
-  CHECK(done(r) == 0);
+  CHECK(done_count(r) == 0);
   CHECK(p.remote->lists == 1);  // data/: 100 tracked files, one page
   CHECK(p.remote->heads == 2);  // the top folder holds too few to list
   CHECK(p.remote->gets == 0);
@@ -140,12 +138,12 @@ TEST_CASE("a no-op restore of a folder costs a listing, not a request per file",
   // A missing file is still found and downloaded.
   fs::remove(p.folder / "data/f042.csv");
   r = p.restore();
-  CHECK(done(r) == 1);
+  CHECK(done_count(r) == 1);
   CHECK(read_file(p.folder / "data/f042.csv") == "row 42");
 }
 
 TEST_CASE("a symlink planted in the project cannot redirect an import", "[workspace][security]") {
-  Project p;
+  HexProject p;
   p.put_remote("data/x.txt", "payload");
   fs::create_directories(p.folder);
   fs::create_directories(p.dir / "elsewhere");
@@ -157,28 +155,28 @@ TEST_CASE("a symlink planted in the project cannot redirect an import", "[worksp
 }
 
 TEST_CASE("a remote file and a remote folder of the same name", "[workspace]") {
-  Project p;
+  HexProject p;
   p.put_remote("report", "a file");
   p.put_remote("report/2024.csv", "a file in a folder");
   auto r = p.import({"report", "report/"});
-  CHECK(done(r) == 1);
+  CHECK(done_count(r) == 1);
   CHECK(r.plan.count(ActionKind::Skip) == 1);
   CHECK(read_file(p.folder / "report/2024.csv") == "a file in a folder");
 }
 
 TEST_CASE("NFC and NFD spellings of one remote name", "[workspace][unicode]") {
-  Project p;
+  HexProject p;
   p.put_remote("caf\xc3\xa9.csv", "nfc");
   p.put_remote("cafe\xcc\x81.csv", "nfd");
   p.put_remote("menu.csv", "m");
   auto r = p.import({"**"});
-  CHECK(done(r) == 1);
+  CHECK(done_count(r) == 1);
   CHECK(r.plan.count(ActionKind::Skip) == 2);
   CHECK(list_tree(p.folder) == std::vector<std::string>{"menu.csv"});
 }
 
 TEST_CASE("export is refused on a read-only integration", "[workspace][export]") {
-  Project p(false);
+  HexProject p(false);
   write_file(p.folder / "x.csv", "x");
   auto r = p.ws->export_files(p.name, {});
   REQUIRE_CODE(r, ErrorCode::PermissionDenied);
@@ -190,7 +188,7 @@ TEST_CASE("export is refused on a read-only integration", "[workspace][export]")
 }
 
 TEST_CASE("temporaries left by a killed run are cleaned up by the next operation", "[workspace][download]") {
-  Project p;
+  HexProject p;
   p.put_remote("data/a.csv", "a");
   p.import({"data/"});
   write_file(p.folder / "data/.a.csv.cloudsync-0badc0ffee00.partial", "half of a download");
@@ -200,7 +198,7 @@ TEST_CASE("temporaries left by a killed run are cleaned up by the next operation
 }
 
 TEST_CASE("the manifest survives a reopen and stays outside external-files", "[workspace]") {
-  Project p;
+  HexProject p;
   p.put_remote("k.txt", "k");
   p.import({"k.txt"});
   for (const auto& f : list_tree(p.dir / "project/external-files")) CHECK(f.find("cloudsync") == std::string::npos);
@@ -218,7 +216,7 @@ TEST_CASE("the manifest survives a reopen and stays outside external-files", "[w
 }
 
 TEST_CASE("two processes cannot work on one project at once", "[workspace]") {
-  Project p;
+  HexProject p;
   p.put_remote("k.txt", "k");
   int ready[2], release[2];
   REQUIRE(::pipe(ready) == 0);
@@ -252,7 +250,7 @@ TEST_CASE("two processes cannot work on one project at once", "[workspace]") {
 }
 
 TEST_CASE("export leaves out what the watcher ignores: editor, tool and OS droppings", "[workspace][export]") {
-  Project p;
+  HexProject p;
   fs::create_directories(p.folder / ".ipynb_checkpoints");
   for (std::string name : {"4913", ".goutputstream-X1Y2", ".~notes.ipynb", "report.csv.part", ".DS_Store",
                            ".ipynb_checkpoints/notes-checkpoint.ipynb", "cache.db-journal"}) {
@@ -261,7 +259,7 @@ TEST_CASE("export leaves out what the watcher ignores: editor, tool and OS dropp
   write_file(p.folder / "report.csv", "a,b\n");
   auto r = p.ws->export_files(p.name, {});
   REQUIRE_OK(r);
-  CHECK(done(*r) == 1);
+  CHECK(done_count(*r) == 1);
   CHECK(p.memory->object_count() == 1);
   CHECK(p.memory->head(P("report.csv"), kCtx).ok());
 }

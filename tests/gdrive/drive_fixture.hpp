@@ -25,6 +25,13 @@ namespace cloudsync::test {
 /// Documents export above this many bytes only through their exportLinks.
 inline constexpr size_t kStandInExportLimit = 4096;
 
+// Drive's MIME types of Google-native files, and of the .docx a Doc is exported as.
+inline constexpr const char* kDocMime = "application/vnd.google-apps.document";
+inline constexpr const char* kSheetMime = "application/vnd.google-apps.spreadsheet";
+inline constexpr const char* kDrawingMime = "application/vnd.google-apps.drawing";
+inline constexpr const char* kFolderMime = "application/vnd.google-apps.folder";
+inline constexpr const char* kDocxMime = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
+
 /// The Drive stand-in (tests/peers/start-drive-mock.sh) of this process.
 PeerServer& drive_server();
 /// The OAuth2 token server (tests/peers/start-oauth.sh), issuing unique

@@ -14,20 +14,8 @@ namespace cloudsync::test {
 
 namespace {
 
-constexpr const char* kDocMime = "application/vnd.google-apps.document";
-constexpr const char* kSheetMime = "application/vnd.google-apps.spreadsheet";
-constexpr const char* kDrawingMime = "application/vnd.google-apps.drawing";
-constexpr const char* kDocxMime = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
-constexpr const char* kFolderMime = "application/vnd.google-apps.folder";
-
 ObjectMeta put_text(StorageBackend& b, std::string_view key, std::string_view data, PutOptions opts = {}) {
   auto r = b.write_all(P(key), data, opts, {});
-  REQUIRE_OK(r);
-  return *r;
-}
-
-std::string get_text(StorageBackend& b, std::string_view key) {
-  auto r = b.read_all(P(key), {});
   REQUIRE_OK(r);
   return *r;
 }
@@ -92,7 +80,7 @@ TEST_CASE("a folder tree three levels deep is created once and walked whole", "[
     admin.create_file("made-elsewhere.csv", z, "1,2,3");
     auto fresh = open_drive(drive_options(root));  // no cached folders
     CHECK(keys(list(*fresh, "x/")) == std::multiset<std::string>{"x/y/z/made-elsewhere.csv"});
-    CHECK(get_text(*fresh, "x/y/z/made-elsewhere.csv") == "1,2,3");
+    CHECK(read_object(*fresh, "x/y/z/made-elsewhere.csv") == "1,2,3");
   }
   SECTION("a folder deleted behind the backend's back is looked up again") {
     REQUIRE_OK(b->remove(P("a/b/c/deep.txt"), {}));
@@ -101,7 +89,7 @@ TEST_CASE("a folder tree three levels deep is created once and walked whole", "[
     admin.remove(abc.id);
     auto other = open_drive(drive_options(root));
     put_text(*b, "a/b/c/again.txt", "again");
-    CHECK(get_text(*other, "a/b/c/again.txt") == "again");
+    CHECK(read_object(*other, "a/b/c/again.txt") == "again");
     RawFile new_c = admin.child(ab.id, "c");
     CHECK(new_c.id != abc.id);
   }
@@ -137,9 +125,9 @@ TEST_CASE("same-name duplicates are reported, never merged", "[gdrive][duplicate
     admin.create_file("a.txt", twin1, "in the first");
     admin.create_file("b.txt", twin2, "in the second");
     CHECK(keys(list(*b, "twin/")) == std::multiset<std::string>{"twin/a.txt", "twin/b.txt"});
-    CHECK(get_text(*b, "twin/b.txt") == "in the second");
+    CHECK(read_object(*b, "twin/b.txt") == "in the second");
     put_text(*b, "twin/a.txt", "updated in place");
-    CHECK(get_text(*b, "twin/a.txt") == "updated in place");
+    CHECK(read_object(*b, "twin/a.txt") == "updated in place");
     REQUIRE_CODE(b->write_all(P("twin/new.txt"), "where?", {}, {}), ErrorCode::Conflict);
   }
 }
@@ -165,7 +153,7 @@ TEST_CASE("Google Docs are listed as documents, exported, never overwritten", "[
   CHECK(head->kind == ObjectKind::Document);
   CHECK(head->id == doc);
   CHECK(head->hashes.empty());
-  CHECK(get_text(*b, "reports/Quarterly.docx") == std::string(kDocxMime) + "\nthe quarter was fine");
+  CHECK(read_object(*b, "reports/Quarterly.docx") == std::string(kDocxMime) + "\nthe quarter was fine");
   REQUIRE_CODE(b->head(P("reports/Quarterly"), {}), ErrorCode::NotFound);
 
   // Never overwritten or deleted through the backend.
@@ -182,14 +170,14 @@ TEST_CASE("Google Docs are listed as documents, exported, never overwritten", "[
     auto csv = open_drive(o);
     CHECK(keys(list(*csv), ObjectKind::Document) ==
           std::multiset<std::string>{"reports/Budget.csv", "reports/Quarterly.pdf", "reports/Sketch.pdf"});
-    CHECK(get_text(*csv, "reports/Budget.csv") == "text/csv\na,b\n1,2\n");
+    CHECK(read_object(*csv, "reports/Budget.csv") == "text/csv\na,b\n1,2\n");
     o.export_formats = "none";
     CHECK(keys(list(*open_drive(o)), ObjectKind::Document).empty());
   }
   SECTION("a document over the export limit comes through its exportLinks") {
     std::string big(kStandInExportLimit * 3, 'x');
     admin.create_document("Long", reports, kDocMime, big);
-    CHECK(get_text(*b, "reports/Long.docx") == std::string(kDocxMime) + "\n" + big);
+    CHECK(read_object(*b, "reports/Long.docx") == std::string(kDocxMime) + "\n" + big);
   }
 }
 
@@ -201,7 +189,7 @@ TEST_CASE("names that need escaping in queries round-trip", "[gdrive][names]") {
                           "name = 'x'.txt", "not trashed = true.txt"}) {
     INFO(key);
     put_text(*b, key, key);
-    CHECK(get_text(*b, key) == key);
+    CHECK(read_object(*b, key) == key);
   }
   CHECK(keys(list(*b)).size() == 5);
   SECTION("a Drive name holding '/' appears with U+FF0F") {
@@ -213,7 +201,7 @@ TEST_CASE("names that need escaping in queries round-trip", "[gdrive][names]") {
     auto head = b->head(P(key), {});
     REQUIRE_OK(head);
     CHECK(head->id == id);
-    CHECK(get_text(*b, key) == "slash");
+    CHECK(read_object(*b, key) == "slash");
   }
 }
 
@@ -262,10 +250,10 @@ TEST_CASE("create-only and conditional updates compare, then write", "[gdrive][c
   update.if_match = v1.etag;
   ObjectMeta v2 = put_text(*b, "cas.txt", "v2", update);
   REQUIRE_CODE(b->write_all(P("cas.txt"), "v3", update, {}), ErrorCode::PreconditionFailed);  // stale etag
-  CHECK(get_text(*b, "cas.txt") == "v2");
+  CHECK(read_object(*b, "cas.txt") == "v2");
   update.if_match = v2.etag;
   put_text(*b, "cas.txt", "v3", update);
-  CHECK(get_text(*b, "cas.txt") == "v3");
+  CHECK(read_object(*b, "cas.txt") == "v3");
   REQUIRE_CODE(b->write_all(P("missing.txt"), "x", update, {}), ErrorCode::PreconditionFailed);
   StringSink sink;
   REQUIRE_CODE(b->get(P("cas.txt"), GetOptions{std::nullopt, v1.etag}, sink, {}), ErrorCode::PreconditionFailed);
@@ -314,8 +302,8 @@ TEST_CASE("shortcuts are skipped, or followed read-only without looping", "[gdri
   auto following = open_drive(o);
   // "real/back" and "link/back" lead to the root: not followed; "dangling.txt" points nowhere.
   CHECK(keys(list(*following)) == std::multiset<std::string>{"alias.txt", "link/inside.txt", "real/inside.txt"});
-  CHECK(get_text(*following, "alias.txt") == "inside");
-  CHECK(get_text(*following, "link/inside.txt") == "inside");
+  CHECK(read_object(*following, "alias.txt") == "inside");
+  CHECK(read_object(*following, "link/inside.txt") == "inside");
   auto head = following->head(P("alias.txt"), {});
   REQUIRE_OK(head);
   CHECK(head->id == inside);
@@ -336,8 +324,8 @@ TEST_CASE("shared drives: every call says supportsAllDrives, listings use the dr
   CHECK(keys(list(*b)) == std::multiset<std::string>{"existing.txt"});
   put_text(*b, "sub/new.txt", "new");
   put_text(*b, "sub/large.bin", random_bytes(700 * 1024, 3));  // above the cutoff: resumable
-  CHECK(get_text(*b, "sub/new.txt") == "new");
-  CHECK(get_text(*b, "existing.txt") == "was there");
+  CHECK(read_object(*b, "sub/new.txt") == "new");
+  CHECK(read_object(*b, "existing.txt") == "was there");
   REQUIRE_OK(b->remove(P("existing.txt"), {}));
   CHECK(keys(list(*b)) == std::multiset<std::string>{"sub/large.bin", "sub/new.txt"});
 
@@ -369,18 +357,18 @@ TEST_CASE("resumable uploads: put() above the cutoff, and parts in order", "[gdr
   ObjectMeta first = put_text(*b, "big/one.bin", data);
   CHECK(first.size == data.size());
   CHECK(first.hashes.md5 == to_hex(md5_digest(data)));
-  CHECK(get_text(*b, "big/one.bin") == data);
+  CHECK(read_object(*b, "big/one.bin") == data);
   std::string changed = random_bytes(600 * 1024, 22);
   ObjectMeta second = put_text(*b, "big/one.bin", changed);
   CHECK(second.id == first.id);  // a resumable update PATCHes the same file
-  CHECK(get_text(*b, "big/one.bin") == changed);
+  CHECK(read_object(*b, "big/one.bin") == changed);
 
   SECTION("the session keeps only part of some chunks: the rest is sent again, in whole 256 KiB chunks") {
     admin.short_chunks(2, 100'000);
     ObjectMeta third = put_text(*b, "big/short.bin", data);
     CHECK(admin.short_chunks_left() == 0);
     CHECK(third.hashes.md5 == to_hex(md5_digest(data)));
-    CHECK(get_text(*b, "big/short.bin") == data);
+    CHECK(read_object(*b, "big/short.bin") == data);
   }
   SECTION("a source of unknown size") {
     class Unsized final : public ByteSource {
@@ -395,7 +383,7 @@ TEST_CASE("resumable uploads: put() above the cutoff, and parts in order", "[gdr
     } unsized(data);
     auto r = b->put(P("big/unsized.bin"), unsized, {}, {});
     REQUIRE_OK(r);
-    CHECK(get_text(*b, "big/unsized.bin") == data);
+    CHECK(read_object(*b, "big/unsized.bin") == data);
   }
   SECTION("multipart parts must come in order, and may be of any size") {
     auto upload = b->start_multipart(P("big/parts.bin"), {}, {});
@@ -410,7 +398,7 @@ TEST_CASE("resumable uploads: put() above the cutoff, and parts in order", "[gdr
     auto p1info = PartInfo{1, 300 * 1024, {}};
     auto done = (*upload)->complete({*r2, p1info}, {});
     REQUIRE_OK(done);
-    CHECK(get_text(*b, "big/parts.bin") == data);
+    CHECK(read_object(*b, "big/parts.bin") == data);
   }
   SECTION("a key written by someone else during a multipart upload is not overwritten blindly") {
     PutOptions create;
@@ -463,7 +451,7 @@ TEST_CASE("files flagged as abusive download only with acknowledge_abuse", "[gdr
   CHECK(refused.status().provider_code() == "cannotDownloadAbusiveFile");
   GDriveOptions o = drive_options(root);
   o.acknowledge_abuse = true;
-  CHECK(get_text(*open_drive(o), "flagged.exe") == "MZ...");
+  CHECK(read_object(*open_drive(o), "flagged.exe") == "MZ...");
 }
 
 }  // namespace cloudsync::test

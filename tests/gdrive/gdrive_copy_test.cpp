@@ -26,9 +26,6 @@ namespace cloudsync::test {
 
 namespace {
 
-constexpr const char* kDocMime = "application/vnd.google-apps.document";
-constexpr const char* kDocxMime = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
-
 // Drive keeps modifiedTime to the millisecond.
 TimePoint kept_mtime_ms() { return std::chrono::floor<std::chrono::milliseconds>(kept_mtime()); }
 

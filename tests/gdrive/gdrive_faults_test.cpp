@@ -50,12 +50,6 @@ GDriveOptions proxied(const std::string& folder) {
   return o;
 }
 
-std::string get_text(StorageBackend& b, std::string_view key) {
-  auto r = b.read_all(P(key), {});
-  REQUIRE_OK(r);
-  return *r;
-}
-
 constexpr const char* kChunkPut = "PUT /upload/drive/v3/files?uploadType=resumable&upload_id";
 
 }  // namespace
@@ -80,7 +74,7 @@ TEST_CASE("a resumable upload survives a dropped chunk and resumes where the ses
       CHECK(text.compare(at, 13, "upload_id=***") == 0);  // session URIs are credentials
     }
     CHECK(r->hashes.md5 == to_hex(md5_digest(data)));
-    CHECK(get_text(*direct, "up/put.bin") == data);
+    CHECK(read_object(*direct, "up/put.bin") == data);
   }
   SECTION("a multipart upload (the engine's path): parts in order, one connection dropped") {
     PutOptions opts;
@@ -100,7 +94,7 @@ TEST_CASE("a resumable upload survives a dropped chunk and resumes where the ses
     REQUIRE_CODE(direct->head(P("up/parts.bin"), {}), ErrorCode::NotFound);  // nothing visible yet
     auto done = (*upload)->complete(parts, {});
     REQUIRE_OK(done);
-    CHECK(get_text(*direct, "up/parts.bin") == data);
+    CHECK(read_object(*direct, "up/parts.bin") == data);
   }
 }
 
@@ -116,7 +110,7 @@ TEST_CASE("an expired upload session (404) starts over", "[gdrive][faults][resum
     drive_proxy().set_rule(error_rule(404, "notFound", "Upload session not found.", 1, kChunkPut));
     REQUIRE_OK(b->write_all(P("expired.bin"), data, {}, {}));
     CHECK(drive_proxy().hits() == 1);
-    CHECK(get_text(*direct, "expired.bin") == data);
+    CHECK(read_object(*direct, "expired.bin") == data);
     CHECK(admin.children(root).size() == 1);  // one file, not one per session
   }
   SECTION("a multipart upload restarts while nothing reached the server, and says so when it cannot") {

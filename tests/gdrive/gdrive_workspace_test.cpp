@@ -13,10 +13,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr const char* kDocMime = "application/vnd.google-apps.document";
-constexpr const char* kFolderMime = "application/vnd.google-apps.folder";
-constexpr const char* kDocxMime = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
-
 BackendOptions user_credentials() {
   return {{"client_id", kClientId},
           {"client_secret", kClientSecret},

@@ -22,8 +22,6 @@ bool contains_line(const std::vector<std::string>& lines, std::string_view text)
                      [&](const std::string& l) { return l.find(text) != std::string::npos; });
 }
 
-size_t done(const OperationResult& r) { return r.report.count(OutcomeKind::Done); }
-
 // A ListObjectsV2 page that says there is more after `token` (one key, `key`).
 std::string list_page_xml(const std::string& key, const std::string& token) {
   return fmt::format(
@@ -54,7 +52,7 @@ TEST_CASE("S3 transfers survive faults and end complete and verified", "[s3][fau
     proxy.set_rule(fmt::format(R"({{"status":503,"count":2,"retry_after":"1","match":"PUT {}up/a.txt"}})", prefix));
     auto started = std::chrono::steady_clock::now();
     auto exported = p.export_all();
-    CHECK(done(exported) == 1);
+    CHECK(done_count(exported) == 1);
     CHECK(proxy.hits() == 2);
     CHECK(std::chrono::steady_clock::now() - started >= std::chrono::seconds(2));  // the server's pace was kept
     CHECK(p.remote_text("up/a.txt") == "payload a");
@@ -63,7 +61,7 @@ TEST_CASE("S3 transfers survive faults and end complete and verified", "[s3][fau
     proxy.set_rule(fmt::format(R"({{"status":503,"count":2,"retry_after":"1","match":"GET {}up/a.txt"}})", prefix));
     auto restored = p.ws->restore(p.name, {});
     REQUIRE_OK(restored);
-    CHECK(done(restored->front()) == 1);
+    CHECK(done_count(restored->front()) == 1);
     CHECK(proxy.hits() == 2);
     CHECK(read_file(p.folder / "up/a.txt") == "payload a");
   }
@@ -72,7 +70,7 @@ TEST_CASE("S3 transfers survive faults and end complete and verified", "[s3][fau
     proxy.set_rule(R"({"kill":true,"count":2,"match":"partNumber=3&"})");
     auto exported = p.export_all();
     INFO(operation_result_to_json(exported));
-    CHECK(done(exported) == 1);
+    CHECK(done_count(exported) == 1);
     CHECK(proxy.hits() == 2);
     auto head = p.remote->head(P("big.bin"), kCtx);
     REQUIRE_OK(head);
@@ -92,7 +90,7 @@ TEST_CASE("S3 transfers survive faults and end complete and verified", "[s3][fau
     CHECK(contains_line(logs->messages(), "an earlier attempt had stored it"));
     REQUIRE_OK(first);
     INFO(operation_result_to_json(*first));
-    CHECK(done(*first) == 1);
+    CHECK(done_count(*first) == 1);
     CHECK(proxy.hits() == 1);
     // The completion goes through, its answer is lost, and it is sent again:
     // moto (like S3) answers a repeated completion with 200; stores that
@@ -104,7 +102,7 @@ TEST_CASE("S3 transfers survive faults and end complete and verified", "[s3][fau
                         "CompleteMultipartUpload s3://" + p.bucket + "/prefix/lost/big.bin (10 parts): attempt 1"));
     REQUIRE_OK(second);
     INFO(operation_result_to_json(*second));
-    CHECK(done(*second) == 1);
+    CHECK(done_count(*second) == 1);
     CHECK(proxy.hits() == 1);
     CHECK(p.remote_text("lost/small.txt") == "small");
     CHECK(p.remote_text("lost/big.bin") == big);
@@ -116,7 +114,7 @@ TEST_CASE("S3 transfers survive faults and end complete and verified", "[s3][fau
     OperationResult imported = p.import({"down/big.bin"});
     CHECK(contains_line(logs.messages(), "at byte 50000"));
     CHECK(contains_line(logs.messages(), "at byte 100000"));
-    CHECK(done(imported) == 1);
+    CHECK(done_count(imported) == 1);
     CHECK(proxy.hits() == 3);
     CHECK(read_file(p.folder / "down/big.bin") == big);
   }
@@ -129,7 +127,7 @@ TEST_CASE("S3 transfers survive faults and end complete and verified", "[s3][fau
     CHECK(r->report.first_error().code() == ErrorCode::Network);
     CHECK_FALSE(fs::exists(p.folder / "down/big.bin"));
     proxy.set_rule("{}");
-    CHECK(done(p.import({"down/big.bin"})) == 1);
+    CHECK(done_count(p.import({"down/big.bin"})) == 1);
     CHECK(read_file(p.folder / "down/big.bin") == big);
   }
   check_nothing_partial(p);

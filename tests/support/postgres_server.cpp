@@ -18,9 +18,9 @@ struct Connection {
   PGconn* conn;
 };
 
-struct Result {
-  explicit Result(PGresult* r) : res(r) {}
-  ~Result() { PQclear(res); }
+struct PgResult {
+  explicit PgResult(PGresult* r) : res(r) {}
+  ~PgResult() { PQclear(res); }
   PGresult* res;
 };
 
@@ -67,7 +67,7 @@ std::map<std::string, std::string> PostgresServer::environment() const {
 
 void PostgresServer::exec(const std::string& conninfo, const std::string& sql) {
   Connection c(conninfo);
-  Result r(PQexec(c.conn, sql.c_str()));
+  PgResult r(PQexec(c.conn, sql.c_str()));
   const auto status = PQresultStatus(r.res);
   if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
     FAIL("PostgreSQL: " << PQresultErrorMessage(r.res) << "\nin: " << sql);
@@ -76,7 +76,7 @@ void PostgresServer::exec(const std::string& conninfo, const std::string& sql) {
 
 std::vector<std::string> PostgresServer::query_column(const std::string& conninfo, const std::string& sql) {
   Connection c(conninfo);
-  Result r(PQexec(c.conn, sql.c_str()));
+  PgResult r(PQexec(c.conn, sql.c_str()));
   if (PQresultStatus(r.res) != PGRES_TUPLES_OK) FAIL("PostgreSQL: " << PQresultErrorMessage(r.res) << "\nin: " << sql);
   std::vector<std::string> out;
   for (int row = 0; row < PQntuples(r.res); ++row) {

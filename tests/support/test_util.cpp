@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cloudsync/workspace.hpp"
 #include "core/file_io.hpp"
 #include "core/hash.hpp"
 #include "core/time.hpp"
@@ -46,6 +47,14 @@ std::string read_file(const fs::path& file) {
   std::ostringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+size_t done_count(const OperationResult& result) { return result.report.count(OutcomeKind::Done); }
+
+std::string read_object(StorageBackend& backend, std::string_view key) {
+  auto content = backend.read_all(P(key), {});
+  REQUIRE_OK(content);
+  return *content;
 }
 
 std::string random_bytes(size_t n, uint32_t seed) {

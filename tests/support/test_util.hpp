@@ -13,6 +13,10 @@
 #include "cloudsync/status.hpp"
 #include "cloudsync/types.hpp"
 
+namespace cloudsync {
+struct OperationResult;
+}
+
 namespace cloudsync::test {
 
 /// A fresh directory under the system temp dir, removed when the object dies.
@@ -37,6 +41,12 @@ std::string random_bytes(size_t n, uint32_t seed = 1);
 inline const OpContext kCtx{};
 /// A remote path the test knows to be valid (REQUIREs it).
 Path P(std::string_view text);
+
+/// How many of an operation's actions were done (OutcomeKind::Done).
+size_t done_count(const OperationResult& result);
+
+/// The whole content of the object at `key` (fails the calling test if it cannot be read).
+std::string read_object(StorageBackend& backend, std::string_view key);
 /// Every hash kind of `data`, as lower-case hex.
 HashSet hashes_of(std::string_view data);
 /// A file's mtime, to the nanosecond (REQUIREs that it exists).

@@ -60,11 +60,11 @@ class EventLog {
 };
 
 // A project with one memory-backed integration, and a session on it.
-struct Project : MemoryProject {
+struct HexProject : MemoryProject {
   EventLog events;
   std::unique_ptr<KernelSession> session;
 
-  explicit Project(bool writeback = true)
+  explicit HexProject(bool writeback = true)
       : MemoryProject(MemoryProjectOptions{writeback, {}, "Notebook Bucket", "s3://bucket"}) {}
 
   static SessionOptions fast() {
@@ -103,7 +103,7 @@ std::string sha256_of(std::string_view data) { return sha256_hex(data); }
 }  // namespace
 
 TEST_CASE("a file written into the folder is exported once, byte-identical", "[watch][session]") {
-  Project p;
+  HexProject p;
   p.start();
   std::string data = random_bytes(100'000, 3);
   write_file(p.folder / "out.csv", data);
@@ -137,7 +137,7 @@ TEST_CASE("a file written into the folder is exported once, byte-identical", "[w
 }
 
 TEST_CASE("temporaries of editors and tools are never exported", "[watch][session]") {
-  Project p;
+  HexProject p;
   p.start();
   write_file(p.folder / ".~notebook.ipynb", "backup");
   write_file(p.folder / ".notes.txt.swp", "swap");
@@ -152,7 +152,7 @@ TEST_CASE("temporaries of editors and tools are never exported", "[watch][sessio
 }
 
 TEST_CASE("new folders are watched at once: mkdir -p then an immediate write", "[watch][session]") {
-  Project p;
+  HexProject p;
   p.start();
   fs::create_directories(p.folder / "a" / "b" / "c");
   write_file(p.folder / "a" / "b" / "c" / "deep.txt", "deep");
@@ -161,7 +161,7 @@ TEST_CASE("new folders are watched at once: mkdir -p then an immediate write", "
 }
 
 TEST_CASE("a write under a read-only integration is refused and reported, never dropped", "[watch][session]") {
-  Project p(/*writeback=*/false);
+  HexProject p(/*writeback=*/false);
   p.memory->insert_raw("in.csv", "imported");
   REQUIRE_OK(p.ws->import_files(p.name, ImportRequest{{"in.csv"}, false}));
   p.start();
@@ -182,7 +182,7 @@ TEST_CASE("a write under a read-only integration is refused and reported, never 
 }
 
 TEST_CASE("a remote change is reported as a conflict and never overwritten", "[watch][session][conflict]") {
-  Project p;
+  HexProject p;
   p.memory->insert_raw("report.csv", "v1");
   REQUIRE_OK(p.ws->import_files(p.name, ImportRequest{{"report.csv"}, false}));
   p.start();
@@ -203,10 +203,10 @@ TEST_CASE("a remote change is reported as a conflict and never overwritten", "[w
 }
 
 TEST_CASE("keep-both uploads the local side as a conflict copy, once per content", "[watch][session][conflict]") {
-  Project p;
+  HexProject p;
   p.memory->insert_raw("data/report.csv", "v1");
   REQUIRE_OK(p.ws->import_files(p.name, ImportRequest{{"data/report.csv"}, false}));
-  SessionOptions o = Project::fast();
+  SessionOptions o = HexProject::fast();
   o.watch.conflict_policy = ConflictPolicy::KeepBoth;
   o.watch.host_name = "kernel-1";
   p.start(o);
@@ -228,8 +228,8 @@ TEST_CASE("keep-both uploads the local side as a conflict copy, once per content
 }
 
 TEST_CASE("while the store is down, writes queue up and go out in order afterwards", "[watch][session][faults]") {
-  Project p;
-  SessionOptions o = Project::fast();
+  HexProject p;
+  SessionOptions o = HexProject::fast();
   o.watch.batch_size = 1;  // one file a pass: the order files go out is observable
   p.start(o);
   p.remote->fail_head(ErrorCode::Network, 6);
@@ -252,8 +252,8 @@ TEST_CASE("while the store is down, writes queue up and go out in order afterwar
 }
 
 TEST_CASE("flush exports what is still settling; stop keeps the queue for the next session", "[watch][session]") {
-  Project p;
-  SessionOptions o = Project::fast();
+  HexProject p;
+  SessionOptions o = HexProject::fast();
   o.watch.quiet_window = 30s;  // nothing would go out by itself within the test
   o.watch.open_file_quiet = 30s;
   p.start(o);
@@ -283,7 +283,7 @@ TEST_CASE("flush exports what is still settling; stop keeps the queue for the ne
 }
 
 TEST_CASE("a session killed mid-export converges on the next start, with no duplicate", "[watch][session][crash]") {
-  Project p;
+  HexProject p;
   write_file(p.folder / "sent.txt", "reached the store before the kill");
   write_file(p.folder / "unsent.txt", "never reached the store");
   // What a killed session leaves: both rows in flight, one object uploaded
@@ -309,17 +309,17 @@ TEST_CASE("a session killed mid-export converges on the next start, with no dupl
 }
 
 TEST_CASE("one session watches a project at a time", "[watch][session]") {
-  Project p;
+  HexProject p;
   p.start();
-  auto second = KernelSession::start(*p.ws, Project::fast());
+  auto second = KernelSession::start(*p.ws, HexProject::fast());
   REQUIRE_CODE(second, ErrorCode::Conflict);
   p.session->stop();
-  auto third = KernelSession::start(*p.ws, Project::fast());
+  auto third = KernelSession::start(*p.ws, HexProject::fast());
   REQUIRE_OK(third);
 }
 
 TEST_CASE("the start restores tracked files, downloading only what changed", "[watch][session]") {
-  Project p;
+  HexProject p;
   for (int i = 0; i < 5; ++i) p.memory->insert_raw("in/" + std::to_string(i) + ".csv", "row " + std::to_string(i));
   REQUIRE_OK(p.ws->import_files(p.name, ImportRequest{{"in/"}, false}));
   fs::remove(p.folder / "in" / "2.csv");  // a new kernel's disk lost one

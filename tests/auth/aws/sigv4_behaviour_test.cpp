@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "core/ascii.hpp"
 #include "core/hash.hpp"
 #include "core/redact.hpp"
 #include "core/time.hpp"
@@ -46,12 +47,6 @@ http::Request s3_get(std::string url) {
 // The last line of a canonical request is the payload hash.
 std::string payload_line(const std::string& canonical_request) {
   return canonical_request.substr(canonical_request.rfind('\n') + 1);
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
 }
 
 size_t count_headers(const http::Request& request, std::string_view name) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <memory>
 
+#include "core/ascii.hpp"
 #include "core/json.hpp"
 #include "core/time.hpp"
 #include "support/test_util.hpp"
@@ -12,12 +13,6 @@ namespace cloudsync::test {
 namespace fs = std::filesystem;
 
 namespace {
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
 
 std::string read_required(const fs::path& file) {
   INFO(file.string());

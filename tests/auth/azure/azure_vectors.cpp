@@ -49,6 +49,13 @@ AzureVectors load() {
 
 }  // namespace
 
+auth::AzureSharedKeySigner vector_signer() {
+  Result<auth::AzureSharedKeySigner> signer =
+      auth::AzureSharedKeySigner::create(azure_vectors().account, azure_vectors().key);
+  REQUIRE_OK(signer);
+  return *signer;
+}
+
 const AzureVectors& azure_vectors() {
   static const AzureVectors vectors = load();
   return vectors;

@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "auth/azure/shared_key.hpp"
+
 namespace cloudsync::test {
 
 struct AzureSharedKeyVector {
@@ -24,5 +26,8 @@ struct AzureVectors {
 
 /// Loaded once; a missing or malformed file fails the calling test.
 const AzureVectors& azure_vectors();
+
+/// A Shared Key signer with the vectors' account and key (fails the calling test if it cannot be made).
+auth::AzureSharedKeySigner vector_signer();
 
 }  // namespace cloudsync::test

@@ -22,12 +22,6 @@ TimePoint at(const char* rfc3339) {
   return *t;
 }
 
-AzureSharedKeySigner vector_signer() {
-  Result<AzureSharedKeySigner> signer = AzureSharedKeySigner::create(azure_vectors().account, azure_vectors().key);
-  REQUIRE_OK(signer);
-  return *signer;
-}
-
 // The inputs behind each SAS vector (edge-cases.md §1.5 lists them).
 Result<GeneratedSas> generate_for(const std::string& note, const AzureSharedKeySigner& key) {
   if (note == "blob SAS, sv=2022-11-02, decoded blob name in canonicalized resource") {

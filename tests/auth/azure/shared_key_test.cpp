@@ -24,12 +24,6 @@ TimePoint vector_time() {
   return *t;
 }
 
-AzureSharedKeySigner vector_signer() {
-  Result<AzureSharedKeySigner> signer = AzureSharedKeySigner::create(azure_vectors().account, azure_vectors().key);
-  REQUIRE_OK(signer);
-  return *signer;
-}
-
 http::Request request(std::string method, std::string url) {
   http::Request r;
   r.method = std::move(method);
