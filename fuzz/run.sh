@@ -10,7 +10,8 @@
 #
 # Environment: FUZZ_SECONDS (per harness, default 20), FUZZ_MAX_LEN (largest
 # input, default 8192), FUZZ_BUILD_DIR (default <repo>/build-fuzz),
-# FUZZ_JOBS (build parallelism, default 2).
+# FUZZ_JOBS (build parallelism, default 2), FUZZ_CMAKE_ARGS (more configure
+# flags, e.g. -DCMAKE_UNITY_BUILD=ON).
 # Installs what it needs (the build dependencies, clang and its fuzzer
 # runtime) with apt-get when missing, as root or through sudo.
 set -euo pipefail
@@ -40,10 +41,12 @@ launcher=()
 command -v ccache >/dev/null && launcher=(-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 # Line tables only (-g1): a crash report names files and lines, and the build
 # of the whole library takes less time than with full debug information.
+# shellcheck disable=SC2086  # FUZZ_CMAKE_ARGS is a list of flags
 CC=clang CXX=clang++ cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG" -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG" \
   -DCLOUDSYNC_BUILD_FUZZERS=ON -DCLOUDSYNC_WERROR=ON -DCLOUDSYNC_BUILD_SHARED=OFF -DCLOUDSYNC_BUILD_TESTS=OFF \
-  -DCLOUDSYNC_BUILD_EXAMPLES=OFF -DCLOUDSYNC_BUILD_BENCH=OFF -DCLOUDSYNC_INSTALL=OFF "${launcher[@]}" >/dev/null
+  -DCLOUDSYNC_BUILD_EXAMPLES=OFF -DCLOUDSYNC_BUILD_BENCH=OFF -DCLOUDSYNC_INSTALL=OFF "${launcher[@]}" \
+  ${FUZZ_CMAKE_ARGS:-} >/dev/null
 
 if [ $# -gt 0 ]; then
   names=("$@")
