@@ -11,13 +11,17 @@
 // KEY=VALUE pairs are backend options for the end that is not a local folder
 // (endpoint=..., region=...).
 // Credentials come from the environment, as for the CLI. Prints one JSON line.
+// BENCH_PLAN_PHASES=1 also prints the library's debug lines on the listing's
+// and the planner's phases to stderr (where a plan's time goes).
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <string_view>
 
 #include "cloudsync/backend.hpp"
+#include "cloudsync/log.hpp"
 #include "cloudsync/sync.hpp"
 
 namespace {
@@ -40,6 +44,13 @@ int main(int argc, char** argv) {
     const char* eq = std::strchr(argv[i], '=');
     if (eq == nullptr) return 2;
     options[std::string(argv[i], static_cast<size_t>(eq - argv[i]))] = eq + 1;
+  }
+  if (std::getenv("BENCH_PLAN_PHASES") != nullptr) {
+    cloudsync::set_log_handler(cloudsync::LogLevel::Debug, [](cloudsync::LogLevel, std::string_view message) {
+      if (message.starts_with("listed ") || message.starts_with("planned ")) {
+        std::fprintf(stderr, "%.*s\n", static_cast<int>(message.size()), message.data());
+      }
+    });
   }
   const auto started = std::chrono::steady_clock::now();
   auto options_for = [&](std::string_view url) {
