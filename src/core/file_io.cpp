@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <utility>
@@ -70,16 +71,21 @@ namespace {
 // RESOLVE_NO_SYMLINKS refuses a symbolic link in any component, as the walk
 // below does one openat at a time, and RESOLVE_BENEATH keeps it under `dir`.
 // An import opens a file's folder this way several times a file, and the
-// walk's two calls a component were most of its system time. Any failure
-// (a missing folder, a link, an old kernel or a seccomp filter: ENOSYS or
-// EPERM) leaves the answer to the walk, which says precisely what is wrong.
+// walk's open and close a component were most of its system calls. Any
+// failure (a missing folder, a link) leaves the answer to the walk, which
+// says precisely what is wrong; a kernel or seccomp filter without openat2
+// (ENOSYS, EPERM) is not asked again.
 std::optional<UniqueFd> open_beneath_in_one_call(int dir, const Path& rel) {
-  if (rel.segments().empty()) return std::nullopt;
+  static std::atomic<bool> unavailable{false};
+  if (rel.segments().empty() || unavailable.load(std::memory_order_relaxed)) return std::nullopt;
   open_how how{};
   how.flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
   how.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
   long fd = ::syscall(SYS_openat2, dir, rel.str().c_str(), &how, sizeof how);
-  if (fd < 0) return std::nullopt;
+  if (fd < 0) {
+    if (errno == ENOSYS || errno == EPERM) unavailable.store(true, std::memory_order_relaxed);
+    return std::nullopt;
+  }
   return UniqueFd(static_cast<int>(fd));
 }
 
