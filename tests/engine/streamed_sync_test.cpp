@@ -9,6 +9,7 @@
 
 #include "cloudsync/backends/local.hpp"
 #include "cloudsync/backends/memory.hpp"
+#include "cloudsync/log.hpp"
 #include "cloudsync/sync.hpp"
 #include "support/fault_backend.hpp"
 #include "support/test_util.hpp"
@@ -231,6 +232,28 @@ TEST_CASE("a streamed dry run changes nothing and reports what a real run would 
   CHECK(outcomes.seen.back() == std::pair{ActionKind::Delete, OutcomeKind::DryRun});
   CHECK(list_tree(dir / "dst") == std::vector<std::string>{"extra.txt", name_of(0)});
   CHECK(read_file(dir / "dst" / name_of(0)) == "old content");
+}
+
+TEST_CASE("plan_sync says at debug level how long the listing and each planner phase took", "[sync][log]") {
+  auto source = std::make_shared<MemoryBackend>("src");
+  auto destination = std::make_shared<MemoryBackend>("dst");
+  for (int i = 0; i < 30; ++i) source->insert_raw(name_of(i), "x");
+  for (int i = 0; i < 4; ++i) destination->insert_raw(name_of(100 + i), "y");
+  std::vector<std::string> lines;
+  set_log_handler(LogLevel::Debug, [&](LogLevel, std::string_view m) { lines.emplace_back(m); });
+  auto plan = plan_sync(*source, *destination, SyncOptions{});
+  set_log_handler(LogLevel::Error, nullptr);
+  REQUIRE_OK(plan);
+  auto line_starting = [&](std::string_view start) {
+    for (const std::string& l : lines) {
+      if (l.starts_with(start)) return l;
+    }
+    return std::string();
+  };
+  CHECK(line_starting("listed 30 source and 4 destination entries in ").ends_with(" s"));
+  const std::string planned = line_starting("planned 30 source and 4 destination entries: ordered in ");
+  CHECK(planned.find(", names and folders checked in ") != std::string::npos);
+  CHECK(planned.find(", merged and decided in ") != std::string::npos);
 }
 
 }  // namespace cloudsync::test
