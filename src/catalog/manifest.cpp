@@ -1,5 +1,7 @@
 #include "catalog/manifest.hpp"
 
+#include "catalog/manifest_record.hpp"
+
 #include "core/error.hpp"
 #include "core/file_io.hpp"
 #include "core/json.hpp"
@@ -111,41 +113,76 @@ Result<Manifest> Manifest::load(const fs::path& file) {
       auto t = parse_rfc3339(*synced);
       if (t.ok()) entry.synced_at = *t;
     }
-    m.entries_[entry.path] = std::move(entry);
+    m.upsert(entry);
   }
   return m;
 }
 
-const ManifestEntry* Manifest::find(const std::string& path) const {
-  auto it = entries_.find(path);
-  return it == entries_.end() ? nullptr : &it->second;
+std::string_view Manifest::record_of(const std::string& element) {
+  return std::string_view(element).substr(element.find('\0') + 1);
 }
 
-const ManifestEntry* Manifest::find_by_remote_key(const std::string& remote_key) const {
-  if (const ManifestEntry* e = find(remote_key); e != nullptr && e->remote_key == remote_key) return e;
-  for (const auto& [path, e] : entries_) {
-    if (e.remote_key == remote_key) return &e;
+std::optional<ManifestEntry> Manifest::find(std::string_view path) const {
+  auto it = records_.find(path);
+  if (it == records_.end()) return std::nullopt;
+  return manifest_record::unpack(path, record_of(*it));
+}
+
+std::optional<ManifestEntry> Manifest::find_by_remote_key(std::string_view remote_key) const {
+  // Almost always the entry of the same path; otherwise one differing only in Unicode form.
+  if (auto it = records_.find(remote_key);
+      it != records_.end() && manifest_record::remote_key(remote_key, record_of(*it)) == remote_key) {
+    return manifest_record::unpack(remote_key, record_of(*it));
   }
-  return nullptr;
+  for (const std::string& element : records_) {
+    std::string_view path = ByPath::path_of(element);
+    if (manifest_record::remote_key(path, record_of(element)) == remote_key) {
+      return manifest_record::unpack(path, record_of(element));
+    }
+  }
+  return std::nullopt;
 }
 
-void Manifest::upsert(ManifestEntry entry) {
-  std::string key = entry.path;
-  entries_[key] = std::move(entry);
+void Manifest::for_each(const std::function<void(const ManifestEntry&)>& visit) const {
+  for (const std::string& element : records_)
+    visit(manifest_record::unpack(ByPath::path_of(element), record_of(element)));
 }
 
-void Manifest::erase(const std::string& path) { entries_.erase(path); }
-
-Baseline Manifest::pull_baseline() const {
-  Baseline b;
-  for (const auto& [path, e] : entries_) b.emplace(path, BaselineEntry{e.remote, e.local});
-  return b;
+void Manifest::upsert(const ManifestEntry& entry) {
+  std::string element = entry.path;
+  element.push_back('\0');
+  manifest_record::pack(entry, element);
+  element.shrink_to_fit();
+  auto it = records_.find(std::string_view(entry.path));
+  if (it != records_.end()) {
+    // Elements of a set are const: the new one goes in at the old one's place.
+    records_.insert(records_.erase(it), std::move(element));
+  } else {
+    records_.insert(std::move(element));
+  }
 }
 
-Baseline Manifest::push_baseline() const {
-  Baseline b;
-  for (const auto& [path, e] : entries_) b.emplace(path, BaselineEntry{e.local, e.remote});
-  return b;
+void Manifest::erase(std::string_view path) {
+  if (auto it = records_.find(path); it != records_.end()) records_.erase(it);
+}
+
+Manifest::BaselineReader Manifest::pull_baseline() const { return BaselineReader(*this, true); }
+
+Manifest::BaselineReader Manifest::push_baseline() const { return BaselineReader(*this, false); }
+
+void Manifest::BaselineReader::for_each(const Visitor& visit) const {
+  for (const std::string& element : manifest_.records_) visit(ByPath::path_of(element), &element);
+}
+
+BaselineEntry Manifest::BaselineReader::entry(Handle handle) const {
+  BaselineEntry e;
+  const auto& element = *static_cast<const std::string*>(handle);
+  if (remote_is_source_) {
+    manifest_record::unpack_fingerprints(record_of(element), e.source, e.destination);
+  } else {
+    manifest_record::unpack_fingerprints(record_of(element), e.destination, e.source);
+  }
+  return e;
 }
 
 }  // namespace cloudsync

@@ -7,8 +7,11 @@
 #pragma once
 
 #include <filesystem>
-#include <map>
+#include <functional>
+#include <optional>
+#include <set>
 #include <string>
+#include <string_view>
 
 #include "cloudsync/status.hpp"
 #include "sync/planner.hpp"
@@ -36,20 +39,46 @@ class Manifest {
   /// Reads a v1 manifest file (absent: empty).
   static Result<Manifest> load(const std::filesystem::path& file);
 
-  const std::map<std::string, ManifestEntry>& entries() const noexcept { return entries_; }
-  const ManifestEntry* find(const std::string& path) const;
-  const ManifestEntry* find_by_remote_key(const std::string& remote_key) const;
-  void upsert(ManifestEntry entry);
-  void erase(const std::string& path);
-  size_t size() const noexcept { return entries_.size(); }
+  /// The entry recorded for `path`, unpacked (each call builds it anew).
+  std::optional<ManifestEntry> find(std::string_view path) const;
+  bool contains(std::string_view path) const { return records_.find(path) != records_.end(); }
+  std::optional<ManifestEntry> find_by_remote_key(std::string_view remote_key) const;
+  /// Each entry, unpacked, in path order.
+  void for_each(const std::function<void(const ManifestEntry&)>& visit) const;
+  void upsert(const ManifestEntry& entry);
+  void erase(std::string_view path);
+  size_t size() const noexcept { return records_.size(); }
 
-  /// Baseline with the remote as the source (import, restore, pull sync).
-  Baseline pull_baseline() const;
-  /// Baseline with the local folder as the source (export, push sync).
-  Baseline push_baseline() const;
+  class BaselineReader;
+  /// The manifest read as a baseline in place (nothing copied; it must
+  /// outlive the plan): the remote as the source (import, restore, pull sync).
+  BaselineReader pull_baseline() const;
+  /// The same with the local folder as the source (export, push sync).
+  BaselineReader push_baseline() const;
 
  private:
-  std::map<std::string, ManifestEntry> entries_;
+  // Each entry is one string: its path, a NUL (which no path holds), then its
+  // packed record (catalog/manifest_record.hpp). Ordered by path alone.
+  struct ByPath {
+    using is_transparent = void;
+    static std::string_view path_of(std::string_view element) { return element.substr(0, element.find('\0')); }
+    bool operator()(std::string_view a, std::string_view b) const { return path_of(a) < path_of(b); }
+  };
+  static std::string_view record_of(const std::string& element);
+
+  std::set<std::string, ByPath> records_;
+};
+
+class Manifest::BaselineReader final : public BaselineView {
+ public:
+  BaselineReader(const Manifest& manifest, bool remote_is_source)
+      : manifest_(manifest), remote_is_source_(remote_is_source) {}
+  void for_each(const Visitor& visit) const override;
+  BaselineEntry entry(Handle handle) const override;
+
+ private:
+  const Manifest& manifest_;
+  bool remote_is_source_;
 };
 
 }  // namespace cloudsync

@@ -643,7 +643,7 @@ class SqlCatalogStore final : public CatalogStore {
       for (const Connection& c : connections) CLOUDSYNC_RETURN_IF_ERROR(insert_connection_locked(c));
       for (const auto& [connection_id, manifest] : manifests) {
         std::vector<ManifestEntry> entries;
-        for (const auto& [path, e] : manifest.entries()) entries.push_back(e);
+        manifest.for_each([&](const ManifestEntry& e) { entries.push_back(e); });
         CLOUDSYNC_RETURN_IF_ERROR(write_manifest_locked(connection_id, entries, {}));
       }
       return tx.commit();

@@ -582,10 +582,10 @@ Status Catalog::remove_connection(std::string_view id) {
 Result<std::vector<TrackedFile>> Catalog::tracked_files(std::string_view connection_id) const {
   CLOUDSYNC_ASSIGN_OR_RETURN(Manifest manifest, impl_->store->load_manifest(std::string(connection_id)));
   std::vector<TrackedFile> out;
-  for (const auto& [path, e] : manifest.entries()) {
-    out.push_back(TrackedFile{path, e.origin == ManifestEntry::Origin::Exported ? "export" : "import", e.local.size,
+  manifest.for_each([&](const ManifestEntry& e) {
+    out.push_back(TrackedFile{e.path, e.origin == ManifestEntry::Origin::Exported ? "export" : "import", e.local.size,
                               e.remote.etag, e.local.hashes.sha256});
-  }
+  });
   return out;
 }
 

@@ -1,9 +1,9 @@
 #include "engine/operations.hpp"
 
-#include <algorithm>
-#include <iterator>
+#include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 
 #include "cloudsync/backends/local.hpp"
@@ -45,10 +45,11 @@ bool ignored_for_export(std::string_view key) {
   return ignore.ignores(key, /*is_dir=*/false);
 }
 
-// HEADs many keys in parallel; absent keys are left out, other errors fail.
-Result<std::vector<ObjectMeta>> head_many(StorageBackend& backend, const std::vector<std::string>& keys,
-                                          uint32_t concurrency, const OpContext& ctx) {
-  std::vector<std::optional<ObjectMeta>> found(keys.size());
+// HEADs many keys in parallel and hands each object found to `visit`, one at
+// a time and in no particular order; absent keys are left out, other errors
+// fail.
+Status head_each(StorageBackend& backend, const std::vector<std::string>& keys, uint32_t concurrency,
+                 const std::function<void(ObjectMeta&&)>& visit, const OpContext& ctx) {
   std::mutex mutex;
   Status first_error;
   parallel_for(
@@ -59,7 +60,7 @@ Result<std::vector<ObjectMeta>> head_many(StorageBackend& backend, const std::ve
         auto head = backend.head(*path, ctx);
         std::lock_guard lock(mutex);
         if (head.ok()) {
-          found[i] = std::move(head).value();
+          if (first_error.ok()) visit(std::move(head).value());
         } else if (head.status().code() != ErrorCode::NotFound && first_error.ok()) {
           first_error = head.status();
         }
@@ -67,10 +68,14 @@ Result<std::vector<ObjectMeta>> head_many(StorageBackend& backend, const std::ve
       ctx.cancel);
   if (!first_error.ok()) return first_error;
   if (ctx.cancelled()) return Status(ErrorCode::Cancelled, "cancelled");
+  return Status::OK();
+}
+
+Result<std::vector<ObjectMeta>> head_many(StorageBackend& backend, const std::vector<std::string>& keys,
+                                          uint32_t concurrency, const OpContext& ctx) {
   std::vector<ObjectMeta> out;
-  for (auto& f : found) {
-    if (f) out.push_back(std::move(*f));
-  }
+  CLOUDSYNC_RETURN_IF_ERROR(head_each(
+      backend, keys, concurrency, [&](ObjectMeta&& m) { out.push_back(std::move(m)); }, ctx));
   return out;
 }
 
@@ -100,26 +105,84 @@ Fingerprint refreshed(const Fingerprint* old, const ObjectMeta& now) {
   return f;
 }
 
-// Buffers manifest changes and writes them to the catalog in batches, as the
-// executor reports transfers done (from its worker threads).
+// What the manifest should say about a pair found in sync, when it does not
+// say so already (a pair it lacks, or whose fingerprints were refreshed).
+std::optional<ManifestEntry> adoption(const Manifest& manifest, const ObjectMeta& remote_meta,
+                                      const ObjectMeta& local_meta, ManifestEntry::Origin origin) {
+  const std::optional<ManifestEntry> old = manifest.find(local_meta.key);
+  ManifestEntry entry = old ? *old : ManifestEntry{};
+  entry.path = local_meta.key;
+  entry.remote_key = remote_meta.key;
+  entry.remote = refreshed(old ? &old->remote : nullptr, remote_meta);
+  entry.local = refreshed(old ? &old->local : nullptr, local_meta);
+  if (!old) {
+    entry.origin = origin;
+    entry.synced_at = now_utc();
+  }
+  entry.remote_version = remote_meta.version;
+  entry.remote_id = remote_meta.id;
+  bool same = old && old->remote_key == entry.remote_key && old->remote == entry.remote && old->local == entry.local &&
+              old->remote_version == entry.remote_version && old->remote_id == entry.remote_id;
+  if (same) return std::nullopt;
+  return entry;
+}
+
+// Records in the manifest what a run did, and writes it to the catalog in
+// batches as the executor reports transfers done (from its worker threads).
+// The manifest is read and changed under one lock: what the plan was
+// computed against is not copied to be read beside the changes.
 class ManifestRecorder {
  public:
-  ManifestRecorder(OperationTarget& target) : target_(target), last_flush_(std::chrono::steady_clock::now()) {}
+  ManifestRecorder(OperationTarget& target, Orientation orientation)
+      : target_(target),
+        orientation_(orientation),
+        origin_(orientation == Orientation::Pull ? ManifestEntry::Origin::Imported : ManifestEntry::Origin::Exported),
+        last_flush_(std::chrono::steady_clock::now()) {}
 
-  void upsert(ManifestEntry entry) {
+  // One action done: `r` is its transfer, or null for a deletion.
+  void record(const PlanAction& a, const TransferResult* r) {
+    bool pull = orientation_ == Orientation::Pull;
+    if (r == nullptr) {
+      std::lock_guard lock(mutex_);
+      const Manifest& manifest = target_.manifest;
+      std::optional<ManifestEntry> e =
+          pull ? manifest.find(a.destination.key) : manifest.find_by_remote_key(a.destination.key);
+      if (e) erase_locked(e->path);
+      return;
+    }
+    ManifestEntry entry;
+    if (pull) {
+      entry.path = a.has_destination ? a.destination.key : a.source.key;
+      entry.remote_key = a.source.key;
+      entry.remote = merged(r->source, r->content_hashes);
+      entry.local = merged(r->destination, r->content_hashes);
+      entry.remote_version = r->source.version;
+      entry.remote_id = r->source.id;
+    } else {
+      entry.path = a.source.key;
+      entry.remote_key = a.has_destination ? a.destination.key : a.source.key;
+      entry.local = merged(r->source, r->content_hashes);
+      entry.remote = merged(r->destination, r->content_hashes);
+      entry.remote_version = r->destination.version;
+      entry.remote_id = r->destination.id;
+    }
+    entry.synced_at = now_utc();
     std::lock_guard lock(mutex_);
-    erased_.erase(entry.path);
-    pending_[entry.path] = entry;
-    target_.manifest.upsert(std::move(entry));
-    maybe_flush();
+    std::optional<ManifestEntry> old = target_.manifest.find(entry.path);
+    entry.origin = old ? old->origin : origin_;
+    upsert_locked(std::move(entry));
   }
 
-  void erase(const std::string& path) {
+  // The pairs a plan found in sync and kept (those adoption() changes) join
+  // the manifest or refresh it.
+  void adopt(const Plan& plan) {
+    bool pull = orientation_ == Orientation::Pull;
     std::lock_guard lock(mutex_);
-    pending_.erase(path);
-    erased_.insert(path);
-    target_.manifest.erase(path);
-    maybe_flush();
+    for (const PlanAction& a : plan.unchanged) {
+      auto entry =
+          adoption(target_.manifest, pull ? a.source : a.destination, pull ? a.destination : a.source, origin_);
+      if (entry) upsert_locked(std::move(*entry));
+    }
   }
 
   Status finish() {
@@ -129,6 +192,20 @@ class ManifestRecorder {
   }
 
  private:
+  void upsert_locked(ManifestEntry entry) {
+    erased_.erase(entry.path);
+    pending_[entry.path] = entry;
+    target_.manifest.upsert(std::move(entry));
+    maybe_flush();
+  }
+
+  void erase_locked(const std::string& path) {
+    pending_.erase(path);
+    erased_.insert(path);
+    target_.manifest.erase(path);
+    maybe_flush();
+  }
+
   void maybe_flush() {
     if (pending_.size() + erased_.size() >= kManifestBatch ||
         std::chrono::steady_clock::now() - last_flush_ >= kManifestFlushInterval) {
@@ -150,6 +227,8 @@ class ManifestRecorder {
   }
 
   OperationTarget& target_;
+  const Orientation orientation_;
+  const ManifestEntry::Origin origin_;
   std::mutex mutex_;
   std::map<std::string, ManifestEntry> pending_;
   std::set<std::string> erased_;
@@ -157,63 +236,20 @@ class ManifestRecorder {
   Status first_error_;
 };
 
-void record(ManifestRecorder& recorder, const Manifest& manifest, const PlanAction& a, const TransferResult* r,
-            Orientation o, ManifestEntry::Origin origin) {
-  if (r == nullptr) {  // a deletion
-    const ManifestEntry* e =
-        o == Orientation::Pull ? manifest.find(a.destination.key) : manifest.find_by_remote_key(a.destination.key);
-    if (e != nullptr) recorder.erase(e->path);
-    return;
-  }
-  ManifestEntry entry;
-  if (o == Orientation::Pull) {
-    entry.path = a.has_destination ? a.destination.key : a.source.key;
-    entry.remote_key = a.source.key;
-    entry.remote = merged(r->source, r->content_hashes);
-    entry.local = merged(r->destination, r->content_hashes);
-    entry.remote_version = r->source.version;
-    entry.remote_id = r->source.id;
-  } else {
-    entry.path = a.source.key;
-    entry.remote_key = a.has_destination ? a.destination.key : a.source.key;
-    entry.local = merged(r->source, r->content_hashes);
-    entry.remote = merged(r->destination, r->content_hashes);
-    entry.remote_version = r->destination.version;
-    entry.remote_id = r->destination.id;
-  }
-  const ManifestEntry* old = manifest.find(entry.path);
-  entry.origin = old != nullptr ? old->origin : origin;
-  entry.synced_at = now_utc();
-  recorder.upsert(std::move(entry));
-}
-
-// Pairs found in sync join (or refresh) the manifest.
-void adopt(ManifestRecorder& recorder, const Manifest& manifest, const Plan& plan, Orientation o,
-           ManifestEntry::Origin origin) {
-  for (const PlanAction& a : plan.unchanged) {
-    const ObjectMeta& remote_meta = o == Orientation::Pull ? a.source : a.destination;
-    const ObjectMeta& local_meta = o == Orientation::Pull ? a.destination : a.source;
-    const ManifestEntry* old = manifest.find(local_meta.key);
-    ManifestEntry entry = old != nullptr ? *old : ManifestEntry{};
-    entry.path = local_meta.key;
-    entry.remote_key = remote_meta.key;
-    entry.remote = refreshed(old ? &old->remote : nullptr, remote_meta);
-    entry.local = refreshed(old ? &old->local : nullptr, local_meta);
-    if (old == nullptr) {
-      entry.origin = origin;
-      entry.synced_at = now_utc();
-    }
-    entry.remote_version = remote_meta.version;
-    entry.remote_id = remote_meta.id;
-    bool same = old != nullptr && old->remote_key == entry.remote_key && old->remote == entry.remote &&
-                old->local == entry.local && old->remote_version == entry.remote_version &&
-                old->remote_id == entry.remote_id;
-    if (!same) recorder.upsert(std::move(entry));
-  }
-}
-
-PlanInput plan_input(StorageBackend& src, StorageBackend& dst, const OpContext& ctx) {
+// What every engine plan starts from. `o`: which side the manifest calls
+// remote; the pairs found in sync are kept only where the manifest is to
+// learn of them (ManifestRecorder::adopt), so a run that changes nothing
+// holds no copy of what it found.
+PlanInput plan_input(const OperationTarget& t, StorageBackend& src, StorageBackend& dst, Orientation o,
+                     const OpContext& ctx) {
   PlanInput in;
+  in.keep_unchanged = [&t, o](const ObjectMeta& source, const ObjectMeta& destination) {
+    bool pull = o == Orientation::Pull;
+    // The origin does not decide whether an entry changes; Imported stands in.
+    return adoption(t.manifest, pull ? source : destination, pull ? destination : source,
+                    ManifestEntry::Origin::Imported)
+        .has_value();
+  };
   in.source_name = src.describe();
   in.destination_name = dst.describe();
   in.source_caps = src.capabilities();
@@ -223,32 +259,49 @@ PlanInput plan_input(StorageBackend& src, StorageBackend& dst, const OpContext& 
   return in;
 }
 
-// The project's limits, checked before anything moves.
-Status check_limits(const OperationTarget& t, const std::vector<const ObjectMeta*>& incoming) {
-  for (const ObjectMeta* m : incoming) {
-    if (m->size > t.limits.max_file_size) {
-      return make_error(ErrorCode::LimitExceeded, "'{}' is {} bytes; the limit per file is {} bytes", m->key, m->size,
-                        t.limits.max_file_size);
-    }
-  }
-  uint64_t added = 0;
-  for (const ObjectMeta* m : incoming) added += t.manifest.find(m->key) == nullptr;
-  CLOUDSYNC_ASSIGN_OR_RETURN(uint64_t current, t.store->tracked_files_in_project(t.project.id));
-  if (current + added > t.limits.max_files) {
-    return make_error(ErrorCode::LimitExceeded,
-                      "this would bring the project to {} files ({} already, {} new); the limit is {}", current + added,
-                      current, added, t.limits.max_files);
-  }
-  return Status::OK();
-}
+// What a run would bring into the project, counted as it is found and
+// checked against the project's limits before anything moves.
+class IncomingFiles {
+ public:
+  explicit IncomingFiles(const OperationTarget& t) : t_(t) {}
 
-// check_limits on what a pull plan would bring in (its adds and updates).
-Status check_plan_limits(const OperationTarget& t, const Plan& plan) {
-  std::vector<const ObjectMeta*> incoming;
-  for (const PlanAction& a : plan.actions) {
-    if (a.kind == ActionKind::Add || a.kind == ActionKind::Update) incoming.push_back(&a.source);
+  void add(const std::string& key, uint64_t size) {
+    if (size > t_.limits.max_file_size && oversized_key_.empty()) {
+      oversized_key_ = key;
+      oversized_size_ = size;
+    }
+    added_ += !t_.manifest.contains(key);
   }
-  return check_limits(t, incoming);
+
+  Status check() const {
+    if (!oversized_key_.empty()) {
+      return make_error(ErrorCode::LimitExceeded, "'{}' is {} bytes; the limit per file is {} bytes", oversized_key_,
+                        oversized_size_, t_.limits.max_file_size);
+    }
+    if (added_ == 0) return Status::OK();  // the limit bounds what comes in, not what the project already tracks
+    CLOUDSYNC_ASSIGN_OR_RETURN(uint64_t current, t_.store->tracked_files_in_project(t_.project.id));
+    if (current + added_ > t_.limits.max_files) {
+      return make_error(ErrorCode::LimitExceeded,
+                        "this would bring the project to {} files ({} already, {} new); the limit is {}",
+                        current + added_, current, added_, t_.limits.max_files);
+    }
+    return Status::OK();
+  }
+
+ private:
+  const OperationTarget& t_;
+  std::string oversized_key_;  // the first file over the size limit
+  uint64_t oversized_size_ = 0;
+  uint64_t added_ = 0;  // files the project does not track yet
+};
+
+// The limits on what a pull plan would bring in (its adds and updates).
+Status check_plan_limits(const OperationTarget& t, const Plan& plan) {
+  IncomingFiles incoming(t);
+  for (const PlanAction& a : plan.actions) {
+    if (a.kind == ActionKind::Add || a.kind == ActionKind::Update) incoming.add(a.source.key, a.source.size);
+  }
+  return incoming.check();
 }
 
 // A folder holding at least this many tracked keys is listed rather than
@@ -257,11 +310,10 @@ constexpr size_t kListFolderFrom = 4;
 
 // Lists one folder (not below it) for `wanted`, at most `budget` pages, so
 // that the listing never costs more requests than the HEADs it replaces.
-// Returns the wanted objects it saw; a listing that fails finds nothing (the
-// caller HEADs what was not seen).
-std::vector<ObjectMeta> list_for(StorageBackend& backend, const std::string& folder, std::set<std::string>& wanted,
-                                 size_t budget, const OpContext& ctx) {
-  std::vector<ObjectMeta> found;
+// Hands each wanted object it sees to `visit` and takes it out of `wanted`;
+// a listing that fails finds nothing (the caller HEADs what was not seen).
+void list_for(StorageBackend& backend, const std::string& folder, std::set<std::string>& wanted, size_t budget,
+              const std::function<void(ObjectMeta&&)>& visit, const OpContext& ctx) {
   ListOptions options;
   options.prefix = folder.empty() ? "" : folder + "/";
   options.recursive = false;
@@ -270,39 +322,34 @@ std::vector<ObjectMeta> list_for(StorageBackend& backend, const std::string& fol
     if (!listed.ok()) {
       log(LogLevel::Debug, "listing '{}' to restore: {}; asking for each file instead", options.prefix,
           listed.status().to_string());
-      break;
+      return;
     }
     for (ObjectMeta& m : listed->objects) {
-      if (wanted.erase(m.key) > 0) found.push_back(std::move(m));
+      if (wanted.erase(m.key) > 0) visit(std::move(m));
     }
-    if (listed->next_page_token.empty()) break;
+    if (listed->next_page_token.empty()) return;
     options.page_token = std::move(listed->next_page_token);
   }
-  return found;
 }
 
-// The objects at `keys` that exist: folders with many of them are listed,
-// the other keys (and any a listing did not reach) are HEADed.
-Result<std::vector<ObjectMeta>> find_tracked_objects(StorageBackend& backend, const std::vector<std::string>& keys,
-                                                     uint32_t concurrency, const OpContext& ctx) {
+// Hands the objects at `keys` that exist to `visit`: folders with many of
+// them are listed, the other keys (and any a listing did not reach) are HEADed.
+Status find_tracked_objects(StorageBackend& backend, const std::vector<std::string>& keys, uint32_t concurrency,
+                            const std::function<void(ObjectMeta&&)>& visit, const OpContext& ctx) {
   std::map<std::string, std::set<std::string>> by_folder;
   for (const std::string& key : keys) {
     size_t slash = key.rfind('/');
     by_folder[slash == std::string::npos ? std::string() : key.substr(0, slash)].insert(key);
   }
-  std::vector<ObjectMeta> found;
   std::vector<std::string> to_head;
   for (auto& [folder, wanted] : by_folder) {
     if (wanted.size() >= kListFolderFrom) {
-      std::vector<ObjectMeta> listed = list_for(backend, folder, wanted, wanted.size(), ctx);
+      list_for(backend, folder, wanted, wanted.size(), visit, ctx);
       if (ctx.cancelled()) return Status(ErrorCode::Cancelled, "cancelled");
-      std::move(listed.begin(), listed.end(), std::back_inserter(found));
     }
     to_head.insert(to_head.end(), wanted.begin(), wanted.end());
   }
-  CLOUDSYNC_ASSIGN_OR_RETURN(std::vector<ObjectMeta> headed, head_many(backend, to_head, concurrency, ctx));
-  std::move(headed.begin(), headed.end(), std::back_inserter(found));
-  return found;
+  return head_each(backend, to_head, concurrency, visit, ctx);
 }
 
 Result<OperationResult> run(OperationTarget& t, std::string operation, Plan plan, Orientation o, bool dry_run,
@@ -310,7 +357,6 @@ Result<OperationResult> run(OperationTarget& t, std::string operation, Plan plan
                             const CancelToken* cancel) {
   StorageBackend& src = o == Orientation::Pull ? *t.remote : *t.local;
   StorageBackend& dst = o == Orientation::Pull ? *t.local : *t.remote;
-  auto origin = o == Orientation::Pull ? ManifestEntry::Origin::Imported : ManifestEntry::Origin::Exported;
   CancelToken token(cancel);
   OpContext ctx{&token};
   ProgressTracker tracker(progress, &token);
@@ -320,16 +366,11 @@ Result<OperationResult> run(OperationTarget& t, std::string operation, Plan plan
   apply.max_delete = max_delete;
   TransferOptions transfer;
   transfer.hash_kinds = hash_kinds(HashKind::Sha256);  // the manifest's content fingerprint
-  ManifestRecorder recorder(t);
-  // The executor reports from worker threads; the manifest it reads from is
-  // only changed through the recorder, under the recorder's lock.
-  const Manifest baseline_copy = t.manifest;
+  ManifestRecorder recorder(t, o);
   ExecuteHooks hooks;
-  hooks.on_done = [&](const PlanAction& a, const TransferResult* r) {
-    record(recorder, baseline_copy, a, r, o, origin);
-  };
+  hooks.on_done = [&](const PlanAction& a, const TransferResult* r) { recorder.record(a, r); };
   Result<SyncReport> report = execute_plan(plan, src, dst, apply, transfer, tracker, hooks, ctx);
-  if (!dry_run && report.ok()) adopt(recorder, baseline_copy, plan, o, origin);
+  if (!dry_run && report.ok()) recorder.adopt(plan);
   // What finished is recorded even when the run as a whole failed.
   Status recorded = recorder.finish();
   if (!report.ok()) return report.status();
@@ -365,18 +406,6 @@ class GlobFilter {
     return true;
   }
 
-  /// Drops the objects the globs do not cover.
-  Status keep_covered(std::vector<ObjectMeta>& objects, const CancelToken* cancel) const {
-    std::vector<ObjectMeta> kept;
-    kept.reserve(objects.size());
-    for (ObjectMeta& m : objects) {
-      CLOUDSYNC_ASSIGN_OR_RETURN(bool covered, covers(m.key, cancel));
-      if (covered) kept.push_back(std::move(m));
-    }
-    objects = std::move(kept);
-    return Status::OK();
-  }
-
  private:
   std::vector<GlobPattern> include_;
   std::vector<GlobPattern> exclude_;
@@ -397,8 +426,8 @@ bool within_any(std::string_view key, const std::set<std::string>& paths) {
 // the manifest's record of it.
 bool export_candidate(const OperationTarget& t, const ObjectMeta& m, const LocalFolder& folder, const OpContext& ctx) {
   if (ignored_for_export(m.key)) return false;
-  const ManifestEntry* entry = t.manifest.find(m.key);
-  return entry == nullptr || !local_unchanged(entry->local, m, folder, ctx);
+  std::optional<ManifestEntry> entry = t.manifest.find(m.key);
+  return !entry || !local_unchanged(entry->local, m, folder, ctx);
 }
 
 // An export once its candidates (new or changed local files) are known: the
@@ -410,18 +439,18 @@ Result<OperationResult> export_candidates(OperationTarget& t, std::vector<Object
   std::vector<std::string> remote_keys;
   remote_keys.reserve(candidates.size());
   for (const ObjectMeta& m : candidates) {
-    const ManifestEntry* entry = t.manifest.find(m.key);
-    remote_keys.push_back(entry != nullptr ? entry->remote_key : m.key);
+    std::optional<ManifestEntry> entry = t.manifest.find(m.key);
+    remote_keys.push_back(entry ? entry->remote_key : m.key);
   }
   CLOUDSYNC_RETURN_IF_ERROR(check_remote_keys_allowed(t.integration, remote_keys, "export"));
   CLOUDSYNC_ASSIGN_OR_RETURN(std::vector<ObjectMeta> remote_side, head_many(*t.remote, remote_keys, t.transfers, ctx));
-  Baseline baseline = t.manifest.push_baseline();
-  PlanInput in = plan_input(*t.local, *t.remote, ctx);
+  auto baseline = t.manifest.push_baseline();
+  PlanInput in = plan_input(t, *t.local, *t.remote, Orientation::Push, ctx);
   in.source = std::move(candidates);
   in.source_unreadable = std::move(unreadable);
   in.destination = std::move(remote_side);
   in.baseline = &baseline;
-  CLOUDSYNC_ASSIGN_OR_RETURN(Plan plan, compute_plan(in));
+  CLOUDSYNC_ASSIGN_OR_RETURN(Plan plan, compute_plan(std::move(in)));
   return run(t, "export", std::move(plan), Orientation::Push, dry_run, std::nullopt, progress, cancel);
 }
 
@@ -463,39 +492,47 @@ Result<OperationResult> run_import(OperationTarget& t, const ImportRequest& requ
                                    const CancelToken* cancel) {
   CLOUDSYNC_RETURN_IF_ERROR(check_import_request(request));
   OpContext ctx{cancel};
-  CLOUDSYNC_ASSIGN_OR_RETURN(std::vector<ObjectMeta> selected, resolve_selection(*t.remote, request.selectors, ctx));
-  std::erase_if(selected, [](const ObjectMeta& m) { return is_probe_object_key(m.key); });
-  std::vector<const ObjectMeta*> incoming;
+  // Both sides go straight into the planner's compact listings as they are
+  // listed: no ObjectMeta is kept per selected or local file.
+  PlanInput in = plan_input(t, *t.remote, *t.local, Orientation::Pull, ctx);
+  const bool fold = needs_case_folding(in.source_caps, in.destination_caps);
+  in.source_listing = ListingIndex(fold);
+  in.destination_listing = ListingIndex(fold);
+  IncomingFiles incoming(t);
   std::set<std::string> selected_keys;
-  for (const ObjectMeta& m : selected) {
-    if (!Path::validate(m.key).ok()) continue;  // reported as skipped by the plan
-    incoming.push_back(&m);
-    selected_keys.insert(to_nfc(m.key));
-  }
-  CLOUDSYNC_RETURN_IF_ERROR(check_limits(t, incoming));
+  CLOUDSYNC_RETURN_IF_ERROR(resolve_selection(
+      *t.remote, request.selectors,
+      [&](const ObjectMeta& m) {
+        if (is_probe_object_key(m.key)) return;
+        in.source_listing.add(m);
+        if (!Path::validate(m.key).ok()) return;  // reported as skipped by the plan
+        incoming.add(m.key, m.size);
+        selected_keys.insert(to_nfc(m.key));
+      },
+      ctx));
+  CLOUDSYNC_RETURN_IF_ERROR(incoming.check());
 
   // The local side of the selection: the same files, plus whatever could be in
   // their way (a file named like one of their folders, a folder named like them).
-  CLOUDSYNC_ASSIGN_OR_RETURN(Listing local_all, list_folders(*t.local, {}, true, ctx));
-  std::vector<ObjectMeta> local_side;
-  for (ObjectMeta& m : local_all.objects) {
-    std::string key = to_nfc(m.key);
-    bool relevant = selected_keys.count(key) > 0;
-    if (!relevant) {
-      auto next = selected_keys.lower_bound(key + "/");
-      relevant = next != selected_keys.end() && next->compare(0, key.size() + 1, key + "/") == 0;
-    }
-    for (size_t slash = key.find('/'); !relevant && slash != std::string::npos; slash = key.find('/', slash + 1)) {
-      relevant = selected_keys.count(key.substr(0, slash)) > 0;
-    }
-    if (relevant) local_side.push_back(std::move(m));
-  }
-  Baseline baseline = t.manifest.pull_baseline();
-  PlanInput in = plan_input(*t.remote, *t.local, ctx);
-  in.source = std::move(selected);
-  in.destination = std::move(local_side);
+  std::vector<UnreadableEntry> local_unreadable;
+  CLOUDSYNC_RETURN_IF_ERROR(visit_folders(
+      *t.local, {}, true,
+      [&](const ObjectMeta& m) {
+        std::string key = to_nfc(m.key);
+        bool relevant = selected_keys.count(key) > 0;
+        if (!relevant) {
+          auto next = selected_keys.lower_bound(key + "/");
+          relevant = next != selected_keys.end() && next->compare(0, key.size() + 1, key + "/") == 0;
+        }
+        for (size_t slash = key.find('/'); !relevant && slash != std::string::npos; slash = key.find('/', slash + 1)) {
+          relevant = selected_keys.count(key.substr(0, slash)) > 0;
+        }
+        if (relevant) in.destination_listing.add(m);
+      },
+      local_unreadable, ctx));
+  auto baseline = t.manifest.pull_baseline();
   in.baseline = &baseline;
-  CLOUDSYNC_ASSIGN_OR_RETURN(Plan plan, compute_plan(in));
+  CLOUDSYNC_ASSIGN_OR_RETURN(Plan plan, compute_plan(std::move(in)));
   return run(t, "import", std::move(plan), Orientation::Pull, request.dry_run, std::nullopt, progress, cancel);
 }
 
@@ -511,15 +548,19 @@ Result<OperationResult> run_export(OperationTarget& t, const ExportRequest& requ
     }
     only.insert(path.str());
   }
-  CLOUDSYNC_ASSIGN_OR_RETURN(Listing local_all, list_folders(*t.local, {}, true, ctx));
+  // Only the candidates are kept from the walk: an export of a few changed
+  // files in a big project holds those few.
   const LocalFolder folder = *t.local->local_root();
   std::vector<ObjectMeta> candidates;
-  for (ObjectMeta& m : local_all.objects) {
-    if (!only.empty() && !within_any(m.key, only)) continue;
-    if (export_candidate(t, m, folder, ctx)) candidates.push_back(std::move(m));
-  }
-  return export_candidates(t, std::move(candidates), std::move(local_all.unreadable), request.dry_run, progress,
-                           cancel);
+  std::vector<UnreadableEntry> unreadable;
+  CLOUDSYNC_RETURN_IF_ERROR(visit_folders(
+      *t.local, {}, true,
+      [&](const ObjectMeta& m) {
+        if (!only.empty() && !within_any(m.key, only)) return;
+        if (export_candidate(t, m, folder, ctx)) candidates.push_back(m);
+      },
+      unreadable, ctx));
+  return export_candidates(t, std::move(candidates), std::move(unreadable), request.dry_run, progress, cancel);
 }
 
 Result<OperationResult> run_export_files(OperationTarget& t, const std::vector<std::string>& paths,
@@ -567,22 +608,25 @@ Result<OperationResult> run_restore(OperationTarget& t, const RestoreRequest& re
                                     const CancelToken* cancel) {
   OpContext ctx{cancel};
   std::vector<std::string> remote_keys, local_keys;
-  for (const auto& [path, e] : t.manifest.entries()) {
+  t.manifest.for_each([&](const ManifestEntry& e) {
     remote_keys.push_back(e.remote_key);
-    local_keys.push_back(path);
-  }
+    local_keys.push_back(e.path);
+  });
   CLOUDSYNC_RETURN_IF_ERROR(check_remote_keys_allowed(t.integration, remote_keys, "restore"));
   // Nothing is downloaded unless it is missing or changed; the remote side
-  // costs listings where they are cheaper than a HEAD per file.
-  CLOUDSYNC_ASSIGN_OR_RETURN(std::vector<ObjectMeta> remote_side,
-                             find_tracked_objects(*t.remote, remote_keys, t.transfers, ctx));
-  CLOUDSYNC_ASSIGN_OR_RETURN(std::vector<ObjectMeta> local_side, head_many(*t.local, local_keys, t.transfers, ctx));
-  Baseline baseline = t.manifest.pull_baseline();
-  PlanInput in = plan_input(*t.remote, *t.local, ctx);
-  in.source = std::move(remote_side);
-  in.destination = std::move(local_side);
+  // costs listings where they are cheaper than a HEAD per file. What is found
+  // goes straight into the planner's compact listings.
+  PlanInput in = plan_input(t, *t.remote, *t.local, Orientation::Pull, ctx);
+  const bool fold = needs_case_folding(in.source_caps, in.destination_caps);
+  in.source_listing = ListingIndex(fold);
+  in.destination_listing = ListingIndex(fold);
+  CLOUDSYNC_RETURN_IF_ERROR(find_tracked_objects(
+      *t.remote, remote_keys, t.transfers, [&](ObjectMeta&& m) { in.source_listing.add(m); }, ctx));
+  CLOUDSYNC_RETURN_IF_ERROR(head_each(
+      *t.local, local_keys, t.transfers, [&](ObjectMeta&& m) { in.destination_listing.add(m); }, ctx));
+  auto baseline = t.manifest.pull_baseline();
   in.baseline = &baseline;
-  CLOUDSYNC_ASSIGN_OR_RETURN(Plan plan, compute_plan(in));
+  CLOUDSYNC_ASSIGN_OR_RETURN(Plan plan, compute_plan(std::move(in)));
   CLOUDSYNC_RETURN_IF_ERROR(check_plan_limits(t, plan));
   return run(t, "restore", std::move(plan), Orientation::Pull, request.dry_run, std::nullopt, progress, cancel);
 }
@@ -597,31 +641,49 @@ Result<Plan> plan_connection_sync(OperationTarget& t, SyncDirection direction, c
     CLOUDSYNC_ASSIGN_OR_RETURN(Path p, Path::parse(f));
     folders.push_back(std::move(p));
   }
-  CLOUDSYNC_ASSIGN_OR_RETURN(Listing remote_side, list_folders(*t.remote, folders, false, ctx));
-  CLOUDSYNC_ASSIGN_OR_RETURN(Listing local_side, list_folders(*t.local, folders, true, ctx));
-  // A status check's probe object is nobody's file: never pulled, never
-  // deleted as extraneous.
-  std::erase_if(remote_side.objects, [](const ObjectMeta& m) { return is_probe_object_key(m.key); });
-  if (!scope.include.empty() || !scope.exclude.empty()) {
-    // Both sides through the same filter: a local file the globs do not cover
-    // is not extraneous, it is outside the connection.
-    const GlobFilter filter(scope);
-    CLOUDSYNC_RETURN_IF_ERROR(filter.keep_covered(remote_side.objects, ctx.cancel));
-    CLOUDSYNC_RETURN_IF_ERROR(filter.keep_covered(local_side.objects, ctx.cancel));
-  }
-  Baseline baseline = push ? t.manifest.push_baseline() : t.manifest.pull_baseline();
   StorageBackend& src = push ? *t.local : *t.remote;
   StorageBackend& dst = push ? *t.remote : *t.local;
-  PlanInput in = plan_input(src, dst, ctx);
-  Listing& source_side = push ? local_side : remote_side;
-  in.source = std::move(source_side.objects);
-  in.source_unreadable = std::move(source_side.unreadable);
-  in.destination = std::move(push ? remote_side.objects : local_side.objects);
-  if (push) std::erase_if(in.source, [](const ObjectMeta& m) { return ignored_for_export(m.key); });
+  PlanInput in = plan_input(t, src, dst, push ? Orientation::Push : Orientation::Pull, ctx);
+  // Both listings go straight into the planner's compact form as they arrive.
+  const bool fold = needs_case_folding(in.source_caps, in.destination_caps);
+  in.source_listing = ListingIndex(fold);
+  in.destination_listing = ListingIndex(fold);
+  ListingIndex& remote_listing = push ? in.destination_listing : in.source_listing;
+  ListingIndex& local_listing = push ? in.source_listing : in.destination_listing;
+  // Both sides through the same filter: a local file the globs do not cover
+  // is not extraneous, it is outside the connection.
+  std::optional<GlobFilter> filter;
+  if (!scope.include.empty() || !scope.exclude.empty()) filter.emplace(scope);
+  Status filter_error;
+  auto covered = [&](const ObjectMeta& m) {
+    if (!filter || !filter_error.ok()) return filter_error.ok();
+    Result<bool> covers = filter->covers(m.key, ctx.cancel);
+    if (!covers.ok()) filter_error = covers.status();
+    return covers.ok() && *covers;
+  };
+  std::vector<UnreadableEntry> remote_unreadable, local_unreadable;
+  CLOUDSYNC_RETURN_IF_ERROR(visit_folders(
+      *t.remote, folders, false,
+      [&](const ObjectMeta& m) {
+        // A status check's probe object is nobody's file: never pulled, never
+        // deleted as extraneous.
+        if (!is_probe_object_key(m.key) && covered(m)) remote_listing.add(m);
+      },
+      remote_unreadable, ctx));
+  CLOUDSYNC_RETURN_IF_ERROR(visit_folders(
+      *t.local, folders, true,
+      [&](const ObjectMeta& m) {
+        if (push && ignored_for_export(m.key)) return;
+        if (covered(m)) local_listing.add(m);
+      },
+      local_unreadable, ctx));
+  CLOUDSYNC_RETURN_IF_ERROR(filter_error);
+  auto baseline = push ? t.manifest.push_baseline() : t.manifest.pull_baseline();
+  in.source_unreadable = std::move(push ? local_unreadable : remote_unreadable);
   in.baseline = &baseline;
   in.delete_extraneous = delete_extraneous;
   for (const Path& folder : folders) in.folders.push_back(folder.str());
-  return compute_plan(in);
+  return compute_plan(std::move(in));
 }
 
 Result<OperationResult> apply_connection_sync(OperationTarget& t, SyncDirection direction, Plan plan, bool dry_run,

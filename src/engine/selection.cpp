@@ -8,16 +8,15 @@
 
 namespace cloudsync {
 
-Result<std::vector<ObjectMeta>> resolve_selection(StorageBackend& backend, const std::vector<std::string>& selectors,
-                                                  const OpContext& ctx) {
+Status resolve_selection(StorageBackend& backend, const std::vector<std::string>& selectors,
+                         const std::function<void(const ObjectMeta&)>& visit, const OpContext& ctx) {
   if (selectors.empty()) return make_error(ErrorCode::InvalidArgument, "nothing selected to import");
-  std::vector<ObjectMeta> out;
   // One object matched by several selectors is kept once; objects sharing a
   // key (Drive duplicates, told apart by their IDs) are all kept, so that the
   // planner reports the collision instead of importing one of them.
   std::set<std::pair<std::string, std::string>> seen;
   auto keep = [&](const ObjectMeta& m) {
-    if (m.kind != ObjectKind::DirectoryMarker && seen.emplace(m.key, m.id).second) out.push_back(m);
+    if (m.kind != ObjectKind::DirectoryMarker && seen.emplace(m.key, m.id).second) visit(m);
   };
   for (const std::string& selector : selectors) {
     bool matched = false;
@@ -67,7 +66,7 @@ Result<std::vector<ObjectMeta>> resolve_selection(StorageBackend& backend, const
     }
     if (!matched) return make_error(ErrorCode::NotFound, "nothing in {} matches '{}'", backend.describe(), selector);
   }
-  return out;
+  return Status::OK();
 }
 
 }  // namespace cloudsync

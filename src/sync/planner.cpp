@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <deque>
 #include <fmt/format.h>
 #include <set>
 #include <unordered_map>
@@ -50,6 +51,17 @@ class PhaseClock {
   std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
 };
 
+// Adds the ObjectMeta form of a side to its compact listing, built again
+// first if it was made with other case folding.
+void add_to_listing(const std::vector<ObjectMeta>& metas, ListingIndex& listing, bool fold) {
+  if (listing.folds_case() != fold) {
+    ListingIndex rebuilt(fold);
+    for (size_t i = 0; i < listing.size(); ++i) rebuilt.add(listing.meta(i));
+    listing = std::move(rebuilt);
+  }
+  for (const ObjectMeta& m : metas) listing.add(m);
+}
+
 // One side while it is planned: its listing in match-key order, and what each
 // entry turned out to be.
 struct SideState {
@@ -82,9 +94,7 @@ class Planner {
     SideState dst{dst_listing_, Side::Destination, {}};
     classify(src);
     classify(dst);
-    if (in_.baseline != nullptr) {
-      for (const auto& [path, entry] : *in_.baseline) baseline_.emplace(match_key(path), &entry);
-    }
+    if (in_.baseline != nullptr) index_baseline(*in_.baseline);
     if (in_.destination_caps.hierarchical) find_hierarchy_conflicts(src, dst);
     prepare_guards(src);
     const double checked = clock.lap();
@@ -110,15 +120,17 @@ class Planner {
     return fold_ ? fold_case(nfc) : nfc;
   }
 
-  // Adds the ObjectMeta form of a side to its compact listing (built again
-  // first if it was made with other case folding), and orders it.
+  void index_baseline(const BaselineView& baseline) {
+    baseline.for_each([&](std::string_view path, BaselineView::Handle handle) {
+      std::string key = match_key(path);
+      std::string_view held = path;
+      if (key != path) held = baseline_keys_.emplace_back(std::move(key));
+      baseline_.emplace(held, handle);
+    });
+  }
+
   void take_listing(const std::vector<ObjectMeta>& metas, ListingIndex& listing) {
-    if (listing.folds_case() != fold_) {
-      ListingIndex rebuilt(fold_);
-      for (size_t i = 0; i < listing.size(); ++i) rebuilt.add(listing.meta(i));
-      listing = std::move(rebuilt);
-    }
-    for (const ObjectMeta& m : metas) listing.add(m);
+    add_to_listing(metas, listing, fold_);
     listing.order();
   }
 
@@ -310,19 +322,19 @@ class Planner {
         return;
       }
     }
-    const BaselineEntry* b = nullptr;
+    std::optional<BaselineEntry> b;
     if (!baseline_.empty()) {
       std::string_view key = si ? src.listing.match_key(*si) : dst.listing.match_key(*di);
-      if (auto it = baseline_.find(std::string(key)); it != baseline_.end()) b = it->second;
+      if (auto it = baseline_.find(key); it != baseline_.end()) b = in_.baseline->entry(it->second);
     }
-    if (si && di && b == nullptr && quickly_in_sync(*si, *di)) {
+    if (si && di && !b && quickly_in_sync(*si, *di)) {
       ++plan_.unchanged_count;
       return;
     }
     std::optional<ObjectMeta> s, d;
     if (si) s = src.listing.meta(*si);
     if (di) d = dst.listing.meta(*di);
-    decide(s ? &*s : nullptr, d ? &*d : nullptr, b);
+    decide(s ? &*s : nullptr, d ? &*d : nullptr, b ? &*b : nullptr);
   }
 
   void report_unusable(const SideState& side, size_t first, size_t end) {
@@ -548,7 +560,7 @@ class Planner {
 
   void in_sync(ObjectMeta& s, ObjectMeta& d) {
     ++plan_.unchanged_count;
-    if (!in_.keep_unchanged) return;
+    if (!in_.keep_unchanged || !in_.keep_unchanged(s, d)) return;
     PlanAction a;
     a.kind = ActionKind::Skip;
     a.path = s.key;
@@ -617,7 +629,11 @@ class Planner {
   ListingIndex src_listing_, dst_listing_;
   bool fold_ = false;
   Plan plan_;
-  std::unordered_map<std::string, const BaselineEntry*> baseline_;
+  // The baseline by match key. Keys are views of the baseline's own paths;
+  // only a match key that differs from its path (not NFC, or case-folded)
+  // is held here, in baseline_keys_.
+  std::unordered_map<std::string_view, BaselineView::Handle> baseline_;
+  std::deque<std::string> baseline_keys_;
   std::unordered_map<size_t, std::string> blocked_;  // source entry -> why it is not transferred
   bool source_empty_ = false;
   size_t withheld_for_empty_source_ = 0;
@@ -635,6 +651,14 @@ Result<Plan> compute_plan(const PlanInput& input) {
 }
 
 Result<Plan> compute_plan(PlanInput&& input) {
+  // Each side's ObjectMeta form is freed as soon as it is held compactly:
+  // the merge runs on the compact listings alone.
+  bool fold = needs_case_folding(input.source_caps, input.destination_caps);
+  for (auto [metas, listing] :
+       {std::pair{&input.source, &input.source_listing}, std::pair{&input.destination, &input.destination_listing}}) {
+    add_to_listing(*metas, *listing, fold);
+    std::vector<ObjectMeta>().swap(*metas);
+  }
   return Planner(input, std::move(input.source_listing), std::move(input.destination_listing)).run();
 }
 

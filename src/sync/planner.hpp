@@ -12,6 +12,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "cloudsync/backend.hpp"
@@ -35,7 +36,34 @@ struct BaselineEntry {
   Fingerprint source;
   Fingerprint destination;
 };
-using Baseline = std::map<std::string, BaselineEntry>;
+
+/// The last sync's record as the planner reads it: each path once, with a
+/// handle that entry() turns into both sides' fingerprints when the plan
+/// needs them. A workspace's manifest is read in place and unpacked path by
+/// path (Manifest::pull_baseline): a baseline of a hundred thousand files is
+/// neither copied nor held unpacked to be planned against.
+class BaselineView {
+ public:
+  /// Names one path's record to entry(); valid as long as the view is.
+  using Handle = const void*;
+  using Visitor = std::function<void(std::string_view path, Handle handle)>;
+  virtual ~BaselineView() = default;
+  virtual void for_each(const Visitor& visit) const = 0;
+  virtual BaselineEntry entry(Handle handle) const = 0;
+};
+
+/// A baseline held by value, path by path (tests, callers without a manifest).
+class Baseline final : public BaselineView {
+ public:
+  BaselineEntry& operator[](const std::string& path) { return entries_[path]; }
+  void for_each(const Visitor& visit) const override {
+    for (const auto& [path, entry] : entries_) visit(path, &entry);
+  }
+  BaselineEntry entry(Handle handle) const override { return *static_cast<const BaselineEntry*>(handle); }
+
+ private:
+  std::map<std::string, BaselineEntry> entries_;
+};
 
 enum class Side { Source, Destination };
 
@@ -58,7 +86,7 @@ struct PlanInput {
   /// With a baseline the plan is three-way: a change on one side only is told
   /// apart from a change on both (a Conflict), and only paths in the baseline
   /// can be extraneous. Without one, the source wins every difference.
-  const Baseline* baseline = nullptr;
+  const BaselineView* baseline = nullptr;
   bool delete_extraneous = false;
   /// The selected folders the listings cover ("data", not "data/"); empty:
   /// everything. A folder whose source listing is empty deletes nothing.
@@ -73,9 +101,11 @@ struct PlanInput {
   /// nor a hash (an S3 multipart object: ListObjectsV2 carries no metadata),
   /// so that a change that kept the size is not taken for no change. Optional.
   std::function<Result<ObjectMeta>(Side, const ObjectMeta&)> head;
-  /// Keep the pairs found in sync in Plan::unchanged (a workspace records
-  /// them); otherwise they are only counted (Plan::unchanged_count).
-  bool keep_unchanged = true;
+  /// Which pairs found in sync to keep in Plan::unchanged: a workspace keeps
+  /// those its records lack or describe differently, to record them. Every
+  /// pair is counted (Plan::unchanged_count); unset, none is kept, so that a
+  /// re-sync of a million objects in sync holds nothing to say so.
+  std::function<bool(const ObjectMeta& source, const ObjectMeta& destination)> keep_unchanged;
   /// Hands each action over as it is decided, in match-key order, instead of
   /// keeping it in Plan::actions: a plan of a million actions then costs no
   /// memory of its own. Every guard is already applied to what it receives.
@@ -86,7 +116,8 @@ struct PlanInput {
 bool needs_case_folding(const Capabilities& source, const Capabilities& destination);
 
 Result<Plan> compute_plan(const PlanInput& input);
-/// The same, taking the compact listings over instead of copying them.
+/// The same, taking the listings over instead of copying them: the
+/// ObjectMeta forms are moved into the compact ones and freed before the merge.
 Result<Plan> compute_plan(PlanInput&& input);
 
 /// True when `now` is still the object recorded in `recorded` (same size and

@@ -157,7 +157,6 @@ Result<Plan> plan_sync(StorageBackend& source, StorageBackend& destination, cons
   log(LogLevel::Debug, "listed {} source and {} destination entries in {:.3f} s", input.source_listing.size(),
       input.destination_listing.size(),
       std::chrono::duration<double>(std::chrono::steady_clock::now() - listing_started).count());
-  input.keep_unchanged = false;
   input.on_action = options.on_action;
   input.delete_extraneous = options.delete_extraneous;
   for (const Path& folder : folders) input.folders.push_back(folder.str());

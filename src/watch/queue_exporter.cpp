@@ -171,7 +171,7 @@ ExportPass export_claimed(Workspace::Impl& workspace, const WatchedFolder& folde
   std::map<std::string, ConflictFinding> conflicts;
   auto result = workspace.operate(integ, false, [&](OperationTarget& t) -> Result<OperationResult> {
     for (const std::string& p : paths) {
-      if (const ManifestEntry* e = t.manifest.find(p)) recorded_before[p] = e->local;
+      if (auto e = t.manifest.find(p)) recorded_before[p] = e->local;
     }
     CLOUDSYNC_ASSIGN_OR_RETURN(OperationResult r, run_export_files(t, paths, {}, cancel));
     std::map<std::string, const PlanAction*> action_of;
@@ -197,7 +197,7 @@ ExportPass export_claimed(Workspace::Impl& workspace, const WatchedFolder& folde
       }
     }
     for (const std::string& p : paths) {
-      if (const ManifestEntry* e = t.manifest.find(p)) recorded[p] = *e;
+      if (auto e = t.manifest.find(p)) recorded[p] = std::move(*e);
     }
     return r;
   });

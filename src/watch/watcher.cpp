@@ -405,8 +405,9 @@ Result<std::unique_ptr<Watcher>> Watcher::start(Workspace::Impl& workspace, File
     if (integ.spec.writeback) CLOUDSYNC_RETURN_IF_ERROR(s.store().unpark_exports(connection.id));
     CLOUDSYNC_ASSIGN_OR_RETURN(Manifest manifest, s.store().load_manifest(connection.id));
     std::map<std::string, State::KnownFile> known;
-    for (const auto& [path, entry] : manifest.entries())
-      known[path] = State::KnownFile{entry.local.size, entry.local.mtime};
+    manifest.for_each([&](const ManifestEntry& entry) {
+      known[entry.path] = State::KnownFile{entry.local.size, entry.local.mtime};
+    });
     s.known.push_back(std::move(known));
     WatchedFolder wf;
     wf.integration = integ;

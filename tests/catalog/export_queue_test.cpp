@@ -307,7 +307,7 @@ TEST_CASE("export queue: a schema version 2 catalog migrates with its data", "[q
   REQUIRE((*c)->number_of_assets == 1);
   auto m = f.store->load_manifest(f.connection);
   REQUIRE_OK(m);
-  REQUIRE(m->find("data/a.csv") != nullptr);
+  REQUIRE(m->contains("data/a.csv"));
   REQUIRE(m->find("data/a.csv")->remote_version == "v1");
   f.enqueue({"x.csv", "y.csv"});
   REQUIRE(f.claim(5) == Paths{"x.csv", "y.csv"});

@@ -191,7 +191,7 @@ TEST_CASE("an upload whose manifest record was lost is adopted, not sent again",
     // Killed after the upload, before the record: the catalog never heard of it.
     REQUIRE_OK(x.store->write_manifest(x.t.connection.id, {}, {"a.csv"}));
     x.t.manifest = x.stored_manifest();
-    REQUIRE(x.t.manifest.find("a.csv") == nullptr);
+    REQUIRE_FALSE(x.t.manifest.contains("a.csv"));
   }
   SECTION("an update") {
     write_file(x.folder / "a.csv", "first");
@@ -211,8 +211,8 @@ TEST_CASE("an upload whose manifest record was lost is adopted, not sent again",
   REQUIRE(x.remote->multiparts == 0);
   REQUIRE(done_count(r) == 0);
   const Manifest stored = x.stored_manifest();
-  const ManifestEntry* adopted = stored.find("a.csv");
-  REQUIRE(adopted != nullptr);
+  std::optional<ManifestEntry> adopted = stored.find("a.csv");
+  REQUIRE(adopted.has_value());
   REQUIRE(adopted->remote_key == "a.csv");
   // Adopted for good: the next run asks nothing.
   x.t.manifest = x.stored_manifest();

@@ -231,7 +231,7 @@ TEST_CASE("a case-insensitive store matches names whose byte order differs from 
   auto in = input({obj("B.txt", 1), obj("a.txt", 2), obj("C/d.txt", 3)},
                   {obj("A.TXT", 2), obj("b.txt", 1), obj("c/D.txt", 3)});
   in.destination_caps.case_sensitive = false;
-  in.keep_unchanged = false;
+  in.keep_unchanged = nullptr;
   Plan p = plan_of(in);
   CHECK(summary(p) == std::vector<std::string>{"unchanged 3"});
   SECTION("while a case-sensitive pair of stores keeps them apart") {
@@ -250,7 +250,7 @@ TEST_CASE("a re-sync decided by size and mtime reads nothing back", "[planner][m
     dst.push_back(obj(fmt::format("f{:05}", i), 100));
   }
   auto in = input(src, dst);
-  in.keep_unchanged = false;
+  in.keep_unchanged = nullptr;
   int hashed = 0, headed = 0;
   in.hash = [&](Side, const ObjectMeta&, HashKinds) -> Result<HashSet> {
     ++hashed;
@@ -264,6 +264,15 @@ TEST_CASE("a re-sync decided by size and mtime reads nothing back", "[planner][m
   CHECK(p.actions.empty());
   CHECK(p.unchanged_count == 10'000);
   CHECK(p.unchanged.empty());
+  SECTION("a caller keeps only the pairs it asks for") {
+    in.keep_unchanged = [](const ObjectMeta& s, const ObjectMeta& d) { return s.key == "f00042" && d.key == "f00042"; };
+    Plan kept = plan_of(in);
+    CHECK(kept.unchanged_count == 10'000);
+    REQUIRE(kept.unchanged.size() == 1);
+    CHECK(kept.unchanged[0].path == "f00042");
+    CHECK(kept.unchanged[0].has_source);
+    CHECK(kept.unchanged[0].has_destination);
+  }
   CHECK(hashed == 0);
   CHECK(headed == 0);
   SECTION("hashes only where size and mtime disagree") {

@@ -33,6 +33,7 @@ inline PlanInput input(std::vector<ObjectMeta> src, std::vector<ObjectMeta> dst)
   in.destination = std::move(dst);
   in.source_caps = caps();
   in.destination_caps = caps();
+  in.keep_unchanged = [](const ObjectMeta&, const ObjectMeta&) { return true; };  // so that tests can look at them
   return in;
 }
 

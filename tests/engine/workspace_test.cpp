@@ -119,6 +119,31 @@ TEST_CASE("restore checks the limits before any transfer", "[workspace][limits][
   CHECK_FALSE(fs::exists(p.folder / "a.txt"));
 }
 
+TEST_CASE("a project over a lowered file limit still restores and re-imports what it tracks", "[workspace][limits]") {
+  WorkspaceLimits limits;
+  limits.max_files = 3;
+  HexProject p(true, limits);
+  for (const char* key : {"a.txt", "b.txt", "c.txt", "d.txt"}) p.put_remote(key, key);
+  p.import({"a.txt", "b.txt", "c.txt"});
+  WorkspaceOptions lowered;
+  lowered.limits.max_files = 2;
+  lowered.backend_factory = [&p](const Integration&, const BackendOptions&) -> Result<std::shared_ptr<StorageBackend>> {
+    return std::shared_ptr<StorageBackend>(p.remote);
+  };
+  p.ws.reset();
+  auto reopened = Workspace::open(p.dir / "project", lowered);
+  REQUIRE_OK(reopened);
+  Workspace& ws = **reopened;
+  fs::remove(p.folder / "b.txt");
+  // Nothing new comes in: the limit bounds what a project takes, not what it holds.
+  REQUIRE_OK(ws.restore(p.name, {}));
+  CHECK(read_file(p.folder / "b.txt") == "b.txt");
+  REQUIRE_OK(ws.import_files(p.name, {{"a.txt", "c.txt"}}));
+  auto more = ws.import_files(p.name, {{"d.txt"}});
+  REQUIRE_CODE(more, ErrorCode::LimitExceeded);
+  CHECK(more.status().message().find("4 files (3 already, 1 new); the limit is 2") != std::string::npos);
+}
+
 TEST_CASE("a no-op restore of a folder costs a listing, not a request per file", "[workspace][restore]") {
   WorkspaceLimits limits;
   limits.max_files = 200;
