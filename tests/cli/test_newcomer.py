@@ -288,7 +288,10 @@ class TerminalTest(NewcomerTestCase):
         status, err, out = run_on_terminal(["copy", self.src, self.dst], {"TERM": "dumb"})
         self.assertEqual(status, 0, err)
         self.assertNotIn(b"\x1b", err)
-        self.assertRegex(err, rb"\[1/3\] ")  # the line-per-file progress instead
+        # The line-per-file progress instead. Transfers start while the plan
+        # is still being decided, so the first lines may know of fewer files.
+        self.assertRegex(err, rb"\[1/[123]\] ")
+        self.assertRegex(err, rb"\[3/3\] ")
         self.assertIn(b"Done: 3 added", out)
 
     def test_a_pipe_gets_no_escape_codes(self):
