@@ -149,10 +149,18 @@ void Manifest::for_each(const std::function<void(const ManifestEntry&)>& visit) 
 }
 
 void Manifest::upsert(const ManifestEntry& entry) {
-  std::string element = entry.path;
-  element.push_back('\0');
-  manifest_record::pack(entry, element);
-  element.shrink_to_fit();
+  thread_local std::string record;  // packed here first, so that the element is allocated once, to size
+  record.clear();
+  manifest_record::pack(entry, record);
+  std::string element;
+  element.reserve(entry.path.size() + 1 + record.size());
+  element.append(entry.path).push_back('\0');
+  element.append(record);
+  // Entries loaded in path order (the catalog's primary key) go in at the end, without a search.
+  if (records_.empty() || ByPath::path_of(*records_.rbegin()) < entry.path) {
+    records_.emplace_hint(records_.end(), std::move(element));
+    return;
+  }
   auto it = records_.find(std::string_view(entry.path));
   if (it != records_.end()) {
     // Elements of a set are const: the new one goes in at the old one's place.
