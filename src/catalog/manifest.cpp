@@ -62,7 +62,13 @@ std::string fingerprint_to_json(const Fingerprint& fingerprint) {
 }
 
 Result<Fingerprint> fingerprint_from_json(std::string_view json, std::string_view what) {
-  CLOUDSYNC_ASSIGN_OR_RETURN(rapidjson::Document doc, parse_json(json, what));
+  // Two of these a manifest row, a hundred thousand rows a big project: each
+  // parsed in a buffer on the stack (a fingerprint is a few hundred bytes)
+  // rather than in a 64 KiB pool allocated and freed for it.
+  char pool[2048];
+  rapidjson::MemoryPoolAllocator<> allocator(pool, sizeof pool);
+  rapidjson::Document doc(&allocator);
+  CLOUDSYNC_RETURN_IF_ERROR(parse_json_into(doc, json, what));
   return read_fingerprint(doc, what);
 }
 

@@ -74,6 +74,12 @@ std::optional<std::string> refused_before_parsing(std::string_view text, size_t 
 }  // namespace
 
 Result<rapidjson::Document> parse_json(std::string_view text, std::string_view what) {
+  rapidjson::Document doc;
+  CLOUDSYNC_RETURN_IF_ERROR(parse_json_into(doc, text, what));
+  return doc;
+}
+
+Status parse_json_into(rapidjson::Document& doc, std::string_view text, std::string_view what) {
   // RapidJSON's default parser, and every walk over a document (copies,
   // writers), recurse once per level: a few hundred thousand '[' from a
   // hostile server or a damaged state file would overflow the stack and take
@@ -82,7 +88,6 @@ Result<rapidjson::Document> parse_json(std::string_view text, std::string_view w
   if (std::optional<std::string> refused = refused_before_parsing(text, kMaxJsonDepth)) {
     return make_error(ErrorCode::InvalidArgument, "{} is malformed: {}", what, *refused);
   }
-  rapidjson::Document doc;
   // Strict: anything after the document but white space is an error (a
   // request with trailing data was not what its sender meant), and so is a
   // string that is not UTF-8.
@@ -91,7 +96,7 @@ Result<rapidjson::Document> parse_json(std::string_view text, std::string_view w
     return make_error(ErrorCode::InvalidArgument, "{} is not valid JSON: {} at offset {}", what,
                       rapidjson::GetParseError_En(doc.GetParseError()), doc.GetErrorOffset());
   }
-  return doc;
+  return Status::OK();
 }
 
 namespace {

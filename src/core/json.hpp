@@ -41,6 +41,9 @@ inline constexpr size_t kMaxJsonDepth = 512;
 /// Parses one JSON document; InvalidArgument naming `what` on a syntax error,
 /// on data after the document, and on strings that are not UTF-8.
 Result<rapidjson::Document> parse_json(std::string_view text, std::string_view what);
+/// The same into `doc`, which keeps its allocator: many small documents parse
+/// into a buffer of the caller's instead of a fresh 64 KiB pool each.
+Status parse_json_into(rapidjson::Document& doc, std::string_view text, std::string_view what);
 
 /// Field accessors for objects: nullopt when absent or null, an error when the
 /// field has the wrong type. `what` names the document in messages.
