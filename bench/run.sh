@@ -493,7 +493,8 @@ fi
 
 # Planning at scale once, in its own rounds: a million objects planned next to
 # their listing alone (local, and the null S3 server's synthetic listing), and
-# 100,000 next to rclone (first sync's dry run, no-op re-sync).
+# 100,000 next to rclone (first sync's dry run, no-op re-sync, and a project tracking
+# them imported and restored again with nothing changed).
 if has scale; then
   log "scale: ${SCALE_OBJECTS:-1000000} objects planned, ${SCALE_COMPARE:-100000} next to rclone"
   "${BASE_ENV[@]}" python3 bench/scale_bench.py --plan "${CLOUDSYNC_PREBUILT:-$BUILD}/bench/cloudsync_bench_plan" --cli "$CS" \

@@ -29,6 +29,14 @@ folder to a `file://` folder, as the issue measured them):
                        in sync (the copy made once by cloudsync, mtimes kept)
   first-sync           `cloudsync sync -q` / `rclone sync` into an empty
                        folder: every file copied (the copy removed after each)
+  workspace-noop-import / workspace-noop-restore
+                       a project tracking the COMPARE_OBJECTS files (imported
+                       once from a `file://` integration): `cloudsync import
+                       -q` of all of them again, and `cloudsync restore -q`,
+                       with nothing changed. The same work as rclone's
+                       noop-resync (both sides listed or stat'ed, nothing
+                       read) plus the project's manifest: read from the
+                       catalog, planned against, and held while it runs
 
 Each run's wall time and the process's CPU (user+sys) and peak RSS come from
 wait4(). Prints a Markdown table of medians and ratios (and appends it to
@@ -104,6 +112,12 @@ def main():
         print(f"made {args.objects} + {args.compare_objects} files in {time.monotonic() - t:.0f} s", file=sys.stderr)
         copy = os.path.join(work, "copy")
         run([args.cli, "sync", "-q", small, copy], env)  # the re-sync's destination, mtimes kept
+        project = os.path.join(work, "project")
+        os.mkdir(project)
+        in_project = ["--project", project]
+        import_all = [args.cli, "import", "Bucket", "**", "--max-files", str(2 * args.compare_objects), "-q"] + in_project
+        run([args.cli, "integration", "add", "Bucket", "--url", "file://" + small, "--writeback"] + in_project, env)
+        run(import_all, env)  # the project now tracks every file
 
         rows = {}  # row -> tool -> [measurements]
         def add(row, tool, argv):
@@ -124,6 +138,8 @@ def main():
             add("first-sync-dry-run", "rclone", [args.rclone, "sync", "--dry-run", "-q", small, empty])
             add("noop-resync", "cloudsync", [args.cli, "sync", "-q", small, copy])
             add("noop-resync", "rclone", [args.rclone, "sync", "-q", small, copy])
+            add("workspace-noop-import", "cloudsync", import_all)
+            add("workspace-noop-restore", "cloudsync", [args.cli, "restore", "Bucket", "-q"] + in_project)
             fresh = os.path.join(work, "fresh")
             for tool, argv in (("cloudsync", [args.cli, "sync", "-q", small, fresh]),
                                ("rclone", [args.rclone, "sync", "-q", small, fresh])):
@@ -151,6 +167,10 @@ def main():
               "first-sync-dry-run cloudsync / rclone (target < 1)")
         ratio(("noop-resync", "cloudsync"), ("noop-resync", "rclone"), "noop-resync cloudsync / rclone (target < 1)")
         ratio(("first-sync", "cloudsync"), ("first-sync", "rclone"), "first-sync cloudsync / rclone")
+        ratio(("workspace-noop-import", "cloudsync"), ("noop-resync", "rclone"),
+              "workspace-noop-import cloudsync / noop-resync rclone")
+        ratio(("workspace-noop-restore", "cloudsync"), ("noop-resync", "rclone"),
+              "workspace-noop-restore cloudsync / noop-resync rclone")
         text = "\n".join(lines) + "\n"
         print(text)
         if args.results:
