@@ -79,6 +79,10 @@ struct Integration {
   std::optional<TimePoint> last_checked;
 };
 
+/// Checked before anything moves: a run that would bring in a file larger
+/// than max_file_size, or new files beyond max_files, fails with
+/// LimitExceeded. Files the project already tracks are not new: a project
+/// over a lowered limit still restores and re-imports them.
 struct WorkspaceLimits {
   uint64_t max_files = 100;                    ///< files from integrations per project
   uint64_t max_file_size = 10'000'000'000ull;  ///< bytes per file (10 GB)
