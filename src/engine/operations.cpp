@@ -5,6 +5,7 @@
 #include <mutex>
 #include <optional>
 #include <set>
+#include <thread>
 
 #include "cloudsync/backends/local.hpp"
 #include "core/error.hpp"
@@ -492,15 +493,25 @@ Result<OperationResult> run_import(OperationTarget& t, const ImportRequest& requ
                                    const CancelToken* cancel) {
   CLOUDSYNC_RETURN_IF_ERROR(check_import_request(request));
   OpContext ctx{cancel};
-  // Both sides go straight into the planner's compact listings as they are
-  // listed: no ObjectMeta is kept per selected or local file.
+  // Both sides go into compact listings as they are listed (no ObjectMeta is
+  // kept per file), and they are listed side by side: the integration's
+  // selection on this thread, the project's folder on another. A selection
+  // that fails stops the folder's walk.
   PlanInput in = plan_input(t, *t.remote, *t.local, Orientation::Pull, ctx);
   const bool fold = needs_case_folding(in.source_caps, in.destination_caps);
   in.source_listing = ListingIndex(fold);
   in.destination_listing = ListingIndex(fold);
+  ListingIndex local_all(fold);
+  std::vector<UnreadableEntry> local_unreadable;
+  CancelToken local_cancel(cancel);
+  Status local_walked;
+  std::thread local_walk([&] {
+    local_walked = visit_folders(
+        *t.local, {}, true, [&](const ObjectMeta& m) { local_all.add(m); }, local_unreadable, OpContext{&local_cancel});
+  });
   IncomingFiles incoming(t);
   std::set<std::string> selected_keys;
-  CLOUDSYNC_RETURN_IF_ERROR(resolve_selection(
+  Status selected = resolve_selection(
       *t.remote, request.selectors,
       [&](const ObjectMeta& m) {
         if (is_probe_object_key(m.key)) return;
@@ -509,27 +520,29 @@ Result<OperationResult> run_import(OperationTarget& t, const ImportRequest& requ
         incoming.add(m.key, m.size);
         selected_keys.insert(to_nfc(m.key));
       },
-      ctx));
-  CLOUDSYNC_RETURN_IF_ERROR(incoming.check());
+      ctx);
+  if (selected.ok()) selected = incoming.check();
+  if (!selected.ok()) local_cancel.cancel();
+  local_walk.join();
+  CLOUDSYNC_RETURN_IF_ERROR(selected);
+  CLOUDSYNC_RETURN_IF_ERROR(local_walked);
 
   // The local side of the selection: the same files, plus whatever could be in
   // their way (a file named like one of their folders, a folder named like them).
-  std::vector<UnreadableEntry> local_unreadable;
-  CLOUDSYNC_RETURN_IF_ERROR(visit_folders(
-      *t.local, {}, true,
-      [&](const ObjectMeta& m) {
-        std::string key = to_nfc(m.key);
-        bool relevant = selected_keys.count(key) > 0;
-        if (!relevant) {
-          auto next = selected_keys.lower_bound(key + "/");
-          relevant = next != selected_keys.end() && next->compare(0, key.size() + 1, key + "/") == 0;
-        }
-        for (size_t slash = key.find('/'); !relevant && slash != std::string::npos; slash = key.find('/', slash + 1)) {
-          relevant = selected_keys.count(key.substr(0, slash)) > 0;
-        }
-        if (relevant) in.destination_listing.add(m);
-      },
-      local_unreadable, ctx));
+  local_all.order();
+  for (size_t i = 0; i < local_all.size(); ++i) {
+    std::string key = to_nfc(local_all.key(i));
+    bool relevant = selected_keys.count(key) > 0;
+    if (!relevant) {
+      auto next = selected_keys.lower_bound(key + "/");
+      relevant = next != selected_keys.end() && next->compare(0, key.size() + 1, key + "/") == 0;
+    }
+    for (size_t slash = key.find('/'); !relevant && slash != std::string::npos; slash = key.find('/', slash + 1)) {
+      relevant = selected_keys.count(key.substr(0, slash)) > 0;
+    }
+    if (relevant) in.destination_listing.add(local_all.meta(i));
+  }
+  local_all = ListingIndex();
   auto baseline = t.manifest.pull_baseline();
   in.baseline = &baseline;
   CLOUDSYNC_ASSIGN_OR_RETURN(Plan plan, compute_plan(std::move(in)));
