@@ -43,16 +43,12 @@ bool packable_hex(std::string_view s) {
   return true;
 }
 
-int hex_value(char c) { return c <= '9' ? c - '0' : c - 'a' + 10; }
-
 void put_hash(std::string& out, const std::string& hex) {
   if (hex.empty()) {
     out.push_back(static_cast<char>(HashForm::Absent));
   } else if (packable_hex(hex)) {
     out.push_back(static_cast<char>(HashForm::PackedHex));
-    put_varint(out, hex.size() / 2);
-    for (size_t i = 0; i < hex.size(); i += 2)
-      out.push_back(static_cast<char>(hex_value(hex[i]) * 16 + hex_value(hex[i + 1])));
+    put_text(out, from_hex(hex).value());  // packable_hex: even and lower-case hex, so it decodes
   } else {
     out.push_back(static_cast<char>(HashForm::Verbatim));
     put_text(out, hex);
